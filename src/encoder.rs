@@ -1,0 +1,286 @@
+//! Requests in, compact bytes out: plan, emit, commit, against a mirror of the decoder's state.
+
+use std::collections::VecDeque;
+
+use crate::error::ErrorKind;
+use crate::op::Op;
+use crate::plan::{plan, register_name, Plan, Reg, Slot, View};
+use crate::request::{Framing, Head, Request};
+use crate::state::State;
+use crate::stream::Event;
+use crate::Limits;
+
+/// Encodes requests into the compact syntax, choosing the shortest opcode sequence it can
+/// find (SPEC.md §9).
+///
+/// The encoder keeps a mirror of the state the decoder on the other end will have, so it
+/// knows what each request can reuse: the current version, base, method and header lines,
+/// and the registers it created. It is deterministic: the same requests give the same bytes.
+///
+/// [`Encoder::encode`] plans each request alone. Given the requests that follow
+/// ([`Encoder::encode_head`], or [`Lookahead`] for streams) it also stores registers that
+/// later requests will restore.
+///
+/// # Examples
+///
+/// ```
+/// use bytes::BytesMut;
+/// use streamline::{http1::Parser, Encoder};
+///
+/// let mut src = BytesMut::from(&b"POST /q HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\nhi"[..]);
+/// let req = Parser::new().decode_eof(&mut src).unwrap().unwrap();
+/// let mut out = Vec::new();
+/// let mut encoder = Encoder::new();
+/// encoder.encode(&req, &mut out).unwrap();
+/// assert_eq!(out, b"V:HTTP/1.1\r\nB:/q\r\nM:POST\r\n>:0\r\nH:Host: a\r\n+: 2\r\nhi");
+/// out.clear();
+/// encoder.encode(&req, &mut out).unwrap();
+/// assert_eq!(out, b"+: 2\r\nhi");
+/// ```
+#[derive(Debug, Clone)]
+pub struct Encoder {
+    state: State,
+    regs: Vec<Reg>,
+    tick: u64,
+    failed: bool,
+}
+
+impl Default for Encoder {
+    fn default() -> Self {
+        Encoder::new()
+    }
+}
+
+impl Encoder {
+    /// An encoder with [`Limits::default`]. The decoder must allow at least these limits.
+    pub fn new() -> Self {
+        Encoder::with_limits(Limits::default())
+    }
+
+    /// An encoder whose output stays within `limits`: a decoder with the same limits accepts it.
+    pub fn with_limits(limits: Limits) -> Self {
+        Encoder { state: State::new(limits), regs: Vec::new(), tick: 0, failed: false }
+    }
+
+    /// Plans a request without writing anything: the opcodes [`Encoder::encode_head`] would
+    /// write now. `ahead` are the requests known to follow it; `complete` says there are no
+    /// others.
+    pub fn plan(&self, head: &Head, ahead: &[Head], complete: bool) -> Result<Plan, ErrorKind> {
+        let limits = self.state.limits();
+        if head.headers.len() > limits.max_headers {
+            return Err(ErrorKind::Unencodable("more header lines than the max_headers limit"));
+        }
+        let view = View {
+            current: &self.state.current,
+            regs: &self.regs,
+            max_registers: limits.max_registers,
+            register_bytes: self.state.register_bytes,
+            save_budget: limits.max_state_bytes / 2,
+        };
+        let plan = plan(&view, head, ahead, complete)?;
+        let head_bytes = 8 + head.target.len() + head.method.len() + head.headers.byte_len();
+        if self.state.register_bytes + head_bytes + 64 * plan.saves.len() > limits.max_state_bytes {
+            return Err(ErrorKind::Unencodable("head too large for the max_state_bytes limit"));
+        }
+        Ok(plan)
+    }
+
+    /// Writes the opcode lines for a request's head, ending with its issuing line; the caller
+    /// writes the body bytes right after.
+    pub fn encode_head(&mut self, head: &Head, ahead: &[Head], complete: bool, dst: &mut Vec<u8>) -> Result<Plan, ErrorKind> {
+        if self.failed {
+            return Err(ErrorKind::Unencodable("an earlier request failed to encode"));
+        }
+        let plan = self.plan(head, ahead, complete)?;
+        let start = dst.len();
+        if let Err(kind) = self.emit(&plan, head, dst) {
+            dst.truncate(start);
+            self.failed = true;
+            return Err(kind);
+        }
+        Ok(plan)
+    }
+
+    /// Writes one whole request (planned alone) and its body.
+    pub fn encode(&mut self, req: &Request, dst: &mut Vec<u8>) -> Result<(), ErrorKind> {
+        self.encode_head(&req.head, &[], false, dst)?;
+        dst.extend_from_slice(&req.body);
+        Ok(())
+    }
+
+    /// Writes a plan and applies it to the mirror state.
+    fn emit(&mut self, plan: &Plan, head: &Head, dst: &mut Vec<u8>) -> Result<(), ErrorKind> {
+        self.tick += 1;
+        if let Some(i) = plan.load {
+            let name = self.regs[i].name.clone();
+            self.put(&Op::Load(&name), dst)?;
+            self.regs[i].used = self.tick;
+        }
+        if plan.version {
+            self.put(&Op::Version(head.version), dst)?;
+        }
+        if let Some(len) = plan.base {
+            self.put(&Op::Base(&head.target[..len]), dst)?;
+        }
+        if plan.method {
+            self.put(&Op::Method(&head.method), dst)?;
+        }
+        let mut saves = plan.saves.iter().peekable();
+        for at in plan.from..=head.headers.len() {
+            while let Some(save) = saves.next_if(|s| s.at == at) {
+                let i = match save.slot {
+                    Slot::New(i) => {
+                        self.regs.push(Reg { name: register_name(i), snap: Default::default(), used: 0 });
+                        self.regs.len() - 1
+                    }
+                    Slot::Reuse(i) => i,
+                };
+                let name = self.regs[i].name.clone();
+                self.put(&Op::Store(&name), dst)?;
+                self.regs[i].snap = self.state.current.clone();
+                self.regs[i].used = self.tick;
+            }
+            if let Some(line) = head.headers.get(at) {
+                self.put(&Op::Header(line), dst)?;
+            }
+        }
+        let suffix = &head.target[plan.suffix..];
+        let issue = match head.framing {
+            Framing::None => Op::Bodyless(suffix),
+            Framing::Length(n) => Op::WithBody(suffix, n),
+            Framing::Chunked => Op::Chunked(suffix),
+        };
+        issue.write(dst);
+        if cfg!(debug_assertions) {
+            let issued = self.state.apply(&issue)?;
+            debug_assert_eq!(issued.as_ref(), Some(head), "the decoder would read another head");
+        }
+        Ok(())
+    }
+
+    fn put(&mut self, op: &Op<'_>, dst: &mut Vec<u8>) -> Result<(), ErrorKind> {
+        self.state.apply(op)?;
+        op.write(dst);
+        Ok(())
+    }
+}
+
+/// What [`Lookahead::emit`] wrote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Emitted {
+    /// A request's opcode lines, this many bytes (the issuing line included).
+    Head(usize),
+    /// Body bytes, this many.
+    Data(usize),
+    /// A request finished.
+    End,
+}
+
+/// The size of the window a [`Lookahead`] keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    /// Requests held back to look at before the oldest is written. 0: none (lowest latency).
+    pub requests: usize,
+    /// Body bytes held back at most; past this the oldest items are written.
+    pub bytes: usize,
+}
+
+impl Default for Window {
+    /// 1,024 requests or 1 MiB of bodies.
+    fn default() -> Self {
+        Window { requests: 1024, bytes: 1 << 20 }
+    }
+}
+
+/// An [`Encoder`] over a stream of [`Event`]s, holding back a window of requests so each is
+/// planned knowing what follows (which registers will pay off, which base fits the next
+/// targets). Memory is bounded by the [`Window`]; bodies of any size pass through.
+///
+/// ```
+/// use bytes::BytesMut;
+/// use streamline::{http1::Parser, Lookahead, Window, Encoder};
+///
+/// let mut src = BytesMut::from(&b"GET /a HTTP/1.1\r\n\r\nGET /b HTTP/1.1\r\n\r\n"[..]);
+/// let mut parser = Parser::new();
+/// let mut enc = Lookahead::new(Encoder::new(), Window::default());
+/// let mut out = Vec::new();
+/// while let Some(event) = parser.next_event_eof(&mut src).unwrap() {
+///     enc.push(event);
+///     while enc.emit(&mut out).unwrap().is_some() {}
+/// }
+/// enc.finish();
+/// while enc.emit(&mut out).unwrap().is_some() {}
+/// // The base is chosen for the targets in view, assuming the last one repeats.
+/// assert_eq!(out, b"V:HTTP/1.1\r\nB:/\r\nM:GET\r\n-:a\r\nB:/b\r\n-:\r\n");
+/// ```
+#[derive(Debug)]
+pub struct Lookahead {
+    encoder: Encoder,
+    window: Window,
+    /// Heads not written yet, oldest first.
+    heads: VecDeque<Head>,
+    /// Everything not written yet, in order.
+    items: VecDeque<Item>,
+    body_bytes: usize,
+    finished: bool,
+}
+
+#[derive(Debug)]
+enum Item {
+    Head,
+    Data(bytes::Bytes),
+    End,
+}
+
+impl Lookahead {
+    /// Wraps an encoder.
+    pub fn new(encoder: Encoder, window: Window) -> Self {
+        Lookahead { encoder, window, heads: VecDeque::new(), items: VecDeque::new(), body_bytes: 0, finished: false }
+    }
+
+    /// Queues one event of the plain stream.
+    pub fn push(&mut self, event: Event) {
+        match event {
+            Event::Head(head) => {
+                self.heads.push_back(head);
+                self.items.push_back(Item::Head);
+            }
+            Event::Data(data) => {
+                self.body_bytes += data.len();
+                self.items.push_back(Item::Data(data));
+            }
+            Event::End => self.items.push_back(Item::End),
+        }
+    }
+
+    /// Says no more events will come: the rest can be written, planned with full knowledge.
+    pub fn finish(&mut self) {
+        self.finished = true;
+    }
+
+    /// Writes the oldest queued item if the window is over its size (or after
+    /// [`Lookahead::finish`]); `Ok(None)` when there is nothing to write now.
+    pub fn emit(&mut self, dst: &mut Vec<u8>) -> Result<Option<Emitted>, ErrorKind> {
+        let over = self.heads.len() > self.window.requests || self.body_bytes > self.window.bytes;
+        if !(over || self.finished) {
+            return Ok(None);
+        }
+        let Some(item) = self.items.pop_front() else { return Ok(None) };
+        Ok(Some(match item {
+            Item::Head => {
+                let heads = self.heads.make_contiguous();
+                let Some((head, ahead)) = heads.split_first() else { return Ok(None) };
+                let start = dst.len();
+                self.encoder.encode_head(head, ahead, self.finished, dst)?;
+                self.heads.pop_front();
+                Emitted::Head(dst.len() - start)
+            }
+            Item::Data(data) => {
+                self.body_bytes -= data.len();
+                dst.extend_from_slice(&data);
+                Emitted::Data(data.len())
+            }
+            Item::End => Emitted::End,
+        }))
+    }
+}

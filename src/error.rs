@@ -1,0 +1,216 @@
+//! The one error type of the library: what went wrong ([`ErrorKind`]) and where.
+
+use std::fmt;
+
+/// Why input was rejected.
+///
+/// Each kind is one error class of SPEC.md §8 ("Errors"); the `Display` text is lowercase,
+/// has no final period, and quotes the offending bytes where that helps.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    // ---- line structure (both syntaxes) ----
+    /// A line feed without the carriage return that must precede it.
+    #[error("bare LF (line feed without carriage return)")]
+    BareLf,
+    /// A carriage return not followed by a line feed.
+    #[error("stray CR (carriage return not followed by line feed)")]
+    StrayCr,
+    /// A NUL byte inside a line.
+    #[error("NUL byte inside a line")]
+    Nul,
+    /// A line longer than [`Limits::max_line`](crate::Limits::max_line).
+    #[error("line longer than the limit of {limit} bytes")]
+    LineTooLong {
+        /// The limit in force.
+        limit: usize,
+    },
+    /// The input ended inside a line, a body or a chunked body.
+    #[error("input ends inside {what}")]
+    UnexpectedEof {
+        /// What was cut short, e.g. `a line` or `a body (13 of 66 bytes)`.
+        what: String,
+    },
+
+    // ---- compact syntax ----
+    /// An empty line where an opcode line was expected.
+    #[error("empty line (expected an opcode line such as 'H:...')")]
+    EmptyLine,
+    /// An opcode line whose opcode is not one of `V B M H > < - + *`.
+    #[error("unknown opcode '{0}' (expected one of V B M H > < - + *)")]
+    UnknownOpcode(String),
+    /// An opcode not followed by a colon.
+    #[error("missing ':' after opcode '{0}'")]
+    MissingColon(String),
+    /// A `V:` argument that is not `HTTP/` DIGIT `.` DIGIT.
+    #[error("invalid version '{0}' (expected HTTP/DIGIT.DIGIT)")]
+    InvalidVersion(String),
+    /// A method that is not an RFC 9110 token.
+    #[error("invalid method '{0}' (expected a token)")]
+    InvalidMethod(String),
+    /// A base, suffix or request target with bytes outside visible ASCII (0x21–0x7E).
+    #[error("invalid {what} '{text}' (only visible ASCII 0x21-0x7E allowed)")]
+    InvalidTarget {
+        /// `base`, `suffix` or `request target`.
+        what: &'static str,
+        /// The offending text, escaped.
+        text: String,
+    },
+    /// A header line that is not `field-name ":" field-value`.
+    #[error("invalid header line '{line}': {why}")]
+    InvalidHeader {
+        /// The line, escaped.
+        line: String,
+        /// What is wrong with it.
+        why: &'static str,
+    },
+    /// `H:` naming Content-Length or Transfer-Encoding: framing belongs to the issuing opcodes.
+    #[error("header '{0}' is framing and may not appear in H: (use +: or *:)")]
+    FramingHeader(String),
+    /// A register name that is empty, longer than 64 bytes or not visible ASCII.
+    #[error("invalid register name '{0}' (expected 1-64 visible ASCII bytes)")]
+    InvalidRegisterName(String),
+    /// `<:` naming a register that was never stored.
+    #[error("unknown register '{0}'")]
+    UnknownRegister(String),
+    /// A `+:` line without a valid length: `+:SUFFIX SP LEN`, LEN `0` or 1-19 digits, no leading zero.
+    #[error("invalid body length in '{0}' (expected '+:SUFFIX LEN', LEN decimal without leading zeros)")]
+    InvalidLength(String),
+    /// Issuing a request before `M:` set a method.
+    #[error("request issued with no method set (use M: first)")]
+    NoMethod,
+    /// Issuing a request before `V:` set a version.
+    #[error("request issued with no version set (use V: first)")]
+    NoVersion,
+    /// Issuing a request whose target (base + suffix) is empty.
+    #[error("request issued with an empty target (base + suffix)")]
+    EmptyTarget,
+    /// Storing one more register than [`Limits::max_registers`](crate::Limits::max_registers).
+    #[error("too many registers (limit {limit})")]
+    TooManyRegisters {
+        /// The limit in force.
+        limit: usize,
+    },
+    /// More header lines than [`Limits::max_headers`](crate::Limits::max_headers).
+    #[error("too many header lines (limit {limit})")]
+    TooManyHeaders {
+        /// The limit in force.
+        limit: usize,
+    },
+    /// State and registers together over [`Limits::max_state_bytes`](crate::Limits::max_state_bytes).
+    #[error("state and registers exceed the limit of {limit} bytes")]
+    StateTooLarge {
+        /// The limit in force.
+        limit: usize,
+    },
+
+    // ---- plain HTTP/1.1 ----
+    /// A request-line that is not `method SP request-target SP HTTP-version`.
+    #[error("invalid request line '{line}': {why}")]
+    InvalidRequestLine {
+        /// The line, escaped.
+        line: String,
+        /// What is wrong with it.
+        why: &'static str,
+    },
+    /// A field line starting with whitespace (obsolete line folding).
+    #[error("obsolete line folding (field line starts with whitespace)")]
+    ObsFold,
+    /// Whitespace between a field name and its colon.
+    #[error("whitespace between field name and colon in '{0}'")]
+    WhitespaceBeforeColon(String),
+    /// Both Content-Length and Transfer-Encoding in one request.
+    #[error("both Content-Length and Transfer-Encoding present")]
+    BothFramings,
+    /// Content-Length given more than once (or as a list).
+    #[error("repeated Content-Length")]
+    RepeatedContentLength,
+    /// A Content-Length value that is not a decimal number that fits 64 bits.
+    #[error("invalid Content-Length '{0}'")]
+    InvalidContentLength(String),
+    /// A Transfer-Encoding other than exactly `chunked`, or given more than once.
+    #[error("unsupported Transfer-Encoding '{0}' (only a single 'chunked' is accepted)")]
+    UnsupportedTransferCoding(String),
+
+    // ---- chunked bodies (both syntaxes) ----
+    /// A chunk-size line that is not `1*HEXDIG [chunk-ext]`.
+    #[error("invalid chunk size line '{0}'")]
+    InvalidChunkSize(String),
+    /// A chunk size that does not fit 64 bits.
+    #[error("chunk size '{0}' overflows 64 bits")]
+    ChunkSizeOverflow(String),
+    /// Chunk data not followed by CRLF.
+    #[error("chunk data not followed by CRLF")]
+    MissingChunkCrlf,
+    /// More trailer lines than [`Limits::max_headers`](crate::Limits::max_headers).
+    #[error("too many trailer lines (limit {limit})")]
+    TooManyTrailers {
+        /// The limit in force.
+        limit: usize,
+    },
+    /// A body bigger than [`Limits::max_body`](crate::Limits::max_body) where it must be held whole.
+    #[error("body of {len} bytes exceeds the limit of {limit} bytes for a whole request (use the event API to stream it)")]
+    BodyTooLarge {
+        /// The body's length, or the length seen so far.
+        len: u64,
+        /// The limit in force.
+        limit: u64,
+    },
+    /// A request the encoder cannot express within the limits it was given.
+    #[error("cannot encode request: {0}")]
+    Unencodable(&'static str),
+}
+
+/// An error with its position in the input.
+///
+/// `offset` is the byte offset, from the start of the stream, of the line (or byte) at fault;
+/// `line` is its 1-based line number, counting every LF in the stream, bodies included, so it
+/// matches what an editor shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Error {
+    kind: ErrorKind,
+    offset: u64,
+    line: u64,
+}
+
+impl Error {
+    /// Creates an error at a position.
+    pub fn new(kind: ErrorKind, offset: u64, line: u64) -> Self {
+        Error { kind, offset, line }
+    }
+
+    /// What went wrong.
+    pub fn kind(&self) -> &ErrorKind {
+        &self.kind
+    }
+
+    /// Byte offset from the start of the stream.
+    pub fn offset(&self) -> u64 {
+        self.offset
+    }
+
+    /// 1-based line number.
+    pub fn line(&self) -> u64 {
+        self.line
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "line {} (byte {}): {}", self.line, self.offset, self.kind)
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// Renders bytes for an error message: printable ASCII as is, everything else escaped,
+/// cut at 80 bytes so a giant line does not flood the terminal.
+pub(crate) fn escape(bytes: &[u8]) -> String {
+    const MAX: usize = 80;
+    let shown = bytes.get(..MAX).unwrap_or(bytes);
+    let mut s: String = shown.escape_ascii().to_string();
+    if bytes.len() > MAX {
+        s.push_str("...");
+    }
+    s
+}

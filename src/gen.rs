@@ -1,0 +1,147 @@
+//! Deterministic synthetic captures in plain form: an OPRA-style feed, a browsing session,
+//! chunked uploads. Same seed, same bytes, whatever the dependency versions (own PRNG).
+
+/// SplitMix64: tiny, well-mixed, and ours, so output never shifts with a dependency bump.
+#[derive(Debug, Clone)]
+pub struct Rng(u64);
+
+impl Rng {
+    /// A generator from a seed.
+    pub fn new(seed: u64) -> Self {
+        Rng(seed)
+    }
+
+    /// The next 64 random bits.
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    /// A number in `0..n` (`n` > 0).
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next_u64() % n.max(1)
+    }
+
+    /// One element of a non-empty slice.
+    pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len() as u64) as usize]
+    }
+}
+
+/// One OPRA-style quote request: `POST /receiver` with the article's three header lines and a
+/// body of `payload` bytes (a readable quote record, padded or cut to size).
+pub fn opra_quote(rng: &mut Rng, seq: u64, payload: usize, dst: &mut Vec<u8>) {
+    dst.extend_from_slice(
+        b"POST /receiver HTTP/1.1\r\nHost: opra-receiver.example.com\r\n\
+Content-Type: application/x-opra-quote\r\nAccept-Encoding: identity\r\nContent-Length: ",
+    );
+    dst.extend_from_slice(payload.to_string().as_bytes());
+    dst.extend_from_slice(b"\r\n\r\n");
+    const ROOTS: [&str; 8] = ["AAPL", "MSFT", "SPY", "QQQ", "TSLA", "AMZN", "NVDA", "IWM"];
+    let root = rng.pick(&ROOTS);
+    let strike = 50 + rng.below(400);
+    let bid = rng.below(100_000);
+    let ask = bid + 1 + rng.below(500);
+    let record = format!(
+        "Q|{seq:010}|{root:<4}|{strike:05}{}|{bid:08}|{ask:08}|{:04}x{:04}|",
+        if rng.below(2) == 0 { 'C' } else { 'P' },
+        rng.below(10_000),
+        rng.below(10_000)
+    );
+    let bytes = record.as_bytes();
+    for i in 0..payload {
+        dst.push(*bytes.get(i).unwrap_or(&b'.'));
+    }
+}
+
+/// An OPRA-style feed of `count` quotes.
+pub fn opra(count: u64, seed: u64, payload: usize) -> Vec<u8> {
+    let mut rng = Rng::new(seed);
+    let mut out = Vec::with_capacity(count as usize * (147 + payload));
+    for seq in 0..count {
+        opra_quote(&mut rng, seq, payload, &mut out);
+    }
+    out
+}
+
+/// A browser-like session: pages and their resources, `Accept` varying by resource type,
+/// a cookie that changes now and then, `Referer`, and `Sec-Fetch-*` headers.
+pub fn browse(count: u64, seed: u64) -> Vec<u8> {
+    let mut rng = Rng::new(seed);
+    let mut out = Vec::new();
+    let mut session = rng.next_u64();
+    let mut page = String::from("/");
+    const PAGES: [&str; 6] = ["/", "/news", "/news/today", "/account", "/search?q=streamline", "/docs/start"];
+    const KINDS: [(&str, &str, &str); 4] = [
+        ("css/site.css", "text/css,*/*;q=0.1", "style"),
+        ("js/app.js", "*/*", "script"),
+        ("img/logo.png", "image/avif,image/webp,image/png,image/*;q=0.8,*/*;q=0.5", "image"),
+        ("fonts/body.woff2", "*/*", "font"),
+    ];
+    for i in 0..count {
+        if rng.below(20) == 0 {
+            session = rng.next_u64();
+        }
+        let navigate = i == 0 || rng.below(5) == 0;
+        let (target, accept, dest, referer) = if navigate {
+            let next = rng.pick(&PAGES).to_string();
+            let referer = if i == 0 { None } else { Some(page.clone()) };
+            page = next.clone();
+            (next, "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", "document", referer)
+        } else {
+            let (path, accept, dest) = *rng.pick(&KINDS);
+            (format!("/static/{path}"), accept, dest, Some(page.clone()))
+        };
+        out.extend_from_slice(format!("GET {target} HTTP/1.1\r\nHost: www.example.com\r\n").as_bytes());
+        out.extend_from_slice(b"User-Agent: Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0\r\n");
+        out.extend_from_slice(format!("Accept: {accept}\r\n").as_bytes());
+        out.extend_from_slice(b"Accept-Language: en-GB,en;q=0.5\r\nAccept-Encoding: gzip, deflate, br\r\n");
+        if let Some(r) = referer {
+            out.extend_from_slice(format!("Referer: https://www.example.com{r}\r\n").as_bytes());
+        }
+        out.extend_from_slice(format!("Cookie: session={session:016x}; theme=dark\r\n").as_bytes());
+        out.extend_from_slice(format!("Sec-Fetch-Dest: {dest}\r\n").as_bytes());
+        let mode = if navigate { "navigate" } else { "no-cors" };
+        out.extend_from_slice(format!("Sec-Fetch-Mode: {mode}\r\nSec-Fetch-Site: same-origin\r\n\r\n").as_bytes());
+    }
+    out
+}
+
+/// Chunked uploads: `PUT /upload/N` with `Transfer-Encoding: chunked`, a few chunks of
+/// `payload` bytes at most (binary-ish, CRLF inside), sometimes a chunk extension or a trailer.
+pub fn upload(count: u64, seed: u64, payload: usize) -> Vec<u8> {
+    let mut rng = Rng::new(seed);
+    let mut out = Vec::new();
+    for i in 0..count {
+        out.extend_from_slice(
+            format!(
+                "PUT /upload/{i} HTTP/1.1\r\nHost: files.example.com\r\nContent-Type: application/octet-stream\r\n\
+Transfer-Encoding: chunked\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        for c in 0..1 + rng.below(4) {
+            let len = 1 + rng.below(payload.max(1) as u64) as usize;
+            let ext = if c == 0 && rng.below(3) == 0 { ";part=first" } else { "" };
+            out.extend_from_slice(format!("{len:x}{ext}\r\n").as_bytes());
+            for _ in 0..len {
+                let b = match rng.below(16) {
+                    0 => b'\r',
+                    1 => b'\n',
+                    _ => b'a' + rng.below(26) as u8,
+                };
+                out.push(b);
+            }
+            out.extend_from_slice(b"\r\n");
+        }
+        out.extend_from_slice(b"0\r\n");
+        if rng.below(2) == 0 {
+            out.extend_from_slice(format!("Digest: sha-256=:{:016x}:\r\n", rng.next_u64()).as_bytes());
+        }
+        out.extend_from_slice(b"\r\n");
+    }
+    out
+}

@@ -1,0 +1,225 @@
+//! Plain HTTP/1.1 request streams (RFC 9112): a strict incremental reader and the writer.
+//!
+//! The reader accepts only unambiguous requests: a single Content-Length or a single
+//! `Transfer-Encoding: chunked`, CRLF line endings, no obs-fold, no whitespace before a colon.
+//! Whatever it accepts it can write back in canonical form (SPEC.md §6) byte for byte.
+
+use bytes::{Buf, Bytes, BytesMut};
+
+use crate::chars::{self, FramingName};
+use crate::error::{escape, Error, ErrorKind};
+use crate::line::next_line;
+use crate::request::{check_target, Framing, Head, Headers, Version};
+use crate::stream::{stream_api, Heads, Position, Stream};
+use crate::Limits;
+
+/// Reads a plain HTTP/1.1 request stream (pipelined requests, one after another).
+///
+/// # Examples
+///
+/// ```
+/// use bytes::BytesMut;
+/// use streamline::http1::Parser;
+///
+/// let mut src = BytesMut::from(&b"\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n"[..]);
+/// let req = Parser::new().decode_eof(&mut src).unwrap().unwrap();
+/// assert_eq!(req.head().target(), "/");
+/// let mut out = Vec::new();
+/// req.write_http1(&mut out);
+/// assert_eq!(out, b"GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+/// ```
+#[derive(Debug)]
+pub struct Parser {
+    stream: Stream<PlainHeads>,
+}
+
+impl Default for Parser {
+    fn default() -> Self {
+        Parser::new()
+    }
+}
+
+impl Parser {
+    /// A parser with [`Limits::default`].
+    pub fn new() -> Self {
+        Parser::with_limits(Limits::default())
+    }
+
+    /// A parser with the given limits.
+    pub fn with_limits(limits: Limits) -> Self {
+        Parser { stream: Stream::new(PlainHeads { limits, last: None }) }
+    }
+}
+
+stream_api!(Parser);
+
+/// The plain head source.
+#[derive(Debug)]
+struct PlainHeads {
+    limits: Limits,
+    /// The raw bytes and parse of the previous head: a feed repeats its head, and a
+    /// byte-identical head parses to the same value, so it is compared instead of parsed.
+    last: Option<(Bytes, Head)>,
+}
+
+impl Heads for PlainHeads {
+    fn next_head(&mut self, src: &mut BytesMut, pos: &mut Position) -> Result<Option<Head>, Error> {
+        // Leading empty lines before a request-line are dropped (RFC 9112 §2.2).
+        while src.starts_with(b"\r\n") {
+            src.advance(2);
+            pos.consume(2, 1);
+        }
+        if let Some((raw, head)) = &self.last {
+            if src.starts_with(raw) {
+                let head = head.clone();
+                let n = raw.len();
+                src.advance(n);
+                pos.consume(n, head.headers.len() as u64 + 2 + u64::from(head.framing != Framing::None));
+                return Ok(Some(head));
+            }
+        }
+        let Some((head, len)) = parse_head(src, &self.limits).map_err(|(kind, at)| pos.error(kind, &src[..at]))?
+        else {
+            return Ok(None);
+        };
+        let lines = head.headers.len() as u64 + 2 + u64::from(head.framing != Framing::None);
+        let raw = src.split_to(len).freeze();
+        pos.consume(len, lines);
+        self.last = Some((raw, head.clone()));
+        Ok(Some(head))
+    }
+
+    fn limits(&self) -> &Limits {
+        &self.limits
+    }
+}
+
+/// Parses one request head at the front of `buf`: request-line, field lines, empty line.
+///
+/// Returns the head and the number of bytes it took, `Ok(None)` if the head is not complete
+/// yet, or the error and the offset in `buf` of the line at fault. Header lines are copied out
+/// of `buf`, so a head never keeps a large input buffer alive.
+pub fn parse_head(buf: &[u8], limits: &Limits) -> Result<Option<(Head, usize)>, (ErrorKind, usize)> {
+    let Some(line) = next_line(buf, limits.max_line).map_err(|k| (k, 0))? else { return Ok(None) };
+    let (method, target, version) = request_line(&buf[..line.content]).map_err(|k| (k, 0))?;
+    let mut pos = line.total;
+    let mut headers = Vec::new();
+    let mut framing = None::<(FramingName, Framing)>;
+    loop {
+        let rest = &buf[pos..];
+        let Some(line) = next_line(rest, limits.max_line).map_err(|k| (k, pos))? else { return Ok(None) };
+        let field = &rest[..line.content];
+        let at = pos;
+        pos += line.total;
+        if field.is_empty() {
+            break;
+        }
+        let name_len = chars::check_field_line(field).map_err(|k| (k, at))?;
+        match chars::framing_name(&field[..name_len]) {
+            None => {
+                if headers.len() >= limits.max_headers {
+                    return Err((ErrorKind::TooManyHeaders { limit: limits.max_headers }, at));
+                }
+                headers.push(field);
+            }
+            Some(name) => {
+                let value = chars::trim_ows(&field[name_len + 1..]);
+                let this = match name {
+                    FramingName::ContentLength => Framing::Length(
+                        chars::parse_decimal(value).ok_or_else(|| (ErrorKind::InvalidContentLength(escape(value)), at))?,
+                    ),
+                    FramingName::TransferEncoding if value.eq_ignore_ascii_case(b"chunked") => Framing::Chunked,
+                    FramingName::TransferEncoding => {
+                        return Err((ErrorKind::UnsupportedTransferCoding(escape(value)), at))
+                    }
+                };
+                framing = match framing {
+                    None => Some((name, this)),
+                    Some((prev, _)) if prev != name => return Err((ErrorKind::BothFramings, at)),
+                    Some((FramingName::ContentLength, _)) => return Err((ErrorKind::RepeatedContentLength, at)),
+                    Some(_) => return Err((ErrorKind::UnsupportedTransferCoding("chunked, chunked".into()), at)),
+                };
+            }
+        }
+    }
+    let mut list = Headers::new();
+    for field in headers {
+        list.push_unchecked(Bytes::copy_from_slice(field));
+    }
+    let head = Head {
+        method: Bytes::copy_from_slice(method),
+        target: Bytes::copy_from_slice(target),
+        version,
+        headers: list,
+        framing: framing.map_or(Framing::None, |(_, f)| f),
+    };
+    Ok(Some((head, pos)))
+}
+
+/// `request-line = method SP request-target SP HTTP-version`
+fn request_line(line: &[u8]) -> Result<(&[u8], &[u8], Version), ErrorKind> {
+    let bad = |why| ErrorKind::InvalidRequestLine { line: escape(line), why };
+    let mut parts = line.splitn(3, |&b| b == b' ');
+    let (Some(method), Some(target), Some(version)) = (parts.next(), parts.next(), parts.next()) else {
+        return Err(bad("expected 'METHOD SP TARGET SP VERSION'"));
+    };
+    if !chars::is_token(method) {
+        return Err(if method.is_empty() { bad("empty method") } else { ErrorKind::InvalidMethod(escape(method)) });
+    }
+    if target.is_empty() {
+        return Err(bad("empty request target or double space"));
+    }
+    check_target(target, "request target")?;
+    let version = Version::parse(version).ok_or_else(|| bad("version is not HTTP/DIGIT.DIGIT"))?;
+    Ok((method, target, version))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(src: &[u8]) -> Result<Option<(Head, usize)>, ErrorKind> {
+        parse_head(src, &Limits::default()).map_err(|(k, _)| k)
+    }
+
+    #[test]
+    fn heads() {
+        let (head, n) = parse(b"POST /x HTTP/1.0\r\nA: 1\r\ncontent-length:  7 \r\nB:2\r\n\r\nbody").unwrap().unwrap();
+        assert_eq!(n, 52);
+        assert_eq!(head.method(), "POST");
+        assert_eq!(head.version(), Version::HTTP_10);
+        assert_eq!(head.framing(), Framing::Length(7));
+        assert_eq!(head.headers().len(), 2);
+        assert_eq!(parse(b"GET / HTTP/1.1\r\nA: 1\r\n").unwrap(), None);
+        let (chunked, _) = parse(b"PUT / HTTP/1.1\r\nTransfer-Encoding: Chunked\r\n\r\n").unwrap().unwrap();
+        assert_eq!(chunked.framing(), Framing::Chunked);
+    }
+
+    #[test]
+    fn head_errors() {
+        use ErrorKind::*;
+        let err = |s: &[u8]| parse(s).unwrap_err();
+        assert!(matches!(err(b"GET  / HTTP/1.1\r\n\r\n"), InvalidRequestLine { .. }));
+        assert!(matches!(err(b"GET / HTTP/1.1 \r\n\r\n"), InvalidRequestLine { .. }));
+        assert!(matches!(err(b"GET /\r\n\r\n"), InvalidRequestLine { .. }));
+        assert!(matches!(err(b"G(T / HTTP/1.1\r\n\r\n"), InvalidMethod(_)));
+        assert!(matches!(err(b"GET /\x7f HTTP/1.1\r\n\r\n"), InvalidTarget { .. }));
+        assert!(matches!(err(b"GET / HTTP/2\r\n\r\n"), InvalidRequestLine { .. }));
+        assert_eq!(err(b"GET / HTTP/1.1\nA: 1\r\n\r\n"), BareLf);
+        assert_eq!(err(b"GET / HTTP/1.1\r\nA: 1\r\n b\r\n\r\n"), ObsFold);
+        assert!(matches!(err(b"GET / HTTP/1.1\r\nA : 1\r\n\r\n"), WhitespaceBeforeColon(_)));
+        let both = b"GET / HTTP/1.1\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n";
+        assert_eq!(err(both), BothFramings);
+        let both = b"GET / HTTP/1.1\r\nTransfer-Encoding: chunked\r\nContent-Length: 1\r\n\r\n";
+        assert_eq!(err(both), BothFramings);
+        assert_eq!(err(b"GET / HTTP/1.1\r\nContent-Length: 1\r\ncontent-length: 1\r\n\r\n"), RepeatedContentLength);
+        assert!(matches!(err(b"GET / HTTP/1.1\r\nContent-Length: 1, 1\r\n\r\n"), InvalidContentLength(_)));
+        assert!(matches!(err(b"GET / HTTP/1.1\r\nContent-Length: +1\r\n\r\n"), InvalidContentLength(_)));
+        assert!(matches!(err(b"GET / HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n"), UnsupportedTransferCoding(_)));
+        let twice = b"GET / HTTP/1.1\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n";
+        assert!(matches!(err(twice), UnsupportedTransferCoding(_)));
+        let limits = Limits::default().max_headers(1);
+        let r = parse_head(b"GET / HTTP/1.1\r\nA: 1\r\nB: 2\r\n\r\n", &limits);
+        assert_eq!(r.unwrap_err(), (TooManyHeaders { limit: 1 }, 22));
+    }
+}

@@ -1,0 +1,309 @@
+//! Choosing the opcodes for one request: candidate starting states, a byte-cost function, and
+//! register saves justified by the requests ahead (SPEC.md §9, "Encoder").
+//!
+//! Planning is pure: it reads the encoder's mirror of the decoder's state and returns a
+//! [`Plan`]; the encoder writes it and commits.
+
+use bytes::Bytes;
+
+use crate::error::ErrorKind;
+use crate::request::{decimal_len, Framing, Head};
+use crate::state::Snapshot;
+
+/// Requests ahead that the cost estimates (base choice, register benefit) look at.
+pub(crate) const ESTIMATE_AHEAD: usize = 16;
+
+/// A register the encoder created, as the decoder holds it.
+#[derive(Debug, Clone)]
+pub(crate) struct Reg {
+    pub(crate) name: Bytes,
+    pub(crate) snap: Snapshot,
+    /// Tick of the last save or load, for least-recently-used replacement.
+    pub(crate) used: u64,
+}
+
+/// Where a save writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Slot {
+    /// A new register, named after its index.
+    New(usize),
+    /// Overwrite the register at this index.
+    Reuse(usize),
+}
+
+/// A register save: after the first `at` header lines are in the state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Save {
+    pub(crate) at: usize,
+    pub(crate) slot: Slot,
+}
+
+/// The opcodes chosen for one request, before anything is written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plan {
+    pub(crate) load: Option<usize>,
+    pub(crate) version: bool,
+    pub(crate) method: bool,
+    /// New base: the first `n` bytes of the target.
+    pub(crate) base: Option<usize>,
+    /// Header lines from this index on are appended.
+    pub(crate) from: usize,
+    pub(crate) saves: Vec<Save>,
+    /// The suffix is the target from this byte on.
+    pub(crate) suffix: usize,
+    pub(crate) cost: usize,
+}
+
+impl Plan {
+    /// Bytes of opcode lines this plan writes (everything but the body).
+    pub fn cost(&self) -> usize {
+        self.cost
+    }
+
+    /// Registers this plan stores.
+    pub fn saves(&self) -> usize {
+        self.saves.len()
+    }
+
+    /// Does this plan restore a register?
+    pub fn loads(&self) -> bool {
+        self.load.is_some()
+    }
+}
+
+/// What the planner sees: the mirror state and the encoder's registers.
+pub(crate) struct View<'a> {
+    pub(crate) current: &'a Snapshot,
+    pub(crate) regs: &'a [Reg],
+    pub(crate) max_registers: usize,
+    /// Bytes the registers hold (state accounting) and the budget new saves must fit in.
+    pub(crate) register_bytes: usize,
+    pub(crate) save_budget: usize,
+}
+
+/// Register name for index `i`: `0`–`9`, `a`–`z`, `A`–`Z`, then two characters, and so on.
+pub(crate) fn register_name(mut i: usize) -> Bytes {
+    const ALPHABET: &[u8; 62] = b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+    let mut name = Vec::with_capacity(2);
+    loop {
+        name.push(ALPHABET[i % 62]);
+        i /= 62;
+        if i == 0 {
+            break;
+        }
+        i -= 1;
+    }
+    Bytes::from(name)
+}
+
+/// Length of the common prefix of two header lists, in lines.
+fn common_lines(a: &[Bytes], b: &[Bytes]) -> usize {
+    a.iter().zip(b).take_while(|(x, y)| x == y).count()
+}
+
+/// Is `prefix` a prefix of `list`?
+fn is_prefix(prefix: &[Bytes], list: &[Bytes]) -> bool {
+    prefix.len() <= list.len() && common_lines(prefix, list) == prefix.len()
+}
+
+/// Cost of appending these header lines (`H:` + line + CRLF each).
+fn header_cost(lines: &[Bytes]) -> usize {
+    lines.iter().map(|l| l.len() + 4).sum()
+}
+
+/// Cost of the issuing line for a suffix of `len` bytes.
+fn issue_cost(len: usize, framing: Framing) -> usize {
+    match framing {
+        Framing::Length(n) => 5 + len + decimal_len(n),
+        Framing::None | Framing::Chunked => 4 + len,
+    }
+}
+
+/// Estimated cost of issuing this target and the next [`ESTIMATE_AHEAD`] with base `base`: a
+/// request whose target does not start with it is charged a new base. Where fewer requests are
+/// in view, the last one is assumed to repeat: streams are feeds, and this keeps a short
+/// capture encoded the way the same requests open a long feed (SPEC.md §9.2).
+fn base_estimate(base: &[u8], target: &[u8], ahead: &[Head]) -> usize {
+    let one = |t: &[u8]| if t.starts_with(base) { t.len() - base.len() } else { 4 + t.len() };
+    let seen = ahead.len().min(ESTIMATE_AHEAD);
+    let last = ahead.get(seen.wrapping_sub(1)).map_or(target, |h| &h.target[..]);
+    one(target) + ahead[..seen].iter().map(|h| one(&h.target)).sum::<usize>() + (ESTIMATE_AHEAD - seen) * one(last)
+}
+
+/// Chooses the base for a request whose start state's base is `current`: keeps it if that is
+/// estimated cheapest, else picks among the whole target and its common prefixes with the next
+/// differing targets. Returns `(new base length or None to keep, cost now)`.
+fn choose_base(current: &[u8], target: &[u8], ahead: &[Head]) -> (Option<usize>, usize) {
+    let mut best: Option<(usize, Option<usize>)> = None;
+    if target.starts_with(current) {
+        best = Some((base_estimate(current, target, ahead), None));
+    }
+    let mut candidates = vec![target.len()];
+    for h in ahead.iter().take(ESTIMATE_AHEAD) {
+        let l = target.iter().zip(h.target.iter()).take_while(|(a, b)| a == b).count();
+        if !candidates.contains(&l) {
+            candidates.push(l);
+        }
+    }
+    for len in candidates {
+        let estimate = 4 + len + base_estimate(&target[..len], target, ahead);
+        if best.is_none_or(|(b, _)| estimate < b) {
+            best = Some((estimate, Some(len)));
+        }
+    }
+    match best {
+        Some((_, None)) | None => (None, 0),
+        Some((_, Some(len))) => (Some(len), 4 + len),
+    }
+}
+
+/// Plans one request.
+///
+/// `ahead` are the requests known to follow; `complete` says they are all that will follow,
+/// which lets the planner skip the root register (a saved empty-header state that guarantees
+/// any later header list can be built, since `H:` only appends).
+pub(crate) fn plan(view: &View<'_>, head: &Head, ahead: &[Head], complete: bool) -> Result<Plan, ErrorKind> {
+    let cur = view.current;
+    // The steady case: everything in place, nothing to save.
+    if cur.base == head.target
+        && cur.version == Some(head.version)
+        && cur.method.as_ref() == Some(&head.method)
+        && cur.headers[..] == head.headers[..]
+    {
+        let cost = issue_cost(0, head.framing);
+        return Ok(Plan { load: None, version: false, method: false, base: None, from: cur.headers.len(), saves: Vec::new(), suffix: head.target.len(), cost });
+    }
+    let mut best: Option<Plan> = None;
+    let starts = std::iter::once((None, cur)).chain(view.regs.iter().enumerate().map(|(i, r)| (Some(i), &r.snap)));
+    for (load, snap) in starts {
+        if !is_prefix(&snap.headers, &head.headers) {
+            continue;
+        }
+        let mut cost = load.map_or(0, |i| 4 + view.regs[i].name.len());
+        let version = snap.version != Some(head.version);
+        cost += if version { 12 } else { 0 };
+        let method = snap.method.as_ref() != Some(&head.method);
+        cost += if method { 4 + head.method.len() } else { 0 };
+        let (base, base_cost) = choose_base(&snap.base, &head.target, ahead);
+        cost += base_cost;
+        let suffix = base.unwrap_or(snap.base.len());
+        cost += issue_cost(head.target.len() - suffix, head.framing);
+        let from = snap.headers.len();
+        cost += header_cost(&head.headers[from..]);
+        if best.as_ref().is_none_or(|b| cost < b.cost) {
+            best = Some(Plan { load, version, method, base, from, saves: Vec::new(), suffix, cost });
+        }
+    }
+    let mut plan = best.ok_or(ErrorKind::Unencodable("no register holds a prefix of the request's header lines"))?;
+    plan_saves(view, head, ahead, complete, &mut plan)?;
+    Ok(plan)
+}
+
+/// Adds the register saves the requests ahead justify, or need in order to stay reachable.
+fn plan_saves(view: &View<'_>, head: &Head, ahead: &[Head], complete: bool, plan: &mut Plan) -> Result<(), ErrorKind> {
+    let n = head.headers.len();
+    let from = plan.from;
+    if from == n {
+        return Ok(());
+    }
+    // Points (header counts) at which to save, and whether each is required.
+    let mut points: Vec<(usize, bool)> = Vec::new();
+    let mut has_root = view.regs.iter().any(|r| r.snap.headers.is_empty());
+    if from == 0 && !complete && !has_root {
+        points.push((0, true));
+        has_root = true;
+    }
+    // Without a root, every request ahead must be checked for reachability; with one, only
+    // the near ones for benefit.
+    let scan = if has_root { ahead.len().min(ESTIMATE_AHEAD) } else { ahead.len() };
+    let price = 2 * (4 + register_name(view.regs.len()).len());
+    for (j, next) in ahead.iter().take(scan).enumerate() {
+        let shared = common_lines(&head.headers, &next.headers);
+        if shared >= n || shared < from || points.iter().any(|&(at, _)| at == shared) {
+            continue;
+        }
+        // The best start `next` would have without a save here.
+        let existing = view
+            .regs
+            .iter()
+            .map(|r| &r.snap.headers)
+            .filter(|h| is_prefix(h, &next.headers))
+            .map(|h| h.len())
+            .chain(points.iter().map(|&(at, _)| at).filter(|&at| at <= shared))
+            .max();
+        match existing {
+            None => points.push((shared, true)),
+            Some(e) if j < ESTIMATE_AHEAD && header_cost(&next.headers[e..shared]) > price => {
+                points.push((shared, false))
+            }
+            Some(_) => {}
+        }
+    }
+    points.sort_unstable();
+    // Slots: new registers while there is room, else the least recently used one that is not
+    // a root (roots are never replaced, so every header list stays reachable).
+    let mut held = view.register_bytes;
+    let mut next_new = view.regs.len();
+    let mut taken: Vec<usize> = Vec::new();
+    for (at, required) in points {
+        let slot = if next_new < view.max_registers {
+            Some(Slot::New(next_new))
+        } else {
+            view.regs
+                .iter()
+                .enumerate()
+                .filter(|(i, r)| !r.snap.headers.is_empty() && !taken.contains(i) && plan.load != Some(*i))
+                .min_by_key(|(_, r)| r.used)
+                .map(|(i, _)| Slot::Reuse(i))
+        };
+        let (name_len, freed) = match slot {
+            Some(Slot::New(i)) => (register_name(i).len(), 0),
+            Some(Slot::Reuse(i)) => (view.regs[i].name.len(), view.regs[i].snap.bytes + view.regs[i].name.len()),
+            None if required => return Err(ErrorKind::Unencodable("no register free for a required save")),
+            None => continue,
+        };
+        let after = held - freed + plan_bytes(view, head, plan, at) + name_len;
+        if after > view.save_budget {
+            if required {
+                return Err(ErrorKind::Unencodable("registers would pass the state byte limit"));
+            }
+            continue;
+        }
+        held = after;
+        match slot {
+            Some(Slot::New(_)) => next_new += 1,
+            Some(Slot::Reuse(i)) => taken.push(i),
+            None => {}
+        }
+        plan.cost += 4 + name_len;
+        plan.saves.extend(slot.map(|slot| Save { at, slot }));
+    }
+    Ok(())
+}
+
+/// Bytes the state will count when `at` header lines are in place during `plan`.
+fn plan_bytes(view: &View<'_>, head: &Head, plan: &Plan, at: usize) -> usize {
+    let base = match plan.base {
+        Some(len) => len,
+        None => match plan.load {
+            Some(i) => view.regs[i].snap.base.len(),
+            None => view.current.base.len(),
+        },
+    };
+    8 + base + head.method.len() + head.headers[..at].iter().map(Bytes::len).sum::<usize>()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names() {
+        assert_eq!(register_name(0), "0");
+        assert_eq!(register_name(61), "Z");
+        assert_eq!(register_name(62), "00");
+        assert_eq!(register_name(63), "10");
+        let all: std::collections::HashSet<_> = (0..5000).map(register_name).collect();
+        assert_eq!(all.len(), 5000);
+    }
+}

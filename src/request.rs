@@ -1,0 +1,357 @@
+//! The request model both syntaxes share: a head kept byte for byte, its framing, and its body.
+
+use std::fmt;
+use std::ops::Deref;
+use std::sync::Arc;
+
+use bytes::Bytes;
+
+use crate::body::{BodyScanner, Scan};
+use crate::chars;
+use crate::error::{escape, ErrorKind};
+use crate::Limits;
+
+/// An HTTP version, `HTTP/` DIGIT `.` DIGIT.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Version {
+    major: u8,
+    minor: u8,
+}
+
+impl Version {
+    /// `HTTP/1.1`.
+    pub const HTTP_11: Version = Version { major: 1, minor: 1 };
+    /// `HTTP/1.0`.
+    pub const HTTP_10: Version = Version { major: 1, minor: 0 };
+
+    /// Parses exactly `HTTP/` DIGIT `.` DIGIT.
+    ///
+    /// ```
+    /// use streamline::Version;
+    /// assert_eq!(Version::parse(b"HTTP/1.1"), Some(Version::HTTP_11));
+    /// assert_eq!(Version::parse(b"HTTP/1.10"), None);
+    /// ```
+    pub fn parse(s: &[u8]) -> Option<Version> {
+        match *s {
+            [b'H', b'T', b'T', b'P', b'/', major, b'.', minor]
+                if major.is_ascii_digit() && minor.is_ascii_digit() =>
+            {
+                Some(Version { major: major - b'0', minor: minor - b'0' })
+            }
+            _ => None,
+        }
+    }
+
+    /// The eight bytes `HTTP/x.y`.
+    pub fn to_bytes(self) -> [u8; 8] {
+        [b'H', b'T', b'T', b'P', b'/', b'0' + self.major, b'.', b'0' + self.minor]
+    }
+}
+
+impl fmt::Debug for Version {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "HTTP/{}.{}", self.major, self.minor)
+    }
+}
+
+impl fmt::Display for Version {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self, f)
+    }
+}
+
+/// The ordered header lines of a request, each verbatim (`Name: value`, no CRLF), framing
+/// fields excluded.
+///
+/// Cloning is a reference-count increment: the decoder hands every request of a steady feed
+/// the same list, and registers share it too. Dereferences to `[Bytes]`.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Headers(Arc<Vec<Bytes>>);
+
+impl Headers {
+    /// An empty list.
+    pub fn new() -> Self {
+        Headers::default()
+    }
+
+    /// Appends one header line after checking it (RFC 9110 field syntax; no Content-Length or
+    /// Transfer-Encoding, which belong to [`Framing`]).
+    ///
+    /// ```
+    /// let mut h = streamline::Headers::new();
+    /// h.push("Host: example.com".into()).unwrap();
+    /// assert!(h.push("Content-Length: 5".into()).is_err());
+    /// assert_eq!(h.len(), 1);
+    /// ```
+    pub fn push(&mut self, line: Bytes) -> Result<(), ErrorKind> {
+        let name_len = chars::check_field_line(&line)?;
+        if chars::framing_name(&line[..name_len]).is_some() {
+            return Err(ErrorKind::FramingHeader(escape(&line)));
+        }
+        self.push_unchecked(line);
+        Ok(())
+    }
+
+    /// Appends a line the caller has already checked.
+    pub(crate) fn push_unchecked(&mut self, line: Bytes) {
+        Arc::make_mut(&mut self.0).push(line);
+    }
+
+    /// Sum of the line lengths (without CRLF).
+    pub(crate) fn byte_len(&self) -> usize {
+        self.0.iter().map(Bytes::len).sum()
+    }
+}
+
+impl Deref for Headers {
+    type Target = [Bytes];
+
+    fn deref(&self) -> &[Bytes] {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Headers {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.0.iter().map(|l| l.escape_ascii().to_string())).finish()
+    }
+}
+
+/// How a request's body is delimited.
+///
+/// In the plain form this is the one framing field, written last in the head; in the compact
+/// form it is the issuing opcode (`-:`, `+:` or `*:`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Framing {
+    /// No body and no framing field.
+    None,
+    /// `Content-Length: N`, then N bytes.
+    Length(u64),
+    /// `Transfer-Encoding: chunked`, then a chunked body (RFC 9112 §7.1) kept verbatim.
+    Chunked,
+}
+
+/// The head of a request: request-line parts, header lines and framing.
+///
+/// Every `Head` is valid by construction, so whatever writes one (either syntax) writes
+/// something its reader accepts as the same head.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Head {
+    pub(crate) method: Bytes,
+    pub(crate) target: Bytes,
+    pub(crate) version: Version,
+    pub(crate) headers: Headers,
+    pub(crate) framing: Framing,
+}
+
+impl Head {
+    /// Builds a head, checking that the method is a token and the target is non-empty visible
+    /// ASCII.
+    ///
+    /// ```
+    /// use streamline::{Framing, Head, Headers, Version};
+    /// let head = Head::new("GET".into(), "/".into(), Version::HTTP_11, Headers::new(), Framing::None);
+    /// assert!(head.is_ok());
+    /// let bad = Head::new("GET".into(), "/a b".into(), Version::HTTP_11, Headers::new(), Framing::None);
+    /// assert!(bad.is_err());
+    /// ```
+    pub fn new(
+        method: Bytes,
+        target: Bytes,
+        version: Version,
+        headers: Headers,
+        framing: Framing,
+    ) -> Result<Head, ErrorKind> {
+        if !chars::is_token(&method) {
+            return Err(ErrorKind::InvalidMethod(escape(&method)));
+        }
+        check_target(&target, "request target")?;
+        if target.is_empty() {
+            return Err(ErrorKind::EmptyTarget);
+        }
+        Ok(Head { method, target, version, headers, framing })
+    }
+
+    /// The method, e.g. `POST`.
+    pub fn method(&self) -> &Bytes {
+        &self.method
+    }
+
+    /// The request target, e.g. `/receiver`.
+    pub fn target(&self) -> &Bytes {
+        &self.target
+    }
+
+    /// The version.
+    pub fn version(&self) -> Version {
+        self.version
+    }
+
+    /// The header lines, framing excluded.
+    pub fn headers(&self) -> &Headers {
+        &self.headers
+    }
+
+    /// How the body is delimited.
+    pub fn framing(&self) -> Framing {
+        self.framing
+    }
+
+    /// Writes the canonical plain head: request-line, header lines, the framing field last,
+    /// and the empty line.
+    pub fn write_http1(&self, dst: &mut Vec<u8>) {
+        let extra = self.headers.byte_len() + 2 * self.headers.len();
+        dst.reserve(self.method.len() + self.target.len() + 40 + extra);
+        dst.extend_from_slice(&self.method);
+        dst.push(b' ');
+        dst.extend_from_slice(&self.target);
+        dst.push(b' ');
+        dst.extend_from_slice(&self.version.to_bytes());
+        dst.extend_from_slice(b"\r\n");
+        for line in self.headers.iter() {
+            dst.extend_from_slice(line);
+            dst.extend_from_slice(b"\r\n");
+        }
+        match self.framing {
+            Framing::None => {}
+            Framing::Length(n) => {
+                dst.extend_from_slice(b"Content-Length: ");
+                write_decimal(n, dst);
+                dst.extend_from_slice(b"\r\n");
+            }
+            Framing::Chunked => dst.extend_from_slice(b"Transfer-Encoding: chunked\r\n"),
+        }
+        dst.extend_from_slice(b"\r\n");
+    }
+}
+
+impl fmt::Debug for Head {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Head")
+            .field("method", &self.method.escape_ascii().to_string())
+            .field("target", &self.target.escape_ascii().to_string())
+            .field("version", &self.version)
+            .field("headers", &self.headers)
+            .field("framing", &self.framing)
+            .finish()
+    }
+}
+
+/// A whole request: its head and its body bytes.
+///
+/// For [`Framing::Length`] the body is the content; for [`Framing::Chunked`] it is the chunked
+/// encoding itself (chunks, last-chunk, trailers, final CRLF), verbatim.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Request {
+    pub(crate) head: Head,
+    pub(crate) body: Bytes,
+}
+
+impl Request {
+    /// Builds a request, checking the body against the head's framing: empty for
+    /// [`Framing::None`], exactly N bytes for [`Framing::Length`], one complete valid chunked
+    /// body for [`Framing::Chunked`].
+    pub fn new(head: Head, body: Bytes) -> Result<Request, ErrorKind> {
+        match head.framing {
+            Framing::None if !body.is_empty() => {
+                return Err(ErrorKind::Unencodable("a body needs Content-Length or chunked framing"))
+            }
+            Framing::Length(n) if body.len() as u64 != n => {
+                return Err(ErrorKind::Unencodable("body length differs from Content-Length"))
+            }
+            Framing::Chunked => {
+                let mut scanner = BodyScanner::new(Framing::Chunked, &Limits::default().max_line(usize::MAX));
+                match scanner.scan(&body).map_err(|(kind, _)| kind)? {
+                    Scan::Done(n) if n == body.len() => {}
+                    _ => return Err(ErrorKind::Unencodable("chunked body is incomplete or has bytes after its end")),
+                }
+            }
+            _ => {}
+        }
+        Ok(Request { head, body })
+    }
+
+    /// The head.
+    pub fn head(&self) -> &Head {
+        &self.head
+    }
+
+    /// The body bytes (see the type's docs for chunked bodies).
+    pub fn body(&self) -> &Bytes {
+        &self.body
+    }
+
+    /// Splits into head and body.
+    pub fn into_parts(self) -> (Head, Bytes) {
+        (self.head, self.body)
+    }
+
+    /// Writes the canonical plain form: [`Head::write_http1`], then the body.
+    pub fn write_http1(&self, dst: &mut Vec<u8>) {
+        self.head.write_http1(dst);
+        dst.extend_from_slice(&self.body);
+    }
+}
+
+impl fmt::Debug for Request {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Request")
+            .field("head", &self.head)
+            .field("body", &escape(&self.body))
+            .field("body_len", &self.body.len())
+            .finish()
+    }
+}
+
+/// Checks a base, suffix or target: visible ASCII only.
+pub(crate) fn check_target(s: &[u8], what: &'static str) -> Result<(), ErrorKind> {
+    if chars::is_visible(s) {
+        Ok(())
+    } else {
+        Err(ErrorKind::InvalidTarget { what, text: escape(s) })
+    }
+}
+
+/// Appends `n` in decimal.
+pub(crate) fn write_decimal(mut n: u64, dst: &mut Vec<u8>) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    dst.extend_from_slice(&buf[i..]);
+}
+
+/// Number of decimal digits of `n`.
+pub(crate) fn decimal_len(n: u64) -> usize {
+    n.checked_ilog10().map_or(1, |l| l as usize + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decimal() {
+        for n in [0u64, 7, 10, 66, 12345, u64::MAX] {
+            let mut v = Vec::new();
+            write_decimal(n, &mut v);
+            assert_eq!(v, n.to_string().as_bytes());
+            assert_eq!(decimal_len(n), v.len());
+        }
+    }
+
+    #[test]
+    fn send_sync() {
+        fn is<T: Send + Sync>() {}
+        is::<Request>();
+        is::<Head>();
+        is::<crate::Decoder>();
+        is::<crate::Encoder>();
+    }
+}

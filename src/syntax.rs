@@ -1,0 +1,164 @@
+//! The compact grammar (SPEC.md §3) as nom parsers, one function per rule, one line at a time.
+//!
+//! Every function takes one line's content (CRLF already removed and checked by the caller)
+//! and nom's error type never leaves this module: failures become [`ErrorKind`]s.
+
+use nom::bytes::complete::{tag, take_while, take_while1, take_while_m_n};
+use nom::combinator::{all_consuming, recognize, verify};
+use nom::{IResult, Parser};
+
+use crate::chars;
+use crate::error::{escape, ErrorKind};
+use crate::op::Op;
+use crate::request::{check_target, Version};
+
+type Res<'a, O> = IResult<&'a [u8], O, ()>;
+
+/// `opcode = "V" / "B" / "M" / "H" / ">" / "<" / "-" / "+" / "*"`
+fn opcode(i: &[u8]) -> Res<'_, u8> {
+    let (rest, code) = take_while_m_n(1, 1, |b| b"VBMH><-+*".contains(&b)).parse(i)?;
+    Ok((rest, code[0]))
+}
+
+/// `line = opcode ":" argument`
+fn opcode_line(i: &[u8]) -> Res<'_, (u8, &[u8])> {
+    let (argument, (code, _)) = (opcode, tag(&b":"[..])).parse(i)?;
+    Ok((&[], (code, argument)))
+}
+
+/// `visible = *VCHAR` (0x21–0x7E)
+fn visible(i: &[u8]) -> Res<'_, &[u8]> {
+    take_while(|b: u8| (0x21..=0x7e).contains(&b)).parse(i)
+}
+
+/// `length = "0" / %x31-39 0*18DIGIT`
+fn length(i: &[u8]) -> Res<'_, u64> {
+    let zero = tag(&b"0"[..]);
+    let nonzero = recognize((
+        take_while_m_n(1, 1, |b: u8| (b'1'..=b'9').contains(&b)),
+        take_while_m_n(0, 18, |b: u8| b.is_ascii_digit()),
+    ));
+    let (rest, digits) = all_consuming(nom::branch::alt((nonzero, zero))).parse(i)?;
+    Ok((rest, chars::parse_decimal(digits).unwrap_or(0)))
+}
+
+/// `body-arg = suffix SP length`
+fn body_argument(i: &[u8]) -> Res<'_, (&[u8], u64)> {
+    let (rest, (suffix, _, len)) = (visible, tag(&b" "[..]), length).parse(i)?;
+    Ok((rest, (suffix, len)))
+}
+
+/// `version = "HTTP/" DIGIT "." DIGIT`
+fn version(i: &[u8]) -> Res<'_, Version> {
+    let digit = || take_while_m_n(1, 1, |b: u8| b.is_ascii_digit());
+    let (rest, text) = all_consuming(recognize((tag(&b"HTTP/"[..]), digit(), tag(&b"."[..]), digit()))).parse(i)?;
+    Ok((rest, Version::parse(text).ok_or(nom::Err::Error(()))?))
+}
+
+/// `name = 1*64VCHAR`
+fn register_name(i: &[u8]) -> Res<'_, &[u8]> {
+    all_consuming(verify(take_while1(|b: u8| (0x21..=0x7e).contains(&b)), |n: &[u8]| n.len() <= 64)).parse(i)
+}
+
+/// `method = token`
+fn method(i: &[u8]) -> Res<'_, &[u8]> {
+    all_consuming(take_while1(chars::is_tchar)).parse(i)
+}
+
+/// Parses one opcode line's content into an [`Op`].
+pub(crate) fn parse_op(line: &[u8]) -> Result<Op<'_>, ErrorKind> {
+    let (code, arg) = match opcode_line(line) {
+        Ok((_, parsed)) => parsed,
+        Err(_) => return Err(line_shape_error(line)),
+    };
+    match code {
+        b'V' => version(arg).map(|(_, v)| Op::Version(v)).map_err(|_| ErrorKind::InvalidVersion(escape(arg))),
+        b'B' => check_target(arg, "base").map(|()| Op::Base(arg)),
+        b'M' => method(arg).map(|_| Op::Method(arg)).map_err(|_| ErrorKind::InvalidMethod(escape(arg))),
+        b'H' => header(arg).map(|()| Op::Header(arg)),
+        b'>' => register(arg).map(Op::Store),
+        b'<' => register(arg).map(Op::Load),
+        b'-' => check_target(arg, "suffix").map(|()| Op::Bodyless(arg)),
+        b'*' => check_target(arg, "suffix").map(|()| Op::Chunked(arg)),
+        _ => match body_argument(arg) {
+            Ok((_, (suffix, len))) => Ok(Op::WithBody(suffix, len)),
+            Err(_) => {
+                let suffix = arg.split(|&b| b == b' ').next().unwrap_or(arg);
+                check_target(suffix, "suffix")?;
+                Err(ErrorKind::InvalidLength(escape(line)))
+            }
+        },
+    }
+}
+
+/// Why a line did not match `opcode ":" argument`.
+fn line_shape_error(line: &[u8]) -> ErrorKind {
+    match line {
+        [] => ErrorKind::EmptyLine,
+        [code, ..] if !b"VBMH><-+*".contains(code) => ErrorKind::UnknownOpcode(escape(&line[..1])),
+        _ => ErrorKind::MissingColon(escape(&line[..1])),
+    }
+}
+
+/// `H:` argument: a field line that is not framing.
+fn header(arg: &[u8]) -> Result<(), ErrorKind> {
+    let name_len = chars::check_field_line(arg)?;
+    match chars::framing_name(&arg[..name_len]) {
+        Some(_) => Err(ErrorKind::FramingHeader(escape(arg))),
+        None => Ok(()),
+    }
+}
+
+/// `>:` / `<:` argument.
+fn register(arg: &[u8]) -> Result<&[u8], ErrorKind> {
+    register_name(arg).map(|(_, n)| n).map_err(|_| ErrorKind::InvalidRegisterName(escape(arg)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ops() {
+        assert_eq!(parse_op(b"V:HTTP/1.1"), Ok(Op::Version(Version::HTTP_11)));
+        assert_eq!(parse_op(b"B:"), Ok(Op::Base(b"")));
+        assert_eq!(parse_op(b"B:/x?y=1"), Ok(Op::Base(b"/x?y=1")));
+        assert_eq!(parse_op(b"M:POST"), Ok(Op::Method(b"POST")));
+        assert_eq!(parse_op(b"H:Host: a"), Ok(Op::Header(b"Host: a")));
+        assert_eq!(parse_op(b">:config1"), Ok(Op::Store(b"config1")));
+        assert_eq!(parse_op(b"<:config1"), Ok(Op::Load(b"config1")));
+        assert_eq!(parse_op(b"-:"), Ok(Op::Bodyless(b"")));
+        assert_eq!(parse_op(b"-:style.css"), Ok(Op::Bodyless(b"style.css")));
+        assert_eq!(parse_op(b"+: 66"), Ok(Op::WithBody(b"", 66)));
+        assert_eq!(parse_op(b"+:x 0"), Ok(Op::WithBody(b"x", 0)));
+        assert_eq!(parse_op(b"+:x 9999999999999999999"), Ok(Op::WithBody(b"x", 9_999_999_999_999_999_999)));
+        assert_eq!(parse_op(b"*:up"), Ok(Op::Chunked(b"up")));
+    }
+
+    #[test]
+    fn op_errors() {
+        use ErrorKind::*;
+        let err = |l: &[u8]| parse_op(l).unwrap_err();
+        assert_eq!(err(b""), EmptyLine);
+        assert_eq!(err(b"X:1"), UnknownOpcode("X".into()));
+        assert_eq!(err(b"V"), MissingColon("V".into()));
+        assert_eq!(err(b"V HTTP/1.1"), MissingColon("V".into()));
+        assert!(matches!(err(b"V:HTTP/1"), InvalidVersion(_)));
+        assert!(matches!(err(b"V:HTTP/1.1 "), InvalidVersion(_)));
+        assert!(matches!(err(b"M:GE T"), InvalidMethod(_)));
+        assert!(matches!(err(b"M:"), InvalidMethod(_)));
+        assert!(matches!(err(b"B:/a b"), InvalidTarget { what: "base", .. }));
+        assert!(matches!(err(b"-:a b"), InvalidTarget { what: "suffix", .. }));
+        assert!(matches!(err(b"H:Content-Length: 5"), FramingHeader(_)));
+        assert!(matches!(err(b"H:transfer-encoding: chunked"), FramingHeader(_)));
+        assert!(matches!(err(b"H:Host : a"), WhitespaceBeforeColon(_)));
+        assert!(matches!(err(b">:"), InvalidRegisterName(_)));
+        assert!(matches!(err(&[b"<:".as_slice(), &[b'a'; 65]].concat()), InvalidRegisterName(_)));
+        assert!(matches!(err(b"+:x"), InvalidLength(_)));
+        assert!(matches!(err(b"+:x 01"), InvalidLength(_)));
+        assert!(matches!(err(b"+:x 10000000000000000000"), InvalidLength(_)));
+        assert!(matches!(err(b"+:x  1"), InvalidLength(_)));
+        assert!(matches!(err(b"+:x 1 "), InvalidLength(_)));
+        assert!(matches!(err(b"+:x -1"), InvalidLength(_)));
+    }
+}
