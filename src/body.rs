@@ -144,8 +144,7 @@ fn chunk_size(line: &[u8]) -> Result<u64, ErrorKind> {
         return Err(ErrorKind::InvalidChunkSize(escape(line)));
     }
     let ext = chars::trim_ows(ext);
-    let ext_ok = ext.is_empty()
-        || (ext[0] == b';' && ext.iter().all(|&b| b == b'\t' || (b >= 0x20 && b != 0x7f)));
+    let ext_ok = ext.is_empty() || (ext[0] == b';' && ext.iter().all(|&b| b == b'\t' || (b >= 0x20 && b != 0x7f)));
     if !ext_ok {
         return Err(ErrorKind::InvalidChunkSize(escape(line)));
     }

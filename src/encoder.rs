@@ -87,7 +87,13 @@ impl Encoder {
 
     /// Writes the opcode lines for a request's head, ending with its issuing line; the caller
     /// writes the body bytes right after.
-    pub fn encode_head(&mut self, head: &Head, ahead: &[Head], complete: bool, dst: &mut Vec<u8>) -> Result<Plan, ErrorKind> {
+    pub fn encode_head(
+        &mut self,
+        head: &Head,
+        ahead: &[Head],
+        complete: bool,
+        dst: &mut Vec<u8>,
+    ) -> Result<Plan, ErrorKind> {
         if self.failed {
             return Err(ErrorKind::Unencodable("an earlier request failed to encode"));
         }

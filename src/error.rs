@@ -149,7 +149,9 @@ pub enum ErrorKind {
         limit: usize,
     },
     /// A body bigger than [`Limits::max_body`](crate::Limits::max_body) where it must be held whole.
-    #[error("body of {len} bytes exceeds the limit of {limit} bytes for a whole request (use the event API to stream it)")]
+    #[error(
+        "body of {len} bytes exceeds the limit of {limit} bytes for a whole request (use the event API to stream it)"
+    )]
     BodyTooLarge {
         /// The body's length, or the length seen so far.
         len: u64,

@@ -96,7 +96,9 @@ pub fn browse(count: u64, seed: u64) -> Vec<u8> {
             (format!("/static/{path}"), accept, dest, Some(page.clone()))
         };
         out.extend_from_slice(format!("GET {target} HTTP/1.1\r\nHost: www.example.com\r\n").as_bytes());
-        out.extend_from_slice(b"User-Agent: Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0\r\n");
+        out.extend_from_slice(
+            b"User-Agent: Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0\r\n",
+        );
         out.extend_from_slice(format!("Accept: {accept}\r\n").as_bytes());
         out.extend_from_slice(b"Accept-Language: en-GB,en;q=0.5\r\nAccept-Encoding: gzip, deflate, br\r\n");
         if let Some(r) = referer {

@@ -78,8 +78,7 @@ impl Heads for PlainHeads {
                 return Ok(Some(head));
             }
         }
-        let Some((head, len)) = parse_head(src, &self.limits).map_err(|(kind, at)| pos.error(kind, &src[..at]))?
-        else {
+        let Some((head, len)) = parse_head(src, &self.limits).map_err(|(kind, at)| pos.error(kind, &src[..at]))? else {
             return Ok(None);
         };
         let lines = head.headers.len() as u64 + 2 + u64::from(head.framing != Framing::None);
@@ -126,7 +125,8 @@ pub fn parse_head(buf: &[u8], limits: &Limits) -> Result<Option<(Head, usize)>, 
                 let value = chars::trim_ows(&field[name_len + 1..]);
                 let this = match name {
                     FramingName::ContentLength => Framing::Length(
-                        chars::parse_decimal(value).ok_or_else(|| (ErrorKind::InvalidContentLength(escape(value)), at))?,
+                        chars::parse_decimal(value)
+                            .ok_or_else(|| (ErrorKind::InvalidContentLength(escape(value)), at))?,
                     ),
                     FramingName::TransferEncoding if value.eq_ignore_ascii_case(b"chunked") => Framing::Chunked,
                     FramingName::TransferEncoding => {
@@ -215,7 +215,10 @@ mod tests {
         assert_eq!(err(b"GET / HTTP/1.1\r\nContent-Length: 1\r\ncontent-length: 1\r\n\r\n"), RepeatedContentLength);
         assert!(matches!(err(b"GET / HTTP/1.1\r\nContent-Length: 1, 1\r\n\r\n"), InvalidContentLength(_)));
         assert!(matches!(err(b"GET / HTTP/1.1\r\nContent-Length: +1\r\n\r\n"), InvalidContentLength(_)));
-        assert!(matches!(err(b"GET / HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n"), UnsupportedTransferCoding(_)));
+        assert!(matches!(
+            err(b"GET / HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n"),
+            UnsupportedTransferCoding(_)
+        ));
         let twice = b"GET / HTTP/1.1\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n";
         assert!(matches!(err(twice), UnsupportedTransferCoding(_)));
         let limits = Limits::default().max_headers(1);

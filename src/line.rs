@@ -21,11 +21,7 @@ pub(crate) struct Line {
 pub(crate) fn next_line(buf: &[u8], max_line: usize) -> Result<Option<Line>, ErrorKind> {
     let window = buf.get(..max_line).unwrap_or(buf);
     let Some(lf) = memchr::memchr(b'\n', window) else {
-        return if buf.len() >= max_line {
-            Err(ErrorKind::LineTooLong { limit: max_line })
-        } else {
-            Ok(None)
-        };
+        return if buf.len() >= max_line { Err(ErrorKind::LineTooLong { limit: max_line }) } else { Ok(None) };
     };
     let content = match lf.checked_sub(1) {
         Some(cr) if buf[cr] == b'\r' => cr,

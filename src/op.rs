@@ -79,9 +79,13 @@ impl<'a> Op<'a> {
         match self {
             Op::Version(_) => 12,
             Op::WithBody(a, len) => 5 + a.len() + crate::request::decimal_len(*len),
-            Op::Base(a) | Op::Method(a) | Op::Header(a) | Op::Store(a) | Op::Load(a) | Op::Bodyless(a) | Op::Chunked(a) => {
-                4 + a.len()
-            }
+            Op::Base(a)
+            | Op::Method(a)
+            | Op::Header(a)
+            | Op::Store(a)
+            | Op::Load(a)
+            | Op::Bodyless(a)
+            | Op::Chunked(a) => 4 + a.len(),
         }
     }
 }
@@ -101,8 +105,7 @@ mod tests {
 
     #[test]
     fn display_round_trips() {
-        let lines: [&[u8]; 9] =
-            [b"V:HTTP/1.0", b"B:", b"M:GET", b"H:A: b", b">:r", b"<:r", b"-:x", b"+:x 12", b"*:"];
+        let lines: [&[u8]; 9] = [b"V:HTTP/1.0", b"B:", b"M:GET", b"H:A: b", b">:r", b"<:r", b"-:x", b"+:x 12", b"*:"];
         for line in lines {
             let op = Op::parse(line).unwrap();
             assert_eq!(op.to_string().as_bytes(), line);

@@ -171,7 +171,16 @@ pub(crate) fn plan(view: &View<'_>, head: &Head, ahead: &[Head], complete: bool)
         && cur.headers[..] == head.headers[..]
     {
         let cost = issue_cost(0, head.framing);
-        return Ok(Plan { load: None, version: false, method: false, base: None, from: cur.headers.len(), saves: Vec::new(), suffix: head.target.len(), cost });
+        return Ok(Plan {
+            load: None,
+            version: false,
+            method: false,
+            base: None,
+            from: cur.headers.len(),
+            saves: Vec::new(),
+            suffix: head.target.len(),
+            cost,
+        });
     }
     let mut best: Option<Plan> = None;
     let starts = std::iter::once((None, cur)).chain(view.regs.iter().enumerate().map(|(i, r)| (Some(i), &r.snap)));

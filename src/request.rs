@@ -33,9 +33,7 @@ impl Version {
     /// ```
     pub fn parse(s: &[u8]) -> Option<Version> {
         match *s {
-            [b'H', b'T', b'T', b'P', b'/', major, b'.', minor]
-                if major.is_ascii_digit() && minor.is_ascii_digit() =>
-            {
+            [b'H', b'T', b'T', b'P', b'/', major, b'.', minor] if major.is_ascii_digit() && minor.is_ascii_digit() => {
                 Some(Version { major: major - b'0', minor: minor - b'0' })
             }
             _ => None,

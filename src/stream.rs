@@ -204,7 +204,10 @@ macro_rules! stream_api {
 
             /// Like `next_event`, at the end of the input: bytes left over that do not finish a
             /// line or body are an [`ErrorKind::UnexpectedEof`]($crate::ErrorKind::UnexpectedEof).
-            pub fn next_event_eof(&mut self, src: &mut bytes::BytesMut) -> Result<Option<$crate::Event>, $crate::Error> {
+            pub fn next_event_eof(
+                &mut self,
+                src: &mut bytes::BytesMut,
+            ) -> Result<Option<$crate::Event>, $crate::Error> {
                 self.stream.next_event_eof(src)
             }
 

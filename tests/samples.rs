@@ -51,4 +51,3 @@ fn x100_setup_and_per_request_bytes() {
     assert_eq!(one.len(), 150);
     assert_eq!(hundred.len(), 130 + 100 * 20);
 }
-

@@ -2,7 +2,7 @@
 #![allow(dead_code)]
 
 use bytes::BytesMut;
-use streamline::{http1, Decoder, Encoder, Error, Lookahead, Limits, Request, Window};
+use streamline::{http1, Decoder, Encoder, Error, Limits, Lookahead, Request, Window};
 
 /// Plain bytes to compact bytes, the way the CLI does it (lookahead window, finish at EOF).
 pub fn encode(plain: &[u8]) -> Result<Vec<u8>, Error> {
