@@ -51,3 +51,38 @@ fn x100_setup_and_per_request_bytes() {
     assert_eq!(one.len(), 150);
     assert_eq!(hundred.len(), 130 + 100 * 20);
 }
+
+/// The project's own samples: made by `streamline::gen` (so they are reproducible) and
+/// encoded by this encoder. Set STREAMLINE_BLESS=1 to rewrite them after a deliberate change.
+const GENERATED: [(&str, fn() -> Vec<u8>); 3] = [
+    ("opra-feed-1000", || streamline::gen::opra(1000, 1, 66)),
+    ("browse-session", || streamline::gen::browse(200, 1)),
+    ("chunked-upload", || streamline::gen::upload(20, 1, 300)),
+];
+
+#[test]
+fn generated_samples_are_reproducible_and_encode_as_recorded() {
+    let bless = std::env::var_os("STREAMLINE_BLESS").is_some();
+    for (name, make) in GENERATED {
+        let plain = make();
+        let compact = encode(&plain).unwrap();
+        let dir = format!("{}/samples", env!("CARGO_MANIFEST_DIR"));
+        if bless {
+            std::fs::write(format!("{dir}/{name}.http"), &plain).unwrap();
+            std::fs::write(format!("{dir}/{name}.shttp"), &compact).unwrap();
+        }
+        assert!(read_sample(&format!("{name}.http")) == plain, "{name}.http differs from gen output");
+        assert!(read_sample(&format!("{name}.shttp")) == compact, "{name}.shttp differs from encoder output");
+        assert_eq!(decode(&compact).unwrap(), plain, "{name}");
+    }
+}
+
+/// The OPRA feed's steady state is the article's 7 bytes of overhead per message.
+#[test]
+fn opra_feed_steady_state_is_seven_bytes() {
+    let plain = read_sample("opra-feed-1000.http");
+    let compact = read_sample("opra-feed-1000.shttp");
+    assert_eq!(plain.len(), 1000 * 213);
+    // Set-up (139 bytes, as in the article's opra-quote example) + 1000 x (7 + 66).
+    assert_eq!(compact.len(), 139 + 1000 * 73);
+}
