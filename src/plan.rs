@@ -242,7 +242,7 @@ fn plan_saves(view: &View<'_>, head: &Head, ahead: &[Head], complete: bool, plan
             .max();
         match existing {
             None => points.push((shared, true)),
-            Some(e) if j < ESTIMATE_AHEAD && header_cost(&next.headers[e..shared]) > price => {
+            Some(e) if e < shared && j < ESTIMATE_AHEAD && header_cost(&next.headers[e..shared]) > price => {
                 points.push((shared, false))
             }
             Some(_) => {}
