@@ -166,13 +166,14 @@ impl<H: Heads> Stream<H> {
     }
 
     /// At the end of input: anything left over is a truncated line or body.
+    /// The error points at the first byte not consumed: the start of the unfinished unit.
     fn check_eof(&mut self, src: &BytesMut) -> Result<(), Error> {
         let what = match &self.body {
             Some(scanner) => scanner.describe_remaining(),
             None if src.is_empty() => return Ok(()),
             None => "a line (no CRLF at the end)".to_string(),
         };
-        self.fail(ErrorKind::UnexpectedEof { what }, src)
+        self.fail(ErrorKind::UnexpectedEof { what }, &[])
     }
 
     fn check_body(&mut self, len: u64) -> Result<(), Error> {

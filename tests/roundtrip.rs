@@ -82,22 +82,24 @@ fn request(profiles: Vec<Vec<String>>) -> impl Strategy<Value = Req> {
         any::<usize>(),
         proptest::bool::weighted(0.05),
     )
-        .prop_map(move |(method, target, suffix, version, p, extra, edit, framing, body, framing_at, leading_crlf)| {
-            let mut headers = profiles[p].clone();
-            match edit {
-                0 => headers.extend(extra),
-                1 => {
-                    headers.pop();
+        .prop_map(
+            move |(method, target, suffix, version, p, extra, edit, framing, body, framing_at, leading_crlf)| {
+                let mut headers = profiles[p].clone();
+                match edit {
+                    0 => headers.extend(extra),
+                    1 => {
+                        headers.pop();
+                    }
+                    2 if !headers.is_empty() => {
+                        let last = headers.len() - 1;
+                        headers[last] = extra.first().cloned().unwrap_or_default();
+                        headers.retain(|h| !h.is_empty());
+                    }
+                    _ => {}
                 }
-                2 if !headers.is_empty() => {
-                    let last = headers.len() - 1;
-                    headers[last] = extra.first().cloned().unwrap_or_default();
-                    headers.retain(|h| !h.is_empty());
-                }
-                _ => {}
-            }
-            Req { method, target, suffix, version, headers, framing, body, framing_at, leading_crlf }
-        })
+                Req { method, target, suffix, version, headers, framing, body, framing_at, leading_crlf }
+            },
+        )
 }
 
 fn traffic() -> impl Strategy<Value = Vec<Req>> {

@@ -54,7 +54,9 @@ fn x100_setup_and_per_request_bytes() {
 
 /// The project's own samples: made by `streamline::gen` (so they are reproducible) and
 /// encoded by this encoder. Set STREAMLINE_BLESS=1 to rewrite them after a deliberate change.
-const GENERATED: [(&str, fn() -> Vec<u8>); 3] = [
+type Generator = fn() -> Vec<u8>;
+
+const GENERATED: [(&str, Generator); 3] = [
     ("opra-feed-1000", || streamline::gen::opra(1000, 1, 66)),
     ("browse-session", || streamline::gen::browse(200, 1)),
     ("chunked-upload", || streamline::gen::upload(20, 1, 300)),
