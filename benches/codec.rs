@@ -1,1 +1,293 @@
-fn main() {}
+//! The codec beside its peers, on the same bytes, so every ratio comes from one run.
+//!
+//! Groups (BENCHMARKS.md has the figures and what bounds them):
+//! - `opra_decode`: compact → request events for an OPRA-style feed, against httparse on the
+//!   equivalent plain stream and a bare memchr walk over the compact lines (messages/s);
+//!   `opra_decode_bytes`: the same runs counted in input bytes.
+//! - `opra_encode`: plain → compact, against httparse parse-only (messages/s).
+//! - `opra_decode_plain`: compact → plain bytes, counted in output bytes, against a memcpy of
+//!   the output's size.
+//! - `browse_encode`, `browse_decode`, `browse_decode_plain`: the same three for a
+//!   browser-like session, with httparse on its plain form.
+//!
+//! `cargo bench --bench codec` measures; `cargo test --benches` runs each routine once and
+//! checks that every routine reads the whole input and gets the expected counts.
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use bytes::BytesMut;
+use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkGroup, Criterion, Throughput};
+use streamline::{gen, http1, Decoder, Encoder, Event, Lookahead, Window};
+
+/// Quotes in the OPRA feed.
+const OPRA_COUNT: u64 = 10_000;
+/// Bytes of each quote's body.
+const OPRA_PAYLOAD: usize = 66;
+/// Requests in the browse session.
+const BROWSE_COUNT: u64 = 2_000;
+/// Seed for both generators.
+const SEED: u64 = 1;
+
+/// One workload in both forms.
+struct Input {
+    plain: Vec<u8>,
+    compact: Vec<u8>,
+    messages: u64,
+}
+
+impl Input {
+    fn new(plain: Vec<u8>, messages: u64) -> Input {
+        let mut compact = Vec::new();
+        encode_window(&mut BytesMut::from(&plain[..]), &mut compact);
+        let input = Input { plain, compact, messages };
+        // Every routine must see every message, or its rate means nothing.
+        assert_eq!(httparse_walk(&input.plain), (messages, input.plain.len()));
+        assert_eq!(memchr_walk(&input.compact), messages);
+        assert_eq!(decode_events(&mut input.compact_buf()), 3 * messages - bodyless(&input.plain));
+        assert_eq!(decode_plain(&mut input.compact_buf(), &mut Vec::new()), input.plain.len());
+        assert_eq!(decode_plain_events(&mut input.compact_buf(), &mut Vec::new()), input.plain.len());
+        let mut compact = Vec::new();
+        assert_eq!(encode_alone(&mut input.plain_buf(), &mut compact), messages);
+        assert_eq!(decode_plain(&mut BytesMut::from(&compact[..]), &mut Vec::new()), input.plain.len());
+        input
+    }
+
+    fn opra() -> Input {
+        Input::new(gen::opra(OPRA_COUNT, SEED, OPRA_PAYLOAD), OPRA_COUNT)
+    }
+
+    fn browse() -> Input {
+        Input::new(gen::browse(BROWSE_COUNT, SEED), BROWSE_COUNT)
+    }
+
+    fn plain_buf(&self) -> BytesMut {
+        BytesMut::from(&self.plain[..])
+    }
+
+    fn compact_buf(&self) -> BytesMut {
+        BytesMut::from(&self.compact[..])
+    }
+}
+
+/// Requests without a body in a plain stream (they yield no `Data` event).
+fn bodyless(plain: &[u8]) -> u64 {
+    let mut src = BytesMut::from(plain);
+    let mut parser = http1::Parser::new();
+    let mut n = 0;
+    while let Some(req) = parser.decode_eof(&mut src).expect("generated input is valid") {
+        n += u64::from(req.body().is_empty());
+    }
+    n
+}
+
+/// Plain → compact the way the CLI does it: a lookahead window, finished at the end.
+fn encode_window(src: &mut BytesMut, out: &mut Vec<u8>) -> usize {
+    out.clear();
+    let mut parser = http1::Parser::new();
+    let mut enc = Lookahead::new(Encoder::new(), Window::default());
+    while let Some(event) = parser.next_event_eof(src).expect("valid") {
+        enc.push(event);
+        while enc.emit(out).expect("encodable").is_some() {}
+    }
+    enc.finish();
+    while enc.emit(out).expect("encodable").is_some() {}
+    out.len()
+}
+
+/// Plain → compact, each request planned alone ([`Encoder::encode`]).
+fn encode_alone(src: &mut BytesMut, out: &mut Vec<u8>) -> u64 {
+    out.clear();
+    let mut parser = http1::Parser::new();
+    let mut enc = Encoder::new();
+    let mut n = 0;
+    while let Some(req) = parser.decode_eof(src).expect("valid") {
+        enc.encode(&req, out).expect("encodable");
+        n += 1;
+    }
+    n
+}
+
+/// Compact → events; returns how many.
+fn decode_events(src: &mut BytesMut) -> u64 {
+    let mut decoder = Decoder::new();
+    let mut n = 0;
+    while let Some(event) = decoder.next_event_eof(src).expect("valid") {
+        black_box(&event);
+        n += 1;
+    }
+    n
+}
+
+/// Compact → whole requests; returns how many.
+fn decode_requests(src: &mut BytesMut) -> u64 {
+    let mut decoder = Decoder::new();
+    let mut n = 0;
+    while let Some(req) = decoder.decode_eof(src).expect("valid") {
+        black_box(&req);
+        n += 1;
+    }
+    n
+}
+
+/// Compact → plain bytes through whole requests; returns the output size.
+fn decode_plain(src: &mut BytesMut, out: &mut Vec<u8>) -> usize {
+    out.clear();
+    let mut decoder = Decoder::new();
+    while let Some(req) = decoder.decode_eof(src).expect("valid") {
+        req.write_http1(out);
+    }
+    out.len()
+}
+
+/// Compact → plain bytes through events (the streaming form); returns the output size.
+fn decode_plain_events(src: &mut BytesMut, out: &mut Vec<u8>) -> usize {
+    out.clear();
+    let mut decoder = Decoder::new();
+    while let Some(event) = decoder.next_event_eof(src).expect("valid") {
+        match event {
+            Event::Head(head) => head.write_http1(out),
+            Event::Data(data) => out.extend_from_slice(&data),
+            Event::End => {}
+        }
+    }
+    out.len()
+}
+
+/// The peer: httparse reading a plain stream, each head parsed, then its Content-Length body
+/// skipped. Returns requests and bytes walked.
+fn httparse_walk(plain: &[u8]) -> (u64, usize) {
+    let mut pos = 0;
+    let mut n = 0;
+    while pos < plain.len() {
+        let mut headers = [httparse::EMPTY_HEADER; 32];
+        let mut req = httparse::Request::new(&mut headers);
+        let httparse::Status::Complete(len) = req.parse(&plain[pos..]).expect("valid") else {
+            panic!("truncated request at byte {pos}");
+        };
+        black_box((req.method, req.path));
+        let body =
+            req.headers.iter().find(|h| h.name.eq_ignore_ascii_case("content-length")).map_or(0, |h| {
+                std::str::from_utf8(h.value).ok().and_then(|v| v.parse::<usize>().ok()).expect("length")
+            });
+        pos += len + body;
+        n += 1;
+    }
+    (n, pos)
+}
+
+/// The machine's reference: find each compact line with memchr, and after a `+:` line read
+/// its length and skip that many body bytes. No checks, no state. Returns issued requests.
+fn memchr_walk(compact: &[u8]) -> u64 {
+    let mut pos = 0;
+    let mut n = 0;
+    while let Some(lf) = memchr::memchr(b'\n', &compact[pos..]) {
+        let line = &compact[pos..pos + lf - 1];
+        pos += lf + 1;
+        match line.first() {
+            Some(b'+') => {
+                let digits = memchr::memrchr(b' ', line).map_or(line, |sp| &line[sp + 1..]);
+                let len = digits.iter().fold(0usize, |acc, &d| acc * 10 + usize::from(d - b'0'));
+                pos += len;
+                n += 1;
+            }
+            Some(b'-') => n += 1,
+            _ => {}
+        }
+    }
+    black_box(pos);
+    n
+}
+
+/// Short runs: the whole set takes a few minutes on two cores.
+fn config() -> Criterion {
+    Criterion::default()
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(1))
+        .sample_size(20)
+        .nresamples(20_000)
+        .without_plots()
+}
+
+/// Benches a routine that consumes a fresh copy of `input` each iteration (the copy is not
+/// timed).
+fn bench_consuming<R>(
+    group: &mut BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    name: &str,
+    input: &[u8],
+    mut routine: impl FnMut(&mut BytesMut) -> R,
+) {
+    group.bench_function(name, |b| {
+        b.iter_batched_ref(|| BytesMut::from(input), |src| black_box(routine(src)), BatchSize::LargeInput)
+    });
+}
+
+fn decode_group(c: &mut Criterion, name: &str, input: &Input) {
+    let mut group = c.benchmark_group(format!("{name}_decode"));
+    group.throughput(Throughput::Elements(input.messages));
+    bench_consuming(&mut group, "streamline_next_event", &input.compact, decode_events);
+    bench_consuming(&mut group, "streamline_decode", &input.compact, decode_requests);
+    group.bench_function("httparse_plain", |b| b.iter(|| httparse_walk(black_box(&input.plain))));
+    group.bench_function("memchr_walk_compact", |b| b.iter(|| memchr_walk(black_box(&input.compact))));
+    group.finish();
+}
+
+fn decode_bytes_group(c: &mut Criterion, name: &str, input: &Input) {
+    let mut group = c.benchmark_group(format!("{name}_decode_bytes"));
+    group.throughput(Throughput::Bytes(input.compact.len() as u64));
+    bench_consuming(&mut group, "streamline_next_event", &input.compact, decode_events);
+    group.bench_function("memchr_walk_compact", |b| b.iter(|| memchr_walk(black_box(&input.compact))));
+    group.throughput(Throughput::Bytes(input.plain.len() as u64));
+    group.bench_function("httparse_plain", |b| b.iter(|| httparse_walk(black_box(&input.plain))));
+    group.finish();
+}
+
+fn encode_group(c: &mut Criterion, name: &str, input: &Input) {
+    let mut group = c.benchmark_group(format!("{name}_encode"));
+    group.throughput(Throughput::Elements(input.messages));
+    let mut out = Vec::with_capacity(input.compact.len());
+    bench_consuming(&mut group, "streamline_lookahead", &input.plain, |src| encode_window(src, &mut out));
+    bench_consuming(&mut group, "streamline_encode", &input.plain, |src| encode_alone(src, &mut out));
+    group.bench_function("httparse_parse_only", |b| b.iter(|| httparse_walk(black_box(&input.plain))));
+    group.finish();
+}
+
+fn decode_plain_group(c: &mut Criterion, name: &str, input: &Input) {
+    let mut group = c.benchmark_group(format!("{name}_decode_plain"));
+    // Counted in output bytes: the plain stream written.
+    group.throughput(Throughput::Bytes(input.plain.len() as u64));
+    let mut out = Vec::with_capacity(input.plain.len());
+    bench_consuming(&mut group, "streamline_decode", &input.compact, |src| decode_plain(src, &mut out));
+    bench_consuming(&mut group, "streamline_next_event", &input.compact, |src| decode_plain_events(src, &mut out));
+    let mut copy = vec![0u8; input.plain.len()];
+    group.bench_function("memcpy_output", |b| {
+        b.iter(|| {
+            copy.copy_from_slice(black_box(&input.plain));
+            black_box(&copy);
+        })
+    });
+    group.bench_function("httparse_plain", |b| b.iter(|| httparse_walk(black_box(&input.plain))));
+    group.finish();
+}
+
+fn opra(c: &mut Criterion) {
+    let input = Input::opra();
+    decode_group(c, "opra", &input);
+    decode_bytes_group(c, "opra", &input);
+    encode_group(c, "opra", &input);
+    decode_plain_group(c, "opra", &input);
+}
+
+fn browse(c: &mut Criterion) {
+    let input = Input::browse();
+    encode_group(c, "browse", &input);
+    decode_group(c, "browse", &input);
+    decode_plain_group(c, "browse", &input);
+}
+
+criterion_group! {
+    name = benches;
+    config = config();
+    targets = opra, browse
+}
+criterion_main!(benches);
