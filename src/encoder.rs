@@ -43,6 +43,9 @@ pub struct Encoder {
     regs: Vec<Reg>,
     tick: u64,
     failed: bool,
+    /// The head written last: a request sharing its parts needs only its issuing line when
+    /// the base is the whole target (checked without comparing any bytes).
+    last: Option<Head>,
 }
 
 impl Default for Encoder {
@@ -59,15 +62,20 @@ impl Encoder {
 
     /// An encoder whose output stays within `limits`: a decoder with the same limits accepts it.
     pub fn with_limits(limits: Limits) -> Self {
-        Encoder { state: State::new(limits), regs: Vec::new(), tick: 0, failed: false }
+        Encoder { state: State::new(limits), regs: Vec::new(), tick: 0, failed: false, last: None }
     }
 
     /// Plans a request without writing anything: the opcodes [`Encoder::encode_head`] would
     /// write now. `ahead` are the requests known to follow it; `complete` says there are no
     /// others.
     pub fn plan(&self, head: &Head, ahead: &[Head], complete: bool) -> Result<Plan, ErrorKind> {
+        if let Some(last) = &self.last {
+            if last.same_parts(head) && self.state.current.base.len() == head.parts.target.len() {
+                return Ok(Plan::steady(head));
+            }
+        }
         let limits = self.state.limits();
-        if head.headers.len() > limits.max_headers {
+        if head.parts.headers.len() > limits.max_headers {
             return Err(ErrorKind::Unencodable("more header lines than the max_headers limit"));
         }
         let view = View {
@@ -78,7 +86,7 @@ impl Encoder {
             save_budget: limits.max_state_bytes / 2,
         };
         let plan = plan(&view, head, ahead, complete)?;
-        let head_bytes = 8 + head.target.len() + head.method.len() + head.headers.byte_len();
+        let head_bytes = 8 + head.parts.target.len() + head.parts.method.len() + head.parts.headers.byte_len();
         if self.state.register_bytes + head_bytes + 64 * plan.saves.len() > limits.max_state_bytes {
             return Err(ErrorKind::Unencodable("head too large for the max_state_bytes limit"));
         }
@@ -102,7 +110,11 @@ impl Encoder {
         if let Err(kind) = self.emit(&plan, head, dst) {
             dst.truncate(start);
             self.failed = true;
+            self.last = None;
             return Err(kind);
+        }
+        if !self.last.as_ref().is_some_and(|last| last.same_parts(head)) {
+            self.last = Some(head.clone());
         }
         Ok(plan)
     }
@@ -123,16 +135,16 @@ impl Encoder {
             self.regs[i].used = self.tick;
         }
         if plan.version {
-            self.put(&Op::Version(head.version), dst)?;
+            self.put(&Op::Version(head.parts.version), dst)?;
         }
         if let Some(len) = plan.base {
-            self.put(&Op::Base(&head.target[..len]), dst)?;
+            self.put(&Op::Base(&head.parts.target[..len]), dst)?;
         }
         if plan.method {
-            self.put(&Op::Method(&head.method), dst)?;
+            self.put(&Op::Method(&head.parts.method), dst)?;
         }
         let mut saves = plan.saves.iter().peekable();
-        for at in plan.from..=head.headers.len() {
+        for at in plan.from..=head.parts.headers.len() {
             while let Some(save) = saves.next_if(|s| s.at == at) {
                 let i = match save.slot {
                     Slot::New(i) => {
@@ -146,11 +158,11 @@ impl Encoder {
                 self.regs[i].snap = self.state.current.clone();
                 self.regs[i].used = self.tick;
             }
-            if let Some(line) = head.headers.get(at) {
+            if let Some(line) = head.parts.headers.get(at) {
                 self.put(&Op::Header(line), dst)?;
             }
         }
-        let suffix = &head.target[plan.suffix..];
+        let suffix = &head.parts.target[plan.suffix..];
         let issue = match head.framing {
             Framing::None => Op::Bodyless(suffix),
             Framing::Length(n) => Op::WithBody(suffix, n),

@@ -9,7 +9,7 @@ use bytes::{Buf, Bytes, BytesMut};
 use crate::chars::{self, FramingName};
 use crate::error::{escape, Error, ErrorKind};
 use crate::line::next_line;
-use crate::request::{check_target, Framing, Head, Headers, Version};
+use crate::request::{check_target, Framing, Head, Headers, Parts, Version};
 use crate::stream::{stream_api, Heads, Position, Stream};
 use crate::Limits;
 
@@ -74,14 +74,14 @@ impl Heads for PlainHeads {
                 let head = head.clone();
                 let n = raw.len();
                 src.advance(n);
-                pos.consume(n, head.headers.len() as u64 + 2 + u64::from(head.framing != Framing::None));
+                pos.consume(n, head.headers().len() as u64 + 2 + u64::from(head.framing != Framing::None));
                 return Ok(Some(head));
             }
         }
         let Some((head, len)) = parse_head(src, &self.limits).map_err(|(kind, at)| pos.error(kind, &src[..at]))? else {
             return Ok(None);
         };
-        let lines = head.headers.len() as u64 + 2 + u64::from(head.framing != Framing::None);
+        let lines = head.headers().len() as u64 + 2 + u64::from(head.framing != Framing::None);
         let raw = src.split_to(len).freeze();
         pos.consume(len, lines);
         self.last = Some((raw, head.clone()));
@@ -146,13 +146,8 @@ pub fn parse_head(buf: &[u8], limits: &Limits) -> Result<Option<(Head, usize)>, 
     for field in headers {
         list.push_unchecked(Bytes::copy_from_slice(field));
     }
-    let head = Head {
-        method: Bytes::copy_from_slice(method),
-        target: Bytes::copy_from_slice(target),
-        version,
-        headers: list,
-        framing: framing.map_or(Framing::None, |(_, f)| f),
-    };
+    let parts = Parts::new(Bytes::copy_from_slice(method), Bytes::copy_from_slice(target), version, list);
+    let head = Head { parts, framing: framing.map_or(Framing::None, |(_, f)| f) };
     Ok(Some((head, pos)))
 }
 

@@ -55,6 +55,13 @@ pub struct Plan {
 }
 
 impl Plan {
+    /// The plan when the state already holds everything: just the issuing line.
+    pub(crate) fn steady(head: &Head) -> Plan {
+        let (from, suffix) = (head.parts.headers.len(), head.parts.target.len());
+        let cost = issue_cost(0, head.framing);
+        Plan { load: None, version: false, method: false, base: None, from, saves: Vec::new(), suffix, cost }
+    }
+
     /// Bytes of opcode lines this plan writes (everything but the body).
     pub fn cost(&self) -> usize {
         self.cost
@@ -126,8 +133,10 @@ fn issue_cost(len: usize, framing: Framing) -> usize {
 fn base_estimate(base: &[u8], target: &[u8], ahead: &[Head]) -> usize {
     let one = |t: &[u8]| if t.starts_with(base) { t.len() - base.len() } else { 4 + t.len() };
     let seen = ahead.len().min(ESTIMATE_AHEAD);
-    let last = ahead.get(seen.wrapping_sub(1)).map_or(target, |h| &h.target[..]);
-    one(target) + ahead[..seen].iter().map(|h| one(&h.target)).sum::<usize>() + (ESTIMATE_AHEAD - seen) * one(last)
+    let last = ahead.get(seen.wrapping_sub(1)).map_or(target, |h| &h.parts.target[..]);
+    one(target)
+        + ahead[..seen].iter().map(|h| one(&h.parts.target)).sum::<usize>()
+        + (ESTIMATE_AHEAD - seen) * one(last)
 }
 
 /// Chooses the base for a request whose start state's base is `current`: keeps it if that is
@@ -140,7 +149,7 @@ fn choose_base(current: &[u8], target: &[u8], ahead: &[Head]) -> (Option<usize>,
     }
     let mut candidates = vec![target.len()];
     for h in ahead.iter().take(ESTIMATE_AHEAD) {
-        let l = target.iter().zip(h.target.iter()).take_while(|(a, b)| a == b).count();
+        let l = target.iter().zip(h.parts.target.iter()).take_while(|(a, b)| a == b).count();
         if !candidates.contains(&l) {
             candidates.push(l);
         }
@@ -165,40 +174,30 @@ fn choose_base(current: &[u8], target: &[u8], ahead: &[Head]) -> (Option<usize>,
 pub(crate) fn plan(view: &View<'_>, head: &Head, ahead: &[Head], complete: bool) -> Result<Plan, ErrorKind> {
     let cur = view.current;
     // The steady case: everything in place, nothing to save.
-    if cur.base == head.target
-        && cur.version == Some(head.version)
-        && cur.method.as_ref() == Some(&head.method)
-        && cur.headers[..] == head.headers[..]
+    if cur.base == head.parts.target
+        && cur.version == Some(head.parts.version)
+        && cur.method.as_ref() == Some(&head.parts.method)
+        && cur.headers[..] == head.parts.headers[..]
     {
-        let cost = issue_cost(0, head.framing);
-        return Ok(Plan {
-            load: None,
-            version: false,
-            method: false,
-            base: None,
-            from: cur.headers.len(),
-            saves: Vec::new(),
-            suffix: head.target.len(),
-            cost,
-        });
+        return Ok(Plan::steady(head));
     }
     let mut best: Option<Plan> = None;
     let starts = std::iter::once((None, cur)).chain(view.regs.iter().enumerate().map(|(i, r)| (Some(i), &r.snap)));
     for (load, snap) in starts {
-        if !is_prefix(&snap.headers, &head.headers) {
+        if !is_prefix(&snap.headers, &head.parts.headers) {
             continue;
         }
         let mut cost = load.map_or(0, |i| 4 + view.regs[i].name.len());
-        let version = snap.version != Some(head.version);
+        let version = snap.version != Some(head.parts.version);
         cost += if version { 12 } else { 0 };
-        let method = snap.method.as_ref() != Some(&head.method);
-        cost += if method { 4 + head.method.len() } else { 0 };
-        let (base, base_cost) = choose_base(&snap.base, &head.target, ahead);
+        let method = snap.method.as_ref() != Some(&head.parts.method);
+        cost += if method { 4 + head.parts.method.len() } else { 0 };
+        let (base, base_cost) = choose_base(&snap.base, &head.parts.target, ahead);
         cost += base_cost;
         let suffix = base.unwrap_or(snap.base.len());
-        cost += issue_cost(head.target.len() - suffix, head.framing);
+        cost += issue_cost(head.parts.target.len() - suffix, head.framing);
         let from = snap.headers.len();
-        cost += header_cost(&head.headers[from..]);
+        cost += header_cost(&head.parts.headers[from..]);
         if best.as_ref().is_none_or(|b| cost < b.cost) {
             best = Some(Plan { load, version, method, base, from, saves: Vec::new(), suffix, cost });
         }
@@ -210,7 +209,7 @@ pub(crate) fn plan(view: &View<'_>, head: &Head, ahead: &[Head], complete: bool)
 
 /// Adds the register saves the requests ahead justify, or need in order to stay reachable.
 fn plan_saves(view: &View<'_>, head: &Head, ahead: &[Head], complete: bool, plan: &mut Plan) -> Result<(), ErrorKind> {
-    let n = head.headers.len();
+    let n = head.parts.headers.len();
     let from = plan.from;
     if from == n {
         return Ok(());
@@ -227,7 +226,7 @@ fn plan_saves(view: &View<'_>, head: &Head, ahead: &[Head], complete: bool, plan
     let scan = if has_root { ahead.len().min(ESTIMATE_AHEAD) } else { ahead.len() };
     let price = 2 * (4 + register_name(view.regs.len()).len());
     for (j, next) in ahead.iter().take(scan).enumerate() {
-        let shared = common_lines(&head.headers, &next.headers);
+        let shared = common_lines(&head.parts.headers, &next.parts.headers);
         if shared >= n || shared < from || points.iter().any(|&(at, _)| at == shared) {
             continue;
         }
@@ -236,13 +235,13 @@ fn plan_saves(view: &View<'_>, head: &Head, ahead: &[Head], complete: bool, plan
             .regs
             .iter()
             .map(|r| &r.snap.headers)
-            .filter(|h| is_prefix(h, &next.headers))
+            .filter(|h| is_prefix(h, &next.parts.headers))
             .map(|h| h.len())
             .chain(points.iter().map(|&(at, _)| at).filter(|&at| at <= shared))
             .max();
         match existing {
             None => points.push((shared, true)),
-            Some(e) if e < shared && j < ESTIMATE_AHEAD && header_cost(&next.headers[e..shared]) > price => {
+            Some(e) if e < shared && j < ESTIMATE_AHEAD && header_cost(&next.parts.headers[e..shared]) > price => {
                 points.push((shared, false))
             }
             Some(_) => {}
@@ -299,7 +298,7 @@ fn plan_bytes(view: &View<'_>, head: &Head, plan: &Plan, at: usize) -> usize {
             None => view.current.base.len(),
         },
     };
-    8 + base + head.method.len() + head.headers[..at].iter().map(Bytes::len).sum::<usize>()
+    8 + base + head.parts.method.len() + head.parts.headers[..at].iter().map(Bytes::len).sum::<usize>()
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 
 use std::fmt;
 use std::ops::Deref;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use bytes::Bytes;
 
@@ -132,15 +132,60 @@ pub enum Framing {
 /// The head of a request: request-line parts, header lines and framing.
 ///
 /// Every `Head` is valid by construction, so whatever writes one (either syntax) writes
-/// something its reader accepts as the same head.
+/// something its reader accepts as the same head. Cloning is one reference-count increment:
+/// the parts every request of a steady feed shares are held once.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Head {
+    pub(crate) parts: Arc<Parts>,
+    pub(crate) framing: Framing,
+}
+
+/// What the requests of one state share: everything in the head but its framing.
+#[derive(Debug)]
+pub(crate) struct Parts {
     pub(crate) method: Bytes,
     pub(crate) target: Bytes,
     pub(crate) version: Version,
     pub(crate) headers: Headers,
-    pub(crate) framing: Framing,
+    /// The plain rendering of request-line and header lines, made on first use, so a steady
+    /// feed writes its head with one copy.
+    rendered: OnceLock<Box<[u8]>>,
 }
+
+impl Parts {
+    pub(crate) fn new(method: Bytes, target: Bytes, version: Version, headers: Headers) -> Arc<Parts> {
+        Arc::new(Parts { method, target, version, headers, rendered: OnceLock::new() })
+    }
+
+    /// Request-line and header lines, each with CRLF.
+    fn rendered(&self) -> &[u8] {
+        self.rendered.get_or_init(|| {
+            let mut dst = Vec::with_capacity(self.method.len() + self.target.len() + 12 + self.headers.byte_len());
+            dst.extend_from_slice(&self.method);
+            dst.push(b' ');
+            dst.extend_from_slice(&self.target);
+            dst.push(b' ');
+            dst.extend_from_slice(&self.version.to_bytes());
+            dst.extend_from_slice(b"\r\n");
+            for line in self.headers.iter() {
+                dst.extend_from_slice(line);
+                dst.extend_from_slice(b"\r\n");
+            }
+            dst.into_boxed_slice()
+        })
+    }
+}
+
+impl PartialEq for Parts {
+    fn eq(&self, other: &Parts) -> bool {
+        self.method == other.method
+            && self.target == other.target
+            && self.version == other.version
+            && self.headers == other.headers
+    }
+}
+
+impl Eq for Parts {}
 
 impl Head {
     /// Builds a head, checking that the method is a token and the target is non-empty visible
@@ -167,27 +212,27 @@ impl Head {
         if target.is_empty() {
             return Err(ErrorKind::EmptyTarget);
         }
-        Ok(Head { method, target, version, headers, framing })
+        Ok(Head { parts: Parts::new(method, target, version, headers), framing })
     }
 
     /// The method, e.g. `POST`.
     pub fn method(&self) -> &Bytes {
-        &self.method
+        &self.parts.method
     }
 
     /// The request target, e.g. `/receiver`.
     pub fn target(&self) -> &Bytes {
-        &self.target
+        &self.parts.target
     }
 
     /// The version.
     pub fn version(&self) -> Version {
-        self.version
+        self.parts.version
     }
 
     /// The header lines, framing excluded.
     pub fn headers(&self) -> &Headers {
-        &self.headers
+        &self.parts.headers
     }
 
     /// How the body is delimited.
@@ -195,21 +240,21 @@ impl Head {
         self.framing
     }
 
+    /// The same head with other framing.
+    pub fn with_framing(&self, framing: Framing) -> Head {
+        Head { parts: self.parts.clone(), framing }
+    }
+
+    /// Do both heads share their parts (and so, certainly, method, target, version and
+    /// header lines)?
+    pub(crate) fn same_parts(&self, other: &Head) -> bool {
+        Arc::ptr_eq(&self.parts, &other.parts)
+    }
+
     /// Writes the canonical plain head: request-line, header lines, the framing field last,
     /// and the empty line.
     pub fn write_http1(&self, dst: &mut Vec<u8>) {
-        let extra = self.headers.byte_len() + 2 * self.headers.len();
-        dst.reserve(self.method.len() + self.target.len() + 40 + extra);
-        dst.extend_from_slice(&self.method);
-        dst.push(b' ');
-        dst.extend_from_slice(&self.target);
-        dst.push(b' ');
-        dst.extend_from_slice(&self.version.to_bytes());
-        dst.extend_from_slice(b"\r\n");
-        for line in self.headers.iter() {
-            dst.extend_from_slice(line);
-            dst.extend_from_slice(b"\r\n");
-        }
+        dst.extend_from_slice(self.parts.rendered());
         match self.framing {
             Framing::None => {}
             Framing::Length(n) => {
@@ -226,10 +271,10 @@ impl Head {
 impl fmt::Debug for Head {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Head")
-            .field("method", &self.method.escape_ascii().to_string())
-            .field("target", &self.target.escape_ascii().to_string())
-            .field("version", &self.version)
-            .field("headers", &self.headers)
+            .field("method", &self.parts.method.escape_ascii().to_string())
+            .field("target", &self.parts.target.escape_ascii().to_string())
+            .field("version", &self.parts.version)
+            .field("headers", &self.parts.headers)
             .field("framing", &self.framing)
             .finish()
     }

@@ -1,12 +1,13 @@
 //! The connection's memory: version, base, method, header lines, and named registers (SPEC.md §5).
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use bytes::{BufMut, Bytes, BytesMut};
 
 use crate::error::{escape, ErrorKind};
 use crate::op::Op;
-use crate::request::{Framing, Head, Headers, Version};
+use crate::request::{Framing, Head, Headers, Parts, Version};
 use crate::Limits;
 
 /// One complete state: what a register holds and what the current state is.
@@ -31,12 +32,15 @@ pub struct State {
     /// Sum of `bytes` over registers plus their names' lengths.
     pub(crate) register_bytes: usize,
     limits: Limits,
+    /// The parts of a request issued with an empty suffix from the current state, made on
+    /// first use and dropped when the state changes: a steady feed builds them once.
+    issued: Option<Arc<Parts>>,
 }
 
 impl State {
     /// The initial state: version and method unset, empty base, no header lines, no registers.
     pub fn new(limits: Limits) -> Self {
-        State { current: Snapshot::default(), registers: HashMap::new(), register_bytes: 0, limits }
+        State { current: Snapshot::default(), registers: HashMap::new(), register_bytes: 0, limits, issued: None }
     }
 
     /// The limits in force.
@@ -53,6 +57,9 @@ impl State {
     /// `*:`; issuing leaves the state as it was.
     pub fn apply(&mut self, op: &Op<'_>) -> Result<Option<Head>, ErrorKind> {
         let cur = &self.current;
+        if !matches!(op, Op::Store(_) | Op::Bodyless(_) | Op::WithBody(..) | Op::Chunked(_)) {
+            self.issued = None;
+        }
         match *op {
             Op::Version(v) => {
                 let old = cur.version.map_or(0, |_| 8);
@@ -115,8 +122,14 @@ impl State {
         Ok(())
     }
 
-    /// Builds the head `-:`/`+:`/`*:` issue. The steady case (empty suffix) allocates nothing.
-    fn issue(&self, suffix: &[u8], framing: Framing) -> Result<Head, ErrorKind> {
+    /// Builds the head `-:`/`+:`/`*:` issue. The steady case (empty suffix, state unchanged)
+    /// allocates nothing and clones one reference.
+    fn issue(&mut self, suffix: &[u8], framing: Framing) -> Result<Head, ErrorKind> {
+        if suffix.is_empty() {
+            if let Some(parts) = &self.issued {
+                return Ok(Head { parts: parts.clone(), framing });
+            }
+        }
         let cur = &self.current;
         let method = cur.method.clone().ok_or(ErrorKind::NoMethod)?;
         let version = cur.version.ok_or(ErrorKind::NoVersion)?;
@@ -131,7 +144,11 @@ impl State {
         if target.is_empty() {
             return Err(ErrorKind::EmptyTarget);
         }
-        Ok(Head { method, target, version, headers: cur.headers.clone(), framing })
+        let parts = Parts::new(method, target, version, cur.headers.clone());
+        if suffix.is_empty() {
+            self.issued = Some(parts.clone());
+        }
+        Ok(Head { parts, framing })
     }
 }
 
