@@ -159,8 +159,9 @@ fn decode_plain_events(src: &mut BytesMut, out: &mut Vec<u8>) -> usize {
 fn httparse_walk(plain: &[u8]) -> (u64, usize) {
     let mut pos = 0;
     let mut n = 0;
+    // One array for every request, as a server reusing its buffers would: httparse overwrites it.
+    let mut headers = [httparse::EMPTY_HEADER; 16];
     while pos < plain.len() {
-        let mut headers = [httparse::EMPTY_HEADER; 32];
         let mut req = httparse::Request::new(&mut headers);
         let httparse::Status::Complete(len) = req.parse(&plain[pos..]).expect("valid") else {
             panic!("truncated request at byte {pos}");
