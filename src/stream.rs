@@ -122,8 +122,20 @@ impl<H: Heads> Stream<H> {
             match self.next_event(src)? {
                 None => return Ok(None),
                 Some(Event::Head(head)) => {
-                    if let Framing::Length(n) = head.framing {
-                        self.check_body(n)?;
+                    match head.framing {
+                        // The common cases, whole: no events, no gathering.
+                        Framing::None => {
+                            self.body = None;
+                            return Ok(Some(Request { head, body: Bytes::new() }));
+                        }
+                        Framing::Length(n) if n <= self.heads.limits().max_body && n <= src.len() as u64 => {
+                            let body = src.split_to(n as usize).freeze();
+                            self.pos.consume(body.len(), count_lf(&body));
+                            self.body = None;
+                            return Ok(Some(Request { head, body }));
+                        }
+                        Framing::Length(n) => self.check_body(n)?,
+                        Framing::Chunked => {}
                     }
                     self.gather = Some(Gather { head, first: Bytes::new(), rest: BytesMut::new() });
                 }

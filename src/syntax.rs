@@ -67,6 +67,9 @@ fn method(i: &[u8]) -> Res<'_, &[u8]> {
 
 /// Parses one opcode line's content into an [`Op`].
 pub(crate) fn parse_op(line: &[u8]) -> Result<Op<'_>, ErrorKind> {
+    if let Some(len) = steady_length(line) {
+        return Ok(Op::WithBody(&[], len));
+    }
     let (code, arg) = match opcode_line(line) {
         Ok((_, parsed)) => parsed,
         Err(_) => return Err(line_shape_error(line)),
@@ -88,6 +91,19 @@ pub(crate) fn parse_op(line: &[u8]) -> Result<Op<'_>, ErrorKind> {
                 Err(ErrorKind::InvalidLength(escape(line)))
             }
         },
+    }
+}
+
+/// The line of a steady feed, `+: LEN`, recognised without the general grammar. Accepts
+/// exactly what `body_argument` accepts with an empty suffix; anything else is `None` and
+/// goes the general way.
+#[inline]
+fn steady_length(line: &[u8]) -> Option<u64> {
+    let digits = line.strip_prefix(b"+: ")?;
+    match digits {
+        [b'0'] => Some(0),
+        [b'1'..=b'9', ..] => chars::parse_decimal(digits),
+        _ => None,
     }
 }
 
