@@ -1,13 +1,11 @@
 //! Sans-IO decoder for the compact syntax: bytes in, requests (or streaming events) out.
 
-use bytes::{Buf, BytesMut};
-
 use crate::error::Error;
 use crate::line::next_line;
-use crate::request::Head;
+use crate::request::{Framing, Head};
 use crate::state::State;
-use crate::stream::{stream_api, Heads, Position, Stream};
-use crate::syntax::parse_op;
+use crate::stream::{stream_api, Found, Heads, Position, Stream};
+use crate::syntax::{parse_op, steady_line};
 use crate::Limits;
 
 /// Decodes a compact stream (SPEC.md §4–§6).
@@ -41,25 +39,40 @@ pub struct Decoder {
 #[derive(Debug)]
 struct OpLines {
     state: State,
+    /// The head issued last; a steady feed updates only its framing.
+    slot: Option<Head>,
 }
 
 impl Heads for OpLines {
     #[inline]
-    fn next_head(&mut self, src: &mut BytesMut, pos: &mut Position) -> Result<Option<Head>, Error> {
+    fn next_head(&mut self, src: &[u8], pos: &mut Position) -> Result<(usize, Option<Found<'_>>), Error> {
         let max_line = self.state.limits().max_line;
+        // The steady feed: `+: LEN` from an unchanged state touches only that line.
+        if let Some((len, total)) = steady_line(src) {
+            if total <= max_line {
+                if self.state.reissues(&self.slot) {
+                    if let Some(head) = &mut self.slot {
+                        head.framing = Framing::Length(len);
+                    }
+                    return Ok((0, self.slot.as_ref().map(|head| Found { head, len: total, lines: 1 })));
+                }
+            }
+        }
+        let mut used = 0;
         loop {
-            let line = match next_line(src, max_line) {
+            let rest = &src[used..];
+            let line = match next_line(rest, max_line) {
                 Ok(Some(line)) => line,
-                Ok(None) => return Ok(None),
+                Ok(None) => return Ok((used, None)),
                 Err(kind) => return Err(pos.error(kind, &[])),
             };
-            let issued = parse_op(&src[..line.content]).and_then(|op| self.state.apply(&op));
-            let head = issued.map_err(|kind| pos.error(kind, &[]))?;
-            src.advance(line.total);
-            pos.consume(line.total, 1);
-            if head.is_some() {
-                return Ok(head);
+            let issued = parse_op(&rest[..line.content]).and_then(|op| self.state.apply_into(&op, &mut self.slot));
+            if issued.map_err(|kind| pos.error(kind, &[]))? {
+                let found = self.slot.as_ref().map(|head| Found { head, len: line.total, lines: 1 });
+                return Ok((used, found));
             }
+            used += line.total;
+            pos.consume(line.total, 1);
         }
     }
 
@@ -82,7 +95,7 @@ impl Decoder {
 
     /// A decoder with the given limits.
     pub fn with_limits(limits: Limits) -> Self {
-        Decoder { stream: Stream::new(OpLines { state: State::new(limits) }) }
+        Decoder { stream: Stream::new(OpLines { state: State::new(limits), slot: None }) }
     }
 
     /// The connection state as decoded so far.

@@ -4,13 +4,13 @@
 //! `Transfer-Encoding: chunked`, CRLF line endings, no obs-fold, no whitespace before a colon.
 //! Whatever it accepts it can write back in canonical form (SPEC.md §6) byte for byte.
 
-use bytes::{Buf, Bytes, BytesMut};
+use bytes::Bytes;
 
 use crate::chars::{self, FramingName};
 use crate::error::{escape, Error, ErrorKind};
 use crate::line::next_line;
 use crate::request::{check_target, Framing, Head, Headers, Parts, Version};
-use crate::stream::{stream_api, Heads, Position, Stream};
+use crate::stream::{stream_api, Found, Heads, Position, Stream};
 use crate::Limits;
 
 /// Reads a plain HTTP/1.1 request stream (pipelined requests, one after another).
@@ -57,35 +57,31 @@ stream_api!(Parser);
 #[derive(Debug)]
 struct PlainHeads {
     limits: Limits,
-    /// The raw bytes and parse of the previous head: a feed repeats its head, and a
-    /// byte-identical head parses to the same value, so it is compared instead of parsed.
-    last: Option<(Bytes, Head)>,
+    /// The raw bytes, parse and line count of the previous head: a feed repeats its head, and
+    /// a byte-identical head parses to the same value, so it is compared instead of parsed.
+    last: Option<(Bytes, Head, u64)>,
 }
 
 impl Heads for PlainHeads {
-    fn next_head(&mut self, src: &mut BytesMut, pos: &mut Position) -> Result<Option<Head>, Error> {
+    fn next_head(&mut self, src: &[u8], pos: &mut Position) -> Result<(usize, Option<Found<'_>>), Error> {
         // Leading empty lines before a request-line are dropped (RFC 9112 §2.2).
-        while src.starts_with(b"\r\n") {
-            src.advance(2);
+        let mut used = 0;
+        while src[used..].starts_with(b"\r\n") {
+            used += 2;
             pos.consume(2, 1);
         }
-        if let Some((raw, head)) = &self.last {
-            if src.starts_with(raw) {
-                let head = head.clone();
-                let n = raw.len();
-                src.advance(n);
-                pos.consume(n, head.headers().len() as u64 + 2 + u64::from(head.framing != Framing::None));
-                return Ok(Some(head));
-            }
+        let rest = &src[used..];
+        let repeat = self.last.as_ref().is_some_and(|(raw, _, _)| rest.starts_with(raw));
+        if !repeat {
+            let Some((head, len)) =
+                parse_head(rest, &self.limits).map_err(|(kind, at)| pos.error(kind, &rest[..at]))?
+            else {
+                return Ok((used, None));
+            };
+            let lines = head.headers().len() as u64 + 2 + u64::from(head.framing != Framing::None);
+            self.last = Some((Bytes::copy_from_slice(&rest[..len]), head, lines));
         }
-        let Some((head, len)) = parse_head(src, &self.limits).map_err(|(kind, at)| pos.error(kind, &src[..at]))? else {
-            return Ok(None);
-        };
-        let lines = head.headers().len() as u64 + 2 + u64::from(head.framing != Framing::None);
-        let raw = src.split_to(len).freeze();
-        pos.consume(len, lines);
-        self.last = Some((raw, head.clone()));
-        Ok(Some(head))
+        Ok((used, self.last.as_ref().map(|(raw, head, lines)| Found { head, len: raw.len(), lines: *lines })))
     }
 
     fn limits(&self) -> &Limits {

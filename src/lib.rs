@@ -54,6 +54,6 @@ pub use error::{Error, ErrorKind};
 pub use limits::Limits;
 pub use op::Op;
 pub use plan::Plan;
-pub use request::{Framing, Head, Headers, Request, Version};
+pub use request::{Framing, Head, Headers, Request, RequestRef, Version};
 pub use state::State;
 pub use stream::Event;

@@ -27,16 +27,26 @@ pub(crate) fn next_line(buf: &[u8], max_line: usize) -> Result<Option<Line>, Err
         Some(cr) if buf[cr] == b'\r' => cr,
         _ => return Err(ErrorKind::BareLf),
     };
-    if let Some(i) = memchr::memchr2(b'\r', 0, &buf[..content]) {
+    // Opcode lines are short: a plain loop beats memchr's set-up there.
+    let bad = if content < 64 {
+        buf[..content].iter().position(|&b| b == b'\r' || b == 0)
+    } else {
+        memchr::memchr2(b'\r', 0, &buf[..content])
+    };
+    if let Some(i) = bad {
         return Err(if buf[i] == 0 { ErrorKind::Nul } else { ErrorKind::StrayCr });
     }
     Ok(Some(Line { content, total: lf + 1 }))
 }
 
-/// Counts LF bytes, for line numbers in error positions.
+/// Counts LF bytes, for line numbers in error positions. Message bodies rarely hold one, so a
+/// single memchr usually settles it.
 #[inline]
 pub(crate) fn count_lf(bytes: &[u8]) -> u64 {
-    memchr::memchr_iter(b'\n', bytes).count() as u64
+    match memchr::memchr(b'\n', bytes) {
+        None => 0,
+        Some(i) => 1 + memchr::memchr_iter(b'\n', &bytes[i + 1..]).count() as u64,
+    }
 }
 
 #[cfg(test)]

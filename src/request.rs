@@ -346,6 +346,38 @@ impl fmt::Debug for Request {
     }
 }
 
+/// A whole request borrowed from the reader that found it and from the input slice, as
+/// [`Decoder::decode_slice`](crate::Decoder::decode_slice) returns it: nothing copied, no
+/// reference count touched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RequestRef<'h, 's> {
+    pub(crate) head: &'h Head,
+    pub(crate) body: &'s [u8],
+}
+
+impl<'h, 's> RequestRef<'h, 's> {
+    /// The head.
+    pub fn head(&self) -> &'h Head {
+        self.head
+    }
+
+    /// The body bytes.
+    pub fn body(&self) -> &'s [u8] {
+        self.body
+    }
+
+    /// Writes the canonical plain form.
+    pub fn write_http1(&self, dst: &mut Vec<u8>) {
+        self.head.write_http1(dst);
+        dst.extend_from_slice(self.body);
+    }
+
+    /// An owned copy.
+    pub fn to_request(&self) -> Request {
+        Request { head: self.head.clone(), body: Bytes::copy_from_slice(self.body) }
+    }
+}
+
 /// Checks a base, suffix or target: visible ASCII only.
 pub(crate) fn check_target(s: &[u8], what: &'static str) -> Result<(), ErrorKind> {
     if chars::is_visible(s) {

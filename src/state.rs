@@ -56,6 +56,14 @@ impl State {
     /// Applies one opcode. Returns the head of the request it issues, if it is `-:`, `+:` or
     /// `*:`; issuing leaves the state as it was.
     pub fn apply(&mut self, op: &Op<'_>) -> Result<Option<Head>, ErrorKind> {
+        let mut slot = None;
+        Ok(if self.apply_into(op, &mut slot)? { slot } else { None })
+    }
+
+    /// Like [`State::apply`], but an issued head goes into `slot`, reusing what is there: in a
+    /// steady feed only the framing changes, so nothing is allocated or reference-counted.
+    /// Returns whether a request was issued.
+    pub(crate) fn apply_into(&mut self, op: &Op<'_>, slot: &mut Option<Head>) -> Result<bool, ErrorKind> {
         let cur = &self.current;
         if !matches!(op, Op::Store(_) | Op::Bodyless(_) | Op::WithBody(..) | Op::Chunked(_)) {
             self.issued = None;
@@ -107,11 +115,11 @@ impl State {
                 }
                 self.current = reg.clone();
             }
-            Op::Bodyless(s) => return self.issue(s, Framing::None).map(Some),
-            Op::WithBody(s, n) => return self.issue(s, Framing::Length(n)).map(Some),
-            Op::Chunked(s) => return self.issue(s, Framing::Chunked).map(Some),
+            Op::Bodyless(s) => return self.issue(s, Framing::None, slot).map(|()| true),
+            Op::WithBody(s, n) => return self.issue(s, Framing::Length(n), slot).map(|()| true),
+            Op::Chunked(s) => return self.issue(s, Framing::Chunked, slot).map(|()| true),
         }
-        Ok(None)
+        Ok(false)
     }
 
     /// Rejects a change that replaces `old` counted bytes with `new` if it would pass the limit.
@@ -122,12 +130,26 @@ impl State {
         Ok(())
     }
 
-    /// Builds the head `-:`/`+:`/`*:` issue. The steady case (empty suffix, state unchanged)
-    /// allocates nothing and clones one reference.
-    fn issue(&mut self, suffix: &[u8], framing: Framing) -> Result<Head, ErrorKind> {
+    /// Is the head in `slot` the one an empty suffix issues from the current state (so only
+    /// its framing needs setting)?
+    #[inline]
+    pub(crate) fn reissues(&self, slot: &Option<Head>) -> bool {
+        match (slot, &self.issued) {
+            (Some(head), Some(parts)) => Arc::ptr_eq(&head.parts, parts),
+            _ => false,
+        }
+    }
+
+    /// Puts the head `-:`/`+:`/`*:` issue into `slot`. The steady case (empty suffix, state
+    /// unchanged, slot holding the same parts) only writes the framing.
+    fn issue(&mut self, suffix: &[u8], framing: Framing, slot: &mut Option<Head>) -> Result<(), ErrorKind> {
         if suffix.is_empty() {
             if let Some(parts) = &self.issued {
-                return Ok(Head { parts: parts.clone(), framing });
+                match slot {
+                    Some(head) if Arc::ptr_eq(&head.parts, parts) => head.framing = framing,
+                    _ => *slot = Some(Head { parts: parts.clone(), framing }),
+                }
+                return Ok(());
             }
         }
         let cur = &self.current;
@@ -148,7 +170,8 @@ impl State {
         if suffix.is_empty() {
             self.issued = Some(parts.clone());
         }
-        Ok(Head { parts, framing })
+        *slot = Some(Head { parts, framing });
+        Ok(())
     }
 }
 

@@ -4,12 +4,12 @@
 //! [`Request`]s, so the compact decoder and the plain parser frame bodies, count lines and
 //! report errors the same way.
 
-use bytes::{Bytes, BytesMut};
+use bytes::{Buf, Bytes, BytesMut};
 
 use crate::body::{BodyScanner, Scan};
 use crate::error::{Error, ErrorKind};
 use crate::line::count_lf;
-use crate::request::{Framing, Head, Request};
+use crate::request::{Framing, Head, Request, RequestRef};
 use crate::Limits;
 
 /// One step of a request stream, for callers that stream bodies instead of holding them.
@@ -50,11 +50,22 @@ impl Position {
     }
 }
 
+/// A head found at the front of the input, measured but not yet consumed.
+pub(crate) struct Found<'h> {
+    pub(crate) head: &'h Head,
+    /// Bytes of the unit that issues it: the issuing line, or the whole plain head.
+    pub(crate) len: usize,
+    /// LFs in that unit.
+    pub(crate) lines: u64,
+}
+
 /// A source of request heads: the compact opcode lines or the plain head.
 pub(crate) trait Heads {
-    /// Reads the next head, consuming exactly what it used and updating `pos`.
-    /// `Ok(None)`: not enough input yet; nothing of a partial unit was consumed.
-    fn next_head(&mut self, src: &mut BytesMut, pos: &mut Position) -> Result<Option<Head>, Error>;
+    /// Consumes and applies what precedes the next head (state lines, empty lines), recording
+    /// it in `pos`, and measures the head's own unit without consuming it. Returns the bytes
+    /// consumed, and the head if its unit is complete. With the unit still at the front, the
+    /// next call finds the same head again.
+    fn next_head(&mut self, src: &[u8], pos: &mut Position) -> Result<(usize, Option<Found<'_>>), Error>;
 
     /// The limits in force.
     fn limits(&self) -> &Limits;
@@ -78,27 +89,76 @@ pub(crate) struct Stream<H> {
     failed: Option<Error>,
 }
 
+/// A whole request measured at the front of the input: bytes consumed before its head, and
+/// its head with the body's length, if head and body are complete.
+type Measured<'h> = (usize, Option<(Found<'h>, usize)>);
+
+/// Finds the next whole request in `src` without consuming its head or body.
+fn measure<'h, H: Heads>(heads: &'h mut H, pos: &mut Position, src: &[u8]) -> Result<Measured<'h>, Error> {
+    let limits = *heads.limits();
+    let (before, found) = heads.next_head(src, pos)?;
+    let Some(found) = found else { return Ok((before, None)) };
+    let start = before + found.len;
+    let available = src.len() - start;
+    let body = match found.head.framing {
+        Framing::None => Some(0),
+        Framing::Length(n) if n > limits.max_body => {
+            return Err(pos.error(ErrorKind::BodyTooLarge { len: n, limit: limits.max_body }, &src[before..start]))
+        }
+        Framing::Length(n) => (n <= available as u64).then_some(n as usize),
+        Framing::Chunked => match BodyScanner::new(Framing::Chunked, &limits).scan(&src[start..]) {
+            Ok(Scan::Done(n)) => Some(n),
+            Ok(Scan::More(n)) if n as u64 > limits.max_body => {
+                let kind = ErrorKind::BodyTooLarge { len: n as u64, limit: limits.max_body };
+                return Err(pos.error(kind, &src[before..start]));
+            }
+            Ok(Scan::More(_)) => None,
+            Err((kind, at)) => return Err(pos.error(kind, &src[before..start + at])),
+        },
+    };
+    Ok((before, body.map(|len| (found, len))))
+}
+
+/// What the fast path of [`Stream::decode`] found.
+enum Fast {
+    Request(Request),
+    /// No whole head yet.
+    NeedMore,
+    /// A head whose body is not all here: gather it piece by piece.
+    Partial,
+}
+
 impl<H: Heads> Stream<H> {
     pub(crate) fn new(heads: H) -> Self {
         Stream { heads, pos: Position { offset: 0, line: 1 }, body: None, gather: None, failed: None }
     }
 
-    /// See [`Decoder::next_event`](crate::Decoder::next_event).
-    pub(crate) fn next_event(&mut self, src: &mut BytesMut) -> Result<Option<Event>, Error> {
+    /// Runs `f`, remembering its error so later calls return it again.
+    fn guard<T>(&mut self, f: impl FnOnce(&mut Self) -> Result<T, Error>) -> Result<T, Error> {
         if let Some(err) = &self.failed {
             return Err(err.clone());
         }
-        let result = self.step(src);
+        let result = f(self);
         if let Err(err) = &result {
             self.failed = Some(err.clone());
         }
         result
     }
 
+    /// See [`Decoder::next_event`](crate::Decoder::next_event).
+    pub(crate) fn next_event(&mut self, src: &mut BytesMut) -> Result<Option<Event>, Error> {
+        self.guard(|s| s.step(src))
+    }
+
     #[inline]
     fn step(&mut self, src: &mut BytesMut) -> Result<Option<Event>, Error> {
         let Some(scanner) = &mut self.body else {
-            let Some(head) = self.heads.next_head(src, &mut self.pos)? else { return Ok(None) };
+            let (before, found) = self.heads.next_head(src, &mut self.pos)?;
+            let found = found.map(|f| (f.head.clone(), f.len, f.lines));
+            src.advance(before);
+            let Some((head, len, lines)) = found else { return Ok(None) };
+            src.advance(len);
+            self.pos.consume(len, lines);
             self.body = Some(BodyScanner::new(head.framing, self.heads.limits()));
             return Ok(Some(Event::Head(head)));
         };
@@ -116,26 +176,86 @@ impl<H: Heads> Stream<H> {
         Ok(Some(Event::Data(data)))
     }
 
+    /// See [`Decoder::decode_slice`](crate::Decoder::decode_slice).
+    pub(crate) fn decode_slice<'s>(&mut self, src: &'s [u8]) -> Result<(usize, Option<RequestRef<'_, 's>>), Error> {
+        if let Some(err) = &self.failed {
+            return Err(err.clone());
+        }
+        // A body streamed by `next_event` and not finished is skipped.
+        let mut skipped = 0;
+        if let Some(scanner) = &mut self.body {
+            match scanner.scan(src) {
+                Ok(Scan::More(n)) => {
+                    self.pos.consume(n, count_lf(&src[..n]));
+                    return Ok((n, None));
+                }
+                Ok(Scan::Done(n)) => {
+                    self.pos.consume(n, count_lf(&src[..n]));
+                    self.body = None;
+                    self.gather = None;
+                    skipped = n;
+                }
+                Err((kind, at)) => {
+                    let err = self.pos.error(kind, &src[..at]);
+                    self.failed = Some(err.clone());
+                    return Err(err);
+                }
+            }
+        }
+        let src_rest = &src[skipped..];
+        let (before, found) = match measure(&mut self.heads, &mut self.pos, src_rest) {
+            Ok(m) => m,
+            Err(err) => {
+                self.failed = Some(err.clone());
+                return Err(err);
+            }
+        };
+        let Some((found, len)) = found else { return Ok((skipped + before, None)) };
+        let start = before + found.len;
+        let body = &src_rest[start..start + len];
+        self.pos.consume(found.len, found.lines);
+        self.pos.consume(len, count_lf(body));
+        Ok((skipped + start + len, Some(RequestRef { head: found.head, body })))
+    }
+
+    /// The whole next request if it is all in `src`, taken without events.
+    #[inline]
+    fn fast(&mut self, src: &mut BytesMut) -> Result<Fast, Error> {
+        let (before, found) = measure(&mut self.heads, &mut self.pos, src)?;
+        let found = found.map(|(f, len)| (f.head.clone(), f.len, f.lines, len));
+        src.advance(before);
+        match found {
+            Some((head, len, lines, body_len)) => {
+                src.advance(len);
+                self.pos.consume(len, lines);
+                let body = src.split_to(body_len).freeze();
+                self.pos.consume(body_len, count_lf(&body));
+                Ok(Fast::Request(Request { head, body }))
+            }
+            None if self.heads.next_head(src, &mut self.pos)?.1.is_some() => Ok(Fast::Partial),
+            None => Ok(Fast::NeedMore),
+        }
+    }
+
     /// See [`Decoder::decode`](crate::Decoder::decode).
     pub(crate) fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Request>, Error> {
+        self.guard(|s| s.decode_inner(src))
+    }
+
+    fn decode_inner(&mut self, src: &mut BytesMut) -> Result<Option<Request>, Error> {
+        if self.body.is_none() && self.gather.is_none() {
+            match self.fast(src)? {
+                Fast::Request(req) => return Ok(Some(req)),
+                Fast::NeedMore => return Ok(None),
+                Fast::Partial => {}
+            }
+        }
         loop {
-            match self.next_event(src)? {
+            match self.step(src)? {
                 None => return Ok(None),
                 Some(Event::Head(head)) => {
-                    match head.framing {
-                        // The common cases, whole: no events, no gathering.
-                        Framing::None => {
-                            self.body = None;
-                            return Ok(Some(Request { head, body: Bytes::new() }));
-                        }
-                        Framing::Length(n) if n <= self.heads.limits().max_body && n <= src.len() as u64 => {
-                            let body = src.split_to(n as usize).freeze();
-                            self.pos.consume(body.len(), count_lf(&body));
-                            self.body = None;
-                            return Ok(Some(Request { head, body }));
-                        }
-                        Framing::Length(n) => self.check_body(n)?,
-                        Framing::Chunked => {}
+                    if let Framing::Length(n) = head.framing {
+                        self.check_body(n)?;
                     }
                     self.gather = Some(Gather { head, first: Bytes::new(), rest: BytesMut::new() });
                 }
@@ -177,15 +297,39 @@ impl<H: Heads> Stream<H> {
         }
     }
 
-    /// At the end of input: anything left over is a truncated line or body.
-    /// The error points at the first byte not consumed: the start of the unfinished unit.
-    fn check_eof(&mut self, src: &BytesMut) -> Result<(), Error> {
+    /// At the end of input: anything left over is a truncated line or body. The error points
+    /// at the first byte not consumed: the start of the unfinished unit.
+    fn check_eof(&mut self, src: &[u8]) -> Result<(), Error> {
         let what = match &self.body {
             Some(scanner) => scanner.describe_remaining(),
             None if src.is_empty() => return Ok(()),
             None => "a line (no CRLF at the end)".to_string(),
         };
         self.fail(ErrorKind::UnexpectedEof { what }, &[])
+    }
+
+    /// See [`Decoder::finish_slice`](crate::Decoder::finish_slice).
+    pub(crate) fn finish_slice(&mut self, rest: &[u8]) -> Result<(), Error> {
+        if let Some(err) = &self.failed {
+            return Err(err.clone());
+        }
+        if self.body.is_none() && !rest.is_empty() {
+            // A whole head with its body cut short: report it as the event calls would, after
+            // the body bytes they would have consumed.
+            let limits = *self.heads.limits();
+            let mut pos = self.pos;
+            if let Ok((before, Some(found))) = self.heads.next_head(rest, &mut pos) {
+                let start = before + found.len;
+                let mut scanner = BodyScanner::new(found.head.framing, &limits);
+                let taken = match scanner.scan(&rest[start..]) {
+                    Ok(Scan::More(n)) => n,
+                    _ => 0,
+                };
+                let what = scanner.describe_remaining();
+                return self.fail(ErrorKind::UnexpectedEof { what }, &rest[..start + taken]);
+            }
+        }
+        self.check_eof(rest)
     }
 
     fn check_body(&mut self, len: u64) -> Result<(), Error> {
@@ -238,6 +382,28 @@ macro_rules! stream_api {
             /// request are an [`ErrorKind::UnexpectedEof`]($crate::ErrorKind::UnexpectedEof).
             pub fn decode_eof(&mut self, src: &mut bytes::BytesMut) -> Result<Option<$crate::Request>, $crate::Error> {
                 self.stream.decode_eof(src)
+            }
+
+            /// Reads the next whole request from a slice, without copying and without touching
+            /// a reference count: the request borrows the reader and `src`. This is the fastest
+            /// way through a buffer the caller owns.
+            ///
+            /// Returns the bytes consumed (always: state lines are consumed even when no request
+            /// is complete yet) and the request, if one was complete. Pass the unconsumed rest,
+            /// with more input appended, to the next call; at the end of input call
+            /// `finish_slice` with what is left. Bodies are held whole, up to
+            /// [`Limits::max_body`]($crate::Limits::max_body).
+            pub fn decode_slice<'s>(
+                &mut self,
+                src: &'s [u8],
+            ) -> Result<(usize, Option<$crate::RequestRef<'_, 's>>), $crate::Error> {
+                self.stream.decode_slice(src)
+            }
+
+            /// At the end of input, after `decode_slice`: `rest` (what it left unconsumed) must be
+            /// empty, or it is an [`ErrorKind::UnexpectedEof`]($crate::ErrorKind::UnexpectedEof).
+            pub fn finish_slice(&mut self, rest: &[u8]) -> Result<(), $crate::Error> {
+                self.stream.finish_slice(rest)
             }
 
             /// Bytes consumed so far.

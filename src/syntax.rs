@@ -107,6 +107,28 @@ fn steady_length(line: &[u8]) -> Option<u64> {
     }
 }
 
+/// A whole `+: LEN` CRLF line at the front of `src`, found without searching for the line
+/// end: the body length and the line's length. Anything else (another line, a longer or
+/// malformed one, an incomplete one) is `None` and goes the general way, which accepts and
+/// rejects exactly as this does.
+#[inline]
+pub(crate) fn steady_line(src: &[u8]) -> Option<(u64, usize)> {
+    let rest = src.strip_prefix(b"+: ")?;
+    let mut n: u64 = 0;
+    let mut i = 0;
+    while let Some(&d) = rest.get(i) {
+        if !d.is_ascii_digit() || i == 19 || (i == 1 && rest[0] == b'0') {
+            break;
+        }
+        n = n * 10 + u64::from(d - b'0');
+        i += 1;
+    }
+    match rest.get(i..i + 2) {
+        Some(b"\r\n") if i > 0 => Some((n, 3 + i + 2)),
+        _ => None,
+    }
+}
+
 /// Why a line did not match `opcode ":" argument`.
 fn line_shape_error(line: &[u8]) -> ErrorKind {
     match line {
@@ -149,6 +171,16 @@ mod tests {
         assert_eq!(parse_op(b"+:x 0"), Ok(Op::WithBody(b"x", 0)));
         assert_eq!(parse_op(b"+:x 9999999999999999999"), Ok(Op::WithBody(b"x", 9_999_999_999_999_999_999)));
         assert_eq!(parse_op(b"*:up"), Ok(Op::Chunked(b"up")));
+    }
+
+    #[test]
+    fn steady_lines() {
+        assert_eq!(steady_line(b"+: 66\r\nxx"), Some((66, 7)));
+        assert_eq!(steady_line(b"+: 0\r\n"), Some((0, 6)));
+        assert_eq!(steady_line(b"+: 9999999999999999999\r\n"), Some((9_999_999_999_999_999_999, 24)));
+        for line in [&b"+: 01\r\n"[..], b"+: 10000000000000000000\r\n", b"+: \r\n", b"+: 6\n", b"+: 66", b"+:x 6\r\n"] {
+            assert_eq!(steady_line(line), None, "{}", line.escape_ascii());
+        }
     }
 
     #[test]

@@ -17,6 +17,9 @@ struct Outcome {
 trait Reader {
     fn event(&mut self, src: &mut BytesMut, eof: bool) -> Result<Option<Event>, Error>;
     fn request(&mut self, src: &mut BytesMut, eof: bool) -> Result<Option<Request>, Error>;
+    /// `decode_slice`: bytes consumed and the request, written out in plain form.
+    fn slice(&mut self, src: &[u8]) -> Result<(usize, Option<Vec<u8>>), Error>;
+    fn finish(&mut self, rest: &[u8]) -> Result<(), Error>;
 }
 
 macro_rules! reader {
@@ -35,6 +38,20 @@ macro_rules! reader {
                 } else {
                     self.decode(src)
                 }
+            }
+            fn slice(&mut self, src: &[u8]) -> Result<(usize, Option<Vec<u8>>), Error> {
+                let (used, req) = self.decode_slice(src)?;
+                Ok((
+                    used,
+                    req.map(|r| {
+                        let mut out = Vec::new();
+                        r.write_http1(&mut out);
+                        out
+                    }),
+                ))
+            }
+            fn finish(&mut self, rest: &[u8]) -> Result<(), Error> {
+                self.finish_slice(rest)
             }
         }
     };
@@ -90,6 +107,32 @@ fn by_requests(mut reader: impl Reader, input: &[u8], cuts: &[usize]) -> Outcome
     Outcome { requests, error: None }
 }
 
+/// Feeds `input` in pieces ending at `cuts`, through the borrowed-slice API.
+fn by_slices(mut reader: impl Reader, input: &[u8], cuts: &[usize]) -> Outcome {
+    let mut buf = Vec::new();
+    let mut requests = Vec::new();
+    let mut fed = 0;
+    let ends: Vec<usize> = cuts.iter().copied().chain([input.len()]).collect();
+    for &end in &ends {
+        buf.extend_from_slice(&input[fed..end.max(fed)]);
+        fed = end.max(fed);
+        loop {
+            match reader.slice(&buf) {
+                Ok((used, req)) => {
+                    buf.drain(..used);
+                    match req {
+                        Some(r) => requests.push(r),
+                        None => break,
+                    }
+                }
+                Err(e) => return Outcome { requests, error: Some(e) },
+            }
+        }
+    }
+    let error = reader.finish(&buf).err();
+    Outcome { requests, error }
+}
+
 fn every_byte(len: usize) -> Vec<usize> {
     (1..len).collect()
 }
@@ -103,12 +146,19 @@ fn check_all_splits(compact: bool, input: &[u8], random_cuts: &[usize]) {
         (false, true) => by_events(http1::Parser::new(), input, cuts),
         (false, false) => by_requests(http1::Parser::new(), input, cuts),
     };
+    let slices = |cuts: &[usize]| match compact {
+        true => by_slices(Decoder::new(), input, cuts),
+        false => by_slices(http1::Parser::new(), input, cuts),
+    };
     let whole = run(&[], false);
     assert_eq!(run(&[], true), whole, "events vs requests, whole input");
     assert_eq!(run(&every_byte(input.len()), true), whole, "events, one byte at a time");
     assert_eq!(run(&every_byte(input.len()), false), whole, "requests, one byte at a time");
     assert_eq!(run(&cuts, true), whole, "events, cuts {cuts:?}");
     assert_eq!(run(&cuts, false), whole, "requests, cuts {cuts:?}");
+    assert_eq!(slices(&[]), whole, "slices, whole input");
+    assert_eq!(slices(&every_byte(input.len())), whole, "slices, one byte at a time");
+    assert_eq!(slices(&cuts), whole, "slices, cuts {cuts:?}");
 }
 
 #[test]
