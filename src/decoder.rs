@@ -49,13 +49,11 @@ impl Heads for OpLines {
         let max_line = self.state.limits().max_line;
         // The steady feed: `+: LEN` from an unchanged state touches only that line.
         if let Some((len, total)) = steady_line(src) {
-            if total <= max_line {
-                if self.state.reissues(&self.slot) {
-                    if let Some(head) = &mut self.slot {
-                        head.framing = Framing::Length(len);
-                    }
-                    return Ok((0, self.slot.as_ref().map(|head| Found { head, len: total, lines: 1 })));
+            if total <= max_line && self.state.reissues(&self.slot) {
+                if let Some(head) = &mut self.slot {
+                    head.framing = Framing::Length(len);
                 }
+                return Ok((0, self.slot.as_ref().map(|head| Found { head, len: total, lines: 1 })));
             }
         }
         let mut used = 0;
