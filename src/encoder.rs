@@ -86,7 +86,7 @@ impl Encoder {
             save_budget: limits.max_state_bytes / 2,
         };
         let plan = plan(&view, head, ahead, complete)?;
-        let head_bytes = 8 + head.parts.target.len() + head.parts.method.len() + head.parts.headers.byte_len();
+        let head_bytes = head.byte_len();
         if self.state.register_bytes + head_bytes + 64 * plan.saves.len() > limits.max_state_bytes {
             return Err(ErrorKind::Unencodable("head too large for the max_state_bytes limit"));
         }
@@ -199,12 +199,13 @@ pub enum Emitted {
 pub struct Window {
     /// Requests held back to look at before the oldest is written. 0: none (lowest latency).
     pub requests: usize,
-    /// Body bytes held back at most; past this the oldest items are written.
+    /// Bytes held back at most (bodies, and heads counted as their method, target and header
+    /// lines); past this the oldest items are written.
     pub bytes: usize,
 }
 
 impl Default for Window {
-    /// 1,024 requests or 1 MiB of bodies.
+    /// 1,024 requests or 1 MiB.
     fn default() -> Self {
         Window { requests: 1024, bytes: 1 << 20 }
     }
@@ -239,7 +240,7 @@ pub struct Lookahead {
     heads: VecDeque<Head>,
     /// Everything not written yet, in order.
     items: VecDeque<Item>,
-    body_bytes: usize,
+    held: usize,
     finished: bool,
 }
 
@@ -253,18 +254,19 @@ enum Item {
 impl Lookahead {
     /// Wraps an encoder.
     pub fn new(encoder: Encoder, window: Window) -> Self {
-        Lookahead { encoder, window, heads: VecDeque::new(), items: VecDeque::new(), body_bytes: 0, finished: false }
+        Lookahead { encoder, window, heads: VecDeque::new(), items: VecDeque::new(), held: 0, finished: false }
     }
 
     /// Queues one event of the plain stream.
     pub fn push(&mut self, event: Event) {
         match event {
             Event::Head(head) => {
+                self.held += head.byte_len();
                 self.heads.push_back(head);
                 self.items.push_back(Item::Head);
             }
             Event::Data(data) => {
-                self.body_bytes += data.len();
+                self.held += data.len();
                 self.items.push_back(Item::Data(data));
             }
             Event::End => self.items.push_back(Item::End),
@@ -279,7 +281,7 @@ impl Lookahead {
     /// Writes the oldest queued item if the window is over its size (or after
     /// [`Lookahead::finish`]); `Ok(None)` when there is nothing to write now.
     pub fn emit(&mut self, dst: &mut Vec<u8>) -> Result<Option<Emitted>, ErrorKind> {
-        let over = self.heads.len() > self.window.requests || self.body_bytes > self.window.bytes;
+        let over = self.heads.len() > self.window.requests || self.held > self.window.bytes;
         if !(over || self.finished) {
             return Ok(None);
         }
@@ -290,11 +292,12 @@ impl Lookahead {
                 let Some((head, ahead)) = heads.split_first() else { return Ok(None) };
                 let start = dst.len();
                 self.encoder.encode_head(head, ahead, self.finished, dst)?;
+                self.held -= head.byte_len();
                 self.heads.pop_front();
                 Emitted::Head(dst.len() - start)
             }
             Item::Data(data) => {
-                self.body_bytes -= data.len();
+                self.held -= data.len();
                 dst.extend_from_slice(&data);
                 Emitted::Data(data.len())
             }

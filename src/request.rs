@@ -240,6 +240,11 @@ impl Head {
         self.framing
     }
 
+    /// Bytes the head holds, as limits count them: version (8), method, target, header lines.
+    pub(crate) fn byte_len(&self) -> usize {
+        8 + self.parts.method.len() + self.parts.target.len() + self.parts.headers.byte_len()
+    }
+
     /// The same head with other framing.
     pub fn with_framing(&self, framing: Framing) -> Head {
         Head { parts: self.parts.clone(), framing }
