@@ -1,0 +1,476 @@
+//! `streamline bench`: encode and decode speed in this process, with latency percentiles.
+//!
+//! The clock is read once per batch of up to [`BATCH`] messages (see `--help`).
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use bytes::BytesMut;
+use hdrhistogram::Histogram;
+use streamline::{gen, http1, Decoder, Emitted, Encoder, Event, Limits, Lookahead, Window};
+
+use crate::cli::args::{BenchArgs, DEFAULT_SEED};
+use crate::cli::io::{self, EventReader, Events, ReadError, Syntax, FLUSH_AT};
+use crate::cli::output::group;
+use crate::cli::source::{Memory, OPRA_PAYLOAD};
+use crate::cli::DataError;
+
+/// Messages between two clock reads.
+pub const BATCH: u64 = 64;
+
+/// Runs the benchmark and prints the figures.
+pub fn run(args: BenchArgs) -> Result<()> {
+    let window = args.window.window();
+    let (label, plain, compact, messages) = load(&args, window)?;
+    println!("input: {label}");
+    println!(
+        "  {} requests; plain {} bytes, compact {} bytes",
+        group(messages),
+        group(plain.len() as u64),
+        group(compact.len() as u64)
+    );
+    if messages == 0 {
+        anyhow::bail!("the input holds no request to measure");
+    }
+    let duration = Duration::from_secs_f64(args.duration);
+    let encode = format!("encode (plain -> compact, window {} requests / {} bytes)", window.requests, window.bytes);
+    let mut job = Encode::job(&plain, window);
+    let figures = measure(&mut job, duration, args.rate)?;
+    print!("{}", figures.describe(&encode, args.rate));
+    let mut job = Decode::job(&compact);
+    let figures = measure(&mut job, duration, args.rate)?;
+    print!("{}", figures.describe("decode (compact -> plain)", args.rate));
+    Ok(())
+}
+
+/// The input in both forms, and its number of requests.
+fn load(args: &BenchArgs, window: Window) -> Result<(String, Vec<u8>, Vec<u8>, u64)> {
+    let Some(path) = &args.file else {
+        let plain = gen::opra(args.count, DEFAULT_SEED, OPRA_PAYLOAD);
+        let (compact, n) = convert(&mut Encode::job(&plain, window), "<built-in feed>")?;
+        let label = format!(
+            "built-in OPRA-style feed: {} quotes, {OPRA_PAYLOAD}-byte bodies, seed {DEFAULT_SEED}",
+            group(args.count)
+        );
+        return Ok((label, plain, compact, n));
+    };
+    let name = path.display().to_string();
+    let bytes = read(path).with_context(|| format!("cannot read {name}"))?;
+    match io::detect(&bytes) {
+        Ok(Some(Syntax::Compact)) => {
+            let (plain, n) = convert(&mut Decode::job(&bytes), &name)?;
+            Ok((name, plain, bytes, n))
+        }
+        Ok(Some(Syntax::Plain)) | Ok(None) => {
+            let (compact, n) = convert(&mut Encode::job(&bytes, window), &name)?;
+            Ok((name, bytes, compact, n))
+        }
+        Err(()) => Err(DataError {
+            file: name,
+            what: "line 1 (byte 0): neither plain HTTP/1.1 nor the compact syntax".into(),
+            written: None,
+        }
+        .into()),
+    }
+}
+
+fn read(path: &Path) -> std::io::Result<Vec<u8>> {
+    if path == Path::new("-") {
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut bytes)?;
+        Ok(bytes)
+    } else {
+        std::fs::read(path)
+    }
+}
+
+/// Runs a job once over its whole input, keeping the output: the other form of the input.
+fn convert(job: &mut dyn Run, name: &str) -> Result<(Vec<u8>, u64)> {
+    job.keep_output();
+    let mut n = 0;
+    loop {
+        match job.next_message().map_err(|what| DataError { file: name.into(), what, written: None })? {
+            Step::Message(_) => n += 1,
+            Step::End(_) => return Ok((job.take_output(), n)),
+        }
+    }
+}
+
+/// What [`Run::next_message`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Step {
+    /// Read one message; this many were written out meanwhile.
+    Message(u64),
+    /// Reached the end of the input and wrote out what was held back (this many messages).
+    End(u64),
+}
+
+/// Processes the next input message, starting the input over at its end; returns how many
+/// messages were written out meanwhile.
+#[inline]
+fn step(job: &mut dyn Run) -> Result<u64, String> {
+    let mut written = 0;
+    loop {
+        match job.next_message()? {
+            Step::Message(n) => return Ok(written + n),
+            Step::End(n) => {
+                written += n;
+                job.restart();
+            }
+        }
+    }
+}
+
+/// A codec direction running over an input, as the measuring loops see it.
+trait Run {
+    /// Processes the next input message.
+    fn next_message(&mut self) -> Result<Step, String>;
+    /// Starts over at the beginning of the input, as a new connection.
+    fn restart(&mut self);
+    /// Writes out what is held back; returns how many messages that finished.
+    fn flush(&mut self) -> Result<u64, String>;
+    /// Input bytes consumed so far, over every pass.
+    fn consumed(&self) -> u64;
+    /// Keeps the output instead of discarding it as it grows.
+    fn keep_output(&mut self);
+    /// The output kept.
+    fn take_output(&mut self) -> Vec<u8>;
+}
+
+/// What a codec direction does with the events of its reader.
+trait Codec {
+    /// The reader of its input syntax.
+    type Reader: EventReader;
+    /// A reader for a new connection.
+    fn reader() -> Self::Reader;
+    /// Handles one event, writing to `out`; returns how many messages were written out.
+    fn event(&mut self, event: Event, out: &mut Vec<u8>) -> Result<u64, String>;
+    /// Writes out what is held back; returns how many messages that finished.
+    fn flush(&mut self, out: &mut Vec<u8>) -> Result<u64, String>;
+    /// Forgets the connection.
+    fn reset(&mut self);
+}
+
+/// A codec over an input read in pieces like a file, starting over at its end.
+struct Job<'a, C: Codec> {
+    input: &'a [u8],
+    events: Events<C::Reader, Memory<'a>>,
+    codec: C,
+    out: Vec<u8>,
+    keep: bool,
+    passes: u64,
+}
+
+impl<'a, C: Codec> Job<'a, C> {
+    fn new(input: &'a [u8], codec: C) -> Self {
+        Job {
+            input,
+            events: Events::new(C::reader(), Memory::new(input), BytesMut::new()),
+            codec,
+            out: Vec::with_capacity(2 * FLUSH_AT),
+            keep: false,
+            passes: 0,
+        }
+    }
+
+    /// Discards output as a writer would hand it on.
+    #[inline]
+    fn spill(&mut self) {
+        if !self.keep && self.out.len() >= FLUSH_AT {
+            self.out.clear();
+        }
+    }
+}
+
+impl<C: Codec> Run for Job<'_, C> {
+    #[inline]
+    fn next_message(&mut self) -> Result<Step, String> {
+        let mut written = 0;
+        loop {
+            let event = self.events.next().map_err(|err| match err {
+                ReadError::Data(err) => err.to_string(),
+                ReadError::Io(err) => err.to_string(),
+            })?;
+            let Some(event) = event else { return Ok(Step::End(written + self.flush()?)) };
+            let end = event == Event::End;
+            written += self.codec.event(event, &mut self.out)?;
+            if end {
+                self.spill();
+                return Ok(Step::Message(written));
+            }
+        }
+    }
+
+    fn restart(&mut self) {
+        self.events = Events::new(C::reader(), Memory::new(self.input), BytesMut::new());
+        self.codec.reset();
+        self.passes += 1;
+    }
+
+    fn flush(&mut self) -> Result<u64, String> {
+        self.codec.flush(&mut self.out)
+    }
+
+    fn consumed(&self) -> u64 {
+        self.passes * self.input.len() as u64 + self.events.reader.offset()
+    }
+
+    fn keep_output(&mut self) {
+        self.keep = true;
+    }
+
+    fn take_output(&mut self) -> Vec<u8> {
+        std::mem::take(&mut self.out)
+    }
+}
+
+/// Plain to compact, as `streamline encode` does it.
+struct Encode {
+    encoder: Lookahead,
+    window: Window,
+}
+
+impl Encode {
+    fn job(input: &[u8], window: Window) -> Job<'_, Encode> {
+        Job::new(input, Encode { encoder: Self::encoder(window), window })
+    }
+
+    fn encoder(window: Window) -> Lookahead {
+        Lookahead::new(Encoder::with_limits(Limits::default()), window)
+    }
+
+    #[inline]
+    fn drain(&mut self, out: &mut Vec<u8>) -> Result<u64, String> {
+        let mut ends = 0;
+        while let Some(emitted) = self.encoder.emit(out).map_err(|kind| kind.to_string())? {
+            ends += u64::from(emitted == Emitted::End);
+        }
+        Ok(ends)
+    }
+}
+
+impl Codec for Encode {
+    type Reader = http1::Parser;
+
+    fn reader() -> http1::Parser {
+        http1::Parser::new()
+    }
+
+    #[inline]
+    fn event(&mut self, event: Event, out: &mut Vec<u8>) -> Result<u64, String> {
+        self.encoder.push(event);
+        self.drain(out)
+    }
+
+    fn flush(&mut self, out: &mut Vec<u8>) -> Result<u64, String> {
+        self.encoder.finish();
+        self.drain(out)
+    }
+
+    fn reset(&mut self) {
+        self.encoder = Self::encoder(self.window);
+    }
+}
+
+/// Compact to canonical plain bytes, as `streamline decode` does it.
+struct Decode;
+
+impl Decode {
+    fn job(input: &[u8]) -> Job<'_, Decode> {
+        Job::new(input, Decode)
+    }
+}
+
+impl Codec for Decode {
+    type Reader = Decoder;
+
+    fn reader() -> Decoder {
+        Decoder::new()
+    }
+
+    #[inline]
+    fn event(&mut self, event: Event, out: &mut Vec<u8>) -> Result<u64, String> {
+        match event {
+            Event::Head(head) => head.write_http1(out),
+            Event::Data(data) => out.extend_from_slice(&data),
+            Event::End => return Ok(1),
+        }
+        Ok(0)
+    }
+
+    fn flush(&mut self, _: &mut Vec<u8>) -> Result<u64, String> {
+        Ok(0)
+    }
+
+    fn reset(&mut self) {}
+}
+
+/// What one measurement found.
+struct Figures {
+    elapsed: Duration,
+    messages: u64,
+    bytes: u64,
+    /// Per-message latency in picoseconds.
+    latency: Histogram<u64>,
+    /// Paced runs: the most messages due and not started at a clock read.
+    backlog: u64,
+}
+
+impl Figures {
+    fn rate(&self) -> f64 {
+        self.messages as f64 / self.elapsed.as_secs_f64()
+    }
+
+    fn describe(&self, what: &str, rate: Option<f64>) -> String {
+        let secs = self.elapsed.as_secs_f64();
+        let mb = self.bytes as f64 / secs / 1e6;
+        let ns = |q: f64| format!("{:.1}", self.latency.value_at_quantile(q) as f64 / 1000.0);
+        let latency = format!(
+            "p50 {}  p99 {}  p99.9 {}  max {}",
+            ns(0.5),
+            ns(0.99),
+            ns(0.999),
+            format_args!("{:.1}", self.latency.max() as f64 / 1000.0)
+        );
+        match rate {
+            None => format!(
+                "\n{what}, flat out for {secs:.1} s:\n  {} msg/s, {mb:.1} MB/s of input ({} messages)\n  \
+latency per message, ns (batch time / {BATCH}): {latency}\n",
+                group(self.rate().round() as u64),
+                group(self.messages),
+            ),
+            Some(r) => {
+                let kept = if self.rate() >= 0.99 * r { "kept up" } else { "fell behind" };
+                format!(
+                    "\n{what}, paced at {} msg/s for {secs:.1} s: {kept}\n  {} msg/s achieved, {mb:.1} MB/s of input, \
+backlog at most {} messages\n  latency from due time to written, ns: {latency}\n",
+                    group(r.round() as u64),
+                    group(self.rate().round() as u64),
+                    group(self.backlog),
+                )
+            }
+        }
+    }
+}
+
+fn histogram() -> Histogram<u64> {
+    Histogram::new(3).unwrap_or_else(|_| unreachable!("3 significant digits are valid"))
+}
+
+/// Runs `job` for `duration`, flat out or paced at `rate`.
+fn measure(job: &mut dyn Run, duration: Duration, rate: Option<f64>) -> Result<Figures> {
+    match rate {
+        None => flat_out(job, duration),
+        Some(rate) => paced(job, duration, rate),
+    }
+    .map_err(|what| anyhow::anyhow!("benchmark input rejected: {what}"))
+}
+
+fn flat_out(job: &mut dyn Run, duration: Duration) -> Result<Figures, String> {
+    let mut latency = histogram();
+    let start = Instant::now();
+    let first_byte = job.consumed();
+    let mut messages = 0;
+    let elapsed = loop {
+        let t0 = Instant::now();
+        for _ in 0..BATCH {
+            step(job)?;
+        }
+        let t1 = Instant::now();
+        messages += BATCH;
+        let per_message = (t1 - t0).as_nanos() as u64 * 1000 / BATCH;
+        latency.saturating_record_n(per_message, BATCH);
+        let elapsed = t1 - start;
+        if elapsed >= duration {
+            break elapsed;
+        }
+    };
+    Ok(Figures { elapsed, messages, bytes: job.consumed() - first_byte, latency, backlog: 0 })
+}
+
+fn paced(job: &mut dyn Run, duration: Duration, rate: f64) -> Result<Figures, String> {
+    let total = (duration.as_secs_f64() * rate).floor().max(1.0) as u64;
+    let mut latency = histogram();
+    let first_byte = job.consumed();
+    let start = Instant::now();
+    let due = |k: u64| Duration::from_secs_f64(k as f64 / rate);
+    let mut next = 0u64; // next input message
+    let mut written = 0u64; // messages written out
+    let mut backlog = 0;
+    let record = |latency: &mut Histogram<u64>, written: &mut u64, done: u64, now: Duration| {
+        for j in *written..*written + done {
+            let late = now.saturating_sub(due(j));
+            latency.saturating_record(late.as_nanos() as u64 * 1000);
+        }
+        *written += done;
+    };
+    while next < total {
+        let now = start.elapsed();
+        let due_now = ((now.as_secs_f64() * rate) as u64 + 1).min(total);
+        if next >= due_now {
+            let wait = due(next).saturating_sub(now);
+            if wait > Duration::from_micros(200) {
+                std::thread::sleep(wait - Duration::from_micros(100));
+            } else {
+                std::hint::spin_loop();
+            }
+            continue;
+        }
+        backlog = backlog.max(due_now - next);
+        let end = due_now.min(next + BATCH);
+        let mut done = 0;
+        for _ in next..end {
+            done += step(job)?;
+        }
+        next = end;
+        record(&mut latency, &mut written, done, start.elapsed());
+    }
+    let done = job.flush()?;
+    let elapsed = start.elapsed();
+    record(&mut latency, &mut written, done, elapsed);
+    Ok(Figures { elapsed, messages: total, bytes: job.consumed() - first_byte, latency, backlog })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jobs_convert_both_ways() {
+        let plain = gen::opra(300, 2, 66);
+        let (compact, n) = convert(&mut Encode::job(&plain, Window::default()), "t").unwrap();
+        assert_eq!(n, 300);
+        assert_eq!(&compact[..7], b"V:HTTP/");
+        let (back, n) = convert(&mut Decode::job(&compact), "t").unwrap();
+        assert_eq!((n, back), (300, plain));
+    }
+
+    #[test]
+    fn jobs_start_over_at_the_end() {
+        let plain = gen::opra(10, 2, 66);
+        let mut job = Encode::job(&plain, Window { requests: 0, bytes: 0 });
+        let written: u64 = (0..23).map(|_| step(&mut job).unwrap()).sum();
+        // No window: each message is written as it is read (the encoder may note the end of
+        // the last one only when the next arrives).
+        assert!((22..=23).contains(&written), "{written}");
+        assert_eq!(job.consumed(), 2 * plain.len() as u64 + 3 * 213);
+        let mut job = Encode::job(&plain, Window::default());
+        assert_eq!((0..10).map(|_| step(&mut job).unwrap()).sum::<u64>(), 0, "all held in the window");
+        assert_eq!(step(&mut job).unwrap(), 10, "the end of the input flushes the window");
+    }
+
+    #[test]
+    fn flat_out_and_paced_count_what_they_did() {
+        let plain = gen::opra(100, 2, 66);
+        let figures = flat_out(&mut Encode::job(&plain, Window::default()), Duration::from_millis(20)).unwrap();
+        assert!(figures.messages >= BATCH && figures.messages.is_multiple_of(BATCH));
+        assert_eq!(figures.latency.len(), figures.messages);
+        let (compact, _) = convert(&mut Encode::job(&plain, Window::default()), "t").unwrap();
+        let mut job = Decode::job(&compact);
+        let figures = paced(&mut job, Duration::from_millis(50), 10_000.0).unwrap();
+        assert_eq!(figures.messages, 500);
+        assert_eq!(figures.latency.len(), 500, "every message has a latency");
+        assert!(figures.elapsed >= Duration::from_millis(49));
+    }
+}

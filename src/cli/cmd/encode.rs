@@ -1,0 +1,136 @@
+//! `streamline encode`: plain HTTP/1.1 in, compact out, streaming.
+
+use std::collections::VecDeque;
+
+use anyhow::{Context, Result};
+use bytes::BytesMut;
+use streamline::{http1, Emitted, Encoder, ErrorKind, Event, Lookahead};
+
+use crate::cli::args::EncodeArgs;
+use crate::cli::io::{self, Events, Input, Output, ReadError, Syntax, CHUNK};
+use crate::cli::DataError;
+
+/// Encodes the input to the output.
+pub fn run(args: EncodeArgs) -> Result<()> {
+    let input = Input::open(args.io.input.as_deref(), args.io.quiet)?;
+    let name = input.name().to_string();
+    let mut out = Output::create(args.io.output.as_deref())?;
+    let limits = args.limits.limits();
+    let mut events = Events::new(http1::Parser::with_limits(limits), input, BytesMut::with_capacity(2 * CHUNK));
+    let mut writer = Writer {
+        encoder: Lookahead::new(Encoder::with_limits(limits), args.window.window()),
+        heads: VecDeque::new(),
+        heads_written: 0,
+        ends_pushed: 0,
+        written: 0,
+        last_end: 0,
+    };
+    let stop = loop {
+        match events.next() {
+            Ok(Some(event)) => {
+                if let Err(kind) = writer.push(event, events.reader.offset(), &mut out)? {
+                    break Some(writer.encode_error(kind));
+                }
+            }
+            Ok(None) => break None,
+            Err(ReadError::Data(err)) => {
+                let mut what = err.to_string();
+                if err.offset() == 0 && io::detect(events.pending()) == Ok(Some(Syntax::Compact)) {
+                    what.push_str("; the input looks compact: use `streamline decode`");
+                }
+                break Some(what);
+            }
+            Err(ReadError::Io(err)) => {
+                // Keep what was read; the read error is what the user must hear about.
+                if let Ok(Ok(())) = writer.finish(&mut out) {
+                    let _ = out.finish_at_mark();
+                }
+                return Err(err).with_context(|| format!("cannot read {name}"));
+            }
+        }
+    };
+    let Some(what) = stop else {
+        if let Err(kind) = writer.finish(&mut out)? {
+            let what = writer.encode_error(kind);
+            out.finish_at_mark()?;
+            return Err(DataError { file: name, what, written: Some(writer.written) }.into());
+        }
+        return out.finish();
+    };
+    // Write every request read whole before the fault, then report it.
+    let what = match writer.finish(&mut out)? {
+        Ok(()) => what,
+        Err(kind) => writer.encode_error(kind),
+    };
+    out.finish_at_mark()?;
+    Err(DataError { file: name, what, written: Some(writer.written) }.into())
+}
+
+/// The lookahead encoder and what it has written.
+struct Writer {
+    encoder: Lookahead,
+    /// Input offsets of the heads queued and not written yet, to place encoder errors.
+    heads: VecDeque<u64>,
+    heads_written: u64,
+    ends_pushed: u64,
+    /// Whole requests written.
+    written: u64,
+    /// Input offset where the last whole request ended.
+    last_end: u64,
+}
+
+impl Writer {
+    /// Queues an event read at `offset` and writes whatever the window lets out.
+    /// The inner error is the encoder's: a request it cannot express.
+    #[inline]
+    fn push(&mut self, event: Event, offset: u64, out: &mut Output) -> Result<Result<(), ErrorKind>> {
+        match &event {
+            Event::Head(_) => self.heads.push_back(self.last_end),
+            Event::Data(_) => {}
+            Event::End => {
+                self.ends_pushed += 1;
+                self.last_end = offset;
+            }
+        }
+        self.encoder.push(event);
+        self.drain(out, false)
+    }
+
+    /// Writes what the encoder lets out. `finishing`: the input has ended (normally or at a
+    /// fault), so stop after the last whole request read: what follows it was cut short.
+    #[inline]
+    fn drain(&mut self, out: &mut Output, finishing: bool) -> Result<Result<(), ErrorKind>> {
+        loop {
+            if finishing && self.written == self.ends_pushed {
+                break;
+            }
+            match self.encoder.emit(&mut out.buf) {
+                Ok(Some(Emitted::Head(_))) => {
+                    self.heads.pop_front();
+                    self.heads_written += 1;
+                }
+                Ok(Some(Emitted::Data(_))) => {}
+                Ok(Some(Emitted::End)) => {
+                    self.written += 1;
+                    out.mark();
+                }
+                Ok(None) => break,
+                Err(kind) => return Ok(Err(kind)),
+            }
+            out.write_if_full()?;
+        }
+        Ok(Ok(()))
+    }
+
+    /// No more events: writes the requests held back, every whole one.
+    fn finish(&mut self, out: &mut Output) -> Result<Result<(), ErrorKind>> {
+        self.encoder.finish();
+        self.drain(out, true)
+    }
+
+    /// Places an encoder error: the request it could not write.
+    fn encode_error(&self, kind: ErrorKind) -> String {
+        let at = self.heads.front().copied().unwrap_or(self.last_end);
+        format!("request {} (byte {at}): {kind}", self.heads_written + 1)
+    }
+}

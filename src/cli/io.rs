@@ -1,0 +1,317 @@
+//! Files and standard streams: inputs read in fixed pieces, outputs buffered, and the
+//! event loop that feeds a reader from an input.
+
+use std::fs::File;
+use std::io::{self, Read, Write};
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use bytes::BytesMut;
+use indicatif::ProgressBar;
+use streamline::{http1, Decoder, Error, Event};
+
+use crate::cli::progress;
+
+/// Bytes read from an input at a time.
+pub const CHUNK: usize = 64 * 1024;
+
+/// Output bytes gathered before they are written.
+pub const FLUSH_AT: usize = 64 * 1024;
+
+/// Where input bytes come from: a file, standard input, or a generator.
+pub trait Source {
+    /// Appends up to about [`CHUNK`] bytes to `buf`; 0 means the end of the input.
+    fn fill(&mut self, buf: &mut BytesMut) -> io::Result<usize>;
+}
+
+/// A named input file or standard input, read in [`CHUNK`] pieces.
+pub struct Input {
+    name: String,
+    reader: Box<dyn Read>,
+    bar: ProgressBar,
+}
+
+impl Input {
+    /// Opens `path`; `None` or `-` is standard input. Shows a progress bar (bytes) on a
+    /// terminal unless `quiet`.
+    pub fn open(path: Option<&Path>, quiet: bool) -> Result<Input> {
+        match path {
+            None => Ok(Input::stdin(quiet)),
+            Some(p) if p == Path::new("-") => Ok(Input::stdin(quiet)),
+            Some(p) => {
+                let name = p.display().to_string();
+                let file = File::open(p).with_context(|| format!("cannot open {name}"))?;
+                let len = file.metadata().ok().filter(|m| m.is_file()).map(|m| m.len());
+                Ok(Input { name, reader: Box::new(file), bar: progress::bytes(len, quiet) })
+            }
+        }
+    }
+
+    fn stdin(quiet: bool) -> Input {
+        Input { name: "<stdin>".into(), reader: Box::new(io::stdin().lock()), bar: progress::bytes(None, quiet) }
+    }
+
+    /// The name for messages: the path, or `<stdin>`.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+impl Drop for Input {
+    fn drop(&mut self) {
+        self.bar.finish_and_clear();
+    }
+}
+
+impl Source for Input {
+    fn fill(&mut self, buf: &mut BytesMut) -> io::Result<usize> {
+        let start = buf.len();
+        buf.resize(start + CHUNK, 0);
+        let read = loop {
+            match self.reader.read(&mut buf[start..]) {
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                other => break other,
+            }
+        };
+        let n = *read.as_ref().unwrap_or(&0);
+        buf.truncate(start + n);
+        self.bar.inc(n as u64);
+        read
+    }
+}
+
+/// A buffered output (file or standard output) that knows where the last whole request ends,
+/// so that on an error it can write everything up to there and nothing of a request cut short.
+pub struct Output {
+    name: String,
+    writer: Box<dyn Write>,
+    /// Bytes not written yet.
+    pub buf: Vec<u8>,
+    /// `buf[..mark]` ends with a whole request.
+    mark: usize,
+}
+
+impl Output {
+    /// Creates `path`; `None` or `-` is standard output.
+    pub fn create(path: Option<&Path>) -> Result<Output> {
+        let (name, writer): (String, Box<dyn Write>) = match path {
+            Some(p) if p != Path::new("-") => {
+                let name = p.display().to_string();
+                let file = File::create(p).with_context(|| format!("cannot create {name}"))?;
+                (name, Box::new(file))
+            }
+            _ => ("<stdout>".into(), stdout()),
+        };
+        Ok(Output { name, writer, buf: Vec::with_capacity(FLUSH_AT + CHUNK), mark: 0 })
+    }
+
+    /// Notes that the buffer now ends with a whole request.
+    pub fn mark(&mut self) {
+        self.mark = self.buf.len();
+    }
+
+    /// Writes the buffer out once it holds [`FLUSH_AT`] bytes or more.
+    #[inline]
+    pub fn write_if_full(&mut self) -> Result<()> {
+        if self.buf.len() >= FLUSH_AT {
+            self.write_buf()?;
+        }
+        Ok(())
+    }
+
+    /// Appends body bytes; a large piece goes straight out instead of through the buffer.
+    #[inline]
+    pub fn put(&mut self, data: &[u8]) -> Result<()> {
+        if data.len() < FLUSH_AT {
+            self.buf.extend_from_slice(data);
+            return Ok(());
+        }
+        self.write_buf()?;
+        self.writer.write_all(data).with_context(|| format!("cannot write {}", self.name))
+    }
+
+    fn write_buf(&mut self) -> Result<()> {
+        self.writer.write_all(&self.buf).with_context(|| format!("cannot write {}", self.name))?;
+        self.buf.clear();
+        self.mark = 0;
+        Ok(())
+    }
+
+    /// Writes and flushes everything.
+    pub fn finish(&mut self) -> Result<()> {
+        self.write_buf()?;
+        self.writer.flush().with_context(|| format!("cannot write {}", self.name))
+    }
+
+    /// Drops what follows the last whole request (if it is still in the buffer), then writes
+    /// and flushes the rest.
+    pub fn finish_at_mark(&mut self) -> Result<()> {
+        self.buf.truncate(self.mark);
+        self.finish()
+    }
+}
+
+/// Standard output without the line buffering of `std::io::Stdout`: the output is written in
+/// large pieces already.
+#[cfg(unix)]
+fn stdout() -> Box<dyn Write> {
+    use std::os::fd::AsFd;
+    match io::stdout().as_fd().try_clone_to_owned() {
+        Ok(fd) => Box::new(File::from(fd)),
+        Err(_) => Box::new(io::stdout()),
+    }
+}
+
+#[cfg(not(unix))]
+fn stdout() -> Box<dyn Write> {
+    Box::new(io::stdout())
+}
+
+/// The two readers of the library behind one interface.
+pub trait EventReader {
+    /// See `Decoder::next_event`.
+    fn next_event(&mut self, src: &mut BytesMut) -> Result<Option<Event>, Error>;
+    /// See `Decoder::next_event_eof`.
+    fn next_event_eof(&mut self, src: &mut BytesMut) -> Result<Option<Event>, Error>;
+    /// Bytes consumed so far.
+    fn offset(&self) -> u64;
+}
+
+impl EventReader for http1::Parser {
+    #[inline]
+    fn next_event(&mut self, src: &mut BytesMut) -> Result<Option<Event>, Error> {
+        http1::Parser::next_event(self, src)
+    }
+    fn next_event_eof(&mut self, src: &mut BytesMut) -> Result<Option<Event>, Error> {
+        http1::Parser::next_event_eof(self, src)
+    }
+    fn offset(&self) -> u64 {
+        http1::Parser::offset(self)
+    }
+}
+
+impl EventReader for Decoder {
+    #[inline]
+    fn next_event(&mut self, src: &mut BytesMut) -> Result<Option<Event>, Error> {
+        Decoder::next_event(self, src)
+    }
+    fn next_event_eof(&mut self, src: &mut BytesMut) -> Result<Option<Event>, Error> {
+        Decoder::next_event_eof(self, src)
+    }
+    fn offset(&self) -> u64 {
+        Decoder::offset(self)
+    }
+}
+
+/// Why reading events stopped early.
+#[derive(Debug)]
+pub enum ReadError {
+    /// The input could not be read.
+    Io(io::Error),
+    /// The input was rejected.
+    Data(Error),
+}
+
+/// Events from a reader fed by a source, in bounded memory: the buffer holds at most the
+/// unfinished line or head plus one piece of input.
+pub struct Events<R, S> {
+    /// The reader.
+    pub reader: R,
+    /// The input.
+    pub source: S,
+    buf: BytesMut,
+    eof: bool,
+}
+
+impl<R: EventReader, S: Source> Events<R, S> {
+    /// Reads `source` with `reader`; `buf` may already hold the first bytes.
+    pub fn new(reader: R, source: S, buf: BytesMut) -> Self {
+        Events { reader, source, buf, eof: false }
+    }
+
+    /// Input read but not consumed yet.
+    pub fn pending(&self) -> &[u8] {
+        &self.buf
+    }
+
+    /// The next event; `Ok(None)` at the end of the input.
+    #[inline]
+    pub fn next(&mut self) -> Result<Option<Event>, ReadError> {
+        loop {
+            let event = if self.eof {
+                self.reader.next_event_eof(&mut self.buf)
+            } else {
+                self.reader.next_event(&mut self.buf)
+            };
+            match event.map_err(ReadError::Data)? {
+                Some(event) => return Ok(Some(event)),
+                None if self.eof => return Ok(None),
+                None => self.eof = self.source.fill(&mut self.buf).map_err(ReadError::Io)? == 0,
+            }
+        }
+    }
+}
+
+/// The two input syntaxes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Syntax {
+    /// Plain HTTP/1.1.
+    Plain,
+    /// The compact encoding.
+    Compact,
+}
+
+/// Tells the syntax from the first bytes of an input: a compact stream starts with an opcode
+/// (`V B M H > < - + *`) and a colon; a plain one with CRLF or a method token and a space
+/// (a token cannot hold a colon, so the two never overlap). `Ok(None)`: too few bytes to tell.
+/// `Err(())`: neither.
+pub fn detect(start: &[u8]) -> Result<Option<Syntax>, ()> {
+    let Some(&first) = start.first() else { return Ok(None) };
+    if b"VBMH><-+*".contains(&first) {
+        match start.get(1) {
+            None => return Ok(None),
+            Some(b':') => return Ok(Some(Syntax::Compact)),
+            Some(_) => {}
+        }
+    }
+    if first == b'\r' {
+        return match start.get(1) {
+            None => Ok(None),
+            Some(b'\n') => Ok(Some(Syntax::Plain)),
+            Some(_) => Err(()),
+        };
+    }
+    let token = start.iter().take_while(|&&b| is_tchar(b)).count();
+    match start.get(token) {
+        Some(b' ') if token > 0 => Ok(Some(Syntax::Plain)),
+        Some(_) => Err(()),
+        None => Ok(None),
+    }
+}
+
+/// RFC 9110 `tchar`.
+fn is_tchar(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn detects_syntax() {
+        use Syntax::*;
+        assert_eq!(detect(b"V:HTTP/1.1\r\n"), Ok(Some(Compact)));
+        assert_eq!(detect(b"+: 66\r\n"), Ok(Some(Compact)));
+        assert_eq!(detect(b"POST /receiver HTTP/1.1\r\n"), Ok(Some(Plain)));
+        assert_eq!(detect(b"\r\nGET / HTTP/1.1"), Ok(Some(Plain)));
+        assert_eq!(detect(b"M-SEARCH * HTTP/1.1"), Ok(Some(Plain)));
+        assert_eq!(detect(b"V "), Ok(Some(Plain)), "a one-letter method");
+        assert_eq!(detect(b""), Ok(None));
+        assert_eq!(detect(b"V"), Ok(None));
+        assert_eq!(detect(b"POS"), Ok(None));
+        assert_eq!(detect(b"{\"json\": 1}"), Err(()));
+        assert_eq!(detect(b"X:1"), Err(()));
+        assert_eq!(detect(b"\rX"), Err(()));
+    }
+}

@@ -1,0 +1,100 @@
+//! Inputs made in memory: the built-in OPRA-style feed, and bytes already loaded.
+
+use std::io;
+
+use bytes::BytesMut;
+use streamline::gen::{self, Rng};
+
+use crate::cli::io::{Source, CHUNK};
+
+/// Body bytes of each quote in the built-in feed.
+pub const OPRA_PAYLOAD: usize = 66;
+
+/// The OPRA-style feed of `streamline::gen::opra`, generated a piece at a time: the same bytes
+/// as `gen::opra(count, seed, payload)` without holding them all.
+#[derive(Debug, Clone)]
+pub struct Opra {
+    rng: Rng,
+    seq: u64,
+    count: u64,
+    payload: usize,
+    scratch: Vec<u8>,
+}
+
+impl Opra {
+    /// `count` quotes of `payload` body bytes from `seed`.
+    pub fn new(count: u64, seed: u64, payload: usize) -> Opra {
+        Opra { rng: Rng::new(seed), seq: 0, count, payload, scratch: Vec::new() }
+    }
+
+    /// Appends quotes to `dst` until it has grown by at least `at_least` bytes or the feed
+    /// ends; returns the number of quotes written.
+    pub fn write(&mut self, dst: &mut Vec<u8>, at_least: usize) -> u64 {
+        let start = dst.len();
+        let first = self.seq;
+        while self.seq < self.count && dst.len() - start < at_least {
+            gen::opra_quote(&mut self.rng, self.seq, self.payload, dst);
+            self.seq += 1;
+        }
+        self.seq - first
+    }
+}
+
+impl Source for Opra {
+    fn fill(&mut self, buf: &mut BytesMut) -> io::Result<usize> {
+        let mut scratch = std::mem::take(&mut self.scratch);
+        scratch.clear();
+        self.write(&mut scratch, CHUNK);
+        buf.extend_from_slice(&scratch);
+        let n = scratch.len();
+        self.scratch = scratch;
+        Ok(n)
+    }
+}
+
+/// Bytes already in memory, handed out in [`CHUNK`] pieces like a file.
+#[derive(Debug, Clone)]
+pub struct Memory<'a> {
+    rest: &'a [u8],
+}
+
+impl<'a> Memory<'a> {
+    /// Reads `bytes`.
+    pub fn new(bytes: &'a [u8]) -> Memory<'a> {
+        Memory { rest: bytes }
+    }
+}
+
+impl Source for Memory<'_> {
+    #[inline]
+    fn fill(&mut self, buf: &mut BytesMut) -> io::Result<usize> {
+        let n = self.rest.len().min(CHUNK);
+        let (piece, rest) = self.rest.split_at(n);
+        buf.extend_from_slice(piece);
+        self.rest = rest;
+        Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn opra_pieces_are_the_library_feed() {
+        let mut source = Opra::new(2000, 3, 40);
+        let mut all = BytesMut::new();
+        while source.fill(&mut all).unwrap() > 0 {}
+        assert_eq!(&all[..], &gen::opra(2000, 3, 40)[..]);
+    }
+
+    #[test]
+    fn memory_pieces() {
+        let bytes: Vec<u8> = (0..CHUNK * 2 + 5).map(|i| i as u8).collect();
+        let mut source = Memory::new(&bytes);
+        let mut all = BytesMut::new();
+        let sizes: Vec<usize> = std::iter::from_fn(|| Some(source.fill(&mut all).unwrap())).take(4).collect();
+        assert_eq!(sizes, [CHUNK, CHUNK, 5, 0]);
+        assert_eq!(&all[..], &bytes[..]);
+    }
+}
