@@ -1,0 +1,408 @@
+//! The `streamline` binary end to end: every subcommand's success path, exit codes and error
+//! messages, flush before an error, standard input and output, a closed pipe, the JSON
+//! report, and generator determinism.
+#![cfg(feature = "cli")]
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use bytes::BytesMut;
+use serde_json::Value;
+use streamline::http1;
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_streamline"))
+}
+
+/// Runs the binary with `stdin` as standard input.
+fn run(args: &[&str], stdin: &[u8]) -> Output {
+    let mut child = bin()
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    let mut input = child.stdin.take().unwrap();
+    let stdin = stdin.to_vec();
+    // Write from another thread: the child may fill its stdout pipe before reading all of it.
+    let writer = std::thread::spawn(move || {
+        let _ = input.write_all(&stdin);
+    });
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    out
+}
+
+/// Runs the binary and expects success with nothing on standard error (no progress bar when
+/// standard error is not a terminal).
+fn ok(args: &[&str], stdin: &[u8]) -> Vec<u8> {
+    let out = run(args, stdin);
+    assert_eq!(out.status.code(), Some(0), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "", "{args:?}");
+    out.stdout
+}
+
+/// Runs the binary and expects `code` with one error line on standard error.
+fn fails(args: &[&str], stdin: &[u8], code: i32) -> (Vec<u8>, String) {
+    let out = run(args, stdin);
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(code), "{args:?}: {stderr}");
+    (out.stdout, stderr)
+}
+
+fn sample(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("samples").join(name)
+}
+
+fn sample_str(name: &str) -> String {
+    sample(name).to_str().unwrap().to_string()
+}
+
+fn read(path: impl AsRef<Path>) -> Vec<u8> {
+    std::fs::read(path).unwrap()
+}
+
+/// A fresh directory for one test.
+fn scratch(test: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("streamline-cli-{}-{test}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// The canonical plain form of a plain stream, by the library.
+fn canonical(plain: &[u8]) -> Vec<u8> {
+    let mut src = BytesMut::from(plain);
+    let mut parser = http1::Parser::new();
+    let mut out = Vec::new();
+    while let Some(req) = parser.decode_eof(&mut src).unwrap() {
+        req.write_http1(&mut out);
+    }
+    out
+}
+
+const SAMPLES: [&str; 4] = ["post-someurl", "post-someurl-x100", "opra-quote", "get-pair"];
+
+#[test]
+fn encode_files_like_the_golden_samples() {
+    let dir = scratch("encode");
+    for name in &SAMPLES[..3] {
+        let out = dir.join(format!("{name}.shttp"));
+        let printed = ok(&["encode", &sample_str(&format!("{name}.http")), "-o", out.to_str().unwrap()], b"");
+        assert!(printed.is_empty());
+        assert_eq!(read(&out), read(sample(&format!("{name}.shttp"))), "{name}");
+    }
+}
+
+#[test]
+fn decode_files_to_canonical_plain() {
+    for name in SAMPLES {
+        let plain = ok(&["decode", &sample_str(&format!("{name}.shttp"))], b"");
+        assert_eq!(plain, canonical(&read(sample(&format!("{name}.http")))), "{name}");
+    }
+}
+
+#[test]
+fn standard_input_and_output() {
+    let plain = read(sample("post-someurl-x100.http"));
+    let compact = ok(&["encode"], &plain);
+    assert_eq!(compact, read(sample("post-someurl-x100.shttp")));
+    assert_eq!(ok(&["encode", "-", "-o", "-"], &plain), compact);
+    assert_eq!(ok(&["decode", "-"], &compact), plain);
+    assert_eq!(ok(&["decode", "-o", "-"], &compact), plain);
+}
+
+#[test]
+fn round_trip_of_generated_traffic() {
+    for kind in [&["opra", "--count", "500"][..], &["browse", "--count", "300"], &["upload", "--count", "50"]] {
+        let plain = ok(&[&["gen"][..], kind].concat(), b"");
+        let compact = ok(&["encode"], &plain);
+        assert!(compact.len() < plain.len(), "{kind:?}");
+        assert_eq!(ok(&["decode"], &compact), canonical(&plain), "{kind:?}");
+        let tiny_window = ok(&["encode", "--window-requests", "0", "--window-bytes", "0"], &plain);
+        assert_eq!(ok(&["decode"], &tiny_window), canonical(&plain), "{kind:?}");
+    }
+}
+
+#[test]
+fn decode_error_flushes_what_came_before() {
+    let compact = b"V:HTTP/1.1\r\nB:/q\r\nM:POST\r\n+: 2\r\nhi-:\r\nX:nope\r\n-:\r\n";
+    let (stdout, stderr) = fails(&["decode"], compact, 1);
+    assert_eq!(
+        String::from_utf8(stdout).unwrap(),
+        "POST /q HTTP/1.1\r\nContent-Length: 2\r\n\r\nhiPOST /q HTTP/1.1\r\n\r\n"
+    );
+    assert_eq!(
+        stderr,
+        "streamline: error: <stdin>: line 6 (byte 38): unknown opcode 'X' (expected one of V B M H > < - + *) \
+(2 requests written)\n"
+    );
+}
+
+#[test]
+fn decode_error_in_a_file_names_it_and_drops_a_cut_request() {
+    let dir = scratch("decode-error");
+    let path = dir.join("cut.shttp");
+    std::fs::write(&path, b"V:HTTP/1.1\r\nB:/\r\nM:PUT\r\n+: 2\r\nok+: 10\r\nshort").unwrap();
+    let out = dir.join("out.http");
+    let (_, stderr) = fails(&["decode", path.to_str().unwrap(), "-o", out.to_str().unwrap()], b"", 1);
+    assert_eq!(
+        stderr,
+        format!(
+            "streamline: error: {}: line 6 (byte 44): input ends inside a body (5 bytes missing) (1 request written)\n",
+            path.display()
+        )
+    );
+    assert_eq!(read(&out), b"PUT / HTTP/1.1\r\nContent-Length: 2\r\n\r\nok", "only the whole request");
+}
+
+#[test]
+fn encode_error_flushes_the_requests_before_it() {
+    let mut plain = read(sample("post-someurl.http"));
+    plain.extend_from_slice(&read(sample("post-someurl.http")));
+    let good = plain.len();
+    plain.extend_from_slice(b"POST /x HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\nx");
+    let (stdout, stderr) = fails(&["encode"], &plain, 1);
+    assert_eq!(ok(&["decode"], &stdout), canonical(&plain[..good]));
+    assert_eq!(
+        stderr,
+        format!(
+            "streamline: error: <stdin>: line 17 (byte {}): repeated Content-Length (2 requests written)\n",
+            good + 37
+        )
+    );
+}
+
+#[test]
+fn encoder_limits_are_data_errors() {
+    let plain = read(sample("post-someurl-x100.http"));
+    let (stdout, stderr) = fails(&["encode", "--max-state-bytes", "64"], &plain, 1);
+    assert!(stdout.is_empty());
+    assert_eq!(
+        stderr,
+        "streamline: error: <stdin>: request 1 (byte 0): cannot encode request: head too large for the \
+max_state_bytes limit (0 requests written)\n"
+    );
+    let (_, stderr) = fails(&["decode", "--max-line", "8"], &read(sample("post-someurl.shttp")), 1);
+    assert!(stderr.contains("line 1 (byte 0): line longer than the limit of 8 bytes"), "{stderr}");
+}
+
+#[test]
+fn wrong_direction_gets_a_hint() {
+    let (_, stderr) = fails(&["encode"], &read(sample("post-someurl.shttp")), 1);
+    assert!(stderr.ends_with("the input looks compact: use `streamline decode` (0 requests written)\n"), "{stderr}");
+    let (_, stderr) = fails(&["decode"], &read(sample("post-someurl.http")), 1);
+    assert!(stderr.contains("use `streamline encode`"), "{stderr}");
+}
+
+#[test]
+fn usage_and_io_errors_exit_2() {
+    let (_, stderr) = fails(&["decode", "/nonexistent/in.shttp"], b"", 2);
+    assert!(stderr.starts_with("streamline: error: cannot open /nonexistent/in.shttp: "), "{stderr}");
+    let (_, stderr) = fails(&["encode", "-o", "/nonexistent/dir/out"], b"", 2);
+    assert!(stderr.starts_with("streamline: error: cannot create /nonexistent/dir/out: "), "{stderr}");
+    let (_, stderr) = fails(&["report", "/nonexistent.http"], b"", 2);
+    assert!(stderr.starts_with("streamline: error: cannot open /nonexistent.http"), "{stderr}");
+    fails(&["encode", "--no-such-flag"], b"", 2);
+    fails(&["report", "--rate", "0"], b"", 2);
+    fails(&[], b"", 2);
+    let (_, stderr) = fails(&["gen", "browse", "--count", "3", "--payload-size", "9"], b"", 2);
+    assert!(stderr.contains("--payload-size does not apply"), "{stderr}");
+    let (_, stderr) = fails(&["gen", "upload", "--count", "1000001"], b"", 2);
+    assert!(stderr.contains("over the limit"), "{stderr}");
+}
+
+#[test]
+fn help_teaches() {
+    let help = String::from_utf8(ok(&["--help"], b"")).unwrap();
+    for word in ["encode", "decode", "report", "gen", "bench", "Examples:", "Exit status"] {
+        assert!(help.contains(word), "{word} missing from --help");
+    }
+    for cmd in ["encode", "decode", "report", "gen", "bench"] {
+        let help = String::from_utf8(ok(&[cmd, "--help"], b"")).unwrap();
+        assert!(help.contains("Examples:"), "{cmd} --help has no examples");
+    }
+    let help = String::from_utf8(ok(&["bench", "--help"], b"")).unwrap();
+    assert!(help.contains("once per batch"), "bench --help says how it times");
+    assert!(String::from_utf8(ok(&["--version"], b"")).unwrap().starts_with("streamline "));
+}
+
+/// Spawns the binary, reads a little of its output, closes the pipe: it must end quietly
+/// with status 0.
+fn closed_pipe(args: &[&str]) {
+    let mut child =
+        bin().args(args).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let mut first = [0u8; 10];
+    stdout.read_exact(&mut first).unwrap();
+    drop(stdout);
+    let mut stderr = String::new();
+    child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(0), "{args:?}: {stderr}");
+    assert_eq!(stderr, "", "{args:?}");
+}
+
+#[test]
+fn closed_pipe_ends_quietly() {
+    let dir = scratch("pipe");
+    let plain = dir.join("feed.http");
+    ok(&["gen", "opra", "--count", "200000", "-o", plain.to_str().unwrap()], b"");
+    let compact = dir.join("feed.shttp");
+    ok(&["encode", plain.to_str().unwrap(), "-o", compact.to_str().unwrap()], b"");
+    closed_pipe(&["gen", "opra", "--count", "5000000"]);
+    closed_pipe(&["encode", plain.to_str().unwrap()]);
+    closed_pipe(&["decode", compact.to_str().unwrap()]);
+}
+
+fn report_json(args: &[&str]) -> Value {
+    let out = ok(&[&["report", "--format", "json"][..], args].concat(), b"");
+    serde_json::from_slice(&out).expect("report --format json prints JSON")
+}
+
+fn encoding<'a>(report: &'a Value, id: &str) -> &'a Value {
+    report["encodings"].as_array().unwrap().iter().find(|e| e["id"] == id).unwrap()
+}
+
+fn num(v: &Value) -> f64 {
+    v.as_f64().unwrap_or_else(|| panic!("not a number: {v}"))
+}
+
+#[test]
+fn report_json_on_the_x100_sample() {
+    let report = report_json(&[&sample_str("post-someurl-x100.http")]);
+    assert_eq!(report["schema"], "streamline-report/1");
+    assert_eq!((report["requests"].as_u64(), report["connections"].as_u64()), (Some(100), Some(1)));
+    assert_eq!((report["body_bytes"].as_u64(), num(&report["mean_body_bytes"])), (Some(1300), 13.0));
+    let plain = encoding(&report, "plain");
+    assert_eq!(plain["total_bytes"], 15_100);
+    assert_eq!((num(&plain["overhead"]["first"]), plain["overhead"]["steady_median"].as_u64()), (138.0, Some(138)));
+    // 130 bytes of set-up, then 20 per request (7 of them overhead): 2,130 in all.
+    let compact = encoding(&report, "compact");
+    assert_eq!(compact["total_bytes"], 2_130);
+    assert_eq!(num(&compact["overhead"]["first"]), 130.0 + 7.0);
+    assert_eq!(compact["overhead"]["steady_median"], 7);
+    assert_eq!(compact["overhead"]["steady_max"], 7);
+    assert_eq!(num(&compact["overhead"]["mean"]), 8.3);
+    assert_eq!(compact["overhead"]["total"], 830);
+    let mib = num(&compact["mib_per_second"]);
+    assert!((mib - 21.3e6 / 1048576.0).abs() < 1e-9, "{mib}");
+    // The other rows are there and cost something.
+    for id in ["http2", "amqp"] {
+        assert!(num(&encoding(&report, id)["overhead"]["mean"]) > 7.0, "{id}");
+    }
+    // AMQP: method frame with routing key "/someurl" (25), header frame (22), body frame (8).
+    assert_eq!(encoding(&report, "amqp")["overhead"]["steady_median"], 25 + 22 + 8);
+}
+
+#[test]
+fn report_reads_either_syntax_alike() {
+    let plain = report_json(&[&sample_str("post-someurl-x100.http")]);
+    let compact = report_json(&[&sample_str("post-someurl-x100.shttp")]);
+    assert_eq!(plain["encodings"], compact["encodings"]);
+}
+
+#[test]
+fn report_built_in_feed_matches_the_article() {
+    let report = report_json(&["--count", "100000"]);
+    assert_eq!(report["requests"], 100_000);
+    assert_eq!(report["files"], serde_json::json!([]));
+    let plain = encoding(&report, "plain");
+    assert_eq!((plain["overhead"]["steady_median"].as_u64(), num(&plain["overhead"]["mean"])), (Some(147), 147.0));
+    assert_eq!(format!("{:.1}", num(&plain["increase_percent"])), "222.7");
+    assert_eq!(format!("{:.1}", num(&plain["mib_per_second"])), "203.1");
+    let compact = encoding(&report, "compact");
+    assert_eq!(
+        (compact["overhead"]["steady_median"].as_u64(), compact["overhead"]["steady_p99"].as_u64()),
+        (Some(7), Some(7))
+    );
+    assert_eq!(format!("{:.1}", num(&compact["increase_percent"])), "10.6");
+    assert_eq!(format!("{:.1}", num(&compact["mib_per_second"])), "69.6");
+    // The compact row counts exactly what `encode` writes.
+    let feed = ok(&["gen", "opra", "--count", "100000"], b"");
+    let encoded = ok(&["encode"], &feed);
+    assert_eq!(compact["total_bytes"].as_u64(), Some(encoded.len() as u64));
+    assert_eq!(plain["total_bytes"].as_u64(), Some(feed.len() as u64));
+}
+
+#[test]
+fn report_table_and_csv() {
+    let table = String::from_utf8(ok(&["report", "--count", "1000"], b"")).unwrap();
+    for row in ["plain HTTP/1.1", "compact", "HTTP/2", "AMQP 0-9-1", "222.7 %", "10."] {
+        assert!(table.contains(row), "{row} missing:\n{table}");
+    }
+    let csv = String::from_utf8(ok(&["report", &sample_str("get-pair.http"), "--format", "csv"], b"")).unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 5);
+    assert!(lines[0].starts_with("id,name,requests,"));
+    assert!(lines[1].starts_with("plain,plain HTTP/1.1,2,"));
+}
+
+#[test]
+fn report_several_connections_and_chunked_bodies() {
+    let dir = scratch("report");
+    let upload = dir.join("upload.http");
+    ok(&["gen", "upload", "--count", "40", "--seed", "3", "-o", upload.to_str().unwrap()], b"");
+    let report = report_json(&[upload.to_str().unwrap(), &sample_str("post-someurl-x100.shttp")]);
+    assert_eq!((report["connections"].as_u64(), report["requests"].as_u64()), (Some(2), Some(140)));
+    let plain = encoding(&report, "plain");
+    let total = plain["total_bytes"].as_u64().unwrap();
+    assert_eq!(total, read(&upload).len() as u64 + 15_100, "plain counts every byte");
+    // Chunk framing is overhead, not body: the body bytes are less than the chunked bodies.
+    assert!(report["body_bytes"].as_u64().unwrap() < total - 40 * 100);
+}
+
+#[test]
+fn report_rejects_unknown_syntax() {
+    let dir = scratch("syntax");
+    let path = dir.join("data.json");
+    std::fs::write(&path, b"{\"not\": \"http\"}").unwrap();
+    let (stdout, stderr) = fails(&["report", path.to_str().unwrap()], b"", 1);
+    assert!(stdout.is_empty());
+    assert!(stderr.contains("cannot tell the syntax"), "{stderr}");
+    let (_, stderr) = fails(&["report", "-"], b"V:HTTP/1.1\r\nQ:x\r\n", 1);
+    assert_eq!(
+        stderr,
+        "streamline: error: <stdin>: line 2 (byte 12): unknown opcode 'Q' (expected one of V B M H > < - + *)\n"
+    );
+}
+
+#[test]
+fn gen_is_deterministic() {
+    let dir = scratch("gen");
+    for (kind, count, library) in [
+        ("opra", "3000", streamline::gen::opra(3000, 42, 66)),
+        ("browse", "300", streamline::gen::browse(300, 42)),
+        ("upload", "30", streamline::gen::upload(30, 42, 1024)),
+    ] {
+        let printed = ok(&["gen", kind, "--count", count, "--seed", "42"], b"");
+        assert_eq!(printed, library, "{kind}: the library's bytes");
+        let path = dir.join(kind);
+        ok(&["gen", kind, "-n", count, "--seed", "42", "-o", path.to_str().unwrap()], b"");
+        assert_eq!(read(&path), printed, "{kind}: same seed, same bytes");
+        assert_ne!(ok(&["gen", kind, "-n", count, "--seed", "43"], b""), printed, "{kind}: another seed");
+    }
+    let small = ok(&["gen", "opra", "--count", "2", "--payload-size", "10"], b"");
+    assert_eq!(small, streamline::gen::opra(2, 1, 10), "default seed 1");
+}
+
+#[test]
+fn bench_flat_out_and_paced() {
+    let out = String::from_utf8(ok(&["bench", "--count", "2000", "--duration", "0.2"], b"")).unwrap();
+    assert!(out.contains("2,000 requests"), "{out}");
+    for part in ["encode (plain -> compact", "decode (compact -> plain)", "msg/s", "MB/s", "p50", "p99.9", "max"] {
+        assert!(out.contains(part), "{part} missing:\n{out}");
+    }
+    let out = String::from_utf8(ok(
+        &["bench", &sample_str("post-someurl-x100.shttp"), "--duration", "0.2", "--rate", "20000"],
+        b"",
+    ))
+    .unwrap();
+    assert!(out.contains("100 requests"), "{out}");
+    assert_eq!(out.matches("paced at 20,000 msg/s").count(), 2, "{out}");
+    assert!(out.contains("kept up") || out.contains("fell behind"), "{out}");
+    let (_, stderr) = fails(&["bench", "-"], b"V:HTTP/1.1\r\n-:\r\n", 1);
+    assert!(stderr.contains("request issued with no method set"), "{stderr}");
+}
