@@ -47,6 +47,9 @@ impl Input {
         assert_eq!(decode_events(&mut input.compact_buf()), 3 * messages - bodyless(&input.plain));
         assert_eq!(decode_plain(&mut input.compact_buf(), &mut Vec::new()), input.plain.len());
         assert_eq!(decode_plain_events(&mut input.compact_buf(), &mut Vec::new()), input.plain.len());
+        let mut out = Vec::new();
+        assert_eq!(decode_slice(&input.compact, |req| req.write_http1(&mut out)), messages);
+        assert_eq!(out, input.plain);
         let mut compact = Vec::new();
         assert_eq!(encode_alone(&mut input.plain_buf(), &mut compact), messages);
         assert_eq!(decode_plain(&mut BytesMut::from(&compact[..]), &mut Vec::new()), input.plain.len());
@@ -127,6 +130,27 @@ fn decode_requests(src: &mut BytesMut) -> u64 {
         black_box(&req);
         n += 1;
     }
+    n
+}
+
+/// Compact → whole requests borrowed from the input ([`Decoder::decode_slice`]); calls `each`
+/// on every request and returns how many.
+fn decode_slice(mut src: &[u8], mut each: impl FnMut(streamline::RequestRef<'_, '_>)) -> u64 {
+    let mut decoder = Decoder::new();
+    let mut n = 0;
+    loop {
+        let (used, req) = decoder.decode_slice(src).expect("valid");
+        let done = req.is_none();
+        if let Some(req) = req {
+            each(req);
+            n += 1;
+        }
+        src = &src[used..];
+        if done {
+            break;
+        }
+    }
+    decoder.finish_slice(src).expect("whole input");
     n
 }
 
@@ -228,6 +252,13 @@ fn decode_group(c: &mut Criterion, name: &str, input: &Input) {
     group.throughput(Throughput::Elements(input.messages));
     bench_consuming(&mut group, "streamline_next_event", &input.compact, decode_events);
     bench_consuming(&mut group, "streamline_decode", &input.compact, decode_requests);
+    group.bench_function("streamline_decode_slice", |b| {
+        b.iter(|| {
+            decode_slice(black_box(&input.compact), |req| {
+                black_box(req);
+            })
+        })
+    });
     group.bench_function("httparse_plain", |b| b.iter(|| httparse_walk(black_box(&input.plain))));
     group.bench_function("memchr_walk_compact", |b| b.iter(|| memchr_walk(black_box(&input.compact))));
     group.finish();
@@ -260,6 +291,13 @@ fn decode_plain_group(c: &mut Criterion, name: &str, input: &Input) {
     let mut out = Vec::with_capacity(input.plain.len());
     bench_consuming(&mut group, "streamline_decode", &input.compact, |src| decode_plain(src, &mut out));
     bench_consuming(&mut group, "streamline_next_event", &input.compact, |src| decode_plain_events(src, &mut out));
+    group.bench_function("streamline_decode_slice", |b| {
+        b.iter(|| {
+            out.clear();
+            decode_slice(black_box(&input.compact), |req| req.write_http1(&mut out));
+            black_box(&out);
+        })
+    });
     let mut copy = vec![0u8; input.plain.len()];
     group.bench_function("memcpy_output", |b| {
         b.iter(|| {
