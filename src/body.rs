@@ -135,17 +135,16 @@ impl BodyScanner {
     }
 }
 
-/// Parses a chunk-size line: `1*HEXDIG [ BWS ";" chunk-ext ]`, the extension made of field-value
-/// bytes. Returns the size.
+/// Parses a chunk-size line (RFC 9112 §7.1.1) and returns the size:
+///
+/// ```text
+/// chunk-size-line = 1*HEXDIG *chunk-ext
+/// chunk-ext       = BWS ";" BWS token [ BWS "=" BWS ( token / quoted-string ) ]
+/// ```
 fn chunk_size(line: &[u8]) -> Result<u64, ErrorKind> {
     let digits = line.iter().take_while(|b| b.is_ascii_hexdigit()).count();
     let (hex, ext) = line.split_at(digits);
-    if hex.is_empty() {
-        return Err(ErrorKind::InvalidChunkSize(escape(line)));
-    }
-    let ext = chars::trim_ows(ext);
-    let ext_ok = ext.is_empty() || (ext[0] == b';' && ext.iter().all(|&b| b == b'\t' || (b >= 0x20 && b != 0x7f)));
-    if !ext_ok {
+    if hex.is_empty() || !chunk_extensions(ext) {
         return Err(ErrorKind::InvalidChunkSize(escape(line)));
     }
     let mut n: u64 = 0;
@@ -157,6 +156,52 @@ fn chunk_size(line: &[u8]) -> Result<u64, ErrorKind> {
             .ok_or_else(|| ErrorKind::ChunkSizeOverflow(escape(hex)))?;
     }
     Ok(n)
+}
+
+/// Does `ext` match `*chunk-ext`?
+fn chunk_extensions(mut ext: &[u8]) -> bool {
+    let bws = |s: &[u8]| -> usize { s.iter().take_while(|&&b| b == b' ' || b == b'\t').count() };
+    let token = |s: &[u8]| -> usize { s.iter().take_while(|&&b| chars::is_tchar(b)).count() };
+    while !ext.is_empty() {
+        ext = &ext[bws(ext)..];
+        let Some(rest) = ext.strip_prefix(b";") else { return false };
+        ext = &rest[bws(rest)..];
+        let name = token(ext);
+        if name == 0 {
+            return false;
+        }
+        ext = &ext[name..];
+        let after = &ext[bws(ext)..];
+        if let Some(rest) = after.strip_prefix(b"=") {
+            let value = &rest[bws(rest)..];
+            let len = if value.first() == Some(&b'"') { quoted_string(value) } else { token(value) };
+            if len == 0 {
+                return false;
+            }
+            ext = &value[len..];
+        }
+    }
+    true
+}
+
+/// Length of the quoted-string at the front of `s` (RFC 9110 §5.6.4), or 0 if there is none.
+fn quoted_string(s: &[u8]) -> usize {
+    let qdtext = |b: u8| {
+        b == b'\t' || b == b' ' || b == 0x21 || (0x23..=0x5b).contains(&b) || (0x5d..=0x7e).contains(&b) || b >= 0x80
+    };
+    let mut i = 1;
+    while let Some(&b) = s.get(i) {
+        match b {
+            b'"' => return i + 1,
+            b'\\' => match s.get(i + 1) {
+                Some(&q) if q == b'\t' || q >= 0x20 && q != 0x7f => i += 2,
+                _ => return 0,
+            },
+            _ if qdtext(b) => i += 1,
+            _ => return 0,
+        }
+    }
+    0
 }
 
 #[cfg(test)]
@@ -202,6 +247,12 @@ mod tests {
         assert_eq!(err(b"1\nab"), ErrorKind::BareLf);
         assert!(matches!(err(b"0\r\nbad trailer\r\n"), ErrorKind::InvalidHeader { .. }));
         assert_eq!(chunk_size(b"0000000000000000001f"), Ok(31));
+        for good in [&b"5;a"[..], b"5 ;a", b"5; a = b", b"5;a=\"x \\\" y\";b", b"5;a;b=c"] {
+            assert_eq!(chunk_size(good), Ok(5), "{}", good.escape_ascii());
+        }
+        for bad in [&b"5 "[..], b"5\t", b"5;", b"5;a b", b"5;x ", b"5;x=\"a", b"5;=1", b"5;x=a=b", b"5;x="] {
+            assert!(matches!(chunk_size(bad), Err(ErrorKind::InvalidChunkSize(_))), "{}", bad.escape_ascii());
+        }
     }
 
     #[test]

@@ -2,9 +2,11 @@
 
 use std::collections::VecDeque;
 
+use bytes::Bytes;
+
 use crate::error::ErrorKind;
 use crate::op::Op;
-use crate::plan::{plan, register_name, Plan, Reg, Slot, View};
+use crate::plan::{plan, register_name, Index, Plan, Reg, Slot, View};
 use crate::request::{Framing, Head, Request};
 use crate::state::State;
 use crate::stream::Event;
@@ -41,6 +43,8 @@ use crate::Limits;
 pub struct Encoder {
     state: State,
     regs: Vec<Reg>,
+    /// The registers by the hash of their header lines.
+    index: Index,
     tick: u64,
     failed: bool,
     /// The head written last: a request sharing its parts needs only its issuing line when
@@ -62,7 +66,14 @@ impl Encoder {
 
     /// An encoder whose output stays within `limits`: a decoder with the same limits accepts it.
     pub fn with_limits(limits: Limits) -> Self {
-        Encoder { state: State::new(limits), regs: Vec::new(), tick: 0, failed: false, last: None }
+        Encoder {
+            state: State::new(limits),
+            regs: Vec::new(),
+            index: Index::default(),
+            tick: 0,
+            failed: false,
+            last: None,
+        }
     }
 
     /// Plans a request without writing anything: the opcodes [`Encoder::encode_head`] would
@@ -78,16 +89,23 @@ impl Encoder {
         if head.parts.headers.len() > limits.max_headers {
             return Err(ErrorKind::Unencodable("more header lines than the max_headers limit"));
         }
+        let longest = head.parts.headers.iter().map(Bytes::len).max().unwrap_or(0);
+        let line = 4 + longest.max(head.parts.method.len()).max(head.parts.target.len() + 21);
+        if line > limits.max_line {
+            return Err(ErrorKind::Unencodable("a line would pass the max_line limit"));
+        }
         let view = View {
             current: &self.state.current,
             regs: &self.regs,
+            index: &self.index,
             max_registers: limits.max_registers,
             register_bytes: self.state.register_bytes,
-            save_budget: limits.max_state_bytes / 2,
+            max_state_bytes: limits.max_state_bytes,
         };
         let plan = plan(&view, head, ahead, complete)?;
-        let head_bytes = head.byte_len();
-        if self.state.register_bytes + head_bytes + 64 * plan.saves.len() > limits.max_state_bytes {
+        // The state peaks at the start (just after a load) or at the end (the whole head).
+        let peak = view.start_bytes(&plan).max(head.byte_len());
+        if plan.held.max(self.state.register_bytes) + peak > limits.max_state_bytes {
             return Err(ErrorKind::Unencodable("head too large for the max_state_bytes limit"));
         }
         Ok(plan)
@@ -148,7 +166,7 @@ impl Encoder {
             while let Some(save) = saves.next_if(|s| s.at == at) {
                 let i = match save.slot {
                     Slot::New(i) => {
-                        self.regs.push(Reg { name: register_name(i), snap: Default::default(), used: 0 });
+                        self.regs.push(Reg { name: register_name(i), snap: Default::default(), hash: 0, used: 0 });
                         self.regs.len() - 1
                     }
                     Slot::Reuse(i) => i,
@@ -156,6 +174,14 @@ impl Encoder {
                 let name = self.regs[i].name.clone();
                 self.put(&Op::Store(&name), dst)?;
                 self.regs[i].snap = self.state.current.clone();
+                let old = std::mem::replace(&mut self.regs[i].hash, head.prefix_hashes()[at]);
+                if let Some(ids) = self.index.get_mut(&old) {
+                    ids.retain(|&id| id != i);
+                    if ids.is_empty() {
+                        self.index.remove(&old);
+                    }
+                }
+                self.index.entry(self.regs[i].hash).or_default().push(i);
                 self.regs[i].used = self.tick;
             }
             if let Some(line) = head.parts.headers.get(at) {

@@ -92,13 +92,18 @@ impl Heads for PlainHeads {
 /// Parses one request head at the front of `buf`: request-line, field lines, empty line.
 ///
 /// Returns the head and the number of bytes it took, `Ok(None)` if the head is not complete
-/// yet, or the error and the offset in `buf` of the line at fault. Header lines are copied out
-/// of `buf`, so a head never keeps a large input buffer alive.
+/// yet, or the error and the offset in `buf` of the line at fault. The head's bytes are copied
+/// out of `buf` (in one piece), so a head never keeps a large input buffer alive.
 pub fn parse_head(buf: &[u8], limits: &Limits) -> Result<Option<(Head, usize)>, (ErrorKind, usize)> {
+    Ok(parse_head_raw(buf, limits)?.map(|(head, raw)| (head, raw.len())))
+}
+
+/// [`parse_head`], also returning the head's raw bytes, which its parts share.
+fn parse_head_raw(buf: &[u8], limits: &Limits) -> Result<Option<(Head, Bytes)>, (ErrorKind, usize)> {
     let Some(line) = next_line(buf, limits.max_line).map_err(|k| (k, 0))? else { return Ok(None) };
     let (method, target, version) = request_line(&buf[..line.content]).map_err(|k| (k, 0))?;
     let mut pos = line.total;
-    let mut headers = Vec::new();
+    let mut headers: Vec<(usize, usize)> = Vec::with_capacity(16);
     let mut framing = None::<(FramingName, Framing)>;
     loop {
         let rest = &buf[pos..];
@@ -115,7 +120,7 @@ pub fn parse_head(buf: &[u8], limits: &Limits) -> Result<Option<(Head, usize)>, 
                 if headers.len() >= limits.max_headers {
                     return Err((ErrorKind::TooManyHeaders { limit: limits.max_headers }, at));
                 }
-                headers.push(field);
+                headers.push((at, at + line.content));
             }
             Some(name) => {
                 let value = chars::trim_ows(&field[name_len + 1..]);
@@ -138,13 +143,13 @@ pub fn parse_head(buf: &[u8], limits: &Limits) -> Result<Option<(Head, usize)>, 
             }
         }
     }
-    let mut list = Headers::new();
-    for field in headers {
-        list.push_unchecked(Bytes::copy_from_slice(field));
-    }
-    let parts = Parts::new(Bytes::copy_from_slice(method), Bytes::copy_from_slice(target), version, list);
+    let raw = Bytes::copy_from_slice(&buf[..pos]);
+    let list = Headers::from_lines(headers.into_iter().map(|(start, end)| raw.slice(start..end)).collect());
+    let method = raw.slice(..method.len());
+    let target = raw.slice(method.len() + 1..method.len() + 1 + target.len());
+    let parts = Parts::new(method, target, version, list);
     let head = Head { parts, framing: framing.map_or(Framing::None, |(_, f)| f) };
-    Ok(Some((head, pos)))
+    Ok(Some((head, raw)))
 }
 
 /// `request-line = method SP request-target SP HTTP-version`

@@ -4,6 +4,9 @@
 //! Planning is pure: it reads the encoder's mirror of the decoder's state and returns a
 //! [`Plan`]; the encoder writes it and commits.
 
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
 use bytes::Bytes;
 
 use crate::error::ErrorKind;
@@ -18,6 +21,9 @@ pub(crate) const ESTIMATE_AHEAD: usize = 16;
 pub(crate) struct Reg {
     pub(crate) name: Bytes,
     pub(crate) snap: Snapshot,
+    /// [`Head::prefix_hashes`] value of the register's header lines: a quick filter before
+    /// comparing lines.
+    pub(crate) hash: u64,
     /// Tick of the last save or load, for least-recently-used replacement.
     pub(crate) used: u64,
 }
@@ -52,6 +58,8 @@ pub struct Plan {
     /// The suffix is the target from this byte on.
     pub(crate) suffix: usize,
     pub(crate) cost: usize,
+    /// Bytes the registers will hold after the saves.
+    pub(crate) held: usize,
 }
 
 impl Plan {
@@ -59,7 +67,7 @@ impl Plan {
     pub(crate) fn steady(head: &Head) -> Plan {
         let (from, suffix) = (head.parts.headers.len(), head.parts.target.len());
         let cost = issue_cost(0, head.framing);
-        Plan { load: None, version: false, method: false, base: None, from, saves: Vec::new(), suffix, cost }
+        Plan { load: None, version: false, method: false, base: None, from, saves: Vec::new(), suffix, cost, held: 0 }
     }
 
     /// Bytes of opcode lines this plan writes (everything but the body).
@@ -82,10 +90,25 @@ impl Plan {
 pub(crate) struct View<'a> {
     pub(crate) current: &'a Snapshot,
     pub(crate) regs: &'a [Reg],
+    pub(crate) index: &'a Index,
     pub(crate) max_registers: usize,
-    /// Bytes the registers hold (state accounting) and the budget new saves must fit in.
+    /// Bytes the registers hold (state accounting).
     pub(crate) register_bytes: usize,
-    pub(crate) save_budget: usize,
+    /// The decoder's limit on state and registers together.
+    pub(crate) max_state_bytes: usize,
+}
+
+impl View<'_> {
+    /// Optional saves keep the registers within half the state limit, leaving the rest for
+    /// the current state.
+    fn save_budget(&self) -> usize {
+        self.max_state_bytes / 2
+    }
+
+    /// Bytes of the state a plan starts from.
+    pub(crate) fn start_bytes(&self, plan: &Plan) -> usize {
+        plan.load.map_or(self.current.bytes, |i| self.regs[i].snap.bytes)
+    }
 }
 
 /// Register name for index `i`: `0`–`9`, `a`–`z`, `A`–`Z`, then two characters, and so on.
@@ -113,6 +136,36 @@ fn is_prefix(prefix: &[Bytes], list: &[Bytes]) -> bool {
     prefix.len() <= list.len() && common_lines(prefix, list) == prefix.len()
 }
 
+/// Common prefix of two heads' header lists, in lines, by their prefix hashes: an estimate,
+/// used only where a wrong answer costs bytes, not correctness.
+fn common_lines_hashed(a: &Head, b: &Head) -> usize {
+    let (ha, hb) = (a.prefix_hashes(), b.prefix_hashes());
+    ha.iter().zip(hb).take_while(|(x, y)| x == y).count().saturating_sub(1)
+}
+
+/// Registers by the hash of their header lines ([`Head::prefix_hashes`]).
+pub(crate) type Index = HashMap<u64, Vec<usize>, BuildHasherDefault<Prehashed>>;
+
+/// A hasher for keys that are hashes already.
+#[derive(Default)]
+pub(crate) struct Prehashed(u64);
+
+impl Hasher for Prehashed {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
 /// Cost of appending these header lines (`H:` + line + CRLF each).
 fn header_cost(lines: &[Bytes]) -> usize {
     lines.iter().map(|l| l.len() + 4).sum()
@@ -126,43 +179,59 @@ fn issue_cost(len: usize, framing: Framing) -> usize {
     }
 }
 
-/// Estimated cost of issuing this target and the next [`ESTIMATE_AHEAD`] with base `base`: a
-/// request whose target does not start with it is charged a new base. Where fewer requests are
-/// in view, the last one is assumed to repeat: streams are feeds, and this keeps a short
-/// capture encoded the way the same requests open a long feed (SPEC.md §9.2).
-fn base_estimate(base: &[u8], target: &[u8], ahead: &[Head]) -> usize {
-    let one = |t: &[u8]| if t.starts_with(base) { t.len() - base.len() } else { 4 + t.len() };
-    let seen = ahead.len().min(ESTIMATE_AHEAD);
-    let last = ahead.get(seen.wrapping_sub(1)).map_or(target, |h| &h.parts.target[..]);
-    one(target)
-        + ahead[..seen].iter().map(|h| one(&h.parts.target)).sum::<usize>()
-        + (ESTIMATE_AHEAD - seen) * one(last)
+/// What the base choice needs to know of the targets in view: for the request and the next
+/// [`ESTIMATE_AHEAD`], each target's length and its common prefix with the request's target.
+/// Where fewer requests are in view, the last one is assumed to repeat: streams are feeds,
+/// and this keeps a short capture encoded the way the same requests open a long feed
+/// (SPEC.md §9.2).
+struct Targets {
+    /// `(length, common prefix with the request's target)`, the request's own first.
+    view: [(usize, usize); ESTIMATE_AHEAD + 1],
+}
+
+impl Targets {
+    fn new(target: &[u8], ahead: &[Head]) -> Targets {
+        let mut view = [(target.len(), target.len()); ESTIMATE_AHEAD + 1];
+        for (slot, h) in view[1..].iter_mut().zip(ahead) {
+            let t = &h.parts.target;
+            *slot = (t.len(), target.iter().zip(t.iter()).take_while(|(a, b)| a == b).count());
+        }
+        if let Some(&last) = view[..=ahead.len().min(ESTIMATE_AHEAD)].last() {
+            for slot in view[ahead.len().min(ESTIMATE_AHEAD) + 1..].iter_mut() {
+                *slot = last;
+            }
+        }
+        Targets { view }
+    }
+
+    /// Estimated cost of the suffixes with a base that is the request target's first `len`
+    /// bytes: a target that does not start with it is charged a new base.
+    fn estimate(&self, len: usize) -> usize {
+        self.view.iter().map(|&(t, common)| if common >= len { t - len } else { 4 + t }).sum()
+    }
+
+    /// The best new base among the whole target and its common prefixes with the next
+    /// targets: `(estimated cost including the B: line, base length)`.
+    fn best_new(&self) -> (usize, usize) {
+        let mut best = (usize::MAX, 0);
+        for &(_, len) in &self.view {
+            let estimate = 4 + len + self.estimate(len);
+            if estimate < best.0 || (estimate == best.0 && len > best.1) {
+                best = (estimate, len);
+            }
+        }
+        best
+    }
 }
 
 /// Chooses the base for a request whose start state's base is `current`: keeps it if that is
-/// estimated cheapest, else picks among the whole target and its common prefixes with the next
-/// differing targets. Returns `(new base length or None to keep, cost now)`.
-fn choose_base(current: &[u8], target: &[u8], ahead: &[Head]) -> (Option<usize>, usize) {
-    let mut best: Option<(usize, Option<usize>)> = None;
-    if target.starts_with(current) {
-        best = Some((base_estimate(current, target, ahead), None));
-    }
-    let mut candidates = vec![target.len()];
-    for h in ahead.iter().take(ESTIMATE_AHEAD) {
-        let l = target.iter().zip(h.parts.target.iter()).take_while(|(a, b)| a == b).count();
-        if !candidates.contains(&l) {
-            candidates.push(l);
-        }
-    }
-    for len in candidates {
-        let estimate = 4 + len + base_estimate(&target[..len], target, ahead);
-        if best.is_none_or(|(b, _)| estimate < b) {
-            best = Some((estimate, Some(len)));
-        }
-    }
-    match best {
-        Some((_, None)) | None => (None, 0),
-        Some((_, Some(len))) => (Some(len), 4 + len),
+/// estimated no dearer than the best new one. Returns `(new base length or None to keep, cost
+/// now)`.
+fn choose_base(current: &[u8], target: &[u8], targets: &Targets, best_new: (usize, usize)) -> (Option<usize>, usize) {
+    if target.starts_with(current) && targets.estimate(current.len()) <= best_new.0 {
+        (None, 0)
+    } else {
+        (Some(best_new.1), 4 + best_new.1)
     }
 }
 
@@ -182,7 +251,16 @@ pub(crate) fn plan(view: &View<'_>, head: &Head, ahead: &[Head], complete: bool)
         return Ok(Plan::steady(head));
     }
     let mut best: Option<Plan> = None;
-    let starts = std::iter::once((None, cur)).chain(view.regs.iter().enumerate().map(|(i, r)| (Some(i), &r.snap)));
+    // Starting points: the current state, and the registers whose header lines may be a
+    // prefix of the request's (found by hash, then compared).
+    let mut loads: Vec<usize> = Vec::new();
+    for hash in head.prefix_hashes() {
+        loads.extend(view.index.get(hash).into_iter().flatten());
+    }
+    loads.sort_unstable();
+    let targets = Targets::new(&head.parts.target, ahead);
+    let best_new = targets.best_new();
+    let starts = std::iter::once((None, cur)).chain(loads.iter().map(|&i| (Some(i), &view.regs[i].snap)));
     for (load, snap) in starts {
         if !is_prefix(&snap.headers, &head.parts.headers) {
             continue;
@@ -192,14 +270,14 @@ pub(crate) fn plan(view: &View<'_>, head: &Head, ahead: &[Head], complete: bool)
         cost += if version { 12 } else { 0 };
         let method = snap.method.as_ref() != Some(&head.parts.method);
         cost += if method { 4 + head.parts.method.len() } else { 0 };
-        let (base, base_cost) = choose_base(&snap.base, &head.parts.target, ahead);
+        let (base, base_cost) = choose_base(&snap.base, &head.parts.target, &targets, best_new);
         cost += base_cost;
         let suffix = base.unwrap_or(snap.base.len());
         cost += issue_cost(head.parts.target.len() - suffix, head.framing);
         let from = snap.headers.len();
         cost += header_cost(&head.parts.headers[from..]);
         if best.as_ref().is_none_or(|b| cost < b.cost) {
-            best = Some(Plan { load, version, method, base, from, saves: Vec::new(), suffix, cost });
+            best = Some(Plan { load, version, method, base, from, saves: Vec::new(), suffix, cost, held: 0 });
         }
     }
     let mut plan = best.ok_or(ErrorKind::Unencodable("no register holds a prefix of the request's header lines"))?;
@@ -209,6 +287,7 @@ pub(crate) fn plan(view: &View<'_>, head: &Head, ahead: &[Head], complete: bool)
 
 /// Adds the register saves the requests ahead justify, or need in order to stay reachable.
 fn plan_saves(view: &View<'_>, head: &Head, ahead: &[Head], complete: bool, plan: &mut Plan) -> Result<(), ErrorKind> {
+    plan.held = view.register_bytes;
     let n = head.parts.headers.len();
     let from = plan.from;
     if from == n {
@@ -226,19 +305,13 @@ fn plan_saves(view: &View<'_>, head: &Head, ahead: &[Head], complete: bool, plan
     let scan = if has_root { ahead.len().min(ESTIMATE_AHEAD) } else { ahead.len() };
     let price = 2 * (4 + register_name(view.regs.len()).len());
     for (j, next) in ahead.iter().take(scan).enumerate() {
-        let shared = common_lines(&head.parts.headers, &next.parts.headers);
+        let shared = common_lines_hashed(head, next);
         if shared >= n || shared < from || points.iter().any(|&(at, _)| at == shared) {
             continue;
         }
         // The best start `next` would have without a save here.
-        let existing = view
-            .regs
-            .iter()
-            .map(|r| &r.snap.headers)
-            .filter(|h| is_prefix(h, &next.parts.headers))
-            .map(|h| h.len())
-            .chain(points.iter().map(|&(at, _)| at).filter(|&at| at <= shared))
-            .max();
+        let registered = next.prefix_hashes().iter().rposition(|h| view.index.contains_key(h));
+        let existing = registered.into_iter().chain(points.iter().map(|&(at, _)| at).filter(|&at| at <= shared)).max();
         match existing {
             None => points.push((shared, true)),
             Some(e) if e < shared && j < ESTIMATE_AHEAD && header_cost(&next.parts.headers[e..shared]) > price => {
@@ -248,8 +321,16 @@ fn plan_saves(view: &View<'_>, head: &Head, ahead: &[Head], complete: bool, plan
         }
     }
     points.sort_unstable();
+    // Too few registers for every required save: one at the lowest point serves them all.
+    let free = view.max_registers.saturating_sub(view.regs.len())
+        + view.regs.iter().enumerate().filter(|(i, r)| !r.snap.headers.is_empty() && plan.load != Some(*i)).count();
+    let required: Vec<usize> = points.iter().filter(|p| p.1).map(|p| p.0).collect();
+    if required.len() > free {
+        points = required.first().map(|&at| (at, true)).into_iter().collect();
+    }
     // Slots: new registers while there is room, else the least recently used one that is not
     // a root (roots are never replaced, so every header list stays reachable).
+    let peak = view.start_bytes(plan).max(head.byte_len());
     let mut held = view.register_bytes;
     let mut next_new = view.regs.len();
     let mut taken: Vec<usize> = Vec::new();
@@ -271,7 +352,8 @@ fn plan_saves(view: &View<'_>, head: &Head, ahead: &[Head], complete: bool, plan
             None => continue,
         };
         let after = held - freed + plan_bytes(view, head, plan, at) + name_len;
-        if after > view.save_budget {
+        let fits = after + peak <= view.max_state_bytes;
+        if !fits || (!required && after > view.save_budget()) {
             if required {
                 return Err(ErrorKind::Unencodable("registers would pass the state byte limit"));
             }
@@ -286,6 +368,7 @@ fn plan_saves(view: &View<'_>, head: &Head, ahead: &[Head], complete: bool, plan
         plan.cost += 4 + name_len;
         plan.saves.extend(slot.map(|slot| Save { at, slot }));
     }
+    plan.held = held;
     Ok(())
 }
 

@@ -90,6 +90,11 @@ impl Headers {
         Ok(())
     }
 
+    /// A list of lines the caller has already checked.
+    pub(crate) fn from_lines(lines: Vec<Bytes>) -> Self {
+        Headers(Arc::new(lines))
+    }
+
     /// Appends a line the caller has already checked.
     pub(crate) fn push_unchecked(&mut self, line: Bytes) {
         Arc::make_mut(&mut self.0).push(line);
@@ -150,11 +155,14 @@ pub(crate) struct Parts {
     /// The plain rendering of request-line and header lines, made on first use, so a steady
     /// feed writes its head with one copy.
     rendered: OnceLock<Box<[u8]>>,
+    /// Hashes of every prefix of the header lines (index k: the first k lines), made on first
+    /// use: the encoder's quick test for shared prefixes.
+    prefix_hashes: OnceLock<Box<[u64]>>,
 }
 
 impl Parts {
     pub(crate) fn new(method: Bytes, target: Bytes, version: Version, headers: Headers) -> Arc<Parts> {
-        Arc::new(Parts { method, target, version, headers, rendered: OnceLock::new() })
+        Arc::new(Parts { method, target, version, headers, rendered: OnceLock::new(), prefix_hashes: OnceLock::new() })
     }
 
     /// Request-line and header lines, each with CRLF.
@@ -243,6 +251,29 @@ impl Head {
     /// Bytes the head holds, as limits count them: version (8), method, target, header lines.
     pub(crate) fn byte_len(&self) -> usize {
         8 + self.parts.method.len() + self.parts.target.len() + self.parts.headers.byte_len()
+    }
+
+    /// Hashes of each prefix of the header lines: index k covers the first k lines. Equal
+    /// prefixes hash equal; unequal ones almost never do, so callers that act on a match
+    /// compare the lines themselves.
+    pub(crate) fn prefix_hashes(&self) -> &[u64] {
+        self.parts.prefix_hashes.get_or_init(|| {
+            let mut h: u64 = 0x243f_6a88_85a3_08d3;
+            let mut out = Vec::with_capacity(self.parts.headers.len() + 1);
+            out.push(h);
+            for line in self.parts.headers.iter() {
+                h = mix(h ^ line.len() as u64);
+                let mut chunks = line.chunks_exact(8);
+                for c in &mut chunks {
+                    h = mix(h ^ u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]));
+                }
+                for &b in chunks.remainder() {
+                    h = mix(h ^ u64::from(b));
+                }
+                out.push(h);
+            }
+            out.into_boxed_slice()
+        })
     }
 
     /// The same head with other framing.
@@ -381,6 +412,13 @@ impl<'h, 's> RequestRef<'h, 's> {
     pub fn to_request(&self) -> Request {
         Request { head: self.head.clone(), body: Bytes::copy_from_slice(self.body) }
     }
+}
+
+/// One round of a multiply-xorshift mixer (the finaliser of SplitMix64).
+fn mix(mut z: u64) -> u64 {
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
 }
 
 /// Checks a base, suffix or target: visible ASCII only.
