@@ -35,7 +35,7 @@ impl Tally {
             self.firsts += 1;
             self.first_total += overhead;
         } else {
-            self.steady.saturating_record(overhead);
+            record(&mut self.steady, overhead, 1);
             self.steady_max = self.steady_max.max(overhead);
         }
     }
@@ -52,6 +52,15 @@ impl Tally {
             mean: (messages > 0).then(|| self.total as f64 / messages as f64),
             total: self.total,
         }
+    }
+}
+
+/// Records `count` times `value`, growing the histogram as needed (its `saturating_record`
+/// would clamp instead of growing).
+#[inline]
+pub fn record(histogram: &mut Histogram<u64>, value: u64, count: u64) {
+    if histogram.record_n(value, count).is_err() {
+        histogram.saturating_record_n(value, count);
     }
 }
 
@@ -101,5 +110,11 @@ mod tests {
         }
         let s = tally.summary();
         assert_eq!((s.steady_median, s.steady_p99, s.steady_max), (Some(500), Some(990), Some(1000)));
+        let mut large = Tally::new();
+        for v in [1, 1_000_000, 1_000_000] {
+            large.record(v, false);
+        }
+        let median = large.summary().steady_median.unwrap();
+        assert!((999_000..=1_001_000).contains(&median), "grown, not clamped: {median}");
     }
 }
