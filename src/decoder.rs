@@ -1,6 +1,6 @@
 //! Sans-IO decoder for the compact syntax: bytes in, requests (or streaming events) out.
 
-use crate::error::Error;
+use crate::error::{Error, ErrorKind};
 use crate::line::next_line;
 use crate::request::{Framing, Head};
 use crate::state::State;
@@ -76,6 +76,10 @@ impl Heads for OpLines {
 
     fn limits(&self) -> &Limits {
         self.state.limits()
+    }
+
+    fn unfinished(&mut self, _rest: &[u8], pos: &Position) -> Error {
+        pos.error(ErrorKind::UnexpectedEof { what: "a line (no CRLF at the end)".into() }, &[])
     }
 }
 

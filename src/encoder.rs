@@ -7,7 +7,7 @@ use bytes::Bytes;
 use crate::error::ErrorKind;
 use crate::op::Op;
 use crate::plan::{plan, register_name, Index, Plan, Reg, Slot, View};
-use crate::request::{Framing, Head, Request};
+use crate::request::{decimal_len, Framing, Head, Request};
 use crate::state::State;
 use crate::stream::Event;
 use crate::Limits;
@@ -89,8 +89,14 @@ impl Encoder {
         if head.parts.headers.len() > limits.max_headers {
             return Err(ErrorKind::Unencodable("more header lines than the max_headers limit"));
         }
+        // Every line is `X:` + argument + CRLF; the longest arguments are a header line, the
+        // method, and the target (as a base, or as a suffix with ` LEN` after it).
         let longest = head.parts.headers.iter().map(Bytes::len).max().unwrap_or(0);
-        let line = 4 + longest.max(head.parts.method.len()).max(head.parts.target.len() + 21);
+        let length = match head.framing {
+            Framing::Length(n) => 1 + decimal_len(n),
+            _ => 0,
+        };
+        let line = 4 + longest.max(head.parts.method.len()).max(head.parts.target.len() + length);
         if line > limits.max_line {
             return Err(ErrorKind::Unencodable("a line would pass the max_line limit"));
         }
@@ -166,7 +172,13 @@ impl Encoder {
             while let Some(save) = saves.next_if(|s| s.at == at) {
                 let i = match save.slot {
                     Slot::New(i) => {
-                        self.regs.push(Reg { name: register_name(i), snap: Default::default(), hash: 0, used: 0 });
+                        self.regs.push(Reg {
+                            name: register_name(i),
+                            snap: Default::default(),
+                            hash: 0,
+                            used: 0,
+                            anchor: false,
+                        });
                         self.regs.len() - 1
                     }
                     Slot::Reuse(i) => i,
@@ -183,6 +195,7 @@ impl Encoder {
                 }
                 self.index.entry(self.regs[i].hash).or_default().push(i);
                 self.regs[i].used = self.tick;
+                self.regs[i].anchor |= save.anchor;
             }
             if let Some(line) = head.parts.headers.get(at) {
                 self.put(&Op::Header(line), dst)?;

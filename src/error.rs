@@ -28,7 +28,8 @@ pub enum ErrorKind {
     /// The input ended inside a line, a body or a chunked body.
     #[error("input ends inside {what}")]
     UnexpectedEof {
-        /// What was cut short, e.g. `a line` or `a body (13 of 66 bytes)`.
+        /// What was cut short, e.g. `a line (no CRLF at the end)`, `a request head (no empty
+        /// line at its end)` or `a body (3 bytes missing)`.
         what: String,
     },
 
@@ -122,12 +123,17 @@ pub enum ErrorKind {
     /// Both Content-Length and Transfer-Encoding in one request.
     #[error("both Content-Length and Transfer-Encoding present")]
     BothFramings,
-    /// Content-Length given more than once (or as a list).
+    /// Content-Length given more than once. (A list such as `1, 1` is an
+    /// [`ErrorKind::InvalidContentLength`].)
     #[error("repeated Content-Length")]
     RepeatedContentLength,
     /// A Content-Length value that is not a decimal number that fits 64 bits.
     #[error("invalid Content-Length '{0}'")]
     InvalidContentLength(String),
+    /// Transfer-Encoding in a request older than HTTP/1.1 (RFC 9112 §6.1: its framing is
+    /// faulty); on the compact side, `*:` issued with such a version.
+    #[error("chunked transfer coding in an {0} request (needs HTTP/1.1 or later)")]
+    ChunkedBeforeHttp11(String),
     /// A Transfer-Encoding other than exactly `chunked`, or given more than once.
     #[error("unsupported Transfer-Encoding '{0}' (only a single 'chunked' is accepted)")]
     UnsupportedTransferCoding(String),

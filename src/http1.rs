@@ -47,7 +47,7 @@ impl Parser {
 
     /// A parser with the given limits.
     pub fn with_limits(limits: Limits) -> Self {
-        Parser { stream: Stream::new(PlainHeads { limits, last: None }) }
+        Parser { stream: Stream::new(PlainHeads { limits, last: None, pending: Pending::default() }) }
     }
 }
 
@@ -60,6 +60,40 @@ struct PlainHeads {
     /// The raw bytes, parse and line count of the previous head: a feed repeats its head, and
     /// a byte-identical head parses to the same value, so it is compared instead of parsed.
     last: Option<(Bytes, Head, u64)>,
+    /// How far an unfinished head has been looked at, so bytes arriving piece by piece are
+    /// scanned once, not once per piece.
+    pending: Pending,
+}
+
+/// What is known of the unfinished head at the front of the input.
+#[derive(Debug, Default, Clone, Copy)]
+struct Pending {
+    /// Bytes scanned without finding the empty line that ends a head.
+    scanned: usize,
+    /// Offset just past the last LF seen, and how many LFs were seen.
+    line_start: usize,
+    lines: usize,
+}
+
+impl PlainHeads {
+    /// Is it worth parsing `rest` now? Yes once it holds the end of a head (CRLF CRLF), or a
+    /// line or line count past the limits (so the parse reports the error early); otherwise
+    /// only the new bytes are scanned and the answer is no.
+    fn ready(&mut self, rest: &[u8]) -> bool {
+        let p = &mut self.pending;
+        let from = p.scanned.saturating_sub(3);
+        if memchr::memmem::find(&rest[from..], b"\r\n\r\n").is_some() {
+            return true;
+        }
+        for lf in memchr::memchr_iter(b'\n', &rest[p.scanned..]) {
+            p.line_start = p.scanned + lf + 1;
+            p.lines += 1;
+        }
+        p.scanned = rest.len();
+        rest.len() - p.line_start >= self.limits.max_line
+            || p.lines > self.limits.max_headers + 1
+            || rest.first() == Some(&b'\n')
+    }
 }
 
 impl Heads for PlainHeads {
@@ -69,23 +103,33 @@ impl Heads for PlainHeads {
         while src[used..].starts_with(b"\r\n") {
             used += 2;
             pos.consume(2, 1);
+            self.pending = Pending::default();
         }
         let rest = &src[used..];
         let repeat = self.last.as_ref().is_some_and(|(raw, _, _)| rest.starts_with(raw));
         if !repeat {
-            let Some((head, len)) =
-                parse_head(rest, &self.limits).map_err(|(kind, at)| pos.error(kind, &rest[..at]))?
-            else {
+            if !self.ready(rest) {
                 return Ok((used, None));
-            };
+            }
+            let parsed = parse_head_raw(rest, &self.limits).map_err(|(kind, at)| pos.error(kind, &rest[..at]))?;
+            let Some((head, raw)) = parsed else { return Ok((used, None)) };
             let lines = head.headers().len() as u64 + 2 + u64::from(head.framing != Framing::None);
-            self.last = Some((Bytes::copy_from_slice(&rest[..len]), head, lines));
+            self.last = Some((raw, head, lines));
         }
+        self.pending = Pending::default();
         Ok((used, self.last.as_ref().map(|(raw, head, lines)| Found { head, len: raw.len(), lines: *lines })))
     }
 
     fn limits(&self) -> &Limits {
         &self.limits
+    }
+
+    fn unfinished(&mut self, rest: &[u8], pos: &Position) -> Error {
+        // The head may hold an error the early scan did not look for: parse it to report it.
+        match parse_head(rest, &self.limits) {
+            Err((kind, at)) => pos.error(kind, &rest[..at]),
+            _ => pos.error(ErrorKind::UnexpectedEof { what: "a request head (no empty line at its end)".into() }, &[]),
+        }
     }
 }
 
@@ -142,6 +186,9 @@ fn parse_head_raw(buf: &[u8], limits: &Limits) -> Result<Option<(Head, Bytes)>, 
                 };
             }
         }
+    }
+    if matches!(framing, Some((_, Framing::Chunked))) && !version.chunked_allowed() {
+        return Err((ErrorKind::ChunkedBeforeHttp11(version.to_string()), 0));
     }
     let raw = Bytes::copy_from_slice(&buf[..pos]);
     let list = Headers::from_lines(headers.into_iter().map(|(start, end)| raw.slice(start..end)).collect());

@@ -69,7 +69,7 @@ setters! {
     /// every register (each register counted in full, though copies share memory).
     /// Default 1,048,576.
     max_state_bytes / get_max_state_bytes: usize;
-    /// Largest body the whole-request calls (`Decoder::decode`, `http1::Parser::parse`) hold;
+    /// Largest body the whole-request calls (`decode`, `decode_slice`) hold;
     /// the event calls stream bodies of any size. Default 16,777,216.
     max_body / get_max_body: u64;
 }

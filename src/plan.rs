@@ -26,6 +26,9 @@ pub(crate) struct Reg {
     pub(crate) hash: u64,
     /// Tick of the last save or load, for least-recently-used replacement.
     pub(crate) used: u64,
+    /// The anchor: a register whose header lines are a prefix of every request still to come,
+    /// so each of them can be built from it. Never replaced.
+    pub(crate) anchor: bool,
 }
 
 /// Where a save writes.
@@ -42,6 +45,8 @@ pub(crate) enum Slot {
 pub(crate) struct Save {
     pub(crate) at: usize,
     pub(crate) slot: Slot,
+    /// Is this the anchor (see [`Reg::anchor`])?
+    pub(crate) anchor: bool,
 }
 
 /// The opcodes chosen for one request, before anything is written.
@@ -285,7 +290,15 @@ pub(crate) fn plan(view: &View<'_>, head: &Head, ahead: &[Head], complete: bool)
     Ok(plan)
 }
 
-/// Adds the register saves the requests ahead justify, or need in order to stay reachable.
+/// Adds the register saves: the anchor when it is needed, and saves the requests ahead
+/// justify by the bytes they would spare.
+///
+/// `H:` only appends, so a request whose header lines do not extend the current ones must
+/// start from a register. The anchor guarantees one always exists: it is saved, before the
+/// first header line that some later request does not share, at the longest prefix every
+/// remaining request shares. Without the whole rest of the stream in view that prefix is
+/// unknown, so the anchor is the empty list (the root). With it, and no divergence ahead,
+/// there is no anchor at all: the article's single-state examples carry no register.
 fn plan_saves(view: &View<'_>, head: &Head, ahead: &[Head], complete: bool, plan: &mut Plan) -> Result<(), ErrorKind> {
     plan.held = view.register_bytes;
     let n = head.parts.headers.len();
@@ -293,18 +306,20 @@ fn plan_saves(view: &View<'_>, head: &Head, ahead: &[Head], complete: bool, plan
     if from == n {
         return Ok(());
     }
-    // Points (header counts) at which to save, and whether each is required.
     let mut points: Vec<(usize, bool)> = Vec::new();
-    let mut has_root = view.regs.iter().any(|r| r.snap.headers.is_empty());
-    if from == 0 && !complete && !has_root {
-        points.push((0, true));
-        has_root = true;
+    if !view.regs.iter().any(|r| r.anchor) {
+        let shared_by_all = if complete {
+            ahead.iter().map(|next| common_lines(&head.parts.headers, &next.parts.headers)).min().unwrap_or(n)
+        } else {
+            0
+        };
+        if shared_by_all < n {
+            points.push((shared_by_all.max(from), true));
+        }
     }
-    // Without a root, every request ahead must be checked for reachability; with one, only
-    // the near ones for benefit.
-    let scan = if has_root { ahead.len().min(ESTIMATE_AHEAD) } else { ahead.len() };
+    // Saves that pay for themselves within the next requests.
     let price = 2 * (4 + register_name(view.regs.len()).len());
-    for (j, next) in ahead.iter().take(scan).enumerate() {
+    for next in ahead.iter().take(ESTIMATE_AHEAD) {
         let shared = common_lines_hashed(head, next);
         if shared >= n || shared < from || points.iter().any(|&(at, _)| at == shared) {
             continue;
@@ -312,62 +327,58 @@ fn plan_saves(view: &View<'_>, head: &Head, ahead: &[Head], complete: bool, plan
         // The best start `next` would have without a save here.
         let registered = next.prefix_hashes().iter().rposition(|h| view.index.contains_key(h));
         let existing = registered.into_iter().chain(points.iter().map(|&(at, _)| at).filter(|&at| at <= shared)).max();
-        match existing {
-            None => points.push((shared, true)),
-            Some(e) if e < shared && j < ESTIMATE_AHEAD && header_cost(&next.parts.headers[e..shared]) > price => {
-                points.push((shared, false))
-            }
-            Some(_) => {}
+        if existing.is_none_or(|e| e < shared && header_cost(&next.parts.headers[e..shared]) > price) {
+            points.push((shared, false));
         }
     }
     points.sort_unstable();
-    // Too few registers for every required save: one at the lowest point serves them all.
-    let free = view.max_registers.saturating_sub(view.regs.len())
-        + view.regs.iter().enumerate().filter(|(i, r)| !r.snap.headers.is_empty() && plan.load != Some(*i)).count();
-    let required: Vec<usize> = points.iter().filter(|p| p.1).map(|p| p.0).collect();
-    if required.len() > free {
-        points = required.first().map(|&at| (at, true)).into_iter().collect();
-    }
     // Slots: new registers while there is room, else the least recently used one that is not
-    // a root (roots are never replaced, so every header list stays reachable).
+    // the anchor.
     let peak = view.start_bytes(plan).max(head.byte_len());
     let mut held = view.register_bytes;
     let mut next_new = view.regs.len();
     let mut taken: Vec<usize> = Vec::new();
-    for (at, required) in points {
+    for (mut at, anchor) in points {
         let slot = if next_new < view.max_registers {
             Some(Slot::New(next_new))
         } else {
             view.regs
                 .iter()
                 .enumerate()
-                .filter(|(i, r)| !r.snap.headers.is_empty() && !taken.contains(i) && plan.load != Some(*i))
+                .filter(|(i, r)| !r.anchor && !taken.contains(i) && plan.load != Some(*i))
                 .min_by_key(|(_, r)| r.used)
                 .map(|(i, _)| Slot::Reuse(i))
         };
         let (name_len, freed) = match slot {
             Some(Slot::New(i)) => (register_name(i).len(), 0),
             Some(Slot::Reuse(i)) => (view.regs[i].name.len(), view.regs[i].snap.bytes + view.regs[i].name.len()),
-            None if required => return Err(ErrorKind::Unencodable("no register free for a required save")),
+            None if anchor => {
+                return Err(ErrorKind::Unencodable("no register free for the anchor (max_registers is 0)"))
+            }
             None => continue,
         };
-        let after = held - freed + plan_bytes(view, head, plan, at) + name_len;
-        let fits = after + peak <= view.max_state_bytes;
-        if !fits || (!required && after > view.save_budget()) {
-            if required {
+        let after = |at| held - freed + plan_bytes(view, head, plan, at) + name_len;
+        // The anchor may sit lower (down to `from`) if its state would not fit.
+        if anchor && after(at) + peak > view.max_state_bytes {
+            at = from;
+        }
+        let fits = after(at) + peak <= view.max_state_bytes;
+        if !fits || (!anchor && after(at) > view.save_budget()) {
+            if anchor {
                 return Err(ErrorKind::Unencodable("registers would pass the state byte limit"));
             }
             continue;
         }
-        held = after;
+        held = after(at);
         match slot {
             Some(Slot::New(_)) => next_new += 1,
             Some(Slot::Reuse(i)) => taken.push(i),
             None => {}
         }
         plan.cost += 4 + name_len;
-        plan.saves.extend(slot.map(|slot| Save { at, slot }));
+        plan.saves.extend(slot.map(|slot| Save { at, slot, anchor }));
     }
+    plan.saves.sort_by_key(|s| s.at);
     plan.held = held;
     Ok(())
 }

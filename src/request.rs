@@ -40,6 +40,11 @@ impl Version {
         }
     }
 
+    /// May a request of this version carry a chunked body? From HTTP/1.1 on (RFC 9112 §6.1).
+    pub fn chunked_allowed(self) -> bool {
+        (self.major, self.minor) >= (1, 1)
+    }
+
     /// The eight bytes `HTTP/x.y`.
     pub fn to_bytes(self) -> [u8; 8] {
         [b'H', b'T', b'T', b'P', b'/', b'0' + self.major, b'.', b'0' + self.minor]

@@ -143,7 +143,9 @@ impl State {
     /// Puts the head `-:`/`+:`/`*:` issue into `slot`. The steady case (empty suffix, state
     /// unchanged, slot holding the same parts) only writes the framing.
     fn issue(&mut self, suffix: &[u8], framing: Framing, slot: &mut Option<Head>) -> Result<(), ErrorKind> {
-        if suffix.is_empty() {
+        if suffix.is_empty()
+            && (framing != Framing::Chunked || self.current.version.is_some_and(Version::chunked_allowed))
+        {
             if let Some(parts) = &self.issued {
                 match slot {
                     Some(head) if Arc::ptr_eq(&head.parts, parts) => head.framing = framing,
@@ -155,6 +157,13 @@ impl State {
         let cur = &self.current;
         let method = cur.method.clone().ok_or(ErrorKind::NoMethod)?;
         let version = cur.version.ok_or(ErrorKind::NoVersion)?;
+        if framing == Framing::Chunked && !version.chunked_allowed() {
+            return Err(ErrorKind::ChunkedBeforeHttp11(version.to_string()));
+        }
+        // The plain request-line must fit the same line limit the plain reader enforces.
+        if method.len() + cur.base.len() + suffix.len() + 12 > self.limits.max_line {
+            return Err(ErrorKind::LineTooLong { limit: self.limits.max_line });
+        }
         let target = if suffix.is_empty() {
             cur.base.clone()
         } else {

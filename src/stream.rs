@@ -69,6 +69,9 @@ pub(crate) trait Heads {
 
     /// The limits in force.
     fn limits(&self) -> &Limits;
+
+    /// The error for input that ends with `rest`, an unfinished head, unconsumed.
+    fn unfinished(&mut self, rest: &[u8], pos: &Position) -> Error;
 }
 
 /// A body gathered for a whole request.
@@ -303,7 +306,11 @@ impl<H: Heads> Stream<H> {
         let what = match &self.body {
             Some(scanner) => scanner.describe_remaining(),
             None if src.is_empty() => return Ok(()),
-            None => "a line (no CRLF at the end)".to_string(),
+            None => {
+                let err = self.heads.unfinished(src, &self.pos);
+                self.failed = Some(err.clone());
+                return Err(err);
+            }
         };
         self.fail(ErrorKind::UnexpectedEof { what }, &[])
     }

@@ -140,7 +140,11 @@ fn line_shape_error(line: &[u8]) -> ErrorKind {
 
 /// `H:` argument: a field line that is not framing.
 fn header(arg: &[u8]) -> Result<(), ErrorKind> {
-    let name_len = chars::check_field_line(arg)?;
+    // There is no line folding in the compact syntax: a leading space is just a bad line.
+    let name_len = chars::check_field_line(arg).map_err(|kind| match kind {
+        ErrorKind::ObsFold => ErrorKind::InvalidHeader { line: escape(arg), why: "starts with whitespace" },
+        other => other,
+    })?;
     match chars::framing_name(&arg[..name_len]) {
         Some(_) => Err(ErrorKind::FramingHeader(escape(arg))),
         None => Ok(()),

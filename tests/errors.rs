@@ -394,3 +394,58 @@ fn errors_are_sticky() {
     let first = decoder.decode(&mut src).unwrap_err();
     assert_eq!(decoder.decode(&mut src).unwrap_err(), first);
 }
+
+// §8.3/§8.2: chunked needs HTTP/1.1 or later (RFC 9112 §6.1), on both sides.
+case!(
+    chunked_http10_plain,
+    fail_plain,
+    b"POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+    d(),
+    0,
+    0,
+    1,
+    "chunked transfer coding in an HTTP/1.0 request (needs HTTP/1.1 or later)"
+);
+case!(
+    chunked_http10_compact,
+    fail_compact,
+    b"V:HTTP/1.0\r\nM:POST\r\nB:/\r\n-:\r\n*:\r\n0\r\n\r\n",
+    d(),
+    1,
+    29,
+    5,
+    "chunked transfer coding in an HTTP/1.0 request (needs HTTP/1.1 or later)"
+);
+// §8.2: a decoded request-line must fit max_line, as the plain reader requires.
+case!(
+    issued_line_too_long,
+    fail_compact,
+    b"V:HTTP/1.1\r\nM:GET\r\nB:/aaaaaaaaaa\r\n-:bbbbbbbbbb\r\n",
+    d().max_line(20),
+    0,
+    34,
+    4,
+    "line longer than the limit of 20 bytes"
+);
+// §8.2: H: has no line folding; a leading space is an invalid header line.
+case!(
+    header_leading_space,
+    fail_compact,
+    b"H: Host: a\r\n",
+    d(),
+    0,
+    0,
+    1,
+    "invalid header line ' Host: a': starts with whitespace"
+);
+// §8.1: a plain head cut short says so.
+case!(
+    eof_in_plain_head,
+    fail_plain,
+    b"GET / HTTP/1.1\r\nHost: a\r\n",
+    d(),
+    0,
+    0,
+    1,
+    "input ends inside a request head (no empty line at its end)"
+);

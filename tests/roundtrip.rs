@@ -97,6 +97,11 @@ fn request(profiles: Vec<Vec<String>>) -> impl Strategy<Value = Req> {
                     }
                     _ => {}
                 }
+                // Chunked bodies need HTTP/1.1 or later (RFC 9112 §6.1).
+                let version = match framing {
+                    Framing::Chunked(..) if version < (1, 1) => (1, 1),
+                    _ => version,
+                };
                 Req { method, target, suffix, version, headers, framing, body, framing_at, leading_crlf }
             },
         )
@@ -230,24 +235,34 @@ fn step() -> impl Strategy<Value = Step> {
 /// decodes without error.
 fn program(steps: &[Step]) -> Vec<u8> {
     let mut out = b"V:HTTP/1.1\r\nM:GET\r\nB:/\r\n".to_vec();
-    let mut stored = [false; 6];
+    // Registers hold the version too, so track it per register.
+    let mut stored: [Option<(u8, u8)>; 6] = [None; 6];
+    let mut version = (1, 1);
     for s in steps {
         match s {
-            Step::Version(a, b) => out.extend_from_slice(format!("V:HTTP/{a}.{b}\r\n").as_bytes()),
+            Step::Version(a, b) => {
+                version = (*a, *b);
+                out.extend_from_slice(format!("V:HTTP/{a}.{b}\r\n").as_bytes())
+            }
             Step::Base(t) => out.extend_from_slice(format!("B:{}\r\n", TARGETS[*t]).as_bytes()),
             Step::Method(m) => out.extend_from_slice(format!("M:{}\r\n", METHODS[*m]).as_bytes()),
             Step::Header(h) => out.extend_from_slice(format!("H:{h}\r\n").as_bytes()),
             Step::Store(r) => {
-                stored[*r as usize] = true;
+                stored[*r as usize] = Some(version);
                 out.extend_from_slice(format!(">:reg{r}\r\n").as_bytes());
             }
-            Step::Load(r) if stored[*r as usize] => out.extend_from_slice(format!("<:reg{r}\r\n").as_bytes()),
-            Step::Load(_) => {}
+            Step::Load(r) => {
+                if let Some(v) = stored[*r as usize] {
+                    version = v;
+                    out.extend_from_slice(format!("<:reg{r}\r\n").as_bytes());
+                }
+            }
             Step::Bodyless(s) => out.extend_from_slice(format!("-:{s}\r\n").as_bytes()),
             Step::WithBody(s, b) => {
                 out.extend_from_slice(format!("+:{s} {}\r\n", b.len()).as_bytes());
                 out.extend_from_slice(b);
             }
+            Step::Chunked(..) if version < (1, 1) => {}
             Step::Chunked(s, b) => {
                 out.extend_from_slice(format!("*:{s}\r\n").as_bytes());
                 if !b.is_empty() {
