@@ -48,8 +48,8 @@ pub enum Command {
 /// connection, and writes the compact encoding of the same requests. The input is read in
 /// 64 KiB pieces and bodies pass straight through, so memory stays bounded whatever the input
 /// size. The encoder holds back a window of requests (--window-requests, --window-bytes) to
-/// plan each one knowing what follows; a window of 0 requests writes each request as soon as
-/// it is read.
+/// plan each one knowing what follows; `--window-requests 0 --window-bytes 0` writes each
+/// request as soon as it is read.
 ///
 /// The plain reader is strict: CRLF line ends, a single Content-Length or a single
 /// `Transfer-Encoding: chunked`, no obsolete line folding. On rejected input everything
@@ -59,7 +59,7 @@ pub enum Command {
 Examples:
   streamline encode capture.http -o capture.shttp
   streamline gen opra --count 3 | streamline encode
-  streamline encode --window-requests 0 < live.http > live.shttp   # lowest latency")]
+  streamline encode --window-requests 0 --window-bytes 0 < live.http > live.shttp  # lowest latency")]
 pub struct EncodeArgs {
     #[command(flatten)]
     pub io: IoArgs,
@@ -93,19 +93,19 @@ pub struct DecodeArgs {
 /// Reads each FILE as one connection (its own state; either syntax, detected from the first
 /// bytes) and counts, for every request, the bytes each encoding needs beyond the body:
 ///
-///   plain HTTP/1.1  the canonical request head (and chunk framing, if chunked);
+/// - plain HTTP/1.1: the canonical request head (and chunk framing, if chunked).
 ///
-///   compact         this project's encoder output, with the lookahead window of `encode`;
+/// - compact: this project's encoder output, with the lookahead window of `encode`.
 ///
-///   HTTP/2          HEADERS frames with the head mapped to HTTP/2 fields and compressed by a
-///                   real HPACK encoder whose dynamic table (4,096 bytes) lives as long as the
-///                   connection, plus 9 bytes per DATA frame (16,384 bytes at most each); the
-///                   24-byte preface and a 9-byte SETTINGS frame count once, on the first
-///                   message; every field is indexed and Huffman is used where shorter, so
-///                   the row is HTTP/2's best case;
+/// - HTTP/2: HEADERS frames with the head mapped to HTTP/2 fields and compressed by a real HPACK
+///   encoder whose dynamic table (4,096 bytes) lives as long as the connection, plus 9 bytes per
+///   DATA frame (16,384 bytes at most each); the 24-byte preface and a 9-byte SETTINGS frame count
+///   once, on the first message. Every field is indexed and Huffman coding is used where
+///   shorter, so the row is HTTP/2's best case.
 ///
-///   AMQP 0-9-1      the minimum for basic.publish: method frame, content header frame
-///                   without properties, body frames (frame-max 131,072).
+/// - AMQP 0-9-1: the minimum for basic.publish to the default exchange with the target as
+///   routing key: method frame, content header frame without properties, body frames
+///   (frame-max 131,072); no handshake.
 ///
 /// Per encoding it prints: requests; mean body bytes; overhead per message (the first message
 /// of each connection, then median, 99th percentile and maximum of the messages after it,
@@ -164,16 +164,14 @@ pub enum Format {
 /// Same KIND, --count, --seed and --payload-size: same bytes, on any machine and with any
 /// dependency versions (the generator has its own PRNG).
 ///
-///   opra    OPRA-style quote feed: `POST /receiver`, three header lines, a quote record
-///           of --payload-size bytes (default 66); the head never changes;
+/// - opra: an OPRA-style quote feed, `POST /receiver` with three header lines and a quote
+///   record of --payload-size bytes (default 66); the head never changes.
 ///
-///   browse  a browser-like session: pages and their resources, Accept varying by resource
-///           type, a cookie that changes now and then, Referer, Sec-Fetch-* headers; no
-///           bodies;
+/// - browse: a browser-like session, pages and their resources, Accept varying by resource type,
+///   a cookie that changes now and then, Referer, Sec-Fetch-* headers; no bodies.
 ///
-///   upload  chunked uploads: `PUT /upload/N` with `Transfer-Encoding: chunked`, a few
-///           chunks of up to --payload-size bytes (default 1024), sometimes a chunk
-///           extension or a trailer.
+/// - upload: chunked uploads, `PUT /upload/N` with `Transfer-Encoding: chunked`, a few chunks of
+///   up to --payload-size bytes (default 1024), sometimes a chunk extension or a trailer.
 ///
 /// opra is written as it is generated, so any count runs in bounded memory; browse and upload
 /// are generated whole in memory (up to 1,000,000 requests).
@@ -230,8 +228,8 @@ pub enum GenKind {
 /// --rate R message i is due at start + i/R; the loop processes whatever is due (64 at most
 /// between clock reads) and a message's latency runs from its due time to the end of the batch
 /// that finished it, so queueing behind a slow batch counts. Encode latency includes the time
-/// a request waits in the lookahead window: use --window-requests 0 to measure without it.
-/// "kept up" means at least 99% of the due messages were done by the end.
+/// a request waits in the lookahead window: use --window-requests 0 --window-bytes 0 to
+/// measure without it. "kept up" means the achieved rate was at least 99% of R.
 ///
 /// MB/s counts input bytes (10^6 bytes per MB). Build with --release for meaningful figures.
 #[derive(Debug, Args)]
@@ -239,7 +237,7 @@ pub enum GenKind {
 Examples:
   cargo run --release -- bench
   cargo run --release -- bench --rate 1000000 --duration 5
-  cargo run --release -- bench capture.http --window-requests 0")]
+  cargo run --release -- bench capture.http --window-requests 0 --window-bytes 0")]
 pub struct BenchArgs {
     /// Capture to measure (plain or compact). Default: the built-in OPRA-style feed.
     #[arg(value_name = "FILE")]
@@ -274,11 +272,12 @@ pub struct IoArgs {
 /// The encoder's lookahead window.
 #[derive(Debug, Clone, Copy, Args)]
 pub struct WindowArgs {
-    /// Requests the encoder holds back to plan each one knowing what follows (0: none, the
-    /// lowest latency).
+    /// Requests the encoder holds back to plan each one knowing what follows (0: none; with
+    /// --window-bytes 0 as well, the lowest latency).
     #[arg(long, value_name = "N", default_value_t = Window::default().requests, help_heading = "Encoder window")]
     pub window_requests: usize,
-    /// Body bytes the encoder holds back at most; past this it writes the oldest request.
+    /// Body bytes the encoder holds back at most; past this it writes the oldest request
+    /// (bodies wait for the next request's head until then, even with no requests held).
     #[arg(long, value_name = "BYTES", default_value_t = Window::default().bytes, help_heading = "Encoder window")]
     pub window_bytes: usize,
 }
