@@ -27,12 +27,7 @@ pub(crate) fn next_line(buf: &[u8], max_line: usize) -> Result<Option<Line>, Err
         Some(cr) if buf[cr] == b'\r' => cr,
         _ => return Err(ErrorKind::BareLf),
     };
-    // Opcode lines are short: a plain loop beats memchr's set-up there.
-    let bad = if content < 64 {
-        buf[..content].iter().position(|&b| b == b'\r' || b == 0)
-    } else {
-        memchr::memchr2(b'\r', 0, &buf[..content])
-    };
+    let bad = memchr::memchr2(b'\r', 0, &buf[..content]);
     if let Some(i) = bad {
         return Err(if buf[i] == 0 { ErrorKind::Nul } else { ErrorKind::StrayCr });
     }
