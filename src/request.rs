@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::ops::Deref;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use bytes::Bytes;
@@ -157,9 +158,11 @@ pub(crate) struct Parts {
     pub(crate) target: Bytes,
     pub(crate) version: Version,
     pub(crate) headers: Headers,
-    /// The plain rendering of request-line and header lines, made on first use, so a steady
+    /// The plain rendering of request-line and header lines, made on second use, so a steady
     /// feed writes its head with one copy.
     rendered: OnceLock<Box<[u8]>>,
+    /// Have these parts been written once?
+    written: AtomicBool,
     /// Hashes of every prefix of the header lines (index k: the first k lines), made on first
     /// use: the encoder's quick test for shared prefixes.
     prefix_hashes: OnceLock<Box<[u64]>>,
@@ -167,25 +170,44 @@ pub(crate) struct Parts {
 
 impl Parts {
     pub(crate) fn new(method: Bytes, target: Bytes, version: Version, headers: Headers) -> Arc<Parts> {
-        Arc::new(Parts { method, target, version, headers, rendered: OnceLock::new(), prefix_hashes: OnceLock::new() })
+        Arc::new(Parts {
+            method,
+            target,
+            version,
+            headers,
+            rendered: OnceLock::new(),
+            written: AtomicBool::new(false),
+            prefix_hashes: OnceLock::new(),
+        })
     }
 
-    /// Request-line and header lines, each with CRLF.
-    fn rendered(&self) -> &[u8] {
-        self.rendered.get_or_init(|| {
-            let mut dst = Vec::with_capacity(self.method.len() + self.target.len() + 12 + self.headers.byte_len());
-            dst.extend_from_slice(&self.method);
-            dst.push(b' ');
-            dst.extend_from_slice(&self.target);
-            dst.push(b' ');
-            dst.extend_from_slice(&self.version.to_bytes());
+    /// Writes request-line and header lines, each with CRLF. The first time, straight into
+    /// `dst`; from the second on, from a rendering kept for the parts that repeat (a feed's),
+    /// so parts used once (a browsing session's) are not rendered twice.
+    fn write_lines(&self, dst: &mut Vec<u8>) {
+        if let Some(rendered) = self.rendered.get() {
+            dst.extend_from_slice(rendered);
+        } else if self.written.swap(true, Ordering::Relaxed) {
+            let mut out = Vec::with_capacity(self.method.len() + self.target.len() + 12 + self.headers.byte_len());
+            self.render(&mut out);
+            dst.extend_from_slice(self.rendered.get_or_init(|| out.into_boxed_slice()));
+        } else {
+            self.render(dst);
+        }
+    }
+
+    fn render(&self, dst: &mut Vec<u8>) {
+        dst.reserve(self.method.len() + self.target.len() + 12 + self.headers.byte_len() + 2 * self.headers.len());
+        dst.extend_from_slice(&self.method);
+        dst.push(b' ');
+        dst.extend_from_slice(&self.target);
+        dst.push(b' ');
+        dst.extend_from_slice(&self.version.to_bytes());
+        dst.extend_from_slice(b"\r\n");
+        for line in self.headers.iter() {
+            dst.extend_from_slice(line);
             dst.extend_from_slice(b"\r\n");
-            for line in self.headers.iter() {
-                dst.extend_from_slice(line);
-                dst.extend_from_slice(b"\r\n");
-            }
-            dst.into_boxed_slice()
-        })
+        }
     }
 }
 
@@ -295,7 +317,7 @@ impl Head {
     /// Writes the canonical plain head: request-line, header lines, the framing field last,
     /// and the empty line.
     pub fn write_http1(&self, dst: &mut Vec<u8>) {
-        dst.extend_from_slice(self.parts.rendered());
+        self.parts.write_lines(dst);
         match self.framing {
             Framing::None => {}
             Framing::Length(n) => {

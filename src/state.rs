@@ -1,6 +1,7 @@
 //! The connection's memory: version, base, method, header lines, and named registers (SPEC.md §5).
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
 use bytes::{BufMut, Bytes, BytesMut};
@@ -21,6 +22,25 @@ pub(crate) struct Snapshot {
     pub(crate) bytes: usize,
 }
 
+/// FNV-1a, for register names: short keys, where SipHash's set-up dominates. A peer that
+/// picks colliding names gains little: at most `max_registers` entries share a bucket.
+#[derive(Default)]
+pub(crate) struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
+        for &b in bytes {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
 /// The decoder's state machine: applies opcodes and issues requests.
 ///
 /// Kept separate from the decoder so the encoder can mirror exactly what the decoder on the
@@ -28,7 +48,7 @@ pub(crate) struct Snapshot {
 #[derive(Debug, Clone)]
 pub struct State {
     pub(crate) current: Snapshot,
-    pub(crate) registers: HashMap<Bytes, Snapshot>,
+    pub(crate) registers: HashMap<Bytes, Snapshot, BuildHasherDefault<Fnv>>,
     /// Sum of `bytes` over registers plus their names' lengths.
     pub(crate) register_bytes: usize,
     limits: Limits,
@@ -40,7 +60,7 @@ pub struct State {
 impl State {
     /// The initial state: version and method unset, empty base, no header lines, no registers.
     pub fn new(limits: Limits) -> Self {
-        State { current: Snapshot::default(), registers: HashMap::new(), register_bytes: 0, limits, issued: None }
+        State { current: Snapshot::default(), registers: HashMap::default(), register_bytes: 0, limits, issued: None }
     }
 
     /// The limits in force.
