@@ -116,7 +116,14 @@ fn standard_input_and_output() {
 
 #[test]
 fn round_trip_of_generated_traffic() {
-    for kind in [&["opra", "--count", "500"][..], &["browse", "--count", "300"], &["upload", "--count", "50"]] {
+    for kind in [
+        &["opra", "--count", "500"][..],
+        &["browse", "--count", "300"],
+        &["upload", "--count", "50"],
+        // Bodies larger than an input piece, the output buffer and the window.
+        &["opra", "--count", "8", "--payload-size", "1500000"],
+        &["upload", "--count", "4", "--payload-size", "300000"],
+    ] {
         let plain = ok(&[&["gen"][..], kind].concat(), b"");
         let compact = ok(&["encode"], &plain);
         assert!(compact.len() < plain.len(), "{kind:?}");
