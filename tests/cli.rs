@@ -236,13 +236,13 @@ fn help_teaches() {
     assert!(String::from_utf8(ok(&["--version"], b"")).unwrap().starts_with("streamline "));
 }
 
-/// Spawns the binary, reads a little of its output, closes the pipe: it must end quietly
+/// Spawns the binary, reads `read` bytes of its output, closes the pipe: it must end quietly
 /// with status 0.
-fn closed_pipe(args: &[&str]) {
+fn closed_pipe_after(args: &[&str], read: usize) {
     let mut child =
         bin().args(args).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
     let mut stdout = child.stdout.take().unwrap();
-    let mut first = [0u8; 10];
+    let mut first = vec![0u8; read];
     stdout.read_exact(&mut first).unwrap();
     drop(stdout);
     let mut stderr = String::new();
@@ -250,6 +250,10 @@ fn closed_pipe(args: &[&str]) {
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(0), "{args:?}: {stderr}");
     assert_eq!(stderr, "", "{args:?}");
+}
+
+fn closed_pipe(args: &[&str]) {
+    closed_pipe_after(args, 10);
 }
 
 #[test]
@@ -262,6 +266,10 @@ fn closed_pipe_ends_quietly() {
     closed_pipe(&["gen", "opra", "--count", "5000000"]);
     closed_pipe(&["encode", plain.to_str().unwrap()]);
     closed_pipe(&["decode", compact.to_str().unwrap()]);
+    // Closed before anything is written.
+    closed_pipe_after(&["report", "--count", "1000"], 0);
+    closed_pipe_after(&["report", "--count", "1000", "--format", "json"], 0);
+    closed_pipe_after(&["bench", "--count", "100", "--duration", "0.05"], 0);
 }
 
 fn report_json(args: &[&str]) -> Value {

@@ -3,6 +3,7 @@
 //! The clock is read once per batch of up to [`BATCH`] messages (see `--help`).
 
 use std::collections::VecDeque;
+use std::io::Write;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -25,13 +26,15 @@ pub const BATCH: u64 = 64;
 pub fn run(args: BenchArgs) -> Result<()> {
     let window = args.window.window();
     let (label, plain, compact, messages) = load(&args, window)?;
-    println!("input: {label}");
-    println!(
-        "  {} requests; plain {} bytes, compact {} bytes",
+    let mut stdout = std::io::stdout();
+    let mut say =
+        |text: String| stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()).context("cannot write <stdout>");
+    say(format!(
+        "input: {label}\n  {} requests; plain {} bytes, compact {} bytes\n",
         group(messages),
         group(plain.len() as u64),
         group(compact.len() as u64)
-    );
+    ))?;
     if messages == 0 {
         anyhow::bail!("the input holds no request to measure");
     }
@@ -39,11 +42,10 @@ pub fn run(args: BenchArgs) -> Result<()> {
     let encode = format!("encode (plain -> compact, window {} requests / {} bytes)", window.requests, window.bytes);
     let mut job = Encode::job(&plain, window);
     let figures = measure(&mut job, duration, args.rate)?;
-    print!("{}", figures.describe(&encode, args.rate));
+    say(figures.describe(&encode, args.rate))?;
     let mut job = Decode::job(&compact);
     let figures = measure(&mut job, duration, args.rate)?;
-    print!("{}", figures.describe("decode (compact -> plain)", args.rate));
-    Ok(())
+    say(figures.describe("decode (compact -> plain)", args.rate))
 }
 
 /// The input in both forms, and its number of requests.
