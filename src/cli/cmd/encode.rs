@@ -49,18 +49,12 @@ pub fn run(args: EncodeArgs) -> Result<()> {
             }
         }
     };
-    let Some(what) = stop else {
-        if let Err(kind) = writer.finish(&mut out)? {
-            let what = writer.encode_error(kind);
-            out.finish_at_mark()?;
-            return Err(DataError { file: name, what, written: Some(writer.written) }.into());
-        }
-        return out.finish();
-    };
-    // Write every request read whole before the fault, then report it.
-    let what = match writer.finish(&mut out)? {
-        Ok(()) => what,
-        Err(kind) => writer.encode_error(kind),
+    // Write every request read whole (before the fault, if there was one).
+    let what = match (stop, writer.finish(&mut out)?) {
+        (None, Ok(())) => return out.finish(),
+        (Some(what), Ok(())) => what,
+        // An earlier request the encoder could not write is the first fault.
+        (_, Err(kind)) => writer.encode_error(kind),
     };
     out.finish_at_mark()?;
     Err(DataError { file: name, what, written: Some(writer.written) }.into())

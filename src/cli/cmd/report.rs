@@ -18,11 +18,12 @@ use crate::cli::{amqp, http2, progress, DataError};
 /// Measures the inputs and prints the report.
 pub fn run(args: ReportArgs) -> Result<()> {
     let mut totals = Totals::default();
+    let codec = Codec { limits: args.limits.limits(), window: args.window.window() };
     let (input, files) = if args.files.is_empty() {
         let bar = progress::items(args.count, args.quiet);
-        let mut events =
-            Events::new(http1::Parser::new(), Opra::new(args.count, args.seed, OPRA_PAYLOAD), BytesMut::new());
-        let result = measure(&mut events, &mut totals, args.limits.limits(), args.window.window(), Some(&bar));
+        let feed = Opra::new(args.count, args.seed, OPRA_PAYLOAD);
+        let mut events = Events::new(http1::Parser::with_limits(codec.limits), feed, BytesMut::new());
+        let result = measure(&mut events, &mut totals, codec, Some(&bar));
         bar.finish_and_clear();
         result.map_err(|stop| stop.into_error("<built-in feed>".into()))?;
         let input = format!(
@@ -37,23 +38,15 @@ pub fn run(args: ReportArgs) -> Result<()> {
             let mut input = Input::open(Some(path), args.quiet)?;
             let name = input.name().to_string();
             let mut buf = BytesMut::new();
-            let syntax = detect(&mut input, &mut buf)?;
-            let (limits, window) = (args.limits.limits(), args.window.window());
-            let result = match syntax {
-                Syntax::Plain => measure(
-                    &mut Events::new(http1::Parser::with_limits(limits), input, buf),
-                    &mut totals,
-                    limits,
-                    window,
-                    None,
-                ),
-                Syntax::Compact => measure(
-                    &mut Events::new(Decoder::with_limits(limits), input, buf),
-                    &mut totals,
-                    limits,
-                    window,
-                    None,
-                ),
+            let result = match detect(&mut input, &mut buf)? {
+                Syntax::Plain => {
+                    let mut events = Events::new(http1::Parser::with_limits(codec.limits), input, buf);
+                    measure(&mut events, &mut totals, codec, None)
+                }
+                Syntax::Compact => {
+                    let mut events = Events::new(Decoder::with_limits(codec.limits), input, buf);
+                    measure(&mut events, &mut totals, codec, None)
+                }
             };
             result.map_err(|stop| stop.into_error(name.clone()))?;
             names.push(name);
@@ -162,17 +155,48 @@ struct Current {
     chunked: Option<Chunked>,
 }
 
+impl Current {
+    /// Records the request, now read whole, in every encoding but the compact one (whose
+    /// output lags); returns its chunk framing bytes.
+    fn record(self, first: bool, totals: &mut Totals, h2: &mut http2::Connection) -> u64 {
+        let (payload, trailers) = match &self.chunked {
+            Some(walker) => (walker.payload, &walker.trailers[..]),
+            None => (self.body, &[][..]),
+        };
+        let framing = self.body - payload;
+        totals.requests += 1;
+        totals.body_bytes += payload;
+        totals.plain.record(self.plain_head + framing, first);
+        let mut h2_bytes = self.http2_head + http2::data_frames(self.head.framing(), payload, !trailers.is_empty());
+        if !trailers.is_empty() {
+            h2_bytes += h2.trailers(trailers);
+        }
+        if first {
+            h2_bytes += http2::SETUP;
+        }
+        totals.http2.record(h2_bytes, first);
+        totals.amqp.record(amqp::overhead(self.head.target(), payload), first);
+        framing
+    }
+}
+
+/// The codec settings every connection uses.
+#[derive(Debug, Clone, Copy)]
+struct Codec {
+    limits: Limits,
+    window: Window,
+}
+
 /// Measures one connection: every request in all four encodings.
 fn measure<R: EventReader, S: Source>(
     events: &mut Events<R, S>,
     totals: &mut Totals,
-    limits: Limits,
-    window: Window,
+    codec: Codec,
     bar: Option<&indicatif::ProgressBar>,
 ) -> Result<(), Stop> {
     totals.connections += 1;
     let mut compact = Compact {
-        encoder: Lookahead::new(Encoder::with_limits(limits), window),
+        encoder: Lookahead::new(Encoder::with_limits(codec.limits), codec.window),
         framing: VecDeque::new(),
         head: 0,
         done: 0,
@@ -205,27 +229,8 @@ fn measure<R: EventReader, S: Source>(
             }
             Event::End => {
                 if let Some(c) = current.take() {
-                    let first = n == 0;
+                    compact.framing.push_back(c.record(n == 0, totals, &mut h2));
                     n += 1;
-                    let (payload, trailers) = match &c.chunked {
-                        Some(walker) => (walker.payload, &walker.trailers[..]),
-                        None => (c.body, &[][..]),
-                    };
-                    let framing = c.body - payload;
-                    totals.requests += 1;
-                    totals.body_bytes += payload;
-                    totals.plain.record(c.plain_head + framing, first);
-                    let mut h2_bytes =
-                        c.http2_head + http2::data_frames(c.head.framing(), payload, !trailers.is_empty());
-                    if !trailers.is_empty() {
-                        h2_bytes += h2.trailers(trailers);
-                    }
-                    if first {
-                        h2_bytes += http2::SETUP;
-                    }
-                    totals.http2.record(h2_bytes, first);
-                    totals.amqp.record(amqp::overhead(c.head.target(), payload), first);
-                    compact.framing.push_back(framing);
                     if n.is_multiple_of(65_536) {
                         if let Some(bar) = bar {
                             bar.inc(65_536);
