@@ -312,6 +312,16 @@ impl Lookahead {
         }
     }
 
+    /// Queues a whole request: its head, body and end.
+    pub fn push_request(&mut self, request: Request) {
+        let (head, body) = request.into_parts();
+        self.push(Event::Head(head));
+        if !body.is_empty() {
+            self.push(Event::Data(body));
+        }
+        self.push(Event::End);
+    }
+
     /// Says no more events will come: the rest can be written, planned with full knowledge.
     pub fn finish(&mut self) {
         self.finished = true;
@@ -320,8 +330,11 @@ impl Lookahead {
     /// Writes the oldest queued item if the window is over its size (or after
     /// [`Lookahead::finish`]); `Ok(None)` when there is nothing to write now.
     pub fn emit(&mut self, dst: &mut Vec<u8>) -> Result<Option<Emitted>, ErrorKind> {
+        // Only heads wait for the window: the body and end of a request whose head is out
+        // follow at once.
+        let waiting = matches!(self.items.front(), Some(Item::Head));
         let over = self.heads.len() > self.window.requests || self.held > self.window.bytes;
-        if !(over || self.finished) {
+        if waiting && !(over || self.finished) {
             return Ok(None);
         }
         let Some(item) = self.items.pop_front() else { return Ok(None) };

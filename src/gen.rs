@@ -67,33 +67,47 @@ pub fn opra(count: u64, seed: u64, payload: usize) -> Vec<u8> {
     out
 }
 
-/// A browser-like session: pages and their resources, `Accept` varying by resource type,
-/// a cookie that changes now and then, `Referer`, and `Sec-Fetch-*` headers.
-pub fn browse(count: u64, seed: u64) -> Vec<u8> {
-    let mut rng = Rng::new(seed);
-    let mut out = Vec::new();
-    let mut session = rng.next_u64();
-    let mut page = String::from("/");
-    const PAGES: [&str; 6] = ["/", "/news", "/news/today", "/account", "/search?q=streamline", "/docs/start"];
-    const KINDS: [(&str, &str, &str); 4] = [
-        ("css/site.css", "text/css,*/*;q=0.1", "style"),
-        ("js/app.js", "*/*", "script"),
-        ("img/logo.png", "image/avif,image/webp,image/png,image/*;q=0.8,*/*;q=0.5", "image"),
-        ("fonts/body.woff2", "*/*", "font"),
-    ];
-    for i in 0..count {
+/// A browser-like session, one request at a time: pages and their resources, `Accept`
+/// varying by type, a cookie that changes now and then, `Referer`, and `Sec-Fetch-*` headers.
+#[derive(Debug, Clone)]
+pub struct Browse {
+    rng: Rng,
+    session: u64,
+    page: String,
+    count: u64,
+}
+
+impl Browse {
+    /// A session from a seed.
+    pub fn new(seed: u64) -> Self {
+        let mut rng = Rng::new(seed);
+        let session = rng.next_u64();
+        Browse { rng, session, page: String::from("/"), count: 0 }
+    }
+
+    /// Appends the next request.
+    pub fn next_request(&mut self, out: &mut Vec<u8>) {
+        const PAGES: [&str; 6] = ["/", "/news", "/news/today", "/account", "/search?q=streamline", "/docs/start"];
+        const KINDS: [(&str, &str, &str); 4] = [
+            ("css/site.css", "text/css,*/*;q=0.1", "style"),
+            ("js/app.js", "*/*", "script"),
+            ("img/logo.png", "image/avif,image/webp,image/png,image/*;q=0.8,*/*;q=0.5", "image"),
+            ("fonts/body.woff2", "*/*", "font"),
+        ];
+        let (rng, i) = (&mut self.rng, self.count);
+        self.count += 1;
         if rng.below(20) == 0 {
-            session = rng.next_u64();
+            self.session = rng.next_u64();
         }
         let navigate = i == 0 || rng.below(5) == 0;
         let (target, accept, dest, referer) = if navigate {
             let next = rng.pick(&PAGES).to_string();
-            let referer = if i == 0 { None } else { Some(page.clone()) };
-            page = next.clone();
+            let referer = if i == 0 { None } else { Some(self.page.clone()) };
+            self.page = next.clone();
             (next, "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", "document", referer)
         } else {
             let (path, accept, dest) = *rng.pick(&KINDS);
-            (format!("/static/{path}"), accept, dest, Some(page.clone()))
+            (format!("/static/{path}"), accept, dest, Some(self.page.clone()))
         };
         out.extend_from_slice(format!("GET {target} HTTP/1.1\r\nHost: www.example.com\r\n").as_bytes());
         out.extend_from_slice(
@@ -104,20 +118,43 @@ pub fn browse(count: u64, seed: u64) -> Vec<u8> {
         if let Some(r) = referer {
             out.extend_from_slice(format!("Referer: https://www.example.com{r}\r\n").as_bytes());
         }
-        out.extend_from_slice(format!("Cookie: session={session:016x}; theme=dark\r\n").as_bytes());
+        out.extend_from_slice(format!("Cookie: session={:016x}; theme=dark\r\n", self.session).as_bytes());
         out.extend_from_slice(format!("Sec-Fetch-Dest: {dest}\r\n").as_bytes());
         let mode = if navigate { "navigate" } else { "no-cors" };
         out.extend_from_slice(format!("Sec-Fetch-Mode: {mode}\r\nSec-Fetch-Site: same-origin\r\n\r\n").as_bytes());
     }
+}
+
+/// A browsing session of `count` requests (see [`Browse`]).
+pub fn browse(count: u64, seed: u64) -> Vec<u8> {
+    let mut session = Browse::new(seed);
+    let mut out = Vec::new();
+    for _ in 0..count {
+        session.next_request(&mut out);
+    }
     out
 }
 
-/// Chunked uploads: `PUT /upload/N` with `Transfer-Encoding: chunked`, a few chunks of
-/// `payload` bytes at most (binary-ish, CRLF inside), sometimes a chunk extension or a trailer.
-pub fn upload(count: u64, seed: u64, payload: usize) -> Vec<u8> {
-    let mut rng = Rng::new(seed);
-    let mut out = Vec::new();
-    for i in 0..count {
+/// Chunked uploads, one at a time: `PUT /upload/N` with `Transfer-Encoding: chunked`, a few
+/// chunks of at most `payload` bytes (binary-ish, CRLF inside), sometimes a chunk extension
+/// or a trailer.
+#[derive(Debug, Clone)]
+pub struct Upload {
+    rng: Rng,
+    payload: usize,
+    count: u64,
+}
+
+impl Upload {
+    /// Uploads from a seed.
+    pub fn new(seed: u64, payload: usize) -> Self {
+        Upload { rng: Rng::new(seed), payload, count: 0 }
+    }
+
+    /// Appends the next request.
+    pub fn next_request(&mut self, out: &mut Vec<u8>) {
+        let (rng, i) = (&mut self.rng, self.count);
+        self.count += 1;
         out.extend_from_slice(
             format!(
                 "PUT /upload/{i} HTTP/1.1\r\nHost: files.example.com\r\nContent-Type: application/octet-stream\r\n\
@@ -126,7 +163,7 @@ Transfer-Encoding: chunked\r\n\r\n"
             .as_bytes(),
         );
         for c in 0..1 + rng.below(4) {
-            let len = 1 + rng.below(payload.max(1) as u64) as usize;
+            let len = 1 + rng.below(self.payload.max(1) as u64) as usize;
             let ext = if c == 0 && rng.below(3) == 0 { ";part=first" } else { "" };
             out.extend_from_slice(format!("{len:x}{ext}\r\n").as_bytes());
             for _ in 0..len {
@@ -144,6 +181,15 @@ Transfer-Encoding: chunked\r\n\r\n"
             out.extend_from_slice(format!("Digest: sha-256=:{:016x}:\r\n", rng.next_u64()).as_bytes());
         }
         out.extend_from_slice(b"\r\n");
+    }
+}
+
+/// `count` chunked uploads (see [`Upload`]).
+pub fn upload(count: u64, seed: u64, payload: usize) -> Vec<u8> {
+    let mut uploads = Upload::new(seed, payload);
+    let mut out = Vec::new();
+    for _ in 0..count {
+        uploads.next_request(&mut out);
     }
     out
 }

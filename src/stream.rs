@@ -240,6 +240,24 @@ impl<H: Heads> Stream<H> {
         }
     }
 
+    /// See [`Decoder::try_decode`](crate::Decoder::try_decode).
+    pub(crate) fn try_decode(&mut self, src: &mut BytesMut) -> Result<Option<Request>, Error> {
+        self.guard(|s| {
+            if s.body.is_some() || s.gather.is_some() {
+                return Ok(None);
+            }
+            let (before, found) = measure(&mut s.heads, &mut s.pos, src)?;
+            let found = found.map(|(f, len)| (f.head.clone(), f.len, f.lines, len));
+            src.advance(before);
+            let Some((head, len, lines, body_len)) = found else { return Ok(None) };
+            src.advance(len);
+            s.pos.consume(len, lines);
+            let body = src.split_to(body_len).freeze();
+            s.pos.consume(body_len, count_lf(&body));
+            Ok(Some(Request { head, body }))
+        })
+    }
+
     /// See [`Decoder::decode`](crate::Decoder::decode).
     pub(crate) fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Request>, Error> {
         self.guard(|s| s.decode_inner(src))
@@ -413,9 +431,23 @@ macro_rules! stream_api {
                 self.stream.finish_slice(rest)
             }
 
+            /// The next request if it is all in `src` already (its body sliced out without
+            /// copying); otherwise `Ok(None)`, consuming at most the state lines before it. For
+            /// streaming callers: take whole requests this way and fall back to `next_event`
+            /// (until its `End`) for a request bigger than the buffer. Returns `Ok(None)` while
+            /// a request started by `next_event` is unfinished.
+            pub fn try_decode(&mut self, src: &mut bytes::BytesMut) -> Result<Option<$crate::Request>, $crate::Error> {
+                self.stream.try_decode(src)
+            }
+
             /// Bytes consumed so far.
             pub fn offset(&self) -> u64 {
                 self.stream.pos.offset
+            }
+
+            /// Line number (1-based, every LF counted) of the next byte to consume.
+            pub fn line(&self) -> u64 {
+                self.stream.pos.line
             }
         }
     };

@@ -8,7 +8,7 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use bytes::BytesMut;
 use indicatif::ProgressBar;
-use streamline::{http1, Decoder, Error, Event};
+use streamline::{http1, Decoder, Error, Event, Request};
 
 use crate::cli::progress;
 
@@ -173,6 +173,8 @@ pub trait EventReader {
     fn next_event(&mut self, src: &mut BytesMut) -> Result<Option<Event>, Error>;
     /// See `Decoder::next_event_eof`.
     fn next_event_eof(&mut self, src: &mut BytesMut) -> Result<Option<Event>, Error>;
+    /// See `Decoder::try_decode`.
+    fn try_decode(&mut self, src: &mut BytesMut) -> Result<Option<Request>, Error>;
     /// Bytes consumed so far.
     fn offset(&self) -> u64;
 }
@@ -184,6 +186,10 @@ impl EventReader for http1::Parser {
     }
     fn next_event_eof(&mut self, src: &mut BytesMut) -> Result<Option<Event>, Error> {
         http1::Parser::next_event_eof(self, src)
+    }
+    #[inline]
+    fn try_decode(&mut self, src: &mut BytesMut) -> Result<Option<Request>, Error> {
+        http1::Parser::try_decode(self, src)
     }
     fn offset(&self) -> u64 {
         http1::Parser::offset(self)
@@ -198,6 +204,10 @@ impl EventReader for Decoder {
     fn next_event_eof(&mut self, src: &mut BytesMut) -> Result<Option<Event>, Error> {
         Decoder::next_event_eof(self, src)
     }
+    #[inline]
+    fn try_decode(&mut self, src: &mut BytesMut) -> Result<Option<Request>, Error> {
+        Decoder::try_decode(self, src)
+    }
     fn offset(&self) -> u64 {
         Decoder::offset(self)
     }
@@ -210,6 +220,14 @@ pub enum ReadError {
     Io(io::Error),
     /// The input was rejected.
     Data(Error),
+}
+
+/// A whole request, or one event of a request read piece by piece.
+pub enum Item {
+    /// A request that was whole in the buffer.
+    Request(Request),
+    /// An event of a request streamed in pieces.
+    Event(Event),
 }
 
 /// Events from a reader fed by a source, in bounded memory: the buffer holds at most the
@@ -232,6 +250,17 @@ impl<R: EventReader, S: Source> Events<R, S> {
     /// Input read but not consumed yet.
     pub fn pending(&self) -> &[u8] {
         &self.buf
+    }
+
+    /// The next whole request if the buffer holds one (taken without events or copies), else
+    /// the next event (reading more input, or streaming a request bigger than the buffer);
+    /// `Ok(None)` at the end of the input.
+    #[inline]
+    pub fn next_item(&mut self) -> Result<Option<Item>, ReadError> {
+        if let Some(request) = self.reader.try_decode(&mut self.buf).map_err(ReadError::Data)? {
+            return Ok(Some(Item::Request(request)));
+        }
+        Ok(self.next()?.map(Item::Event))
     }
 
     /// The next event; `Ok(None)` at the end of the input.

@@ -5,7 +5,7 @@ use bytes::BytesMut;
 use streamline::{Decoder, Event};
 
 use crate::cli::args::DecodeArgs;
-use crate::cli::io::{self, Events, Input, Output, ReadError, Syntax, CHUNK};
+use crate::cli::io::{self, Events, Input, Item, Output, ReadError, Syntax, CHUNK};
 use crate::cli::DataError;
 
 /// Decodes the input to the output.
@@ -17,10 +17,15 @@ pub fn run(args: DecodeArgs) -> Result<()> {
     let mut events = Events::new(decoder, input, BytesMut::with_capacity(2 * CHUNK));
     let mut written = 0u64;
     loop {
-        match events.next() {
-            Ok(Some(Event::Head(head))) => head.write_http1(&mut out.buf),
-            Ok(Some(Event::Data(data))) => out.put(&data)?,
-            Ok(Some(Event::End)) => {
+        match events.next_item() {
+            Ok(Some(Item::Request(request))) => {
+                request.write_http1(&mut out.buf);
+                written += 1;
+                out.mark();
+            }
+            Ok(Some(Item::Event(Event::Head(head)))) => head.write_http1(&mut out.buf),
+            Ok(Some(Item::Event(Event::Data(data)))) => out.put(&data)?,
+            Ok(Some(Item::Event(Event::End))) => {
                 written += 1;
                 out.mark();
             }

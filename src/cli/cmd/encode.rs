@@ -4,10 +4,10 @@ use std::collections::VecDeque;
 
 use anyhow::{Context, Result};
 use bytes::BytesMut;
-use streamline::{http1, Emitted, Encoder, ErrorKind, Event, Lookahead};
+use streamline::{http1, Emitted, Encoder, ErrorKind, Event, Lookahead, Request};
 
 use crate::cli::args::EncodeArgs;
-use crate::cli::io::{self, Events, Input, Output, ReadError, Syntax, CHUNK};
+use crate::cli::io::{self, Events, Input, Item, Output, ReadError, Syntax, CHUNK};
 use crate::cli::DataError;
 
 /// Encodes the input to the output.
@@ -23,12 +23,19 @@ pub fn run(args: EncodeArgs) -> Result<()> {
         heads_written: 0,
         ends_pushed: 0,
         written: 0,
-        last_end: 0,
+        last_end: (0, 1),
     };
     let stop = loop {
-        match events.next() {
-            Ok(Some(event)) => {
-                if let Err(kind) = writer.push(event, events.reader.offset(), &mut out)? {
+        match events.next_item() {
+            Ok(Some(Item::Request(request))) => {
+                if let Err(kind) =
+                    writer.push_request(request, (events.reader.offset(), events.reader.line()), &mut out)?
+                {
+                    break Some(writer.encode_error(kind));
+                }
+            }
+            Ok(Some(Item::Event(event))) => {
+                if let Err(kind) = writer.push(event, (events.reader.offset(), events.reader.line()), &mut out)? {
                     break Some(writer.encode_error(kind));
                 }
             }
@@ -63,21 +70,22 @@ pub fn run(args: EncodeArgs) -> Result<()> {
 /// The lookahead encoder and what it has written.
 struct Writer {
     encoder: Lookahead,
-    /// Input offsets of the heads queued and not written yet, to place encoder errors.
-    heads: VecDeque<u64>,
+    /// Input positions (byte offset, line) of the heads queued and not written yet, to place
+    /// encoder errors.
+    heads: VecDeque<(u64, u64)>,
     heads_written: u64,
     ends_pushed: u64,
     /// Whole requests written.
     written: u64,
-    /// Input offset where the last whole request ended.
-    last_end: u64,
+    /// Input position (byte offset, line) where the last whole request ended.
+    last_end: (u64, u64),
 }
 
 impl Writer {
     /// Queues an event read at `offset` and writes whatever the window lets out.
     /// The inner error is the encoder's: a request it cannot express.
     #[inline]
-    fn push(&mut self, event: Event, offset: u64, out: &mut Output) -> Result<Result<(), ErrorKind>> {
+    fn push(&mut self, event: Event, offset: (u64, u64), out: &mut Output) -> Result<Result<(), ErrorKind>> {
         match &event {
             Event::Head(_) => self.heads.push_back(self.last_end),
             Event::Data(_) => {}
@@ -87,6 +95,21 @@ impl Writer {
             }
         }
         self.encoder.push(event);
+        self.drain(out, false)
+    }
+
+    /// Queues a whole request that ended at `offset` and writes whatever the window lets out.
+    #[inline]
+    fn push_request(
+        &mut self,
+        request: Request,
+        offset: (u64, u64),
+        out: &mut Output,
+    ) -> Result<Result<(), ErrorKind>> {
+        self.heads.push_back(self.last_end);
+        self.ends_pushed += 1;
+        self.last_end = offset;
+        self.encoder.push_request(request);
         self.drain(out, false)
     }
 
@@ -124,7 +147,7 @@ impl Writer {
 
     /// Places an encoder error: the request it could not write.
     fn encode_error(&self, kind: ErrorKind) -> String {
-        let at = self.heads.front().copied().unwrap_or(self.last_end);
-        format!("request {} (byte {at}): {kind}", self.heads_written + 1)
+        let (offset, line) = self.heads.front().copied().unwrap_or(self.last_end);
+        format!("line {line} (byte {offset}): request {}: {kind}", self.heads_written + 1)
     }
 }

@@ -8,22 +8,11 @@ use crate::cli::io::{Output, FLUSH_AT};
 use crate::cli::progress;
 use crate::cli::source::{Opra, OPRA_PAYLOAD};
 
-/// Largest count for the generators that build their whole output in memory.
-pub const MAX_IN_MEMORY: u64 = 1_000_000;
-
 /// Default largest chunk of an upload.
 const UPLOAD_PAYLOAD: usize = 1024;
 
 /// Writes the capture.
 pub fn run(args: GenArgs) -> Result<()> {
-    if args.kind != GenKind::Opra && args.count > MAX_IN_MEMORY {
-        bail!(
-            "gen {} builds its output in memory: --count {} is over the limit of {MAX_IN_MEMORY} \
-(concatenate several runs with different --seed values for more)",
-            if args.kind == GenKind::Browse { "browse" } else { "upload" },
-            args.count
-        );
-    }
     let mut out = Output::create(args.output.as_deref())?;
     match args.kind {
         GenKind::Opra => {
@@ -43,11 +32,27 @@ pub fn run(args: GenArgs) -> Result<()> {
             if args.payload_size.is_some() {
                 bail!("gen browse makes requests without bodies: --payload-size does not apply");
             }
-            out.put(&gen::browse(args.count, args.seed))?;
+            let mut session = gen::Browse::new(args.seed);
+            write_each(&mut out, args.count, args.quiet, |buf| session.next_request(buf))?;
         }
         GenKind::Upload => {
-            out.put(&gen::upload(args.count, args.seed, args.payload_size.unwrap_or(UPLOAD_PAYLOAD)))?;
+            let mut uploads = gen::Upload::new(args.seed, args.payload_size.unwrap_or(UPLOAD_PAYLOAD));
+            write_each(&mut out, args.count, args.quiet, |buf| uploads.next_request(buf))?;
         }
     }
     out.finish()
+}
+
+/// Writes `count` requests made one at a time by `next`, in bounded memory.
+fn write_each(out: &mut Output, count: u64, quiet: bool, mut next: impl FnMut(&mut Vec<u8>)) -> Result<()> {
+    let bar = progress::items(count, quiet);
+    for i in 0..count {
+        next(&mut out.buf);
+        if i % 1024 == 1023 {
+            bar.inc(1024);
+        }
+        out.write_if_full()?;
+    }
+    bar.finish_and_clear();
+    Ok(())
 }
