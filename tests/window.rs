@@ -60,3 +60,12 @@ fn window_bounds_bytes_heads_included() {
     let (_, bytes) = high_water(&streamline::gen::upload(50, 3, 3000), Window { requests: usize::MAX, bytes: 4000 });
     assert!(bytes <= 4000 + 16 * 1024, "held {bytes} bytes");
 }
+
+/// A zero window writes each request as soon as it is read, body and end included.
+#[test]
+fn zero_window_holds_nothing() {
+    for plain in [streamline::gen::opra(20, 1, 66), streamline::gen::upload(10, 1, 500)] {
+        let (requests, bytes) = high_water(&plain, Window { requests: 0, bytes: 0 });
+        assert_eq!((requests, bytes), (0, 0));
+    }
+}
