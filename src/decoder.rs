@@ -49,7 +49,8 @@ impl Heads for OpLines {
         let max_line = self.state.limits().max_line;
         // The steady feed: `+: LEN` from an unchanged state touches only that line.
         if let Some((len, total)) = steady_line(src) {
-            if total <= max_line && self.state.reissues(&self.slot) {
+            // `Content-Length: LEN` CRLF is 13 bytes longer than `+: LEN` CRLF, and must fit too.
+            if total + 13 <= max_line && self.state.reissues(&self.slot) {
                 if let Some(head) = &mut self.slot {
                     head.framing = Framing::Length(len);
                 }

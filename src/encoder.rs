@@ -97,7 +97,9 @@ impl Encoder {
             _ => 0,
         };
         let line = 4 + longest.max(head.parts.method.len()).max(head.parts.target.len() + length);
-        if line > limits.max_line {
+        // The decoder also holds the plain request-line to the limit.
+        let request_line = head.parts.method.len() + head.parts.target.len() + 12;
+        if line.max(request_line) > limits.max_line {
             return Err(ErrorKind::Unencodable("a line would pass the max_line limit"));
         }
         let view = View {
@@ -161,11 +163,17 @@ impl Encoder {
         if plan.version {
             self.put(&Op::Version(head.parts.version), dst)?;
         }
-        if let Some(len) = plan.base {
-            self.put(&Op::Base(&head.parts.target[..len]), dst)?;
-        }
-        if plan.method {
-            self.put(&Op::Method(&head.parts.method), dst)?;
+        // Base before method (the article's order), unless the method shrinks the state and
+        // the base grows it: then the method goes first, so the state never passes the larger
+        // of its sizes before and after.
+        let base = plan.base.map(|len| Op::Base(&head.parts.target[..len]));
+        let method = plan.method.then(|| Op::Method(&head.parts.method));
+        let cur = &self.state.current;
+        let base_grows = plan.base.is_some_and(|len| len > cur.base.len());
+        let method_shrinks = plan.method && cur.method.as_ref().is_some_and(|m| head.parts.method.len() < m.len());
+        let order = if base_grows && method_shrinks { [method, base] } else { [base, method] };
+        for op in order.into_iter().flatten() {
+            self.put(&op, dst)?;
         }
         let mut saves = plan.saves.iter().peekable();
         for at in plan.from..=head.parts.headers.len() {

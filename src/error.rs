@@ -154,12 +154,15 @@ pub enum ErrorKind {
         /// The limit in force.
         limit: usize,
     },
-    /// A body bigger than [`Limits::max_body`](crate::Limits::max_body) where it must be held whole.
+    /// A body bigger than [`Limits::max_body`](crate::Limits::max_body) where it must be held
+    /// whole. Reported at the body's first byte.
     #[error(
-        "body of {len} bytes exceeds the limit of {limit} bytes for a whole request (use the event API to stream it)"
+        "body of {len} bytes or more exceeds the limit of {limit} bytes for a whole request (use the event API \
+to stream it)"
     )]
     BodyTooLarge {
-        /// The body's length, or the length seen so far.
+        /// A Content-Length body's declared length; for a chunked body, `limit + 1`: it was
+        /// found longer than the limit (its whole length is not read).
         len: u64,
         /// The limit in force.
         limit: u64,

@@ -221,7 +221,7 @@ impl Targets {
         let mut best = (usize::MAX, 0);
         for &(_, len) in &self.view {
             let estimate = 4 + len + self.estimate(len);
-            if estimate < best.0 || (estimate == best.0 && len > best.1) {
+            if estimate < best.0 {
                 best = (estimate, len);
             }
         }

@@ -247,6 +247,9 @@ impl Head {
         if target.is_empty() {
             return Err(ErrorKind::EmptyTarget);
         }
+        if framing == Framing::Chunked && !version.chunked_allowed() {
+            return Err(ErrorKind::ChunkedBeforeHttp11(version.to_string()));
+        }
         Ok(Head { parts: Parts::new(method, target, version, headers), framing })
     }
 

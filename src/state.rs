@@ -163,6 +163,15 @@ impl State {
     /// Puts the head `-:`/`+:`/`*:` issue into `slot`. The steady case (empty suffix, state
     /// unchanged, slot holding the same parts) only writes the framing.
     fn issue(&mut self, suffix: &[u8], framing: Framing, slot: &mut Option<Head>) -> Result<(), ErrorKind> {
+        // The framing line must fit the line limit the plain reader enforces.
+        let framing_line = match framing {
+            Framing::None => 0,
+            Framing::Length(n) => 18 + crate::request::decimal_len(n),
+            Framing::Chunked => 28,
+        };
+        if framing_line > self.limits.max_line {
+            return Err(ErrorKind::LineTooLong { limit: self.limits.max_line });
+        }
         if suffix.is_empty()
             && (framing != Framing::Chunked || self.current.version.is_some_and(Version::chunked_allowed))
         {
@@ -180,7 +189,7 @@ impl State {
         if framing == Framing::Chunked && !version.chunked_allowed() {
             return Err(ErrorKind::ChunkedBeforeHttp11(version.to_string()));
         }
-        // The plain request-line must fit the same line limit the plain reader enforces.
+        // So must the plain request-line.
         if method.len() + cur.base.len() + suffix.len() + 12 > self.limits.max_line {
             return Err(ErrorKind::LineTooLong { limit: self.limits.max_line });
         }

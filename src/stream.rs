@@ -80,6 +80,8 @@ struct Gather {
     head: Head,
     first: Bytes,
     rest: BytesMut,
+    /// Where the body starts: errors about its size point here, however it arrived.
+    start: Position,
 }
 
 /// Turns heads and body bytes into events and whole requests.
@@ -106,20 +108,30 @@ fn measure<'h, H: Heads>(heads: &'h mut H, pos: &mut Position, src: &[u8]) -> Re
     let body = match found.head.framing {
         Framing::None => Some(0),
         Framing::Length(n) if n > limits.max_body => {
-            return Err(pos.error(ErrorKind::BodyTooLarge { len: n, limit: limits.max_body }, &src[before..start]))
+            return Err(pos.error(too_large(found.head.framing, limits.max_body), &src[before..start]))
         }
         Framing::Length(n) => (n <= available as u64).then_some(n as usize),
         Framing::Chunked => match BodyScanner::new(Framing::Chunked, &limits).scan(&src[start..]) {
-            Ok(Scan::Done(n)) => Some(n),
-            Ok(Scan::More(n)) if n as u64 > limits.max_body => {
-                let kind = ErrorKind::BodyTooLarge { len: n as u64, limit: limits.max_body };
-                return Err(pos.error(kind, &src[before..start]));
+            Ok(Scan::Done(n) | Scan::More(n)) if n as u64 > limits.max_body => {
+                return Err(pos.error(too_large(Framing::Chunked, limits.max_body), &src[before..start]));
             }
+            Ok(Scan::Done(n)) => Some(n),
             Ok(Scan::More(_)) => None,
             Err((kind, at)) => return Err(pos.error(kind, &src[before..start + at])),
         },
     };
     Ok((before, body.map(|len| (found, len))))
+}
+
+/// The error for a body longer than `limit`: a Content-Length body's declared length; a
+/// chunked body is reported as `limit + 1` bytes, the size at which it was found too long, so
+/// the error does not depend on how the input was split.
+fn too_large(framing: Framing, limit: u64) -> ErrorKind {
+    let len = match framing {
+        Framing::Length(n) => n,
+        _ => limit.saturating_add(1),
+    };
+    ErrorKind::BodyTooLarge { len, limit }
 }
 
 /// What the fast path of [`Stream::decode`] found.
@@ -276,9 +288,10 @@ impl<H: Heads> Stream<H> {
                 None => return Ok(None),
                 Some(Event::Head(head)) => {
                     if let Framing::Length(n) = head.framing {
-                        self.check_body(n)?;
+                        self.check_body(n, head.framing, self.pos)?;
                     }
-                    self.gather = Some(Gather { head, first: Bytes::new(), rest: BytesMut::new() });
+                    let start = self.pos;
+                    self.gather = Some(Gather { head, first: Bytes::new(), rest: BytesMut::new(), start });
                 }
                 Some(Event::Data(data)) => {
                     let Some(g) = &mut self.gather else { continue };
@@ -290,11 +303,11 @@ impl<H: Heads> Stream<H> {
                         }
                         g.rest.extend_from_slice(&data);
                     }
-                    let len = g.first.len().max(g.rest.len()) as u64;
-                    self.check_body(len)?;
+                    let (len, framing, start) = (g.first.len().max(g.rest.len()) as u64, g.head.framing, g.start);
+                    self.check_body(len, framing, start)?;
                 }
                 Some(Event::End) => {
-                    let Some(Gather { head, first, rest }) = self.gather.take() else { continue };
+                    let Some(Gather { head, first, rest, .. }) = self.gather.take() else { continue };
                     let body = if rest.is_empty() { first } else { rest.freeze() };
                     return Ok(Some(Request { head, body }));
                 }
@@ -357,10 +370,13 @@ impl<H: Heads> Stream<H> {
         self.check_eof(rest)
     }
 
-    fn check_body(&mut self, len: u64) -> Result<(), Error> {
+    /// A body of `len` bytes so far (or declared), starting at `start`, must fit `max_body`.
+    fn check_body(&mut self, len: u64, framing: Framing, start: Position) -> Result<(), Error> {
         let limit = self.heads.limits().max_body;
         if len > limit {
-            return self.fail(ErrorKind::BodyTooLarge { len, limit }, &[]);
+            let err = start.error(too_large(framing, limit), &[]);
+            self.failed = Some(err.clone());
+            return Err(err);
         }
         Ok(())
     }

@@ -72,3 +72,42 @@ fn few_registers_many_header_sets() {
         }
     }
 }
+
+/// Changing a long method to a short one and a short base to a long one: the method goes
+/// first, so the decoder's state never passes the larger of its sizes before and after.
+#[test]
+fn state_never_peaks_mid_plan() {
+    let plain = [
+        b"VERYLONGMETHODXXXXX / HTTP/1.1\r\n\r\n".to_vec(),
+        format!("GET /{} HTTP/1.1\r\n\r\n", "a".repeat(20)).into_bytes(),
+    ]
+    .concat();
+    for window in [Window::default(), Window { requests: 0, bytes: 0 }] {
+        assert_eq!(round_trip(&plain, Limits::default().max_state_bytes(40), window), Ok(()), "{window:?}");
+    }
+}
+
+/// The decoder holds the plain request-line to max_line; the encoder refuses a head (built by
+/// hand: the plain reader would refuse it too) whose request-line would not fit.
+#[test]
+fn refuses_request_lines_past_max_line() {
+    use streamline::{Encoder, Framing, Head, Headers, Request, Version};
+    let target = format!("/{}", "t".repeat(84));
+    let head = Head::new("METHOD1234".into(), target.into(), Version::HTTP_11, Headers::new(), Framing::None).unwrap();
+    let req = Request::new(head, Default::default()).unwrap();
+    let err = Encoder::with_limits(Limits::default().max_line(100)).encode(&req, &mut Vec::new()).unwrap_err();
+    assert_eq!(err, ErrorKind::Unencodable("a line would pass the max_line limit"));
+    let mut out = Vec::new();
+    Encoder::with_limits(Limits::default().max_line(107)).encode(&req, &mut out).unwrap();
+    let mut src = bytes::BytesMut::from(&out[..]);
+    let back = streamline::Decoder::with_limits(Limits::default().max_line(107)).decode_eof(&mut src).unwrap();
+    assert_eq!(back, Some(req));
+}
+
+/// A head is valid by construction: chunked framing needs HTTP/1.1 or later.
+#[test]
+fn heads_refuse_chunked_before_http11() {
+    use streamline::{Framing, Head, Headers, Version};
+    let head = Head::new("POST".into(), "/".into(), Version::HTTP_10, Headers::new(), Framing::Chunked);
+    assert_eq!(head.unwrap_err(), ErrorKind::ChunkedBeforeHttp11("HTTP/1.0".into()));
+}

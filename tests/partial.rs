@@ -206,3 +206,19 @@ proptest! {
         check_all_splits(false, &input, &cuts);
     }
 }
+
+/// A chunked body over `max_body` is refused at its first byte, however the input is split.
+#[test]
+fn body_limit_does_not_depend_on_splits() {
+    let mut input = b"PUT / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n14\r\n".to_vec();
+    input.extend_from_slice(&[b'a'; 20]);
+    input.extend_from_slice(b"\r\n0\r\n\r\n");
+    let limits = streamline::Limits::default().max_body(10);
+    let whole = by_requests(http1::Parser::with_limits(limits), &input, &[]);
+    let err = whole.error.as_ref().expect("over the limit");
+    assert_eq!((err.offset(), err.line()), (46, 4), "{err}");
+    for cuts in [every_byte(input.len()), vec![7, 60], vec![57]] {
+        assert_eq!(by_requests(http1::Parser::with_limits(limits), &input, &cuts), whole, "cuts {cuts:?}");
+        assert_eq!(by_slices(http1::Parser::with_limits(limits), &input, &cuts), whole, "slices, cuts {cuts:?}");
+    }
+}
