@@ -6,9 +6,9 @@ use std::io::{self, Read, Write};
 use std::path::Path;
 
 use anyhow::{Context, Result};
-use bytes::BytesMut;
+use bytes::{Buf, BytesMut};
 use indicatif::ProgressBar;
-use streamline::{http1, Decoder, Error, Event, Request};
+use streamline::{http1, Decoder, Error, Event, Request, RequestRef};
 
 use crate::cli::progress;
 
@@ -175,6 +175,8 @@ pub trait EventReader {
     fn next_event_eof(&mut self, src: &mut BytesMut) -> Result<Option<Event>, Error>;
     /// See `Decoder::try_decode`.
     fn try_decode(&mut self, src: &mut BytesMut) -> Result<Option<Request>, Error>;
+    /// See `Decoder::decode_slice`.
+    fn decode_slice<'s>(&mut self, src: &'s [u8]) -> Result<(usize, Option<RequestRef<'_, 's>>), Error>;
     /// Bytes consumed so far.
     fn offset(&self) -> u64;
 }
@@ -190,6 +192,10 @@ impl EventReader for http1::Parser {
     #[inline]
     fn try_decode(&mut self, src: &mut BytesMut) -> Result<Option<Request>, Error> {
         http1::Parser::try_decode(self, src)
+    }
+    #[inline]
+    fn decode_slice<'s>(&mut self, src: &'s [u8]) -> Result<(usize, Option<RequestRef<'_, 's>>), Error> {
+        http1::Parser::decode_slice(self, src)
     }
     fn offset(&self) -> u64 {
         http1::Parser::offset(self)
@@ -207,6 +213,10 @@ impl EventReader for Decoder {
     #[inline]
     fn try_decode(&mut self, src: &mut BytesMut) -> Result<Option<Request>, Error> {
         Decoder::try_decode(self, src)
+    }
+    #[inline]
+    fn decode_slice<'s>(&mut self, src: &'s [u8]) -> Result<(usize, Option<RequestRef<'_, 's>>), Error> {
+        Decoder::decode_slice(self, src)
     }
     fn offset(&self) -> u64 {
         Decoder::offset(self)
@@ -239,17 +249,39 @@ pub struct Events<R, S> {
     pub source: S,
     buf: BytesMut,
     eof: bool,
+    /// Inside a request read as events (after its head, before its end).
+    streaming: bool,
 }
 
 impl<R: EventReader, S: Source> Events<R, S> {
     /// Reads `source` with `reader`; `buf` may already hold the first bytes.
     pub fn new(reader: R, source: S, buf: BytesMut) -> Self {
-        Events { reader, source, buf, eof: false }
+        Events { reader, source, buf, eof: false, streaming: false }
     }
 
     /// Input read but not consumed yet.
     pub fn pending(&self) -> &[u8] {
         &self.buf
+    }
+
+    /// Hands every whole request already in the buffer to `f`, borrowed (no copies, no
+    /// reference counts), and returns how many there were. 0: none is whole; call
+    /// [`Events::next_item`].
+    #[inline]
+    pub fn each_whole(&mut self, mut f: impl FnMut(RequestRef<'_, '_>)) -> Result<usize, ReadError> {
+        if self.streaming {
+            return Ok(0);
+        }
+        let (mut used, mut count) = (0, 0);
+        loop {
+            let (n, request) = self.reader.decode_slice(&self.buf[used..]).map_err(ReadError::Data)?;
+            used += n;
+            let Some(request) = request else { break };
+            f(request);
+            count += 1;
+        }
+        self.buf.advance(used);
+        Ok(count)
     }
 
     /// The next whole request if the buffer holds one (taken without events or copies), else
@@ -273,7 +305,10 @@ impl<R: EventReader, S: Source> Events<R, S> {
                 self.reader.next_event(&mut self.buf)
             };
             match event.map_err(ReadError::Data)? {
-                Some(event) => return Ok(Some(event)),
+                Some(event) => {
+                    self.streaming = !matches!(event, Event::End);
+                    return Ok(Some(event));
+                }
                 None if self.eof => return Ok(None),
                 None => self.eof = self.source.fill(&mut self.buf).map_err(ReadError::Io)? == 0,
             }

@@ -17,6 +17,19 @@ pub fn run(args: DecodeArgs) -> Result<()> {
     let mut events = Events::new(decoder, input, BytesMut::with_capacity(2 * CHUNK));
     let mut written = 0u64;
     loop {
+        let whole = events.each_whole(|request| {
+            request.write_http1(&mut out.buf);
+            out.mark();
+            written += 1;
+        });
+        match whole {
+            Ok(0) => {}
+            Ok(_) => {
+                out.write_if_full()?;
+                continue;
+            }
+            Err(err) => return fail(err, &mut out, &events, &name, written),
+        }
         match events.next_item() {
             Ok(Some(Item::Request(request))) => {
                 request.write_http1(&mut out.buf);
@@ -30,19 +43,33 @@ pub fn run(args: DecodeArgs) -> Result<()> {
                 out.mark();
             }
             Ok(None) => return out.finish(),
-            Err(ReadError::Data(err)) => {
-                let mut what = err.to_string();
-                if err.offset() == 0 && io::detect(events.pending()) == Ok(Some(Syntax::Plain)) {
-                    what.push_str("; the input looks like plain HTTP/1.1: use `streamline encode`");
-                }
-                out.finish_at_mark()?;
-                return Err(DataError { file: name, what, written: Some(written) }.into());
-            }
-            Err(ReadError::Io(err)) => {
-                let _ = out.finish_at_mark();
-                return Err(err).with_context(|| format!("cannot read {name}"));
-            }
+            Err(err) => return fail(err, &mut out, &events, &name, written),
         }
         out.write_if_full()?;
+    }
+}
+
+/// Ends a run that stopped at `err`: writes every whole request decoded before it, then
+/// reports it.
+fn fail<S: io::Source>(
+    err: ReadError,
+    out: &mut Output,
+    events: &Events<Decoder, S>,
+    name: &str,
+    written: u64,
+) -> Result<()> {
+    match err {
+        ReadError::Data(err) => {
+            let mut what = err.to_string();
+            if err.offset() == 0 && io::detect(events.pending()) == Ok(Some(Syntax::Plain)) {
+                what.push_str("; the input looks like plain HTTP/1.1: use `streamline encode`");
+            }
+            out.finish_at_mark()?;
+            Err(DataError { file: name.to_string(), what, written: Some(written) }.into())
+        }
+        ReadError::Io(err) => {
+            let _ = out.finish_at_mark();
+            Err(err).with_context(|| format!("cannot read {name}"))
+        }
     }
 }
