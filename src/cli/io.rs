@@ -4,6 +4,8 @@
 use std::fs::File;
 use std::io::{self, Read, Write};
 use std::path::Path;
+use std::sync::mpsc;
+use std::thread;
 
 use anyhow::{Context, Result};
 use bytes::{Buf, BytesMut};
@@ -82,19 +84,54 @@ impl Source for Input {
 
 /// A buffered output (file or standard output) that knows where the last whole request ends,
 /// so that on an error it can write everything up to there and nothing of a request cut short.
+///
+/// Full buffers go to a writer thread, so the kernel's copying overlaps the codec's work on the
+/// second core; at most [`IN_FLIGHT`] buffers are in flight, so memory stays bounded.
 pub struct Output {
     name: String,
-    writer: Box<dyn Write>,
+    sink: Option<Sink>,
     /// Bytes not written yet.
     pub buf: Vec<u8>,
     /// `buf[..mark]` ends with a whole request.
     mark: usize,
 }
 
+/// Buffers on their way to the writer thread at most.
+pub const IN_FLIGHT: usize = 2;
+
+/// The writer thread: full buffers in, emptied buffers back.
+struct Sink {
+    full: mpsc::SyncSender<Vec<u8>>,
+    empty: mpsc::Receiver<Vec<u8>>,
+    thread: thread::JoinHandle<io::Result<()>>,
+}
+
+impl Sink {
+    fn spawn(mut writer: Box<dyn Write + Send>) -> Sink {
+        let (full, full_rx) = mpsc::sync_channel::<Vec<u8>>(IN_FLIGHT);
+        let (empty_tx, empty) = mpsc::sync_channel::<Vec<u8>>(IN_FLIGHT + 1);
+        let thread = thread::spawn(move || {
+            for mut buf in full_rx {
+                writer.write_all(&buf)?;
+                buf.clear();
+                let _ = empty_tx.try_send(buf);
+            }
+            writer.flush()
+        });
+        Sink { full, empty, thread }
+    }
+
+    /// Ends the thread and returns how its writing went.
+    fn join(self) -> io::Result<()> {
+        drop(self.full);
+        self.thread.join().unwrap_or_else(|_| Err(io::Error::other("the writer thread panicked")))
+    }
+}
+
 impl Output {
     /// Creates `path`; `None` or `-` is standard output.
     pub fn create(path: Option<&Path>) -> Result<Output> {
-        let (name, writer): (String, Box<dyn Write>) = match path {
+        let (name, writer): (String, Box<dyn Write + Send>) = match path {
             Some(p) if p != Path::new("-") => {
                 let name = p.display().to_string();
                 let file = File::create(p).with_context(|| format!("cannot create {name}"))?;
@@ -102,7 +139,8 @@ impl Output {
             }
             _ => ("<stdout>".into(), stdout()),
         };
-        Ok(Output { name, writer, buf: Vec::with_capacity(FLUSH_AT + CHUNK), mark: 0 })
+        let sink = Some(Sink::spawn(writer));
+        Ok(Output { name, sink, buf: Vec::with_capacity(FLUSH_AT + CHUNK), mark: 0 })
     }
 
     /// Notes that the buffer now ends with a whole request.
@@ -119,28 +157,41 @@ impl Output {
         Ok(())
     }
 
-    /// Appends body bytes; a large piece goes straight out instead of through the buffer.
+    /// Appends body bytes, writing the buffer out as it fills.
     #[inline]
     pub fn put(&mut self, data: &[u8]) -> Result<()> {
-        if data.len() < FLUSH_AT {
-            self.buf.extend_from_slice(data);
-            return Ok(());
-        }
-        self.write_buf()?;
-        self.writer.write_all(data).with_context(|| format!("cannot write {}", self.name))
+        self.buf.extend_from_slice(data);
+        self.write_if_full()
     }
 
+    /// Hands the buffer to the writer thread.
     fn write_buf(&mut self) -> Result<()> {
-        self.writer.write_all(&self.buf).with_context(|| format!("cannot write {}", self.name))?;
-        self.buf.clear();
         self.mark = 0;
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        let Some(sink) = &self.sink else { return Ok(()) };
+        let next = sink.empty.try_recv().unwrap_or_else(|_| Vec::with_capacity(FLUSH_AT + CHUNK));
+        let full = std::mem::replace(&mut self.buf, next);
+        if sink.full.send(full).is_err() {
+            // The thread stopped at a write error: report it.
+            return self.close();
+        }
         Ok(())
+    }
+
+    /// Waits for the writer thread and reports how its writing went.
+    fn close(&mut self) -> Result<()> {
+        match self.sink.take() {
+            Some(sink) => sink.join().with_context(|| format!("cannot write {}", self.name)),
+            None => Ok(()),
+        }
     }
 
     /// Writes and flushes everything.
     pub fn finish(&mut self) -> Result<()> {
         self.write_buf()?;
-        self.writer.flush().with_context(|| format!("cannot write {}", self.name))
+        self.close()
     }
 
     /// Drops what follows the last whole request (if it is still in the buffer), then writes
@@ -154,7 +205,7 @@ impl Output {
 /// Standard output without the line buffering of `std::io::Stdout`: the output is written in
 /// large pieces already.
 #[cfg(unix)]
-fn stdout() -> Box<dyn Write> {
+fn stdout() -> Box<dyn Write + Send> {
     use std::os::fd::AsFd;
     match io::stdout().as_fd().try_clone_to_owned() {
         Ok(fd) => Box::new(File::from(fd)),
@@ -163,7 +214,7 @@ fn stdout() -> Box<dyn Write> {
 }
 
 #[cfg(not(unix))]
-fn stdout() -> Box<dyn Write> {
+fn stdout() -> Box<dyn Write + Send> {
     Box::new(io::stdout())
 }
 
