@@ -283,8 +283,10 @@ impl Default for Window {
 pub struct Lookahead {
     encoder: Encoder,
     window: Window,
-    /// Heads not written yet, oldest first.
-    heads: VecDeque<Head>,
+    /// Heads, oldest first; those before `written` are out and dropped in batches, so the
+    /// ones waiting always form one slice to plan with.
+    heads: Vec<Head>,
+    written: usize,
     /// Everything not written yet, in order.
     items: VecDeque<Item>,
     held: usize,
@@ -301,7 +303,7 @@ enum Item {
 impl Lookahead {
     /// Wraps an encoder.
     pub fn new(encoder: Encoder, window: Window) -> Self {
-        Lookahead { encoder, window, heads: VecDeque::new(), items: VecDeque::new(), held: 0, finished: false }
+        Lookahead { encoder, window, heads: Vec::new(), written: 0, items: VecDeque::new(), held: 0, finished: false }
     }
 
     /// Queues one event of the plain stream.
@@ -309,7 +311,7 @@ impl Lookahead {
         match event {
             Event::Head(head) => {
                 self.held += head.byte_len();
-                self.heads.push_back(head);
+                self.heads.push(head);
                 self.items.push_back(Item::Head);
             }
             Event::Data(data) => {
@@ -341,19 +343,22 @@ impl Lookahead {
         // Only heads wait for the window: the body and end of a request whose head is out
         // follow at once.
         let waiting = matches!(self.items.front(), Some(Item::Head));
-        let over = self.heads.len() > self.window.requests || self.held > self.window.bytes;
+        let over = self.heads.len() - self.written > self.window.requests || self.held > self.window.bytes;
         if waiting && !(over || self.finished) {
             return Ok(None);
         }
         let Some(item) = self.items.pop_front() else { return Ok(None) };
         Ok(Some(match item {
             Item::Head => {
-                let heads = self.heads.make_contiguous();
-                let Some((head, ahead)) = heads.split_first() else { return Ok(None) };
+                let Some((head, ahead)) = self.heads[self.written..].split_first() else { return Ok(None) };
                 let start = dst.len();
                 self.encoder.encode_head(head, ahead, self.finished, dst)?;
                 self.held -= head.byte_len();
-                self.heads.pop_front();
+                self.written += 1;
+                if self.written >= 64 && self.written * 2 >= self.heads.len() {
+                    self.heads.drain(..self.written);
+                    self.written = 0;
+                }
                 Emitted::Head(dst.len() - start)
             }
             Item::Data(data) => {
