@@ -1,0 +1,863 @@
+//! The invariants the fuzz targets assert, one public function per target.
+//!
+//! This file is the fuzz crate's library and is also compiled into `tests/fuzz_seeds.rs`
+//! (through `#[path]`), which replays every file under `fuzz/seeds/<target>/` in an ordinary
+//! `cargo test`. It therefore uses only what the main package has as dependencies or
+//! dev-dependencies: `streamline`, `bytes` and `httparse`. Each function panics, with a message
+//! that names the broken invariant, when the library misbehaves on the input; any input is
+//! otherwise fine.
+//!
+//! Input layout. [`decode`] and [`http1`] read two control bytes and then the stream:
+//!
+//! ```text
+//! byte 0   limits: 0 default, 1 tiny, 2 small, 3 default (low two bits)
+//! byte 1   how to cut the stream: 0 one byte at a time, 255 whole, else random pieces of
+//!          1..=(byte / 8 + 1) bytes from a generator seeded with the byte
+//! 2..      the stream
+//! ```
+//!
+//! [`roundtrip`] reads its input as choices ([`Choices`]) that build valid requests.
+//! [`differential`] reads its input as one plain HTTP/1.1 head.
+
+use bytes::{Bytes, BytesMut};
+use streamline::{
+    http1, Decoder, Encoder, Error, ErrorKind, Event, Framing, Head, Headers, Limits, Lookahead, Request, RequestRef,
+    Version, Window,
+};
+
+// ---------------------------------------------------------------------------------------------
+// Readers: the compact decoder and the plain parser share one API; this trait lets every
+// check run on both.
+// ---------------------------------------------------------------------------------------------
+
+/// The reading API [`Decoder`] and [`http1::Parser`] share.
+pub trait Reader {
+    /// A reader with these limits.
+    fn with_limits(limits: Limits) -> Self;
+    /// See `Decoder::decode`.
+    fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Request>, Error>;
+    /// See `Decoder::decode_eof`.
+    fn decode_eof(&mut self, src: &mut BytesMut) -> Result<Option<Request>, Error>;
+    /// See `Decoder::next_event`.
+    fn next_event(&mut self, src: &mut BytesMut) -> Result<Option<Event>, Error>;
+    /// See `Decoder::next_event_eof`.
+    fn next_event_eof(&mut self, src: &mut BytesMut) -> Result<Option<Event>, Error>;
+    /// See `Decoder::decode_slice`.
+    fn decode_slice<'s>(&mut self, src: &'s [u8]) -> Result<(usize, Option<RequestRef<'_, 's>>), Error>;
+    /// See `Decoder::finish_slice`.
+    fn finish_slice(&mut self, rest: &[u8]) -> Result<(), Error>;
+    /// See `Decoder::offset`.
+    fn offset(&self) -> u64;
+    /// Most bytes the reader may leave in `src` when it asks for more input: what bounds the
+    /// input buffer a caller has to keep.
+    fn max_pending(limits: &Limits) -> usize;
+    /// Checks the reader's own memory accounting against the limits.
+    fn check_memory(&self, limits: &Limits);
+}
+
+macro_rules! forward {
+    () => {
+        fn with_limits(limits: Limits) -> Self {
+            Self::with_limits(limits)
+        }
+        fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Request>, Error> {
+            self.decode(src)
+        }
+        fn decode_eof(&mut self, src: &mut BytesMut) -> Result<Option<Request>, Error> {
+            self.decode_eof(src)
+        }
+        fn next_event(&mut self, src: &mut BytesMut) -> Result<Option<Event>, Error> {
+            self.next_event(src)
+        }
+        fn next_event_eof(&mut self, src: &mut BytesMut) -> Result<Option<Event>, Error> {
+            self.next_event_eof(src)
+        }
+        fn decode_slice<'s>(&mut self, src: &'s [u8]) -> Result<(usize, Option<RequestRef<'_, 's>>), Error> {
+            self.decode_slice(src)
+        }
+        fn finish_slice(&mut self, rest: &[u8]) -> Result<(), Error> {
+            self.finish_slice(rest)
+        }
+        fn offset(&self) -> u64 {
+            self.offset()
+        }
+    };
+}
+
+impl Reader for Decoder {
+    forward!();
+
+    /// An unfinished opcode line, chunk-size line or trailer line: shorter than `max_line`
+    /// (bodies are handed out as they arrive).
+    fn max_pending(limits: &Limits) -> usize {
+        limits.get_max_line().saturating_sub(1)
+    }
+
+    fn check_memory(&self, limits: &Limits) {
+        let bytes = self.state().bytes();
+        assert!(bytes <= limits.get_max_state_bytes(), "state holds {bytes} bytes, over {limits:?}");
+    }
+}
+
+impl Reader for http1::Parser {
+    forward!();
+
+    /// An unfinished head: a request-line, `max_headers` field lines, one framing field line
+    /// and the empty line, each shorter than `max_line`.
+    fn max_pending(limits: &Limits) -> usize {
+        (limits.get_max_headers() + 3).saturating_mul(limits.get_max_line())
+    }
+
+    fn check_memory(&self, _limits: &Limits) {}
+}
+
+// ---------------------------------------------------------------------------------------------
+// Control bytes
+// ---------------------------------------------------------------------------------------------
+
+/// Limits small enough that short fuzz inputs reach every limit.
+pub fn tiny_limits() -> Limits {
+    Limits::default().max_line(32).max_registers(3).max_headers(3).max_state_bytes(96).max_body(40)
+}
+
+/// Limits between [`tiny_limits`] and the defaults.
+pub fn small_limits() -> Limits {
+    Limits::default().max_line(256).max_registers(16).max_headers(16).max_state_bytes(1024).max_body(1024)
+}
+
+/// Limits that never stop a request this crate builds: for re-reading canonical output.
+pub fn lenient_limits() -> Limits {
+    Limits::default().max_line(1 << 30).max_body(u64::MAX).max_state_bytes(1 << 30)
+}
+
+fn limits_for(byte: u8) -> Limits {
+    match byte & 3 {
+        1 => tiny_limits(),
+        2 => small_limits(),
+        _ => Limits::default(),
+    }
+}
+
+/// A small xorshift generator: the cut points must be a pure function of the input.
+struct XorShift(u32);
+
+impl XorShift {
+    fn next(&mut self) -> u32 {
+        let mut x = self.0;
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        self.0 = x;
+        x
+    }
+}
+
+/// Cuts `data` into pieces as the control byte says.
+pub fn pieces(data: &[u8], cut: u8) -> Vec<&[u8]> {
+    match cut {
+        0 => data.chunks(1).collect(),
+        255 => vec![data],
+        _ => {
+            let max = u32::from(cut) / 8 + 1;
+            let mut rng = XorShift(u32::from(cut).wrapping_mul(0x9e37_79b9) | 1);
+            let mut out = Vec::new();
+            let mut rest = data;
+            while !rest.is_empty() {
+                let n = (rng.next() % max + 1) as usize;
+                let (piece, tail) = rest.split_at(n.min(rest.len()));
+                out.push(piece);
+                rest = tail;
+            }
+            out
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading a stream whole, in pieces, and as events
+// ---------------------------------------------------------------------------------------------
+
+/// Everything a reader made of a stream: the requests, then the error that stopped it.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Outcome {
+    /// Requests read before the end or the error.
+    pub requests: Vec<Request>,
+    /// The error, if the stream was rejected.
+    pub error: Option<Error>,
+}
+
+/// Reads `data` whole with `decode`/`decode_eof`.
+pub fn read_whole<R: Reader>(data: &[u8], limits: Limits) -> Outcome {
+    let mut src = BytesMut::from(data);
+    let mut reader = R::with_limits(limits);
+    let mut requests = Vec::new();
+    loop {
+        match reader.decode_eof(&mut src) {
+            Ok(Some(req)) => {
+                assert!(req.body().len() as u64 <= limits.get_max_body(), "whole body over max_body");
+                requests.push(req);
+            }
+            Ok(None) => {
+                assert_eq!(reader.offset(), data.len() as u64, "a clean end must consume every byte");
+                return Outcome { requests, error: None };
+            }
+            Err(err) => {
+                // After an error every call returns it again.
+                assert_eq!(reader.decode_eof(&mut src).as_ref().err(), Some(&err), "error not sticky");
+                return Outcome { requests, error: Some(err) };
+            }
+        }
+    }
+}
+
+/// Reads `data` fed in `pieces` with `decode`, then `decode_eof`, checking after every call
+/// that the input left waiting and the reader's state stay within the limits.
+pub fn read_pieces<R: Reader>(pieces: &[&[u8]], limits: Limits) -> Outcome {
+    let mut src = BytesMut::new();
+    let mut reader = R::with_limits(limits);
+    let mut requests = Vec::new();
+    let bound = R::max_pending(&limits);
+    for piece in pieces {
+        src.extend_from_slice(piece);
+        loop {
+            match reader.decode(&mut src) {
+                Ok(Some(req)) => {
+                    assert!(req.body().len() as u64 <= limits.get_max_body(), "whole body over max_body");
+                    requests.push(req);
+                }
+                Ok(None) => break,
+                Err(err) => return Outcome { requests, error: Some(err) },
+            }
+            reader.check_memory(&limits);
+        }
+        reader.check_memory(&limits);
+        assert!(src.len() <= bound, "{} bytes left waiting for more input, over the bound {bound}", src.len());
+    }
+    loop {
+        match reader.decode_eof(&mut src) {
+            Ok(Some(req)) => requests.push(req),
+            Ok(None) => return Outcome { requests, error: None },
+            Err(err) => return Outcome { requests, error: Some(err) },
+        }
+    }
+}
+
+/// Reads `data` fed in `pieces` with `decode_slice`, keeping what it leaves unconsumed and
+/// appending the next piece, then `finish_slice`. The caller's buffer holds a body until it is
+/// whole, so it is bounded by the pending head plus `max_body`.
+pub fn read_slices<R: Reader>(pieces: &[&[u8]], limits: Limits) -> Outcome {
+    let mut buf: Vec<u8> = Vec::new();
+    let mut reader = R::with_limits(limits);
+    let mut requests = Vec::new();
+    let bound = R::max_pending(&limits)
+        .saturating_add(limits.get_max_line())
+        .saturating_add(usize::try_from(limits.get_max_body()).unwrap_or(usize::MAX));
+    for piece in pieces {
+        buf.extend_from_slice(piece);
+        loop {
+            let (used, req) = match reader.decode_slice(&buf) {
+                Ok((used, req)) => (used, req.map(|r| r.to_request())),
+                Err(err) => return Outcome { requests, error: Some(err) },
+            };
+            assert!(used <= buf.len(), "decode_slice consumed {used} of {} bytes", buf.len());
+            buf.drain(..used);
+            match req {
+                Some(req) => requests.push(req),
+                None => break,
+            }
+        }
+        reader.check_memory(&limits);
+        assert!(buf.len() <= bound, "{} bytes left waiting for more input, over the bound {bound}", buf.len());
+    }
+    loop {
+        match reader.decode_slice(&buf) {
+            Ok((used, Some(req))) => {
+                let req = req.to_request();
+                buf.drain(..used);
+                requests.push(req);
+            }
+            Ok((used, None)) => {
+                buf.drain(..used);
+                break;
+            }
+            Err(err) => return Outcome { requests, error: Some(err) },
+        }
+    }
+    let error = reader.finish_slice(&buf).err();
+    Outcome { requests, error }
+}
+
+/// Reads `data` fed in `pieces` with the event API and gathers the events into requests,
+/// checking that events come in the order Head, Data*, End.
+pub fn read_events<R: Reader>(pieces: &[&[u8]], limits: Limits) -> Outcome {
+    let mut src = BytesMut::new();
+    let mut reader = R::with_limits(limits);
+    let mut requests = Vec::new();
+    let mut open: Option<(Head, Vec<u8>)> = None;
+    let bound = R::max_pending(&limits);
+    let mut take = |event: Event, open: &mut Option<(Head, Vec<u8>)>| match event {
+        Event::Head(head) => {
+            assert!(open.is_none(), "Head before the previous request's End");
+            *open = Some((head, Vec::new()));
+        }
+        Event::Data(data) => {
+            assert!(!data.is_empty(), "empty Data event");
+            let (_, body) = open.as_mut().expect("Data outside a request");
+            body.extend_from_slice(&data);
+        }
+        Event::End => {
+            let (head, body) = open.take().expect("End outside a request");
+            let req = Request::new(head, Bytes::from(body)).expect("events make a valid request");
+            requests.push(req);
+        }
+    };
+    for piece in pieces {
+        src.extend_from_slice(piece);
+        loop {
+            match reader.next_event(&mut src) {
+                Ok(Some(event)) => take(event, &mut open),
+                Ok(None) => break,
+                Err(err) => return Outcome { requests, error: Some(err) },
+            }
+        }
+        reader.check_memory(&limits);
+        assert!(src.len() <= bound, "{} bytes left waiting for more input, over the bound {bound}", src.len());
+    }
+    loop {
+        match reader.next_event_eof(&mut src) {
+            Ok(Some(event)) => take(event, &mut open),
+            Ok(None) => {
+                assert!(open.is_none(), "clean end inside a request");
+                return Outcome { requests, error: None };
+            }
+            Err(err) => return Outcome { requests, error: Some(err) },
+        }
+    }
+}
+
+/// The checks [`decode`] and [`http1`] share: same result whole, in pieces and as events;
+/// memory within the limits; every request read writes back and re-encodes to itself.
+fn check_reader<R: Reader>(data: &[u8]) {
+    let [limits, cut, stream @ ..] = data else { return };
+    let limits = limits_for(*limits);
+    let whole = read_whole::<R>(stream, limits);
+    let cuts = pieces(stream, *cut);
+    let split = read_pieces::<R>(&cuts, limits);
+    assert_eq!(split, whole, "fed in pieces the stream reads differently from whole");
+    let slices = read_slices::<R>(&cuts, limits);
+    assert_eq!(slices, whole, "decode_slice reads the stream differently from decode");
+
+    // The event API streams bodies, so it stops only where `decode` does, except on bodies
+    // over `max_body`, which only `decode` refuses.
+    let events = read_events::<R>(&cuts, limits);
+    match whole.error.as_ref().map(Error::kind) {
+        Some(ErrorKind::BodyTooLarge { .. }) => {
+            assert!(events.requests.starts_with(&whole.requests), "events lost a request before the body limit")
+        }
+        _ => assert_eq!(events, whole, "the event API reads the stream differently"),
+    }
+
+    for req in &whole.requests {
+        check_canonical(req);
+    }
+    check_reencode(&whole.requests, limits);
+}
+
+/// The canonical plain form of a request reads back as the same request.
+pub fn check_canonical(req: &Request) {
+    let mut plain = Vec::new();
+    req.write_http1(&mut plain);
+    let again = read_whole::<http1::Parser>(&plain, lenient_limits());
+    assert_eq!(again.error, None, "canonical form rejected: {:?}", plain.escape_ascii().to_string());
+    assert_eq!(again.requests, std::slice::from_ref(req), "canonical form reads back differently");
+}
+
+/// Encoding requests with `limits` gives a stream that a decoder with the same limits reads
+/// back as the same requests; if the encoder refuses a request, everything before it still
+/// decodes. Done twice: one request at a time, and through a [`Lookahead`].
+pub fn check_reencode(requests: &[Request], limits: Limits) {
+    let mut out = Vec::new();
+    let mut encoder = Encoder::with_limits(limits);
+    let mut done = 0;
+    for req in requests {
+        if encoder.encode(req, &mut out).is_err() {
+            break;
+        }
+        done += 1;
+    }
+    let back = read_whole::<Decoder>(&out, limits);
+    assert_eq!(back.error, None, "encoder output rejected by a decoder with the same limits");
+    assert_eq!(back.requests, requests[..done], "encoder output decodes differently");
+
+    let (out, done) = encode_lookahead(requests, limits, Window { requests: 4, bytes: 256 });
+    let back = read_whole::<Decoder>(&out, limits);
+    assert_eq!(back.error, None, "lookahead output rejected by a decoder with the same limits");
+    assert_eq!(back.requests, requests[..done], "lookahead output decodes differently");
+}
+
+/// Encodes requests as a stream of events through a [`Lookahead`]; returns the bytes and how
+/// many requests were written whole before the encoder refused one (if it did).
+pub fn encode_lookahead(requests: &[Request], limits: Limits, window: Window) -> (Vec<u8>, usize) {
+    let mut enc = Lookahead::new(Encoder::with_limits(limits), window);
+    let mut out = Vec::new();
+    let mut ends = 0;
+    let mut pump = |enc: &mut Lookahead, out: &mut Vec<u8>| -> bool {
+        loop {
+            match enc.emit(out) {
+                Ok(Some(streamline::Emitted::End)) => ends += 1,
+                Ok(Some(_)) => {}
+                Ok(None) => return true,
+                Err(_) => return false,
+            }
+        }
+    };
+    for req in requests {
+        enc.push(Event::Head(req.head().clone()));
+        if !req.body().is_empty() {
+            enc.push(Event::Data(req.body().clone()));
+        }
+        enc.push(Event::End);
+        if !pump(&mut enc, &mut out) {
+            return (out, ends);
+        }
+    }
+    enc.finish();
+    pump(&mut enc, &mut out);
+    (out, ends)
+}
+
+/// Target `decode`: the compact decoder on arbitrary bytes.
+pub fn decode(data: &[u8]) {
+    check_reader::<Decoder>(data);
+}
+
+/// Target `http1`: the plain parser on arbitrary bytes.
+pub fn http1(data: &[u8]) {
+    check_reader::<http1::Parser>(data);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Round trip: valid requests built from choices
+// ---------------------------------------------------------------------------------------------
+
+/// Reads choices from fuzz input; past its end every choice is 0, so any input builds
+/// something.
+pub struct Choices<'a>(&'a [u8]);
+
+impl Choices<'_> {
+    fn byte(&mut self) -> u8 {
+        match self.0.split_first() {
+            Some((&b, rest)) => {
+                self.0 = rest;
+                b
+            }
+            None => 0,
+        }
+    }
+
+    /// A number in `0..n` (`n` at most 256).
+    fn below(&mut self, n: usize) -> usize {
+        usize::from(self.byte()) % n.max(1)
+    }
+
+    fn pick<T: Copy>(&mut self, pool: &[T]) -> T {
+        pool[self.below(pool.len())]
+    }
+
+    fn is_done(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+const METHODS: &[&str] = &["GET", "POST", "PUT", "DELETE", "HEAD", "OPTIONS", "PATCH", "M-SEARCH", "x"];
+const PATHS: &[&str] = &["/", "/a", "/a/b", "/api/v1/quotes?sym=", "*", "http://h.example/x", "/%20~!$&'()"];
+const FIELDS: &[&str] = &[
+    "Host: feed.example",
+    "Accept: */*",
+    "User-Agent: streamline-fuzz/1",
+    "Cookie: id=1; x=2",
+    "X-Empty:",
+    "X-Tab:\tv\t",
+    "x-lower: caf\u{e9}",
+    "Accept: text/html",
+    "Via: 1.1 p, 1.1 q",
+];
+/// Body pieces: what might confuse a reader that looks for lines in a body.
+const BODY_BITS: &[&[u8]] = &[
+    b"\r\n",
+    b"+: 5\r\n",
+    b"H:Host: a\r\n",
+    b"-:\r\n",
+    b"*:\r\n0\r\n\r\n",
+    b"GET / HTTP/1.1\r\n\r\n",
+    b"Content-Length: 0\r\n",
+    b"\0",
+    b"\r",
+    b"\n",
+    b"V:HTTP/1.1",
+];
+
+impl Choices<'_> {
+    fn token(&mut self) -> Vec<u8> {
+        const T: &[u8] = b"abcXYZ019!#$%&'*+-.^_`|~";
+        (0..=self.below(8)).map(|_| self.pick(T)).collect()
+    }
+
+    fn visible(&mut self, max: usize) -> Vec<u8> {
+        (0..self.below(max)).map(|_| 0x21 + (self.byte() % 94)).collect()
+    }
+
+    fn method(&mut self) -> Bytes {
+        match self.below(8) {
+            0 => Bytes::from(self.token()),
+            _ => Bytes::from_static(self.pick(METHODS).as_bytes()),
+        }
+    }
+
+    fn target(&mut self) -> Bytes {
+        let mut t = self.pick(PATHS).as_bytes().to_vec();
+        t.extend(self.visible(12));
+        Bytes::from(t)
+    }
+
+    fn version(&mut self) -> Version {
+        match self.below(8) {
+            0 => Version::HTTP_10,
+            1 => {
+                let v = [b'H', b'T', b'T', b'P', b'/', b'0' + self.byte() % 10, b'.', b'0' + self.byte() % 10];
+                Version::parse(&v).unwrap_or(Version::HTTP_11)
+            }
+            _ => Version::HTTP_11,
+        }
+    }
+
+    fn field(&mut self) -> Bytes {
+        if self.below(4) != 0 {
+            return Bytes::from_static(self.pick(FIELDS).as_bytes());
+        }
+        let mut line = self.token();
+        line.push(b':');
+        for _ in 0..self.below(10) {
+            line.push(match self.below(6) {
+                0 => b' ',
+                1 => b'\t',
+                2 => 0x80 | self.byte(),
+                _ => 0x20 + self.byte() % 95,
+            });
+        }
+        Bytes::from(line)
+    }
+
+    fn body(&mut self, max_bits: usize) -> Vec<u8> {
+        let mut body = Vec::new();
+        for _ in 0..self.below(max_bits) {
+            match self.below(3) {
+                0 => body.push(self.byte()),
+                _ => body.extend_from_slice(self.pick(BODY_BITS)),
+            }
+        }
+        body
+    }
+
+    /// A chunked body (RFC 9112 §7.1) with sizes in varied hex spellings, extensions and
+    /// trailers, all valid.
+    fn chunked(&mut self) -> Vec<u8> {
+        let mut out = Vec::new();
+        for _ in 0..self.below(4) {
+            let data = self.body(4);
+            if data.is_empty() {
+                continue;
+            }
+            let hex = match self.below(3) {
+                0 => format!("{:X}", data.len()),
+                1 => format!("000{:x}", data.len()),
+                _ => format!("{:x}", data.len()),
+            };
+            out.extend_from_slice(hex.as_bytes());
+            self.chunk_ext(&mut out);
+            out.extend_from_slice(b"\r\n");
+            out.extend_from_slice(&data);
+            out.extend_from_slice(b"\r\n");
+        }
+        out.push(b'0');
+        self.chunk_ext(&mut out);
+        out.extend_from_slice(b"\r\n");
+        for _ in 0..self.below(3) {
+            out.extend_from_slice(&self.field());
+            out.extend_from_slice(b"\r\n");
+        }
+        out.extend_from_slice(b"\r\n");
+        out
+    }
+
+    fn chunk_ext(&mut self, out: &mut Vec<u8>) {
+        match self.below(4) {
+            0 => out.extend_from_slice(b";a=b"),
+            1 => out.extend_from_slice(b" ;name=\"q v\""),
+            _ => {}
+        }
+    }
+
+    /// The next request: often the previous one with a few changes, as in real traffic.
+    fn request(&mut self, prev: Option<&Request>) -> Request {
+        let (mut method, mut target, mut version, mut headers) = match prev {
+            Some(p) if self.below(4) != 0 => {
+                let h = p.head();
+                (h.method().clone(), h.target().clone(), h.version(), h.headers().to_vec())
+            }
+            _ => (self.method(), self.target(), self.version(), Vec::new()),
+        };
+        for _ in 0..self.below(4) {
+            match self.below(8) {
+                0 => method = self.method(),
+                1 => target = self.target(),
+                2 => version = self.version(),
+                3 => headers.truncate(self.below(headers.len() + 1)),
+                4 => {
+                    if !headers.is_empty() {
+                        let i = self.below(headers.len());
+                        headers[i] = self.field();
+                    }
+                }
+                _ => headers.extend((0..self.below(4)).map(|_| self.field())),
+            }
+        }
+        let mut list = Headers::new();
+        for line in headers {
+            list.push(line).expect("generated field lines are valid");
+        }
+        let (framing, body) = match self.below(3) {
+            0 => (Framing::None, Vec::new()),
+            // Chunked framing exists from HTTP/1.1 on; older versions get a length.
+            2 if version.chunked_allowed() => (Framing::Chunked, self.chunked()),
+            _ => {
+                let body = self.body(12);
+                (Framing::Length(body.len() as u64), body)
+            }
+        };
+        let head = Head::new(method, target, version, list, framing).expect("generated heads are valid");
+        Request::new(head, Bytes::from(body)).expect("generated bodies match their framing")
+    }
+}
+
+/// A plain rendering of `req` that is valid but not canonical: the framing field in another
+/// place and spelling, optional whitespace around its value, empty lines before the request.
+fn noncanonical(req: &Request, c: &mut Choices<'_>, dst: &mut Vec<u8>) {
+    let head = req.head();
+    for _ in 0..c.below(3) {
+        dst.extend_from_slice(b"\r\n");
+    }
+    let framing = match head.framing() {
+        Framing::None => None,
+        Framing::Length(n) => {
+            let name = c.pick(&["Content-Length", "content-length", "CONTENT-LENGTH"]);
+            let ows = c.pick(&["", " ", "\t", "  "]);
+            Some(format!("{name}:{ows}{n}{ows}"))
+        }
+        Framing::Chunked => {
+            let name = c.pick(&["Transfer-Encoding", "transfer-encoding"]);
+            let value = c.pick(&["chunked", "Chunked", "CHUNKED", " chunked ", "\tchunked"]);
+            Some(format!("{name}:{value}"))
+        }
+    };
+    let at = c.below(head.headers().len() + 1);
+    dst.extend_from_slice(head.method());
+    dst.push(b' ');
+    dst.extend_from_slice(head.target());
+    dst.push(b' ');
+    dst.extend_from_slice(&head.version().to_bytes());
+    dst.extend_from_slice(b"\r\n");
+    for (i, line) in head.headers().iter().enumerate() {
+        if i == at {
+            if let Some(f) = &framing {
+                dst.extend_from_slice(f.as_bytes());
+                dst.extend_from_slice(b"\r\n");
+            }
+        }
+        dst.extend_from_slice(line);
+        dst.extend_from_slice(b"\r\n");
+    }
+    if at == head.headers().len() {
+        if let Some(f) = &framing {
+            dst.extend_from_slice(f.as_bytes());
+            dst.extend_from_slice(b"\r\n");
+        }
+    }
+    dst.extend_from_slice(b"\r\n");
+    dst.extend_from_slice(req.body());
+}
+
+/// Target `roundtrip`: valid request sequences built from the input; the plain form (canonical
+/// or not) parses to them, and encoding (alone or with lookahead) then decoding gives them back
+/// and writes their canonical form.
+pub fn roundtrip(data: &[u8]) {
+    let mut c = Choices(data);
+    let limits = match c.below(4) {
+        // Few registers: the encoder must replace registers and still stay exact.
+        0 => Limits::default().max_registers(1 + c.below(4)),
+        _ => Limits::default(),
+    };
+    let window = Window { requests: c.below(6), bytes: 1 << c.below(12) };
+    let mut requests: Vec<Request> = Vec::new();
+    while requests.len() < 16 && (requests.is_empty() || !c.is_done()) {
+        let req = c.request(requests.last());
+        requests.push(req);
+    }
+
+    let mut canonical = Vec::new();
+    let mut plain = Vec::new();
+    for req in &requests {
+        req.write_http1(&mut canonical);
+        noncanonical(req, &mut c, &mut plain);
+    }
+    let parsed = read_whole::<http1::Parser>(&plain, Limits::default());
+    assert_eq!(parsed.error, None, "valid plain input rejected: {:?}", plain.escape_ascii().to_string());
+    assert_eq!(parsed.requests, requests, "plain input parses to other requests");
+    let parsed = read_whole::<http1::Parser>(&canonical, Limits::default());
+    assert_eq!(parsed.requests, requests, "canonical form parses to other requests");
+
+    let (compact, done) = encode_lookahead(&requests, limits, window);
+    let back = read_whole::<Decoder>(&compact, limits);
+    assert_eq!(back.error, None, "encoder output rejected: {:?}", compact.escape_ascii().to_string());
+    assert_eq!(back.requests, requests[..done], "decode(encode(x)) differs from x");
+    if done == requests.len() {
+        let mut out = Vec::new();
+        for req in &back.requests {
+            req.write_http1(&mut out);
+        }
+        assert!(out == canonical, "decode(encode(x)) is not the canonical form of x");
+    } else {
+        assert!(limits != Limits::default(), "encoder refused a request under the default limits");
+    }
+
+    let mut alone = Vec::new();
+    let mut encoder = Encoder::with_limits(limits);
+    let mut done = 0;
+    for req in &requests {
+        if encoder.encode(req, &mut alone).is_err() {
+            break;
+        }
+        done += 1;
+    }
+    let back = read_whole::<Decoder>(&alone, limits);
+    assert_eq!(back.error, None, "encoder output rejected: {:?}", alone.escape_ascii().to_string());
+    assert_eq!(back.requests, requests[..done], "decode(encode(x)) differs from x (one at a time)");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Differential: the plain parser against httparse
+// ---------------------------------------------------------------------------------------------
+
+/// How the two parsers judged one head, for [`differential`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// Both read the same head.
+    Agree,
+    /// Both reject, or both need more input.
+    BothReject,
+    /// Only this parser rejects, for one of its deliberate strictness rules (SPEC.md §11).
+    StricterHere,
+    /// Only httparse rejects, for one of the deliberate differences (SPEC.md §11).
+    StricterThere,
+}
+
+/// This parser's rejections that httparse, which does not interpret fields and tolerates bare
+/// LF, does not make: the deliberate strictness rules.
+fn stricter_here(kind: &ErrorKind) -> bool {
+    matches!(
+        kind,
+        ErrorKind::BareLf
+            | ErrorKind::BothFramings
+            | ErrorKind::RepeatedContentLength
+            | ErrorKind::InvalidContentLength(_)
+            | ErrorKind::UnsupportedTransferCoding(_)
+            | ErrorKind::ChunkedBeforeHttp11(_)
+            | ErrorKind::LineTooLong { .. }
+            | ErrorKind::TooManyHeaders { .. }
+            | ErrorKind::InvalidTarget { .. }
+    )
+}
+
+/// Parses `data` as one head with both parsers and compares. Panics if both accept and
+/// disagree on the method, target, version, fields or head length, or if one rejects what the
+/// other accepts for a reason not listed as deliberate.
+pub fn differential(data: &[u8]) -> Verdict {
+    let mut src = BytesMut::from(data);
+    // The whole input is all there is: a head it does not finish is judged at its end.
+    let ours = match http1::Parser::new().next_event_eof(&mut src) {
+        Ok(Some(Event::Head(head))) => Ok(Some((head, data.len() - src.len()))),
+        Ok(Some(other)) => panic!("first event is not a head: {other:?}"),
+        Ok(None) => Ok(None),
+        Err(err) => Err(err),
+    };
+    let mut fields = [httparse::EMPTY_HEADER; 300];
+    let mut theirs = httparse::Request::new(&mut fields);
+    let status = theirs.parse(data);
+
+    match (ours, status) {
+        (Ok(Some((head, len))), Ok(httparse::Status::Complete(n))) => {
+            assert_eq!(len, n, "head lengths differ");
+            assert_eq!(Some(&head.method()[..]), theirs.method.map(str::as_bytes), "methods differ");
+            assert_eq!(Some(&head.target()[..]), theirs.path.map(str::as_bytes), "targets differ");
+            let v = head.version().to_bytes();
+            if v[5] != b'1' || theirs.version != Some(v[7] - b'0') {
+                panic!("versions differ: {:?} vs HTTP/1.{:?}", head.version(), theirs.version);
+            }
+            let mut framing = Framing::None;
+            let mut theirs_fields = Vec::new();
+            for f in theirs.headers.iter() {
+                if f.name.eq_ignore_ascii_case("content-length") {
+                    let n = std::str::from_utf8(f.value).ok().and_then(|v| v.trim().parse().ok());
+                    framing = Framing::Length(n.expect("accepted Content-Length is a number"));
+                } else if f.name.eq_ignore_ascii_case("transfer-encoding") {
+                    framing = Framing::Chunked;
+                } else {
+                    theirs_fields.push((f.name.as_bytes(), trim(f.value)));
+                }
+            }
+            let ours_fields: Vec<(&[u8], &[u8])> = head
+                .headers()
+                .iter()
+                .map(|line| {
+                    let colon = line.iter().position(|&b| b == b':').expect("a field line has a colon");
+                    (&line[..colon], trim(&line[colon + 1..]))
+                })
+                .collect();
+            assert_eq!(ours_fields, theirs_fields, "fields differ");
+            assert_eq!(head.framing(), framing, "framing differs");
+            Verdict::Agree
+        }
+        (Ok(Some((head, _))), Err(err)) => {
+            // httparse reads only HTTP/1.0 and HTTP/1.1; this parser keeps any HTTP/DIGIT.DIGIT.
+            let v = head.version().to_bytes();
+            assert!(
+                err == httparse::Error::Version && !(v[5] == b'1' && v[7] <= b'1'),
+                "only httparse rejects ({err:?}): {:?}",
+                data.escape_ascii().to_string()
+            );
+            Verdict::StricterThere
+        }
+        (Ok(Some(_)), Ok(httparse::Status::Partial)) => {
+            panic!("only httparse wants more input: {:?}", data.escape_ascii().to_string())
+        }
+        (Err(err), Ok(httparse::Status::Complete(_))) => {
+            assert!(
+                stricter_here(err.kind()),
+                "only this parser rejects ({err}): {:?}",
+                data.escape_ascii().to_string()
+            );
+            Verdict::StricterHere
+        }
+        (Ok(None), Ok(httparse::Status::Complete(_))) => {
+            panic!("only this parser wants more input: {:?}", data.escape_ascii().to_string())
+        }
+        _ => Verdict::BothReject,
+    }
+}
+
+/// Trims SP and HTAB from both ends of a field value.
+fn trim(v: &[u8]) -> &[u8] {
+    let start = v.iter().position(|&b| b != b' ' && b != b'\t').unwrap_or(v.len());
+    let end = v.iter().rposition(|&b| b != b' ' && b != b'\t').map_or(start, |i| i + 1);
+    &v[start..end]
+}
