@@ -71,13 +71,22 @@ impl BodyScanner {
     ///
     /// On error, returns the kind and the offset in `buf` of the line at fault.
     pub(crate) fn scan(&mut self, buf: &[u8]) -> Result<Scan, (ErrorKind, usize)> {
+        self.scan_capped(buf, usize::MAX)
+    }
+
+    /// Like [`BodyScanner::scan`], but stops taking body data at `cap` bytes (lines are always
+    /// taken whole). A caller that must refuse bodies over a limit passes limit + 1 minus what
+    /// it has seen: the body is over the limit exactly when the scan passes the cap, and a
+    /// syntax error after that point is never reached, however the input is split.
+    pub(crate) fn scan_capped(&mut self, buf: &[u8], cap: usize) -> Result<Scan, (ErrorKind, usize)> {
         let mut pos = 0;
         loop {
             let rest = &buf[pos..];
+            let room = cap.saturating_sub(pos) as u64;
             match self.state {
                 State::Done => return Ok(Scan::Done(pos)),
                 State::Length(n) => {
-                    let take = n.min(rest.len() as u64);
+                    let take = n.min(rest.len() as u64).min(room);
                     pos += take as usize;
                     if take == n {
                         self.state = State::Done;
@@ -86,8 +95,9 @@ impl BodyScanner {
                     self.state = State::Length(n - take);
                     return Ok(Scan::More(pos));
                 }
+                _ if pos >= cap => return Ok(Scan::More(pos)),
                 State::Chunked(Chunked::Data(n)) => {
-                    let take = n.min(rest.len() as u64);
+                    let take = n.min(rest.len() as u64).min(room);
                     pos += take as usize;
                     if take < n {
                         self.state = State::Chunked(Chunked::Data(n - take));

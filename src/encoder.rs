@@ -81,7 +81,13 @@ impl Encoder {
     /// others.
     pub fn plan(&self, head: &Head, ahead: &[Head], complete: bool) -> Result<Plan, ErrorKind> {
         if let Some(last) = &self.last {
-            if last.same_parts(head) && self.state.current.base.len() == head.parts.target.len() {
+            // The lines were checked when these parts were first written; only a longer
+            // Content-Length can make a line too long now.
+            let framing_fits = match head.framing {
+                Framing::Length(n) => 18 + decimal_len(n) <= self.state.limits().max_line,
+                _ => true,
+            };
+            if framing_fits && last.same_parts(head) && self.state.current.base.len() == head.parts.target.len() {
                 return Ok(Plan::steady(head));
             }
         }
@@ -98,8 +104,14 @@ impl Encoder {
         };
         let line = 4 + longest.max(head.parts.method.len()).max(head.parts.target.len() + length);
         // The decoder also holds the plain request-line to the limit.
+        // And the framing line it adds: `Content-Length: N` or `Transfer-Encoding: chunked`.
         let request_line = head.parts.method.len() + head.parts.target.len() + 12;
-        if line.max(request_line) > limits.max_line {
+        let framing_line = match head.framing {
+            Framing::None => 0,
+            Framing::Length(n) => 18 + decimal_len(n),
+            Framing::Chunked => 28,
+        };
+        if line.max(request_line).max(framing_line) > limits.max_line {
             return Err(ErrorKind::Unencodable("a line would pass the max_line limit"));
         }
         let view = View {

@@ -80,19 +80,25 @@ impl PlainHeads {
     /// line or line count past the limits (so the parse reports the error early); otherwise
     /// only the new bytes are scanned and the answer is no.
     fn ready(&mut self, rest: &[u8]) -> bool {
+        if rest.len() < self.pending.scanned {
+            // Not the input the scan was made on (the caller dropped bytes): start again.
+            self.pending = Pending::default();
+        }
+        let (max_line, max_lines) = (self.limits.max_line, self.limits.max_headers + 1);
         let p = &mut self.pending;
         let from = p.scanned.saturating_sub(3);
         if memchr::memmem::find(&rest[from..], b"\r\n\r\n").is_some() {
             return true;
         }
+        let mut too_long = false;
         for lf in memchr::memchr_iter(b'\n', &rest[p.scanned..]) {
-            p.line_start = p.scanned + lf + 1;
+            let end = p.scanned + lf + 1;
+            too_long |= end - p.line_start > max_line;
+            p.line_start = end;
             p.lines += 1;
         }
         p.scanned = rest.len();
-        rest.len() - p.line_start >= self.limits.max_line
-            || p.lines > self.limits.max_headers + 1
-            || rest.first() == Some(&b'\n')
+        too_long || rest.len() - p.line_start >= max_line || p.lines > max_lines || rest.first() == Some(&b'\n')
     }
 }
 

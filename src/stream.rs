@@ -111,7 +111,9 @@ fn measure<'h, H: Heads>(heads: &'h mut H, pos: &mut Position, src: &[u8]) -> Re
             return Err(pos.error(too_large(found.head.framing, limits.max_body), &src[before..start]))
         }
         Framing::Length(n) => (n <= available as u64).then_some(n as usize),
-        Framing::Chunked => match BodyScanner::new(Framing::Chunked, &limits).scan(&src[start..]) {
+        Framing::Chunked => match BodyScanner::new(Framing::Chunked, &limits)
+            .scan_capped(&src[start..], (limits.max_body as usize).saturating_add(1))
+        {
             Ok(Scan::Done(n) | Scan::More(n)) if n as u64 > limits.max_body => {
                 return Err(pos.error(too_large(Framing::Chunked, limits.max_body), &src[before..start]));
             }
@@ -162,11 +164,12 @@ impl<H: Heads> Stream<H> {
 
     /// See [`Decoder::next_event`](crate::Decoder::next_event).
     pub(crate) fn next_event(&mut self, src: &mut BytesMut) -> Result<Option<Event>, Error> {
-        self.guard(|s| s.step(src))
+        self.guard(|s| s.step(src, usize::MAX))
     }
 
+    /// The next event; body data stops at `cap` bytes (see [`BodyScanner::scan_capped`]).
     #[inline]
-    fn step(&mut self, src: &mut BytesMut) -> Result<Option<Event>, Error> {
+    fn step(&mut self, src: &mut BytesMut, cap: usize) -> Result<Option<Event>, Error> {
         let Some(scanner) = &mut self.body else {
             let (before, found) = self.heads.next_head(src, &mut self.pos)?;
             let found = found.map(|f| (f.head.clone(), f.len, f.lines));
@@ -181,7 +184,7 @@ impl<H: Heads> Stream<H> {
             self.body = None;
             return Ok(Some(Event::End));
         }
-        let n = match scanner.scan(src) {
+        let n = match scanner.scan_capped(src, cap) {
             Ok(Scan::More(0)) => return Ok(None),
             Ok(Scan::More(n) | Scan::Done(n)) => n,
             Err((kind, at)) => return Err(self.pos.error(kind, &src[..at])),
@@ -284,7 +287,10 @@ impl<H: Heads> Stream<H> {
             }
         }
         loop {
-            match self.step(src)? {
+            // A body held whole stops being read once it passes max_body.
+            let seen = self.gather.as_ref().map_or(0, |g| g.first.len().max(g.rest.len()));
+            let cap = (self.heads.limits().max_body as usize).saturating_add(1).saturating_sub(seen);
+            match self.step(src, cap)? {
                 None => return Ok(None),
                 Some(Event::Head(head)) => {
                     if let Framing::Length(n) = head.framing {

@@ -332,3 +332,16 @@ fn chunk_size_overflow_is_refused() {
     let err = decode_error(input.as_bytes(), Limits::default().max_body(u64::MAX));
     assert_eq!(err.kind(), &ErrorKind::UnexpectedEof { what: "a chunked body".into() });
 }
+
+/// A caller that hands the plain reader a shorter buffer than last time (against the API's
+/// rules: it should only append) gets answers, not a panic.
+#[test]
+fn shorter_buffer_after_partial_head_does_not_panic() {
+    let mut parser = streamline::http1::Parser::new();
+    let mut long = bytes::BytesMut::from(&b"GET / HTTP/1.1\r\nHost: aaaaaaaaaaaaaaaa"[..]);
+    assert!(parser.next_event(&mut long).unwrap().is_none());
+    let mut short = bytes::BytesMut::from(&b"GET"[..]);
+    assert!(parser.next_event(&mut short).unwrap().is_none());
+    let (used, request) = parser.decode_slice(b"GE").unwrap();
+    assert_eq!((used, request.is_none()), (0, true));
+}
