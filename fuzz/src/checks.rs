@@ -46,8 +46,12 @@ pub trait Reader {
     fn decode_slice<'s>(&mut self, src: &'s [u8]) -> Result<(usize, Option<RequestRef<'_, 's>>), Error>;
     /// See `Decoder::finish_slice`.
     fn finish_slice(&mut self, rest: &[u8]) -> Result<(), Error>;
+    /// See `Decoder::try_decode`.
+    fn try_decode(&mut self, src: &mut BytesMut) -> Result<Option<Request>, Error>;
     /// See `Decoder::offset`.
     fn offset(&self) -> u64;
+    /// See `Decoder::line`.
+    fn line(&self) -> u64;
     /// Most bytes the reader may leave in `src` when it asks for more input: what bounds the
     /// input buffer a caller has to keep.
     fn max_pending(limits: &Limits) -> usize;
@@ -78,8 +82,14 @@ macro_rules! forward {
         fn finish_slice(&mut self, rest: &[u8]) -> Result<(), Error> {
             self.finish_slice(rest)
         }
+        fn try_decode(&mut self, src: &mut BytesMut) -> Result<Option<Request>, Error> {
+            self.try_decode(src)
+        }
         fn offset(&self) -> u64 {
             self.offset()
+        }
+        fn line(&self) -> u64 {
+            self.line()
         }
     };
 }
@@ -199,15 +209,25 @@ pub fn read_whole<R: Reader>(data: &[u8], limits: Limits) -> Outcome {
             }
             Ok(None) => {
                 assert_eq!(reader.offset(), data.len() as u64, "a clean end must consume every byte");
+                assert_eq!(reader.line(), line_at(data, data.len()), "line() at the end is not 1 + every LF");
                 return Outcome { requests, error: None };
             }
             Err(err) => {
                 // After an error every call returns it again.
                 assert_eq!(reader.decode_eof(&mut src).as_ref().err(), Some(&err), "error not sticky");
+                // The error's line is the line of the byte at its offset.
+                let at = usize::try_from(err.offset()).unwrap_or(usize::MAX);
+                assert!(at <= data.len(), "error offset past the input: {err:?}");
+                assert_eq!(err.line(), line_at(data, at), "error line does not match its offset: {err:?}");
                 return Outcome { requests, error: Some(err) };
             }
         }
     }
+}
+
+/// The 1-based line number of byte `at` of `data`: one more than the LFs before it.
+fn line_at(data: &[u8], at: usize) -> u64 {
+    1 + data[..at].iter().filter(|&&b| b == b'\n').count() as u64
 }
 
 /// Reads `data` fed in `pieces` with `decode`, then `decode_eof`, checking after every call
@@ -287,17 +307,37 @@ pub fn read_slices<R: Reader>(pieces: &[&[u8]], limits: Limits) -> Outcome {
     Outcome { requests, error }
 }
 
+/// Where a request's body starts, as the event API reads it: the head's framing and the
+/// reader's `offset()` and `line()` right after the Head event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BodyStart {
+    /// The head's framing.
+    pub framing: Framing,
+    /// Bytes consumed when the Head event came out.
+    pub offset: u64,
+    /// The line number then.
+    pub line: u64,
+}
+
 /// Reads `data` fed in `pieces` with the event API and gathers the events into requests,
 /// checking that events come in the order Head, Data*, End.
 pub fn read_events<R: Reader>(pieces: &[&[u8]], limits: Limits) -> Outcome {
+    read_events_at::<R>(pieces, limits).0
+}
+
+/// [`read_events`], also returning where every head's body started (requests not finished
+/// included).
+pub fn read_events_at<R: Reader>(pieces: &[&[u8]], limits: Limits) -> (Outcome, Vec<BodyStart>) {
     let mut src = BytesMut::new();
     let mut reader = R::with_limits(limits);
     let mut requests = Vec::new();
+    let mut starts = Vec::new();
     let mut open: Option<(Head, Vec<u8>)> = None;
     let bound = R::max_pending(&limits);
-    let mut take = |event: Event, open: &mut Option<(Head, Vec<u8>)>| match event {
+    let mut take = |event: Event, open: &mut Option<(Head, Vec<u8>)>, reader: &R| match event {
         Event::Head(head) => {
             assert!(open.is_none(), "Head before the previous request's End");
+            starts.push(BodyStart { framing: head.framing(), offset: reader.offset(), line: reader.line() });
             *open = Some((head, Vec::new()));
         }
         Event::Data(data) => {
@@ -311,32 +351,147 @@ pub fn read_events<R: Reader>(pieces: &[&[u8]], limits: Limits) -> Outcome {
             requests.push(req);
         }
     };
+    let error = 'read: {
+        for piece in pieces {
+            src.extend_from_slice(piece);
+            loop {
+                match reader.next_event(&mut src) {
+                    Ok(Some(event)) => take(event, &mut open, &reader),
+                    Ok(None) => break,
+                    Err(err) => break 'read Some(err),
+                }
+            }
+            reader.check_memory(&limits);
+            assert!(src.len() <= bound, "{} bytes left waiting for more input, over the bound {bound}", src.len());
+        }
+        loop {
+            match reader.next_event_eof(&mut src) {
+                Ok(Some(event)) => take(event, &mut open, &reader),
+                Ok(None) => {
+                    assert!(open.is_none(), "clean end inside a request");
+                    break 'read None;
+                }
+                Err(err) => break 'read Some(err),
+            }
+        }
+    };
+    (Outcome { requests, error }, starts)
+}
+
+/// Reads `data` fed in `pieces` as a streaming caller uses `try_decode`: whole requests while
+/// the buffer holds them, and for a request that is not whole, `next_event` until its End.
+/// Checks that `try_decode` leaves a request to the events only if it is not whole in the
+/// buffer, that it returns `Ok(None)` and takes nothing while events stream a request, and
+/// that the input left waiting and the reader's state stay within the limits.
+pub fn read_mixed<R: Reader>(pieces: &[&[u8]], limits: Limits) -> Outcome {
+    let mut src = BytesMut::new();
+    let mut reader = R::with_limits(limits);
+    let mut requests = Vec::new();
+    let mut open: Option<(Head, Vec<u8>)> = None;
+    let bound = R::max_pending(&limits);
     for piece in pieces {
         src.extend_from_slice(piece);
-        loop {
-            match reader.next_event(&mut src) {
-                Ok(Some(event)) => take(event, &mut open),
-                Ok(None) => break,
-                Err(err) => return Outcome { requests, error: Some(err) },
-            }
+        if let Err(err) = drain_mixed(&mut reader, &mut src, &mut open, &mut requests, limits, false) {
+            return Outcome { requests, error: Some(err) };
         }
         reader.check_memory(&limits);
         assert!(src.len() <= bound, "{} bytes left waiting for more input, over the bound {bound}", src.len());
     }
+    let error = drain_mixed(&mut reader, &mut src, &mut open, &mut requests, limits, true).err();
+    if error.is_none() {
+        assert!(open.is_none(), "clean end inside a request");
+    }
+    Outcome { requests, error }
+}
+
+/// [`read_mixed`] on what the buffer holds now (at the end of input if `eof`).
+fn drain_mixed<R: Reader>(
+    reader: &mut R,
+    src: &mut BytesMut,
+    open: &mut Option<(Head, Vec<u8>)>,
+    requests: &mut Vec<Request>,
+    limits: Limits,
+    eof: bool,
+) -> Result<(), Error> {
+    // Set when `try_decode` passed over a request: it cannot end before more input arrives.
+    let mut not_whole = false;
     loop {
-        match reader.next_event_eof(&mut src) {
-            Ok(Some(event)) => take(event, &mut open),
-            Ok(None) => {
-                assert!(open.is_none(), "clean end inside a request");
-                return Outcome { requests, error: None };
+        let (offset, len) = (reader.offset(), src.len());
+        let whole = reader.try_decode(src)?;
+        let taken = (len - src.len()) as u64;
+        assert_eq!(reader.offset() - offset, taken, "try_decode's offset moved by other than what it took");
+        match (whole, open.is_some()) {
+            (Some(req), false) => {
+                assert!(req.body().len() as u64 <= limits.get_max_body(), "try_decode body over max_body");
+                requests.push(req);
+                continue;
             }
-            Err(err) => return Outcome { requests, error: Some(err) },
+            (Some(_), true) => panic!("try_decode returned a request while events stream another"),
+            (None, true) => assert_eq!(taken, 0, "try_decode took bytes while events stream a request"),
+            (None, false) => {}
+        }
+        let event = if eof { reader.next_event_eof(src)? } else { reader.next_event(src)? };
+        match event {
+            None => return Ok(()),
+            Some(Event::Head(head)) => {
+                assert!(open.is_none(), "Head before the previous request's End");
+                *open = Some((head, Vec::new()));
+                not_whole = true;
+            }
+            Some(Event::Data(data)) => {
+                assert!(!data.is_empty(), "empty Data event");
+                let (_, body) = open.as_mut().expect("Data outside a request");
+                body.extend_from_slice(&data);
+            }
+            Some(Event::End) => {
+                assert!(!not_whole, "try_decode left a request that was whole in the buffer to the events");
+                let (head, body) = open.take().expect("End outside a request");
+                requests.push(Request::new(head, Bytes::from(body)).expect("events make a valid request"));
+            }
         }
     }
 }
 
-/// The checks [`decode`] and [`http1`] share: same result whole, in pieces and as events;
-/// memory within the limits; every request read writes back and re-encodes to itself.
+/// The mixed read ([`read_mixed`]) against the whole read and the events: where nothing is over
+/// `max_body` it reads exactly as `decode` does. Past a body over `max_body` it may go on, since
+/// a request that is not whole in the buffer streams as events without the limit: then it reads
+/// as the events do, up to a request that `try_decode` itself refuses, which must be one whose
+/// body is over the limit, refused at its first byte as `decode` would.
+fn check_mixed(mixed: &Outcome, whole: &Outcome, events: &Outcome, starts: &[BodyStart], limits: Limits) {
+    if !matches!(whole.error.as_ref().map(Error::kind), Some(ErrorKind::BodyTooLarge { .. })) {
+        assert_eq!(mixed, whole, "try_decode with events reads the stream differently");
+        return;
+    }
+    let n = mixed.requests.len();
+    assert!(mixed.requests.starts_with(&whole.requests), "try_decode lost a request before the body limit");
+    assert!(events.requests.get(..n) == Some(&mixed.requests[..]), "try_decode reads other requests than events");
+    let Some(err) = &mixed.error else {
+        assert_eq!(mixed, events, "try_decode with events reads the stream differently from events");
+        return;
+    };
+    let ErrorKind::BodyTooLarge { .. } = err.kind() else {
+        assert_eq!(mixed, events, "try_decode with events reads the stream differently from events");
+        return;
+    };
+    if n == whole.requests.len() {
+        assert_eq!(mixed.error, whole.error, "try_decode refuses the body differently from decode");
+    }
+    let start = starts.get(n).expect("try_decode refused a body the events never reached");
+    let limit = limits.get_max_body();
+    let len = match start.framing {
+        Framing::Length(declared) => declared,
+        _ => limit.saturating_add(1),
+    };
+    let expected = Error::new(ErrorKind::BodyTooLarge { len, limit }, start.offset, start.line);
+    assert_eq!(err, &expected, "try_decode refuses a body other than at its start or for another size");
+    if let Some(req) = events.requests.get(n) {
+        assert!(req.body().len() as u64 > limit, "try_decode refused a body within max_body");
+    }
+}
+
+/// The checks [`decode`] and [`http1`] share: same result whole, in pieces, as borrowed
+/// slices, as events and through `try_decode` with events; memory within the limits; every
+/// request read writes back and re-encodes to itself.
 fn check_reader<R: Reader>(data: &[u8]) {
     let [limits, cut, stream @ ..] = data else { return };
     let limits = limits_for(*limits);
@@ -349,13 +504,15 @@ fn check_reader<R: Reader>(data: &[u8]) {
 
     // The event API streams bodies, so it stops only where `decode` does, except on bodies
     // over `max_body`, which only `decode` refuses.
-    let events = read_events::<R>(&cuts, limits);
+    let (events, starts) = read_events_at::<R>(&cuts, limits);
     match whole.error.as_ref().map(Error::kind) {
         Some(ErrorKind::BodyTooLarge { .. }) => {
             assert!(events.requests.starts_with(&whole.requests), "events lost a request before the body limit")
         }
         _ => assert_eq!(events, whole, "the event API reads the stream differently"),
     }
+    let mixed = read_mixed::<R>(&cuts, limits);
+    check_mixed(&mixed, &whole, &events, &starts, limits);
 
     for req in &whole.requests {
         check_canonical(req);
