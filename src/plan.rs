@@ -243,8 +243,8 @@ fn choose_base(current: &[u8], target: &[u8], targets: &Targets, best_new: (usiz
 /// Plans one request.
 ///
 /// `ahead` are the requests known to follow; `complete` says they are all that will follow,
-/// which lets the planner skip the root register (a saved empty-header state that guarantees
-/// any later header list can be built, since `H:` only appends).
+/// which lets the planner place the anchor at the prefix they all share, or leave it out
+/// (see [`plan_saves`]).
 pub(crate) fn plan(view: &View<'_>, head: &Head, ahead: &[Head], complete: bool) -> Result<Plan, ErrorKind> {
     let cur = view.current;
     // The steady case: everything in place, nothing to save.
