@@ -13,6 +13,18 @@
 //! [`Request`]s (or [`Event`]s, to stream bodies); [`Encoder`] and
 //! [`Request::write_http1`] take requests and give bytes.
 //!
+//! Both readers offer the same calls, for different callers:
+//!
+//! | call | gives | for |
+//! | --- | --- | --- |
+//! | `decode_slice` | [`RequestRef`], borrowed from your buffer | the fastest path: no copies, no reference counts |
+//! | `decode` / `try_decode` | owned [`Request`]s, bodies sliced out of a `BytesMut` | requests that outlive the buffer |
+//! | `next_event` | [`Event`]s: head, body pieces, end | bodies of any size in bounded memory |
+//!
+//! [`Lookahead`] runs an [`Encoder`] over a stream with a window of requests in view, so it
+//! can store registers that later requests restore. Every size a peer or a capture can drive
+//! is bounded by [`Limits`].
+//!
 //! ```
 //! use bytes::BytesMut;
 //! use streamline::{http1, Decoder, Encoder};
