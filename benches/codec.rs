@@ -1,10 +1,12 @@
 //! The codec beside its peers, on the same bytes, so every ratio comes from one run.
 //!
 //! Groups (BENCHMARKS.md has the figures and what bounds them):
-//! - `opra_decode`: compact → request events for an OPRA-style feed, against httparse on the
-//!   equivalent plain stream and a bare memchr walk over the compact lines (messages/s);
-//!   `opra_decode_bytes`: the same runs counted in input bytes.
-//! - `opra_encode`: plain → compact, against httparse parse-only (messages/s).
+//! - `opra_decode`: compact → requests for an OPRA-style feed (`next_event`, `decode`,
+//!   `try_decode`, `decode_slice`), against httparse on the equivalent plain stream and a bare
+//!   memchr walk over the compact lines (messages/s); `opra_decode_bytes`: the same runs counted
+//!   in input bytes.
+//! - `opra_encode`: plain → compact, against httparse parse-only (messages/s): `Lookahead`
+//!   fed whole requests (as the CLI does) or events, and `Encoder::encode` per request.
 //! - `opra_decode_plain`: compact → plain bytes, counted in output bytes, against a memcpy of
 //!   the output's size.
 //! - `browse_encode`, `browse_decode`, `browse_decode_plain`: the same three for a
@@ -40,11 +42,17 @@ impl Input {
     fn new(plain: Vec<u8>, messages: u64) -> Input {
         let mut compact = Vec::new();
         encode_window(&mut BytesMut::from(&plain[..]), &mut compact);
+        // Whole requests or events, the window plans the same heads.
+        let mut by_events = Vec::new();
+        encode_window_events(&mut BytesMut::from(&plain[..]), &mut by_events);
+        assert_eq!(by_events, compact);
         let input = Input { plain, compact, messages };
         // Every routine must see every message, or its rate means nothing.
         assert_eq!(httparse_walk(&input.plain), (messages, input.plain.len()));
         assert_eq!(memchr_walk(&input.compact), messages);
         assert_eq!(decode_events(&mut input.compact_buf()), 3 * messages - bodyless(&input.plain));
+        assert_eq!(decode_requests(&mut input.compact_buf()), messages);
+        assert_eq!(try_decode_requests(&mut input.compact_buf()), messages);
         assert_eq!(decode_plain(&mut input.compact_buf(), &mut Vec::new()), input.plain.len());
         assert_eq!(decode_plain_events(&mut input.compact_buf(), &mut Vec::new()), input.plain.len());
         let mut out = Vec::new();
@@ -84,8 +92,25 @@ fn bodyless(plain: &[u8]) -> u64 {
     n
 }
 
-/// Plain → compact the way the CLI does it: a lookahead window, finished at the end.
+/// Plain → compact the way the CLI does it: whole requests taken with `try_decode` into a
+/// lookahead window, finished at the end.
 fn encode_window(src: &mut BytesMut, out: &mut Vec<u8>) -> usize {
+    out.clear();
+    let mut parser = http1::Parser::new();
+    let mut enc = Lookahead::new(Encoder::new(), Window::default());
+    while let Some(request) = parser.try_decode(src).expect("valid") {
+        enc.push_request(request);
+        while enc.emit(out).expect("encodable").is_some() {}
+    }
+    assert!(src.is_empty(), "every request was whole in the buffer");
+    enc.finish();
+    while enc.emit(out).expect("encodable").is_some() {}
+    out.len()
+}
+
+/// Plain → compact through a lookahead window fed events (the streaming form, for bodies
+/// larger than the buffer).
+fn encode_window_events(src: &mut BytesMut, out: &mut Vec<u8>) -> usize {
     out.clear();
     let mut parser = http1::Parser::new();
     let mut enc = Lookahead::new(Encoder::new(), Window::default());
@@ -130,6 +155,19 @@ fn decode_requests(src: &mut BytesMut) -> u64 {
         black_box(&req);
         n += 1;
     }
+    n
+}
+
+/// Compact → whole requests with `try_decode` (the streaming caller's whole-request path);
+/// returns how many.
+fn try_decode_requests(src: &mut BytesMut) -> u64 {
+    let mut decoder = Decoder::new();
+    let mut n = 0;
+    while let Some(req) = decoder.try_decode(src).expect("valid") {
+        black_box(&req);
+        n += 1;
+    }
+    assert!(src.is_empty(), "every request was whole in the buffer");
     n
 }
 
@@ -252,6 +290,7 @@ fn decode_group(c: &mut Criterion, name: &str, input: &Input) {
     group.throughput(Throughput::Elements(input.messages));
     bench_consuming(&mut group, "streamline_next_event", &input.compact, decode_events);
     bench_consuming(&mut group, "streamline_decode", &input.compact, decode_requests);
+    bench_consuming(&mut group, "streamline_try_decode", &input.compact, try_decode_requests);
     group.bench_function("streamline_decode_slice", |b| {
         b.iter(|| {
             decode_slice(black_box(&input.compact), |req| {
@@ -278,7 +317,8 @@ fn encode_group(c: &mut Criterion, name: &str, input: &Input) {
     let mut group = c.benchmark_group(format!("{name}_encode"));
     group.throughput(Throughput::Elements(input.messages));
     let mut out = Vec::with_capacity(input.compact.len());
-    bench_consuming(&mut group, "streamline_lookahead", &input.plain, |src| encode_window(src, &mut out));
+    bench_consuming(&mut group, "streamline_lookahead_requests", &input.plain, |src| encode_window(src, &mut out));
+    bench_consuming(&mut group, "streamline_lookahead_events", &input.plain, |src| encode_window_events(src, &mut out));
     bench_consuming(&mut group, "streamline_encode", &input.plain, |src| encode_alone(src, &mut out));
     group.bench_function("httparse_parse_only", |b| b.iter(|| httparse_walk(black_box(&input.plain))));
     group.finish();
