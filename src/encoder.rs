@@ -83,10 +83,13 @@ impl Encoder {
         if let Some(last) = &self.last {
             // The lines were checked when these parts were first written; only a longer
             // Content-Length can make a line too long now.
-            let framing_fits = match head.framing {
-                Framing::Length(n) => 18 + decimal_len(n) <= self.state.limits().max_line,
-                _ => true,
-            };
+            // (`Content-Length: ` + at most 20 digits + CRLF is 40 bytes.)
+            let max_line = self.state.limits().max_line;
+            let framing_fits = max_line >= 40
+                || match head.framing {
+                    Framing::Length(n) => 18 + decimal_len(n) <= max_line,
+                    _ => true,
+                };
             if framing_fits && last.same_parts(head) && self.state.current.base.len() == head.parts.target.len() {
                 return Ok(Plan::steady(head));
             }
@@ -181,9 +184,10 @@ impl Encoder {
         let base = plan.base.map(|len| Op::Base(&head.parts.target[..len]));
         let method = plan.method.then(|| Op::Method(&head.parts.method));
         let cur = &self.state.current;
-        let base_grows = plan.base.is_some_and(|len| len > cur.base.len());
-        let method_shrinks = plan.method && cur.method.as_ref().is_some_and(|m| head.parts.method.len() < m.len());
-        let order = if base_grows && method_shrinks { [method, base] } else { [base, method] };
+        let swap = plan.method
+            && plan.base.is_some_and(|len| len > cur.base.len())
+            && cur.method.as_ref().is_some_and(|m| head.parts.method.len() < m.len());
+        let order = if swap { [method, base] } else { [base, method] };
         for op in order.into_iter().flatten() {
             self.put(&op, dst)?;
         }

@@ -173,8 +173,7 @@ pub enum Format {
 /// - upload: chunked uploads, `PUT /upload/N` with `Transfer-Encoding: chunked`, a few chunks of
 ///   up to --payload-size bytes (default 1024), sometimes a chunk extension or a trailer.
 ///
-/// opra is written as it is generated, so any count runs in bounded memory; browse and upload
-/// are generated whole in memory (up to 1,000,000 requests).
+/// All three are written one request at a time, so any count runs in bounded memory.
 #[derive(Debug, Args)]
 #[command(after_long_help = "\
 Examples:
