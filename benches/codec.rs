@@ -61,6 +61,9 @@ impl Input {
         let mut compact = Vec::new();
         assert_eq!(encode_alone(&mut input.plain_buf(), &mut compact), messages);
         assert_eq!(decode_plain(&mut BytesMut::from(&compact[..]), &mut Vec::new()), input.plain.len());
+        let mut sliced = Vec::new();
+        assert_eq!(encode_slice(&input.plain, &mut sliced), messages);
+        assert_eq!(sliced, compact, "borrowed and owned encoding write the same bytes");
         input
     }
 
@@ -133,6 +136,26 @@ fn encode_alone(src: &mut BytesMut, out: &mut Vec<u8>) -> u64 {
         enc.encode(&req, out).expect("encodable");
         n += 1;
     }
+    n
+}
+
+/// Plain → compact with no copy of the input and no reference count: requests borrowed with
+/// `http1::Parser::decode_slice`, each planned alone with `Encoder::encode_head`, the body
+/// copied after it (a gateway that encodes as it reads, with no lookahead).
+fn encode_slice(input: &[u8], out: &mut Vec<u8>) -> u64 {
+    out.clear();
+    let mut parser = http1::Parser::new();
+    let mut enc = Encoder::new();
+    let (mut rest, mut n) = (input, 0);
+    loop {
+        let (used, req) = parser.decode_slice(rest).expect("valid");
+        let Some(req) = req else { break };
+        enc.encode_head(req.head(), &[], false, out).expect("encodable");
+        out.extend_from_slice(req.body());
+        rest = &rest[used..];
+        n += 1;
+    }
+    assert!(rest.is_empty(), "every request was whole in the input");
     n
 }
 
@@ -320,6 +343,7 @@ fn encode_group(c: &mut Criterion, name: &str, input: &Input) {
     bench_consuming(&mut group, "streamline_lookahead_requests", &input.plain, |src| encode_window(src, &mut out));
     bench_consuming(&mut group, "streamline_lookahead_events", &input.plain, |src| encode_window_events(src, &mut out));
     bench_consuming(&mut group, "streamline_encode", &input.plain, |src| encode_alone(src, &mut out));
+    group.bench_function("streamline_encode_slice", |b| b.iter(|| encode_slice(black_box(&input.plain), &mut out)));
     group.bench_function("httparse_parse_only", |b| b.iter(|| httparse_walk(black_box(&input.plain))));
     group.finish();
 }
