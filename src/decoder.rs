@@ -75,6 +75,21 @@ impl Heads for OpLines {
         }
     }
 
+    #[inline]
+    fn steady(&mut self, src: &[u8]) -> Option<(u64, usize)> {
+        let (len, total) = steady_line(src)?;
+        if total + 13 > self.state.limits().max_line || !self.state.reissues(&self.slot) {
+            return None;
+        }
+        self.slot.as_mut()?.framing = Framing::Length(len);
+        Some((len, total))
+    }
+
+    #[inline]
+    fn steady_head(&self) -> Option<&Head> {
+        self.slot.as_ref()
+    }
+
     fn limits(&self) -> &Limits {
         self.state.limits()
     }

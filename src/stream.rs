@@ -72,6 +72,21 @@ pub(crate) trait Heads {
 
     /// The error for input that ends with `rest`, an unfinished head, unconsumed.
     fn unfinished(&mut self, rest: &[u8], pos: &Position) -> Error;
+
+    /// A steady feed's next request: if `src` starts with a one-line unit that issues it and
+    /// nothing else needs doing, sets up [`Heads::steady_head`] and returns the body length
+    /// and the unit's length. Only a fast path: `None` falls back to [`Heads::next_head`],
+    /// which gives the same.
+    #[inline]
+    fn steady(&mut self, _src: &[u8]) -> Option<(u64, usize)> {
+        None
+    }
+
+    /// The head [`Heads::steady`] set up.
+    #[inline]
+    fn steady_head(&self) -> Option<&Head> {
+        None
+    }
 }
 
 /// A body gathered for a whole request.
@@ -198,6 +213,20 @@ impl<H: Heads> Stream<H> {
     pub(crate) fn decode_slice<'s>(&mut self, src: &'s [u8]) -> Result<(usize, Option<RequestRef<'_, 's>>), Error> {
         if let Some(err) = &self.failed {
             return Err(err.clone());
+        }
+        // A steady feed's request, whole: one line and the body after it.
+        if self.body.is_none() {
+            let max_body = self.heads.limits().max_body;
+            if let Some((n, total)) = self.heads.steady(src) {
+                if n <= max_body && n <= (src.len() - total) as u64 {
+                    let body = &src[total..total + n as usize];
+                    self.pos.consume(total, 1);
+                    self.pos.consume(body.len(), count_lf(body));
+                    // (`steady` returned a unit, so `steady_head` has its head.)
+                    let request = self.heads.steady_head().map(|head| RequestRef { head, body });
+                    return Ok((total + body.len(), request));
+                }
+            }
         }
         // A body streamed by `next_event` and not finished is skipped.
         let mut skipped = 0;
