@@ -76,13 +76,13 @@ impl Heads for OpLines {
     }
 
     #[inline]
-    fn steady(&mut self, src: &[u8]) -> Option<(u64, usize)> {
+    fn steady(&mut self, src: &[u8]) -> Option<(u64, usize, u64)> {
         let (len, total) = steady_line(src)?;
         if total + 13 > self.state.limits().max_line || !self.state.reissues(&self.slot) {
             return None;
         }
         self.slot.as_mut()?.framing = Framing::Length(len);
-        Some((len, total))
+        Some((len, total, 1))
     }
 
     #[inline]

@@ -126,6 +126,29 @@ impl Heads for PlainHeads {
         Ok((used, self.last.as_ref().map(|(raw, head, lines)| Found { head, len: raw.len(), lines: *lines })))
     }
 
+    /// A head byte-identical to the previous one, with a Content-Length body or none.
+    #[inline]
+    fn steady(&mut self, src: &[u8]) -> Option<(u64, usize, u64)> {
+        let (raw, head, lines) = self.last.as_ref()?;
+        if !src.starts_with(raw) {
+            return None;
+        }
+        let body = match head.framing {
+            Framing::None => 0,
+            Framing::Length(n) => n,
+            Framing::Chunked => return None,
+        };
+        let found = (body, raw.len(), *lines);
+        // The unfinished head the pre-scan looked at (this one) is done.
+        self.pending = Pending::default();
+        Some(found)
+    }
+
+    #[inline]
+    fn steady_head(&self) -> Option<&Head> {
+        self.last.as_ref().map(|(_, head, _)| head)
+    }
+
     fn limits(&self) -> &Limits {
         &self.limits
     }

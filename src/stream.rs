@@ -73,12 +73,12 @@ pub(crate) trait Heads {
     /// The error for input that ends with `rest`, an unfinished head, unconsumed.
     fn unfinished(&mut self, rest: &[u8], pos: &Position) -> Error;
 
-    /// A steady feed's next request: if `src` starts with a one-line unit that issues it and
-    /// nothing else needs doing, sets up [`Heads::steady_head`] and returns the body length
-    /// and the unit's length. Only a fast path: `None` falls back to [`Heads::next_head`],
-    /// which gives the same.
+    /// A steady feed's next request: if `src` starts with the unit that issues it and nothing
+    /// else needs doing, sets up [`Heads::steady_head`] and returns the body length, the
+    /// unit's length and its LF count. Only a fast path: `None` falls back to
+    /// [`Heads::next_head`], which gives the same.
     #[inline]
-    fn steady(&mut self, _src: &[u8]) -> Option<(u64, usize)> {
+    fn steady(&mut self, _src: &[u8]) -> Option<(u64, usize, u64)> {
         None
     }
 
@@ -217,10 +217,10 @@ impl<H: Heads> Stream<H> {
         // A steady feed's request, whole: one line and the body after it.
         if self.body.is_none() {
             let max_body = self.heads.limits().max_body;
-            if let Some((n, total)) = self.heads.steady(src) {
+            if let Some((n, total, lines)) = self.heads.steady(src) {
                 if n <= max_body && n <= (src.len() - total) as u64 {
                     let body = &src[total..total + n as usize];
-                    self.pos.consume(total, 1);
+                    self.pos.consume(total, lines);
                     self.pos.consume(body.len(), count_lf(body));
                     // (`steady` returned a unit, so `steady_head` has its head.)
                     let request = self.heads.steady_head().map(|head| RequestRef { head, body });
@@ -290,6 +290,9 @@ impl<H: Heads> Stream<H> {
             if s.body.is_some() || s.gather.is_some() {
                 return Ok(None);
             }
+            if let Some(request) = s.steady_request(src) {
+                return Ok(Some(request));
+            }
             let (before, found) = measure(&mut s.heads, &mut s.pos, src)?;
             let found = found.map(|(f, len)| (f.head.clone(), f.len, f.lines, len));
             src.advance(before);
@@ -302,6 +305,22 @@ impl<H: Heads> Stream<H> {
         })
     }
 
+    /// A steady feed's next request, owned, if it is whole in `src` (see [`Heads::steady`]).
+    #[inline]
+    fn steady_request(&mut self, src: &mut BytesMut) -> Option<Request> {
+        let max_body = self.heads.limits().max_body;
+        let (n, total, lines) = self.heads.steady(src)?;
+        if n > max_body || n > (src.len() - total) as u64 {
+            return None;
+        }
+        let head = self.heads.steady_head()?.clone();
+        src.advance(total);
+        self.pos.consume(total, lines);
+        let body = src.split_to(n as usize).freeze();
+        self.pos.consume(body.len(), count_lf(&body));
+        Some(Request { head, body })
+    }
+
     /// See [`Decoder::decode`](crate::Decoder::decode).
     pub(crate) fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Request>, Error> {
         self.guard(|s| s.decode_inner(src))
@@ -309,6 +328,9 @@ impl<H: Heads> Stream<H> {
 
     fn decode_inner(&mut self, src: &mut BytesMut) -> Result<Option<Request>, Error> {
         if self.body.is_none() && self.gather.is_none() {
+            if let Some(request) = self.steady_request(src) {
+                return Ok(Some(request));
+            }
             match self.fast(src)? {
                 Fast::Request(req) => return Ok(Some(req)),
                 Fast::NeedMore => return Ok(None),
