@@ -109,11 +109,7 @@ impl Encoder {
         // The decoder also holds the plain request-line to the limit.
         // And the framing line it adds: `Content-Length: N` or `Transfer-Encoding: chunked`.
         let request_line = head.parts.method.len() + head.parts.target.len() + 12;
-        let framing_line = match head.framing {
-            Framing::None => 0,
-            Framing::Length(n) => 18 + decimal_len(n),
-            Framing::Chunked => 28,
-        };
+        let framing_line = head.framing.line_len();
         if line.max(request_line).max(framing_line) > limits.max_line {
             return Err(ErrorKind::Unencodable("a line would pass the max_line limit"));
         }

@@ -140,6 +140,18 @@ pub enum Framing {
     Chunked,
 }
 
+impl Framing {
+    /// Length of the framing field line the plain form carries, CRLF included (0 for none):
+    /// `Content-Length: N` is 18 + digits, `Transfer-Encoding: chunked` 28.
+    pub(crate) fn line_len(self) -> usize {
+        match self {
+            Framing::None => 0,
+            Framing::Length(n) => 18 + decimal_len(n),
+            Framing::Chunked => 28,
+        }
+    }
+}
+
 /// The head of a request: request-line parts, header lines and framing.
 ///
 /// Every `Head` is valid by construction, so whatever writes one (either syntax) writes

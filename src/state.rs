@@ -164,11 +164,7 @@ impl State {
     /// unchanged, slot holding the same parts) only writes the framing.
     fn issue(&mut self, suffix: &[u8], framing: Framing, slot: &mut Option<Head>) -> Result<(), ErrorKind> {
         // The framing line must fit the line limit the plain reader enforces.
-        let framing_line = match framing {
-            Framing::None => 0,
-            Framing::Length(n) => 18 + crate::request::decimal_len(n),
-            Framing::Chunked => 28,
-        };
+        let framing_line = framing.line_len();
         if framing_line > self.limits.max_line {
             return Err(ErrorKind::LineTooLong { limit: self.limits.max_line });
         }

@@ -268,20 +268,25 @@ impl<H: Heads> Stream<H> {
     /// The whole next request if it is all in `src`, taken without events.
     #[inline]
     fn fast(&mut self, src: &mut BytesMut) -> Result<Fast, Error> {
-        let (before, found) = measure(&mut self.heads, &mut self.pos, src)?;
-        let found = found.map(|(f, len)| (f.head.clone(), f.len, f.lines, len));
-        src.advance(before);
-        match found {
-            Some((head, len, lines, body_len)) => {
-                src.advance(len);
-                self.pos.consume(len, lines);
-                let body = src.split_to(body_len).freeze();
-                self.pos.consume(body_len, count_lf(&body));
-                Ok(Fast::Request(Request { head, body }))
-            }
+        match self.take_whole(src)? {
+            Some(request) => Ok(Fast::Request(request)),
             None if self.heads.next_head(src, &mut self.pos)?.1.is_some() => Ok(Fast::Partial),
             None => Ok(Fast::NeedMore),
         }
+    }
+
+    /// The next request if head and body are all in `src`, body sliced out without copying;
+    /// otherwise `None`, having consumed only what precedes the head.
+    fn take_whole(&mut self, src: &mut BytesMut) -> Result<Option<Request>, Error> {
+        let (before, found) = measure(&mut self.heads, &mut self.pos, src)?;
+        let found = found.map(|(f, len)| (f.head.clone(), f.len, f.lines, len));
+        src.advance(before);
+        let Some((head, len, lines, body_len)) = found else { return Ok(None) };
+        src.advance(len);
+        self.pos.consume(len, lines);
+        let body = src.split_to(body_len).freeze();
+        self.pos.consume(body_len, count_lf(&body));
+        Ok(Some(Request { head, body }))
     }
 
     /// See [`Decoder::try_decode`](crate::Decoder::try_decode).
@@ -290,18 +295,10 @@ impl<H: Heads> Stream<H> {
             if s.body.is_some() || s.gather.is_some() {
                 return Ok(None);
             }
-            if let Some(request) = s.steady_request(src) {
-                return Ok(Some(request));
+            match s.steady_request(src) {
+                Some(request) => Ok(Some(request)),
+                None => s.take_whole(src),
             }
-            let (before, found) = measure(&mut s.heads, &mut s.pos, src)?;
-            let found = found.map(|(f, len)| (f.head.clone(), f.len, f.lines, len));
-            src.advance(before);
-            let Some((head, len, lines, body_len)) = found else { return Ok(None) };
-            src.advance(len);
-            s.pos.consume(len, lines);
-            let body = src.split_to(body_len).freeze();
-            s.pos.consume(body_len, count_lf(&body));
-            Ok(Some(Request { head, body }))
         })
     }
 
