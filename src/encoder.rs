@@ -2,8 +2,6 @@
 
 use std::collections::VecDeque;
 
-use bytes::Bytes;
-
 use crate::error::ErrorKind;
 use crate::op::Op;
 use crate::plan::{plan, register_name, Index, Plan, Reg, Slot, View};
@@ -90,7 +88,7 @@ impl Encoder {
                     Framing::Length(n) => 18 + decimal_len(n) <= max_line,
                     _ => true,
                 };
-            if framing_fits && last.same_parts(head) && self.state.current.base.len() == head.parts.target.len() {
+            if framing_fits && last.same_parts(head) && self.state.current().base.len() == head.parts.target.len() {
                 return Ok(Plan::steady(head));
             }
         }
@@ -100,7 +98,7 @@ impl Encoder {
         }
         // Every line is `X:` + argument + CRLF; the longest arguments are a header line, the
         // method, and the target (as a base, or as a suffix with ` LEN` after it).
-        let longest = head.parts.headers.iter().map(Bytes::len).max().unwrap_or(0);
+        let longest = head.parts.headers.iter().map(<[u8]>::len).max().unwrap_or(0);
         let length = match head.framing {
             Framing::Length(n) => 1 + decimal_len(n),
             _ => 0,
@@ -114,7 +112,7 @@ impl Encoder {
             return Err(ErrorKind::Unencodable("a line would pass the max_line limit"));
         }
         let view = View {
-            current: &self.state.current,
+            current: self.state.current(),
             regs: &self.regs,
             index: &self.index,
             max_registers: limits.max_registers,
@@ -188,6 +186,7 @@ impl Encoder {
             self.put(&op, dst)?;
         }
         let mut saves = plan.saves.iter().peekable();
+        let mut lines = head.parts.headers.iter().skip(plan.from);
         for at in plan.from..=head.parts.headers.len() {
             while let Some(save) = saves.next_if(|s| s.at == at) {
                 let i = match save.slot {
@@ -217,7 +216,7 @@ impl Encoder {
                 self.regs[i].used = self.tick;
                 self.regs[i].anchor |= save.anchor;
             }
-            if let Some(line) = head.parts.headers.get(at) {
+            if let Some(line) = lines.next() {
                 self.put(&Op::Header(line), dst)?;
             }
         }
@@ -228,6 +227,8 @@ impl Encoder {
             Framing::Chunked => Op::Chunked(suffix),
         };
         issue.write(dst);
+        // Issuing leaves the state as it was; the mirror needs only its header block settled.
+        self.state.freeze();
         if cfg!(debug_assertions) {
             let issued = self.state.apply(&issue)?;
             debug_assert_eq!(issued.as_ref(), Some(head), "the decoder would read another head");

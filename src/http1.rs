@@ -47,7 +47,8 @@ impl Parser {
 
     /// A parser with the given limits.
     pub fn with_limits(limits: Limits) -> Self {
-        Parser { stream: Stream::new(PlainHeads { limits, last: None, pending: Pending::default() }) }
+        let head_end = memchr::memmem::Finder::new(b"\r\n\r\n");
+        Parser { stream: Stream::new(PlainHeads { limits, last: None, pending: Pending::default(), head_end }) }
     }
 }
 
@@ -63,6 +64,8 @@ struct PlainHeads {
     /// How far an unfinished head has been looked at, so bytes arriving piece by piece are
     /// scanned once, not once per piece.
     pending: Pending,
+    /// The searcher for the empty line that ends a head, built once.
+    head_end: memchr::memmem::Finder<'static>,
 }
 
 /// What is known of the unfinished head at the front of the input.
@@ -87,7 +90,7 @@ impl PlainHeads {
         let (max_line, max_lines) = (self.limits.max_line, self.limits.max_headers + 1);
         let p = &mut self.pending;
         let from = p.scanned.saturating_sub(3);
-        if memchr::memmem::find(&rest[from..], b"\r\n\r\n").is_some() {
+        if self.head_end.find(&rest[from..]).is_some() {
             return true;
         }
         let mut too_long = false;
@@ -114,11 +117,20 @@ impl Heads for PlainHeads {
         let rest = &src[used..];
         let repeat = self.last.as_ref().is_some_and(|(raw, _, _)| rest.starts_with(raw));
         if !repeat {
-            if !self.ready(rest) {
+            // A head seen for the first time is parsed at once: it is usually all there. If it
+            // is not, the bytes that follow are pre-scanned, and it is parsed again only when
+            // they complete it (or pass a limit).
+            let first = self.pending.scanned == 0;
+            if !first && !self.ready(rest) {
                 return Ok((used, None));
             }
             let parsed = parse_head_raw(rest, &self.limits).map_err(|(kind, at)| pos.error(kind, &rest[..at]))?;
-            let Some((head, raw)) = parsed else { return Ok((used, None)) };
+            let Some((head, raw)) = parsed else {
+                if first {
+                    self.ready(rest);
+                }
+                return Ok((used, None));
+            };
             let lines = head.headers().len() as u64 + 2 + u64::from(head.framing != Framing::None);
             self.last = Some((raw, head, lines));
         }
@@ -176,7 +188,11 @@ fn parse_head_raw(buf: &[u8], limits: &Limits) -> Result<Option<(Head, Bytes)>, 
     let Some(line) = next_line(buf, limits.max_line).map_err(|k| (k, 0))? else { return Ok(None) };
     let (method, target, version) = request_line(&buf[..line.content]).map_err(|k| (k, 0))?;
     let mut pos = line.total;
-    let mut headers: Vec<(usize, usize)> = Vec::with_capacity(16);
+    // The field lines run from `first` to `pos` minus the empty line; the framing line, if
+    // any, is the one gap in them.
+    let first = pos;
+    let mut count = 0;
+    let mut gap = (0, 0);
     let mut framing = None::<(FramingName, Framing)>;
     loop {
         let rest = &buf[pos..];
@@ -190,10 +206,10 @@ fn parse_head_raw(buf: &[u8], limits: &Limits) -> Result<Option<(Head, Bytes)>, 
         let name_len = chars::check_field_line(field).map_err(|k| (k, at))?;
         match chars::framing_name(&field[..name_len]) {
             None => {
-                if headers.len() >= limits.max_headers {
+                if count >= limits.max_headers {
                     return Err((ErrorKind::TooManyHeaders { limit: limits.max_headers }, at));
                 }
-                headers.push((at, at + line.content));
+                count += 1;
             }
             Some(name) => {
                 let value = chars::trim_ows(&field[name_len + 1..]);
@@ -213,6 +229,7 @@ fn parse_head_raw(buf: &[u8], limits: &Limits) -> Result<Option<(Head, Bytes)>, 
                     Some((FramingName::ContentLength, _)) => return Err((ErrorKind::RepeatedContentLength, at)),
                     Some(_) => return Err((ErrorKind::UnsupportedTransferCoding("chunked, chunked".into()), at)),
                 };
+                gap = (at, pos);
             }
         }
     }
@@ -220,7 +237,14 @@ fn parse_head_raw(buf: &[u8], limits: &Limits) -> Result<Option<(Head, Bytes)>, 
         return Err((ErrorKind::ChunkedBeforeHttp11(version.to_string()), 0));
     }
     let raw = Bytes::copy_from_slice(&buf[..pos]);
-    let list = Headers::from_lines(headers.into_iter().map(|(start, end)| raw.slice(start..end)).collect());
+    let end = pos - 2;
+    let block = match gap {
+        (0, 0) => raw.slice(first..end),
+        (at, _) if at == first => raw.slice(gap.1..end),
+        (_, next) if next == end => raw.slice(first..gap.0),
+        (at, next) => [&raw[first..at], &raw[next..end]].concat().into(),
+    };
+    let list = Headers::from_block(block, count);
     let method = raw.slice(..method.len());
     let target = raw.slice(method.len() + 1..method.len() + 1 + target.len());
     let parts = Parts::new(method, target, version, list);

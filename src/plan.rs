@@ -10,7 +10,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 use bytes::Bytes;
 
 use crate::error::ErrorKind;
-use crate::request::{decimal_len, Framing, Head};
+use crate::request::{decimal_len, Framing, Head, Headers};
 use crate::state::Snapshot;
 
 /// Requests ahead that the cost estimates (base choice, register benefit) look at.
@@ -131,14 +131,36 @@ pub(crate) fn register_name(mut i: usize) -> Bytes {
     Bytes::from(name)
 }
 
-/// Length of the common prefix of two header lists, in lines.
-fn common_lines(a: &[Bytes], b: &[Bytes]) -> usize {
-    a.iter().zip(b).take_while(|(x, y)| x == y).count()
+/// Length of the common prefix of two header lists, in lines: the lines whose CRLF lies in
+/// the blocks' common prefix.
+fn common_lines(a: &Headers, b: &Headers) -> usize {
+    let (x, y) = (a.as_block(), b.as_block());
+    let same = common_prefix(x, y);
+    memchr::memchr_iter(b'\n', &x[..same]).count()
+}
+
+/// Length of the common prefix of two byte strings, eight bytes at a time.
+fn common_prefix(x: &[u8], y: &[u8]) -> usize {
+    let mut at = 0;
+    for (p, q) in x.chunks_exact(8).zip(y.chunks_exact(8)) {
+        let diff =
+            u64::from_le_bytes(p.try_into().unwrap_or_default()) ^ u64::from_le_bytes(q.try_into().unwrap_or_default());
+        if diff != 0 {
+            return at + (diff.trailing_zeros() / 8) as usize;
+        }
+        at += 8;
+    }
+    at + x[at..].iter().zip(&y[at..]).take_while(|(p, q)| p == q).count()
 }
 
 /// Is `prefix` a prefix of `list`?
-fn is_prefix(prefix: &[Bytes], list: &[Bytes]) -> bool {
-    prefix.len() <= list.len() && common_lines(prefix, list) == prefix.len()
+fn is_prefix(prefix: &Headers, list: &Headers) -> bool {
+    list.as_block().starts_with(prefix.as_block())
+}
+
+/// Cost of appending lines `from..to` of a list (`H:` + line + CRLF each).
+fn header_cost(list: &Headers, from: usize, to: usize) -> usize {
+    list.offset_of(to) - list.offset_of(from) + 2 * (to - from)
 }
 
 /// Common prefix of two heads' header lists, in lines, by their prefix hashes: an estimate,
@@ -171,11 +193,6 @@ impl Hasher for Prehashed {
     }
 }
 
-/// Cost of appending these header lines (`H:` + line + CRLF each).
-fn header_cost(lines: &[Bytes]) -> usize {
-    lines.iter().map(|l| l.len() + 4).sum()
-}
-
 /// Cost of the issuing line for a suffix of `len` bytes.
 fn issue_cost(len: usize, framing: Framing) -> usize {
     match framing {
@@ -190,36 +207,51 @@ fn issue_cost(len: usize, framing: Framing) -> usize {
 /// and this keeps a short capture encoded the way the same requests open a long feed
 /// (SPEC.md §9.2).
 struct Targets {
-    /// `(length, common prefix with the request's target)`, the request's own first.
-    view: [(usize, usize); ESTIMATE_AHEAD + 1],
+    /// Distinct `(length, common prefix with the request's target, how many)`, the request's
+    /// own first; `len` of them in use. Feeds repeat targets, so there are usually few.
+    view: [(usize, usize, usize); ESTIMATE_AHEAD + 1],
+    len: usize,
 }
 
 impl Targets {
     fn new(target: &[u8], ahead: &[Head]) -> Targets {
-        let mut view = [(target.len(), target.len()); ESTIMATE_AHEAD + 1];
-        for (slot, h) in view[1..].iter_mut().zip(ahead) {
+        let mut targets = Targets { view: [(0, 0, 0); ESTIMATE_AHEAD + 1], len: 0 };
+        let mut last = (target.len(), target.len());
+        targets.add(last, 1);
+        for h in ahead.iter().take(ESTIMATE_AHEAD) {
             let t = &h.parts.target;
-            *slot = (t.len(), target.iter().zip(t.iter()).take_while(|(a, b)| a == b).count());
+            last = (t.len(), target.iter().zip(t.iter()).take_while(|(a, b)| a == b).count());
+            targets.add(last, 1);
         }
-        if let Some(&last) = view[..=ahead.len().min(ESTIMATE_AHEAD)].last() {
-            for slot in view[ahead.len().min(ESTIMATE_AHEAD) + 1..].iter_mut() {
-                *slot = last;
+        targets.add(last, ESTIMATE_AHEAD - ahead.len().min(ESTIMATE_AHEAD));
+        targets
+    }
+
+    fn add(&mut self, (len, common): (usize, usize), n: usize) {
+        if n == 0 {
+            return;
+        }
+        let used = &mut self.view[..self.len];
+        match used.iter_mut().find(|v| v.0 == len && v.1 == common) {
+            Some(v) => v.2 += n,
+            None => {
+                self.view[self.len] = (len, common, n);
+                self.len += 1;
             }
         }
-        Targets { view }
     }
 
     /// Estimated cost of the suffixes with a base that is the request target's first `len`
     /// bytes: a target that does not start with it is charged a new base.
     fn estimate(&self, len: usize) -> usize {
-        self.view.iter().map(|&(t, common)| if common >= len { t - len } else { 4 + t }).sum()
+        self.view[..self.len].iter().map(|&(t, common, n)| n * if common >= len { t - len } else { 4 + t }).sum()
     }
 
     /// The best new base among the whole target and its common prefixes with the next
     /// targets: `(estimated cost including the B: line, base length)`.
     fn best_new(&self) -> (usize, usize) {
         let mut best = (usize::MAX, 0);
-        for &(_, len) in &self.view {
+        for &(_, len, _) in &self.view[..self.len] {
             let estimate = 4 + len + self.estimate(len);
             if estimate < best.0 {
                 best = (estimate, len);
@@ -251,7 +283,7 @@ pub(crate) fn plan(view: &View<'_>, head: &Head, ahead: &[Head], complete: bool)
     if cur.base == head.parts.target
         && cur.version == Some(head.parts.version)
         && cur.method.as_ref() == Some(&head.parts.method)
-        && cur.headers[..] == head.parts.headers[..]
+        && cur.headers == head.parts.headers
     {
         return Ok(Plan::steady(head));
     }
@@ -279,8 +311,10 @@ pub(crate) fn plan(view: &View<'_>, head: &Head, ahead: &[Head], complete: bool)
         cost += base_cost;
         let suffix = base.unwrap_or(snap.base.len());
         cost += issue_cost(head.parts.target.len() - suffix, head.framing);
+        // The start's block is a prefix of the request's: the rest is appended.
         let from = snap.headers.len();
-        cost += header_cost(&head.parts.headers[from..]);
+        let h = &head.parts.headers;
+        cost += h.as_block().len() - snap.headers.as_block().len() + 2 * (h.len() - from);
         if best.as_ref().is_none_or(|b| cost < b.cost) {
             best = Some(Plan { load, version, method, base, from, saves: Vec::new(), suffix, cost, held: 0 });
         }
@@ -327,7 +361,7 @@ fn plan_saves(view: &View<'_>, head: &Head, ahead: &[Head], complete: bool, plan
         // The best start `next` would have without a save here.
         let registered = next.prefix_hashes().iter().rposition(|h| view.index.contains_key(h));
         let existing = registered.into_iter().chain(points.iter().map(|&(at, _)| at).filter(|&at| at <= shared)).max();
-        if existing.is_none_or(|e| e < shared && header_cost(&next.parts.headers[e..shared]) > price) {
+        if existing.is_none_or(|e| e < shared && header_cost(&next.parts.headers, e, shared) > price) {
             points.push((shared, false));
         }
     }
@@ -392,7 +426,7 @@ fn plan_bytes(view: &View<'_>, head: &Head, plan: &Plan, at: usize) -> usize {
             None => view.current.base.len(),
         },
     };
-    8 + base + head.parts.method.len() + head.parts.headers[..at].iter().map(Bytes::len).sum::<usize>()
+    8 + base + head.parts.method.len() + head.parts.headers.offset_of(at) - 2 * at.min(head.parts.headers.len())
 }
 
 #[cfg(test)]

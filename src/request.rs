@@ -1,7 +1,6 @@
 //! The request model both syntaxes share: a head kept byte for byte, its framing, and its body.
 
 use std::fmt;
-use std::ops::Deref;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 
@@ -64,13 +63,31 @@ impl fmt::Display for Version {
     }
 }
 
-/// The ordered header lines of a request, each verbatim (`Name: value`, no CRLF), framing
-/// fields excluded.
+/// The ordered header lines of a request, each verbatim (`Name: value`), framing fields
+/// excluded.
 ///
-/// Cloning is a reference-count increment: the decoder hands every request of a steady feed
-/// the same list, and registers share it too. Dereferences to `[Bytes]`.
+/// The lines are held as one block, each followed by CRLF, exactly as the plain head carries
+/// them: writing a head copies the block once, a plain reader shares it with its input, and a
+/// prefix of the list is a prefix of the block, which is what the encoder compares. Cloning is
+/// a reference-count increment.
+///
+/// ```
+/// let mut h = streamline::Headers::new();
+/// h.push(b"Host: example.com").unwrap();
+/// h.push(b"Accept: */*").unwrap();
+/// assert_eq!(h.len(), 2);
+/// assert_eq!(h.get(1), Some(&b"Accept: */*"[..]));
+/// assert_eq!(h.iter().collect::<Vec<_>>(), [&b"Host: example.com"[..], b"Accept: */*"]);
+/// assert_eq!(h.as_block(), b"Host: example.com\r\nAccept: */*\r\n");
+/// ```
 #[derive(Clone, Default, PartialEq, Eq)]
-pub struct Headers(Arc<Vec<Bytes>>);
+pub struct Headers {
+    /// Every line followed by CRLF. No line holds CR or LF (they are checked), so the block
+    /// splits back into its lines unambiguously.
+    pub(crate) block: Bytes,
+    /// Number of lines.
+    pub(crate) count: usize,
+}
 
 impl Headers {
     /// An empty list.
@@ -79,50 +96,107 @@ impl Headers {
     }
 
     /// Appends one header line after checking it (RFC 9110 field syntax; no Content-Length or
-    /// Transfer-Encoding, which belong to [`Framing`]).
+    /// Transfer-Encoding, which belong to [`Framing`]). Copies the block: for building a few
+    /// heads by hand, not for a hot path (the readers build theirs without copies).
     ///
     /// ```
     /// let mut h = streamline::Headers::new();
-    /// h.push("Host: example.com".into()).unwrap();
-    /// assert!(h.push("Content-Length: 5".into()).is_err());
+    /// h.push(b"Host: example.com").unwrap();
+    /// assert!(h.push(b"Content-Length: 5").is_err());
+    /// assert!(h.push(b"X: a\r\nY: b").is_err());
     /// assert_eq!(h.len(), 1);
     /// ```
-    pub fn push(&mut self, line: Bytes) -> Result<(), ErrorKind> {
-        let name_len = chars::check_field_line(&line)?;
+    pub fn push(&mut self, line: &[u8]) -> Result<(), ErrorKind> {
+        let name_len = chars::check_field_line(line)?;
         if chars::framing_name(&line[..name_len]).is_some() {
-            return Err(ErrorKind::FramingHeader(escape(&line)));
+            return Err(ErrorKind::FramingHeader(escape(line)));
         }
-        self.push_unchecked(line);
+        let mut block = Vec::with_capacity(self.block.len() + line.len() + 2);
+        block.extend_from_slice(&self.block);
+        block.extend_from_slice(line);
+        block.extend_from_slice(b"\r\n");
+        self.block = block.into();
+        self.count += 1;
         Ok(())
     }
 
-    /// A list of lines the caller has already checked.
-    pub(crate) fn from_lines(lines: Vec<Bytes>) -> Self {
-        Headers(Arc::new(lines))
+    /// A list from a block of checked lines, each followed by CRLF.
+    pub(crate) fn from_block(block: Bytes, count: usize) -> Self {
+        debug_assert_eq!(memchr::memchr_iter(b'\n', &block).count(), count);
+        Headers { block, count }
     }
 
-    /// Appends a line the caller has already checked.
-    pub(crate) fn push_unchecked(&mut self, line: Bytes) {
-        Arc::make_mut(&mut self.0).push(line);
+    /// Number of lines.
+    pub fn len(&self) -> usize {
+        self.count
+    }
+
+    /// Is the list empty?
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    /// The lines in order, without CRLF.
+    pub fn iter(&self) -> Lines<'_> {
+        Lines { rest: &self.block }
+    }
+
+    /// Line `i`, without CRLF.
+    pub fn get(&self, i: usize) -> Option<&[u8]> {
+        self.iter().nth(i)
+    }
+
+    /// The whole block: every line followed by CRLF, as a plain head carries them.
+    pub fn as_block(&self) -> &[u8] {
+        &self.block
     }
 
     /// Sum of the line lengths (without CRLF).
     pub(crate) fn byte_len(&self) -> usize {
-        self.0.iter().map(Bytes::len).sum()
+        self.block.len() - 2 * self.count
+    }
+
+    /// Bytes of the block taken by the first `n` lines (CRLFs included); all of it if there
+    /// are fewer.
+    pub(crate) fn offset_of(&self, n: usize) -> usize {
+        match n {
+            0 => 0,
+            n if n >= self.count => self.block.len(),
+            n => memchr::memchr_iter(b'\n', &self.block).nth(n - 1).map_or(self.block.len(), |lf| lf + 1),
+        }
     }
 }
 
-impl Deref for Headers {
-    type Target = [Bytes];
+impl<'a> IntoIterator for &'a Headers {
+    type Item = &'a [u8];
+    type IntoIter = Lines<'a>;
 
-    fn deref(&self) -> &[Bytes] {
-        &self.0
+    fn into_iter(self) -> Lines<'a> {
+        self.iter()
+    }
+}
+
+/// The lines of a [`Headers`], from [`Headers::iter`].
+#[derive(Debug, Clone)]
+pub struct Lines<'a> {
+    rest: &'a [u8],
+}
+
+impl<'a> Iterator for Lines<'a> {
+    type Item = &'a [u8];
+
+    #[inline]
+    fn next(&mut self) -> Option<&'a [u8]> {
+        let lf = memchr::memchr(b'\n', self.rest)?;
+        let (line, rest) = self.rest.split_at(lf + 1);
+        self.rest = rest;
+        line.get(..lf.saturating_sub(1))
     }
 }
 
 impl fmt::Debug for Headers {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_list().entries(self.0.iter().map(|l| l.escape_ascii().to_string())).finish()
+        f.debug_list().entries(self.iter().map(|l| l.escape_ascii().to_string())).finish()
     }
 }
 
@@ -182,7 +256,11 @@ pub(crate) struct Parts {
 
 impl Parts {
     pub(crate) fn new(method: Bytes, target: Bytes, version: Version, headers: Headers) -> Arc<Parts> {
-        Arc::new(Parts {
+        Arc::new(Parts::fresh(method, target, version, headers))
+    }
+
+    fn fresh(method: Bytes, target: Bytes, version: Version, headers: Headers) -> Parts {
+        Parts {
             method,
             target,
             version,
@@ -190,7 +268,12 @@ impl Parts {
             rendered: OnceLock::new(),
             written: AtomicBool::new(false),
             prefix_hashes: OnceLock::new(),
-        })
+        }
+    }
+
+    /// Replaces the contents of parts nobody else holds, clearing what was made from them.
+    pub(crate) fn reset(&mut self, method: Bytes, target: Bytes, version: Version, headers: Headers) {
+        *self = Parts::fresh(method, target, version, headers);
     }
 
     /// Writes request-line and header lines, each with CRLF. The first time, straight into
@@ -200,7 +283,7 @@ impl Parts {
         if let Some(rendered) = self.rendered.get() {
             dst.extend_from_slice(rendered);
         } else if self.written.swap(true, Ordering::Relaxed) {
-            let mut out = Vec::with_capacity(self.method.len() + self.target.len() + 12 + self.headers.byte_len());
+            let mut out = Vec::with_capacity(self.method.len() + self.target.len() + 12 + self.headers.block.len());
             self.render(&mut out);
             dst.extend_from_slice(self.rendered.get_or_init(|| out.into_boxed_slice()));
         } else {
@@ -209,17 +292,14 @@ impl Parts {
     }
 
     fn render(&self, dst: &mut Vec<u8>) {
-        dst.reserve(self.method.len() + self.target.len() + 12 + self.headers.byte_len() + 2 * self.headers.len());
+        dst.reserve(self.method.len() + self.target.len() + 12 + self.headers.block.len());
         dst.extend_from_slice(&self.method);
         dst.push(b' ');
         dst.extend_from_slice(&self.target);
         dst.push(b' ');
         dst.extend_from_slice(&self.version.to_bytes());
         dst.extend_from_slice(b"\r\n");
-        for line in self.headers.iter() {
-            dst.extend_from_slice(line);
-            dst.extend_from_slice(b"\r\n");
-        }
+        dst.extend_from_slice(&self.headers.block);
     }
 }
 
@@ -300,18 +380,25 @@ impl Head {
     /// compare the lines themselves.
     pub(crate) fn prefix_hashes(&self) -> &[u64] {
         self.parts.prefix_hashes.get_or_init(|| {
+            // Word at a time, each line (with its CRLF) on its own: multiply-rotate as in
+            // FxHash, cheap and good enough for a filter.
+            const K: u64 = 0x517c_c1b7_2722_0a95;
+            let step = |h: u64, word: u64| (h.rotate_left(5) ^ word).wrapping_mul(K);
             let mut h: u64 = 0x243f_6a88_85a3_08d3;
             let mut out = Vec::with_capacity(self.parts.headers.len() + 1);
             out.push(h);
-            for line in self.parts.headers.iter() {
-                h = mix(h ^ line.len() as u64);
+            let mut rest = self.parts.headers.as_block();
+            while let Some(lf) = memchr::memchr(b'\n', rest) {
+                let (line, next) = rest.split_at(lf + 1);
+                rest = next;
                 let mut chunks = line.chunks_exact(8);
                 for c in &mut chunks {
-                    h = mix(h ^ u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]));
+                    h = step(h, u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]));
                 }
-                for &b in chunks.remainder() {
-                    h = mix(h ^ u64::from(b));
-                }
+                let mut last = [0u8; 8];
+                let tail = chunks.remainder();
+                last[..tail.len()].copy_from_slice(tail);
+                h = step(h, u64::from_le_bytes(last) ^ (tail.len() as u64) << 56);
                 out.push(h);
             }
             out.into_boxed_slice()
@@ -454,13 +541,6 @@ impl<'h, 's> RequestRef<'h, 's> {
     pub fn to_request(&self) -> Request {
         Request { head: self.head.clone(), body: Bytes::copy_from_slice(self.body) }
     }
-}
-
-/// One round of a multiply-xorshift mixer (the finaliser of SplitMix64).
-fn mix(mut z: u64) -> u64 {
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
 }
 
 /// Checks a base, suffix or target: visible ASCII only.

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
-use bytes::{BufMut, Bytes, BytesMut};
+use bytes::{Bytes, BytesMut};
 
 use crate::error::{escape, ErrorKind};
 use crate::op::Op;
@@ -55,12 +55,34 @@ pub struct State {
     /// The parts of a request issued with an empty suffix from the current state, made on
     /// first use and dropped when the state changes: a steady feed builds them once.
     issued: Option<Arc<Parts>>,
+    /// Where the state's new bytes go (header blocks, bases, methods, targets): copied into
+    /// chunks of [`ARENA_CHUNK`] bytes and split off as `Bytes` that share a chunk, so a
+    /// request built from opcode lines costs no allocation of its own. A chunk lives while
+    /// any piece of it does: registers pin at most one chunk each for their header block.
+    arena: BytesMut,
+    /// Does the arena's content hold the current header block? `H:` lines extend it there,
+    /// and `current.headers.block` is stale until [`State::freeze`] splits it off; its count
+    /// is always right.
+    open: bool,
 }
+
+/// Size of the arena's chunks: large enough that a browsing session's heads (a few hundred
+/// bytes each) need an allocation only every few requests, small enough that the chunks
+/// registers pin stay a small multiple of the state's own bytes.
+const ARENA_CHUNK: usize = 8 * 1024;
 
 impl State {
     /// The initial state: version and method unset, empty base, no header lines, no registers.
     pub fn new(limits: Limits) -> Self {
-        State { current: Snapshot::default(), registers: HashMap::default(), register_bytes: 0, limits, issued: None }
+        State {
+            current: Snapshot::default(),
+            registers: HashMap::default(),
+            register_bytes: 0,
+            limits,
+            issued: None,
+            arena: BytesMut::new(),
+            open: false,
+        }
     }
 
     /// The limits in force.
@@ -71,6 +93,29 @@ impl State {
     /// Bytes counted against [`Limits::max_state_bytes`] now.
     pub fn bytes(&self) -> usize {
         self.current.bytes + self.register_bytes
+    }
+
+    /// The current state. Its header block is up to date after anything but `V:`, `B:`, `M:`
+    /// or `H:`: the encoder's mirror, which always ends on an issuing line, may read it.
+    pub(crate) fn current(&self) -> &Snapshot {
+        debug_assert!(!self.open, "the header block is being extended");
+        &self.current
+    }
+
+    /// Splits the header block `H:` lines have been extending off the arena, so the current
+    /// state holds it.
+    #[inline]
+    pub(crate) fn freeze(&mut self) {
+        if self.open {
+            self.current.headers.block = self.arena.split().freeze();
+            self.open = false;
+        }
+    }
+
+    /// Copies `pieces`, one after another, into the arena as one `Bytes`.
+    fn copy(&mut self, pieces: &[&[u8]]) -> Bytes {
+        self.freeze();
+        put(&mut self.arena, pieces)
     }
 
     /// Applies one opcode. Returns the head of the request it issues, if it is `-:`, `+:` or
@@ -99,13 +144,13 @@ impl State {
                 let old = cur.base.len();
                 self.check_growth(b.len(), old)?;
                 self.current.bytes = self.current.bytes + b.len() - self.current.base.len();
-                self.current.base = Bytes::copy_from_slice(b);
+                self.current.base = self.copy(&[b]);
             }
             Op::Method(m) => {
                 let old = cur.method.as_ref().map_or(0, Bytes::len);
                 self.check_growth(m.len(), old)?;
                 self.current.bytes = self.current.bytes + m.len() - old;
-                self.current.method = Some(Bytes::copy_from_slice(m));
+                self.current.method = Some(self.copy(&[m]));
             }
             Op::Header(h) => {
                 if cur.headers.len() >= self.limits.max_headers {
@@ -113,7 +158,17 @@ impl State {
                 }
                 self.check_growth(h.len(), 0)?;
                 self.current.bytes += h.len();
-                self.current.headers.push_unchecked(Bytes::copy_from_slice(h));
+                // The first line after a change of state starts a new block from a copy of the
+                // current one; the lines after it extend that block in place.
+                let copied = if self.open { 0 } else { self.current.headers.block.len() };
+                reserve(&mut self.arena, copied + h.len() + 2);
+                if !self.open {
+                    self.arena.extend_from_slice(&self.current.headers.block);
+                    self.open = true;
+                }
+                self.arena.extend_from_slice(h);
+                self.arena.extend_from_slice(b"\r\n");
+                self.current.headers.count += 1;
             }
             Op::Store(name) => {
                 let new = self.current.bytes + name.len();
@@ -126,14 +181,24 @@ impl State {
                     return Err(ErrorKind::StateTooLarge { limit: self.limits.max_state_bytes });
                 }
                 self.register_bytes = self.register_bytes + new - old.unwrap_or(0);
-                self.registers.insert(Bytes::copy_from_slice(name), self.current.clone());
+                self.freeze();
+                match self.registers.get_mut(name) {
+                    Some(reg) => reg.clone_from(&self.current),
+                    None => {
+                        self.registers.insert(Bytes::copy_from_slice(name), self.current.clone());
+                    }
+                }
             }
             Op::Load(name) => {
                 let reg = self.registers.get(name).ok_or_else(|| ErrorKind::UnknownRegister(escape(name)))?;
                 if self.register_bytes + reg.bytes > self.limits.max_state_bytes {
                     return Err(ErrorKind::StateTooLarge { limit: self.limits.max_state_bytes });
                 }
-                self.current = reg.clone();
+                self.current.clone_from(reg);
+                if self.open {
+                    self.arena.clear();
+                    self.open = false;
+                }
             }
             Op::Bodyless(s) => return self.issue(s, Framing::None, slot).map(|()| true),
             Op::WithBody(s, n) => return self.issue(s, Framing::Length(n), slot).map(|()| true),
@@ -189,24 +254,53 @@ impl State {
         if method.len() + cur.base.len() + suffix.len() + 12 > self.limits.max_line {
             return Err(ErrorKind::LineTooLong { limit: self.limits.max_line });
         }
-        let target = if suffix.is_empty() {
-            cur.base.clone()
-        } else {
-            let mut t = BytesMut::with_capacity(cur.base.len() + suffix.len());
-            t.put_slice(&cur.base);
-            t.put_slice(suffix);
-            t.freeze()
-        };
-        if target.is_empty() {
+        if cur.base.is_empty() && suffix.is_empty() {
             return Err(ErrorKind::EmptyTarget);
         }
-        let parts = Parts::new(method, target, version, cur.headers.clone());
+        self.freeze();
+        let target = if suffix.is_empty() {
+            self.current.base.clone()
+        } else {
+            put(&mut self.arena, &[&self.current.base, suffix])
+        };
+        let headers = self.current.headers.clone();
+        let parts = match slot.take() {
+            // The slot's parts are nobody else's (a borrowed read dropped them): reuse them.
+            Some(Head { mut parts, .. }) => match Arc::get_mut(&mut parts) {
+                Some(reused) => {
+                    reused.reset(method, target, version, headers);
+                    parts
+                }
+                None => Parts::new(method, target, version, headers),
+            },
+            None => Parts::new(method, target, version, headers),
+        };
         if suffix.is_empty() {
             self.issued = Some(parts.clone());
         }
         *slot = Some(Head { parts, framing });
         Ok(())
     }
+}
+
+/// Makes room for `n` more bytes in the arena, moving its content (an open header block) to
+/// a new chunk if the current one is full.
+#[inline]
+fn reserve(arena: &mut BytesMut, n: usize) {
+    if arena.capacity() - arena.len() < n {
+        let mut fresh = BytesMut::with_capacity(ARENA_CHUNK.max(arena.len() + n));
+        fresh.extend_from_slice(arena);
+        *arena = fresh;
+    }
+}
+
+/// Copies `pieces` into the arena (holding no open block) and splits them off as one `Bytes`.
+fn put(arena: &mut BytesMut, pieces: &[&[u8]]) -> Bytes {
+    reserve(arena, pieces.iter().map(|p| p.len()).sum());
+    for piece in pieces {
+        arena.extend_from_slice(piece);
+    }
+    arena.split().freeze()
 }
 
 #[cfg(test)]
@@ -240,7 +334,8 @@ mod tests {
             [b"V:HTTP/1.1", b"M:GET", b"B:/", b"H:A: 1", b">:r", b"H:B: 2", b"M:PUT", b"<:r", b"H:C: 3", b"-:x"];
         let heads = run(&mut s, &lines).unwrap();
         assert_eq!(heads[0].method(), "GET");
-        assert_eq!(&heads[0].headers()[..], &[Bytes::from("A: 1"), Bytes::from("C: 3")]);
+        assert_eq!(heads[0].headers().as_block(), b"A: 1\r\nC: 3\r\n");
+        assert_eq!(heads[0].headers().iter().collect::<Vec<_>>(), [&b"A: 1"[..], b"C: 3"]);
         assert_eq!(run(&mut s, &[b"<:nope"]), Err(ErrorKind::UnknownRegister("nope".into())));
         let c = &s.current;
         assert_eq!(c.bytes, 8 + c.base.len() + c.method.as_ref().map_or(0, Bytes::len) + c.headers.byte_len());

@@ -377,8 +377,8 @@ case!(
 #[test]
 fn unencodable() {
     let mut headers = Headers::new();
-    headers.push("A: 1".into()).unwrap();
-    headers.push("B: 2".into()).unwrap();
+    headers.push(b"A: 1").unwrap();
+    headers.push(b"B: 2").unwrap();
     let head = Head::new("GET".into(), "/".into(), Version::HTTP_11, headers, Framing::None).unwrap();
     let req = Request::new(head, Default::default()).unwrap();
     let err = Encoder::with_limits(Limits::default().max_headers(1)).encode(&req, &mut Vec::new()).unwrap_err();

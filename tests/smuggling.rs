@@ -212,7 +212,7 @@ fn invalid_bytes_in_method_target_and_field_names_are_refused() {
     let err = plain_err(&head("X: a\x0bb\r\n"));
     assert!(matches!(err.kind(), ErrorKind::InvalidHeader { .. }), "{err}");
     let input = b"GET / HTTP/1.1\r\nX: a\tb\xff\r\n\r\n";
-    assert_eq!(plain_ok(input)[0].head().headers()[0], &b"X: a\tb\xff"[..]);
+    assert_eq!(plain_ok(input)[0].head().headers().get(0), Some(&b"X: a\tb\xff"[..]));
 }
 
 // ---- compact side ----
@@ -256,7 +256,7 @@ fn framing_fields_in_h_are_refused() {
     let err = compact_err(format!("{SETUP}H:Content-Length : 5\r\n").as_bytes());
     assert!(matches!(err.kind(), ErrorKind::WhitespaceBeforeColon(_)), "{err}");
     // And the API cannot build such a header list either.
-    assert!(matches!(Headers::new().push("Content-Length: 5".into()), Err(ErrorKind::FramingHeader(_))));
+    assert!(matches!(Headers::new().push(b"Content-Length: 5"), Err(ErrorKind::FramingHeader(_))));
 }
 
 #[test]
@@ -279,8 +279,8 @@ fn compact_arguments_hold_only_their_grammar() {
 
 #[test]
 fn the_api_cannot_build_an_injecting_request() {
-    assert!(Headers::new().push("X: a\r\nContent-Length: 5".into()).is_err());
-    assert!(Headers::new().push("X: a\nY: b".into()).is_err());
+    assert!(Headers::new().push(b"X: a\r\nContent-Length: 5").is_err());
+    assert!(Headers::new().push(b"X: a\nY: b").is_err());
     let v = Version::HTTP_11;
     assert!(Head::new("GET".into(), "/a\r\nX: 1".into(), v, Headers::new(), Framing::None).is_err());
     assert!(Head::new("GET /x".into(), "/".into(), v, Headers::new(), Framing::None).is_err());

@@ -808,7 +808,12 @@ impl Choices<'_> {
         let (mut method, mut target, mut version, mut headers) = match prev {
             Some(p) if self.below(4) != 0 => {
                 let h = p.head();
-                (h.method().clone(), h.target().clone(), h.version(), h.headers().to_vec())
+                (
+                    h.method().clone(),
+                    h.target().clone(),
+                    h.version(),
+                    h.headers().iter().map(Bytes::copy_from_slice).collect(),
+                )
             }
             _ => (self.method(), self.target(), self.version(), Vec::new()),
         };
@@ -829,7 +834,7 @@ impl Choices<'_> {
         }
         let mut list = Headers::new();
         for line in headers {
-            list.push(line).expect("generated field lines are valid");
+            list.push(&line).expect("generated field lines are valid");
         }
         let (framing, body) = match self.below(3) {
             0 => (Framing::None, Vec::new()),
