@@ -5,7 +5,7 @@ use std::collections::VecDeque;
 use crate::error::ErrorKind;
 use crate::op::Op;
 use crate::plan::{plan, register_name, Index, Plan, Reg, Slot, View};
-use crate::request::{decimal_len, Framing, Head, Request};
+use crate::request::{decimal_len, Framing, Head, Headers, Request};
 use crate::state::State;
 use crate::stream::Event;
 use crate::Limits;
@@ -185,9 +185,17 @@ impl Encoder {
         for op in order.into_iter().flatten() {
             self.put(&op, dst)?;
         }
+        // The header lines are written without applying each to the mirror: at each save and
+        // at the end, the mirror takes the head's own block up to that line (a slice, no copy).
+        // The plan has checked every limit the lines could pass.
+        let headers = &head.parts.headers;
         let mut saves = plan.saves.iter().peekable();
-        let mut lines = head.parts.headers.iter().skip(plan.from);
-        for at in plan.from..=head.parts.headers.len() {
+        let mut offset = headers.offset_of(plan.from);
+        let mut lines = headers.iter_from(offset);
+        for at in plan.from..=headers.len() {
+            if saves.peek().is_some_and(|s| s.at == at) && at > plan.from {
+                self.state.set_headers(Headers::from_block(headers.block.slice(..offset), at));
+            }
             while let Some(save) = saves.next_if(|s| s.at == at) {
                 let i = match save.slot {
                     Slot::New(i) => {
@@ -206,19 +214,17 @@ impl Encoder {
                 self.put(&Op::Store(&name), dst)?;
                 self.regs[i].snap = self.state.current.clone();
                 let old = std::mem::replace(&mut self.regs[i].hash, head.prefix_hashes()[at]);
-                if let Some(ids) = self.index.get_mut(&old) {
-                    ids.retain(|&id| id != i);
-                    if ids.is_empty() {
-                        self.index.remove(&old);
-                    }
-                }
-                self.index.entry(self.regs[i].hash).or_default().push(i);
+                self.index.refile(i, old, self.regs[i].hash);
                 self.regs[i].used = self.tick;
                 self.regs[i].anchor |= save.anchor;
             }
             if let Some(line) = lines.next() {
-                self.put(&Op::Header(line), dst)?;
+                Op::Header(line).write(dst);
+                offset += line.len() + 2;
             }
+        }
+        if plan.from < headers.len() {
+            self.state.set_headers(headers.clone());
         }
         let suffix = &head.parts.target[plan.suffix..];
         let issue = match head.framing {

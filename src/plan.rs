@@ -131,6 +131,18 @@ pub(crate) fn register_name(mut i: usize) -> Bytes {
     Bytes::from(name)
 }
 
+/// Length of [`register_name`]`(i)`, without making it.
+fn register_name_len(mut i: usize) -> usize {
+    let mut len = 1;
+    i /= 62;
+    while i != 0 {
+        i -= 1;
+        len += 1;
+        i /= 62;
+    }
+    len
+}
+
 /// Length of the common prefix of two header lists, in lines: the lines whose CRLF lies in
 /// the blocks' common prefix.
 fn common_lines(a: &Headers, b: &Headers) -> usize {
@@ -171,7 +183,51 @@ fn common_lines_hashed(a: &Head, b: &Head) -> usize {
 }
 
 /// Registers by the hash of their header lines ([`Head::prefix_hashes`]).
-pub(crate) type Index = HashMap<u64, Vec<usize>, BuildHasherDefault<Prehashed>>;
+///
+/// The planner asks about every prefix of every request in view, and most prefixes are in
+/// no register: a bit per hash class answers those without touching the map.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Index {
+    map: HashMap<u64, Vec<usize>, BuildHasherDefault<Prehashed>>,
+    /// Bit `hash % 1024` is set if some key falls in that class.
+    bits: [u64; 16],
+}
+
+impl Index {
+    #[inline]
+    fn bit(hash: u64) -> (usize, u64) {
+        let class = (hash >> 54) as usize;
+        (class / 64 % 16, 1 << (class % 64))
+    }
+
+    /// The registers whose lines hash to `hash`.
+    #[inline]
+    pub(crate) fn get(&self, hash: u64) -> &[usize] {
+        let (word, bit) = Index::bit(hash);
+        if self.bits[word] & bit == 0 {
+            return &[];
+        }
+        self.map.get(&hash).map_or(&[], Vec::as_slice)
+    }
+
+    /// Files register `i` under `new` instead of `old`.
+    pub(crate) fn refile(&mut self, i: usize, old: u64, new: u64) {
+        if let Some(ids) = self.map.get_mut(&old) {
+            ids.retain(|&id| id != i);
+            if ids.is_empty() {
+                self.map.remove(&old);
+                self.bits = [0; 16];
+                for &key in self.map.keys() {
+                    let (word, bit) = Index::bit(key);
+                    self.bits[word] |= bit;
+                }
+            }
+        }
+        self.map.entry(new).or_default().push(i);
+        let (word, bit) = Index::bit(new);
+        self.bits[word] |= bit;
+    }
+}
 
 /// A hasher for keys that are hashes already.
 #[derive(Default)]
@@ -220,7 +276,7 @@ impl Targets {
         targets.add(last, 1);
         for h in ahead.iter().take(ESTIMATE_AHEAD) {
             let t = &h.parts.target;
-            last = (t.len(), target.iter().zip(t.iter()).take_while(|(a, b)| a == b).count());
+            last = (t.len(), common_prefix(target, t));
             targets.add(last, 1);
         }
         targets.add(last, ESTIMATE_AHEAD - ahead.len().min(ESTIMATE_AHEAD));
@@ -290,15 +346,12 @@ pub(crate) fn plan(view: &View<'_>, head: &Head, ahead: &[Head], complete: bool)
     let mut best: Option<Plan> = None;
     // Starting points: the current state, and the registers whose header lines may be a
     // prefix of the request's (found by hash, then compared).
-    let mut loads: Vec<usize> = Vec::new();
-    for hash in head.prefix_hashes() {
-        loads.extend(view.index.get(hash).into_iter().flatten());
-    }
-    loads.sort_unstable();
+    // Ties go to the current state, then to the lowest register index.
     let targets = Targets::new(&head.parts.target, ahead);
     let best_new = targets.best_new();
-    let starts = std::iter::once((None, cur)).chain(loads.iter().map(|&i| (Some(i), &view.regs[i].snap)));
-    for (load, snap) in starts {
+    let loads =
+        head.prefix_hashes().iter().flat_map(|&hash| view.index.get(hash)).map(|&i| (Some(i), &view.regs[i].snap));
+    for (load, snap) in std::iter::once((None, cur)).chain(loads) {
         if !is_prefix(&snap.headers, &head.parts.headers) {
             continue;
         }
@@ -315,7 +368,9 @@ pub(crate) fn plan(view: &View<'_>, head: &Head, ahead: &[Head], complete: bool)
         let from = snap.headers.len();
         let h = &head.parts.headers;
         cost += h.as_block().len() - snap.headers.as_block().len() + 2 * (h.len() - from);
-        if best.as_ref().is_none_or(|b| cost < b.cost) {
+        let better =
+            |b: &Plan| cost < b.cost || (cost == b.cost && b.load.is_some_and(|j| load.is_some_and(|i| i < j)));
+        if best.as_ref().is_none_or(better) {
             best = Some(Plan { load, version, method, base, from, saves: Vec::new(), suffix, cost, held: 0 });
         }
     }
@@ -352,14 +407,14 @@ fn plan_saves(view: &View<'_>, head: &Head, ahead: &[Head], complete: bool, plan
         }
     }
     // Saves that pay for themselves within the next requests.
-    let price = 2 * (4 + register_name(view.regs.len()).len());
+    let price = 2 * (4 + register_name_len(view.regs.len()));
     for next in ahead.iter().take(ESTIMATE_AHEAD) {
         let shared = common_lines_hashed(head, next);
         if shared >= n || shared < from || points.iter().any(|&(at, _)| at == shared) {
             continue;
         }
         // The best start `next` would have without a save here.
-        let registered = next.prefix_hashes().iter().rposition(|h| view.index.contains_key(h));
+        let registered = next.prefix_hashes().iter().rposition(|&h| !view.index.get(h).is_empty());
         let existing = registered.into_iter().chain(points.iter().map(|&(at, _)| at).filter(|&at| at <= shared)).max();
         if existing.is_none_or(|e| e < shared && header_cost(&next.parts.headers, e, shared) > price) {
             points.push((shared, false));
@@ -384,7 +439,7 @@ fn plan_saves(view: &View<'_>, head: &Head, ahead: &[Head], complete: bool, plan
                 .map(|(i, _)| Slot::Reuse(i))
         };
         let (name_len, freed) = match slot {
-            Some(Slot::New(i)) => (register_name(i).len(), 0),
+            Some(Slot::New(i)) => (register_name_len(i), 0),
             Some(Slot::Reuse(i)) => (view.regs[i].name.len(), view.regs[i].snap.bytes + view.regs[i].name.len()),
             None if anchor => {
                 return Err(ErrorKind::Unencodable("no register free for the anchor (max_registers is 0)"))
@@ -440,6 +495,7 @@ mod tests {
         assert_eq!(register_name(62), "00");
         assert_eq!(register_name(63), "10");
         let all: std::collections::HashSet<_> = (0..5000).map(register_name).collect();
+        assert!((0..300_000).all(|i| register_name(i).len() == register_name_len(i)));
         assert_eq!(all.len(), 5000);
     }
 }

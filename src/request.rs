@@ -141,6 +141,11 @@ impl Headers {
         Lines { rest: &self.block }
     }
 
+    /// The lines that start at byte `offset` of the block (a line start).
+    pub(crate) fn iter_from(&self, offset: usize) -> Lines<'_> {
+        Lines { rest: self.block.get(offset..).unwrap_or_default() }
+    }
+
     /// Line `i`, without CRLF.
     pub fn get(&self, i: usize) -> Option<&[u8]> {
         self.iter().nth(i)

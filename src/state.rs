@@ -55,10 +55,11 @@ pub struct State {
     /// The parts of a request issued with an empty suffix from the current state, made on
     /// first use and dropped when the state changes: a steady feed builds them once.
     issued: Option<Arc<Parts>>,
-    /// Where the state's new bytes go (header blocks, bases, methods, targets): copied into
-    /// chunks of [`ARENA_CHUNK`] bytes and split off as `Bytes` that share a chunk, so a
+    /// Where the bytes that change with every request go (header blocks and targets): copied
+    /// into chunks of [`ARENA_CHUNK`] bytes and split off as `Bytes` that share a chunk, so a
     /// request built from opcode lines costs no allocation of its own. A chunk lives while
-    /// any piece of it does: registers pin at most one chunk each for their header block.
+    /// any piece of it does: a register pins at most one, for its header block. (Bases and
+    /// methods change rarely and get allocations of their own.)
     arena: BytesMut,
     /// Does the arena's content hold the current header block? `H:` lines extend it there,
     /// and `current.headers.block` is stale until [`State::freeze`] splits it off; its count
@@ -112,10 +113,14 @@ impl State {
         }
     }
 
-    /// Copies `pieces`, one after another, into the arena as one `Bytes`.
-    fn copy(&mut self, pieces: &[&[u8]]) -> Bytes {
+    /// Replaces the current header lines, as the `H:` lines that make them would from a
+    /// prefix of them, without copying: the encoder's mirror takes a request's own block.
+    /// The caller has checked the limits.
+    pub(crate) fn set_headers(&mut self, headers: Headers) {
         self.freeze();
-        put(&mut self.arena, pieces)
+        self.issued = None;
+        self.current.bytes = self.current.bytes - self.current.headers.byte_len() + headers.byte_len();
+        self.current.headers = headers;
     }
 
     /// Applies one opcode. Returns the head of the request it issues, if it is `-:`, `+:` or
@@ -144,13 +149,13 @@ impl State {
                 let old = cur.base.len();
                 self.check_growth(b.len(), old)?;
                 self.current.bytes = self.current.bytes + b.len() - self.current.base.len();
-                self.current.base = self.copy(&[b]);
+                self.current.base = Bytes::copy_from_slice(b);
             }
             Op::Method(m) => {
                 let old = cur.method.as_ref().map_or(0, Bytes::len);
                 self.check_growth(m.len(), old)?;
                 self.current.bytes = self.current.bytes + m.len() - old;
-                self.current.method = Some(self.copy(&[m]));
+                self.current.method = Some(Bytes::copy_from_slice(m));
             }
             Op::Header(h) => {
                 if cur.headers.len() >= self.limits.max_headers {

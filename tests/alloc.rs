@@ -1,4 +1,5 @@
-//! Steady feeds allocate nothing per message (issue: zero-copy where it counts).
+//! Steady feeds allocate nothing per message (issue: zero-copy where it counts), and the
+//! memory a hostile state pins stays within its documented bound (SECURITY.md).
 //!
 //! A counting global allocator wraps the system one; after a short warm-up, thousands of
 //! messages are decoded, encoded and written back to plain form, and the number of
@@ -13,17 +14,23 @@ use streamline::{http1, Decoder, Encoder};
 struct Counting;
 
 static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
+/// Bytes allocated and not yet freed.
+static LIVE: AtomicUsize = AtomicUsize::new(0);
 
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        LIVE.fetch_add(layout.size(), Ordering::Relaxed);
         unsafe { System.alloc(layout) }
     }
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
         unsafe { System.dealloc(ptr, layout) }
     }
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        LIVE.fetch_add(new_size, Ordering::Relaxed);
+        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
         unsafe { System.realloc(ptr, layout, new_size) }
     }
 }
@@ -77,4 +84,42 @@ fn steady_feed_allocates_nothing_per_message() {
     assert_eq!(out, plain);
     assert_eq!(decode_allocs, 0, "decoder: allocations over {} steady messages", MESSAGES - WARM_UP);
     assert_eq!(encode_allocs, 0, "plain parser + encoder: allocations over {} steady messages", MESSAGES - WARM_UP);
+    drop((src, out, compact, plain));
+
+    pinned_memory_stays_bounded();
+}
+
+/// The worst case for the decoder's arena: every register holds one short header line cut
+/// from a chunk of its own (a long line fills the rest of the chunk and is dropped). The
+/// heap may hold the counted state bytes plus one 8 KiB chunk per register and two more
+/// (SECURITY.md, "Limits"), and some slack for the register map and small allocations.
+fn pinned_memory_stays_bounded() {
+    const REGISTERS: usize = 256;
+    let mut stream = b"V:HTTP/1.1\r\nM:GET\r\nB:/\r\n>:root\r\n".to_vec();
+    let filler = "x".repeat(7_000);
+    for i in 0..REGISTERS - 1 {
+        // Fill the chunk, drop the filler, then save one short line in a fresh chunk.
+        stream
+            .extend_from_slice(format!("H:F: {filler}\r\n-:\r\n<:root\r\nH:A: {i}\r\n>:{i}\r\n<:root\r\n").as_bytes());
+    }
+    let before = LIVE.load(Ordering::Relaxed);
+    let mut decoder = Decoder::new();
+    let mut rest = &stream[..];
+    let mut issued = 0;
+    loop {
+        let (used, req) = decoder.decode_slice(rest).unwrap();
+        rest = &rest[used..];
+        if req.is_none() {
+            break;
+        }
+        issued += 1;
+    }
+    decoder.finish_slice(rest).unwrap();
+    assert_eq!(issued, REGISTERS - 1);
+    let held = LIVE.load(Ordering::Relaxed) - before;
+    let counted = decoder.state().bytes();
+    let bound = counted + (REGISTERS + 2) * 8 * 1024 + 64 * 1024;
+    assert!(held <= bound, "decoder holds {held} bytes, bound {bound} ({counted} counted)");
+    // And the bound is not loose: each register really pins a chunk.
+    assert!(held >= REGISTERS / 2 * 8 * 1024, "decoder holds only {held} bytes: the test misses the worst case");
 }
