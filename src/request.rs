@@ -126,6 +126,12 @@ impl Headers {
         Headers { block, count }
     }
 
+    /// Makes this list `other`, leaving the reference counts alone if it already is.
+    pub(crate) fn assign(&mut self, other: &Headers) {
+        assign(&mut self.block, &other.block);
+        self.count = other.count;
+    }
+
     /// Number of lines.
     pub fn len(&self) -> usize {
         self.count
@@ -277,8 +283,15 @@ impl Parts {
     }
 
     /// Replaces the contents of parts nobody else holds, clearing what was made from them.
-    pub(crate) fn reset(&mut self, method: Bytes, target: Bytes, version: Version, headers: Headers) {
-        *self = Parts::fresh(method, target, version, headers);
+    /// Parts that stay the same (usually the method) keep their reference counts untouched.
+    pub(crate) fn reset(&mut self, method: &Bytes, target: Bytes, version: Version, headers: &Headers) {
+        assign(&mut self.method, method);
+        self.target = target;
+        self.version = version;
+        self.headers.assign(headers);
+        self.rendered = OnceLock::new();
+        *self.written.get_mut() = false;
+        self.prefix_hashes = OnceLock::new();
     }
 
     /// Writes request-line and header lines, each with CRLF. The first time, straight into
@@ -545,6 +558,15 @@ impl<'h, 's> RequestRef<'h, 's> {
     /// An owned copy.
     pub fn to_request(&self) -> Request {
         Request { head: self.head.clone(), body: Bytes::copy_from_slice(self.body) }
+    }
+}
+
+/// Makes `dst` a copy of `src`; if it already is the same view of the same bytes (same
+/// address and length), nothing changes and no reference count is touched.
+#[inline]
+pub(crate) fn assign(dst: &mut Bytes, src: &Bytes) {
+    if dst.as_ptr() != src.as_ptr() || dst.len() != src.len() {
+        *dst = src.clone();
     }
 }
 

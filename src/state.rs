@@ -8,11 +8,11 @@ use bytes::{Bytes, BytesMut};
 
 use crate::error::{escape, ErrorKind};
 use crate::op::Op;
-use crate::request::{Framing, Head, Headers, Parts, Version};
+use crate::request::{assign, Framing, Head, Headers, Parts, Version};
 use crate::Limits;
 
 /// One complete state: what a register holds and what the current state is.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Debug, Default, PartialEq, Eq)]
 pub(crate) struct Snapshot {
     pub(crate) version: Option<Version>,
     pub(crate) base: Bytes,
@@ -20,6 +20,31 @@ pub(crate) struct Snapshot {
     pub(crate) headers: Headers,
     /// Bytes counted against [`Limits::max_state_bytes`].
     pub(crate) bytes: usize,
+}
+
+impl Clone for Snapshot {
+    fn clone(&self) -> Self {
+        Snapshot {
+            version: self.version,
+            base: self.base.clone(),
+            method: self.method.clone(),
+            headers: self.headers.clone(),
+            bytes: self.bytes,
+        }
+    }
+
+    /// Loading a register mostly replaces parts with the same ones (the method, often the
+    /// base): those are kept without touching their reference counts.
+    fn clone_from(&mut self, source: &Self) {
+        self.version = source.version;
+        assign(&mut self.base, &source.base);
+        match (&mut self.method, &source.method) {
+            (Some(m), Some(src)) => assign(m, src),
+            (m, src) => m.clone_from(src),
+        }
+        self.headers.assign(&source.headers);
+        self.bytes = source.bytes;
+    }
 }
 
 /// FNV-1a, for register names: short keys, where SipHash's set-up dominates. A peer that
@@ -250,13 +275,13 @@ impl State {
             }
         }
         let cur = &self.current;
-        let method = cur.method.clone().ok_or(ErrorKind::NoMethod)?;
+        let method_len = cur.method.as_ref().ok_or(ErrorKind::NoMethod)?.len();
         let version = cur.version.ok_or(ErrorKind::NoVersion)?;
         if framing == Framing::Chunked && !version.chunked_allowed() {
             return Err(ErrorKind::ChunkedBeforeHttp11(version.to_string()));
         }
         // So must the plain request-line.
-        if method.len() + cur.base.len() + suffix.len() + 12 > self.limits.max_line {
+        if method_len + cur.base.len() + suffix.len() + 12 > self.limits.max_line {
             return Err(ErrorKind::LineTooLong { limit: self.limits.max_line });
         }
         if cur.base.is_empty() && suffix.is_empty() {
@@ -268,17 +293,18 @@ impl State {
         } else {
             put(&mut self.arena, &[&self.current.base, suffix])
         };
-        let headers = self.current.headers.clone();
+        let cur = &self.current;
+        let method = cur.method.as_ref().ok_or(ErrorKind::NoMethod)?;
         let parts = match slot.take() {
             // The slot's parts are nobody else's (a borrowed read dropped them): reuse them.
             Some(Head { mut parts, .. }) => match Arc::get_mut(&mut parts) {
                 Some(reused) => {
-                    reused.reset(method, target, version, headers);
+                    reused.reset(method, target, version, &cur.headers);
                     parts
                 }
-                None => Parts::new(method, target, version, headers),
+                None => Parts::new(method.clone(), target, version, cur.headers.clone()),
             },
-            None => Parts::new(method, target, version, headers),
+            None => Parts::new(method.clone(), target, version, cur.headers.clone()),
         };
         if suffix.is_empty() {
             self.issued = Some(parts.clone());
