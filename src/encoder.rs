@@ -98,7 +98,7 @@ impl Encoder {
         }
         // Every line is `X:` + argument + CRLF; the longest arguments are a header line, the
         // method, and the target (as a base, or as a suffix with ` LEN` after it).
-        let longest = head.parts.headers.iter().map(<[u8]>::len).max().unwrap_or(0);
+        let longest = head.prefixes().windows(2).map(|w| w[1].end - w[0].end - 2).max().unwrap_or(0);
         let length = match head.framing {
             Framing::Length(n) => 1 + decimal_len(n),
             _ => 0,
@@ -189,12 +189,12 @@ impl Encoder {
         // at the end, the mirror takes the head's own block up to that line (a slice, no copy).
         // The plan has checked every limit the lines could pass.
         let headers = &head.parts.headers;
+        let prefixes = head.prefixes();
         let mut saves = plan.saves.iter().peekable();
-        let mut offset = headers.offset_of(plan.from);
-        let mut lines = headers.iter_from(offset);
         for at in plan.from..=headers.len() {
             if saves.peek().is_some_and(|s| s.at == at) && at > plan.from {
-                self.state.set_headers(Headers::from_block(headers.block.slice(..offset), at));
+                let end = prefixes[at].end;
+                self.state.set_headers(Headers::from_block(headers.block.slice(..end), at));
             }
             while let Some(save) = saves.next_if(|s| s.at == at) {
                 let i = match save.slot {
@@ -213,14 +213,13 @@ impl Encoder {
                 let name = self.regs[i].name.clone();
                 self.put(&Op::Store(&name), dst)?;
                 self.regs[i].snap = self.state.current.clone();
-                let old = std::mem::replace(&mut self.regs[i].hash, head.prefix_hashes()[at]);
+                let old = std::mem::replace(&mut self.regs[i].hash, prefixes[at].hash);
                 self.index.refile(i, old, self.regs[i].hash);
                 self.regs[i].used = self.tick;
                 self.regs[i].anchor |= save.anchor;
             }
-            if let Some(line) = lines.next() {
-                Op::Header(line).write(dst);
-                offset += line.len() + 2;
+            if at < headers.len() {
+                Op::Header(head.line(at)).write(dst);
             }
         }
         if plan.from < headers.len() {

@@ -21,7 +21,7 @@ pub(crate) const ESTIMATE_AHEAD: usize = 16;
 pub(crate) struct Reg {
     pub(crate) name: Bytes,
     pub(crate) snap: Snapshot,
-    /// [`Head::prefix_hashes`] value of the register's header lines: a quick filter before
+    /// [`Head::prefixes`] value of the register's header lines: a quick filter before
     /// comparing lines.
     pub(crate) hash: u64,
     /// Tick of the last save or load, for least-recently-used replacement.
@@ -170,19 +170,20 @@ fn is_prefix(prefix: &Headers, list: &Headers) -> bool {
     list.as_block().starts_with(prefix.as_block())
 }
 
-/// Cost of appending lines `from..to` of a list (`H:` + line + CRLF each).
-fn header_cost(list: &Headers, from: usize, to: usize) -> usize {
-    list.offset_of(to) - list.offset_of(from) + 2 * (to - from)
+/// Cost of appending lines `from..to` of a head (`H:` + line + CRLF each).
+fn header_cost(head: &Head, from: usize, to: usize) -> usize {
+    let p = head.prefixes();
+    p[to].end - p[from].end + 2 * (to - from)
 }
 
 /// Common prefix of two heads' header lists, in lines, by their prefix hashes: an estimate,
 /// used only where a wrong answer costs bytes, not correctness.
 fn common_lines_hashed(a: &Head, b: &Head) -> usize {
-    let (ha, hb) = (a.prefix_hashes(), b.prefix_hashes());
-    ha.iter().zip(hb).take_while(|(x, y)| x == y).count().saturating_sub(1)
+    let (pa, pb) = (a.prefixes(), b.prefixes());
+    pa.iter().zip(pb).take_while(|(x, y)| x.hash == y.hash).count().saturating_sub(1)
 }
 
-/// Registers by the hash of their header lines ([`Head::prefix_hashes`]).
+/// Registers by the hash of their header lines ([`Head::prefixes`]).
 ///
 /// The planner asks about every prefix of every request in view, and most prefixes are in
 /// no register: a bit per hash class answers those without touching the map.
@@ -349,8 +350,7 @@ pub(crate) fn plan(view: &View<'_>, head: &Head, ahead: &[Head], complete: bool)
     // Ties go to the current state, then to the lowest register index.
     let targets = Targets::new(&head.parts.target, ahead);
     let best_new = targets.best_new();
-    let loads =
-        head.prefix_hashes().iter().flat_map(|&hash| view.index.get(hash)).map(|&i| (Some(i), &view.regs[i].snap));
+    let loads = head.prefixes().iter().flat_map(|p| view.index.get(p.hash)).map(|&i| (Some(i), &view.regs[i].snap));
     for (load, snap) in std::iter::once((None, cur)).chain(loads) {
         if !is_prefix(&snap.headers, &head.parts.headers) {
             continue;
@@ -414,9 +414,9 @@ fn plan_saves(view: &View<'_>, head: &Head, ahead: &[Head], complete: bool, plan
             continue;
         }
         // The best start `next` would have without a save here.
-        let registered = next.prefix_hashes().iter().rposition(|&h| !view.index.get(h).is_empty());
+        let registered = next.prefixes().iter().rposition(|p| !view.index.get(p.hash).is_empty());
         let existing = registered.into_iter().chain(points.iter().map(|&(at, _)| at).filter(|&at| at <= shared)).max();
-        if existing.is_none_or(|e| e < shared && header_cost(&next.parts.headers, e, shared) > price) {
+        if existing.is_none_or(|e| e < shared && header_cost(next, e, shared) > price) {
             points.push((shared, false));
         }
     }
@@ -481,7 +481,7 @@ fn plan_bytes(view: &View<'_>, head: &Head, plan: &Plan, at: usize) -> usize {
             None => view.current.base.len(),
         },
     };
-    8 + base + head.parts.method.len() + head.parts.headers.offset_of(at) - 2 * at.min(head.parts.headers.len())
+    8 + base + head.parts.method.len() + head.prefixes()[at].end - 2 * at
 }
 
 #[cfg(test)]

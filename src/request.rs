@@ -147,11 +147,6 @@ impl Headers {
         Lines { rest: &self.block }
     }
 
-    /// The lines that start at byte `offset` of the block (a line start).
-    pub(crate) fn iter_from(&self, offset: usize) -> Lines<'_> {
-        Lines { rest: self.block.get(offset..).unwrap_or_default() }
-    }
-
     /// Line `i`, without CRLF.
     pub fn get(&self, i: usize) -> Option<&[u8]> {
         self.iter().nth(i)
@@ -165,16 +160,6 @@ impl Headers {
     /// Sum of the line lengths (without CRLF).
     pub(crate) fn byte_len(&self) -> usize {
         self.block.len() - 2 * self.count
-    }
-
-    /// Bytes of the block taken by the first `n` lines (CRLFs included); all of it if there
-    /// are fewer.
-    pub(crate) fn offset_of(&self, n: usize) -> usize {
-        match n {
-            0 => 0,
-            n if n >= self.count => self.block.len(),
-            n => memchr::memchr_iter(b'\n', &self.block).nth(n - 1).map_or(self.block.len(), |lf| lf + 1),
-        }
     }
 }
 
@@ -260,9 +245,9 @@ pub(crate) struct Parts {
     rendered: OnceLock<Box<[u8]>>,
     /// Have these parts been written once?
     written: AtomicBool,
-    /// Hashes of every prefix of the header lines (index k: the first k lines), made on first
-    /// use: the encoder's quick test for shared prefixes.
-    prefix_hashes: OnceLock<Box<[u64]>>,
+    /// Every prefix of the header lines (index k: the first k lines), made on first use: the
+    /// encoder's quick test for shared prefixes, and where each line ends.
+    prefixes: OnceLock<Box<[Prefix]>>,
 }
 
 impl Parts {
@@ -278,7 +263,7 @@ impl Parts {
             headers,
             rendered: OnceLock::new(),
             written: AtomicBool::new(false),
-            prefix_hashes: OnceLock::new(),
+            prefixes: OnceLock::new(),
         }
     }
 
@@ -291,7 +276,7 @@ impl Parts {
         self.headers.assign(headers);
         self.rendered = OnceLock::new();
         *self.written.get_mut() = false;
-        self.prefix_hashes = OnceLock::new();
+        self.prefixes = OnceLock::new();
     }
 
     /// Writes request-line and header lines, each with CRLF. The first time, straight into
@@ -393,34 +378,44 @@ impl Head {
         8 + self.parts.method.len() + self.parts.target.len() + self.parts.headers.byte_len()
     }
 
-    /// Hashes of each prefix of the header lines: index k covers the first k lines. Equal
-    /// prefixes hash equal; unequal ones almost never do, so callers that act on a match
-    /// compare the lines themselves.
-    pub(crate) fn prefix_hashes(&self) -> &[u64] {
-        self.parts.prefix_hashes.get_or_init(|| {
+    /// Each prefix of the header lines, index k covering the first k lines: its hash and its
+    /// length in the block. Equal prefixes hash equal; unequal ones almost never do, so
+    /// callers that act on a match compare the lines themselves.
+    pub(crate) fn prefixes(&self) -> &[Prefix] {
+        self.parts.prefixes.get_or_init(|| {
             // Word at a time, each line (with its CRLF) on its own: multiply-rotate as in
             // FxHash, cheap and good enough for a filter.
             const K: u64 = 0x517c_c1b7_2722_0a95;
             let step = |h: u64, word: u64| (h.rotate_left(5) ^ word).wrapping_mul(K);
-            let mut h: u64 = 0x243f_6a88_85a3_08d3;
+            let mut hash: u64 = 0x243f_6a88_85a3_08d3;
             let mut out = Vec::with_capacity(self.parts.headers.len() + 1);
-            out.push(h);
-            let mut rest = self.parts.headers.as_block();
-            while let Some(lf) = memchr::memchr(b'\n', rest) {
-                let (line, next) = rest.split_at(lf + 1);
-                rest = next;
+            out.push(Prefix { hash, end: 0 });
+            let block = self.parts.headers.as_block();
+            let mut start = 0;
+            for lf in memchr::memchr_iter(b'\n', block) {
+                let line = &block[start..=lf];
+                start = lf + 1;
                 let mut chunks = line.chunks_exact(8);
                 for c in &mut chunks {
-                    h = step(h, u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]));
+                    hash = step(hash, u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]));
                 }
                 let mut last = [0u8; 8];
                 let tail = chunks.remainder();
                 last[..tail.len()].copy_from_slice(tail);
-                h = step(h, u64::from_le_bytes(last) ^ (tail.len() as u64) << 56);
-                out.push(h);
+                hash = step(hash, u64::from_le_bytes(last) ^ (tail.len() as u64) << 56);
+                out.push(Prefix { hash, end: start });
             }
             out.into_boxed_slice()
         })
+    }
+
+    /// Header line `i` (without CRLF), found through [`Head::prefixes`].
+    pub(crate) fn line(&self, i: usize) -> &[u8] {
+        let p = self.prefixes();
+        match (p.get(i), p.get(i + 1)) {
+            (Some(a), Some(b)) => &self.parts.headers.as_block()[a.end..b.end - 2],
+            _ => &[],
+        }
     }
 
     /// The same head with other framing.
@@ -461,6 +456,14 @@ impl fmt::Debug for Head {
             .field("framing", &self.framing)
             .finish()
     }
+}
+
+/// One prefix of a head's header lines (see [`Head::prefixes`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Prefix {
+    pub(crate) hash: u64,
+    /// Bytes of the block it takes, CRLFs included.
+    pub(crate) end: usize,
 }
 
 /// A whole request: its head and its body bytes.
