@@ -191,10 +191,9 @@ impl Encoder {
         let headers = &head.parts.headers;
         let prefixes = head.prefixes();
         let mut saves = plan.saves.iter().peekable();
-        for at in plan.from..=headers.len() {
+        for (at, prefix) in prefixes.iter().enumerate().skip(plan.from) {
             if saves.peek().is_some_and(|s| s.at == at) && at > plan.from {
-                let end = prefixes[at].end;
-                self.state.set_headers(Headers::from_block(headers.block.slice(..end), at));
+                self.state.set_headers(Headers::from_block(headers.block.slice(..prefix.end), at));
             }
             while let Some(save) = saves.next_if(|s| s.at == at) {
                 let i = match save.slot {
@@ -213,13 +212,13 @@ impl Encoder {
                 let name = self.regs[i].name.clone();
                 self.put(&Op::Store(&name), dst)?;
                 self.regs[i].snap = self.state.current.clone();
-                let old = std::mem::replace(&mut self.regs[i].hash, prefixes[at].hash);
+                let old = std::mem::replace(&mut self.regs[i].hash, prefix.hash);
                 self.index.refile(i, old, self.regs[i].hash);
                 self.regs[i].used = self.tick;
                 self.regs[i].anchor |= save.anchor;
             }
-            if at < headers.len() {
-                Op::Header(head.line(at)).write(dst);
+            if let Some(next) = prefixes.get(at + 1) {
+                Op::Header(&headers.block[prefix.end..next.end - 2]).write(dst);
             }
         }
         if plan.from < headers.len() {

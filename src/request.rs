@@ -409,15 +409,6 @@ impl Head {
         })
     }
 
-    /// Header line `i` (without CRLF), found through [`Head::prefixes`].
-    pub(crate) fn line(&self, i: usize) -> &[u8] {
-        let p = self.prefixes();
-        match (p.get(i), p.get(i + 1)) {
-            (Some(a), Some(b)) => &self.parts.headers.as_block()[a.end..b.end - 2],
-            _ => &[],
-        }
-    }
-
     /// The same head with other framing.
     pub fn with_framing(&self, framing: Framing) -> Head {
         Head { parts: self.parts.clone(), framing }
