@@ -1,4 +1,5 @@
-//! The compact grammar (SPEC.md §3) as nom parsers, one function per rule, one line at a time.
+//! The compact grammar (SPEC.md §3), one function per rule, one line at a time: a plain match
+//! for the opcode every line starts with, nom parsers for the arguments.
 //!
 //! Every function takes one line's content (CRLF already removed and checked by the caller)
 //! and nom's error type never leaves this module: failures become [`ErrorKind`]s.
@@ -15,15 +16,19 @@ use crate::request::{check_target, Version};
 type Res<'a, O> = IResult<&'a [u8], O, ()>;
 
 /// `opcode = "V" / "B" / "M" / "H" / ">" / "<" / "-" / "+" / "*"`
-fn opcode(i: &[u8]) -> Res<'_, u8> {
-    let (rest, code) = take_while_m_n(1, 1, |b| b"VBMH><-+*".contains(&b)).parse(i)?;
-    Ok((rest, code[0]))
+fn is_opcode(b: u8) -> bool {
+    matches!(b, b'V' | b'B' | b'M' | b'H' | b'>' | b'<' | b'-' | b'+' | b'*')
 }
 
 /// `line = opcode ":" argument`
-fn opcode_line(i: &[u8]) -> Res<'_, (u8, &[u8])> {
-    let (argument, (code, _)) = (opcode, tag(&b":"[..])).parse(i)?;
-    Ok((&[], (code, argument)))
+///
+/// Matched on its first two bytes rather than with combinators: every line takes this step.
+#[inline]
+fn opcode_line(i: &[u8]) -> Option<(u8, &[u8])> {
+    match i {
+        [code, b':', argument @ ..] if is_opcode(*code) => Some((*code, argument)),
+        _ => None,
+    }
 }
 
 /// `visible = *VCHAR` (0x21–0x7E)
@@ -66,40 +71,46 @@ fn method(i: &[u8]) -> Res<'_, &[u8]> {
 }
 
 /// Parses one opcode line's content into an [`Op`].
+#[inline]
 pub(crate) fn parse_op(line: &[u8]) -> Result<Op<'_>, ErrorKind> {
-    if let Some(len) = steady_length(line) {
-        return Ok(Op::WithBody(&[], len));
-    }
-    let (code, arg) = match opcode_line(line) {
-        Ok((_, parsed)) => parsed,
-        Err(_) => return Err(line_shape_error(line)),
+    let Some((code, arg)) = opcode_line(line) else {
+        return Err(line_shape_error(line));
     };
+    // The commonest opcodes first; the last arm is `V`.
     match code {
-        b'V' => version(arg).map(|(_, v)| Op::Version(v)).map_err(|_| ErrorKind::InvalidVersion(escape(arg))),
+        b'H' => header(arg).map(|()| Op::Header(arg)),
+        b'<' => register(arg).map(Op::Load),
+        b'>' => register(arg).map(Op::Store),
+        b'-' => check_target(arg, "suffix").map(|()| Op::Bodyless(arg)),
+        b'+' => with_body(line, arg),
+        b'*' => check_target(arg, "suffix").map(|()| Op::Chunked(arg)),
         b'B' => check_target(arg, "base").map(|()| Op::Base(arg)),
         b'M' => method(arg).map(|_| Op::Method(arg)).map_err(|_| ErrorKind::InvalidMethod(escape(arg))),
-        b'H' => header(arg).map(|()| Op::Header(arg)),
-        b'>' => register(arg).map(Op::Store),
-        b'<' => register(arg).map(Op::Load),
-        b'-' => check_target(arg, "suffix").map(|()| Op::Bodyless(arg)),
-        b'*' => check_target(arg, "suffix").map(|()| Op::Chunked(arg)),
-        _ => match body_argument(arg) {
-            Ok((_, (suffix, len))) => Ok(Op::WithBody(suffix, len)),
-            Err(_) => {
-                let suffix = arg.split(|&b| b == b' ').next().unwrap_or(arg);
-                check_target(suffix, "suffix")?;
-                Err(ErrorKind::InvalidLength(escape(line)))
-            }
-        },
+        _ => version(arg).map(|(_, v)| Op::Version(v)).map_err(|_| ErrorKind::InvalidVersion(escape(arg))),
     }
 }
 
-/// The line of a steady feed, `+: LEN`, recognised without the general grammar. Accepts
+/// `+:` argument, `line` being the whole line (for the error).
+fn with_body<'a>(line: &[u8], arg: &'a [u8]) -> Result<Op<'a>, ErrorKind> {
+    if let Some(len) = steady_length(arg) {
+        return Ok(Op::WithBody(&[], len));
+    }
+    match body_argument(arg) {
+        Ok((_, (suffix, len))) => Ok(Op::WithBody(suffix, len)),
+        Err(_) => {
+            let suffix = arg.split(|&b| b == b' ').next().unwrap_or(arg);
+            check_target(suffix, "suffix")?;
+            Err(ErrorKind::InvalidLength(escape(line)))
+        }
+    }
+}
+
+/// The argument of a steady feed's `+: LEN`, recognised without the general grammar. Accepts
 /// exactly what `body_argument` accepts with an empty suffix; anything else is `None` and
 /// goes the general way.
 #[inline]
-fn steady_length(line: &[u8]) -> Option<u64> {
-    let digits = line.strip_prefix(b"+: ")?;
+fn steady_length(arg: &[u8]) -> Option<u64> {
+    let digits = arg.strip_prefix(b" ")?;
     match digits {
         [b'0'] => Some(0),
         [b'1'..=b'9', ..] => chars::parse_decimal(digits),
@@ -133,12 +144,13 @@ pub(crate) fn steady_line(src: &[u8]) -> Option<(u64, usize)> {
 fn line_shape_error(line: &[u8]) -> ErrorKind {
     match line {
         [] => ErrorKind::EmptyLine,
-        [code, ..] if !b"VBMH><-+*".contains(code) => ErrorKind::UnknownOpcode(escape(&line[..1])),
+        [code, ..] if !is_opcode(*code) => ErrorKind::UnknownOpcode(escape(&line[..1])),
         _ => ErrorKind::MissingColon(escape(&line[..1])),
     }
 }
 
 /// `H:` argument: a field line that is not framing.
+#[inline]
 fn header(arg: &[u8]) -> Result<(), ErrorKind> {
     // There is no line folding in the compact syntax: a leading space is just a bad line.
     let name_len = chars::check_field_line(arg).map_err(|kind| match kind {
@@ -175,6 +187,27 @@ mod tests {
         assert_eq!(parse_op(b"+:x 0"), Ok(Op::WithBody(b"x", 0)));
         assert_eq!(parse_op(b"+:x 9999999999999999999"), Ok(Op::WithBody(b"x", 9_999_999_999_999_999_999)));
         assert_eq!(parse_op(b"*:up"), Ok(Op::Chunked(b"up")));
+    }
+
+    /// Every pair of first bytes: an opcode and a colon go on to the argument, anything else
+    /// is a line-shape error.
+    #[test]
+    fn line_shapes() {
+        assert_eq!(parse_op(b""), Err(ErrorKind::EmptyLine));
+        for code in 0..=255 {
+            let shape =
+                |line: &[u8]| matches!(parse_op(line), Err(ErrorKind::UnknownOpcode(_) | ErrorKind::MissingColon(_)));
+            let known = b"VBMH><-+*".contains(&code);
+            assert_eq!(parse_op(&[code]), Err(line_shape_error(&[code])));
+            assert!(shape(&[code]));
+            for second in 0..=255 {
+                let line = [code, second, b'1'];
+                assert_eq!(shape(&line), !(known && second == b':'), "{line:x?}");
+                if shape(&line) {
+                    assert_eq!(parse_op(&line), Err(line_shape_error(&line)));
+                }
+            }
+        }
     }
 
     #[test]
