@@ -83,13 +83,17 @@ pub struct State {
     /// Where the bytes that change with every request go (header blocks and targets): copied
     /// into chunks of [`ARENA_CHUNK`] bytes and split off as `Bytes` that share a chunk, so a
     /// request built from opcode lines costs no allocation of its own. A chunk lives while
-    /// any piece of it does: a register pins at most one, for its header block. (Bases and
-    /// methods change rarely and get allocations of their own.)
-    arena: BytesMut,
+    /// any piece of it does; registers hold none (see `in_arena`), nor do bases and
+    /// methods, which change rarely and get allocations of their own.
+    arena: Arena,
     /// Does the arena's content hold the current header block? `H:` lines extend it there,
     /// and `current.headers.block` is stale until [`State::freeze`] splits it off; its count
     /// is always right.
     open: bool,
+    /// Was the current header block cut from the arena? A register gets a copy of its own
+    /// instead, so the arena's chunks hold only short-lived pieces and are soon free for
+    /// reuse.
+    in_arena: bool,
 }
 
 /// Size of the arena's chunks: large enough that a browsing session's heads (a few hundred
@@ -106,8 +110,9 @@ impl State {
             register_bytes: 0,
             limits,
             issued: None,
-            arena: BytesMut::new(),
+            arena: Arena::default(),
             open: false,
+            in_arena: false,
         }
     }
 
@@ -133,8 +138,9 @@ impl State {
     #[inline]
     pub(crate) fn freeze(&mut self) {
         if self.open {
-            self.current.headers.block = self.arena.split().freeze();
+            self.current.headers.block = self.arena.chunk.split().freeze();
             self.open = false;
+            self.in_arena = true;
         }
     }
 
@@ -143,6 +149,7 @@ impl State {
     /// The caller has checked the limits.
     pub(crate) fn set_headers(&mut self, headers: Headers) {
         self.freeze();
+        self.in_arena = false;
         self.issued = None;
         self.current.bytes = self.current.bytes - self.current.headers.byte_len() + headers.byte_len();
         self.current.headers = headers;
@@ -191,13 +198,13 @@ impl State {
                 // The first line after a change of state starts a new block from a copy of the
                 // current one; the lines after it extend that block in place.
                 let copied = if self.open { 0 } else { self.current.headers.block.len() };
-                reserve(&mut self.arena, copied + h.len() + 2);
+                self.arena.reserve(copied + h.len() + 2);
                 if !self.open {
-                    self.arena.extend_from_slice(&self.current.headers.block);
+                    self.arena.chunk.extend_from_slice(&self.current.headers.block);
                     self.open = true;
                 }
-                self.arena.extend_from_slice(h);
-                self.arena.extend_from_slice(b"\r\n");
+                self.arena.chunk.extend_from_slice(h);
+                self.arena.chunk.extend_from_slice(b"\r\n");
                 self.current.headers.count += 1;
             }
             Op::Store(name) => {
@@ -212,6 +219,10 @@ impl State {
                 }
                 self.register_bytes = self.register_bytes + new - old.unwrap_or(0);
                 self.freeze();
+                if self.in_arena {
+                    self.current.headers.block = Bytes::copy_from_slice(&self.current.headers.block);
+                    self.in_arena = false;
+                }
                 match self.registers.get_mut(name) {
                     Some(reg) => reg.clone_from(&self.current),
                     None => {
@@ -226,9 +237,10 @@ impl State {
                 }
                 self.current.clone_from(reg);
                 if self.open {
-                    self.arena.clear();
+                    self.arena.chunk.clear();
                     self.open = false;
                 }
+                self.in_arena = false;
             }
             Op::Bodyless(s) => return self.issue(s, Framing::None, slot).map(|()| true),
             Op::WithBody(s, n) => return self.issue(s, Framing::Length(n), slot).map(|()| true),
@@ -288,11 +300,8 @@ impl State {
             return Err(ErrorKind::EmptyTarget);
         }
         self.freeze();
-        let target = if suffix.is_empty() {
-            self.current.base.clone()
-        } else {
-            put(&mut self.arena, &[&self.current.base, suffix])
-        };
+        let target =
+            if suffix.is_empty() { self.current.base.clone() } else { self.arena.put(&[&self.current.base, suffix]) };
         let cur = &self.current;
         let method = cur.method.as_ref().ok_or(ErrorKind::NoMethod)?;
         let parts = match slot.take() {
@@ -314,24 +323,54 @@ impl State {
     }
 }
 
-/// Makes room for `n` more bytes in the arena, moving its content (an open header block) to
-/// a new chunk if the current one is full.
-#[inline]
-fn reserve(arena: &mut BytesMut, n: usize) {
-    if arena.capacity() - arena.len() < n {
-        let mut fresh = BytesMut::with_capacity(ARENA_CHUNK.max(arena.len() + n));
-        fresh.extend_from_slice(arena);
-        *arena = fresh;
-    }
+/// Where the state's per-request bytes are written (see [`State`]'s `arena`).
+#[derive(Debug, Clone, Default)]
+struct Arena {
+    /// The chunk being written: its content is the open header block, if any.
+    chunk: BytesMut,
+    /// Chunks written before, kept to be used again once no piece of them is held any more:
+    /// allocating and freeing chunks at a feed's pace makes the allocator hand pages back
+    /// to the system and fault them in again, which cost more than the decoding itself.
+    spare: Vec<BytesMut>,
 }
 
-/// Copies `pieces` into the arena (holding no open block) and splits them off as one `Bytes`.
-fn put(arena: &mut BytesMut, pieces: &[&[u8]]) -> Bytes {
-    reserve(arena, pieces.iter().map(|p| p.len()).sum());
-    for piece in pieces {
-        arena.extend_from_slice(piece);
+/// Chunks an [`Arena`] keeps for reuse.
+const SPARE_CHUNKS: usize = 8;
+
+impl Arena {
+    /// Makes room for `n` more bytes, moving the content (an open header block) to another
+    /// chunk if this one is full: a spare nothing holds any more, else a new one.
+    #[inline]
+    fn reserve(&mut self, n: usize) {
+        if self.chunk.capacity() - self.chunk.len() < n && !self.chunk.try_reclaim(n) {
+            self.next_chunk(n);
+        }
     }
-    arena.split().freeze()
+
+    #[cold]
+    fn next_chunk(&mut self, n: usize) {
+        let need = self.chunk.len() + n;
+        let mut fresh = match self.spare.iter_mut().position(|c| c.try_reclaim(need)) {
+            Some(i) => self.spare.swap_remove(i),
+            None => BytesMut::with_capacity(ARENA_CHUNK.max(need)),
+        };
+        fresh.extend_from_slice(&self.chunk);
+        let mut old = std::mem::replace(&mut self.chunk, fresh);
+        old.clear();
+        if self.spare.len() == SPARE_CHUNKS {
+            self.spare.remove(0);
+        }
+        self.spare.push(old);
+    }
+
+    /// Copies `pieces` (there being no open block) and splits them off as one `Bytes`.
+    fn put(&mut self, pieces: &[&[u8]]) -> Bytes {
+        self.reserve(pieces.iter().map(|p| p.len()).sum());
+        for piece in pieces {
+            self.chunk.extend_from_slice(piece);
+        }
+        self.chunk.split().freeze()
+    }
 }
 
 #[cfg(test)]
