@@ -155,6 +155,41 @@ pub(crate) fn check_field_line(line: &[u8]) -> Result<usize, ErrorKind> {
     field_line_error(line)
 }
 
+/// A whole, valid `H:` line at the front of `src` that is no framing field, found in one
+/// pass: the length of its content (CRLF excluded) and with CRLF. Anything else (another
+/// opcode, a line that is bad or not complete, a value holding HTAB or another control byte,
+/// a line past `max_line`) is `None` and goes the general way, line then opcode then field
+/// checks, which accepts such a line exactly as this does and gives every error.
+#[inline]
+pub(crate) fn header_line(src: &[u8], max_line: usize) -> Option<(usize, usize)> {
+    let window = src.get(..max_line).unwrap_or(src);
+    let line = window.strip_prefix(b"H:")?;
+    let name = token_len(line);
+    if name == 0 || line.get(name) != Some(&b':') {
+        return None;
+    }
+    // The first control byte after the colon must be the CR of the line's CRLF.
+    let end = name + 1 + first_control(&line[name + 1..])?;
+    if line.get(end..end + 2) != Some(b"\r\n") || framing_name(&line[..name]).is_some() {
+        return None;
+    }
+    Some((2 + end, 2 + end + 2))
+}
+
+/// Position of the first control byte (0x00–0x1F or DEL) in `s`, eight bytes at a time.
+#[inline]
+fn first_control(s: &[u8]) -> Option<usize> {
+    let (words, tail) = s.as_chunks::<8>();
+    for (i, w) in words.iter().enumerate() {
+        let marks = control(word(w));
+        if marks != 0 {
+            return Some(8 * i + marks.trailing_zeros() as usize / 8);
+        }
+    }
+    let marks = control(short_word(tail, b'a'));
+    (marks != 0).then(|| 8 * words.len() + marks.trailing_zeros() as usize / 8)
+}
+
 /// Number of token characters at the front of `s`.
 ///
 /// Most names are letters, digits and `-` only: those are passed over eight at a time, and
@@ -234,6 +269,35 @@ pub(crate) mod tests {
         assert!(matches!(check_field_line(b"A(b): a"), Err(ErrorKind::InvalidHeader { .. })));
         assert!(matches!(check_field_line(b"A: a\x01"), Err(ErrorKind::InvalidHeader { .. })));
         assert!(matches!(check_field_line(b"A: a\x7f"), Err(ErrorKind::InvalidHeader { .. })));
+    }
+
+    /// Whatever `header_line` takes, the general path (line, then opcode and field checks)
+    /// takes as the same `H:` line.
+    #[test]
+    fn header_line_agrees_with_the_general_path() {
+        let mut taken = 0;
+        let mut check = |src: &[u8]| {
+            for max_line in [8, 12, 24, 64] {
+                if let Some((content, total)) = header_line(src, max_line) {
+                    taken += 1;
+                    let line = crate::line::next_line(src, max_line);
+                    assert_eq!(line, Ok(Some(crate::line::Line { content, total })), "{src:x?}");
+                    let op = crate::syntax::parse_op(&src[..content]);
+                    assert_eq!(op, Ok(crate::op::Op::Header(&src[2..content])), "{src:x?}");
+                }
+            }
+        };
+        each_variant(b"H:Host: example.com\r\nH:", &mut check);
+        each_variant(b"H:X-a:\r\n-:", &mut check);
+        each_variant(b"H:content-length: 5\r\n", &mut check);
+        each_variant(b"H:Transfer-Encoding:x\r\n", &mut check);
+        each_short(b"aH:", |s| {
+            let mut line = b"H:".to_vec();
+            line.extend_from_slice(s);
+            line.extend_from_slice(b"\r\n");
+            check(&line);
+        });
+        assert!(taken > 10_000, "the fast path took only {taken} lines");
     }
 
     /// `base` with each byte value in turn at each position.

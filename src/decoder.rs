@@ -1,5 +1,6 @@
 //! Sans-IO decoder for the compact syntax: bytes in, requests (or streaming events) out.
 
+use crate::chars::header_line;
 use crate::error::{Error, ErrorKind};
 use crate::line::next_line;
 use crate::request::{Framing, Head};
@@ -60,6 +61,13 @@ impl Heads for OpLines {
         let mut used = 0;
         loop {
             let rest = &src[used..];
+            // Most lines of a changing stream are `H:`: a valid one is checked in one pass.
+            if let Some((content, total)) = header_line(rest, max_line) {
+                self.state.push_header(&rest[2..content]).map_err(|kind| pos.error(kind, &[]))?;
+                used += total;
+                pos.consume(total, 1);
+                continue;
+            }
             let line = match next_line(rest, max_line) {
                 Ok(Some(line)) => line,
                 Ok(None) => return Ok((used, None)),

@@ -189,24 +189,7 @@ impl State {
                 self.current.bytes = self.current.bytes + m.len() - old;
                 self.current.method = Some(Bytes::copy_from_slice(m));
             }
-            Op::Header(h) => {
-                if cur.headers.len() >= self.limits.max_headers {
-                    return Err(ErrorKind::TooManyHeaders { limit: self.limits.max_headers });
-                }
-                self.check_growth(h.len(), 0)?;
-                self.current.bytes += h.len();
-                // The first line after a change of state starts a new block from a copy of the
-                // current one; the lines after it extend that block in place.
-                let copied = if self.open { 0 } else { self.current.headers.block.len() };
-                self.arena.reserve(copied + h.len() + 2);
-                if !self.open {
-                    self.arena.chunk.extend_from_slice(&self.current.headers.block);
-                    self.open = true;
-                }
-                self.arena.chunk.extend_from_slice(h);
-                self.arena.chunk.extend_from_slice(b"\r\n");
-                self.current.headers.count += 1;
-            }
+            Op::Header(h) => self.push_header(h)?,
             Op::Store(name) => {
                 let new = self.current.bytes + name.len();
                 let old = self.registers.get(name).map(|r| r.bytes + name.len());
@@ -247,6 +230,29 @@ impl State {
             Op::Chunked(s) => return self.issue(s, Framing::Chunked, slot).map(|()| true),
         }
         Ok(false)
+    }
+
+    /// Applies `H:` with this (checked) line.
+    #[inline]
+    pub(crate) fn push_header(&mut self, h: &[u8]) -> Result<(), ErrorKind> {
+        self.issued = None;
+        if self.current.headers.len() >= self.limits.max_headers {
+            return Err(ErrorKind::TooManyHeaders { limit: self.limits.max_headers });
+        }
+        self.check_growth(h.len(), 0)?;
+        self.current.bytes += h.len();
+        // The first line after a change of state starts a new block from a copy of the
+        // current one; the lines after it extend that block in place.
+        let copied = if self.open { 0 } else { self.current.headers.block.len() };
+        self.arena.reserve(copied + h.len() + 2);
+        if !self.open {
+            self.arena.chunk.extend_from_slice(&self.current.headers.block);
+            self.open = true;
+        }
+        self.arena.chunk.extend_from_slice(h);
+        self.arena.chunk.extend_from_slice(b"\r\n");
+        self.current.headers.count += 1;
+        Ok(())
     }
 
     /// Rejects a change that replaces `old` counted bytes with `new` if it would pass the limit.
