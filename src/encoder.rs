@@ -193,7 +193,7 @@ impl Encoder {
         let mut saves = plan.saves.iter().peekable();
         for (at, prefix) in prefixes.iter().enumerate().skip(plan.from) {
             if saves.peek().is_some_and(|s| s.at == at) && at > plan.from {
-                self.state.set_headers(Headers::from_block(headers.block.slice(..prefix.end), at));
+                self.state.set_headers(Headers::from_block(headers.block.prefix(prefix.end), at));
             }
             while let Some(save) = saves.next_if(|s| s.at == at) {
                 let i = match save.slot {

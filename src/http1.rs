@@ -23,7 +23,7 @@ use crate::Limits;
 ///
 /// let mut src = BytesMut::from(&b"\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n"[..]);
 /// let req = Parser::new().decode_eof(&mut src).unwrap().unwrap();
-/// assert_eq!(req.head().target(), "/");
+/// assert_eq!(req.head().target(), b"/");
 /// let mut out = Vec::new();
 /// req.write_http1(&mut out);
 /// assert_eq!(out, b"GET / HTTP/1.1\r\nHost: a\r\n\r\n");

@@ -337,7 +337,7 @@ fn choose_base(current: &[u8], target: &[u8], targets: &Targets, best_new: (usiz
 pub(crate) fn plan(view: &View<'_>, head: &Head, ahead: &[Head], complete: bool) -> Result<Plan, ErrorKind> {
     let cur = view.current;
     // The steady case: everything in place, nothing to save.
-    if cur.base == head.parts.target
+    if cur.base[..] == head.parts.target[..]
         && cur.version == Some(head.parts.version)
         && cur.method.as_ref() == Some(&head.parts.method)
         && cur.headers == head.parts.headers

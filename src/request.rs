@@ -1,6 +1,7 @@
 //! The request model both syntaxes share: a head kept byte for byte, its framing, and its body.
 
 use std::fmt;
+use std::ops::Deref;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 
@@ -63,6 +64,70 @@ impl fmt::Display for Version {
     }
 }
 
+/// Bytes a head holds: shared with where they came from (a plain head's input, the
+/// decoder's state), or the head's own, which a head the decoder rebuilds in place for each
+/// request keeps so it touches no reference count.
+#[derive(Clone)]
+pub(crate) enum Buf {
+    Shared(Bytes),
+    Own(Vec<u8>),
+}
+
+impl Buf {
+    /// Makes this the concatenation of `pieces`, in place if it is its own.
+    pub(crate) fn set(&mut self, pieces: &[&[u8]]) {
+        match self {
+            Buf::Own(v) => v.clear(),
+            Buf::Shared(_) => *self = Buf::Own(Vec::with_capacity(pieces.iter().map(|p| p.len()).sum())),
+        }
+        if let Buf::Own(v) = self {
+            for piece in pieces {
+                v.extend_from_slice(piece);
+            }
+        }
+    }
+
+    /// The first `len` bytes as `Bytes` (a slice if shared, else a copy).
+    pub(crate) fn prefix(&self, len: usize) -> Bytes {
+        match self {
+            Buf::Shared(b) => b.slice(..len),
+            Buf::Own(v) => Bytes::copy_from_slice(&v[..len]),
+        }
+    }
+}
+
+impl Default for Buf {
+    fn default() -> Self {
+        Buf::Shared(Bytes::new())
+    }
+}
+
+impl Deref for Buf {
+    type Target = [u8];
+
+    #[inline]
+    fn deref(&self) -> &[u8] {
+        match self {
+            Buf::Shared(b) => b,
+            Buf::Own(v) => v,
+        }
+    }
+}
+
+impl PartialEq for Buf {
+    fn eq(&self, other: &Buf) -> bool {
+        self[..] == other[..]
+    }
+}
+
+impl Eq for Buf {}
+
+impl fmt::Debug for Buf {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.escape_ascii().to_string(), f)
+    }
+}
+
 /// The ordered header lines of a request, each verbatim (`Name: value`), framing fields
 /// excluded.
 ///
@@ -84,7 +149,7 @@ impl fmt::Display for Version {
 pub struct Headers {
     /// Every line followed by CRLF. No line holds CR or LF (they are checked), so the block
     /// splits back into its lines unambiguously.
-    pub(crate) block: Bytes,
+    pub(crate) block: Buf,
     /// Number of lines.
     pub(crate) count: usize,
 }
@@ -115,7 +180,7 @@ impl Headers {
         block.extend_from_slice(&self.block);
         block.extend_from_slice(line);
         block.extend_from_slice(b"\r\n");
-        self.block = block.into();
+        self.block = Buf::Own(block);
         self.count += 1;
         Ok(())
     }
@@ -123,12 +188,15 @@ impl Headers {
     /// A list from a block of checked lines, each followed by CRLF.
     pub(crate) fn from_block(block: Bytes, count: usize) -> Self {
         debug_assert_eq!(memchr::memchr_iter(b'\n', &block).count(), count);
-        Headers { block, count }
+        Headers { block: Buf::Shared(block), count }
     }
 
     /// Makes this list `other`, leaving the reference counts alone if it already is.
     pub(crate) fn assign(&mut self, other: &Headers) {
-        assign(&mut self.block, &other.block);
+        match (&mut self.block, &other.block) {
+            (Buf::Shared(dst), Buf::Shared(src)) => assign(dst, src),
+            (dst, src) => dst.clone_from(src),
+        }
         self.count = other.count;
     }
 
@@ -237,7 +305,7 @@ pub struct Head {
 #[derive(Debug)]
 pub(crate) struct Parts {
     pub(crate) method: Bytes,
-    pub(crate) target: Bytes,
+    pub(crate) target: Buf,
     pub(crate) version: Version,
     pub(crate) headers: Headers,
     /// The plain rendering of request-line and header lines, made on second use, so a steady
@@ -258,7 +326,7 @@ impl Parts {
     fn fresh(method: Bytes, target: Bytes, version: Version, headers: Headers) -> Parts {
         Parts {
             method,
-            target,
+            target: Buf::Shared(target),
             version,
             headers,
             rendered: OnceLock::new(),
@@ -267,13 +335,16 @@ impl Parts {
         }
     }
 
-    /// Replaces the contents of parts nobody else holds, clearing what was made from them.
-    /// Parts that stay the same (usually the method) keep their reference counts untouched.
-    pub(crate) fn reset(&mut self, method: &Bytes, target: Bytes, version: Version, headers: &Headers) {
+    /// Rebuilds parts nobody else holds for another request, clearing what was made from
+    /// them: target and header lines are copied into buffers of their own, reused from one
+    /// request to the next, and a method that stays the same is kept, so no reference count
+    /// is touched. (A borrowed read's head is rebuilt this way.)
+    pub(crate) fn rebuild(&mut self, method: &Bytes, target: &[&[u8]], version: Version, block: &[u8], count: usize) {
         assign(&mut self.method, method);
-        self.target = target;
+        self.target.set(target);
         self.version = version;
-        self.headers.assign(headers);
+        self.headers.block.set(&[block]);
+        self.headers.count = count;
         self.rendered = OnceLock::new();
         *self.written.get_mut() = false;
         self.prefixes = OnceLock::new();
@@ -354,7 +425,7 @@ impl Head {
     }
 
     /// The request target, e.g. `/receiver`.
-    pub fn target(&self) -> &Bytes {
+    pub fn target(&self) -> &[u8] {
         &self.parts.target
     }
 

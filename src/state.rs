@@ -8,7 +8,7 @@ use bytes::{Bytes, BytesMut};
 
 use crate::error::{escape, ErrorKind};
 use crate::op::Op;
-use crate::request::{assign, Framing, Head, Headers, Parts, Version};
+use crate::request::{assign, Buf, Framing, Head, Headers, Parts, Version};
 use crate::Limits;
 
 /// One complete state: what a register holds and what the current state is.
@@ -138,7 +138,7 @@ impl State {
     #[inline]
     pub(crate) fn freeze(&mut self) {
         if self.open {
-            self.current.headers.block = self.arena.chunk.split().freeze();
+            self.current.headers.block = Buf::Shared(self.arena.chunk.split().freeze());
             self.open = false;
             self.in_arena = true;
         }
@@ -203,7 +203,7 @@ impl State {
                 self.register_bytes = self.register_bytes + new - old.unwrap_or(0);
                 self.freeze();
                 if self.in_arena {
-                    self.current.headers.block = Bytes::copy_from_slice(&self.current.headers.block);
+                    self.current.headers.block = Buf::Shared(Bytes::copy_from_slice(&self.current.headers.block));
                     self.in_arena = false;
                 }
                 match self.registers.get_mut(name) {
@@ -305,22 +305,27 @@ impl State {
         if cur.base.is_empty() && suffix.is_empty() {
             return Err(ErrorKind::EmptyTarget);
         }
+        let cur = &self.current;
+        let method = cur.method.as_ref().ok_or(ErrorKind::NoMethod)?;
+        // The slot's parts are nobody else's (a borrowed read is done with them): rebuilt in
+        // place from the state, the open header block included, without sharing anything.
+        if let Some(head) = slot.as_mut() {
+            if let Some(parts) = Arc::get_mut(&mut head.parts) {
+                let block: &[u8] = if self.open { &self.arena.chunk } else { &cur.headers.block };
+                parts.rebuild(method, &[&cur.base, suffix], version, block, cur.headers.count);
+                head.framing = framing;
+                if suffix.is_empty() {
+                    self.issued = Some(head.parts.clone());
+                }
+                return Ok(());
+            }
+        }
         self.freeze();
         let target =
             if suffix.is_empty() { self.current.base.clone() } else { self.arena.put(&[&self.current.base, suffix]) };
         let cur = &self.current;
-        let method = cur.method.as_ref().ok_or(ErrorKind::NoMethod)?;
-        let parts = match slot.take() {
-            // The slot's parts are nobody else's (a borrowed read dropped them): reuse them.
-            Some(Head { mut parts, .. }) => match Arc::get_mut(&mut parts) {
-                Some(reused) => {
-                    reused.reset(method, target, version, &cur.headers);
-                    parts
-                }
-                None => Parts::new(method.clone(), target, version, cur.headers.clone()),
-            },
-            None => Parts::new(method.clone(), target, version, cur.headers.clone()),
-        };
+        let method = cur.method.clone().ok_or(ErrorKind::NoMethod)?;
+        let parts = Parts::new(method, target, version, cur.headers.clone());
         if suffix.is_empty() {
             self.issued = Some(parts.clone());
         }
@@ -399,8 +404,8 @@ mod tests {
         assert_eq!(run(&mut s, &[b"M:GET", b"-:/"]), Err(ErrorKind::NoVersion));
         assert_eq!(run(&mut s, &[b"V:HTTP/1.1", b"-:"]), Err(ErrorKind::EmptyTarget));
         let heads = run(&mut s, &[b"B:/a", b"-:", b"-:b"]).unwrap();
-        assert_eq!(heads[0].target(), "/a");
-        assert_eq!(heads[1].target(), "/ab");
+        assert_eq!(heads[0].target(), b"/a");
+        assert_eq!(heads[1].target(), b"/ab");
     }
 
     #[test]

@@ -810,7 +810,7 @@ impl Choices<'_> {
                 let h = p.head();
                 (
                     h.method().clone(),
-                    h.target().clone(),
+                    Bytes::copy_from_slice(h.target()),
                     h.version(),
                     h.headers().iter().map(Bytes::copy_from_slice).collect(),
                 )
