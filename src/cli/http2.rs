@@ -119,7 +119,7 @@ fn frames_for_block(len: u64) -> u64 {
 
 /// The HTTP/2 fields of a request head, in order (see the module docs).
 pub fn fields(head: &Head, out: &mut Vec<(Vec<u8>, Vec<u8>)>) {
-    let target = &head.target()[..];
+    let target = head.target();
     let method = &head.method()[..];
     out.push((b":method".to_vec(), method.to_vec()));
     let host = head.headers().iter().find_map(|line| {
