@@ -1008,7 +1008,7 @@ pub fn differential(data: &[u8]) -> Verdict {
         (Ok(Some((head, len))), Ok(httparse::Status::Complete(n))) => {
             assert_eq!(len, n, "head lengths differ");
             assert_eq!(Some(&head.method()[..]), theirs.method.map(str::as_bytes), "methods differ");
-            assert_eq!(Some(&head.target()[..]), theirs.path.map(str::as_bytes), "targets differ");
+            assert_eq!(Some(head.target()), theirs.path.map(str::as_bytes), "targets differ");
             let v = head.version().to_bytes();
             if v[5] != b'1' || theirs.version != Some(v[7] - b'0') {
                 panic!("versions differ: {:?} vs HTTP/1.{:?}", head.version(), theirs.version);
