@@ -148,10 +148,15 @@ impl State {
     /// prefix of them, without copying: the encoder's mirror takes a request's own block.
     /// The caller has checked the limits.
     pub(crate) fn set_headers(&mut self, headers: Headers) {
-        self.freeze();
+        let old = self.current.headers.count;
+        let old_block = if self.open { self.arena.chunk.len() } else { self.current.headers.block.len() };
+        if self.open {
+            self.arena.chunk.clear();
+            self.open = false;
+        }
         self.in_arena = false;
         self.issued = None;
-        self.current.bytes = self.current.bytes - self.current.headers.byte_len() + headers.byte_len();
+        self.current.bytes = self.current.bytes - (old_block - 2 * old) + headers.byte_len();
         self.current.headers = headers;
     }
 
@@ -218,12 +223,24 @@ impl State {
                 if self.register_bytes + reg.bytes > self.limits.max_state_bytes {
                     return Err(ErrorKind::StateTooLarge { limit: self.limits.max_state_bytes });
                 }
-                self.current.clone_from(reg);
-                if self.open {
-                    self.arena.chunk.clear();
-                    self.open = false;
+                let cur = &mut self.current;
+                cur.version = reg.version;
+                assign(&mut cur.base, &reg.base);
+                match (&mut cur.method, &reg.method) {
+                    (Some(m), Some(src)) => assign(m, src),
+                    (m, src) => m.clone_from(src),
                 }
-                self.in_arena = false;
+                cur.bytes = reg.bytes;
+                // The header lines are copied into the arena as the open block, where the
+                // `H:` lines that usually follow extend them: no reference count is taken.
+                self.arena.chunk.clear();
+                self.arena.reserve(reg.headers.block.len());
+                self.arena.chunk.extend_from_slice(&reg.headers.block);
+                self.open = true;
+                cur.headers.count = reg.headers.count;
+                if !cur.headers.block.is_empty() {
+                    cur.headers.block = Buf::default();
+                }
             }
             Op::Bodyless(s) => return self.issue(s, Framing::None, slot).map(|()| true),
             Op::WithBody(s, n) => return self.issue(s, Framing::Length(n), slot).map(|()| true),
