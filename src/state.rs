@@ -66,6 +66,73 @@ impl Hasher for Fnv {
     }
 }
 
+/// The registers by name. A name of up to seven bytes (all the encoder writes are one or two)
+/// is keyed by one word, its bytes and its length packed together, so a lookup hashes and
+/// compares a word; a longer name by its bytes.
+#[derive(Debug, Clone, Default)]
+struct Registers {
+    short: HashMap<u64, Snapshot, BuildHasherDefault<WordHash>>,
+    long: HashMap<Bytes, Snapshot, BuildHasherDefault<Fnv>>,
+}
+
+impl Registers {
+    /// The word for a short name. Names are visible ASCII, so no two pack alike.
+    #[inline]
+    fn word(name: &[u8]) -> Option<u64> {
+        (name.len() <= 7).then(|| name.iter().rev().fold(name.len() as u64, |w, &b| (w << 8) | u64::from(b)))
+    }
+
+    #[inline]
+    fn get(&self, name: &[u8]) -> Option<&Snapshot> {
+        match Registers::word(name) {
+            Some(w) => self.short.get(&w),
+            None => self.long.get(name),
+        }
+    }
+
+    #[inline]
+    fn get_mut(&mut self, name: &[u8]) -> Option<&mut Snapshot> {
+        match Registers::word(name) {
+            Some(w) => self.short.get_mut(&w),
+            None => self.long.get_mut(name),
+        }
+    }
+
+    fn insert(&mut self, name: &[u8], snap: Snapshot) {
+        match Registers::word(name) {
+            Some(w) => self.short.insert(w, snap),
+            None => self.long.insert(Bytes::copy_from_slice(name), snap),
+        };
+    }
+
+    fn len(&self) -> usize {
+        self.short.len() + self.long.len()
+    }
+}
+
+/// A hasher for one-word keys: a multiply that spreads every bit of the word over the high
+/// half, folded onto the low half (the map uses both).
+#[derive(Default)]
+struct WordHash(u64);
+
+impl Hasher for WordHash {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(self.0 ^ u64::from(b));
+        }
+    }
+
+    #[inline]
+    fn write_u64(&mut self, n: u64) {
+        let h = n.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        self.0 = h ^ (h >> 32);
+    }
+}
+
 /// The decoder's state machine: applies opcodes and issues requests.
 ///
 /// Kept separate from the decoder so the encoder can mirror exactly what the decoder on the
@@ -73,7 +140,7 @@ impl Hasher for Fnv {
 #[derive(Debug, Clone)]
 pub struct State {
     pub(crate) current: Snapshot,
-    pub(crate) registers: HashMap<Bytes, Snapshot, BuildHasherDefault<Fnv>>,
+    registers: Registers,
     /// Sum of `bytes` over registers plus their names' lengths.
     pub(crate) register_bytes: usize,
     limits: Limits,
@@ -106,7 +173,7 @@ impl State {
     pub fn new(limits: Limits) -> Self {
         State {
             current: Snapshot::default(),
-            registers: HashMap::default(),
+            registers: Registers::default(),
             register_bytes: 0,
             limits,
             issued: None,
@@ -213,9 +280,7 @@ impl State {
                 }
                 match self.registers.get_mut(name) {
                     Some(reg) => reg.clone_from(&self.current),
-                    None => {
-                        self.registers.insert(Bytes::copy_from_slice(name), self.current.clone());
-                    }
+                    None => self.registers.insert(name, self.current.clone()),
                 }
             }
             Op::Load(name) => {
