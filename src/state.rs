@@ -153,9 +153,10 @@ pub struct State {
     /// any piece of it does; registers hold none (see `in_arena`), nor do bases and
     /// methods, which change rarely and get allocations of their own.
     arena: Arena,
-    /// Does the arena's content hold the current header block? `H:` lines extend it there,
-    /// and `current.headers.block` is stale until [`State::freeze`] splits it off; its count
-    /// is always right.
+    /// Does the arena's content hold the current header block? A register load copies the
+    /// register's block there and `H:` lines extend it; `current.headers.block` is stale
+    /// until [`State::freeze`] splits it off (its count is always right). A borrowed read's
+    /// head copies it from there without splitting it off.
     open: bool,
     /// Was the current header block cut from the arena? A register gets a copy of its own
     /// instead, so the arena's chunks hold only short-lived pieces and are soon free for
@@ -164,8 +165,8 @@ pub struct State {
 }
 
 /// Size of the arena's chunks: large enough that a browsing session's heads (a few hundred
-/// bytes each) need an allocation only every few requests, small enough that the chunks
-/// registers pin stay a small multiple of the state's own bytes.
+/// bytes each) need a new chunk only every few requests, small enough that the chunks in use
+/// and in reserve (ten at most) stay far below the state's own limit.
 const ARENA_CHUNK: usize = 8 * 1024;
 
 impl State {
@@ -193,8 +194,9 @@ impl State {
         self.current.bytes + self.register_bytes
     }
 
-    /// The current state. Its header block is up to date after anything but `V:`, `B:`, `M:`
-    /// or `H:`: the encoder's mirror, which always ends on an issuing line, may read it.
+    /// The current state. Its header block is up to date unless a load or `H:` lines left it
+    /// open in the arena: the encoder's mirror, which settles it after every request, may read
+    /// it.
     pub(crate) fn current(&self) -> &Snapshot {
         debug_assert!(!self.open, "the header block is being extended");
         &self.current
