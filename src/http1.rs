@@ -76,6 +76,8 @@ struct Pending {
     /// Offset just past the last LF seen, and how many LFs were seen.
     line_start: usize,
     lines: usize,
+    /// `lines` when the head was last parsed and found unfinished.
+    parsed: usize,
 }
 
 impl PlainHeads {
@@ -101,7 +103,10 @@ impl PlainHeads {
             p.lines += 1;
         }
         p.scanned = rest.len();
-        too_long || rest.len() - p.line_start >= max_line || p.lines > max_lines || rest.first() == Some(&b'\n')
+        // Past the line count a parse is due once per new line, not once per piece: a head
+        // may hold a framing line beyond `max_headers`, and parse as unfinished.
+        let count = p.lines > max_lines && p.lines != p.parsed;
+        too_long || rest.len() - p.line_start >= max_line || count || rest.first() == Some(&b'\n')
     }
 }
 
@@ -120,15 +125,21 @@ impl Heads for PlainHeads {
             // A head seen for the first time is parsed at once: it is usually all there. If it
             // is not, the bytes that follow are pre-scanned, and it is parsed again only when
             // they complete it (or pass a limit).
+            // An error in an unfinished head is reported only once the head ends or passes
+            // a limit (SPEC.md §2.4), so the first parse's error waits for the pre-scan too.
             let first = self.pending.scanned == 0;
             if !first && !self.ready(rest) {
                 return Ok((used, None));
             }
-            let parsed = parse_head_raw(rest, &self.limits).map_err(|(kind, at)| pos.error(kind, &rest[..at]))?;
+            let parsed = match parse_head_raw(rest, &self.limits) {
+                Err(_) if first && !self.ready(rest) => return Ok((used, None)),
+                parsed => parsed.map_err(|(kind, at)| pos.error(kind, &rest[..at]))?,
+            };
             let Some((head, raw)) = parsed else {
                 if first {
                     self.ready(rest);
                 }
+                self.pending.parsed = self.pending.lines;
                 return Ok((used, None));
             };
             let lines = head.headers().len() as u64 + 2 + u64::from(head.framing != Framing::None);

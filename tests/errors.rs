@@ -449,3 +449,22 @@ case!(
     1,
     "input ends inside a request head (no empty line at its end)"
 );
+
+/// SPEC.md §2.4: an error inside an unfinished plain head is reported once the head ends (or
+/// a limit passes, or input ends), not as soon as its line arrives, whether the bytes came in
+/// one piece or several.
+#[test]
+fn plain_head_errors_wait_for_the_head_to_end() {
+    let unfinished = b"GET  / HTTP/1.1\r\nHost: a\r\n";
+    for split in [unfinished.len(), 2, 17] {
+        let mut parser = http1::Parser::new();
+        let mut src = BytesMut::from(&unfinished[..split]);
+        assert_eq!(parser.next_event(&mut src), Ok(None), "split at {split}");
+        src.extend_from_slice(&unfinished[split..]);
+        assert_eq!(parser.next_event(&mut src), Ok(None), "split at {split}");
+        src.extend_from_slice(b"\r\n");
+        let err = parser.next_event(&mut src).unwrap_err();
+        assert!(matches!(err.kind(), ErrorKind::InvalidRequestLine { .. }), "{err}");
+        assert_eq!((err.offset(), err.line()), (0, 1));
+    }
+}
