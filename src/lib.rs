@@ -17,7 +17,7 @@
 //!
 //! | call | gives | for |
 //! | --- | --- | --- |
-//! | `decode_slice` | [`RequestRef`], borrowed from your buffer | the fastest path: no copies, no reference counts |
+//! | `decode_slice` | [`RequestRef`], borrowed from your buffer | the fastest path: bodies not copied, no reference counts |
 //! | `decode` / `try_decode` | owned [`Request`]s, bodies sliced out of a `BytesMut` | requests that outlive the buffer |
 //! | `next_event` | [`Event`]s: head, body pieces, end | bodies of any size in bounded memory |
 //!

@@ -190,7 +190,7 @@ fn common_lines_hashed(a: &Head, b: &Head) -> usize {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Index {
     map: HashMap<u64, Vec<usize>, BuildHasherDefault<Prehashed>>,
-    /// Bit `hash % 1024` is set if some key falls in that class.
+    /// Bit `class` is set if some key's top ten bits are `class`.
     bits: [u64; 16],
 }
 
@@ -198,7 +198,7 @@ impl Index {
     #[inline]
     fn bit(hash: u64) -> (usize, u64) {
         let class = (hash >> 54) as usize;
-        (class / 64 % 16, 1 << (class % 64))
+        (class / 64, 1 << (class % 64))
     }
 
     /// The registers whose lines hash to `hash`.

@@ -68,19 +68,19 @@ impl fmt::Display for Version {
 /// decoder's state), or the head's own, which a head the decoder rebuilds in place for each
 /// request keeps so it touches no reference count.
 #[derive(Clone)]
-pub(crate) enum Buf {
+pub(crate) enum Held {
     Shared(Bytes),
     Own(Vec<u8>),
 }
 
-impl Buf {
+impl Held {
     /// Makes this the concatenation of `pieces`, in place if it is its own.
     pub(crate) fn set(&mut self, pieces: &[&[u8]]) {
         match self {
-            Buf::Own(v) => v.clear(),
-            Buf::Shared(_) => *self = Buf::Own(Vec::with_capacity(pieces.iter().map(|p| p.len()).sum())),
+            Held::Own(v) => v.clear(),
+            Held::Shared(_) => *self = Held::Own(Vec::with_capacity(pieces.iter().map(|p| p.len()).sum())),
         }
-        if let Buf::Own(v) = self {
+        if let Held::Own(v) = self {
             for piece in pieces {
                 v.extend_from_slice(piece);
             }
@@ -90,39 +90,39 @@ impl Buf {
     /// The first `len` bytes as `Bytes` (a slice if shared, else a copy).
     pub(crate) fn prefix(&self, len: usize) -> Bytes {
         match self {
-            Buf::Shared(b) => b.slice(..len),
-            Buf::Own(v) => Bytes::copy_from_slice(&v[..len]),
+            Held::Shared(b) => b.slice(..len),
+            Held::Own(v) => Bytes::copy_from_slice(&v[..len]),
         }
     }
 }
 
-impl Default for Buf {
+impl Default for Held {
     fn default() -> Self {
-        Buf::Shared(Bytes::new())
+        Held::Shared(Bytes::new())
     }
 }
 
-impl Deref for Buf {
+impl Deref for Held {
     type Target = [u8];
 
     #[inline]
     fn deref(&self) -> &[u8] {
         match self {
-            Buf::Shared(b) => b,
-            Buf::Own(v) => v,
+            Held::Shared(b) => b,
+            Held::Own(v) => v,
         }
     }
 }
 
-impl PartialEq for Buf {
-    fn eq(&self, other: &Buf) -> bool {
+impl PartialEq for Held {
+    fn eq(&self, other: &Held) -> bool {
         self[..] == other[..]
     }
 }
 
-impl Eq for Buf {}
+impl Eq for Held {}
 
-impl fmt::Debug for Buf {
+impl fmt::Debug for Held {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Debug::fmt(&self.escape_ascii().to_string(), f)
     }
@@ -133,8 +133,9 @@ impl fmt::Debug for Buf {
 ///
 /// The lines are held as one block, each followed by CRLF, exactly as the plain head carries
 /// them: writing a head copies the block once, a plain reader shares it with its input, and a
-/// prefix of the list is a prefix of the block, which is what the encoder compares. Cloning is
-/// a reference-count increment.
+/// prefix of the list is a prefix of the block, which is what the encoder compares. Cloning a
+/// list a reader made is a reference-count increment; one built by [`Headers::push`], or a
+/// borrowed read's, is copied.
 ///
 /// ```
 /// let mut h = streamline::Headers::new();
@@ -149,7 +150,7 @@ impl fmt::Debug for Buf {
 pub struct Headers {
     /// Every line followed by CRLF. No line holds CR or LF (they are checked), so the block
     /// splits back into its lines unambiguously.
-    pub(crate) block: Buf,
+    pub(crate) block: Held,
     /// Number of lines.
     pub(crate) count: usize,
 }
@@ -180,7 +181,7 @@ impl Headers {
         block.extend_from_slice(&self.block);
         block.extend_from_slice(line);
         block.extend_from_slice(b"\r\n");
-        self.block = Buf::Own(block);
+        self.block = Held::Own(block);
         self.count += 1;
         Ok(())
     }
@@ -188,13 +189,13 @@ impl Headers {
     /// A list from a block of checked lines, each followed by CRLF.
     pub(crate) fn from_block(block: Bytes, count: usize) -> Self {
         debug_assert_eq!(memchr::memchr_iter(b'\n', &block).count(), count);
-        Headers { block: Buf::Shared(block), count }
+        Headers { block: Held::Shared(block), count }
     }
 
     /// Makes this list `other`, leaving the reference counts alone if it already is.
     pub(crate) fn assign(&mut self, other: &Headers) {
         match (&mut self.block, &other.block) {
-            (Buf::Shared(dst), Buf::Shared(src)) => assign(dst, src),
+            (Held::Shared(dst), Held::Shared(src)) => assign(dst, src),
             (dst, src) => dst.clone_from(src),
         }
         self.count = other.count;
@@ -215,7 +216,8 @@ impl Headers {
         Lines { rest: &self.block }
     }
 
-    /// Line `i`, without CRLF.
+    /// Line `i`, without CRLF. Walks the block from its start: for going through the lines,
+    /// use [`Headers::iter`].
     pub fn get(&self, i: usize) -> Option<&[u8]> {
         self.iter().nth(i)
     }
@@ -305,7 +307,7 @@ pub struct Head {
 #[derive(Debug)]
 pub(crate) struct Parts {
     pub(crate) method: Bytes,
-    pub(crate) target: Buf,
+    pub(crate) target: Held,
     pub(crate) version: Version,
     pub(crate) headers: Headers,
     /// The plain rendering of request-line and header lines, made on second use, so a steady
@@ -326,7 +328,7 @@ impl Parts {
     fn fresh(method: Bytes, target: Bytes, version: Version, headers: Headers) -> Parts {
         Parts {
             method,
-            target: Buf::Shared(target),
+            target: Held::Shared(target),
             version,
             headers,
             rendered: OnceLock::new(),
@@ -595,8 +597,8 @@ impl fmt::Debug for Request {
 }
 
 /// A whole request borrowed from the reader that found it and from the input slice, as
-/// [`Decoder::decode_slice`](crate::Decoder::decode_slice) returns it: nothing copied, no
-/// reference count touched.
+/// [`Decoder::decode_slice`](crate::Decoder::decode_slice) returns it: the body is not copied,
+/// and no reference count is touched (the decoder rebuilds the head in buffers it reuses).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RequestRef<'h, 's> {
     pub(crate) head: &'h Head,

@@ -8,7 +8,7 @@ use bytes::{Bytes, BytesMut};
 
 use crate::error::{escape, ErrorKind};
 use crate::op::Op;
-use crate::request::{assign, Buf, Framing, Head, Headers, Parts, Version};
+use crate::request::{assign, Framing, Head, Headers, Held, Parts, Version};
 use crate::Limits;
 
 /// One complete state: what a register holds and what the current state is.
@@ -76,7 +76,8 @@ struct Registers {
 }
 
 impl Registers {
-    /// The word for a short name. Names are visible ASCII, so no two pack alike.
+    /// The word for a short name: its bytes, and its length in the byte above them, so no two
+    /// names pack alike.
     #[inline]
     fn word(name: &[u8]) -> Option<u64> {
         (name.len() <= 7).then(|| name.iter().rev().fold(name.len() as u64, |w, &b| (w << 8) | u64::from(b)))
@@ -164,6 +165,11 @@ pub struct State {
     in_arena: bool,
 }
 
+/// Header blocks up to this size are copied by a register load (cheaper than taking a
+/// reference); bigger ones are shared, so that a stream of loads costs a peer as much as it
+/// costs the decoder.
+const LOAD_COPY: usize = 2 * 1024;
+
 /// Size of the arena's chunks: large enough that a browsing session's heads (a few hundred
 /// bytes each) need a new chunk only every few requests, small enough that the chunks in use
 /// and in reserve (ten at most) stay far below the state's own limit.
@@ -207,7 +213,7 @@ impl State {
     #[inline]
     pub(crate) fn freeze(&mut self) {
         if self.open {
-            self.current.headers.block = Buf::Shared(self.arena.chunk.split().freeze());
+            self.current.headers.block = Held::Shared(self.arena.chunk.split().freeze());
             self.open = false;
             self.in_arena = true;
         }
@@ -231,7 +237,17 @@ impl State {
 
     /// Applies one opcode. Returns the head of the request it issues, if it is `-:`, `+:` or
     /// `*:`; issuing leaves the state as it was.
+    ///
+    /// The opcode's arguments are checked as the decoder checks those it reads (an `Op` built
+    /// by hand could hold a CR LF, say), with the same errors.
     pub fn apply(&mut self, op: &Op<'_>) -> Result<Option<Head>, ErrorKind> {
+        crate::syntax::check_op(op)?;
+        self.apply_trusted(op)
+    }
+
+    /// [`State::apply`] for an opcode whose arguments are known to be valid: the encoder's
+    /// mirror, whose opcodes come from heads that are valid by construction.
+    pub(crate) fn apply_trusted(&mut self, op: &Op<'_>) -> Result<Option<Head>, ErrorKind> {
         let mut slot = None;
         Ok(if self.apply_into(op, &mut slot)? { slot } else { None })
     }
@@ -277,7 +293,7 @@ impl State {
                 self.register_bytes = self.register_bytes + new - old.unwrap_or(0);
                 self.freeze();
                 if self.in_arena {
-                    self.current.headers.block = Buf::Shared(Bytes::copy_from_slice(&self.current.headers.block));
+                    self.current.headers.block = Held::Shared(Bytes::copy_from_slice(&self.current.headers.block));
                     self.in_arena = false;
                 }
                 match self.registers.get_mut(name) {
@@ -298,16 +314,24 @@ impl State {
                     (m, src) => m.clone_from(src),
                 }
                 cur.bytes = reg.bytes;
-                // The header lines are copied into the arena as the open block, where the
-                // `H:` lines that usually follow extend them: no reference count is taken.
                 self.arena.chunk.clear();
-                self.arena.reserve(reg.headers.block.len());
-                self.arena.chunk.extend_from_slice(&reg.headers.block);
-                self.open = true;
-                cur.headers.count = reg.headers.count;
-                if !cur.headers.block.is_empty() {
-                    cur.headers.block = Buf::default();
+                if reg.headers.block.len() <= LOAD_COPY {
+                    // Copied into the arena as the open block, where the `H:` lines that
+                    // usually follow extend it: no reference count is taken.
+                    self.arena.reserve(reg.headers.block.len());
+                    self.arena.chunk.extend_from_slice(&reg.headers.block);
+                    self.open = true;
+                    cur.headers.count = reg.headers.count;
+                    if !cur.headers.block.is_empty() {
+                        cur.headers.block = Held::default();
+                    }
+                } else {
+                    // A big block is shared, so a load costs the same whatever its size; the
+                    // first `H:` after it copies it.
+                    self.open = false;
+                    cur.headers.assign(&reg.headers);
                 }
+                self.in_arena = false;
             }
             Op::Bodyless(s) => return self.issue(s, Framing::None, slot).map(|()| true),
             Op::WithBody(s, n) => return self.issue(s, Framing::Length(n), slot).map(|()| true),
@@ -419,7 +443,7 @@ impl State {
 }
 
 /// Where the state's per-request bytes are written (see [`State`]'s `arena`).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 struct Arena {
     /// The chunk being written: its content is the open header block, if any.
     chunk: BytesMut,
@@ -427,6 +451,15 @@ struct Arena {
     /// allocating and freeing chunks at a feed's pace makes the allocator hand pages back
     /// to the system and fault them in again, which cost more than the decoding itself.
     spare: Vec<BytesMut>,
+    /// Bytes allocated for `chunk` ([`ARENA_CHUNK`], or more for a big header block).
+    size: usize,
+}
+
+impl Default for Arena {
+    fn default() -> Self {
+        // The first chunk is allocated on first use, at the usual size.
+        Arena { chunk: BytesMut::new(), spare: Vec::new(), size: ARENA_CHUNK }
+    }
 }
 
 /// Chunks an [`Arena`] keeps for reuse.
@@ -445,17 +478,27 @@ impl Arena {
     #[cold]
     fn next_chunk(&mut self, n: usize) {
         let need = self.chunk.len() + n;
-        let mut fresh = match self.spare.iter_mut().position(|c| c.try_reclaim(need)) {
-            Some(i) => self.spare.swap_remove(i),
-            None => BytesMut::with_capacity(ARENA_CHUNK.max(need)),
+        // An open block too big for a chunk gets one of twice its size, so a long run of
+        // `H:` lines moves it a logarithmic number of times, not once per line.
+        let (mut fresh, size) = if need > ARENA_CHUNK {
+            (BytesMut::with_capacity(2 * need), 2 * need)
+        } else {
+            match self.spare.iter_mut().position(|c| c.try_reclaim(need)) {
+                Some(i) => (self.spare.swap_remove(i), ARENA_CHUNK),
+                None => (BytesMut::with_capacity(ARENA_CHUNK), ARENA_CHUNK),
+            }
         };
         fresh.extend_from_slice(&self.chunk);
         let mut old = std::mem::replace(&mut self.chunk, fresh);
-        old.clear();
-        if self.spare.len() == SPARE_CHUNKS {
-            self.spare.remove(0);
+        // Only chunks of the usual size are kept for reuse: a big one is freed with its last
+        // piece.
+        if std::mem::replace(&mut self.size, size) == ARENA_CHUNK {
+            old.clear();
+            if self.spare.len() == SPARE_CHUNKS {
+                self.spare.remove(0);
+            }
+            self.spare.push(old);
         }
-        self.spare.push(old);
     }
 
     /// Copies `pieces` (there being no open block) and splits them off as one `Bytes`.

@@ -90,6 +90,23 @@ pub(crate) fn parse_op(line: &[u8]) -> Result<Op<'_>, ErrorKind> {
     }
 }
 
+/// Checks the arguments of an [`Op`] built by hand, as [`parse_op`] checks those it reads:
+/// the same rules and the same errors, so what `State::apply` accepts is what the decoder
+/// would accept on the wire.
+pub(crate) fn check_op(op: &Op<'_>) -> Result<(), ErrorKind> {
+    match *op {
+        Op::Version(_) => Ok(()),
+        Op::Base(b) => check_target(b, "base"),
+        Op::Method(m) => method(m).map(|_| ()).map_err(|_| ErrorKind::InvalidMethod(escape(m))),
+        Op::Header(h) => header(h),
+        Op::Store(n) | Op::Load(n) => register(n).map(|_| ()),
+        Op::Bodyless(s) | Op::Chunked(s) => check_target(s, "suffix"),
+        // `length` allows at most 19 digits.
+        Op::WithBody(s, len) if len < 10_000_000_000_000_000_000 => check_target(s, "suffix"),
+        Op::WithBody(..) => Err(ErrorKind::InvalidLength(escape(op.to_string().as_bytes()))),
+    }
+}
+
 /// `+:` argument, `line` being the whole line (for the error).
 fn with_body<'a>(line: &[u8], arg: &'a [u8]) -> Result<Op<'a>, ErrorKind> {
     if let Some(len) = steady_length(arg) {

@@ -16,11 +16,14 @@ struct Counting;
 static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
 /// Bytes allocated and not yet freed.
 static LIVE: AtomicUsize = AtomicUsize::new(0);
+/// Bytes ever allocated.
+static TOTAL: AtomicUsize = AtomicUsize::new(0);
 
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
         LIVE.fetch_add(layout.size(), Ordering::Relaxed);
+        TOTAL.fetch_add(layout.size(), Ordering::Relaxed);
         unsafe { System.alloc(layout) }
     }
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
@@ -30,6 +33,7 @@ unsafe impl GlobalAlloc for Counting {
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
         LIVE.fetch_add(new_size, Ordering::Relaxed);
+        TOTAL.fetch_add(new_size, Ordering::Relaxed);
         LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
         unsafe { System.realloc(ptr, layout, new_size) }
     }
@@ -87,6 +91,38 @@ fn steady_feed_allocates_nothing_per_message() {
     drop((src, out, compact, plain));
 
     pinned_memory_stays_bounded();
+    big_header_blocks_grow_geometrically();
+}
+
+/// A header block far bigger than an arena chunk, built one `H:` line at a time: the open
+/// block must move a logarithmic number of times (each move doubles its room), not once
+/// per line, and big chunks must not be kept as spares.
+fn big_header_blocks_grow_geometrically() {
+    let mut stream = b"V:HTTP/1.1\r\nM:GET\r\nB:/\r\n>:root\r\n".to_vec();
+    let value = "x".repeat(3_900);
+    for i in 0..250 {
+        stream.extend_from_slice(format!("H:X{i}: {value}\r\n").as_bytes());
+    }
+    stream.extend_from_slice(b"-:\r\n-:a\r\n<:root\r\nH:A: 1\r\n-:\r\n-:b\r\n");
+    let block = 250 * (3_900 + 8);
+    let (live, total) = (LIVE.load(Ordering::Relaxed), TOTAL.load(Ordering::Relaxed));
+    let mut decoder = Decoder::new();
+    let mut rest = &stream[..];
+    let mut issued = 0;
+    loop {
+        let (used, req) = decoder.decode_slice(rest).unwrap();
+        rest = &rest[used..];
+        if req.is_none() {
+            break;
+        }
+        issued += 1;
+    }
+    assert_eq!(issued, 4);
+    let allocated = TOTAL.load(Ordering::Relaxed) - total;
+    assert!(allocated <= 8 * block, "decoding a {block}-byte block allocated {allocated} bytes");
+    let held = LIVE.load(Ordering::Relaxed) - live;
+    let bound = decoder.state().bytes() + 4 * block + (2 + 8) * 8 * 1024 + 64 * 1024;
+    assert!(held <= bound, "decoder holds {held} bytes after a {block}-byte block, bound {bound}");
 }
 
 /// The decoder's arena chunks (8 KiB) hold only short-lived pieces: a register gets its own

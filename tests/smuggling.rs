@@ -8,7 +8,8 @@
 
 use bytes::BytesMut;
 use streamline::{
-    http1, Decoder, Encoder, Error, ErrorKind, Framing, Head, Headers, Lookahead, Request, Version, Window,
+    http1, Decoder, Encoder, Error, ErrorKind, Framing, Head, Headers, Limits, Lookahead, Op, Request, State, Version,
+    Window,
 };
 
 /// `$err(input)`: the error a stream ends with (panics if it is accepted); `$ok(input)`: the
@@ -290,6 +291,27 @@ fn the_api_cannot_build_an_injecting_request() {
     assert!(Request::new(chunked, "0\r\n\r\n".into()).is_ok());
     let sized = Head::new("POST".into(), "/".into(), v, Headers::new(), Framing::Length(2)).expect("valid head");
     assert!(Request::new(sized, "abc".into()).is_err());
+    // Opcodes built by hand are checked as the decoder checks what it reads.
+    let mut state = State::new(Limits::default());
+    for op in [Op::Version(v), Op::Method(b"GET"), Op::Base(b"/")] {
+        assert_eq!(state.apply(&op), Ok(None));
+    }
+    let bad: [Op<'_>; 7] = [
+        Op::Header(b"X: a\r\nContent-Length: 5"),
+        Op::Header(b"Content-Length: 5"),
+        Op::Base(b"/a\r\nX: 1"),
+        Op::Method(b"GET /x"),
+        Op::Store(b"a b"),
+        Op::Bodyless(b"x y"),
+        Op::WithBody(b"", u64::MAX),
+    ];
+    for op in bad {
+        assert!(state.apply(&op).is_err(), "{op:?} accepted");
+    }
+    let head = state.apply(&Op::Bodyless(b"x")).expect("valid").expect("a head");
+    let mut plain = Vec::new();
+    head.write_http1(&mut plain);
+    assert_eq!(plain, b"GET /x HTTP/1.1\r\n\r\n");
 }
 
 // ---- the encoder never emits a stream the decoder reads differently ----
