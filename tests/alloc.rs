@@ -107,17 +107,7 @@ fn big_header_blocks_grow_geometrically() {
     let block = 250 * (3_900 + 8);
     let (live, total) = (LIVE.load(Ordering::Relaxed), TOTAL.load(Ordering::Relaxed));
     let mut decoder = Decoder::new();
-    let mut rest = &stream[..];
-    let mut issued = 0;
-    loop {
-        let (used, req) = decoder.decode_slice(rest).unwrap();
-        rest = &rest[used..];
-        if req.is_none() {
-            break;
-        }
-        issued += 1;
-    }
-    assert_eq!(issued, 4);
+    assert_eq!(decode_all(&mut decoder, &stream), 4);
     let allocated = TOTAL.load(Ordering::Relaxed) - total;
     assert!(allocated <= 8 * block, "decoding a {block}-byte block allocated {allocated} bytes");
     let held = LIVE.load(Ordering::Relaxed) - live;
@@ -142,7 +132,16 @@ fn pinned_memory_stays_bounded() {
     }
     let before = LIVE.load(Ordering::Relaxed);
     let mut decoder = Decoder::new();
-    let mut rest = &stream[..];
+    assert_eq!(decode_all(&mut decoder, &stream), REGISTERS - 1);
+    let held = LIVE.load(Ordering::Relaxed) - before;
+    let counted = decoder.state().bytes();
+    let bound = counted + (2 + 8) * 8 * 1024 + 64 * 1024;
+    assert!(held <= bound, "decoder holds {held} bytes, bound {bound} ({counted} counted)");
+}
+
+/// Reads a whole compact stream with `decode_slice`; returns how many requests it held.
+fn decode_all(decoder: &mut Decoder, stream: &[u8]) -> usize {
+    let mut rest = stream;
     let mut issued = 0;
     loop {
         let (used, req) = decoder.decode_slice(rest).unwrap();
@@ -153,9 +152,5 @@ fn pinned_memory_stays_bounded() {
         issued += 1;
     }
     decoder.finish_slice(rest).unwrap();
-    assert_eq!(issued, REGISTERS - 1);
-    let held = LIVE.load(Ordering::Relaxed) - before;
-    let counted = decoder.state().bytes();
-    let bound = counted + (2 + 8) * 8 * 1024 + 64 * 1024;
-    assert!(held <= bound, "decoder holds {held} bytes, bound {bound} ({counted} counted)");
+    issued
 }
