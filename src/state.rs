@@ -36,13 +36,21 @@ impl Clone for Snapshot {
     /// Loading a register mostly replaces parts with the same ones (the method, often the
     /// base): those are kept without touching their reference counts.
     fn clone_from(&mut self, source: &Self) {
+        self.assign_all_but_headers(source);
+        self.headers.assign(&source.headers);
+    }
+}
+
+impl Snapshot {
+    /// Takes version, base, method and byte count from `source`, keeping what is already the
+    /// same without touching its reference count.
+    fn assign_all_but_headers(&mut self, source: &Snapshot) {
         self.version = source.version;
         assign(&mut self.base, &source.base);
         match (&mut self.method, &source.method) {
             (Some(m), Some(src)) => assign(m, src),
             (m, src) => m.clone_from(src),
         }
-        self.headers.assign(&source.headers);
         self.bytes = source.bytes;
     }
 }
@@ -151,18 +159,26 @@ pub struct State {
     /// Where the bytes that change with every request go (header blocks and targets): copied
     /// into chunks of [`ARENA_CHUNK`] bytes and split off as `Bytes` that share a chunk, so a
     /// request built from opcode lines costs no allocation of its own. A chunk lives while
-    /// any piece of it does; registers hold none (see `in_arena`), nor do bases and
+    /// any piece of it does; registers hold none (see [`Block::Cut`]), nor do bases and
     /// methods, which change rarely and get allocations of their own.
     arena: Arena,
-    /// Does the arena's content hold the current header block? A register load copies the
-    /// register's block there and `H:` lines extend it; `current.headers.block` is stale
-    /// until [`State::freeze`] splits it off (its count is always right). A borrowed read's
-    /// head copies it from there without splitting it off.
-    open: bool,
-    /// Was the current header block cut from the arena? A register gets a copy of its own
-    /// instead, so the arena's chunks hold only short-lived pieces and are soon free for
-    /// reuse.
-    in_arena: bool,
+    /// Where the current header block is.
+    block: Block,
+}
+
+/// Where the current header block is (its line count is always `current.headers.count`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Block {
+    /// `current.headers.block`, shared with a register or a request's head: a register may
+    /// take it as it is.
+    Held,
+    /// `current.headers.block`, cut from the arena: a register takes a copy of its own, so
+    /// the arena's chunks hold only short-lived pieces and are soon free for reuse.
+    Cut,
+    /// The arena's content: a register load copies a small block there and `H:` lines
+    /// extend it. `current.headers.block` is stale until [`State::freeze`] cuts it off; a
+    /// borrowed read's head copies it from there without cutting it.
+    Open,
 }
 
 /// Header blocks up to this size are copied by a register load (cheaper than taking a
@@ -185,8 +201,7 @@ impl State {
             limits,
             issued: None,
             arena: Arena::default(),
-            open: false,
-            in_arena: false,
+            block: Block::Held,
         }
     }
 
@@ -204,7 +219,7 @@ impl State {
     /// open in the arena: the encoder's mirror, which settles it after every request, may read
     /// it.
     pub(crate) fn current(&self) -> &Snapshot {
-        debug_assert!(!self.open, "the header block is being extended");
+        debug_assert!(self.block != Block::Open, "the header block is being extended");
         &self.current
     }
 
@@ -212,10 +227,18 @@ impl State {
     /// state holds it.
     #[inline]
     pub(crate) fn freeze(&mut self) {
-        if self.open {
+        if self.block == Block::Open {
             self.current.headers.block = Held::Shared(self.arena.chunk.split().freeze());
-            self.open = false;
-            self.in_arena = true;
+            self.block = Block::Cut;
+        }
+    }
+
+    /// The current header block's bytes, wherever they are.
+    #[inline]
+    fn block_bytes(&self) -> &[u8] {
+        match self.block {
+            Block::Open => &self.arena.chunk,
+            Block::Held | Block::Cut => &self.current.headers.block,
         }
     }
 
@@ -224,12 +247,9 @@ impl State {
     /// The caller has checked the limits.
     pub(crate) fn set_headers(&mut self, headers: Headers) {
         let old = self.current.headers.count;
-        let old_block = if self.open { self.arena.chunk.len() } else { self.current.headers.block.len() };
-        if self.open {
-            self.arena.chunk.clear();
-            self.open = false;
-        }
-        self.in_arena = false;
+        let old_block = self.block_bytes().len();
+        self.arena.chunk.clear();
+        self.block = Block::Held;
         self.issued = None;
         self.current.bytes = self.current.bytes - (old_block - 2 * old) + headers.byte_len();
         self.current.headers = headers;
@@ -291,10 +311,12 @@ impl State {
                     return Err(ErrorKind::StateTooLarge { limit: self.limits.max_state_bytes });
                 }
                 self.register_bytes = self.register_bytes + new - old.unwrap_or(0);
-                self.freeze();
-                if self.in_arena {
-                    self.current.headers.block = Held::Shared(Bytes::copy_from_slice(&self.current.headers.block));
-                    self.in_arena = false;
+                // A register keeps a copy of its own of a block that is open or cut from the
+                // arena; the current state shares it.
+                if self.block != Block::Held {
+                    self.current.headers.block = Held::Shared(Bytes::copy_from_slice(self.block_bytes()));
+                    self.arena.chunk.clear();
+                    self.block = Block::Held;
                 }
                 match self.registers.get_mut(name) {
                     Some(reg) => reg.clone_from(&self.current),
@@ -307,20 +329,14 @@ impl State {
                     return Err(ErrorKind::StateTooLarge { limit: self.limits.max_state_bytes });
                 }
                 let cur = &mut self.current;
-                cur.version = reg.version;
-                assign(&mut cur.base, &reg.base);
-                match (&mut cur.method, &reg.method) {
-                    (Some(m), Some(src)) => assign(m, src),
-                    (m, src) => m.clone_from(src),
-                }
-                cur.bytes = reg.bytes;
+                cur.assign_all_but_headers(reg);
                 self.arena.chunk.clear();
                 if reg.headers.block.len() <= LOAD_COPY {
                     // Copied into the arena as the open block, where the `H:` lines that
                     // usually follow extend it: no reference count is taken.
                     self.arena.reserve(reg.headers.block.len());
                     self.arena.chunk.extend_from_slice(&reg.headers.block);
-                    self.open = true;
+                    self.block = Block::Open;
                     cur.headers.count = reg.headers.count;
                     if !cur.headers.block.is_empty() {
                         cur.headers.block = Held::default();
@@ -328,10 +344,9 @@ impl State {
                 } else {
                     // A big block is shared, so a load costs the same whatever its size; the
                     // first `H:` after it copies it.
-                    self.open = false;
+                    self.block = Block::Held;
                     cur.headers.assign(&reg.headers);
                 }
-                self.in_arena = false;
             }
             Op::Bodyless(s) => return self.issue(s, Framing::None, slot).map(|()| true),
             Op::WithBody(s, n) => return self.issue(s, Framing::Length(n), slot).map(|()| true),
@@ -351,11 +366,12 @@ impl State {
         self.current.bytes += h.len();
         // The first line after a change of state starts a new block from a copy of the
         // current one; the lines after it extend that block in place.
-        let copied = if self.open { 0 } else { self.current.headers.block.len() };
+        let open = self.block == Block::Open;
+        let copied = if open { 0 } else { self.current.headers.block.len() };
         self.arena.reserve(copied + h.len() + 2);
-        if !self.open {
+        if !open {
             self.arena.chunk.extend_from_slice(&self.current.headers.block);
-            self.open = true;
+            self.block = Block::Open;
         }
         self.arena.chunk.extend_from_slice(h);
         self.arena.chunk.extend_from_slice(b"\r\n");
@@ -401,26 +417,23 @@ impl State {
             }
         }
         let cur = &self.current;
-        let method_len = cur.method.as_ref().ok_or(ErrorKind::NoMethod)?.len();
+        let method = cur.method.as_ref().ok_or(ErrorKind::NoMethod)?;
         let version = cur.version.ok_or(ErrorKind::NoVersion)?;
         if framing == Framing::Chunked && !version.chunked_allowed() {
             return Err(ErrorKind::ChunkedBeforeHttp11(version.to_string()));
         }
         // So must the plain request-line.
-        if method_len + cur.base.len() + suffix.len() + 12 > self.limits.max_line {
+        if method.len() + cur.base.len() + suffix.len() + 12 > self.limits.max_line {
             return Err(ErrorKind::LineTooLong { limit: self.limits.max_line });
         }
         if cur.base.is_empty() && suffix.is_empty() {
             return Err(ErrorKind::EmptyTarget);
         }
-        let cur = &self.current;
-        let method = cur.method.as_ref().ok_or(ErrorKind::NoMethod)?;
         // The slot's parts are nobody else's (a borrowed read is done with them): rebuilt in
         // place from the state, the open header block included, without sharing anything.
         if let Some(head) = slot.as_mut() {
             if let Some(parts) = Arc::get_mut(&mut head.parts) {
-                let block: &[u8] = if self.open { &self.arena.chunk } else { &cur.headers.block };
-                parts.rebuild(method, &[&cur.base, suffix], version, block, cur.headers.count);
+                parts.rebuild(method, &[&cur.base, suffix], version, self.block_bytes(), cur.headers.count);
                 head.framing = framing;
                 if suffix.is_empty() {
                     self.issued = Some(head.parts.clone());
@@ -428,12 +441,11 @@ impl State {
                 return Ok(());
             }
         }
+        let method = method.clone();
         self.freeze();
         let target =
             if suffix.is_empty() { self.current.base.clone() } else { self.arena.put(&[&self.current.base, suffix]) };
-        let cur = &self.current;
-        let method = cur.method.clone().ok_or(ErrorKind::NoMethod)?;
-        let parts = Parts::new(method, target, version, cur.headers.clone());
+        let parts = Parts::new(method, target, version, self.current.headers.clone());
         if suffix.is_empty() {
             self.issued = Some(parts.clone());
         }
