@@ -162,18 +162,32 @@ pub(crate) fn check_field_line(line: &[u8]) -> Result<usize, ErrorKind> {
 /// checks, which accepts such a line exactly as this does and gives every error.
 #[inline]
 pub(crate) fn header_line(src: &[u8], max_line: usize) -> Option<(usize, usize)> {
-    let window = src.get(..max_line).unwrap_or(src);
-    let line = window.strip_prefix(b"H:")?;
+    let line = src.strip_prefix(b"H:")?;
+    let (name, content) = field_line(line, max_line.checked_sub(2)?)?;
+    if framing_name(&line[..name]).is_some() {
+        return None;
+    }
+    Some((2 + content, 2 + content + 2))
+}
+
+/// A whole, valid field line at the front of `src`, CRLF-terminated within `max_line` bytes,
+/// found in one pass: the length of its name and of its content (CRLF excluded). `None` for
+/// anything else, which [`crate::line::next_line`] and [`check_field_line`] then accept
+/// exactly as this does, or turn down with the error: a line that is bad or not complete, a
+/// value holding HTAB or another control byte, a line past `max_line`.
+#[inline]
+pub(crate) fn field_line(src: &[u8], max_line: usize) -> Option<(usize, usize)> {
+    let line = src.get(..max_line).unwrap_or(src);
     let name = token_len(line);
     if name == 0 || line.get(name) != Some(&b':') {
         return None;
     }
     // The first control byte after the colon must be the CR of the line's CRLF.
     let end = name + 1 + first_control(&line[name + 1..])?;
-    if line.get(end..end + 2) != Some(b"\r\n") || framing_name(&line[..name]).is_some() {
+    if line.get(end..end + 2) != Some(b"\r\n") {
         return None;
     }
-    Some((2 + end, 2 + end + 2))
+    Some((name, end))
 }
 
 /// Position of the first control byte (0x00–0x1F or DEL) in `s`, eight bytes at a time.
@@ -294,6 +308,31 @@ pub(crate) mod tests {
         each_short(b"aH:", |s| {
             let mut line = b"H:".to_vec();
             line.extend_from_slice(s);
+            line.extend_from_slice(b"\r\n");
+            check(&line);
+        });
+        assert!(taken > 10_000, "the fast path took only {taken} lines");
+    }
+
+    /// Whatever `field_line` takes, the general path (line, then field checks) takes as the
+    /// same line with the same name.
+    #[test]
+    fn field_line_agrees_with_the_general_path() {
+        let mut taken = 0;
+        let mut check = |src: &[u8]| {
+            for max_line in [0, 6, 10, 22, 64] {
+                if let Some((name, content)) = field_line(src, max_line) {
+                    taken += 1;
+                    let line = crate::line::next_line(src, max_line);
+                    assert_eq!(line, Ok(Some(crate::line::Line { content, total: content + 2 })), "{src:x?}");
+                    assert_eq!(check_field_line(&src[..content]), Ok(name), "{src:x?}");
+                }
+            }
+        };
+        each_variant(b"Host: example.com\r\nA", &mut check);
+        each_variant(b"X-a:\r\n\r\n", &mut check);
+        each_short(b"a:", |s| {
+            let mut line = s.to_vec();
             line.extend_from_slice(b"\r\n");
             check(&line);
         });

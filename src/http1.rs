@@ -9,7 +9,7 @@ use bytes::Bytes;
 use crate::chars::{self, FramingName};
 use crate::error::{escape, Error, ErrorKind};
 use crate::line::next_line;
-use crate::request::{check_target, Framing, Head, Headers, Parts, Version};
+use crate::request::{check_target, Framing, Head, Headers, Parts, Prefix, Version};
 use crate::stream::{stream_api, Found, Heads, Position, Stream};
 use crate::Limits;
 
@@ -205,22 +205,37 @@ fn parse_head_raw(buf: &[u8], limits: &Limits) -> Result<Option<(Head, Bytes)>, 
     let mut count = 0;
     let mut gap = (0, 0);
     let mut framing = None::<(FramingName, Framing)>;
+    let mut prefixes = Vec::with_capacity(16);
+    prefixes.push(Prefix::EMPTY);
     loop {
         let rest = &buf[pos..];
-        let Some(line) = next_line(rest, limits.max_line).map_err(|k| (k, pos))? else { return Ok(None) };
-        let field = &rest[..line.content];
         let at = pos;
-        pos += line.total;
-        if field.is_empty() {
-            break;
-        }
-        let name_len = chars::check_field_line(field).map_err(|k| (k, at))?;
+        // Most lines are taken in one pass; the rest (the empty line, a line with HTAB, one
+        // that is bad or not complete) go the general way.
+        let (name_len, field) = match chars::field_line(rest, limits.max_line) {
+            Some((name_len, content)) => {
+                pos += content + 2;
+                (name_len, &rest[..content])
+            }
+            None => {
+                let Some(line) = next_line(rest, limits.max_line).map_err(|k| (k, pos))? else { return Ok(None) };
+                let field = &rest[..line.content];
+                pos += line.total;
+                if field.is_empty() {
+                    break;
+                }
+                (chars::check_field_line(field).map_err(|k| (k, at))?, field)
+            }
+        };
         match chars::framing_name(&field[..name_len]) {
             None => {
                 if count >= limits.max_headers {
                     return Err((ErrorKind::TooManyHeaders { limit: limits.max_headers }, at));
                 }
                 count += 1;
+                // The line is in cache now: the encoder's table of prefixes is made here.
+                let last = prefixes.last().copied().unwrap_or(Prefix::EMPTY);
+                prefixes.push(last.then(&buf[at..pos]));
             }
             Some(name) => {
                 let value = chars::trim_ows(&field[name_len + 1..]);
@@ -258,7 +273,7 @@ fn parse_head_raw(buf: &[u8], limits: &Limits) -> Result<Option<(Head, Bytes)>, 
     let list = Headers::from_block(block, count);
     let method = raw.slice(..method.len());
     let target = raw.slice(method.len() + 1..method.len() + 1 + target.len());
-    let parts = Parts::new(method, target, version, list);
+    let parts = Parts::with_prefixes(method, target, version, list, prefixes);
     let head = Head { parts, framing: framing.map_or(Framing::None, |(_, f)| f) };
     Ok(Some((head, raw)))
 }

@@ -317,12 +317,27 @@ pub(crate) struct Parts {
     written: AtomicBool,
     /// Every prefix of the header lines (index k: the first k lines), made on first use: the
     /// encoder's quick test for shared prefixes, and where each line ends.
-    prefixes: OnceLock<Box<[Prefix]>>,
+    prefixes: OnceLock<Vec<Prefix>>,
 }
 
 impl Parts {
     pub(crate) fn new(method: Bytes, target: Bytes, version: Version, headers: Headers) -> Arc<Parts> {
         Arc::new(Parts::fresh(method, target, version, headers))
+    }
+
+    /// [`Parts::new`] with the [`Head::prefixes`] table already made (by a reader that has
+    /// the lines in hand).
+    pub(crate) fn with_prefixes(
+        method: Bytes,
+        target: Bytes,
+        version: Version,
+        headers: Headers,
+        prefixes: Vec<Prefix>,
+    ) -> Arc<Parts> {
+        debug_assert_eq!(prefixes, prefix_table(headers.as_block(), headers.len()));
+        let parts = Parts::fresh(method, target, version, headers);
+        let _ = parts.prefixes.set(prefixes);
+        Arc::new(parts)
     }
 
     fn fresh(method: Bytes, target: Bytes, version: Version, headers: Headers) -> Parts {
@@ -455,31 +470,7 @@ impl Head {
     /// length in the block. Equal prefixes hash equal; unequal ones almost never do, so
     /// callers that act on a match compare the lines themselves.
     pub(crate) fn prefixes(&self) -> &[Prefix] {
-        self.parts.prefixes.get_or_init(|| {
-            // Word at a time, each line (with its CRLF) on its own: multiply-rotate as in
-            // FxHash, cheap and good enough for a filter.
-            const K: u64 = 0x517c_c1b7_2722_0a95;
-            let step = |h: u64, word: u64| (h.rotate_left(5) ^ word).wrapping_mul(K);
-            let mut hash: u64 = 0x243f_6a88_85a3_08d3;
-            let mut out = Vec::with_capacity(self.parts.headers.len() + 1);
-            out.push(Prefix { hash, end: 0 });
-            let block = self.parts.headers.as_block();
-            let mut start = 0;
-            for lf in memchr::memchr_iter(b'\n', block) {
-                let line = &block[start..=lf];
-                start = lf + 1;
-                let mut chunks = line.chunks_exact(8);
-                for c in &mut chunks {
-                    hash = step(hash, u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]));
-                }
-                let mut last = [0u8; 8];
-                let tail = chunks.remainder();
-                last[..tail.len()].copy_from_slice(tail);
-                hash = step(hash, u64::from_le_bytes(last) ^ (tail.len() as u64) << 56);
-                out.push(Prefix { hash, end: start });
-            }
-            out.into_boxed_slice()
-        })
+        self.parts.prefixes.get_or_init(|| prefix_table(self.parts.headers.as_block(), self.parts.headers.len()))
     }
 
     /// The same head with other framing.
@@ -522,12 +513,83 @@ impl fmt::Debug for Head {
     }
 }
 
+/// The hash of no lines.
+const SEED: u64 = 0x243f_6a88_85a3_08d3;
+
+/// One word into a prefix hash.
+#[inline]
+fn step(hash: u64, word: u64) -> u64 {
+    (hash.rotate_left(5) ^ word).wrapping_mul(0x517c_c1b7_2722_0a95)
+}
+
+/// The [`Head::prefixes`] of a block of `lines` CRLF-terminated lines.
+///
+/// Each line (with its CRLF) is hashed on its own, word by word: multiply-rotate as in FxHash,
+/// cheap and good enough for a filter. One pass finds the line ends and hashes: a word
+/// without LF is a whole word of the line, and the word with the LF holds the line's last
+/// bytes (padded with zeros, their count in the top byte).
+fn prefix_table(block: &[u8], lines: usize) -> Vec<Prefix> {
+    let mut hash = SEED;
+    let mut out = Vec::with_capacity(lines + 1);
+    out.push(Prefix::EMPTY);
+    let mut at = 0;
+    while at < block.len() {
+        let rest = &block[at..];
+        let w = match rest.first_chunk::<8>() {
+            Some(w) => u64::from_le_bytes(*w),
+            None => rest.iter().rev().fold(0, |w, &b| (w << 8) | u64::from(b)),
+        };
+        // Marks the LF bytes; the lowest mark is exact (a borrow only spoils marks above it).
+        let x = w ^ (chars::ONES * u64::from(b'\n'));
+        let lf = x.wrapping_sub(chars::ONES) & !x & chars::HIGH;
+        if lf == 0 && rest.len() >= 8 {
+            hash = step(hash, w);
+            at += 8;
+            continue;
+        }
+        // The line ends in this word.
+        if lf == 0 {
+            break; // Bytes after the last LF (never in a head's block) are no line.
+        }
+        let tail = lf.trailing_zeros() as usize / 8 + 1;
+        hash = if tail == 8 {
+            step(step(hash, w), 0)
+        } else {
+            step(hash, (w & ((1 << (8 * tail)) - 1)) ^ (tail as u64) << 56)
+        };
+        at += tail;
+        out.push(Prefix { hash, end: at });
+    }
+    out
+}
+
 /// One prefix of a head's header lines (see [`Head::prefixes`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Prefix {
     pub(crate) hash: u64,
     /// Bytes of the block it takes, CRLFs included.
     pub(crate) end: usize,
+}
+
+impl Prefix {
+    /// The empty prefix.
+    pub(crate) const EMPTY: Prefix = Prefix { hash: SEED, end: 0 };
+
+    /// This prefix and the next line, `line` (CRLF included).
+    ///
+    /// Not inlined: the reader calls it once per line from a loop that has enough to keep in
+    /// registers already.
+    #[inline(never)]
+    pub(crate) fn then(self, line: &[u8]) -> Prefix {
+        let (words, tail) = line.as_chunks::<8>();
+        let hash = words.iter().fold(self.hash, |h, w| step(h, u64::from_le_bytes(*w)));
+        // The tail bytes are the top of the line's last eight, when it has eight.
+        let last = match line.last_chunk::<8>() {
+            Some(w) if !tail.is_empty() => u64::from_le_bytes(*w) >> (64 - 8 * tail.len()),
+            _ => tail.iter().rev().fold(0, |w, &b| (w << 8) | u64::from(b)),
+        };
+        Prefix { hash: step(hash, last ^ (tail.len() as u64) << 56), end: self.end + line.len() }
+    }
 }
 
 /// A whole request: its head and its body bytes.
@@ -677,6 +739,52 @@ mod tests {
             write_decimal(n, &mut v);
             assert_eq!(v, n.to_string().as_bytes());
             assert_eq!(decimal_len(n), v.len());
+        }
+    }
+
+    /// The one-pass table against the plain definition: each line hashed on its own in
+    /// eight-byte chunks, the last chunk zero-padded with its length in the top byte.
+    #[test]
+    fn prefix_tables() {
+        const K: u64 = 0x517c_c1b7_2722_0a95;
+        let step = |h: u64, word: u64| (h.rotate_left(5) ^ word).wrapping_mul(K);
+        let reference = |block: &[u8]| {
+            let mut hash: u64 = 0x243f_6a88_85a3_08d3;
+            let mut out = vec![Prefix { hash, end: 0 }];
+            let mut start = 0;
+            for lf in memchr::memchr_iter(b'\n', block) {
+                let mut chunks = block[start..=lf].chunks_exact(8);
+                for c in &mut chunks {
+                    hash = step(hash, u64::from_le_bytes(c.try_into().unwrap()));
+                }
+                let mut last = [0u8; 8];
+                last[..chunks.remainder().len()].copy_from_slice(chunks.remainder());
+                hash = step(hash, u64::from_le_bytes(last) ^ (chunks.remainder().len() as u64) << 56);
+                start = lf + 1;
+                out.push(Prefix { hash, end: start });
+            }
+            out
+        };
+        // Lines of every length from 0 to 40 bytes before the CRLF, alone and in blocks, with
+        // bytes around 0x0A, and a tail without LF.
+        let mut block = Vec::new();
+        for len in 0..=40usize {
+            let line: Vec<u8> = (0..len).map(|i| [b'a', 0x0b, 0x09, 0x8a, 0x00][i % 5]).collect();
+            let mut one = line.clone();
+            one.extend_from_slice(b"\r\n");
+            assert_eq!(&prefix_table(&one, 1)[..], &reference(&one)[..], "{one:x?}");
+            block.extend_from_slice(&one);
+            assert_eq!(&prefix_table(&block, 0)[..], &reference(&block)[..]);
+            let mut tail = block.clone();
+            tail.extend_from_slice(&line);
+            assert_eq!(&prefix_table(&tail, 0)[..], &reference(&tail)[..]);
+            // Line by line, as the plain reader makes it.
+            let mut by_line = vec![Prefix::EMPTY];
+            for (i, _) in block.iter().enumerate().filter(|(_, &b)| b == b'\n') {
+                let last = by_line[by_line.len() - 1];
+                by_line.push(last.then(&block[last.end..=i]));
+            }
+            assert_eq!(by_line, reference(&block));
         }
     }
 
