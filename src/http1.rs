@@ -48,7 +48,7 @@ impl Parser {
     /// A parser with the given limits.
     pub fn with_limits(limits: Limits) -> Self {
         let head_end = memchr::memmem::Finder::new(b"\r\n\r\n");
-        Parser { stream: Stream::new(PlainHeads { limits, last: None, pending: Pending::default(), head_end }) }
+        Parser { stream: Stream::new(PlainHeads { limits, recent: Vec::new(), pending: Pending::default(), head_end }) }
     }
 }
 
@@ -58,15 +58,23 @@ stream_api!(Parser);
 #[derive(Debug)]
 struct PlainHeads {
     limits: Limits,
-    /// The raw bytes, parse and line count of the previous head: a feed repeats its head, and
-    /// a byte-identical head parses to the same value, so it is compared instead of parsed.
-    last: Option<(Bytes, Head, u64)>,
+    /// The raw bytes, parse and line count of the last few heads, the latest first: a feed
+    /// repeats its head, a browser its requests for the same resources, and a byte-identical
+    /// head parses to the same value, so it is compared instead of parsed. At most [`RECENT`]
+    /// heads of at most [`RECENT_BYTES`] each are kept (the previous one whatever its size).
+    recent: Vec<(Bytes, Head, u64)>,
     /// How far an unfinished head has been looked at, so bytes arriving piece by piece are
     /// scanned once, not once per piece.
     pending: Pending,
     /// The searcher for the empty line that ends a head, built once.
     head_end: memchr::memmem::Finder<'static>,
 }
+
+/// Heads [`PlainHeads`] keeps to compare instead of parsing.
+const RECENT: usize = 8;
+/// Size past which a head is not kept beyond the next one: the heads kept take at most
+/// `RECENT * RECENT_BYTES` plus one head.
+const RECENT_BYTES: usize = 4096;
 
 /// What is known of the unfinished head at the front of the input.
 #[derive(Debug, Default, Clone, Copy)]
@@ -120,8 +128,14 @@ impl Heads for PlainHeads {
             self.pending = Pending::default();
         }
         let rest = &src[used..];
-        let repeat = self.last.as_ref().is_some_and(|(raw, _, _)| rest.starts_with(raw));
-        if !repeat {
+        let repeat = self.recent.iter().position(|(raw, _, _)| rest.starts_with(raw));
+        if let Some(mut i) = repeat {
+            if i > 0 && self.recent[0].0.len() > RECENT_BYTES {
+                self.recent.remove(0);
+                i -= 1;
+            }
+            self.recent[..=i].rotate_right(1);
+        } else {
             // A head seen for the first time is parsed at once: it is usually all there. If it
             // is not, the bytes that follow are pre-scanned, and it is parsed again only when
             // they complete it (or pass a limit).
@@ -143,16 +157,20 @@ impl Heads for PlainHeads {
                 return Ok((used, None));
             };
             let lines = head.headers().len() as u64 + 2 + u64::from(head.framing != Framing::None);
-            self.last = Some((raw, head, lines));
+            if self.recent.first().is_some_and(|(raw, _, _)| raw.len() > RECENT_BYTES) {
+                self.recent.remove(0);
+            }
+            self.recent.truncate(RECENT - 1);
+            self.recent.insert(0, (raw, head, lines));
         }
         self.pending = Pending::default();
-        Ok((used, self.last.as_ref().map(|(raw, head, lines)| Found { head, len: raw.len(), lines: *lines })))
+        Ok((used, self.recent.first().map(|(raw, head, lines)| Found { head, len: raw.len(), lines: *lines })))
     }
 
     /// A head byte-identical to the previous one, with a Content-Length body or none.
     #[inline]
     fn steady(&mut self, src: &[u8]) -> Option<(u64, usize, u64)> {
-        let (raw, head, lines) = self.last.as_ref()?;
+        let (raw, head, lines) = self.recent.first()?;
         if !src.starts_with(raw) {
             return None;
         }
@@ -169,7 +187,7 @@ impl Heads for PlainHeads {
 
     #[inline]
     fn steady_head(&self) -> Option<&Head> {
-        self.last.as_ref().map(|(_, head, _)| head)
+        self.recent.first().map(|(_, head, _)| head)
     }
 
     fn limits(&self) -> &Limits {

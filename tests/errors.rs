@@ -468,3 +468,27 @@ fn plain_head_errors_wait_for_the_head_to_end() {
         assert_eq!((err.offset(), err.line()), (0, 1));
     }
 }
+
+/// The plain reader compares a head with those it read lately instead of parsing it again
+/// (`http1` module): what it gives, and where it reports an error later, must be as if each
+/// head were parsed on its own.
+#[test]
+fn heads_read_again_are_the_same_heads_at_the_same_positions() {
+    let plain = streamline::gen::browse(300, 5);
+    let mut src = BytesMut::from(&plain[..]);
+    let mut parser = http1::Parser::new();
+    let mut at = 0;
+    while let Some(req) = parser.decode_eof(&mut src).unwrap() {
+        let (alone, len) = http1::parse_head(&plain[at..], &Limits::default()).unwrap().unwrap();
+        assert_eq!(req.head(), &alone);
+        at += len + req.body().len();
+        assert_eq!(parser.offset(), at as u64);
+    }
+    assert_eq!(at, plain.len());
+    // Two heads in turn, then a bad one: its line and byte count every head before it.
+    let a = "GET /a HTTP/1.1\r\nA: 1\r\n\r\n";
+    let b = "GET /b HTTP/1.1\r\n\r\n";
+    let input = format!("{a}{b}{a}{b}{a}GET /c HTTP/1.1\r\nA : 1\r\n\r\n");
+    let (before, err) = fail_plain(input.as_bytes(), d());
+    assert_eq!((before, err.offset(), err.line()), (5, 3 * 25 + 2 * 19 + 17, 3 * 3 + 2 * 2 + 2));
+}
