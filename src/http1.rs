@@ -128,7 +128,10 @@ impl Heads for PlainHeads {
             self.pending = Pending::default();
         }
         let rest = &src[used..];
-        let repeat = self.recent.iter().position(|(raw, _, _)| rest.starts_with(raw));
+        // A head ends with CRLF CRLF: one not ending where the kept head does is another,
+        // which four bytes tell before the whole head is compared.
+        let ends = |raw: &Bytes| raw.len() >= 4 && rest.get(raw.len() - 4..raw.len()) == Some(b"\r\n\r\n");
+        let repeat = self.recent.iter().position(|(raw, _, _)| ends(raw) && rest.starts_with(raw));
         if let Some(mut i) = repeat {
             if i > 0 && self.recent[0].0.len() > RECENT_BYTES {
                 self.recent.remove(0);
