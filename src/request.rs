@@ -516,49 +516,41 @@ impl fmt::Debug for Head {
 /// The hash of no lines.
 const SEED: u64 = 0x243f_6a88_85a3_08d3;
 
+/// The folded multiply of wyhash and foldhash: the 128-bit product's halves XORed, so every
+/// input bit reaches the low bits too.
+#[inline]
+fn mix(x: u64, y: u64) -> u64 {
+    let product = u128::from(x) * u128::from(y);
+    (product as u64) ^ (product >> 64) as u64
+}
+
 /// One word into a prefix hash.
 #[inline]
 fn step(hash: u64, word: u64) -> u64 {
-    (hash.rotate_left(5) ^ word).wrapping_mul(0x517c_c1b7_2722_0a95)
+    mix(hash ^ word, 0x517c_c1b7_2722_0a95)
 }
 
-/// The [`Head::prefixes`] of a block of `lines` CRLF-terminated lines.
-///
-/// Each line (with its CRLF) is hashed on its own, word by word: multiply-rotate as in FxHash,
-/// cheap and good enough for a filter. One pass finds the line ends and hashes: a word
-/// without LF is a whole word of the line, and the word with the LF holds the line's last
-/// bytes (padded with zeros, their count in the top byte).
+/// Sixteen bytes into a prefix hash, with one multiply: a line's hash waits on half as many
+/// as with [`step`]. (The constant holds a byte no field line does, 0x1D, so the second
+/// factor is never zero.)
+#[inline]
+fn step2(hash: u64, pair: &[u8; 16]) -> u64 {
+    let (x, y) = pair.split_at(8);
+    let x = u64::from_le_bytes(x.try_into().unwrap_or_default());
+    let y = u64::from_le_bytes(y.try_into().unwrap_or_default());
+    mix(hash ^ x, y ^ 0xa076_1d64_78bd_642f)
+}
+
+/// The [`Head::prefixes`] of a block of `lines` CRLF-terminated lines (for heads the plain
+/// reader did not make, which has the table made as it reads).
 fn prefix_table(block: &[u8], lines: usize) -> Vec<Prefix> {
-    let mut hash = SEED;
     let mut out = Vec::with_capacity(lines + 1);
     out.push(Prefix::EMPTY);
-    let mut at = 0;
-    while at < block.len() {
-        let rest = &block[at..];
-        let w = match rest.first_chunk::<8>() {
-            Some(w) => u64::from_le_bytes(*w),
-            None => rest.iter().rev().fold(0, |w, &b| (w << 8) | u64::from(b)),
-        };
-        // Marks the LF bytes; the lowest mark is exact (a borrow only spoils marks above it).
-        let x = w ^ (chars::ONES * u64::from(b'\n'));
-        let lf = x.wrapping_sub(chars::ONES) & !x & chars::HIGH;
-        if lf == 0 && rest.len() >= 8 {
-            hash = step(hash, w);
-            at += 8;
-            continue;
-        }
-        // The line ends in this word.
-        if lf == 0 {
-            break; // Bytes after the last LF (never in a head's block) are no line.
-        }
-        let tail = lf.trailing_zeros() as usize / 8 + 1;
-        hash = if tail == 8 {
-            step(step(hash, w), 0)
-        } else {
-            step(hash, (w & ((1 << (8 * tail)) - 1)) ^ (tail as u64) << 56)
-        };
-        at += tail;
-        out.push(Prefix { hash, end: at });
+    let mut start = 0;
+    for lf in memchr::memchr_iter(b'\n', block) {
+        let last = out[out.len() - 1];
+        out.push(last.then(&block[start..=lf]));
+        start = lf + 1;
     }
     out
 }
@@ -575,14 +567,19 @@ impl Prefix {
     /// The empty prefix.
     pub(crate) const EMPTY: Prefix = Prefix { hash: SEED, end: 0 };
 
-    /// This prefix and the next line, `line` (CRLF included).
+    /// This prefix and the next line, `line` (CRLF included): sixteen bytes at a time, then
+    /// a word, then the last bytes zero-padded with their count in the top byte.
     ///
     /// Not inlined: the reader calls it once per line from a loop that has enough to keep in
     /// registers already.
     #[inline(never)]
     pub(crate) fn then(self, line: &[u8]) -> Prefix {
-        let (words, tail) = line.as_chunks::<8>();
-        let hash = words.iter().fold(self.hash, |h, w| step(h, u64::from_le_bytes(*w)));
+        let (pairs, rest) = line.as_chunks::<16>();
+        let mut hash = pairs.iter().fold(self.hash, step2);
+        let (words, tail) = rest.as_chunks::<8>();
+        if let Some(w) = words.first() {
+            hash = step(hash, u64::from_le_bytes(*w));
+        }
         // The tail bytes are the top of the line's last eight, when it has eight.
         let last = match line.last_chunk::<8>() {
             Some(w) if !tail.is_empty() => u64::from_le_bytes(*w) >> (64 - 8 * tail.len()),
@@ -742,50 +739,33 @@ mod tests {
         }
     }
 
-    /// The one-pass table against the plain definition: each line hashed on its own in
-    /// eight-byte chunks, the last chunk zero-padded with its length in the top byte.
+    /// The table: a prefix per line, ends at each CRLF, and hashes that tell lines apart.
     #[test]
     fn prefix_tables() {
-        const K: u64 = 0x517c_c1b7_2722_0a95;
-        let step = |h: u64, word: u64| (h.rotate_left(5) ^ word).wrapping_mul(K);
-        let reference = |block: &[u8]| {
-            let mut hash: u64 = 0x243f_6a88_85a3_08d3;
-            let mut out = vec![Prefix { hash, end: 0 }];
-            let mut start = 0;
-            for lf in memchr::memchr_iter(b'\n', block) {
-                let mut chunks = block[start..=lf].chunks_exact(8);
-                for c in &mut chunks {
-                    hash = step(hash, u64::from_le_bytes(c.try_into().unwrap()));
-                }
-                let mut last = [0u8; 8];
-                last[..chunks.remainder().len()].copy_from_slice(chunks.remainder());
-                hash = step(hash, u64::from_le_bytes(last) ^ (chunks.remainder().len() as u64) << 56);
-                start = lf + 1;
-                out.push(Prefix { hash, end: start });
-            }
-            out
-        };
-        // Lines of every length from 0 to 40 bytes before the CRLF, alone and in blocks, with
-        // bytes around 0x0A, and a tail without LF.
-        let mut block = Vec::new();
+        let block = b"Host: a\r\nX-Long-Name: a value of some length\r\nX:\r\n\r\n";
+        let table = prefix_table(block, 4);
+        let ends: Vec<usize> = table.iter().map(|p| p.end).collect();
+        assert_eq!(ends, [0, 9, 46, 50, 52]);
+        // Bytes after the last LF are no line.
+        assert_eq!(prefix_table(&block[..51], 0).len(), 4);
+        // Every one-byte change of a line, at every length from 0 to 40 bytes, and every
+        // line of those lengths, hashes apart from all the others, alone and after a line.
+        let mut seen = std::collections::HashMap::new();
+        let after = Prefix::EMPTY.then(b"Host: a\r\n");
         for len in 0..=40usize {
-            let line: Vec<u8> = (0..len).map(|i| [b'a', 0x0b, 0x09, 0x8a, 0x00][i % 5]).collect();
-            let mut one = line.clone();
-            one.extend_from_slice(b"\r\n");
-            assert_eq!(&prefix_table(&one, 1)[..], &reference(&one)[..], "{one:x?}");
-            block.extend_from_slice(&one);
-            assert_eq!(&prefix_table(&block, 0)[..], &reference(&block)[..]);
-            let mut tail = block.clone();
-            tail.extend_from_slice(&line);
-            assert_eq!(&prefix_table(&tail, 0)[..], &reference(&tail)[..]);
-            // Line by line, as the plain reader makes it.
-            let mut by_line = vec![Prefix::EMPTY];
-            for (i, _) in block.iter().enumerate().filter(|(_, &b)| b == b'\n') {
-                let last = by_line[by_line.len() - 1];
-                by_line.push(last.then(&block[last.end..=i]));
-            }
-            assert_eq!(by_line, reference(&block));
+            let base: Vec<u8> = (0..len).map(|i| b"abcdefgh"[i % 8]).collect();
+            crate::chars::tests::each_variant(&base, |line| {
+                let mut line = line.to_vec();
+                line.extend_from_slice(b"\r\n");
+                for start in [Prefix::EMPTY, after] {
+                    let hash = start.then(&line).hash;
+                    if let Some(other) = seen.insert(hash, (start, line.clone())) {
+                        assert_eq!(other, (start, line.clone()), "{hash:x}");
+                    }
+                }
+            });
         }
+        assert!(seen.len() > 200_000);
     }
 
     #[test]
