@@ -271,8 +271,9 @@ struct Targets {
 }
 
 impl Targets {
-    fn new(target: &[u8], ahead: &[Head]) -> Targets {
-        let mut targets = Targets { view: [(0, 0, 0); ESTIMATE_AHEAD + 1], len: 0 };
+    /// Fills an empty view. (The caller makes it in place: returning the array would copy it.)
+    fn fill(&mut self, target: &[u8], ahead: &[Head]) {
+        let targets = self;
         let mut last = (target.len(), target.len());
         targets.add(last, 1);
         for h in ahead.iter().take(ESTIMATE_AHEAD) {
@@ -281,7 +282,6 @@ impl Targets {
             targets.add(last, 1);
         }
         targets.add(last, ESTIMATE_AHEAD - ahead.len().min(ESTIMATE_AHEAD));
-        targets
     }
 
     fn add(&mut self, (len, common): (usize, usize), n: usize) {
@@ -308,7 +308,12 @@ impl Targets {
     /// targets: `(estimated cost including the B: line, base length)`.
     fn best_new(&self) -> (usize, usize) {
         let mut best = (usize::MAX, 0);
-        for &(_, len, _) in &self.view[..self.len] {
+        for (k, &(_, len, _)) in self.view[..self.len].iter().enumerate() {
+            // Targets sharing a prefix length give the same estimate, and only a lower one
+            // replaces the best: the first of them decides.
+            if self.view[..k].iter().any(|v| v.1 == len) {
+                continue;
+            }
             let estimate = 4 + len + self.estimate(len);
             if estimate < best.0 {
                 best = (estimate, len);
@@ -348,7 +353,8 @@ pub(crate) fn plan(view: &View<'_>, head: &Head, ahead: &[Head], complete: bool)
     // Starting points: the current state, and the registers whose header lines may be a
     // prefix of the request's (found by hash, then compared).
     // Ties go to the current state, then to the lowest register index.
-    let targets = Targets::new(&head.parts.target, ahead);
+    let mut targets = Targets { view: [(0, 0, 0); ESTIMATE_AHEAD + 1], len: 0 };
+    targets.fill(&head.parts.target, ahead);
     let best_new = targets.best_new();
     let loads = head.prefixes().iter().flat_map(|p| view.index.get(p.hash)).map(|&i| (Some(i), &view.regs[i].snap));
     for (load, snap) in std::iter::once((None, cur)).chain(loads) {
@@ -408,7 +414,14 @@ fn plan_saves(view: &View<'_>, head: &Head, ahead: &[Head], complete: bool, plan
     }
     // Saves that pay for themselves within the next requests.
     let price = 2 * (4 + register_name_len(view.regs.len()));
+    let mine = head.prefixes();
     for next in ahead.iter().take(ESTIMATE_AHEAD) {
+        // Most requests ahead part from this one before `from`: a differing hash there says
+        // so without walking the lines before it (the first hashes always agree, so the
+        // shared count would be below `from`).
+        if next.prefixes().get(from).is_none_or(|p| p.hash != mine[from].hash) {
+            continue;
+        }
         let shared = common_lines_hashed(head, next);
         if shared >= n || shared < from || points.iter().any(|&(at, _)| at == shared) {
             continue;
