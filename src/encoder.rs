@@ -218,7 +218,10 @@ impl Encoder {
                 self.regs[i].anchor |= save.anchor;
             }
             if let Some(next) = prefixes.get(at + 1) {
-                Op::Header(&headers.block[prefix.end..next.end - 2]).write(dst);
+                // `H:` and the line with the CRLF that ends it in the block: what
+                // `Op::Header(..).write` writes, in two copies instead of four.
+                dst.extend_from_slice(b"H:");
+                dst.extend_from_slice(&headers.block[prefix.end..next.end]);
             }
         }
         if plan.from < headers.len() {
