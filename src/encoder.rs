@@ -183,7 +183,14 @@ impl Encoder {
             && cur.method.as_ref().is_some_and(|m| head.parts.method.len() < m.len());
         let order = if swap { [method, base] } else { [base, method] };
         for op in order.into_iter().flatten() {
-            self.put(&op, dst)?;
+            match op {
+                // The mirror shares the target's bytes (the decoder copies its base).
+                Op::Base(base) => {
+                    self.state.set_base(head.parts.target.prefix(base.len()))?;
+                    op.write(dst);
+                }
+                _ => self.put(&op, dst)?,
+            }
         }
         // The header lines are written without applying each to the mirror: at each save and
         // at the end, the mirror takes the head's own block up to that line (a slice, no copy).

@@ -242,6 +242,17 @@ impl State {
         }
     }
 
+    /// Applies `B:` with a base held already: the encoder's mirror takes a slice of the
+    /// request's target rather than a copy.
+    pub(crate) fn set_base(&mut self, base: Bytes) -> Result<(), ErrorKind> {
+        let old = self.current.base.len();
+        self.check_growth(base.len(), old)?;
+        self.issued = None;
+        self.current.bytes = self.current.bytes + base.len() - old;
+        self.current.base = base;
+        Ok(())
+    }
+
     /// Replaces the current header lines, as the `H:` lines that make them would from a
     /// prefix of them, without copying: the encoder's mirror takes a request's own block.
     /// The caller has checked the limits.
@@ -287,12 +298,7 @@ impl State {
                 self.current.version = Some(v);
                 self.current.bytes = self.current.bytes + 8 - old;
             }
-            Op::Base(b) => {
-                let old = cur.base.len();
-                self.check_growth(b.len(), old)?;
-                self.current.bytes = self.current.bytes + b.len() - self.current.base.len();
-                self.current.base = Bytes::copy_from_slice(b);
-            }
+            Op::Base(b) => self.set_base(Bytes::copy_from_slice(b))?,
             Op::Method(m) => {
                 let old = cur.method.as_ref().map_or(0, Bytes::len);
                 self.check_growth(m.len(), old)?;
