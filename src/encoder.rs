@@ -165,8 +165,10 @@ impl Encoder {
     fn emit(&mut self, plan: &Plan, head: &Head, dst: &mut Vec<u8>) -> Result<(), ErrorKind> {
         self.tick += 1;
         if let Some(i) = plan.load {
-            let name = self.regs[i].name.clone();
-            self.put(&Op::Load(&name), dst)?;
+            // The mirror shares the register's header block: the lines after it are not
+            // applied one by one (see below), so a copy to extend would be wasted.
+            self.state.load(&self.regs[i].name, true)?;
+            Op::Load(&self.regs[i].name).write(dst);
             self.regs[i].used = self.tick;
         }
         if plan.version {
@@ -216,8 +218,9 @@ impl Encoder {
                     }
                     Slot::Reuse(i) => i,
                 };
-                let name = self.regs[i].name.clone();
-                self.put(&Op::Store(&name), dst)?;
+                let store = Op::Store(&self.regs[i].name);
+                self.state.apply_trusted(&store)?;
+                store.write(dst);
                 self.regs[i].snap = self.state.current.clone();
                 let old = std::mem::replace(&mut self.regs[i].hash, prefix.hash);
                 self.index.refile(i, old, self.regs[i].hash);

@@ -329,36 +329,44 @@ impl State {
                     None => self.registers.insert(name, self.current.clone()),
                 }
             }
-            Op::Load(name) => {
-                let reg = self.registers.get(name).ok_or_else(|| ErrorKind::UnknownRegister(escape(name)))?;
-                if self.register_bytes + reg.bytes > self.limits.max_state_bytes {
-                    return Err(ErrorKind::StateTooLarge { limit: self.limits.max_state_bytes });
-                }
-                let cur = &mut self.current;
-                cur.assign_all_but_headers(reg);
-                self.arena.chunk.clear();
-                if reg.headers.block.len() <= LOAD_COPY {
-                    // Copied into the arena as the open block, where the `H:` lines that
-                    // usually follow extend it: no reference count is taken.
-                    self.arena.reserve(reg.headers.block.len());
-                    self.arena.chunk.extend_from_slice(&reg.headers.block);
-                    self.block = Block::Open;
-                    cur.headers.count = reg.headers.count;
-                    if !cur.headers.block.is_empty() {
-                        cur.headers.block = Held::default();
-                    }
-                } else {
-                    // A big block is shared, so a load costs the same whatever its size; the
-                    // first `H:` after it copies it.
-                    self.block = Block::Held;
-                    cur.headers.assign(&reg.headers);
-                }
-            }
+            Op::Load(name) => self.load(name, false)?,
             Op::Bodyless(s) => return self.issue(s, Framing::None, slot).map(|()| true),
             Op::WithBody(s, n) => return self.issue(s, Framing::Length(n), slot).map(|()| true),
             Op::Chunked(s) => return self.issue(s, Framing::Chunked, slot).map(|()| true),
         }
         Ok(false)
+    }
+
+    /// Applies `<:`. With `share`, the register's header block is shared however small: the
+    /// encoder's mirror appends no `H:` lines to it (it takes the request's own block after
+    /// them), so copying it into the arena would be wasted.
+    #[inline]
+    pub(crate) fn load(&mut self, name: &[u8], share: bool) -> Result<(), ErrorKind> {
+        self.issued = None;
+        let reg = self.registers.get(name).ok_or_else(|| ErrorKind::UnknownRegister(escape(name)))?;
+        if self.register_bytes + reg.bytes > self.limits.max_state_bytes {
+            return Err(ErrorKind::StateTooLarge { limit: self.limits.max_state_bytes });
+        }
+        let cur = &mut self.current;
+        cur.assign_all_but_headers(reg);
+        self.arena.chunk.clear();
+        if !share && reg.headers.block.len() <= LOAD_COPY {
+            // Copied into the arena as the open block, where the `H:` lines that
+            // usually follow extend it: no reference count is taken.
+            self.arena.reserve(reg.headers.block.len());
+            self.arena.chunk.extend_from_slice(&reg.headers.block);
+            self.block = Block::Open;
+            cur.headers.count = reg.headers.count;
+            if !cur.headers.block.is_empty() {
+                cur.headers.block = Held::default();
+            }
+        } else {
+            // A big block is shared, so a load costs the same whatever its size; the
+            // first `H:` after it copies it.
+            self.block = Block::Held;
+            cur.headers.assign(&reg.headers);
+        }
+        Ok(())
     }
 
     /// Applies `H:` with this (checked) line.
