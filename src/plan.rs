@@ -166,8 +166,14 @@ fn common_prefix(x: &[u8], y: &[u8]) -> usize {
 }
 
 /// Is `prefix` a prefix of `list`?
+///
+/// Compared a word at a time rather than with `memcmp`: the request's block was usually just
+/// copied out of the input, and the library `memcmp`'s masked vector loads cannot take bytes
+/// still in the store buffer, so they wait for the copy to land (a stall as long as the
+/// whole comparison otherwise).
 fn is_prefix(prefix: &Headers, list: &Headers) -> bool {
-    list.as_block().starts_with(prefix.as_block())
+    let (p, l) = (prefix.as_block(), list.as_block());
+    p.len() <= l.len() && common_prefix(p, l) == p.len()
 }
 
 /// Cost of appending lines `from..to` of a head (`H:` + line + CRLF each).
@@ -351,15 +357,21 @@ pub(crate) fn plan(view: &View<'_>, head: &Head, ahead: &[Head], complete: bool)
     }
     let mut best: Option<Plan> = None;
     // Starting points: the current state, and the registers whose header lines may be a
-    // prefix of the request's (found by hash, then compared).
-    // Ties go to the current state, then to the lowest register index.
+    // prefix of the request's (found by hash), longest first.
+    // Ties go to the current state, then to the lowest register index: the choice is the
+    // least by (cost, rank), whatever the order they are looked at in. So a start's lines are
+    // compared with the request's only if it would be chosen over the best one so far: the
+    // comparison is most of the cost of a start.
+    let rank = |load: Option<usize>| load.map_or(0, |i| i + 1);
     let mut targets = Targets { view: [(0, 0, 0); ESTIMATE_AHEAD + 1], len: 0 };
     targets.fill(&head.parts.target, ahead);
     let best_new = targets.best_new();
-    let loads = head.prefixes().iter().flat_map(|p| view.index.get(p.hash)).map(|&i| (Some(i), &view.regs[i].snap));
+    let loads =
+        head.prefixes().iter().rev().flat_map(|p| view.index.get(p.hash)).map(|&i| (Some(i), &view.regs[i].snap));
+    let h = &head.parts.headers;
     for (load, snap) in std::iter::once((None, cur)).chain(loads) {
-        if !is_prefix(&snap.headers, &head.parts.headers) {
-            continue;
+        if snap.headers.as_block().len() > h.as_block().len() || snap.headers.len() > h.len() {
+            continue; // Not a prefix.
         }
         let mut cost = load.map_or(0, |i| 4 + view.regs[i].name.len());
         let version = snap.version != Some(head.parts.version);
@@ -370,13 +382,11 @@ pub(crate) fn plan(view: &View<'_>, head: &Head, ahead: &[Head], complete: bool)
         cost += base_cost;
         let suffix = base.unwrap_or(snap.base.len());
         cost += issue_cost(head.parts.target.len() - suffix, head.framing);
-        // The start's block is a prefix of the request's: the rest is appended.
+        // If the start's block is a prefix of the request's, the rest is appended.
         let from = snap.headers.len();
-        let h = &head.parts.headers;
         cost += h.as_block().len() - snap.headers.as_block().len() + 2 * (h.len() - from);
-        let better =
-            |b: &Plan| cost < b.cost || (cost == b.cost && b.load.is_some_and(|j| load.is_some_and(|i| i < j)));
-        if best.as_ref().is_none_or(better) {
+        let better = |b: &Plan| cost < b.cost || (cost == b.cost && rank(load) < rank(b.load));
+        if best.as_ref().is_none_or(better) && is_prefix(&snap.headers, h) {
             best = Some(Plan { load, version, method, base, from, saves: Vec::new(), suffix, cost, held: 0 });
         }
     }
