@@ -265,21 +265,31 @@ fn issue_cost(len: usize, framing: Framing) -> usize {
 }
 
 /// What the base choice needs to know of the targets in view: for the request and the next
-/// [`ESTIMATE_AHEAD`], each target's length and its common prefix with the request's target.
-/// Where fewer requests are in view, the last one is assumed to repeat: streams are feeds,
-/// and this keeps a short capture encoded the way the same requests open a long feed
-/// (SPEC.md §9.2).
+/// [`ESTIMATE_AHEAD`], each target's common prefix with the request's target, and their
+/// lengths summed. Where fewer requests are in view, the last one is assumed to repeat:
+/// streams are feeds, and this keeps a short capture encoded the way the same requests open
+/// a long feed (SPEC.md §9.2).
+///
+/// A base of `len` bytes costs each target its length less `len` if it starts with the
+/// base, else its length and a new base line (4 + length): summed, the length total plus 4
+/// for each target that does not share `len` bytes, less `len` for each that does. So the
+/// estimates need only how many targets share each common prefix length.
 struct Targets {
-    /// Distinct `(length, common prefix with the request's target, how many)`, the request's
-    /// own first; `len` of them in use. Feeds repeat targets, so there are usually few.
-    view: [(usize, usize, usize); ESTIMATE_AHEAD + 1],
+    /// Distinct common prefix lengths and how many targets have each, in the order first
+    /// met (the request's own first); `len` of them in use. Feeds repeat targets, so there
+    /// are usually few.
+    commons: [(usize, usize); VIEW],
     len: usize,
+    /// The targets' lengths summed.
+    total: usize,
 }
 
+/// Targets a [`Targets`] weighs: the request's and [`ESTIMATE_AHEAD`] more.
+const VIEW: usize = ESTIMATE_AHEAD + 1;
+
 impl Targets {
-    /// Fills an empty view. (The caller makes it in place: returning the array would copy it.)
-    fn fill(&mut self, target: &[u8], ahead: &[Head]) {
-        let targets = self;
+    fn new(target: &[u8], ahead: &[Head]) -> Targets {
+        let mut targets = Targets { commons: [(0, 0); VIEW], len: 0, total: 0 };
         let mut last = (target.len(), target.len());
         targets.add(last, 1);
         for h in ahead.iter().take(ESTIMATE_AHEAD) {
@@ -288,17 +298,16 @@ impl Targets {
             targets.add(last, 1);
         }
         targets.add(last, ESTIMATE_AHEAD - ahead.len().min(ESTIMATE_AHEAD));
+        targets
     }
 
+    /// Counts `n` targets of `len` bytes sharing `common` with the request's.
     fn add(&mut self, (len, common): (usize, usize), n: usize) {
-        if n == 0 {
-            return;
-        }
-        let used = &mut self.view[..self.len];
-        match used.iter_mut().find(|v| v.0 == len && v.1 == common) {
-            Some(v) => v.2 += n,
+        self.total += n * len;
+        match self.commons[..self.len].iter_mut().find(|c| c.0 == common) {
+            Some(c) => c.1 += n,
             None => {
-                self.view[self.len] = (len, common, n);
+                self.commons[self.len] = (common, n);
                 self.len += 1;
             }
         }
@@ -307,19 +316,16 @@ impl Targets {
     /// Estimated cost of the suffixes with a base that is the request target's first `len`
     /// bytes: a target that does not start with it is charged a new base.
     fn estimate(&self, len: usize) -> usize {
-        self.view[..self.len].iter().map(|&(t, common, n)| n * if common >= len { t - len } else { 4 + t }).sum()
+        let sharing: usize = self.commons[..self.len].iter().filter(|c| c.0 >= len).map(|c| c.1).sum();
+        self.total + 4 * (VIEW - sharing) - len * sharing
     }
 
     /// The best new base among the whole target and its common prefixes with the next
-    /// targets: `(estimated cost including the B: line, base length)`.
+    /// targets: `(estimated cost including the B: line, base length)`. Of equal estimates,
+    /// the length met first wins.
     fn best_new(&self) -> (usize, usize) {
         let mut best = (usize::MAX, 0);
-        for (k, &(_, len, _)) in self.view[..self.len].iter().enumerate() {
-            // Targets sharing a prefix length give the same estimate, and only a lower one
-            // replaces the best: the first of them decides.
-            if self.view[..k].iter().any(|v| v.1 == len) {
-                continue;
-            }
+        for &(len, _) in &self.commons[..self.len] {
             let estimate = 4 + len + self.estimate(len);
             if estimate < best.0 {
                 best = (estimate, len);
@@ -363,8 +369,7 @@ pub(crate) fn plan(view: &View<'_>, head: &Head, ahead: &[Head], complete: bool)
     // compared with the request's only if it would be chosen over the best one so far: the
     // comparison is most of the cost of a start.
     let rank = |load: Option<usize>| load.map_or(0, |i| i + 1);
-    let mut targets = Targets { view: [(0, 0, 0); ESTIMATE_AHEAD + 1], len: 0 };
-    targets.fill(&head.parts.target, ahead);
+    let targets = Targets::new(&head.parts.target, ahead);
     let best_new = targets.best_new();
     let loads =
         head.prefixes().iter().rev().flat_map(|p| view.index.get(p.hash)).map(|&i| (Some(i), &view.regs[i].snap));
