@@ -72,8 +72,8 @@ struct PlainHeads {
 
 /// Heads [`PlainHeads`] keeps to compare instead of parsing.
 const RECENT: usize = 8;
-/// Size past which a head is not kept beyond the next one: the heads kept take at most
-/// `RECENT * RECENT_BYTES` plus one head.
+/// Size past which a head is kept only while it is the latest: the heads kept take at most
+/// `(RECENT - 1) * RECENT_BYTES` plus the latest head.
 const RECENT_BYTES: usize = 4096;
 
 /// What is known of the unfinished head at the front of the input.

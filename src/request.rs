@@ -315,8 +315,9 @@ pub(crate) struct Parts {
     rendered: OnceLock<Box<[u8]>>,
     /// Have these parts been written once?
     written: AtomicBool,
-    /// Every prefix of the header lines (index k: the first k lines), made on first use: the
-    /// encoder's quick test for shared prefixes, and where each line ends.
+    /// Every prefix of the header lines (index k: the first k lines), made by the plain
+    /// reader as it reads or else on first use: the encoder's quick test for shared
+    /// prefixes, and where each line ends.
     prefixes: OnceLock<Vec<Prefix>>,
 }
 

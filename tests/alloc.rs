@@ -92,6 +92,43 @@ fn steady_feed_allocates_nothing_per_message() {
 
     pinned_memory_stays_bounded();
     big_header_blocks_grow_geometrically();
+    plain_reader_keeps_few_heads();
+}
+
+/// The plain reader keeps its last heads to compare the next one with: seven of at most
+/// 4 KiB and the latest whatever its size (SECURITY.md). Distinct heads of 3 KiB and of 20 KiB,
+/// in turn and in runs, leave it holding no more than that, with some slack for each head's
+/// parts and table.
+fn plain_reader_keeps_few_heads() {
+    let head = |i: usize, size: usize| format!("GET /{i} HTTP/1.1\r\nX: {}\r\n\r\n", "v".repeat(size));
+    let mut input = String::new();
+    for i in 0..200 {
+        let size = if i % 3 == 0 || (100..120).contains(&i) { 20_000 } else { 3_000 };
+        input.push_str(&head(i, size));
+    }
+    // A repeat of a kept small head right after a big one must drop the big one, not keep it
+    // further down the list.
+    for i in 200..210 {
+        input.push_str(&head(i, 20_000));
+        input.push_str(&head(197, 3_000));
+    }
+    let before = LIVE.load(Ordering::Relaxed);
+    let mut parser = http1::Parser::new();
+    let mut rest = input.as_bytes();
+    let mut heads = 0;
+    let mut peak = 0;
+    loop {
+        let (used, req) = parser.decode_slice(rest).unwrap();
+        rest = &rest[used..];
+        if req.is_none() {
+            break;
+        }
+        heads += 1;
+        peak = peak.max(LIVE.load(Ordering::Relaxed) - before);
+    }
+    assert_eq!(heads, 220);
+    let bound = 7 * (4 * 1024 + 1024) + (20_100 + 2 * 1024) * 2;
+    assert!(peak <= bound, "the plain reader held {peak} bytes, bound {bound}");
 }
 
 /// A header block far bigger than an arena chunk, built one `H:` line at a time: the open
