@@ -118,6 +118,19 @@ fn no_byte_in(s: &[u8], pad: u8, marks: impl Fn(u64) -> u64) -> bool {
     s.as_chunks::<8>().0.iter().fold(marks(word(last)), |m, w| m | marks(word(w))) == 0
 }
 
+/// Length of the common prefix of two byte strings, eight bytes at a time.
+pub(crate) fn common_prefix(x: &[u8], y: &[u8]) -> usize {
+    let mut at = 0;
+    for (p, q) in x.as_chunks::<8>().0.iter().zip(y.as_chunks::<8>().0) {
+        let diff = word(p) ^ word(q);
+        if diff != 0 {
+            return at + (diff.trailing_zeros() / 8) as usize;
+        }
+        at += 8;
+    }
+    at + x[at..].iter().zip(&y[at..]).take_while(|(p, q)| p == q).count()
+}
+
 /// Which framing field, if any, a field name is (case-insensitive).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum FramingName {
@@ -432,6 +445,18 @@ pub(crate) mod tests {
             each_variant(line, |l| assert_eq!(check_field_line(l), field_line_error(l), "{l:x?}"));
         }
         each_short(b"a:", |l| assert_eq!(check_field_line(l), field_line_error(l), "{l:x?}"));
+    }
+
+    #[test]
+    fn common_prefixes() {
+        let base = b"/static/css/site.css?v=1234";
+        each_variant(base, |s| {
+            for other in [&base[..], &base[..5], &base[..20]] {
+                let expected = s.iter().zip(other).take_while(|(p, q)| p == q).count();
+                assert_eq!(common_prefix(s, other), expected, "{s:x?}");
+                assert_eq!(common_prefix(other, s), expected, "{s:x?}");
+            }
+        });
     }
 
     #[test]

@@ -148,7 +148,7 @@ impl Heads for PlainHeads {
             if !first && !self.ready(rest) {
                 return Ok((used, None));
             }
-            let parsed = match parse_head_raw(rest, &self.limits) {
+            let parsed = match parse_head_raw(rest, &self.limits, self.recent.first().map(|(_, head, _)| head)) {
                 Err(_) if first && !self.ready(rest) => return Ok((used, None)),
                 parsed => parsed.map_err(|(kind, at)| pos.error(kind, &rest[..at]))?,
             };
@@ -212,11 +212,19 @@ impl Heads for PlainHeads {
 /// yet, or the error and the offset in `buf` of the line at fault. The head's bytes are copied
 /// out of `buf` (in one piece), so a head never keeps a large input buffer alive.
 pub fn parse_head(buf: &[u8], limits: &Limits) -> Result<Option<(Head, usize)>, (ErrorKind, usize)> {
-    Ok(parse_head_raw(buf, limits)?.map(|(head, raw)| (head, raw.len())))
+    Ok(parse_head_raw(buf, limits, None)?.map(|(head, raw)| (head, raw.len())))
 }
 
 /// [`parse_head`], also returning the head's raw bytes, which its parts share.
-fn parse_head_raw(buf: &[u8], limits: &Limits) -> Result<Option<(Head, Bytes)>, (ErrorKind, usize)> {
+///
+/// `like` is a head parsed before with the same limits: the header lines this one starts
+/// with that are byte-identical to its lines were checked then, so they are taken with
+/// their prefix table instead of checked again.
+fn parse_head_raw(
+    buf: &[u8],
+    limits: &Limits,
+    like: Option<&Head>,
+) -> Result<Option<(Head, Bytes)>, (ErrorKind, usize)> {
     let Some(line) = next_line(buf, limits.max_line).map_err(|k| (k, 0))? else { return Ok(None) };
     let (method, target, version) = request_line(&buf[..line.content]).map_err(|k| (k, 0))?;
     let mut pos = line.total;
@@ -228,6 +236,18 @@ fn parse_head_raw(buf: &[u8], limits: &Limits) -> Result<Option<(Head, Bytes)>, 
     let mut framing = None::<(FramingName, Framing)>;
     let mut prefixes = Vec::with_capacity(16);
     prefixes.push(Prefix::EMPTY);
+    if let Some(like) = like {
+        // Its block holds no framing line, so neither do the lines it shares.
+        let shared = chars::common_prefix(&buf[first..], like.headers().as_block());
+        let table = like.prefixes();
+        let lines = table.iter().rposition(|p| p.end <= shared).unwrap_or(0);
+        if lines > 0 {
+            prefixes.clear();
+            prefixes.extend_from_slice(&table[..=lines]);
+            count = lines;
+            pos += table[lines].end;
+        }
+    }
     loop {
         let rest = &buf[pos..];
         let at = pos;

@@ -9,6 +9,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 
 use bytes::Bytes;
 
+use crate::chars::common_prefix;
 use crate::error::ErrorKind;
 use crate::request::{decimal_len, Framing, Head, Headers};
 use crate::state::Snapshot;
@@ -149,20 +150,6 @@ fn common_lines(a: &Headers, b: &Headers) -> usize {
     let (x, y) = (a.as_block(), b.as_block());
     let same = common_prefix(x, y);
     memchr::memchr_iter(b'\n', &x[..same]).count()
-}
-
-/// Length of the common prefix of two byte strings, eight bytes at a time.
-fn common_prefix(x: &[u8], y: &[u8]) -> usize {
-    let mut at = 0;
-    for (p, q) in x.chunks_exact(8).zip(y.chunks_exact(8)) {
-        let diff =
-            u64::from_le_bytes(p.try_into().unwrap_or_default()) ^ u64::from_le_bytes(q.try_into().unwrap_or_default());
-        if diff != 0 {
-            return at + (diff.trailing_zeros() / 8) as usize;
-        }
-        at += 8;
-    }
-    at + x[at..].iter().zip(&y[at..]).take_while(|(p, q)| p == q).count()
 }
 
 /// Is `prefix` a prefix of `list`?

@@ -492,3 +492,41 @@ fn heads_read_again_are_the_same_heads_at_the_same_positions() {
     let (before, err) = fail_plain(input.as_bytes(), d());
     assert_eq!((before, err.offset(), err.line()), (5, 3 * 25 + 2 * 19 + 17, 3 * 3 + 2 * 2 + 2));
 }
+
+/// The plain reader takes the header lines a head shares with the one before without
+/// checking them again: a head sharing some lines, then parting mid-line, in a framing line
+/// or in a bad line, reads as if parsed alone, and an error after shared lines is placed by
+/// the whole head.
+#[test]
+fn lines_shared_with_the_head_before_read_the_same() {
+    let first = "GET /a HTTP/1.1\r\nHost: h\r\nA: 1\r\nB: 2\r\n\r\n";
+    let heads = [
+        "GET /b HTTP/1.1\r\nHost: h\r\nA: 1\r\nB: 3\r\n\r\n",
+        "POST /c HTTP/1.1\r\nHost: h\r\nA: 1\r\nContent-Length: 2\r\nB: 3\r\n\r\nok",
+        "GET /d HTTP/1.1\r\nHost: h\r\nA: 1\r\nB: 3\r\nC: 4\r\n\r\n",
+        "GET /e HTTP/1.1\r\nHost: h\r\nA: 12\r\n\r\n",
+        "GET /f HTTP/1.1\r\nHost: h\r\n\r\n",
+        "GET /g HTTP/1.1\r\nHost: h\r\nA: 1\r\nB: 3\r\nC: 4\r\nD: 5\r\n\r\n",
+    ];
+    let input = format!("{first}{}", heads.concat());
+    let mut src = BytesMut::from(input.as_bytes());
+    let mut parser = http1::Parser::new();
+    let mut at = 0;
+    while let Some(req) = parser.decode_eof(&mut src).unwrap() {
+        let (alone, len) = http1::parse_head(&input.as_bytes()[at..], &Limits::default()).unwrap().unwrap();
+        assert_eq!(req.head(), &alone);
+        assert_eq!(req.head().headers().iter().count(), alone.headers().len());
+        at += len + req.body().len();
+    }
+    assert_eq!(at, input.len());
+    // Shared lines, then a bad one.
+    let bad = format!("{first}GET /b HTTP/1.1\r\nHost: h\r\nA: 1\r\nB : 2\r\n\r\n");
+    let (before, err) = fail_plain(bad.as_bytes(), d());
+    assert!(matches!(err.kind(), ErrorKind::WhitespaceBeforeColon(_)), "{err}");
+    assert_eq!((before, err.offset(), err.line()), (1, first.len() as u64 + 32, 9));
+    // Shared lines, then one too many for max_headers.
+    let many = format!("{first}GET /b HTTP/1.1\r\nHost: h\r\nA: 1\r\nB: 2\r\nC: 3\r\n\r\n");
+    let (before, err) = fail_plain(many.as_bytes(), d().max_headers(3));
+    assert_eq!(err.kind(), &ErrorKind::TooManyHeaders { limit: 3 });
+    assert_eq!((before, err.offset()), (1, first.len() as u64 + 38));
+}
