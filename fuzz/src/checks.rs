@@ -634,11 +634,34 @@ pub fn decode_all(data: &[u8]) {
 /// Target `http1`: the plain parser on arbitrary bytes.
 pub fn http1(data: &[u8]) {
     check_reader::<http1::Parser>(data, false);
+    check_heads_alone(data);
 }
 
 /// [`http1`] with every check, whatever byte 0 selects: for replaying seeds.
 pub fn http1_all(data: &[u8]) {
     check_reader::<http1::Parser>(data, true);
+    check_heads_alone(data);
+}
+
+/// Every head the plain reader gives is the head [`http1::parse_head`] gives for its bytes
+/// alone. The reader compares a head with those it kept, and takes the lines it shares with
+/// the last one without checking them again; it must read as if it did neither.
+fn check_heads_alone(data: &[u8]) {
+    let [control, _, stream @ ..] = data else { return };
+    let limits = limits_for(*control);
+    let mut parser = http1::Parser::with_limits(limits);
+    let mut src = BytesMut::from(stream);
+    loop {
+        let mut start = parser.offset() as usize;
+        let Ok(Some(req)) = parser.decode_eof(&mut src) else { return };
+        while stream[start..].starts_with(b"\r\n") {
+            start += 2;
+        }
+        let alone = http1::parse_head(&stream[start..], &limits);
+        let Ok(Some((head, len))) = alone else { panic!("a head read in a stream is refused alone: {alone:?}") };
+        assert_eq!(&head, req.head(), "a head reads differently alone");
+        assert_eq!(start + len + req.body().len(), parser.offset() as usize, "a head alone has another length");
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
