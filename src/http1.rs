@@ -89,6 +89,16 @@ struct Pending {
 }
 
 impl PlainHeads {
+    /// Drops the latest kept head if it is over [`RECENT_BYTES`], as another head is about to
+    /// take its place: only the latest may be that big. Returns whether it was dropped.
+    fn retire_big_latest(&mut self) -> bool {
+        let big = self.recent.first().is_some_and(|(raw, _, _)| raw.len() > RECENT_BYTES);
+        if big {
+            self.recent.remove(0);
+        }
+        big
+    }
+
     /// Is it worth parsing `rest` now? Yes once it holds the end of a head (CRLF CRLF), or a
     /// line or line count past the limits (so the parse reports the error early); otherwise
     /// only the new bytes are scanned and the answer is no.
@@ -133,8 +143,7 @@ impl Heads for PlainHeads {
         let ends = |raw: &Bytes| raw.len() >= 4 && rest.get(raw.len() - 4..raw.len()) == Some(b"\r\n\r\n");
         let repeat = self.recent.iter().position(|(raw, _, _)| ends(raw) && rest.starts_with(raw));
         if let Some(mut i) = repeat {
-            if i > 0 && self.recent[0].0.len() > RECENT_BYTES {
-                self.recent.remove(0);
+            if i > 0 && self.retire_big_latest() {
                 i -= 1;
             }
             self.recent[..=i].rotate_right(1);
@@ -160,9 +169,7 @@ impl Heads for PlainHeads {
                 return Ok((used, None));
             };
             let lines = head.headers().len() as u64 + 2 + u64::from(head.framing != Framing::None);
-            if self.recent.first().is_some_and(|(raw, _, _)| raw.len() > RECENT_BYTES) {
-                self.recent.remove(0);
-            }
+            self.retire_big_latest();
             self.recent.truncate(RECENT - 1);
             self.recent.insert(0, (raw, head, lines));
         }

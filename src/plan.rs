@@ -290,6 +290,9 @@ impl Targets {
 
     /// Counts `n` targets of `len` bytes sharing `common` with the request's.
     fn add(&mut self, (len, common): (usize, usize), n: usize) {
+        if n == 0 {
+            return;
+        }
         self.total += n * len;
         match self.commons[..self.len].iter_mut().find(|c| c.0 == common) {
             Some(c) => c.1 += n,
