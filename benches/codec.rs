@@ -6,7 +6,9 @@
 //!   memchr walk over the compact lines (messages/s); `opra_decode_bytes`: the same runs counted
 //!   in input bytes.
 //! - `opra_encode`: plain → compact, against httparse parse-only (messages/s): `Lookahead`
-//!   fed whole requests (as the CLI does) or events, and `Encoder::encode` per request.
+//!   fed whole requests (as the CLI does) or events, `Encoder::encode` per request, and the
+//!   borrowed path (`decode_slice` + `encode_head`); with the plain parse alone beside them,
+//!   the part of the encoder's time that is reading the plain form.
 //! - `opra_decode_plain`: compact → plain bytes, counted in output bytes, against a memcpy of
 //!   the output's size.
 //! - `browse_encode`, `browse_decode`, `browse_decode_plain`: the same three for a
@@ -64,6 +66,7 @@ impl Input {
         let mut sliced = Vec::new();
         assert_eq!(encode_slice(&input.plain, &mut sliced), messages);
         assert_eq!(sliced, compact, "borrowed and owned encoding write the same bytes");
+        assert_eq!(parse_slice(&input.plain), (messages, input.plain.len()));
         input
     }
 
@@ -157,6 +160,22 @@ fn encode_slice(input: &[u8], out: &mut Vec<u8>) -> u64 {
     }
     assert!(rest.is_empty(), "every request was whole in the input");
     n
+}
+
+/// The encoder's first step alone: plain requests borrowed with `http1::Parser::decode_slice`,
+/// each head read and checked (and its prefix table made), nothing encoded; the
+/// like-for-like peer of httparse parse-only. Returns requests and bytes read.
+fn parse_slice(input: &[u8]) -> (u64, usize) {
+    let mut parser = http1::Parser::new();
+    let (mut rest, mut n) = (input, 0);
+    loop {
+        let (used, req) = parser.decode_slice(rest).expect("valid");
+        let Some(req) = req else { break };
+        black_box((req.head().method(), req.head().target()));
+        rest = &rest[used..];
+        n += 1;
+    }
+    (n, input.len() - rest.len())
 }
 
 /// Compact → events; returns how many.
@@ -344,6 +363,7 @@ fn encode_group(c: &mut Criterion, name: &str, input: &Input) {
     bench_consuming(&mut group, "streamline_lookahead_events", &input.plain, |src| encode_window_events(src, &mut out));
     bench_consuming(&mut group, "streamline_encode", &input.plain, |src| encode_alone(src, &mut out));
     group.bench_function("streamline_encode_slice", |b| b.iter(|| encode_slice(black_box(&input.plain), &mut out)));
+    group.bench_function("streamline_parse_only", |b| b.iter(|| parse_slice(black_box(&input.plain))));
     group.bench_function("httparse_parse_only", |b| b.iter(|| httparse_walk(black_box(&input.plain))));
     group.finish();
 }
