@@ -139,12 +139,13 @@ impl fmt::Debug for Held {
 ///
 /// ```
 /// let mut h = streamline::Headers::new();
-/// h.push(b"Host: example.com").unwrap();
-/// h.push(b"Accept: */*").unwrap();
+/// h.push(b"Host: example.com")?;
+/// h.push(b"Accept: */*")?;
 /// assert_eq!(h.len(), 2);
 /// assert_eq!(h.get(1), Some(&b"Accept: */*"[..]));
 /// assert_eq!(h.iter().collect::<Vec<_>>(), [&b"Host: example.com"[..], b"Accept: */*"]);
 /// assert_eq!(h.as_block(), b"Host: example.com\r\nAccept: */*\r\n");
+/// # Ok::<(), streamline::ErrorKind>(())
 /// ```
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct Headers {
@@ -167,10 +168,11 @@ impl Headers {
     ///
     /// ```
     /// let mut h = streamline::Headers::new();
-    /// h.push(b"Host: example.com").unwrap();
+    /// h.push(b"Host: example.com")?;
     /// assert!(h.push(b"Content-Length: 5").is_err());
     /// assert!(h.push(b"X: a\r\nY: b").is_err());
     /// assert_eq!(h.len(), 1);
+    /// # Ok::<(), streamline::ErrorKind>(())
     /// ```
     pub fn push(&mut self, line: &[u8]) -> Result<(), ErrorKind> {
         let name_len = chars::check_field_line(line)?;
