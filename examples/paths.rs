@@ -16,13 +16,18 @@
 //! Inputs, from `streamline::gen` with seed 1: `opra`, 20,000 quotes with 66-byte bodies;
 //! `browse`, the benches' 2,000-request browsing session. The compact form is what the
 //! encoder writes with the default lookahead window, as the CLI makes it. Paths that read a
-//! `BytesMut` count copying the input into it (the benches do not time that copy).
+//! `BytesMut` count copying the input into it (the benches do not time that copy). The routines
+//! are the benches' own (`benches/paths/mod.rs`).
 
 use std::hint::black_box;
 use std::process::ExitCode;
 
 use bytes::BytesMut;
-use streamline::{gen, http1, Decoder, Encoder, Lookahead, Window};
+use streamline::gen;
+
+/// The routines themselves, shared with the criterion benches.
+#[path = "../benches/paths/mod.rs"]
+mod paths;
 
 /// Each path: its name and what it runs.
 const PATHS: &[(&str, &str)] = &[
@@ -33,6 +38,7 @@ const PATHS: &[(&str, &str)] = &[
     ("next_event", "compact -> events (Decoder::next_event_eof)"),
     ("decode_slice_plain", "compact -> plain bytes (decode_slice + RequestRef::write_http1)"),
     ("decode_plain", "compact -> plain bytes (decode_eof + Request::write_http1)"),
+    ("next_event_plain", "compact -> plain bytes (next_event_eof + Head::write_http1 + bodies)"),
     ("parse_slice", "plain -> borrowed requests, nothing encoded (http1::Parser::decode_slice)"),
     ("encode_slice", "plain -> compact, borrowed, planned alone (decode_slice + Encoder::encode_head)"),
     ("encode", "plain -> compact, planned alone (Parser::decode_eof + Encoder::encode)"),
@@ -58,12 +64,14 @@ fn main() -> ExitCode {
         "browse" => gen::browse(2_000, 1),
         _ => return usage("INPUT must be opra or browse"),
     };
-    let compact = encode_lookahead(&mut BytesMut::from(&plain[..]));
+    let mut compact = Vec::new();
+    paths::encode_window(&mut BytesMut::from(&plain[..]), &mut compact);
     if !PATHS.iter().any(|&(name, _)| name == path) {
         return usage("unknown PATH");
     }
+    let mut out = Vec::with_capacity(plain.len());
     for _ in 0..reps {
-        run(path, &plain, &compact);
+        black_box(run(path, &plain, &compact, &mut out));
     }
     ExitCode::SUCCESS
 }
@@ -76,140 +84,31 @@ fn usage(why: &str) -> ExitCode {
     ExitCode::from(2)
 }
 
-fn run(path: &str, plain: &[u8], compact: &[u8]) {
+/// Runs one path; returns what it counted (messages, or output bytes for the write paths).
+fn run(path: &str, plain: &[u8], compact: &[u8], out: &mut Vec<u8>) -> u64 {
+    let plain_buf = || BytesMut::from(plain);
+    let compact_buf = || BytesMut::from(compact);
+    let size = |n: usize| n as u64;
     match path {
-        "decode_slice" => decode_slice(compact, |req| {
+        "decode_slice" => paths::decode_slice(compact, |req| {
             black_box(req.body().len());
         }),
-        "try_decode" => {
-            let (mut src, mut decoder) = (BytesMut::from(compact), Decoder::new());
-            while let Some(req) = decoder.try_decode(&mut src).expect("valid") {
-                black_box(req.body().len());
-            }
-            assert!(src.is_empty(), "every request was whole in the buffer");
-        }
-        "decode" => {
-            let (mut src, mut decoder) = (BytesMut::from(compact), Decoder::new());
-            while let Some(req) = decoder.decode_eof(&mut src).expect("valid") {
-                black_box(req.body().len());
-            }
-        }
-        "next_event" => {
-            let (mut src, mut decoder) = (BytesMut::from(compact), Decoder::new());
-            while let Some(event) = decoder.next_event_eof(&mut src).expect("valid") {
-                black_box(&event);
-            }
-        }
+        "try_decode" => paths::try_decode_requests(&mut compact_buf()),
+        "decode" => paths::decode_requests(&mut compact_buf()),
+        "next_event" => paths::decode_events(&mut compact_buf()),
         "decode_slice_plain" => {
-            let mut out = Vec::with_capacity(plain.len());
-            decode_slice(compact, |req| req.write_http1(&mut out));
-            assert_eq!(out, plain);
+            out.clear();
+            paths::decode_slice(compact, |req| req.write_http1(out))
         }
-        "decode_plain" => {
-            let (mut src, mut decoder) = (BytesMut::from(compact), Decoder::new());
-            let mut out = Vec::with_capacity(plain.len());
-            while let Some(req) = decoder.decode_eof(&mut src).expect("valid") {
-                req.write_http1(&mut out);
-            }
-            assert_eq!(out, plain);
-        }
-        "parse_slice" => {
-            let (mut parser, mut rest) = (http1::Parser::new(), plain);
-            while let (used, Some(req)) = parser.decode_slice(rest).expect("valid") {
-                black_box(req.body().len());
-                rest = &rest[used..];
-            }
-            assert!(rest.is_empty(), "every request was whole in the input");
-        }
-        "encode_slice" => {
-            let (mut parser, mut encoder, mut rest) = (http1::Parser::new(), Encoder::new(), plain);
-            let mut out = Vec::with_capacity(compact.len());
-            while let (used, Some(req)) = parser.decode_slice(rest).expect("valid") {
-                encoder.encode_head(req.head(), &[], false, &mut out).expect("encodable");
-                out.extend_from_slice(req.body());
-                rest = &rest[used..];
-            }
-            black_box(&out);
-        }
-        "encode" => {
-            let (mut src, mut parser, mut encoder) = (BytesMut::from(plain), http1::Parser::new(), Encoder::new());
-            let mut out = Vec::with_capacity(compact.len());
-            while let Some(req) = parser.decode_eof(&mut src).expect("valid") {
-                encoder.encode(&req, &mut out).expect("encodable");
-            }
-            black_box(&out);
-        }
-        "lookahead" => {
-            assert_eq!(encode_lookahead(&mut BytesMut::from(plain)), compact);
-        }
-        "lookahead_events" => {
-            let (mut src, mut parser) = (BytesMut::from(plain), http1::Parser::new());
-            let mut encoder = Lookahead::new(Encoder::new(), Window::default());
-            let mut out = Vec::with_capacity(compact.len());
-            while let Some(event) = parser.next_event_eof(&mut src).expect("valid") {
-                encoder.push(event);
-                while encoder.emit(&mut out).expect("encodable").is_some() {}
-            }
-            encoder.finish();
-            while encoder.emit(&mut out).expect("encodable").is_some() {}
-            assert_eq!(out, compact);
-        }
-        "httparse" => httparse_walk(plain),
-        "memchr" => memchr_walk(compact),
-        _ => {} // "none"
+        "decode_plain" => size(paths::decode_plain(&mut compact_buf(), out)),
+        "next_event_plain" => size(paths::decode_plain_events(&mut compact_buf(), out)),
+        "parse_slice" => paths::parse_slice(plain).0,
+        "encode_slice" => paths::encode_slice(plain, out),
+        "encode" => paths::encode_alone(&mut plain_buf(), out),
+        "lookahead" => size(paths::encode_window(&mut plain_buf(), out)),
+        "lookahead_events" => size(paths::encode_window_events(&mut plain_buf(), out)),
+        "httparse" => paths::httparse_walk(plain).0,
+        "memchr" => paths::memchr_walk(compact),
+        _ => 0, // "none"
     }
-}
-
-/// Plain → compact as the CLI does it.
-fn encode_lookahead(src: &mut BytesMut) -> Vec<u8> {
-    let mut parser = http1::Parser::new();
-    let mut encoder = Lookahead::new(Encoder::new(), Window::default());
-    let mut out = Vec::new();
-    while let Some(req) = parser.try_decode(src).expect("valid") {
-        encoder.push_request(req);
-        while encoder.emit(&mut out).expect("encodable").is_some() {}
-    }
-    assert!(src.is_empty(), "every request was whole in the buffer");
-    encoder.finish();
-    while encoder.emit(&mut out).expect("encodable").is_some() {}
-    out
-}
-
-fn decode_slice(mut src: &[u8], mut each: impl FnMut(streamline::RequestRef<'_, '_>)) {
-    let mut decoder = Decoder::new();
-    while let (used, Some(req)) = decoder.decode_slice(src).expect("valid") {
-        each(req);
-        src = &src[used..];
-    }
-    decoder.finish_slice(src).expect("whole");
-}
-
-/// httparse reading the plain stream as the benches' peer does.
-fn httparse_walk(plain: &[u8]) {
-    let mut headers = [httparse::EMPTY_HEADER; 16];
-    let mut rest = plain;
-    while !rest.is_empty() {
-        let mut req = httparse::Request::new(&mut headers);
-        let httparse::Status::Complete(len) = req.parse(rest).expect("valid") else { panic!("truncated") };
-        black_box((req.method, req.path));
-        let body =
-            req.headers.iter().find(|h| h.name.eq_ignore_ascii_case("content-length")).map_or(0, |h| {
-                std::str::from_utf8(h.value).ok().and_then(|v| v.parse::<usize>().ok()).expect("length")
-            });
-        rest = &rest[len + body..];
-    }
-}
-
-/// The bare memchr walk over the compact lines, as in the benches.
-fn memchr_walk(compact: &[u8]) {
-    let mut pos = 0;
-    while let Some(lf) = memchr::memchr(b'\n', &compact[pos..]) {
-        let line = &compact[pos..pos + lf - 1];
-        pos += lf + 1;
-        if line.first() == Some(&b'+') {
-            let digits = memchr::memrchr(b' ', line).map_or(line, |sp| &line[sp + 1..]);
-            pos += digits.iter().fold(0usize, |acc, &d| acc * 10 + usize::from(d - b'0'));
-        }
-    }
-    black_box(pos);
 }
