@@ -79,15 +79,11 @@ impl Encoder {
     /// others.
     pub fn plan(&self, head: &Head, ahead: &[Head], complete: bool) -> Result<Plan, ErrorKind> {
         if let Some(last) = &self.last {
-            // The lines were checked when these parts were first written; only a longer
-            // Content-Length can make a line too long now.
-            // (`Content-Length: ` + at most 20 digits + CRLF is 40 bytes.)
+            // The lines were checked when these parts were first written; only the framing
+            // line, which may differ from the last request's, can be too long now.
+            // (The longest, `Content-Length: ` + 20 digits + CRLF, is 40 bytes.)
             let max_line = self.state.limits().max_line;
-            let framing_fits = max_line >= 40
-                || match head.framing {
-                    Framing::Length(n) => 18 + decimal_len(n) <= max_line,
-                    _ => true,
-                };
+            let framing_fits = max_line >= 40 || head.framing.line_len() <= max_line;
             if framing_fits && last.same_parts(head) && self.state.current().base.len() == head.parts.target.len() {
                 return Ok(Plan::steady(head));
             }

@@ -111,3 +111,16 @@ fn heads_refuse_chunked_before_http11() {
     let head = Head::new("POST".into(), "/".into(), Version::HTTP_10, Headers::new(), Framing::Chunked);
     assert_eq!(head.unwrap_err(), ErrorKind::ChunkedBeforeHttp11("HTTP/1.0".into()));
 }
+
+/// A repeat of the last head takes the steady path only if its framing line fits `max_line`
+/// as well: the chunked one (28 bytes with CRLF) does not fit 20, whatever came before.
+#[test]
+fn repeated_head_refuses_framing_past_max_line() {
+    use streamline::{Encoder, Framing, Head, Headers, Version};
+    let head = Head::new("GET".into(), "/".into(), Version::HTTP_11, Headers::new(), Framing::None).unwrap();
+    let mut encoder = Encoder::with_limits(Limits::default().max_line(20));
+    let mut out = Vec::new();
+    encoder.encode_head(&head, &[], false, &mut out).unwrap();
+    let err = encoder.encode_head(&head.with_framing(Framing::Chunked), &[], false, &mut out).unwrap_err();
+    assert_eq!(err, ErrorKind::Unencodable("a line would pass the max_line limit"));
+}
