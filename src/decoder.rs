@@ -47,17 +47,11 @@ struct OpLines {
 impl Heads for OpLines {
     #[inline]
     fn next_head(&mut self, src: &[u8], pos: &mut Position) -> Result<(usize, Option<Found<'_>>), Error> {
-        let max_line = self.state.limits().max_line;
         // The steady feed: `+: LEN` from an unchanged state touches only that line.
-        if let Some((len, total)) = steady_line(src) {
-            // `Content-Length: LEN` CRLF is 13 bytes longer than `+: LEN` CRLF, and must fit too.
-            if total + 13 <= max_line && self.state.reissues(&self.slot) {
-                if let Some(head) = &mut self.slot {
-                    head.framing = Framing::Length(len);
-                }
-                return Ok((0, self.slot.as_ref().map(|head| Found { head, len: total, lines: 1 })));
-            }
+        if let Some((_, total, lines)) = self.steady(src) {
+            return Ok((0, self.slot.as_ref().map(|head| Found { head, len: total, lines })));
         }
+        let max_line = self.state.limits().max_line;
         let mut used = 0;
         loop {
             let rest = &src[used..];
@@ -83,9 +77,10 @@ impl Heads for OpLines {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn steady(&mut self, src: &[u8]) -> Option<(u64, usize, u64)> {
         let (len, total) = steady_line(src)?;
+        // `Content-Length: LEN` CRLF is 13 bytes longer than `+: LEN` CRLF, and must fit too.
         if total + 13 > self.state.limits().max_line || !self.state.reissues(&self.slot) {
             return None;
         }
