@@ -216,16 +216,11 @@ impl<H: Heads> Stream<H> {
         }
         // A steady feed's request, whole: one line and the body after it.
         if self.body.is_none() {
-            let max_body = self.heads.limits().max_body;
-            if let Some((n, total, lines)) = self.heads.steady(src) {
-                if n <= max_body && n <= (src.len() - total) as u64 {
-                    let body = &src[total..total + n as usize];
-                    self.pos.consume(total, lines);
-                    self.pos.consume(body.len(), count_lf(body));
-                    // (`steady` returned a unit, so `steady_head` has its head.)
-                    let request = self.heads.steady_head().map(|head| RequestRef { head, body });
-                    return Ok((total + body.len(), request));
-                }
+            if let Some((total, n)) = self.steady_whole(src) {
+                let body = &src[total..total + n];
+                // (`steady` returned a unit, so `steady_head` has its head.)
+                let request = self.heads.steady_head().map(|head| RequestRef { head, body });
+                return Ok((total + n, request));
             }
         }
         // A body streamed by `next_event` and not finished is skipped.
@@ -305,17 +300,24 @@ impl<H: Heads> Stream<H> {
     /// A steady feed's next request, owned, if it is whole in `src` (see [`Heads::steady`]).
     #[inline]
     fn steady_request(&mut self, src: &mut BytesMut) -> Option<Request> {
-        let max_body = self.heads.limits().max_body;
-        let (n, total, lines) = self.heads.steady(src)?;
-        if n > max_body || n > (src.len() - total) as u64 {
-            return None;
-        }
+        let (total, n) = self.steady_whole(src)?;
         let head = self.heads.steady_head()?.clone();
         src.advance(total);
+        Some(Request { head, body: src.split_to(n).freeze() })
+    }
+
+    /// A steady feed's next request if its line and whole body are in `src` (see
+    /// [`Heads::steady`]): the line's length and the body's, both counted in the position.
+    #[inline(always)]
+    fn steady_whole(&mut self, src: &[u8]) -> Option<(usize, usize)> {
+        let (n, total, lines) = self.heads.steady(src)?;
+        if n > self.heads.limits().max_body || n > (src.len() - total) as u64 {
+            return None;
+        }
+        let n = n as usize;
         self.pos.consume(total, lines);
-        let body = src.split_to(n as usize).freeze();
-        self.pos.consume(body.len(), count_lf(&body));
-        Some(Request { head, body })
+        self.pos.consume(n, count_lf(&src[total..total + n]));
+        Some((total, n))
     }
 
     /// See [`Decoder::decode`](crate::Decoder::decode).
