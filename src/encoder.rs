@@ -175,7 +175,7 @@ impl Encoder {
         // of its sizes before and after.
         let base = plan.base.map(|len| Op::Base(&head.parts.target[..len]));
         let method = plan.method.then(|| Op::Method(&head.parts.method));
-        let cur = &self.state.current;
+        let cur = self.state.current();
         let swap = plan.method
             && plan.base.is_some_and(|len| len > cur.base.len())
             && cur.method.as_ref().is_some_and(|m| head.parts.method.len() < m.len());
@@ -217,7 +217,7 @@ impl Encoder {
                 let store = Op::Store(&self.regs[i].name);
                 self.state.apply_trusted(&store)?;
                 store.write(dst);
-                self.regs[i].snap = self.state.current.clone();
+                self.regs[i].snap = self.state.current().clone();
                 let old = std::mem::replace(&mut self.regs[i].hash, prefix.hash);
                 self.index.refile(i, old, self.regs[i].hash);
                 self.regs[i].used = self.tick;
@@ -240,8 +240,8 @@ impl Encoder {
             Framing::Chunked => Op::Chunked(suffix),
         };
         issue.write(dst);
-        // Issuing leaves the state as it was; the mirror needs only its header block settled.
-        self.state.freeze();
+        // Issuing leaves the state as it was. (The mirror's header block is never open: it
+        // takes the request's block, or a register's, never `H:` lines one by one.)
         if cfg!(debug_assertions) {
             let issued = self.state.apply_trusted(&issue)?;
             debug_assert_eq!(issued.as_ref(), Some(head), "the decoder would read another head");

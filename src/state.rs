@@ -148,7 +148,7 @@ impl Hasher for WordHash {
 /// other end will hold.
 #[derive(Debug, Clone)]
 pub struct State {
-    pub(crate) current: Snapshot,
+    current: Snapshot,
     registers: Registers,
     /// Sum of `bytes` over registers plus their names' lengths.
     pub(crate) register_bytes: usize,
@@ -215,9 +215,8 @@ impl State {
         self.current.bytes + self.register_bytes
     }
 
-    /// The current state. Its header block is up to date unless a load or `H:` lines left it
-    /// open in the arena: the encoder's mirror, which settles it after every request, may read
-    /// it.
+    /// The current state, for the encoder's mirror (whose header block is never left open in
+    /// the arena: it never applies `H:` lines one by one).
     pub(crate) fn current(&self) -> &Snapshot {
         debug_assert!(self.block != Block::Open, "the header block is being extended");
         &self.current
@@ -226,7 +225,7 @@ impl State {
     /// Splits the header block `H:` lines have been extending off the arena, so the current
     /// state holds it.
     #[inline]
-    pub(crate) fn freeze(&mut self) {
+    fn freeze(&mut self) {
         if self.block == Block::Open {
             self.current.headers.block = Held::Shared(self.arena.chunk.split().freeze());
             self.block = Block::Cut;
