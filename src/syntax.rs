@@ -76,23 +76,26 @@ pub(crate) fn parse_op(line: &[u8]) -> Result<Op<'_>, ErrorKind> {
     let Some((code, arg)) = opcode_line(line) else {
         return Err(line_shape_error(line));
     };
-    // The commonest opcodes first; the last arm is `V`.
-    match code {
-        b'H' => header(arg).map(|()| Op::Header(arg)),
-        b'<' => register(arg).map(Op::Load),
-        b'>' => register(arg).map(Op::Store),
-        b'-' => check_target(arg, "suffix").map(|()| Op::Bodyless(arg)),
-        b'+' => with_body(line, arg),
-        b'*' => check_target(arg, "suffix").map(|()| Op::Chunked(arg)),
-        b'B' => check_target(arg, "base").map(|()| Op::Base(arg)),
-        b'M' => method(arg).map(|_| Op::Method(arg)).map_err(|_| ErrorKind::InvalidMethod(escape(arg))),
-        _ => version(arg).map(|(_, v)| Op::Version(v)).map_err(|_| ErrorKind::InvalidVersion(escape(arg))),
-    }
+    // The commonest opcodes first; the last arm is `V`. Arguments taken as they are get the
+    // checks `check_op` makes; `+:` and `V:` are parsed.
+    let op = match code {
+        b'H' => Op::Header(arg),
+        b'<' => Op::Load(arg),
+        b'>' => Op::Store(arg),
+        b'-' => Op::Bodyless(arg),
+        b'+' => return with_body(line, arg),
+        b'*' => Op::Chunked(arg),
+        b'B' => Op::Base(arg),
+        b'M' => Op::Method(arg),
+        _ => return version(arg).map(|(_, v)| Op::Version(v)).map_err(|_| ErrorKind::InvalidVersion(escape(arg))),
+    };
+    check_op(&op).map(|()| op)
 }
 
-/// Checks the arguments of an [`Op`] built by hand, as [`parse_op`] checks those it reads:
-/// the same rules and the same errors, so what `State::apply` accepts is what the decoder
-/// would accept on the wire.
+/// Checks the arguments of an [`Op`]: [`parse_op`] uses it for the ones it reads, and
+/// `State::apply` for ones built by hand, so what `apply` accepts is what the decoder would
+/// accept on the wire.
+#[inline]
 pub(crate) fn check_op(op: &Op<'_>) -> Result<(), ErrorKind> {
     match *op {
         Op::Version(_) => Ok(()),
