@@ -217,7 +217,8 @@ impl Heads for PlainHeads {
 ///
 /// Returns the head and the number of bytes it took, `Ok(None)` if the head is not complete
 /// yet, or the error and the offset in `buf` of the line at fault. The head's bytes are copied
-/// out of `buf` (in one piece), so a head never keeps a large input buffer alive.
+/// out of `buf` (in one piece, and the header lines once more if a framing line sat between
+/// them), so a head never keeps a large input buffer alive.
 pub fn parse_head(buf: &[u8], limits: &Limits) -> Result<Option<(Head, usize)>, (ErrorKind, usize)> {
     Ok(parse_head_raw(buf, limits, None)?.map(|(head, raw)| (head, raw.len())))
 }
@@ -239,8 +240,8 @@ fn parse_head_raw(
     // any, is the one gap in them.
     let first = pos;
     let mut count = 0;
-    let mut gap = (0, 0);
-    let mut framing = None::<(FramingName, Framing)>;
+    // The framing field, and where its line starts and ends in `buf`.
+    let mut framing = None::<(FramingName, Framing, (usize, usize))>;
     let mut prefixes = Vec::with_capacity(16);
     prefixes.push(Prefix::EMPTY);
     if let Some(like) = like {
@@ -298,31 +299,30 @@ fn parse_head_raw(
                     }
                 };
                 framing = match framing {
-                    None => Some((name, this)),
-                    Some((prev, _)) if prev != name => return Err((ErrorKind::BothFramings, at)),
-                    Some((FramingName::ContentLength, _)) => return Err((ErrorKind::RepeatedContentLength, at)),
+                    None => Some((name, this, (at, pos))),
+                    Some((prev, ..)) if prev != name => return Err((ErrorKind::BothFramings, at)),
+                    Some((FramingName::ContentLength, ..)) => return Err((ErrorKind::RepeatedContentLength, at)),
                     Some(_) => return Err((ErrorKind::UnsupportedTransferCoding("chunked, chunked".into()), at)),
                 };
-                gap = (at, pos);
             }
         }
     }
-    if matches!(framing, Some((_, Framing::Chunked))) && !version.chunked_allowed() {
+    if matches!(framing, Some((_, Framing::Chunked, _))) && !version.chunked_allowed() {
         return Err((ErrorKind::ChunkedBeforeHttp11(version.to_string()), 0));
     }
     let raw = Bytes::copy_from_slice(&buf[..pos]);
     let end = pos - 2;
-    let block = match gap {
-        (0, 0) => raw.slice(first..end),
-        (at, _) if at == first => raw.slice(gap.1..end),
-        (_, next) if next == end => raw.slice(first..gap.0),
-        (at, next) => [&raw[first..at], &raw[next..end]].concat().into(),
+    let block = match framing {
+        None => raw.slice(first..end),
+        Some((.., (at, next))) if at == first => raw.slice(next..end),
+        Some((.., (at, next))) if next == end => raw.slice(first..at),
+        Some((.., (at, next))) => [&raw[first..at], &raw[next..end]].concat().into(),
     };
     let list = Headers::from_block(block, count);
     let method = raw.slice(..method.len());
     let target = raw.slice(method.len() + 1..method.len() + 1 + target.len());
     let parts = Parts::with_prefixes(method, target, version, list, prefixes);
-    let head = Head { parts, framing: framing.map_or(Framing::None, |(_, f)| f) };
+    let head = Head { parts, framing: framing.map_or(Framing::None, |(_, f, _)| f) };
     Ok(Some((head, raw)))
 }
 
