@@ -11,6 +11,7 @@ use bytes::Bytes;
 
 use crate::chars::common_prefix;
 use crate::error::ErrorKind;
+use crate::line::count_lf;
 use crate::request::{decimal_len, Framing, Head, Headers};
 use crate::state::Snapshot;
 
@@ -148,8 +149,7 @@ fn register_name_len(mut i: usize) -> usize {
 /// the blocks' common prefix.
 fn common_lines(a: &Headers, b: &Headers) -> usize {
     let (x, y) = (a.as_block(), b.as_block());
-    let same = common_prefix(x, y);
-    memchr::memchr_iter(b'\n', &x[..same]).count()
+    count_lf(&x[..common_prefix(x, y)]) as usize
 }
 
 /// Is `prefix` a prefix of `list`?
@@ -169,11 +169,13 @@ fn header_cost(head: &Head, from: usize, to: usize) -> usize {
     p[to].end - p[from].end + 2 * (to - from)
 }
 
-/// Common prefix of two heads' header lists, in lines, by their prefix hashes: an estimate,
-/// used only where a wrong answer costs bytes, not correctness.
-fn common_lines_hashed(a: &Head, b: &Head) -> usize {
-    let (pa, pb) = (a.prefixes(), b.prefixes());
-    pa.iter().zip(pb).take_while(|(x, y)| x.hash == y.hash).count().saturating_sub(1)
+/// Common prefix of two heads' header lists, in lines, by their prefix hashes, given that
+/// both have `from` lines whose prefixes hash alike (each hash covers every line before it,
+/// so the hashes before agree too): an estimate, used only where a wrong answer costs
+/// bytes, not correctness.
+fn common_lines_hashed(a: &Head, b: &Head, from: usize) -> usize {
+    let (pa, pb) = (&a.prefixes()[from..], &b.prefixes()[from..]);
+    from + pa.iter().zip(pb).take_while(|(x, y)| x.hash == y.hash).count().saturating_sub(1)
 }
 
 /// Registers by the hash of their header lines ([`Head::prefixes`]).
@@ -379,7 +381,7 @@ pub(crate) fn plan(view: &View<'_>, head: &Head, ahead: &[Head], complete: bool)
         cost += issue_cost(head.parts.target.len() - suffix, head.framing);
         // If the start's block is a prefix of the request's, the rest is appended.
         let from = snap.headers.len();
-        cost += h.as_block().len() - snap.headers.as_block().len() + 2 * (h.len() - from);
+        cost += header_cost(head, from, h.len());
         let better = |b: &Plan| cost < b.cost || (cost == b.cost && rank(load) < rank(b.load));
         if best.as_ref().is_none_or(better) && is_prefix(&snap.headers, h) {
             best = Some(Plan { load, version, method, base, from, saves: Vec::new(), suffix, cost, held: 0 });
@@ -427,7 +429,7 @@ fn plan_saves(view: &View<'_>, head: &Head, ahead: &[Head], complete: bool, plan
         if next.prefixes().get(from).is_none_or(|p| p.hash != mine[from].hash) {
             continue;
         }
-        let shared = common_lines_hashed(head, next);
+        let shared = common_lines_hashed(head, next, from);
         if shared >= n || shared < from || points.iter().any(|&(at, _)| at == shared) {
             continue;
         }
