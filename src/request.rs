@@ -538,9 +538,8 @@ fn step(hash: u64, word: u64) -> u64 {
 /// factor is never zero.)
 #[inline]
 fn step2(hash: u64, pair: &[u8; 16]) -> u64 {
-    let (x, y) = pair.split_at(8);
-    let x = u64::from_le_bytes(x.try_into().unwrap_or_default());
-    let y = u64::from_le_bytes(y.try_into().unwrap_or_default());
+    let pair = u128::from_le_bytes(*pair);
+    let (x, y) = (pair as u64, (pair >> 64) as u64);
     mix(hash ^ x, y ^ 0xa076_1d64_78bd_642f)
 }
 
