@@ -317,6 +317,11 @@ pub struct Lookahead {
     items: VecDeque<Item>,
     held: usize,
     finished: bool,
+    /// Heads queued before the last [`Lookahead::flush`] and not written yet: they go out
+    /// whatever the window.
+    forced: usize,
+    /// The refusal of a request, once one was refused: nothing of it or after it is written.
+    failed: Option<ErrorKind>,
 }
 
 #[derive(Debug)]
@@ -329,11 +334,25 @@ enum Item {
 impl Lookahead {
     /// Wraps an encoder.
     pub fn new(encoder: Encoder, window: Window) -> Self {
-        Lookahead { encoder, window, heads: Vec::new(), written: 0, items: VecDeque::new(), held: 0, finished: false }
+        Lookahead {
+            encoder,
+            window,
+            heads: Vec::new(),
+            written: 0,
+            items: VecDeque::new(),
+            held: 0,
+            finished: false,
+            forced: 0,
+            failed: None,
+        }
     }
 
-    /// Queues one event of the plain stream.
+    /// Queues one event of the plain stream. After a refusal (see [`Lookahead::emit`]) events
+    /// are dropped: nothing after a refused request is ever written.
     pub fn push(&mut self, event: Event) {
+        if self.failed.is_some() {
+            return;
+        }
         match event {
             Event::Head(head) => {
                 self.held += head.byte_len();
@@ -363,13 +382,31 @@ impl Lookahead {
         self.finished = true;
     }
 
+    /// Lets everything queued now be written by the next calls to [`Lookahead::emit`],
+    /// whatever the window, planned with what is in view; the connection goes on. For a live
+    /// feed whose input has gone quiet: no request waits for a later one.
+    pub fn flush(&mut self) {
+        self.forced = self.heads.len() - self.written;
+    }
+
     /// Writes the oldest queued item if the window is over its size (or after
     /// [`Lookahead::finish`]); `Ok(None)` when there is nothing to write now.
+    ///
+    /// # Errors
+    ///
+    /// A request the encoder cannot express (see [`Encoder::encode_head`]). The refusal is
+    /// final: nothing of the refused request (its body, its end) and nothing queued after it
+    /// is ever written, and every later call returns the same error. What was written before
+    /// it is exactly the encoding of the requests before it.
     pub fn emit(&mut self, dst: &mut Vec<u8>) -> Result<Option<Emitted>, ErrorKind> {
+        if let Some(kind) = &self.failed {
+            return Err(kind.clone());
+        }
         // Only heads wait for the window: the body and end of a request whose head is out
         // follow at once.
         let waiting = matches!(self.items.front(), Some(Item::Head));
-        let over = self.heads.len() - self.written > self.window.requests || self.held > self.window.bytes;
+        let over =
+            self.forced > 0 || self.heads.len() - self.written > self.window.requests || self.held > self.window.bytes;
         if waiting && !(over || self.finished) {
             return Ok(None);
         }
@@ -378,9 +415,18 @@ impl Lookahead {
             Item::Head => {
                 let Some((head, ahead)) = self.heads[self.written..].split_first() else { return Ok(None) };
                 let start = dst.len();
-                self.encoder.encode_head(head, ahead, self.finished, dst)?;
+                if let Err(kind) = self.encoder.encode_head(head, ahead, self.finished, dst) {
+                    self.failed = Some(kind.clone());
+                    self.items.clear();
+                    self.heads.clear();
+                    self.written = 0;
+                    self.held = 0;
+                    self.forced = 0;
+                    return Err(kind);
+                }
                 self.held -= head.byte_len();
                 self.written += 1;
+                self.forced = self.forced.saturating_sub(1);
                 if self.written >= 64 && self.written * 2 >= self.heads.len() {
                     self.heads.drain(..self.written);
                     self.written = 0;

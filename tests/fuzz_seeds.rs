@@ -52,3 +52,8 @@ fn differential_seeds() {
         checks::differential(data);
     });
 }
+
+#[test]
+fn refusal_seeds() {
+    replay("refusal", checks::refusal);
+}

@@ -978,6 +978,124 @@ pub fn roundtrip(data: &[u8]) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Refusal: what the encoder writes when it cannot express a request
+// ---------------------------------------------------------------------------------------------
+
+/// Valid requests built from `choices` (as [`roundtrip`] builds them), written as one plain
+/// stream, canonical or not.
+pub fn plain_stream(choices: &[u8]) -> Vec<u8> {
+    let mut c = Choices(choices);
+    let mut requests: Vec<Request> = Vec::new();
+    while requests.len() < 16 && (requests.is_empty() || !c.is_done()) {
+        let req = c.request(requests.last());
+        requests.push(req);
+    }
+    let mut plain = Vec::new();
+    for req in &requests {
+        match c.below(2) {
+            0 => req.write_http1(&mut plain),
+            _ => noncanonical(req, &mut c, &mut plain),
+        }
+    }
+    plain
+}
+
+/// The limits and window of a [`refusal`] input, from its five control bytes.
+pub fn refusal_settings(control: [u8; 5]) -> (Limits, Window, usize) {
+    let [line, state, counts, window, flush] = control.map(usize::from);
+    let or_default = |b: usize, small: usize, default: usize| if b == 255 { default } else { small };
+    let d = Limits::default();
+    let limits = Limits::default()
+        .max_line(or_default(line, 16 + 8 * line, d.get_max_line()))
+        .max_state_bytes(or_default(state, 32 + 16 * state, d.get_max_state_bytes()))
+        .max_headers(if counts & 15 == 15 { d.get_max_headers() } else { counts & 15 })
+        .max_registers(if counts >> 4 == 15 { d.get_max_registers() } else { counts >> 4 });
+    (limits, Window { requests: window % 8, bytes: window / 8 * 64 }, flush)
+}
+
+/// Target `refusal`: the encoder under small limits, and what a caller that goes on after a
+/// refusal gets.
+///
+/// ```text
+/// byte 0   max_line: 16 + 8 * b (255: the default)
+/// byte 1   max_state_bytes: 32 + 16 * b (255: the default)
+/// byte 2   max_headers: low four bits, max_registers: high four bits (15: the default)
+/// byte 3   window: b % 8 requests, b / 8 * 64 bytes
+/// byte 4   flush the lookahead after every b-th request (0: never)
+/// 5..      a plain HTTP/1.1 stream; the requests it holds before any error (read under the
+///          same limits) are encoded
+/// ```
+///
+/// The requests go through a [`Lookahead`] as events, bodies in two pieces. After a refusal
+/// the caller keeps pushing, flushing, finishing and emitting, as a careless one would: every
+/// call must return the same error and write nothing. The output must decode, under the same
+/// limits, to exactly the requests before the refused one, and `Emitted::End` must have
+/// counted exactly those.
+pub fn refusal(data: &[u8]) {
+    let Some((control, stream)) = data.split_first_chunk::<5>() else { return };
+    let (limits, window, flush_every) = refusal_settings(*control);
+    // Read under the same limits, as `streamline encode` reads: a chunked body the encoder
+    // passes through verbatim has been checked against them already.
+    let requests = read_whole::<http1::Parser>(stream, limits).requests;
+
+    let mut enc = Lookahead::new(Encoder::with_limits(limits), window);
+    let mut out = Vec::new();
+    let mut ends = 0;
+    let mut refused: Option<(ErrorKind, usize)> = None;
+    let mut pump = |enc: &mut Lookahead, out: &mut Vec<u8>, refused: &mut Option<(ErrorKind, usize)>| loop {
+        let before = out.len();
+        match enc.emit(out) {
+            Ok(Some(emitted)) => {
+                assert!(refused.is_none(), "{emitted:?} emitted after a refusal");
+                if emitted == streamline::Emitted::End {
+                    ends += 1;
+                }
+            }
+            Ok(None) => return,
+            Err(kind) => {
+                assert_eq!(out.len(), before, "a refused request wrote bytes");
+                match refused {
+                    Some((first, len)) => {
+                        assert_eq!(*first, kind, "a refusal changed");
+                        assert_eq!(*len, out.len(), "bytes written after a refusal");
+                    }
+                    None => *refused = Some((kind, out.len())),
+                }
+                return;
+            }
+        }
+    };
+    for (i, req) in requests.iter().enumerate() {
+        enc.push(Event::Head(req.head().clone()));
+        let body = req.body();
+        let half = body.len() / 2;
+        for piece in [body.slice(..half), body.slice(half..)] {
+            if !piece.is_empty() {
+                enc.push(Event::Data(piece));
+            }
+        }
+        enc.push(Event::End);
+        if flush_every > 0 && (i + 1) % flush_every == 0 {
+            enc.flush();
+        }
+        pump(&mut enc, &mut out, &mut refused);
+    }
+    enc.finish();
+    pump(&mut enc, &mut out, &mut refused);
+    pump(&mut enc, &mut out, &mut refused);
+
+    let back = read_whole::<Decoder>(&out, limits);
+    assert_eq!(back.error, None, "encoder output rejected under the same limits: {:?}", out.escape_ascii().to_string());
+    assert_eq!(back.requests.len(), ends, "Emitted::End counted another number of requests than were written");
+    assert_eq!(back.requests, requests[..ends], "encoder output decodes to other requests");
+    if refused.is_none() {
+        assert_eq!(ends, requests.len(), "requests lost without a refusal");
+    } else {
+        assert!(ends < requests.len(), "a refusal with every request written");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Differential: the plain parser against httparse
 // ---------------------------------------------------------------------------------------------
 
