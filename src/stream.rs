@@ -202,7 +202,11 @@ impl<H: Heads> Stream<H> {
         let n = match scanner.scan_capped(src, cap) {
             Ok(Scan::More(0)) => return Ok(None),
             Ok(Scan::More(n) | Scan::Done(n)) => n,
-            Err((kind, at)) => return Err(self.pos.error(kind, &src[..at])),
+            // The body bytes before the fault go out first, as they would have had the fault
+            // come in a later read: the events do not depend on how the input is split. The
+            // scanner stands at the fault, so the next call reports it.
+            Err((_, at)) if at > 0 => at,
+            Err((kind, _)) => return Err(self.pos.error(kind, &[])),
         };
         let data = src.split_to(n).freeze();
         self.pos.consume(n, count_lf(&data));
