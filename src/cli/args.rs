@@ -306,10 +306,12 @@ pub struct LimitArgs {
 }
 
 impl LimitArgs {
-    /// The library's limits. `max_body` stays at its default: it bounds only whole-request
-    /// decoding, and every command here streams bodies in pieces.
+    /// The library's limits. `max_body` is lifted: it bounds only the bodies the whole-request
+    /// calls hold, and every command here streams a body that is not whole in its buffer, so
+    /// the same bytes give the same result however the reads split.
     pub fn limits(&self) -> Limits {
         Limits::default()
+            .max_body(u64::MAX)
             .max_line(self.max_line)
             .max_registers(self.max_registers)
             .max_headers(self.max_headers)
@@ -366,7 +368,7 @@ mod tests {
         assert_eq!(args.io.input.as_deref(), Some("in.http".as_ref()));
         assert_eq!(args.io.output.as_deref(), Some("out.shttp".as_ref()));
         assert_eq!(args.window.window(), Window { requests: 0, bytes: Window::default().bytes });
-        assert_eq!(args.limits.limits(), Limits::default().max_line(99));
+        assert_eq!(args.limits.limits(), Limits::default().max_line(99).max_body(u64::MAX));
         assert!(!args.io.quiet);
     }
 
@@ -374,7 +376,8 @@ mod tests {
     fn defaults_match_the_library() {
         let Command::Decode(args) = parse(&["decode"]).unwrap().command else { panic!("not decode") };
         assert_eq!(args.io.input, None);
-        assert_eq!(args.limits.limits(), Limits::default());
+        // Every limit but max_body, which the commands lift (they stream bodies).
+        assert_eq!(args.limits.limits(), Limits::default().max_body(u64::MAX));
     }
 
     #[test]

@@ -12,7 +12,7 @@ use bytes::{Buf, BytesMut};
 use indicatif::ProgressBar;
 use streamline::{http1, Decoder, Error, Event, Request, RequestRef};
 
-use crate::cli::progress;
+use crate::cli::{progress, signals};
 
 /// Bytes read from an input at a time.
 pub const CHUNK: usize = 64 * 1024;
@@ -24,6 +24,12 @@ pub const FLUSH_AT: usize = 64 * 1024;
 pub trait Source {
     /// Appends up to about [`CHUNK`] bytes to `buf`; 0 means the end of the input.
     fn fill(&mut self, buf: &mut BytesMut) -> io::Result<usize>;
+
+    /// Whether [`Source::fill`] may wait for input to arrive (a pipe, a terminal, a socket),
+    /// as opposed to a file or memory, which answer at once.
+    fn may_wait(&self) -> bool {
+        false
+    }
 }
 
 /// A named input file or standard input, read in [`CHUNK`] pieces.
@@ -31,6 +37,8 @@ pub struct Input {
     name: String,
     reader: Box<dyn Read>,
     bar: ProgressBar,
+    /// Not a regular file: a read may wait for the writer at the other end.
+    live: bool,
 }
 
 impl Input {
@@ -44,13 +52,14 @@ impl Input {
                 let name = p.display().to_string();
                 let file = File::open(p).with_context(|| format!("cannot open {name}"))?;
                 let len = file.metadata().ok().filter(|m| m.is_file()).map(|m| m.len());
-                Ok(Input { name, reader: Box::new(file), bar: progress::bytes(len, quiet) })
+                Ok(Input { name, reader: Box::new(file), bar: progress::bytes(len, quiet), live: len.is_none() })
             }
         }
     }
 
     fn stdin(quiet: bool) -> Input {
-        Input { name: "<stdin>".into(), reader: Box::new(io::stdin().lock()), bar: progress::bytes(None, quiet) }
+        let live = !stdin_is_file();
+        Input { name: "<stdin>".into(), reader: Box::new(io::stdin().lock()), bar: progress::bytes(None, quiet), live }
     }
 
     /// The name for messages: the path, or `<stdin>`.
@@ -80,10 +89,37 @@ impl Source for Input {
         self.bar.inc(n as u64);
         read
     }
+
+    fn may_wait(&self) -> bool {
+        self.live
+    }
+}
+
+/// Whether standard input is a regular file (redirected from one), which never waits.
+#[cfg(unix)]
+fn stdin_is_file() -> bool {
+    use std::os::fd::AsFd;
+    io::stdin()
+        .as_fd()
+        .try_clone_to_owned()
+        .ok()
+        .and_then(|fd| File::from(fd).metadata().ok())
+        .is_some_and(|m| m.is_file())
+}
+
+#[cfg(not(unix))]
+fn stdin_is_file() -> bool {
+    false
 }
 
 /// A buffered output (file or standard output) that knows where the last whole request ends,
 /// so that on an error it can write everything up to there and nothing of a request cut short.
+///
+/// A request is held back until it is whole or [`HOLD`] bytes of it have been produced; only
+/// then do its bytes go out before its end (bodies of any size stream in bounded memory). So
+/// what an error leaves depends on the bytes alone, never on how the reads split: a request
+/// cut short before [`HOLD`] bytes leaves nothing; one cut short after leaves every byte it
+/// produced, and the output then ends inside it, where a reader reports it unfinished.
 ///
 /// Full buffers go to a writer thread, so the kernel's copying overlaps the codec's work on the
 /// second core; at most [`IN_FLIGHT`] buffers are in flight, so memory stays bounded.
@@ -94,7 +130,12 @@ pub struct Output {
     pub buf: Vec<u8>,
     /// `buf[..mark]` ends with a whole request.
     mark: usize,
+    /// Bytes of the request in progress handed to the writer already.
+    current_sent: u64,
 }
+
+/// Bytes of a request produced before they may go out ahead of its end.
+pub const HOLD: usize = FLUSH_AT;
 
 /// Buffers on their way to the writer thread at most.
 pub const IN_FLIGHT: usize = 2;
@@ -112,7 +153,9 @@ impl Sink {
         let (empty_tx, empty) = mpsc::sync_channel::<Vec<u8>>(IN_FLIGHT + 1);
         let thread = thread::spawn(move || {
             for mut buf in full_rx {
-                writer.write_all(&buf)?;
+                let written = writer.write_all(&buf);
+                signals::buffer_written();
+                written?;
                 buf.clear();
                 let _ = empty_tx.try_send(buf);
             }
@@ -140,19 +183,27 @@ impl Output {
             _ => ("<stdout>".into(), stdout()),
         };
         let sink = Some(Sink::spawn(writer));
-        Ok(Output { name, sink, buf: Vec::with_capacity(FLUSH_AT + CHUNK), mark: 0 })
+        Ok(Output { name, sink, buf: Vec::with_capacity(FLUSH_AT + CHUNK), mark: 0, current_sent: 0 })
     }
 
     /// Notes that the buffer now ends with a whole request.
     pub fn mark(&mut self) {
         self.mark = self.buf.len();
+        self.current_sent = 0;
     }
 
-    /// Writes the buffer out once it holds [`FLUSH_AT`] bytes or more.
+    /// Bytes of the request in progress produced so far.
+    fn in_progress(&self) -> u64 {
+        self.current_sent + (self.buf.len() - self.mark) as u64
+    }
+
+    /// Writes the buffer out once it holds [`FLUSH_AT`] bytes or more: the whole requests, and
+    /// the request in progress once [`HOLD`] bytes of it are here.
     #[inline]
     pub fn write_if_full(&mut self) -> Result<()> {
         if self.buf.len() >= FLUSH_AT {
-            self.write_buf()?;
+            let upto = if self.in_progress() >= HOLD as u64 { self.buf.len() } else { self.mark };
+            self.send(upto)?;
         }
         Ok(())
     }
@@ -164,20 +215,32 @@ impl Output {
         self.write_if_full()
     }
 
-    /// Hands the buffer to the writer thread.
-    fn write_buf(&mut self) -> Result<()> {
-        self.mark = 0;
-        if self.buf.is_empty() {
+    /// Hands `buf[..upto]` to the writer thread (`upto` is the mark or the whole buffer) and
+    /// keeps the rest.
+    fn send(&mut self, upto: usize) -> Result<()> {
+        if upto == 0 {
             return Ok(());
         }
         let Some(sink) = &self.sink else { return Ok(()) };
-        let next = sink.empty.try_recv().unwrap_or_else(|_| Vec::with_capacity(FLUSH_AT + CHUNK));
+        let mut next = sink.empty.try_recv().unwrap_or_else(|_| Vec::with_capacity(FLUSH_AT + CHUNK));
+        next.extend_from_slice(&self.buf[upto..]);
+        self.buf.truncate(upto);
+        self.current_sent += (upto - self.mark.min(upto)) as u64;
+        self.mark = self.mark.saturating_sub(upto);
         let full = std::mem::replace(&mut self.buf, next);
+        signals::buffer_sent();
         if sink.full.send(full).is_err() {
+            signals::buffer_written();
             // The thread stopped at a write error: report it.
             return self.close();
         }
         Ok(())
+    }
+
+    /// Hands every whole request in the buffer to the writer thread now, keeping the request
+    /// in progress: for a live input that has nothing more to read yet.
+    pub fn write_marked(&mut self) -> Result<()> {
+        self.send(self.mark)
     }
 
     /// Waits for the writer thread and reports how its writing went.
@@ -190,14 +253,16 @@ impl Output {
 
     /// Writes and flushes everything.
     pub fn finish(&mut self) -> Result<()> {
-        self.write_buf()?;
+        self.send(self.buf.len())?;
         self.close()
     }
 
-    /// Drops what follows the last whole request (if it is still in the buffer), then writes
-    /// and flushes the rest.
+    /// Ends the output after an error: drops the request in progress if fewer than [`HOLD`]
+    /// bytes of it were produced (none of them went out), writes the rest and flushes.
     pub fn finish_at_mark(&mut self) -> Result<()> {
-        self.buf.truncate(self.mark);
+        if self.in_progress() < HOLD as u64 {
+            self.buf.truncate(self.mark);
+        }
         self.finish()
     }
 }
@@ -289,6 +354,9 @@ pub enum Item {
     Request(Request),
     /// An event of a request streamed in pieces.
     Event(Event),
+    /// Everything read so far has been handed out and the next read may wait for the input:
+    /// write out what is ready now (as `cat` does), so a live feed is not held back.
+    Idle,
 }
 
 /// Events from a reader fed by a source, in bounded memory: the buffer holds at most the
@@ -302,12 +370,14 @@ pub struct Events<R, S> {
     eof: bool,
     /// Inside a request read as events (after its head, before its end).
     streaming: bool,
+    /// [`Item::Idle`] was handed out since the last read.
+    idle: bool,
 }
 
 impl<R: EventReader, S: Source> Events<R, S> {
     /// Reads `source` with `reader`; `buf` may already hold the first bytes.
     pub fn new(reader: R, source: S, buf: BytesMut) -> Self {
-        Events { reader, source, buf, eof: false, streaming: false }
+        Events { reader, source, buf, eof: false, streaming: false, idle: false }
     }
 
     /// Input read but not consumed yet.
@@ -315,40 +385,58 @@ impl<R: EventReader, S: Source> Events<R, S> {
         &self.buf
     }
 
-    /// Hands every whole request already in the buffer to `f`, borrowed (no copies, no
-    /// reference counts), and returns how many there were. 0: none is whole; call
-    /// [`Events::next_item`].
+    /// Hands whole requests already in the buffer to `f`, borrowed (no copies, no reference
+    /// counts), until `f` returns `false` (its output is full) or none is left, and returns
+    /// how many there were. 0: none is whole; call [`Events::next_item`].
     #[inline]
-    pub fn each_whole(&mut self, mut f: impl FnMut(RequestRef<'_, '_>)) -> Result<usize, ReadError> {
+    pub fn each_whole(&mut self, mut f: impl FnMut(RequestRef<'_, '_>) -> bool) -> Result<usize, ReadError> {
         if self.streaming {
             return Ok(0);
         }
         let (mut used, mut count) = (0, 0);
-        loop {
-            let (n, request) = self.reader.decode_slice(&self.buf[used..]).map_err(ReadError::Data)?;
+        let result = loop {
+            let (n, request) = match self.reader.decode_slice(&self.buf[used..]) {
+                Ok(found) => found,
+                Err(err) => break Err(ReadError::Data(err)),
+            };
             used += n;
-            let Some(request) = request else { break };
-            f(request);
+            let Some(request) = request else { break Ok(count) };
             count += 1;
-        }
+            if !f(request) {
+                break Ok(count);
+            }
+        };
         self.buf.advance(used);
-        Ok(count)
+        result
     }
 
     /// The next whole request if the buffer holds one (taken without events or copies), else
     /// the next event (reading more input, or streaming a request bigger than the buffer);
-    /// `Ok(None)` at the end of the input.
+    /// [`Item::Idle`] before a read that may wait; `Ok(None)` at the end of the input.
+    ///
+    /// Once SIGINT or SIGTERM came (see [`signals`]), the next read fails with
+    /// [`signals::Interrupted`].
     #[inline]
     pub fn next_item(&mut self) -> Result<Option<Item>, ReadError> {
         if let Some(request) = self.reader.try_decode(&mut self.buf).map_err(ReadError::Data)? {
             return Ok(Some(Item::Request(request)));
         }
-        Ok(self.next()?.map(Item::Event))
+        self.advance(true)
     }
 
     /// The next event; `Ok(None)` at the end of the input.
     #[inline]
     pub fn next(&mut self) -> Result<Option<Event>, ReadError> {
+        match self.advance(false)? {
+            Some(Item::Event(event)) => Ok(Some(event)),
+            _ => Ok(None),
+        }
+    }
+
+    /// The next event, reading as needed; with `idle`, [`Item::Idle`] before a read that may
+    /// wait. Never returns [`Item::Request`].
+    #[inline]
+    fn advance(&mut self, idle: bool) -> Result<Option<Item>, ReadError> {
         loop {
             let event = if self.eof {
                 self.reader.next_event_eof(&mut self.buf)
@@ -358,12 +446,30 @@ impl<R: EventReader, S: Source> Events<R, S> {
             match event.map_err(ReadError::Data)? {
                 Some(event) => {
                     self.streaming = !matches!(event, Event::End);
-                    return Ok(Some(event));
+                    return Ok(Some(Item::Event(event)));
                 }
                 None if self.eof => return Ok(None),
-                None => self.eof = self.source.fill(&mut self.buf).map_err(ReadError::Io)? == 0,
+                None if idle && !self.idle && self.source.may_wait() => {
+                    self.idle = true;
+                    return Ok(Some(Item::Idle));
+                }
+                None => self.eof = self.fill()? == 0,
             }
         }
+    }
+
+    /// Reads more input, unless a signal came.
+    fn fill(&mut self) -> Result<usize, ReadError> {
+        if signals::interrupted() {
+            return Err(ReadError::Io(io::Error::other(signals::Interrupted)));
+        }
+        // After Idle everything whole has been handed to the writer: a signal during this
+        // read may end the process at once.
+        signals::set_waiting(self.idle);
+        let read = self.source.fill(&mut self.buf);
+        signals::set_waiting(false);
+        self.idle = false;
+        read.map_err(ReadError::Io)
     }
 }
 

@@ -8,6 +8,7 @@ pub mod http2;
 pub mod io;
 pub mod output;
 pub mod progress;
+pub mod signals;
 pub mod source;
 pub mod stats;
 
@@ -66,10 +67,24 @@ pub fn run() -> i32 {
         Command::Gen(args) => cmd::gen::run(args),
         Command::Bench(args) => cmd::bench::run(args),
     };
-    match result {
+    let status = match result {
         Ok(()) => EXIT_OK,
         Err(err) => exit_status(&err),
+    };
+    report_peak_memory();
+    status
+}
+
+/// With `STREAMLINE_PEAK_RSS` set in the environment, prints the process's peak resident set
+/// size (`VmHWM` of `/proc/self/status`, Linux) to standard error as the last line: how the
+/// memory bounds in SECURITY.md are checked.
+fn report_peak_memory() {
+    if std::env::var_os("STREAMLINE_PEAK_RSS").is_none() {
+        return;
     }
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let peak = status.lines().find_map(|line| line.strip_prefix("VmHWM:")).map(str::trim);
+    let _ = writeln!(std::io::stderr(), "streamline: peak RSS {}", peak.unwrap_or("unknown"));
 }
 
 /// Prints an error (unless it is a closed pipe, which ends quietly) and picks the exit status.
@@ -80,10 +95,18 @@ fn exit_status(err: &anyhow::Error) -> i32 {
     if closed_pipe {
         return EXIT_OK;
     }
+    if err.chain().any(|e| e.is::<signals::Interrupted>() || is_interrupted_io(e)) {
+        return signals::EXIT_INTERRUPTED;
+    }
     let _ = writeln!(std::io::stderr(), "streamline: error: {err:#}");
     if err.chain().any(|e| e.is::<DataError>()) {
         EXIT_DATA
     } else {
         EXIT_USAGE
     }
+}
+
+/// An I/O error that carries [`signals::Interrupted`].
+fn is_interrupted_io(e: &(dyn std::error::Error + 'static)) -> bool {
+    e.downcast_ref::<std::io::Error>().and_then(|e| e.get_ref()).is_some_and(|inner| inner.is::<signals::Interrupted>())
 }

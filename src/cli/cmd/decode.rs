@@ -5,11 +5,12 @@ use bytes::BytesMut;
 use streamline::{Decoder, Event};
 
 use crate::cli::args::DecodeArgs;
-use crate::cli::io::{self, Events, Input, Item, Output, ReadError, Syntax, CHUNK};
-use crate::cli::DataError;
+use crate::cli::io::{self, Events, Input, Item, Output, ReadError, Syntax, CHUNK, FLUSH_AT};
+use crate::cli::{signals, DataError};
 
 /// Decodes the input to the output.
 pub fn run(args: DecodeArgs) -> Result<()> {
+    signals::install();
     let input = Input::open(args.io.input.as_deref(), args.io.quiet)?;
     let name = input.name().to_string();
     let mut out = Output::create(args.io.output.as_deref())?;
@@ -17,10 +18,13 @@ pub fn run(args: DecodeArgs) -> Result<()> {
     let mut events = Events::new(decoder, input, BytesMut::with_capacity(2 * CHUNK));
     let mut written = 0u64;
     loop {
+        // A short line can issue a large head again: stop at a full buffer, so the output
+        // held in memory stays bounded whatever the input makes it amplify to.
         let whole = events.each_whole(|request| {
             request.write_http1(&mut out.buf);
             out.mark();
             written += 1;
+            out.buf.len() < FLUSH_AT
         });
         match whole {
             Ok(0) => {}
@@ -42,6 +46,7 @@ pub fn run(args: DecodeArgs) -> Result<()> {
                 written += 1;
                 out.mark();
             }
+            Ok(Some(Item::Idle)) => out.write_marked()?,
             Ok(None) => return out.finish(),
             Err(err) => return fail(err, &mut out, &events, &name, written),
         }

@@ -8,10 +8,11 @@ use streamline::{http1, Emitted, Encoder, ErrorKind, Event, Lookahead, Request};
 
 use crate::cli::args::EncodeArgs;
 use crate::cli::io::{self, Events, Input, Item, Output, ReadError, Syntax, CHUNK};
-use crate::cli::DataError;
+use crate::cli::{signals, DataError};
 
 /// Encodes the input to the output.
 pub fn run(args: EncodeArgs) -> Result<()> {
+    signals::install();
     let input = Input::open(args.io.input.as_deref(), args.io.quiet)?;
     let name = input.name().to_string();
     let mut out = Output::create(args.io.output.as_deref())?;
@@ -39,6 +40,9 @@ pub fn run(args: EncodeArgs) -> Result<()> {
                     break Some(writer.encode_error(kind));
                 }
             }
+            // The input has gone quiet: write out what the window has let out. (The window
+            // itself is not flushed: the output must not depend on when the input paused.)
+            Ok(Some(Item::Idle)) => out.write_marked()?,
             Ok(None) => break None,
             Err(ReadError::Data(err)) => {
                 let mut what = err.to_string();
@@ -48,10 +52,10 @@ pub fn run(args: EncodeArgs) -> Result<()> {
                 break Some(what);
             }
             Err(ReadError::Io(err)) => {
-                // Keep what was read; the read error is what the user must hear about.
-                if let Ok(Ok(())) = writer.finish(&mut out) {
-                    let _ = out.finish_at_mark();
-                }
+                // Keep every whole request read (a refusal among them writes nothing of it or
+                // after it); the read error is what the user must hear about.
+                let _ = writer.finish(&mut out);
+                let _ = out.finish_at_mark();
                 return Err(err).with_context(|| format!("cannot read {name}"));
             }
         }
