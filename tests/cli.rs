@@ -52,6 +52,39 @@ fn fails(args: &[&str], stdin: &[u8], code: i32) -> (Vec<u8>, String) {
     (out.stdout, stderr)
 }
 
+/// Runs the binary with `stdin` on standard input and the pipe left open after it, and
+/// expects it to end by itself within `limit` (else kills it and fails): for commands that must
+/// decide without reading their input to the end.
+fn run_with_open_stdin(args: &[&str], stdin: &[u8], limit: std::time::Duration) -> Output {
+    let mut child = bin()
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    let mut input = child.stdin.take().unwrap();
+    let stdin = stdin.to_vec();
+    let (done, wait) = std::sync::mpsc::channel::<()>();
+    let writer = std::thread::spawn(move || {
+        let _ = input.write_all(&stdin);
+        // Hold the pipe open until the child has ended.
+        let _ = wait.recv();
+    });
+    let start = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{args:?} still running after {limit:?}: it waits for the rest of its input");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    drop(done);
+    writer.join().unwrap();
+    child.wait_with_output().unwrap()
+}
+
 fn sample(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("samples").join(name)
 }
@@ -380,6 +413,49 @@ fn report_rejects_unknown_syntax() {
         stderr,
         "streamline: error: <stdin>: line 2 (byte 12): unknown opcode 'Q' (expected one of V B M H > < - + *)\n"
     );
+}
+
+#[test]
+fn report_tells_the_syntax_within_the_first_line() {
+    // A first line longer than --max-line cannot be a request line or an opcode line: the
+    // verdict comes after a bounded prefix, not at the end of the input (here it never ends).
+    let tokens = vec![b'A'; 1 << 20];
+    let out = run_with_open_stdin(&["report", "-"], &tokens, std::time::Duration::from_secs(60));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let seen = "streamline: error: <stdin>: line 1 (byte 0): cannot tell the syntax from 'AAAAAAAAAAAAAAAAAAAAAAAA': \
+the first ";
+    assert!(stderr.starts_with(seen), "{stderr}");
+    assert!(
+        stderr.contains(
+            " bytes hold no space or colon, and the first line may hold at most 65,536 (--max-line) \
+(expected an opcode line such as 'V:HTTP/1.1' or a request line such as 'GET / HTTP/1.1')\n"
+        ),
+        "{stderr}"
+    );
+    // A file is read in 64 KiB pieces: the verdict comes at the first piece past the limit.
+    let dir = scratch("long-token");
+    let path = dir.join("tok.bin");
+    std::fs::write(&path, &tokens).unwrap();
+    let (_, stderr) = fails(&["report", path.to_str().unwrap(), "--max-line", "1000"], b"", 1);
+    assert!(
+        stderr.contains(
+            "'AAAAAAAAAAAAAAAAAAAAAAAA': the first 65,536 bytes hold no space or colon, and the first \
+line may hold at most 1,000 (--max-line)"
+        ),
+        "{stderr}"
+    );
+    // Within the limit, a method token spanning several pieces still tells plain HTTP/1.1, and
+    // anything else after it is refused.
+    let mut long = vec![b'M'; 100_000];
+    long.extend_from_slice(b" / HTTP/1.1\r\nContent-Length: 2\r\n\r\nok");
+    std::fs::write(&path, &long).unwrap();
+    let report = report_json(&[path.to_str().unwrap(), "--max-line", "200000"]);
+    assert_eq!(report["requests"], 1);
+    long[100_000] = b':';
+    std::fs::write(&path, &long).unwrap();
+    let (_, stderr) = fails(&["report", path.to_str().unwrap(), "--max-line", "200000"], b"", 1);
+    assert!(stderr.contains("cannot tell the syntax from 'MMMMMMMMMMMMMMMMMMMMMMMM' (expected"), "{stderr}");
 }
 
 #[test]

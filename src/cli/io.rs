@@ -405,7 +405,7 @@ pub fn detect(start: &[u8]) -> Result<Option<Syntax>, ()> {
 }
 
 /// RFC 9110 `tchar`.
-fn is_tchar(b: u8) -> bool {
+pub fn is_tchar(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
 }
 
