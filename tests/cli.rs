@@ -459,6 +459,42 @@ line may hold at most 1,000 (--max-line)"
 }
 
 #[test]
+fn report_http2_drops_the_fields_connection_names_in_a_big_head() {
+    // One head with 3,000 fields and a Connection field of 6,000 tokens (in two lines, mixed
+    // case) naming every other field and 3,000 names that are not there: HTTP/2 sends what
+    // the same head sends without Connection and the fields it names.
+    let n = 3_000;
+    let mut named = String::from("POST /q HTTP/1.1\r\nHost: h.example\r\n");
+    let mut kept = named.clone();
+    for half in [0, 1] {
+        let tokens: Vec<String> = (half * n..(half + 1) * n)
+            .map(|i| if i % 2 == 0 { format!("X-F{i}") } else { format!("x-absent{i}") })
+            .collect();
+        named.push_str(&format!("Connection: {}\r\n", tokens.join(" , ")));
+    }
+    for i in 0..2 * n {
+        named.push_str(&format!("x-f{i}: {i}\r\n"));
+        if i % 2 == 1 {
+            kept.push_str(&format!("x-f{i}: {i}\r\n"));
+        }
+    }
+    for head in [&mut named, &mut kept] {
+        head.push_str("Content-Length: 2\r\n\r\nok");
+    }
+    let dir = scratch("connection");
+    let limits = ["--max-line", "200000", "--max-headers", "10000", "--max-state-bytes", "10000000"];
+    let [named, kept] = [("named.http", named), ("kept.http", kept)].map(|(name, head)| {
+        let path = dir.join(name);
+        std::fs::write(&path, head).unwrap();
+        report_json(&[&[path.to_str().unwrap()][..], &limits].concat())
+    });
+    let (named, kept) = (encoding(&named, "http2"), encoding(&kept, "http2"));
+    assert_eq!(named["overhead"], kept["overhead"]);
+    // Every kept field is a literal of at least its name and value: nothing was dropped wrongly.
+    assert!(num(&named["overhead"]["first"]) > (n * 8) as f64, "{named}");
+}
+
+#[test]
 fn gen_is_deterministic() {
     let dir = scratch("gen");
     for (kind, count, library) in [
