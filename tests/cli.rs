@@ -531,3 +531,19 @@ fn bench_flat_out_and_paced() {
     let (_, stderr) = fails(&["bench", "-"], b"V:HTTP/1.1\r\n-:\r\n", 1);
     assert!(stderr.contains("request issued with no method set"), "{stderr}");
 }
+
+#[test]
+fn bench_refuses_a_rate_the_clock_cannot_pace() {
+    // 1e20 per second once made the pacing arithmetic wrap and the loop spin forever.
+    for rate in ["1e20", "1000000001", "inf", "NaN", "0", "-1"] {
+        let rate_arg = format!("--rate={rate}");
+        let args = ["bench", "--count", "10", "--duration", "0.05", &rate_arg];
+        let out = run_with_open_stdin(&args, b"", std::time::Duration::from_secs(60));
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(out.status.code(), Some(2), "{rate}: {stderr}");
+        assert!(out.stdout.is_empty(), "{rate}");
+        assert!(stderr.contains(&format!("invalid value '{rate}' for '--rate <R>'")), "{rate}: {stderr}");
+    }
+    let (_, stderr) = fails(&["bench", "--rate", "1e20"], b"", 2);
+    assert!(stderr.contains("at most 1,000,000,000 (one per nanosecond)"), "{stderr}");
+}

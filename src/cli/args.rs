@@ -244,8 +244,9 @@ pub struct BenchArgs {
     /// Seconds to run each of encode and decode.
     #[arg(long, value_name = "S", default_value = "3", value_parser = parse_seconds)]
     pub duration: f64,
-    /// Pace messages at R per second and report whether the codec kept up.
-    #[arg(long, value_name = "R", value_parser = parse_rate)]
+    /// Pace messages at R per second and report whether the codec kept up (at most
+    /// 1,000,000,000: one message per nanosecond, the clock's resolution).
+    #[arg(long, value_name = "R", value_parser = parse_pace)]
     pub rate: Option<f64>,
     /// Quotes in the built-in feed (when no FILE is given).
     #[arg(long, value_name = "N", default_value = "1000000", value_parser = parse_count)]
@@ -335,6 +336,22 @@ fn parse_rate(s: &str) -> Result<f64, String> {
     }
 }
 
+/// The fastest pace `bench --rate` takes: one message per nanosecond, the resolution of the
+/// clock that schedules them. (Past it the due times of successive messages would not differ,
+/// and the message counts the schedule computes would overflow.)
+pub const MAX_PACE: f64 = 1e9;
+
+/// A rate `bench` can pace: positive, at most [`MAX_PACE`].
+fn parse_pace(s: &str) -> Result<f64, String> {
+    let rate = parse_rate(s)?;
+    if rate > MAX_PACE {
+        return Err(format!(
+            "'{s}' is more messages per second than bench can pace: at most 1,000,000,000 (one per nanosecond)"
+        ));
+    }
+    Ok(rate)
+}
+
 /// A positive duration in seconds.
 fn parse_seconds(s: &str) -> Result<f64, String> {
     match s.parse::<f64>() {
@@ -404,6 +421,8 @@ mod tests {
             panic!("not bench")
         };
         assert_eq!((args.rate, args.duration, args.file), (Some(250_000.0), 0.5, None));
+        let Command::Bench(args) = parse(&["bench", "--rate", "1e9"]).unwrap().command else { panic!("not bench") };
+        assert_eq!(args.rate, Some(MAX_PACE));
     }
 
     #[test]
@@ -413,6 +432,12 @@ mod tests {
             &["report", "--rate", "fast"],
             &["report", "--format", "xml"],
             &["bench", "--duration", "-1"],
+            &["bench", "--rate", "1e20"],
+            &["bench", "--rate", "1000000001"],
+            &["bench", "--rate", "inf"],
+            &["bench", "--rate", "NaN"],
+            &["bench", "--rate", "-5"],
+            &["bench", "--rate", "0"],
             &["encode", "--max-line", "-5"],
             &["encode", "a", "b"],
             &["frobnicate"],

@@ -466,7 +466,7 @@ fn paced(job: &mut dyn Run, duration: Duration, rate: f64) -> Result<Figures, St
     };
     while next < total {
         let now = start.elapsed();
-        let due_now = ((now.as_secs_f64() * rate) as u64 + 1).min(total);
+        let due_now = ((now.as_secs_f64() * rate) as u64).saturating_add(1).min(total);
         if next >= due_now {
             let wait = due(next).saturating_sub(now);
             if wait > Duration::from_micros(200) {
