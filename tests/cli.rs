@@ -252,6 +252,131 @@ fn usage_and_io_errors_exit_2() {
     assert!(stderr.contains("--payload-size does not apply"), "{stderr}");
 }
 
+/// The names in `dir`, sorted: to see that no temporary file is left behind.
+fn names(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> =
+        std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn output_that_is_the_input_is_refused() {
+    let dir = scratch("same-file");
+    let plain = dir.join("x.http");
+    let compact = dir.join("x.shttp");
+    std::fs::copy(sample("post-someurl-x100.http"), &plain).unwrap();
+    std::fs::copy(sample("post-someurl-x100.shttp"), &compact).unwrap();
+    let hard = dir.join("hard.http");
+    std::fs::hard_link(&plain, &hard).unwrap();
+    let soft = dir.join("soft.http");
+    std::os::unix::fs::symlink(&plain, &soft).unwrap();
+    let [plain_s, compact_s, hard_s, soft_s] =
+        [&plain, &compact, &hard, &soft].map(|p| p.to_str().unwrap().to_string());
+    for (args, input, output) in [
+        (["encode", &plain_s, "-o", &plain_s], &plain_s, &plain_s),
+        (["decode", &compact_s, "-o", &compact_s], &compact_s, &compact_s),
+        (["encode", &plain_s, "-o", &hard_s], &plain_s, &hard_s),
+        (["encode", &soft_s, "-o", &plain_s], &soft_s, &plain_s),
+        (["encode", &plain_s, "-o", &soft_s], &plain_s, &soft_s),
+    ] {
+        let (stdout, stderr) = fails(&args, b"", 2);
+        assert!(stdout.is_empty());
+        assert_eq!(
+            stderr,
+            format!(
+                "streamline: error: the output {output} is the input {input} (the same file): writing it would \
+destroy the input; write to another file\n"
+            ),
+            "{args:?}"
+        );
+    }
+    // Standard input that is the file.
+    let out = bin()
+        .args(["encode", "-o", &plain_s])
+        .stdin(std::fs::File::open(&plain).unwrap())
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8(out.stderr).unwrap().contains(&format!("the output {plain_s} is the input <stdin>")));
+    assert_eq!(read(&plain), read(sample("post-someurl-x100.http")), "the input is untouched");
+    assert_eq!(read(&compact), read(sample("post-someurl-x100.shttp")), "the input is untouched");
+    assert_eq!(names(&dir), ["hard.http", "soft.http", "x.http", "x.shttp"]);
+}
+
+#[test]
+fn output_file_is_replaced_only_when_written() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = scratch("replace");
+    let out = dir.join("out.shttp");
+    let out_s = out.to_str().unwrap().to_string();
+    let plain = sample_str("post-someurl-x100.http");
+    // Success: the file is replaced, its permission bits kept, no temporary file left.
+    std::fs::write(&out, b"old").unwrap();
+    std::fs::set_permissions(&out, std::fs::Permissions::from_mode(0o640)).unwrap();
+    ok(&["encode", &plain, "-o", &out_s], b"");
+    assert_eq!(read(&out), read(sample("post-someurl-x100.shttp")));
+    assert_eq!(std::fs::metadata(&out).unwrap().permissions().mode() & 0o777, 0o640);
+    // Through a symbolic link: the file it names is replaced, the link stays.
+    let (target, link) = (dir.join("target.http"), dir.join("link.http"));
+    std::fs::write(&target, b"old").unwrap();
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    ok(&["decode", &out_s, "-o", link.to_str().unwrap()], b"");
+    assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+    assert_eq!(read(&target), canonical(&read(sample("post-someurl-x100.http"))));
+    std::fs::remove_file(&link).unwrap();
+    std::fs::remove_file(&target).unwrap();
+    // Rejected input (exit 1): everything before the fault is the documented result.
+    std::fs::write(&out, b"old").unwrap();
+    fails(&["decode", "-o", &out_s], b"V:HTTP/1.1\r\nB:/q\r\nM:GET\r\n-:\r\nX:nope\r\n", 1);
+    assert_eq!(read(&out), b"GET /q HTTP/1.1\r\n\r\n");
+    // An input that cannot be read (a directory): exit 2 and the file as it was.
+    std::fs::write(&out, b"old").unwrap();
+    let (_, stderr) = fails(&["encode", dir.to_str().unwrap(), "-o", &out_s], b"", 2);
+    assert!(stderr.contains("cannot read"), "{stderr}");
+    assert_eq!(read(&out), b"old");
+    // A write error (the file size limit, its signal ignored): exit 2 and the file as it was.
+    let limited = format!(
+        "trap '' XFSZ; ulimit -f 1; exec {} gen opra --count 100000 -o {out_s}",
+        env!("CARGO_BIN_EXE_streamline")
+    );
+    let run = Command::new("sh").args(["-c", &limited]).output().unwrap();
+    let stderr = String::from_utf8(run.stderr).unwrap();
+    assert_eq!(run.status.code(), Some(2), "{stderr}");
+    assert!(stderr.starts_with(&format!("streamline: error: cannot write {out_s}: ")), "{stderr}");
+    assert_eq!(read(&out), b"old");
+    assert_eq!(names(&dir), ["out.shttp"], "no temporary file left");
+    // A device is written in place.
+    ok(&["encode", &plain, "-o", "/dev/null"], b"");
+}
+
+#[test]
+fn interrupted_output_leaves_the_file_as_it_was() {
+    let dir = scratch("interrupt");
+    let out = dir.join("big.http");
+    std::fs::write(&out, b"old").unwrap();
+    // 21 GB if it ran to its end: it is interrupted long before.
+    let mut child = bin()
+        .args(["gen", "opra", "--count", "100000000", "-o", out.to_str().unwrap()])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = std::time::Instant::now();
+    let temporary = format!(".big.http.streamline-{}.tmp", child.id());
+    // Wait until the output has begun, then interrupt.
+    while std::fs::metadata(dir.join(&temporary)).map_or(true, |m| m.len() == 0)
+        && start.elapsed() < std::time::Duration::from_secs(20)
+    {
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130), "{status:?}");
+    assert_eq!(read(&out), b"old");
+    assert_eq!(names(&dir), ["big.http"], "the temporary file is removed");
+}
+
 #[test]
 fn help_teaches() {
     let help = String::from_utf8(ok(&["--help"], b"")).unwrap();

@@ -14,8 +14,9 @@ use streamline::{Limits, Window};
 /// quotes of the built-in feed).
 ///
 /// Exit status: 0 success; 1 the input was rejected (the message names the file, line, byte
-/// offset, what was found and what was expected); 2 usage or I/O error. A closed output pipe
-/// (`| head`) ends quietly with status 0.
+/// offset, what was found and what was expected); 2 usage or I/O error; 130 interrupted while
+/// writing `-o FILE` (FILE is left as it was). A closed output pipe (`| head`) ends quietly
+/// with status 0.
 #[derive(Debug, Parser)]
 #[command(name = "streamline", version, propagate_version = true, max_term_width = 100)]
 #[command(after_long_help = "\
@@ -194,7 +195,10 @@ pub struct GenArgs {
     /// (default 1024); browse has no bodies.
     #[arg(long, value_name = "B")]
     pub payload_size: Option<usize>,
-    /// Write to FILE instead of standard output (`-` is standard output).
+    /// Write to FILE instead of standard output (`-` is standard output). FILE is replaced
+    /// only at the end: the output goes to a temporary file beside it (.FILE.streamline-PID.tmp)
+    /// that is renamed over it on success; on an I/O error or an interrupt the temporary file is
+    /// removed and FILE is left as it was.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// Show no progress bar.
@@ -261,7 +265,11 @@ pub struct IoArgs {
     /// Input file; `-` or nothing reads standard input.
     #[arg(value_name = "FILE")]
     pub input: Option<PathBuf>,
-    /// Write to FILE instead of standard output (`-` is standard output).
+    /// Write to FILE instead of standard output (`-` is standard output). FILE is replaced
+    /// only at the end: the output goes to a temporary file beside it (.FILE.streamline-PID.tmp)
+    /// that is renamed over it on success and after rejected input (exit 1: FILE then holds
+    /// every request before the fault); on an I/O error or an interrupt the temporary file is
+    /// removed and FILE is left as it was. FILE must not be the input.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// Show no progress bar (it only ever appears when standard error is a terminal).

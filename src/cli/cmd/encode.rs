@@ -14,6 +14,7 @@ use crate::cli::DataError;
 pub fn run(args: EncodeArgs) -> Result<()> {
     let input = Input::open(args.io.input.as_deref(), args.io.quiet)?;
     let name = input.name().to_string();
+    io::refuse_input_as_output(args.io.input.as_deref(), args.io.output.as_deref())?;
     let mut out = Output::create(args.io.output.as_deref())?;
     let limits = args.limits.limits();
     let mut events = Events::new(http1::Parser::with_limits(limits), input, BytesMut::with_capacity(2 * CHUNK));
@@ -48,9 +49,10 @@ pub fn run(args: EncodeArgs) -> Result<()> {
                 break Some(what);
             }
             Err(ReadError::Io(err)) => {
-                // Keep what was read; the read error is what the user must hear about.
+                // Standard output keeps what was read (a file is left as it was); the read
+                // error is what the user must hear about.
                 if let Ok(Ok(())) = writer.finish(&mut out) {
-                    let _ = out.finish_at_mark();
+                    out.finish_after_io_error();
                 }
                 return Err(err).with_context(|| format!("cannot read {name}"));
             }
