@@ -658,6 +658,45 @@ fn bench_flat_out_and_paced() {
 }
 
 #[test]
+fn bench_refuses_inputs_past_max_input() {
+    // bench holds its input in memory in both forms: past --max-input it refuses, exit 2,
+    // before loading more.
+    let (stdout, stderr) = fails(&["bench", "--count", "10000000000"], b"", 2);
+    assert!(stdout.is_empty());
+    assert_eq!(
+        stderr,
+        "streamline: error: --count 10,000,000,000 makes a built-in feed of more than the --max-input limit of \
+1,073,741,824 bytes (213 bytes a quote): bench holds its input in memory; lower --count or raise --max-input\n"
+    );
+    let (_, stderr) = fails(&["bench", "--count", "1000000", "--max-input", "100000000"], b"", 2);
+    assert!(stderr.contains("--count 1,000,000 makes a built-in feed of more than the --max-input limit"), "{stderr}");
+    let plain = sample_str("post-someurl-x100.http");
+    let (_, stderr) = fails(&["bench", &plain, "--max-input", "15099"], b"", 2);
+    assert_eq!(
+        stderr,
+        format!(
+            "streamline: error: {plain} is larger than the --max-input limit of 15,099 bytes: bench holds its input \
+in memory; measure a shorter capture or raise --max-input\n"
+        )
+    );
+    let (_, stderr) = fails(&["bench", "-", "--max-input", "15099"], &read(&plain), 2);
+    assert!(stderr.contains("error: - is larger than the --max-input limit of 15,099 bytes"), "{stderr}");
+    // 2,130 compact bytes decode to 15,100 plain ones.
+    let compact = sample_str("post-someurl-x100.shttp");
+    let (_, stderr) = fails(&["bench", &compact, "--max-input", "15099"], b"", 2);
+    assert!(
+        stderr.contains(&format!(
+            "{compact} makes more than the --max-input limit of 15,099 bytes in its other form: bench holds its \
+input in memory in both forms"
+        )),
+        "{stderr}"
+    );
+    // At the limit, it runs.
+    let out = String::from_utf8(ok(&["bench", &compact, "--max-input", "15100", "--duration", "0.05"], b"")).unwrap();
+    assert!(out.contains("100 requests"), "{out}");
+}
+
+#[test]
 fn bench_refuses_a_rate_the_clock_cannot_pace() {
     // 1e20 per second once made the pacing arithmetic wrap and the loop spin forever.
     for rate in ["1e20", "1000000001", "inf", "NaN", "0", "-1"] {

@@ -220,7 +220,7 @@ pub enum GenKind {
 /// Measure encode and decode speed in this process: messages/s, MB/s, latency percentiles.
 ///
 /// Loads FILE (plain or compact; default: the built-in OPRA-style feed, generated in memory)
-/// and prepares both forms. Then, for --duration seconds each, it encodes the plain form
+/// and prepares both forms, each at most --max-input bytes. Then, for --duration seconds each, it encodes the plain form
 /// (parser + lookahead encoder, as `encode` does) and decodes the compact form into canonical
 /// plain bytes (as `decode` does), feeding the input in 64 KiB pieces and starting over at
 /// its end, with output kept in memory.
@@ -255,6 +255,11 @@ pub struct BenchArgs {
     /// Quotes in the built-in feed (when no FILE is given).
     #[arg(long, value_name = "N", default_value = "1000000", value_parser = parse_count)]
     pub count: u64,
+    /// Largest input bench loads, in bytes, in either form: it holds the input in memory both
+    /// as plain HTTP/1.1 and compact, so it may take twice this much memory. A larger FILE (or
+    /// one that decodes to more plain bytes), or a built-in feed of more bytes, is refused.
+    #[arg(long, value_name = "BYTES", default_value = "1073741824", value_parser = parse_count)]
+    pub max_input: u64,
     #[command(flatten)]
     pub window: WindowArgs,
 }
