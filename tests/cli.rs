@@ -697,6 +697,32 @@ input in memory in both forms"
 }
 
 #[test]
+#[cfg(target_os = "linux")]
+fn gen_writes_bodies_of_any_size_in_bounded_memory() {
+    // 100 GB bodies within 1 GB of address space: they go out in pieces, and the command
+    // ends quietly when the reader has had enough.
+    for kind in ["opra", "upload"] {
+        let script = format!(
+            "ulimit -v 1000000; exec {} gen {kind} --count 3 --payload-size 100000000000",
+            env!("CARGO_BIN_EXE_streamline")
+        );
+        let mut child =
+            Command::new("sh").args(["-c", &script]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+        let mut stdout = child.stdout.take().unwrap();
+        let mut first = vec![0u8; 32 << 20];
+        let read = stdout.read_exact(&mut first);
+        drop(stdout);
+        let mut stderr = String::new();
+        child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
+        let status = child.wait().unwrap();
+        assert!(read.is_ok(), "{kind}: {read:?} {status:?} {stderr}");
+        assert_eq!((status.code(), stderr.as_str()), (Some(0), ""), "{kind}");
+        let head = if kind == "opra" { &b"POST /receiver "[..] } else { b"PUT /upload/0 " };
+        assert!(first.starts_with(head), "{kind}");
+    }
+}
+
+#[test]
 fn bench_refuses_a_rate_the_clock_cannot_pace() {
     // 1e20 per second once made the pacing arithmetic wrap and the loop spin forever.
     for rate in ["1e20", "1000000001", "inf", "NaN", "0", "-1"] {

@@ -174,7 +174,8 @@ pub enum Format {
 /// - upload: chunked uploads, `PUT /upload/N` with `Transfer-Encoding: chunked`, a few chunks of
 ///   up to --payload-size bytes (default 1024), sometimes a chunk extension or a trailer.
 ///
-/// All three are written one request at a time, so any count runs in bounded memory.
+/// All three are written one request at a time and bodies in 64 KiB pieces, so any count and
+/// any --payload-size run in bounded memory.
 #[derive(Debug, Args)]
 #[command(after_long_help = "\
 Examples:
