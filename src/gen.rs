@@ -34,6 +34,14 @@ impl Rng {
 /// One OPRA-style quote request: `POST /receiver` with the article's three header lines and a
 /// body of `payload` bytes (a readable quote record, padded or cut to size).
 pub fn opra_quote(rng: &mut Rng, seq: u64, payload: usize, dst: &mut Vec<u8>) {
+    let padding = opra_quote_start(rng, seq, payload, dst);
+    dst.resize(dst.len() + padding, b'.');
+}
+
+/// The start of [`opra_quote`]: the head and the quote record, cut to `payload` bytes.
+/// Returns how many padding bytes (`.`) the body still needs, so that a caller can write a
+/// body of any size in pieces.
+pub fn opra_quote_start(rng: &mut Rng, seq: u64, payload: usize, dst: &mut Vec<u8>) -> usize {
     dst.extend_from_slice(
         b"POST /receiver HTTP/1.1\r\nHost: opra-receiver.example.com\r\n\
 Content-Type: application/x-opra-quote\r\nAccept-Encoding: identity\r\nContent-Length: ",
@@ -52,9 +60,9 @@ Content-Type: application/x-opra-quote\r\nAccept-Encoding: identity\r\nContent-L
         rng.below(10_000)
     );
     let bytes = record.as_bytes();
-    for i in 0..payload {
-        dst.push(*bytes.get(i).unwrap_or(&b'.'));
-    }
+    let start = bytes.get(..payload).unwrap_or(bytes);
+    dst.extend_from_slice(start);
+    payload - start.len()
 }
 
 /// An OPRA-style feed of `count` quotes.
@@ -143,30 +151,71 @@ pub struct Upload {
     rng: Rng,
     payload: usize,
     count: u64,
+    /// The request [`Upload::write_some`] is in the middle of.
+    open: Option<OpenUpload>,
+}
+
+/// Where a request being written stands.
+#[derive(Debug, Clone)]
+struct OpenUpload {
+    /// Chunks still to start.
+    chunks: u64,
+    /// Data bytes of the current chunk still to write.
+    left: usize,
+    /// No chunk started yet.
+    first: bool,
 }
 
 impl Upload {
     /// Uploads from a seed.
     pub fn new(seed: u64, payload: usize) -> Self {
-        Upload { rng: Rng::new(seed), payload, count: 0 }
+        Upload { rng: Rng::new(seed), payload, count: 0, open: None }
     }
 
-    /// Appends the next request.
+    /// Appends the next request (or the rest of the one [`Upload::write_some`] began).
     pub fn next_request(&mut self, out: &mut Vec<u8>) {
-        let (rng, i) = (&mut self.rng, self.count);
-        self.count += 1;
-        out.extend_from_slice(
-            format!(
-                "PUT /upload/{i} HTTP/1.1\r\nHost: files.example.com\r\nContent-Type: application/octet-stream\r\n\
+        while !self.write_some(out, usize::MAX) {}
+    }
+
+    /// Appends the next request, or as much of it as holds at most `budget` bytes of chunk
+    /// data (every other byte of the request besides), so that a chunk of any size is written
+    /// in bounded memory. Returns whether the request is now whole; if not, the next call goes
+    /// on with it. The bytes are those of [`Upload::next_request`] whatever the budgets.
+    pub fn write_some(&mut self, out: &mut Vec<u8>, budget: usize) -> bool {
+        let Upload { rng, payload, count, open } = self;
+        let open = match open {
+            Some(open) => open,
+            None => {
+                let i = *count;
+                *count += 1;
+                out.extend_from_slice(
+                    format!(
+                        "PUT /upload/{i} HTTP/1.1\r\nHost: files.example.com\r\nContent-Type: application/octet-stream\r\n\
 Transfer-Encoding: chunked\r\n\r\n"
-            )
-            .as_bytes(),
-        );
-        for c in 0..1 + rng.below(4) {
-            let len = 1 + rng.below(self.payload.max(1) as u64) as usize;
-            let ext = if c == 0 && rng.below(3) == 0 { ";part=first" } else { "" };
-            out.extend_from_slice(format!("{len:x}{ext}\r\n").as_bytes());
-            for _ in 0..len {
+                    )
+                    .as_bytes(),
+                );
+                open.insert(OpenUpload { chunks: 1 + rng.below(4), left: 0, first: true })
+            }
+        };
+        let mut written = 0;
+        loop {
+            if open.left == 0 {
+                if open.chunks == 0 {
+                    break;
+                }
+                open.chunks -= 1;
+                let len = 1 + rng.below((*payload).max(1) as u64) as usize;
+                let ext = if open.first && rng.below(3) == 0 { ";part=first" } else { "" };
+                open.first = false;
+                out.extend_from_slice(format!("{len:x}{ext}\r\n").as_bytes());
+                open.left = len;
+            }
+            let n = open.left.min(budget - written);
+            if n == 0 {
+                return false;
+            }
+            for _ in 0..n {
                 let b = match rng.below(16) {
                     0 => b'\r',
                     1 => b'\n',
@@ -174,13 +223,19 @@ Transfer-Encoding: chunked\r\n\r\n"
                 };
                 out.push(b);
             }
-            out.extend_from_slice(b"\r\n");
+            open.left -= n;
+            written += n;
+            if open.left == 0 {
+                out.extend_from_slice(b"\r\n");
+            }
         }
+        self.open = None;
         out.extend_from_slice(b"0\r\n");
-        if rng.below(2) == 0 {
-            out.extend_from_slice(format!("Digest: sha-256=:{:016x}:\r\n", rng.next_u64()).as_bytes());
+        if self.rng.below(2) == 0 {
+            out.extend_from_slice(format!("Digest: sha-256=:{:016x}:\r\n", self.rng.next_u64()).as_bytes());
         }
         out.extend_from_slice(b"\r\n");
+        true
     }
 }
 
@@ -192,4 +247,37 @@ pub fn upload(count: u64, seed: u64, payload: usize) -> Vec<u8> {
         uploads.next_request(&mut out);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uploads_in_pieces_are_the_same_bytes() {
+        let whole = upload(40, 3, 3000);
+        for budget in [1, 7, 1000, 4096] {
+            let mut uploads = Upload::new(3, 3000);
+            let mut pieces = Vec::new();
+            for _ in 0..40 {
+                while !uploads.write_some(&mut pieces, budget) {}
+            }
+            assert_eq!(pieces, whole, "budget {budget}");
+        }
+    }
+
+    #[test]
+    fn quote_starts_and_their_padding_are_the_quotes() {
+        for payload in [0, 10, 53, 66, 1000] {
+            let (mut a, mut b) = (Rng::new(5), Rng::new(5));
+            let (mut whole, mut started) = (Vec::new(), Vec::new());
+            for seq in 0..20 {
+                opra_quote(&mut a, seq, payload, &mut whole);
+                let padding = opra_quote_start(&mut b, seq, payload, &mut started);
+                started.resize(started.len() + padding, b'.');
+            }
+            assert_eq!(started, whole, "payload {payload}");
+            assert!(whole.starts_with(b"POST /receiver HTTP/1.1\r\n"));
+        }
+    }
 }

@@ -52,6 +52,39 @@ fn fails(args: &[&str], stdin: &[u8], code: i32) -> (Vec<u8>, String) {
     (out.stdout, stderr)
 }
 
+/// Runs the binary with `stdin` on standard input and the pipe left open after it, and
+/// expects it to end by itself within `limit` (else kills it and fails): for commands that must
+/// decide without reading their input to the end.
+fn run_with_open_stdin(args: &[&str], stdin: &[u8], limit: std::time::Duration) -> Output {
+    let mut child = bin()
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    let mut input = child.stdin.take().unwrap();
+    let stdin = stdin.to_vec();
+    let (done, wait) = std::sync::mpsc::channel::<()>();
+    let writer = std::thread::spawn(move || {
+        let _ = input.write_all(&stdin);
+        // Hold the pipe open until the child has ended.
+        let _ = wait.recv();
+    });
+    let start = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{args:?} still running after {limit:?}: it waits for the rest of its input");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    drop(done);
+    writer.join().unwrap();
+    child.wait_with_output().unwrap()
+}
+
 fn sample(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("samples").join(name)
 }
@@ -219,6 +252,131 @@ fn usage_and_io_errors_exit_2() {
     assert!(stderr.contains("--payload-size does not apply"), "{stderr}");
 }
 
+/// The names in `dir`, sorted: to see that no temporary file is left behind.
+fn names(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> =
+        std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn output_that_is_the_input_is_refused() {
+    let dir = scratch("same-file");
+    let plain = dir.join("x.http");
+    let compact = dir.join("x.shttp");
+    std::fs::copy(sample("post-someurl-x100.http"), &plain).unwrap();
+    std::fs::copy(sample("post-someurl-x100.shttp"), &compact).unwrap();
+    let hard = dir.join("hard.http");
+    std::fs::hard_link(&plain, &hard).unwrap();
+    let soft = dir.join("soft.http");
+    std::os::unix::fs::symlink(&plain, &soft).unwrap();
+    let [plain_s, compact_s, hard_s, soft_s] =
+        [&plain, &compact, &hard, &soft].map(|p| p.to_str().unwrap().to_string());
+    for (args, input, output) in [
+        (["encode", &plain_s, "-o", &plain_s], &plain_s, &plain_s),
+        (["decode", &compact_s, "-o", &compact_s], &compact_s, &compact_s),
+        (["encode", &plain_s, "-o", &hard_s], &plain_s, &hard_s),
+        (["encode", &soft_s, "-o", &plain_s], &soft_s, &plain_s),
+        (["encode", &plain_s, "-o", &soft_s], &plain_s, &soft_s),
+    ] {
+        let (stdout, stderr) = fails(&args, b"", 2);
+        assert!(stdout.is_empty());
+        assert_eq!(
+            stderr,
+            format!(
+                "streamline: error: the output {output} is the input {input} (the same file): writing it would \
+destroy the input; write to another file\n"
+            ),
+            "{args:?}"
+        );
+    }
+    // Standard input that is the file.
+    let out = bin()
+        .args(["encode", "-o", &plain_s])
+        .stdin(std::fs::File::open(&plain).unwrap())
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8(out.stderr).unwrap().contains(&format!("the output {plain_s} is the input <stdin>")));
+    assert_eq!(read(&plain), read(sample("post-someurl-x100.http")), "the input is untouched");
+    assert_eq!(read(&compact), read(sample("post-someurl-x100.shttp")), "the input is untouched");
+    assert_eq!(names(&dir), ["hard.http", "soft.http", "x.http", "x.shttp"]);
+}
+
+#[test]
+fn output_file_is_replaced_only_when_written() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = scratch("replace");
+    let out = dir.join("out.shttp");
+    let out_s = out.to_str().unwrap().to_string();
+    let plain = sample_str("post-someurl-x100.http");
+    // Success: the file is replaced, its permission bits kept, no temporary file left.
+    std::fs::write(&out, b"old").unwrap();
+    std::fs::set_permissions(&out, std::fs::Permissions::from_mode(0o640)).unwrap();
+    ok(&["encode", &plain, "-o", &out_s], b"");
+    assert_eq!(read(&out), read(sample("post-someurl-x100.shttp")));
+    assert_eq!(std::fs::metadata(&out).unwrap().permissions().mode() & 0o777, 0o640);
+    // Through a symbolic link: the file it names is replaced, the link stays.
+    let (target, link) = (dir.join("target.http"), dir.join("link.http"));
+    std::fs::write(&target, b"old").unwrap();
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    ok(&["decode", &out_s, "-o", link.to_str().unwrap()], b"");
+    assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+    assert_eq!(read(&target), canonical(&read(sample("post-someurl-x100.http"))));
+    std::fs::remove_file(&link).unwrap();
+    std::fs::remove_file(&target).unwrap();
+    // Rejected input (exit 1): everything before the fault is the documented result.
+    std::fs::write(&out, b"old").unwrap();
+    fails(&["decode", "-o", &out_s], b"V:HTTP/1.1\r\nB:/q\r\nM:GET\r\n-:\r\nX:nope\r\n", 1);
+    assert_eq!(read(&out), b"GET /q HTTP/1.1\r\n\r\n");
+    // An input that cannot be read (a directory): exit 2 and the file as it was.
+    std::fs::write(&out, b"old").unwrap();
+    let (_, stderr) = fails(&["encode", dir.to_str().unwrap(), "-o", &out_s], b"", 2);
+    assert!(stderr.contains("cannot read"), "{stderr}");
+    assert_eq!(read(&out), b"old");
+    // A write error (the file size limit, its signal ignored): exit 2 and the file as it was.
+    let limited = format!(
+        "trap '' XFSZ; ulimit -f 1; exec {} gen opra --count 100000 -o {out_s}",
+        env!("CARGO_BIN_EXE_streamline")
+    );
+    let run = Command::new("sh").args(["-c", &limited]).output().unwrap();
+    let stderr = String::from_utf8(run.stderr).unwrap();
+    assert_eq!(run.status.code(), Some(2), "{stderr}");
+    assert!(stderr.starts_with(&format!("streamline: error: cannot write {out_s}: ")), "{stderr}");
+    assert_eq!(read(&out), b"old");
+    assert_eq!(names(&dir), ["out.shttp"], "no temporary file left");
+    // A device is written in place.
+    ok(&["encode", &plain, "-o", "/dev/null"], b"");
+}
+
+#[test]
+fn interrupted_output_leaves_the_file_as_it_was() {
+    let dir = scratch("interrupt");
+    let out = dir.join("big.http");
+    std::fs::write(&out, b"old").unwrap();
+    // 21 GB if it ran to its end: it is interrupted long before.
+    let mut child = bin()
+        .args(["gen", "opra", "--count", "100000000", "-o", out.to_str().unwrap()])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = std::time::Instant::now();
+    let temporary = format!(".big.http.streamline-{}.tmp", child.id());
+    // Wait until the output has begun, then interrupt.
+    while std::fs::metadata(dir.join(&temporary)).map_or(true, |m| m.len() == 0)
+        && start.elapsed() < std::time::Duration::from_secs(20)
+    {
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130), "{status:?}");
+    assert_eq!(read(&out), b"old");
+    assert_eq!(names(&dir), ["big.http"], "the temporary file is removed");
+}
+
 #[test]
 fn help_teaches() {
     let help = String::from_utf8(ok(&["--help"], b"")).unwrap();
@@ -383,6 +541,85 @@ fn report_rejects_unknown_syntax() {
 }
 
 #[test]
+fn report_tells_the_syntax_within_the_first_line() {
+    // A first line longer than --max-line cannot be a request line or an opcode line: the
+    // verdict comes after a bounded prefix, not at the end of the input (here it never ends).
+    let tokens = vec![b'A'; 1 << 20];
+    let out = run_with_open_stdin(&["report", "-"], &tokens, std::time::Duration::from_secs(60));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let seen = "streamline: error: <stdin>: line 1 (byte 0): cannot tell the syntax from 'AAAAAAAAAAAAAAAAAAAAAAAA': \
+the first ";
+    assert!(stderr.starts_with(seen), "{stderr}");
+    assert!(
+        stderr.contains(
+            " bytes hold no space or colon, and the first line may hold at most 65,536 (--max-line) \
+(expected an opcode line such as 'V:HTTP/1.1' or a request line such as 'GET / HTTP/1.1')\n"
+        ),
+        "{stderr}"
+    );
+    // A file is read in 64 KiB pieces: the verdict comes at the first piece past the limit.
+    let dir = scratch("long-token");
+    let path = dir.join("tok.bin");
+    std::fs::write(&path, &tokens).unwrap();
+    let (_, stderr) = fails(&["report", path.to_str().unwrap(), "--max-line", "1000"], b"", 1);
+    assert!(
+        stderr.contains(
+            "'AAAAAAAAAAAAAAAAAAAAAAAA': the first 65,536 bytes hold no space or colon, and the first \
+line may hold at most 1,000 (--max-line)"
+        ),
+        "{stderr}"
+    );
+    // Within the limit, a method token spanning several pieces still tells plain HTTP/1.1, and
+    // anything else after it is refused.
+    let mut long = vec![b'M'; 100_000];
+    long.extend_from_slice(b" / HTTP/1.1\r\nContent-Length: 2\r\n\r\nok");
+    std::fs::write(&path, &long).unwrap();
+    let report = report_json(&[path.to_str().unwrap(), "--max-line", "200000"]);
+    assert_eq!(report["requests"], 1);
+    long[100_000] = b':';
+    std::fs::write(&path, &long).unwrap();
+    let (_, stderr) = fails(&["report", path.to_str().unwrap(), "--max-line", "200000"], b"", 1);
+    assert!(stderr.contains("cannot tell the syntax from 'MMMMMMMMMMMMMMMMMMMMMMMM' (expected"), "{stderr}");
+}
+
+#[test]
+fn report_http2_drops_the_fields_connection_names_in_a_big_head() {
+    // One head with 3,000 fields and a Connection field of 6,000 tokens (in two lines, mixed
+    // case) naming every other field and 3,000 names that are not there: HTTP/2 sends what
+    // the same head sends without Connection and the fields it names.
+    let n = 3_000;
+    let mut named = String::from("POST /q HTTP/1.1\r\nHost: h.example\r\n");
+    let mut kept = named.clone();
+    for half in [0, 1] {
+        let tokens: Vec<String> = (half * n..(half + 1) * n)
+            .map(|i| if i % 2 == 0 { format!("X-F{i}") } else { format!("x-absent{i}") })
+            .collect();
+        named.push_str(&format!("Connection: {}\r\n", tokens.join(" , ")));
+    }
+    for i in 0..2 * n {
+        named.push_str(&format!("x-f{i}: {i}\r\n"));
+        if i % 2 == 1 {
+            kept.push_str(&format!("x-f{i}: {i}\r\n"));
+        }
+    }
+    for head in [&mut named, &mut kept] {
+        head.push_str("Content-Length: 2\r\n\r\nok");
+    }
+    let dir = scratch("connection");
+    let limits = ["--max-line", "200000", "--max-headers", "10000", "--max-state-bytes", "10000000"];
+    let [named, kept] = [("named.http", named), ("kept.http", kept)].map(|(name, head)| {
+        let path = dir.join(name);
+        std::fs::write(&path, head).unwrap();
+        report_json(&[&[path.to_str().unwrap()][..], &limits].concat())
+    });
+    let (named, kept) = (encoding(&named, "http2"), encoding(&kept, "http2"));
+    assert_eq!(named["overhead"], kept["overhead"]);
+    // Every kept field is a literal of at least its name and value: nothing was dropped wrongly.
+    assert!(num(&named["overhead"]["first"]) > (n * 8) as f64, "{named}");
+}
+
+#[test]
 fn gen_is_deterministic() {
     let dir = scratch("gen");
     for (kind, count, library) in [
@@ -418,4 +655,85 @@ fn bench_flat_out_and_paced() {
     assert!(out.contains("kept up") || out.contains("fell behind"), "{out}");
     let (_, stderr) = fails(&["bench", "-"], b"V:HTTP/1.1\r\n-:\r\n", 1);
     assert!(stderr.contains("request issued with no method set"), "{stderr}");
+}
+
+#[test]
+fn bench_refuses_inputs_past_max_input() {
+    // bench holds its input in memory in both forms: past --max-input it refuses, exit 2,
+    // before loading more.
+    let (stdout, stderr) = fails(&["bench", "--count", "10000000000"], b"", 2);
+    assert!(stdout.is_empty());
+    assert_eq!(
+        stderr,
+        "streamline: error: --count 10,000,000,000 makes a built-in feed of more than the --max-input limit of \
+1,073,741,824 bytes (213 bytes a quote): bench holds its input in memory; lower --count or raise --max-input\n"
+    );
+    let (_, stderr) = fails(&["bench", "--count", "1000000", "--max-input", "100000000"], b"", 2);
+    assert!(stderr.contains("--count 1,000,000 makes a built-in feed of more than the --max-input limit"), "{stderr}");
+    let plain = sample_str("post-someurl-x100.http");
+    let (_, stderr) = fails(&["bench", &plain, "--max-input", "15099"], b"", 2);
+    assert_eq!(
+        stderr,
+        format!(
+            "streamline: error: {plain} is larger than the --max-input limit of 15,099 bytes: bench holds its input \
+in memory; measure a shorter capture or raise --max-input\n"
+        )
+    );
+    let (_, stderr) = fails(&["bench", "-", "--max-input", "15099"], &read(&plain), 2);
+    assert!(stderr.contains("error: - is larger than the --max-input limit of 15,099 bytes"), "{stderr}");
+    // 2,130 compact bytes decode to 15,100 plain ones.
+    let compact = sample_str("post-someurl-x100.shttp");
+    let (_, stderr) = fails(&["bench", &compact, "--max-input", "15099"], b"", 2);
+    assert!(
+        stderr.contains(&format!(
+            "{compact} makes more than the --max-input limit of 15,099 bytes in its other form: bench holds its \
+input in memory in both forms"
+        )),
+        "{stderr}"
+    );
+    // At the limit, it runs.
+    let out = String::from_utf8(ok(&["bench", &compact, "--max-input", "15100", "--duration", "0.05"], b"")).unwrap();
+    assert!(out.contains("100 requests"), "{out}");
+}
+
+#[test]
+#[cfg(target_os = "linux")]
+fn gen_writes_bodies_of_any_size_in_bounded_memory() {
+    // 100 GB bodies within 1 GB of address space: they go out in pieces, and the command
+    // ends quietly when the reader has had enough.
+    for kind in ["opra", "upload"] {
+        let script = format!(
+            "ulimit -v 1000000; exec {} gen {kind} --count 3 --payload-size 100000000000",
+            env!("CARGO_BIN_EXE_streamline")
+        );
+        let mut child =
+            Command::new("sh").args(["-c", &script]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+        let mut stdout = child.stdout.take().unwrap();
+        let mut first = vec![0u8; 32 << 20];
+        let read = stdout.read_exact(&mut first);
+        drop(stdout);
+        let mut stderr = String::new();
+        child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
+        let status = child.wait().unwrap();
+        assert!(read.is_ok(), "{kind}: {read:?} {status:?} {stderr}");
+        assert_eq!((status.code(), stderr.as_str()), (Some(0), ""), "{kind}");
+        let head = if kind == "opra" { &b"POST /receiver "[..] } else { b"PUT /upload/0 " };
+        assert!(first.starts_with(head), "{kind}");
+    }
+}
+
+#[test]
+fn bench_refuses_a_rate_the_clock_cannot_pace() {
+    // 1e20 per second once made the pacing arithmetic wrap and the loop spin forever.
+    for rate in ["1e20", "1000000001", "inf", "NaN", "0", "-1"] {
+        let rate_arg = format!("--rate={rate}");
+        let args = ["bench", "--count", "10", "--duration", "0.05", &rate_arg];
+        let out = run_with_open_stdin(&args, b"", std::time::Duration::from_secs(60));
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(out.status.code(), Some(2), "{rate}: {stderr}");
+        assert!(out.stdout.is_empty(), "{rate}");
+        assert!(stderr.contains(&format!("invalid value '{rate}' for '--rate <R>'")), "{rate}: {stderr}");
+    }
+    let (_, stderr) = fails(&["bench", "--rate", "1e20"], b"", 2);
+    assert!(stderr.contains("at most 1,000,000,000 (one per nanosecond)"), "{stderr}");
 }

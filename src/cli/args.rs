@@ -14,8 +14,9 @@ use streamline::{Limits, Window};
 /// quotes of the built-in feed).
 ///
 /// Exit status: 0 success; 1 the input was rejected (the message names the file, line, byte
-/// offset, what was found and what was expected); 2 usage or I/O error. A closed output pipe
-/// (`| head`) ends quietly with status 0.
+/// offset, what was found and what was expected); 2 usage or I/O error; 130 interrupted while
+/// writing `-o FILE` (FILE is left as it was). A closed output pipe (`| head`) ends quietly
+/// with status 0.
 #[derive(Debug, Parser)]
 #[command(name = "streamline", version, propagate_version = true, max_term_width = 100)]
 #[command(after_long_help = "\
@@ -173,7 +174,8 @@ pub enum Format {
 /// - upload: chunked uploads, `PUT /upload/N` with `Transfer-Encoding: chunked`, a few chunks of
 ///   up to --payload-size bytes (default 1024), sometimes a chunk extension or a trailer.
 ///
-/// All three are written one request at a time, so any count runs in bounded memory.
+/// All three are written one request at a time and bodies in 64 KiB pieces, so any count and
+/// any --payload-size run in bounded memory.
 #[derive(Debug, Args)]
 #[command(after_long_help = "\
 Examples:
@@ -194,7 +196,10 @@ pub struct GenArgs {
     /// (default 1024); browse has no bodies.
     #[arg(long, value_name = "B")]
     pub payload_size: Option<usize>,
-    /// Write to FILE instead of standard output (`-` is standard output).
+    /// Write to FILE instead of standard output (`-` is standard output). FILE is replaced
+    /// only at the end: the output goes to a temporary file beside it (.FILE.streamline-PID.tmp)
+    /// that is renamed over it on success; on an I/O error or an interrupt the temporary file is
+    /// removed and FILE is left as it was.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// Show no progress bar.
@@ -216,7 +221,7 @@ pub enum GenKind {
 /// Measure encode and decode speed in this process: messages/s, MB/s, latency percentiles.
 ///
 /// Loads FILE (plain or compact; default: the built-in OPRA-style feed, generated in memory)
-/// and prepares both forms. Then, for --duration seconds each, it encodes the plain form
+/// and prepares both forms, each at most --max-input bytes. Then, for --duration seconds each, it encodes the plain form
 /// (parser + lookahead encoder, as `encode` does) and decodes the compact form into canonical
 /// plain bytes (as `decode` does), feeding the input in 64 KiB pieces and starting over at
 /// its end, with output kept in memory.
@@ -244,12 +249,18 @@ pub struct BenchArgs {
     /// Seconds to run each of encode and decode.
     #[arg(long, value_name = "S", default_value = "3", value_parser = parse_seconds)]
     pub duration: f64,
-    /// Pace messages at R per second and report whether the codec kept up.
-    #[arg(long, value_name = "R", value_parser = parse_rate)]
+    /// Pace messages at R per second and report whether the codec kept up (at most
+    /// 1,000,000,000: one message per nanosecond, the clock's resolution).
+    #[arg(long, value_name = "R", value_parser = parse_pace)]
     pub rate: Option<f64>,
     /// Quotes in the built-in feed (when no FILE is given).
     #[arg(long, value_name = "N", default_value = "1000000", value_parser = parse_count)]
     pub count: u64,
+    /// Largest input bench loads, in bytes, in either form: it holds the input in memory both
+    /// as plain HTTP/1.1 and compact, so it may take twice this much memory. A larger FILE (or
+    /// one that decodes to more plain bytes), or a built-in feed of more bytes, is refused.
+    #[arg(long, value_name = "BYTES", default_value = "1073741824", value_parser = parse_count)]
+    pub max_input: u64,
     #[command(flatten)]
     pub window: WindowArgs,
 }
@@ -260,7 +271,11 @@ pub struct IoArgs {
     /// Input file; `-` or nothing reads standard input.
     #[arg(value_name = "FILE")]
     pub input: Option<PathBuf>,
-    /// Write to FILE instead of standard output (`-` is standard output).
+    /// Write to FILE instead of standard output (`-` is standard output). FILE is replaced
+    /// only at the end: the output goes to a temporary file beside it (.FILE.streamline-PID.tmp)
+    /// that is renamed over it on success and after rejected input (exit 1: FILE then holds
+    /// every request before the fault); on an I/O error or an interrupt the temporary file is
+    /// removed and FILE is left as it was. FILE must not be the input.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// Show no progress bar (it only ever appears when standard error is a terminal).
@@ -337,6 +352,22 @@ fn parse_rate(s: &str) -> Result<f64, String> {
     }
 }
 
+/// The fastest pace `bench --rate` takes: one message per nanosecond, the resolution of the
+/// clock that schedules them. (Past it the due times of successive messages would not differ,
+/// and the message counts the schedule computes would overflow.)
+pub const MAX_PACE: f64 = 1e9;
+
+/// A rate `bench` can pace: positive, at most [`MAX_PACE`].
+fn parse_pace(s: &str) -> Result<f64, String> {
+    let rate = parse_rate(s)?;
+    if rate > MAX_PACE {
+        return Err(format!(
+            "'{s}' is more messages per second than bench can pace: at most 1,000,000,000 (one per nanosecond)"
+        ));
+    }
+    Ok(rate)
+}
+
 /// A positive duration in seconds.
 fn parse_seconds(s: &str) -> Result<f64, String> {
     match s.parse::<f64>() {
@@ -407,6 +438,8 @@ mod tests {
             panic!("not bench")
         };
         assert_eq!((args.rate, args.duration, args.file), (Some(250_000.0), 0.5, None));
+        let Command::Bench(args) = parse(&["bench", "--rate", "1e9"]).unwrap().command else { panic!("not bench") };
+        assert_eq!(args.rate, Some(MAX_PACE));
     }
 
     #[test]
@@ -416,6 +449,12 @@ mod tests {
             &["report", "--rate", "fast"],
             &["report", "--format", "xml"],
             &["bench", "--duration", "-1"],
+            &["bench", "--rate", "1e20"],
+            &["bench", "--rate", "1000000001"],
+            &["bench", "--rate", "inf"],
+            &["bench", "--rate", "NaN"],
+            &["bench", "--rate", "-5"],
+            &["bench", "--rate", "0"],
             &["encode", "--max-line", "-5"],
             &["encode", "a", "b"],
             &["frobnicate"],

@@ -21,6 +21,8 @@
 //! `cookie` or `authorization`, so on a feed they spend a literal on each of those per
 //! request. The HTTP/2 figures are therefore a floor.
 
+use std::collections::HashSet;
+
 use httlib_hpack::Encoder as HpackEncoder;
 use streamline::{Framing, Head};
 
@@ -145,7 +147,9 @@ pub fn fields(head: &Head, out: &mut Vec<(Vec<u8>, Vec<u8>)>) {
         }
         out.push((b":path".to_vec(), target.to_vec()));
     }
-    let nominated: Vec<Vec<u8>> = head
+    // The fields Connection names, lowercased, gathered once: a set, so a head with many
+    // fields and many tokens costs their sum, not their product.
+    let nominated: HashSet<Vec<u8>> = head
         .headers()
         .iter()
         .filter_map(|line| split_field(line))
@@ -277,6 +281,18 @@ CONNECT proxy.example:443 HTTP/1.1\r\nHost: proxy.example:443\r\nTransfer-Encodi
             [":method: GET", ":scheme: http", ":authority: other.example:8080", ":path: /?x"]
         );
         assert_eq!(field_strings(&heads[2]), [":method: CONNECT", ":authority: proxy.example:443"]);
+    }
+
+    #[test]
+    fn drops_every_field_connection_names() {
+        // Tokens from every Connection line, in any case, with spaces and empty list elements;
+        // a token naming no field is harmless.
+        let plain = b"GET / HTTP/1.1\r\nHost: h\r\nConnection: X-A, , x-b ,Nothing\r\nX-A: 1\r\nx-B: 2\r\n\
+X-C: 3\r\nX-D: 4\r\nconnection:x-c\r\nx-a: 5\r\n\r\n";
+        assert_eq!(
+            field_strings(&heads(plain)[0]),
+            [":method: GET", ":scheme: https", ":authority: h", ":path: /", "x-d: 4"]
+        );
     }
 
     #[test]

@@ -1,13 +1,14 @@
 //! Files and standard streams: inputs read in fixed pieces, outputs buffered, and the
 //! event loop that feeds a reader from an input.
 
-use std::fs::File;
+use std::ffi::OsString;
+use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::thread;
 
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 use bytes::{Buf, BytesMut};
 use indicatif::ProgressBar;
 use streamline::{http1, Decoder, Error, Event, Request, RequestRef};
@@ -123,6 +124,9 @@ fn stdin_is_file() -> bool {
 ///
 /// Full buffers go to a writer thread, so the kernel's copying overlaps the codec's work on the
 /// second core; at most [`IN_FLIGHT`] buffers are in flight, so memory stays bounded.
+///
+/// A regular file (or a new one) is written through a temporary file beside it, which
+/// [`Output::finish`] renames over it: see [`Output::create`].
 pub struct Output {
     name: String,
     sink: Option<Sink>,
@@ -132,6 +136,8 @@ pub struct Output {
     mark: usize,
     /// Bytes of the request in progress handed to the writer already.
     current_sent: u64,
+    /// The temporary file and the file it will replace, until it is renamed or removed.
+    pending: Option<Pending>,
 }
 
 /// Bytes of a request produced before they may go out ahead of its end.
@@ -173,17 +179,26 @@ impl Sink {
 
 impl Output {
     /// Creates `path`; `None` or `-` is standard output.
+    ///
+    /// A regular file, or a path where nothing is yet, is not touched until the output is
+    /// whole: the bytes go to a temporary file in the same folder (`.NAME.streamline-PID.tmp`)
+    /// that [`Output::finish`] (or [`Output::finish_at_mark`], after a data error) renames
+    /// over it. On a write error, an early return, a panic or an interrupt (Ctrl-C, SIGTERM,
+    /// SIGHUP) the temporary file is removed and `path` stays as it was. A symbolic link is
+    /// followed (the file it names is replaced, the link stays); the new file gets the old
+    /// one's permission bits. Anything else (a device such as `/dev/null`, a FIFO) is written
+    /// in place, as standard output is.
     pub fn create(path: Option<&Path>) -> Result<Output> {
-        let (name, writer): (String, Box<dyn Write + Send>) = match path {
+        let (name, writer, pending): (String, Box<dyn Write + Send>, _) = match path {
             Some(p) if p != Path::new("-") => {
                 let name = p.display().to_string();
-                let file = File::create(p).with_context(|| format!("cannot create {name}"))?;
-                (name, Box::new(file))
+                let (file, pending) = open_output(p).with_context(|| format!("cannot create {name}"))?;
+                (name, Box::new(file), pending)
             }
-            _ => ("<stdout>".into(), stdout()),
+            _ => ("<stdout>".into(), stdout(), None),
         };
         let sink = Some(Sink::spawn(writer));
-        Ok(Output { name, sink, buf: Vec::with_capacity(FLUSH_AT + CHUNK), mark: 0, current_sent: 0 })
+        Ok(Output { name, sink, buf: Vec::with_capacity(FLUSH_AT + CHUNK), mark: 0, current_sent: 0, pending })
     }
 
     /// Notes that the buffer now ends with a whole request.
@@ -251,20 +266,168 @@ impl Output {
         }
     }
 
-    /// Writes and flushes everything.
+    /// Writes and flushes everything; a file then replaces the one at its path. If writing
+    /// fails, the path is left as it was.
     pub fn finish(&mut self) -> Result<()> {
-        self.send(self.buf.len())?;
-        self.close()
+        if let Err(err) = self.send(self.buf.len()).and_then(|()| self.close()) {
+            self.discard();
+            return Err(err);
+        }
+        let Some(pending) = self.pending.take() else { return Ok(()) };
+        pending.rename().with_context(|| format!("cannot write {}", self.name))
     }
 
-    /// Ends the output after an error: drops the request in progress if fewer than [`HOLD`]
-    /// bytes of it were produced (none of them went out), writes the rest and flushes.
+    /// Ends the output after a data error: drops the request in progress if fewer than
+    /// [`HOLD`] bytes of it were produced (none of them went out), writes the rest and
+    /// flushes (see [`Output::finish`]).
     pub fn finish_at_mark(&mut self) -> Result<()> {
         if self.in_progress() < HOLD as u64 {
             self.buf.truncate(self.mark);
         }
         self.finish()
     }
+
+    /// Ends the output after an I/O error: a file is left as it was (its temporary file
+    /// removed); standard output, which cannot be taken back, gets everything up to the last
+    /// whole request, as after a data error.
+    pub fn finish_after_io_error(&mut self) {
+        if self.pending.is_some() {
+            self.discard();
+        } else {
+            let _ = self.finish_at_mark();
+        }
+    }
+
+    /// Stops the writer thread and removes the temporary file, if there is one.
+    fn discard(&mut self) {
+        if let Some(pending) = self.pending.take() {
+            let _ = self.close();
+            pending.remove();
+        }
+    }
+}
+
+/// An output that ends without [`Output::finish`] (an error returned early, a panic) leaves
+/// the file at its path as it was.
+impl Drop for Output {
+    fn drop(&mut self) {
+        self.discard();
+    }
+}
+
+/// A file being written through a temporary file beside it.
+struct Pending {
+    /// The temporary file.
+    temporary: PathBuf,
+    /// The file it replaces once whole.
+    path: PathBuf,
+}
+
+impl Pending {
+    /// Puts the temporary file in its place.
+    fn rename(self) -> io::Result<()> {
+        let mut temporaries = signals::temporaries();
+        temporaries.retain(|t| *t != self.temporary);
+        fs::rename(&self.temporary, &self.path).inspect_err(|_| {
+            let _ = fs::remove_file(&self.temporary);
+        })
+    }
+
+    /// Removes the temporary file.
+    fn remove(self) {
+        let mut temporaries = signals::temporaries();
+        temporaries.retain(|t| *t != self.temporary);
+        let _ = fs::remove_file(&self.temporary);
+    }
+}
+
+/// Opens the output file at `path`: a temporary file beside it when it is a regular file or
+/// nothing is there yet, else `path` itself (see [`Output::create`]).
+fn open_output(path: &Path) -> Result<(File, Option<Pending>)> {
+    let existing = fs::metadata(path);
+    if existing.as_ref().is_ok_and(|meta| !meta.is_file()) {
+        return Ok((File::create(path)?, None));
+    }
+    // The file a symbolic link names is the one replaced; the link stays.
+    let path = match existing {
+        Ok(_) => fs::canonicalize(path)?,
+        Err(_) => path.to_path_buf(),
+    };
+    let Some(file_name) = path.file_name() else { return Ok((File::create(&path)?, None)) };
+    if existing.is_ok() {
+        // It must be writable, as when it was written in place; opening it changes nothing.
+        OpenOptions::new().write(true).open(&path)?;
+    }
+    signals::install();
+    let mut temporaries = signals::temporaries();
+    let mut attempt = 0;
+    let (file, temporary) = loop {
+        let mut name = OsString::from(".");
+        name.push(file_name);
+        name.push(format!(".streamline-{}", std::process::id()));
+        if attempt > 0 {
+            name.push(format!("-{attempt}"));
+        }
+        name.push(".tmp");
+        let temporary = path.with_file_name(name);
+        // A new file, never one that is there (nor what a link there points to).
+        match OpenOptions::new().write(true).create_new(true).open(&temporary) {
+            Ok(file) => break (file, temporary),
+            Err(err) if err.kind() == io::ErrorKind::AlreadyExists && attempt < 100 => attempt += 1,
+            Err(err) => return Err(err).with_context(|| format!("temporary file {}", temporary.display())),
+        }
+    };
+    temporaries.push(temporary.clone());
+    drop(temporaries);
+    let pending = Pending { temporary, path };
+    if let Ok(meta) = &existing {
+        if let Err(err) = file.set_permissions(meta.permissions()) {
+            pending.remove();
+            return Err(err.into());
+        }
+    }
+    Ok((file, Some(pending)))
+}
+
+/// Refuses to write `output` when it is the file `input` names (or standard input, for
+/// `None` or `-`): creating it would destroy the input before it is read.
+pub fn refuse_input_as_output(input: Option<&Path>, output: Option<&Path>) -> Result<()> {
+    let Some(output) = output.filter(|p| *p != Path::new("-")) else { return Ok(()) };
+    let Ok(out) = fs::metadata(output) else { return Ok(()) };
+    let (name, meta) = match input.filter(|p| *p != Path::new("-")) {
+        Some(p) => (p.display().to_string(), fs::metadata(p)),
+        None => ("<stdin>".to_string(), stdin_metadata()),
+    };
+    match meta {
+        Ok(meta) if out.is_file() && same_file(&meta, &out) => bail!(
+            "the output {} is the input {name} (the same file): writing it would destroy the input; \
+write to another file",
+            output.display()
+        ),
+        _ => Ok(()),
+    }
+}
+
+#[cfg(unix)]
+fn same_file(a: &fs::Metadata, b: &fs::Metadata) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    (a.dev(), a.ino()) == (b.dev(), b.ino())
+}
+
+#[cfg(not(unix))]
+fn same_file(_: &fs::Metadata, _: &fs::Metadata) -> bool {
+    false
+}
+
+#[cfg(unix)]
+fn stdin_metadata() -> io::Result<fs::Metadata> {
+    use std::os::fd::AsFd;
+    File::from(io::stdin().as_fd().try_clone_to_owned()?).metadata()
+}
+
+#[cfg(not(unix))]
+fn stdin_metadata() -> io::Result<fs::Metadata> {
+    Err(io::Error::other("not supported"))
 }
 
 /// Standard output without the line buffering of `std::io::Stdout`: the output is written in
@@ -511,7 +674,7 @@ pub fn detect(start: &[u8]) -> Result<Option<Syntax>, ()> {
 }
 
 /// RFC 9110 `tchar`.
-fn is_tchar(b: u8) -> bool {
+pub fn is_tchar(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
 }
 

@@ -1,14 +1,19 @@
-//! SIGINT and SIGTERM for the streaming commands: every whole request read before the signal
-//! is written out, then the command exits with status 130.
+//! SIGINT, SIGTERM and SIGHUP: the process exits with status 130, leaving no temporary file
+//! of `-o FILE` behind (FILE stays as it was), and the streaming commands first write every
+//! whole request read to standard output.
 //!
-//! The handler only raises a flag. The command notices it before its next read, writes out
-//! what is whole and exits. A command blocked reading a quiet input has written out every
-//! whole request already (see `Item::Idle` in `io`): once the writer thread has nothing in
-//! hand the handler ends the process itself. If the output is stuck (a reader that never
-//! reads), the handler gives up waiting after [`GRACE`].
+//! The handler runs on a thread of its own (the `ctrlc` crate), not in signal context. In a
+//! command that reads through `io::Events` ([`cooperate`]) it only raises a flag: the command
+//! notices it before its next read, writes out what is whole and exits. A command blocked
+//! reading a quiet input has written out every whole request already (see `Item::Idle` in
+//! `io`): once the writer thread has nothing in hand the handler ends the process itself. If
+//! the output is stuck (a reader that never reads), the handler gives up waiting after
+//! [`GRACE`]. In any other command the handler removes the temporary files and exits at once.
 
 use std::fmt;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Mutex, MutexGuard, Once, PoisonError};
 use std::time::Duration;
 
 /// Exit status after SIGINT or SIGTERM (128 + SIGINT, as shells report it).
@@ -22,6 +27,10 @@ static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 static WAITING: AtomicBool = AtomicBool::new(false);
 /// Buffers handed to the writer thread and not written yet.
 static PENDING: AtomicUsize = AtomicUsize::new(0);
+/// The command checks [`interrupted`] before every read.
+static COOPERATIVE: AtomicBool = AtomicBool::new(false);
+/// Temporary files neither renamed nor removed yet: what an interrupt removes.
+static TEMPORARIES: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
 
 /// The error a command stops with once a signal came.
 #[derive(Debug)]
@@ -35,21 +44,40 @@ impl fmt::Display for Interrupted {
 
 impl std::error::Error for Interrupted {}
 
-/// Installs the handler (once per process; a second call changes nothing).
+/// Installs the handler (once per process; later calls change nothing).
 pub fn install() {
-    let _ = ctrlc::set_handler(|| {
-        INTERRUPTED.store(true, Ordering::SeqCst);
-        let step = Duration::from_millis(5);
-        let mut waited = Duration::ZERO;
-        while waited < GRACE {
-            if WAITING.load(Ordering::SeqCst) && PENDING.load(Ordering::SeqCst) == 0 {
-                break;
+    static INSTALL: Once = Once::new();
+    INSTALL.call_once(|| {
+        // Should installing fail, an interrupt kills the process as by default: a temporary
+        // file may stay behind, never a half-written FILE.
+        let _ = ctrlc::set_handler(|| {
+            INTERRUPTED.store(true, Ordering::SeqCst);
+            let step = Duration::from_millis(5);
+            let mut waited = Duration::ZERO;
+            while COOPERATIVE.load(Ordering::SeqCst) && waited < GRACE {
+                if WAITING.load(Ordering::SeqCst) && PENDING.load(Ordering::SeqCst) == 0 {
+                    break;
+                }
+                std::thread::sleep(step);
+                waited += step;
             }
-            std::thread::sleep(step);
-            waited += step;
-        }
-        std::process::exit(EXIT_INTERRUPTED);
+            for temporary in temporaries().drain(..) {
+                let _ = std::fs::remove_file(temporary);
+            }
+            std::process::exit(EXIT_INTERRUPTED);
+        });
     });
+}
+
+/// Installs the handler for a command that checks [`interrupted`] before every read.
+pub fn cooperate() {
+    COOPERATIVE.store(true, Ordering::SeqCst);
+    install();
+}
+
+/// The temporary files an interrupt removes.
+pub fn temporaries() -> MutexGuard<'static, Vec<PathBuf>> {
+    TEMPORARIES.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// Whether a signal came.

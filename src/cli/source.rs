@@ -18,25 +18,44 @@ pub struct Opra {
     seq: u64,
     count: u64,
     payload: usize,
+    /// Padding bytes the last quote started still needs.
+    padding: usize,
     scratch: Vec<u8>,
 }
 
 impl Opra {
     /// `count` quotes of `payload` body bytes from `seed`.
     pub fn new(count: u64, seed: u64, payload: usize) -> Opra {
-        Opra { rng: Rng::new(seed), seq: 0, count, payload, scratch: Vec::new() }
+        Opra { rng: Rng::new(seed), seq: 0, count, payload, padding: 0, scratch: Vec::new() }
     }
 
     /// Appends quotes to `dst` until it has grown by at least `at_least` bytes or the feed
-    /// ends; returns the number of quotes written.
+    /// ends; returns the number of quotes finished. A body's padding stops at `at_least` and
+    /// goes on at the next call, so a body of any size is written in bounded memory.
     pub fn write(&mut self, dst: &mut Vec<u8>, at_least: usize) -> u64 {
         let start = dst.len();
-        let first = self.seq;
-        while self.seq < self.count && dst.len() - start < at_least {
-            gen::opra_quote(&mut self.rng, self.seq, self.payload, dst);
-            self.seq += 1;
+        let mut finished = 0;
+        while dst.len() - start < at_least {
+            if self.padding == 0 {
+                if self.seq == self.count {
+                    break;
+                }
+                self.padding = gen::opra_quote_start(&mut self.rng, self.seq, self.payload, dst);
+                self.seq += 1;
+            }
+            let n = self.padding.min(at_least.saturating_sub(dst.len() - start));
+            dst.resize(dst.len() + n, b'.');
+            self.padding -= n;
+            if self.padding == 0 {
+                finished += 1;
+            }
         }
-        self.seq - first
+        finished
+    }
+
+    /// Every quote is written whole.
+    pub fn is_done(&self) -> bool {
+        self.seq == self.count && self.padding == 0
     }
 }
 
@@ -86,6 +105,19 @@ mod tests {
         let mut all = BytesMut::new();
         while source.fill(&mut all).unwrap() > 0 {}
         assert_eq!(&all[..], &gen::opra(2000, 3, 40)[..]);
+    }
+
+    #[test]
+    fn opra_bodies_bigger_than_a_piece() {
+        let mut source = Opra::new(3, 4, 3 * CHUNK + 5);
+        let mut all = BytesMut::new();
+        let mut pieces = 0;
+        while source.fill(&mut all).unwrap() > 0 {
+            pieces += 1;
+        }
+        assert!(source.is_done());
+        assert_eq!(pieces, 10);
+        assert_eq!(&all[..], &gen::opra(3, 4, 3 * CHUNK + 5)[..]);
     }
 
     #[test]

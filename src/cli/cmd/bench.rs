@@ -3,11 +3,11 @@
 //! The clock is read once per batch of up to [`BATCH`] messages (see `--help`).
 
 use std::collections::VecDeque;
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 use bytes::BytesMut;
 use hdrhistogram::Histogram;
 use streamline::{gen, http1, Decoder, Emitted, Encoder, Event, Framing, Limits, Lookahead, Window};
@@ -48,11 +48,25 @@ pub fn run(args: BenchArgs) -> Result<()> {
     say(figures.describe("decode (compact -> plain)", args.rate))
 }
 
-/// The input in both forms, and its number of requests.
+/// The input in both forms, and its number of requests. Each form is at most
+/// `--max-input` bytes.
 fn load(args: &BenchArgs, window: Window) -> Result<(String, Vec<u8>, Vec<u8>, u64)> {
+    let max = args.max_input;
     let Some(path) = &args.file else {
+        let mut quote = Vec::new();
+        gen::opra_quote(&mut gen::Rng::new(DEFAULT_SEED), 0, OPRA_PAYLOAD, &mut quote);
+        let bytes = args.count.checked_mul(quote.len() as u64).filter(|&bytes| bytes <= max);
+        if bytes.is_none() {
+            bail!(
+                "--count {} makes a built-in feed of more than the --max-input limit of {} bytes \
+({} bytes a quote): bench holds its input in memory; lower --count or raise --max-input",
+                group(args.count),
+                group(max),
+                quote.len()
+            );
+        }
         let plain = gen::opra(args.count, DEFAULT_SEED, OPRA_PAYLOAD);
-        let (compact, n) = convert(&mut Encode::job(&plain, window), "<built-in feed>")?;
+        let (compact, n) = convert(&mut Encode::job(&plain, window), "<built-in feed>", max)?;
         let label = format!(
             "built-in OPRA-style feed: {} quotes, {OPRA_PAYLOAD}-byte bodies, seed {DEFAULT_SEED}",
             group(args.count)
@@ -60,14 +74,21 @@ fn load(args: &BenchArgs, window: Window) -> Result<(String, Vec<u8>, Vec<u8>, u
         return Ok((label, plain, compact, n));
     };
     let name = path.display().to_string();
-    let bytes = read(path).with_context(|| format!("cannot read {name}"))?;
+    let bytes = read(path, max).with_context(|| format!("cannot read {name}"))?;
+    if bytes.len() as u64 > max {
+        bail!(
+            "{name} is larger than the --max-input limit of {} bytes: bench holds its input in memory; \
+measure a shorter capture or raise --max-input",
+            group(max)
+        );
+    }
     match io::detect(&bytes) {
         Ok(Some(Syntax::Compact)) => {
-            let (plain, n) = convert(&mut Decode::job(&bytes), &name)?;
+            let (plain, n) = convert(&mut Decode::job(&bytes), &name, max)?;
             Ok((name, plain, bytes, n))
         }
         Ok(Some(Syntax::Plain)) | Ok(None) => {
-            let (compact, n) = convert(&mut Encode::job(&bytes, window), &name)?;
+            let (compact, n) = convert(&mut Encode::job(&bytes, window), &name, max)?;
             Ok((name, bytes, compact, n))
         }
         Err(()) => Err(DataError {
@@ -79,24 +100,31 @@ fn load(args: &BenchArgs, window: Window) -> Result<(String, Vec<u8>, Vec<u8>, u
     }
 }
 
-fn read(path: &Path) -> std::io::Result<Vec<u8>> {
-    if path == Path::new("-") {
-        let mut bytes = Vec::new();
-        std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut bytes)?;
-        Ok(bytes)
-    } else {
-        std::fs::read(path)
-    }
+/// Reads `path` (`-`: standard input), `max` + 1 bytes at most: more tells it is too large.
+fn read(path: &Path, max: u64) -> std::io::Result<Vec<u8>> {
+    let reader: Box<dyn Read> =
+        if path == Path::new("-") { Box::new(std::io::stdin().lock()) } else { Box::new(std::fs::File::open(path)?) };
+    let mut bytes = Vec::new();
+    reader.take(max.saturating_add(1)).read_to_end(&mut bytes)?;
+    Ok(bytes)
 }
 
-/// Runs a job once over its whole input, keeping the output: the other form of the input.
-fn convert(job: &mut dyn Run, name: &str) -> Result<(Vec<u8>, u64)> {
+/// Runs a job once over its whole input, keeping the output: the other form of the input,
+/// refused past `max` bytes.
+fn convert(job: &mut dyn Run, name: &str, max: u64) -> Result<(Vec<u8>, u64)> {
     job.keep_output();
     let mut n = 0;
     loop {
         match job.next_message().map_err(|what| DataError { file: name.into(), what, written: None })? {
             Step::Message(_) => n += 1,
             Step::End(_) => return Ok((job.take_output(), n)),
+        }
+        if job.output_len() as u64 > max {
+            bail!(
+                "{name} makes more than the --max-input limit of {} bytes in its other form: bench holds \
+its input in memory in both forms; measure a shorter capture or raise --max-input",
+                group(max)
+            );
         }
     }
 }
@@ -140,6 +168,8 @@ trait Run {
     fn keep_output(&mut self);
     /// The output kept.
     fn take_output(&mut self) -> Vec<u8>;
+    /// Bytes of output kept so far.
+    fn output_len(&self) -> usize;
 }
 
 /// What a codec direction does with the events of its reader.
@@ -226,6 +256,10 @@ impl<C: Codec> Run for Job<'_, C> {
 
     fn take_output(&mut self) -> Vec<u8> {
         std::mem::take(&mut self.out)
+    }
+
+    fn output_len(&self) -> usize {
+        self.out.len()
     }
 }
 
@@ -466,7 +500,7 @@ fn paced(job: &mut dyn Run, duration: Duration, rate: f64) -> Result<Figures, St
     };
     while next < total {
         let now = start.elapsed();
-        let due_now = ((now.as_secs_f64() * rate) as u64 + 1).min(total);
+        let due_now = ((now.as_secs_f64() * rate) as u64).saturating_add(1).min(total);
         if next >= due_now {
             let wait = due(next).saturating_sub(now);
             if wait > Duration::from_micros(200) {
@@ -505,10 +539,10 @@ mod tests {
     #[test]
     fn jobs_convert_both_ways() {
         let plain = gen::opra(300, 2, 66);
-        let (compact, n) = convert(&mut Encode::job(&plain, Window::default()), "t").unwrap();
+        let (compact, n) = convert(&mut Encode::job(&plain, Window::default()), "t", u64::MAX).unwrap();
         assert_eq!(n, 300);
         assert_eq!(&compact[..7], b"V:HTTP/");
-        let (back, n) = convert(&mut Decode::job(&compact), "t").unwrap();
+        let (back, n) = convert(&mut Decode::job(&compact), "t", u64::MAX).unwrap();
         assert_eq!((n, back), (300, plain));
     }
 
@@ -549,7 +583,7 @@ mod tests {
         assert!(figures.messages >= BATCH && figures.messages.is_multiple_of(BATCH));
         assert_eq!(figures.latency.len(), figures.messages);
         assert!(figures.latency.min() > 0, "a batch takes time");
-        let (compact, _) = convert(&mut Encode::job(&plain, Window::default()), "t").unwrap();
+        let (compact, _) = convert(&mut Encode::job(&plain, Window::default()), "t", u64::MAX).unwrap();
         let mut job = Decode::job(&compact);
         let figures = paced(&mut job, Duration::from_millis(50), 10_000.0).unwrap();
         assert_eq!(figures.messages, 500);

@@ -10,9 +10,10 @@ use crate::cli::{signals, DataError};
 
 /// Decodes the input to the output.
 pub fn run(args: DecodeArgs) -> Result<()> {
-    signals::install();
+    signals::cooperate();
     let input = Input::open(args.io.input.as_deref(), args.io.quiet)?;
     let name = input.name().to_string();
+    io::refuse_input_as_output(args.io.input.as_deref(), args.io.output.as_deref())?;
     let mut out = Output::create(args.io.output.as_deref())?;
     let decoder = Decoder::with_limits(args.limits.limits());
     let mut events = Events::new(decoder, input, BytesMut::with_capacity(2 * CHUNK));
@@ -73,7 +74,7 @@ fn fail<S: io::Source>(
             Err(DataError { file: name.to_string(), what, written: Some(written) }.into())
         }
         ReadError::Io(err) => {
-            let _ = out.finish_at_mark();
+            out.finish_after_io_error();
             Err(err).with_context(|| format!("cannot read {name}"))
         }
     }

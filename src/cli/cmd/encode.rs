@@ -12,9 +12,10 @@ use crate::cli::{signals, DataError};
 
 /// Encodes the input to the output.
 pub fn run(args: EncodeArgs) -> Result<()> {
-    signals::install();
+    signals::cooperate();
     let input = Input::open(args.io.input.as_deref(), args.io.quiet)?;
     let name = input.name().to_string();
+    io::refuse_input_as_output(args.io.input.as_deref(), args.io.output.as_deref())?;
     let mut out = Output::create(args.io.output.as_deref())?;
     let limits = args.limits.limits();
     let mut events = Events::new(http1::Parser::with_limits(limits), input, BytesMut::with_capacity(2 * CHUNK));
@@ -52,10 +53,11 @@ pub fn run(args: EncodeArgs) -> Result<()> {
                 break Some(what);
             }
             Err(ReadError::Io(err)) => {
-                // Keep every whole request read (a refusal among them writes nothing of it or
-                // after it); the read error is what the user must hear about.
+                // Standard output keeps every whole request read (a refusal among them writes
+                // nothing of it or after it); a file is left as it was. The read error (or the
+                // interrupt) is what the user must hear about.
                 let _ = writer.finish(&mut out);
-                let _ = out.finish_at_mark();
+                out.finish_after_io_error();
                 return Err(err).with_context(|| format!("cannot read {name}"));
             }
         }

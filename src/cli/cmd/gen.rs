@@ -18,12 +18,8 @@ pub fn run(args: GenArgs) -> Result<()> {
         GenKind::Opra => {
             let bar = progress::items(args.count, args.quiet);
             let mut feed = Opra::new(args.count, args.seed, args.payload_size.unwrap_or(OPRA_PAYLOAD));
-            loop {
-                let n = feed.write(&mut out.buf, FLUSH_AT);
-                if n == 0 {
-                    break;
-                }
-                bar.inc(n);
+            while !feed.is_done() {
+                bar.inc(feed.write(&mut out.buf, FLUSH_AT));
                 out.write_if_full()?;
             }
             bar.finish_and_clear();
@@ -33,21 +29,35 @@ pub fn run(args: GenArgs) -> Result<()> {
                 bail!("gen browse makes requests without bodies: --payload-size does not apply");
             }
             let mut session = gen::Browse::new(args.seed);
-            write_each(&mut out, args.count, args.quiet, |buf| session.next_request(buf))?;
+            write_each(&mut out, args.count, args.quiet, |out| {
+                session.next_request(&mut out.buf);
+                Ok(())
+            })?;
         }
         GenKind::Upload => {
             let mut uploads = gen::Upload::new(args.seed, args.payload_size.unwrap_or(UPLOAD_PAYLOAD));
-            write_each(&mut out, args.count, args.quiet, |buf| uploads.next_request(buf))?;
+            // Chunks of any size go out in pieces.
+            write_each(&mut out, args.count, args.quiet, |out| {
+                while !uploads.write_some(&mut out.buf, FLUSH_AT) {
+                    out.write_if_full()?;
+                }
+                Ok(())
+            })?;
         }
     }
     out.finish()
 }
 
 /// Writes `count` requests made one at a time by `next`, in bounded memory.
-fn write_each(out: &mut Output, count: u64, quiet: bool, mut next: impl FnMut(&mut Vec<u8>)) -> Result<()> {
+fn write_each(
+    out: &mut Output,
+    count: u64,
+    quiet: bool,
+    mut next: impl FnMut(&mut Output) -> Result<()>,
+) -> Result<()> {
     let bar = progress::items(count, quiet);
     for i in 0..count {
-        next(&mut out.buf);
+        next(out)?;
         if i % 1024 == 1023 {
             bar.inc(1024);
         }

@@ -38,7 +38,7 @@ pub fn run(args: ReportArgs) -> Result<()> {
             let mut input = Input::open(Some(path), args.quiet)?;
             let name = input.name().to_string();
             let mut buf = BytesMut::new();
-            let result = match detect(&mut input, &mut buf)? {
+            let result = match detect(&mut input, &mut buf, codec.limits.get_max_line())? {
                 Syntax::Plain => {
                     let mut events = Events::new(http1::Parser::with_limits(codec.limits), input, buf);
                     measure(&mut events, &mut totals, codec, None)
@@ -64,33 +64,60 @@ pub fn run(args: ReportArgs) -> Result<()> {
 }
 
 /// Reads the first bytes of `input` into `buf` and tells its syntax (an empty input is plain).
-fn detect(input: &mut Input, buf: &mut BytesMut) -> Result<Syntax> {
-    loop {
-        match io::detect(buf) {
+///
+/// The syntax shows within the first line: an opcode and a colon, or a method token and a
+/// space, and a line is at most `max_line` bytes. So once more than `max_line` bytes are read
+/// without a verdict, the input is refused: memory stays bounded whatever the input. Each byte
+/// is looked at once: past its first two bytes, a prefix `io::detect` cannot decide is a run of
+/// token characters, so only the bytes after it need a look.
+fn detect(input: &mut Input, buf: &mut BytesMut, max_line: usize) -> Result<Syntax> {
+    let mut looked = 0;
+    let why = loop {
+        let verdict = if looked < 2 { io::detect(buf) } else { more_token(&buf[looked..]) };
+        looked = buf.len();
+        match verdict {
             Ok(Some(syntax)) => return Ok(syntax),
+            Err(()) => break String::new(),
+            Ok(None) if buf.len() > max_line => {
+                break format!(
+                    ": the first {} bytes hold no space or colon, and the first line may hold at most {} \
+(--max-line)",
+                    output::group(buf.len() as u64),
+                    output::group(max_line as u64)
+                )
+            }
             Ok(None) => {
                 let n = input.fill(buf).with_context(|| format!("cannot read {}", input.name()))?;
                 if n == 0 && buf.is_empty() {
                     return Ok(Syntax::Plain);
                 }
                 if n == 0 {
-                    break;
+                    break String::new();
                 }
             }
-            Err(()) => break,
         }
-    }
+    };
     let start = &buf[..buf.len().min(24)];
     Err(DataError {
         file: input.name().into(),
         what: format!(
-            "line 1 (byte 0): cannot tell the syntax from '{}' (expected an opcode line such as 'V:HTTP/1.1' \
+            "line 1 (byte 0): cannot tell the syntax from '{}'{why} (expected an opcode line such as 'V:HTTP/1.1' \
 or a request line such as 'GET / HTTP/1.1')",
             start.escape_ascii()
         ),
         written: None,
     }
     .into())
+}
+
+/// The verdict of `io::detect` on a prefix it left undecided (a run of token characters, past
+/// its first two bytes) followed by `more`.
+fn more_token(more: &[u8]) -> Result<Option<Syntax>, ()> {
+    match more.iter().find(|&&b| !io::is_tchar(b)) {
+        None => Ok(None),
+        Some(b' ') => Ok(Some(Syntax::Plain)),
+        Some(_) => Err(()),
+    }
 }
 
 /// Why a connection was not measured to its end.
