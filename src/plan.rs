@@ -13,7 +13,7 @@ use crate::chars::common_prefix;
 use crate::error::ErrorKind;
 use crate::line::count_lf;
 use crate::request::{decimal_len, Framing, Head, Headers};
-use crate::state::Snapshot;
+use crate::state::{register_cost, Snapshot};
 
 /// Requests ahead that the cost estimates (base choice, register benefit) look at.
 pub(crate) const ESTIMATE_AHEAD: usize = 16;
@@ -99,7 +99,7 @@ pub(crate) struct View<'a> {
     pub(crate) regs: &'a [Reg],
     pub(crate) index: &'a Index,
     pub(crate) max_registers: usize,
-    /// Bytes the registers hold (state accounting).
+    /// Bytes the registers count against `max_state_bytes` (SPEC.md §7.2).
     pub(crate) register_bytes: usize,
     /// The decoder's limit on state and registers together.
     pub(crate) max_state_bytes: usize,
@@ -460,13 +460,15 @@ fn plan_saves(view: &View<'_>, head: &Head, ahead: &[Head], complete: bool, plan
         };
         let (name_len, freed) = match slot {
             Some(Slot::New(i)) => (register_name_len(i), 0),
-            Some(Slot::Reuse(i)) => (view.regs[i].name.len(), view.regs[i].snap.bytes + view.regs[i].name.len()),
+            Some(Slot::Reuse(i)) => {
+                (view.regs[i].name.len(), register_cost(view.regs[i].name.len(), view.regs[i].snap.bytes))
+            }
             None if anchor => {
                 return Err(ErrorKind::Unencodable("no register free for the anchor (max_registers is 0)"))
             }
             None => continue,
         };
-        let after = |at| held - freed + plan_bytes(view, head, plan, at) + name_len;
+        let after = |at| held - freed + register_cost(name_len, plan_bytes(view, head, plan, at));
         // The anchor may sit lower (down to `from`) if its state would not fit.
         if anchor && after(at) + peak > view.max_state_bytes {
             at = from;

@@ -18,8 +18,16 @@ pub(crate) struct Snapshot {
     pub(crate) base: Bytes,
     pub(crate) method: Option<Bytes>,
     pub(crate) headers: Headers,
-    /// Bytes counted against [`Limits::max_state_bytes`].
+    /// State bytes (SPEC.md §7.2): what [`Limits::max_state_bytes`] counts for this state.
     pub(crate) bytes: usize,
+}
+
+/// What a register named `name_len` bytes holding a state of `state_bytes` state bytes counts
+/// against [`Limits::max_state_bytes`] (SPEC.md §7.2): the decoder and the encoder's planner
+/// both count with this, so they agree on which saves fit.
+#[inline]
+pub(crate) fn register_cost(name_len: usize, state_bytes: usize) -> usize {
+    Limits::REGISTER_OVERHEAD + name_len + state_bytes
 }
 
 impl Clone for Snapshot {
@@ -150,7 +158,7 @@ impl Hasher for WordHash {
 pub struct State {
     current: Snapshot,
     registers: Registers,
-    /// Sum of `bytes` over registers plus their names' lengths.
+    /// Sum of [`register_cost`] over the registers.
     pub(crate) register_bytes: usize,
     limits: Limits,
     /// The parts of a request issued with an empty suffix from the current state, made on
@@ -306,8 +314,8 @@ impl State {
             }
             Op::Header(h) => self.push_header(h)?,
             Op::Store(name) => {
-                let new = self.current.bytes + name.len();
-                let old = self.registers.get(name).map(|r| r.bytes + name.len());
+                let new = register_cost(name.len(), self.current.bytes);
+                let old = self.registers.get(name).map(|r| register_cost(name.len(), r.bytes));
                 if old.is_none() && self.registers.len() >= self.limits.max_registers {
                     return Err(ErrorKind::TooManyRegisters { limit: self.limits.max_registers });
                 }
@@ -579,7 +587,8 @@ mod tests {
 
     #[test]
     fn limits_enforced() {
-        let mut s = State::new(Limits::default().max_registers(2).max_headers(2).max_state_bytes(40));
+        let o = Limits::REGISTER_OVERHEAD;
+        let mut s = State::new(Limits::default().max_registers(2).max_headers(2).max_state_bytes(2 * o + 40));
         assert_eq!(run(&mut s, &[b">:a", b">:b", b">:a"]).map(|h| h.len()), Ok(0));
         assert_eq!(run(&mut s, &[b">:c"]), Err(ErrorKind::TooManyRegisters { limit: 2 }));
         assert_eq!(run(&mut s, &[b"H:A: 1", b"H:B: 2"]).map(|h| h.len()), Ok(0));
@@ -588,5 +597,28 @@ mod tests {
         assert_eq!(run(&mut s, &[b"H:A: 0123456789"]).map(|h| h.len()), Ok(0));
         assert_eq!(run(&mut s, &[b">:r"]), Err(ErrorKind::StateTooLarge { limit: 20 }));
         assert_eq!(run(&mut s, &[b"B:0123456789"]), Err(ErrorKind::StateTooLarge { limit: 20 }));
+        // A register counts the overhead, its name and its copy's bytes: after a 13-byte
+        // line, `>:r` takes the total to 13 + o + 1 + 13.
+        let mut s = State::new(Limits::default().max_state_bytes(o + 26));
+        assert_eq!(run(&mut s, &[b"H:A: 0123456789"]).map(|h| h.len()), Ok(0));
+        assert_eq!(run(&mut s, &[b">:r"]), Err(ErrorKind::StateTooLarge { limit: o + 26 }));
+        let mut s = State::new(Limits::default().max_state_bytes(o + 27));
+        assert_eq!(run(&mut s, &[b"H:A: 0123456789", b">:r"]).map(|h| h.len()), Ok(0));
+        assert_eq!(s.bytes(), o + 27);
+        assert_eq!(run(&mut s, &[b"M:G"]), Err(ErrorKind::StateTooLarge { limit: o + 27 }));
+        // Storing again under the same name replaces the register's count.
+        assert_eq!(run(&mut s, &[b">:r"]).map(|h| h.len()), Ok(0));
+        assert_eq!(s.bytes(), o + 27);
+    }
+
+    /// [`Limits::REGISTER_OVERHEAD`] was chosen from these sizes (its documentation says how):
+    /// if a register's entry grows, the overhead must be measured again
+    /// (`tests/state_memory.rs`).
+    #[test]
+    #[cfg(target_pointer_width = "64")]
+    fn register_entries_are_no_bigger_than_the_overhead_assumes() {
+        assert!(std::mem::size_of::<Snapshot>() <= 120);
+        assert!(std::mem::size_of::<(u64, Snapshot)>() <= 128);
+        assert!(std::mem::size_of::<(Bytes, Snapshot)>() <= 152);
     }
 }

@@ -79,9 +79,33 @@ fn register_flood_stops_at_max_registers() {
     assert_eq!(err.line(), 4 + 64, "the 65th store is the one refused");
 }
 
+/// With `max_registers` raised, registers holding next to nothing must still run out of state
+/// bytes: each counts `REGISTER_OVERHEAD` besides its name and its copy (SPEC.md §7.2), what
+/// it occupies in memory whatever it holds. Counting only names and copies, these 10,000
+/// registers would count 168,902 bytes and all fit the default 1 MiB.
+#[test]
+fn tiny_register_flood_runs_out_of_state_bytes() {
+    let limits = Limits::default().max_registers(1_000_000);
+    let mut input = SETUP.as_bytes().to_vec();
+    input.extend(lines((0..10_000).map(|i| format!(">:r{i}"))));
+    // SETUP holds 12 state bytes (`HTTP/1.1`, `GET`, `/`); each register adds its overhead,
+    // its name and those 12.
+    let mut total = 12;
+    let refused = (0..10_000)
+        .position(|i| {
+            total += Limits::REGISTER_OVERHEAD + format!("r{i}").len() + 12;
+            total > limits.get_max_state_bytes()
+        })
+        .expect("the flood must pass the limit");
+    assert_eq!(refused, 3_844);
+    let err = decode_error(&input, limits);
+    assert_eq!(err.kind(), &ErrorKind::StateTooLarge { limit: 1 << 20 });
+    assert_eq!(err.line(), 4 + refused as u64, "the store that would pass the limit is the one refused");
+}
+
 #[test]
 fn overwriting_one_register_does_not_grow_the_state() {
-    let limits = Limits::default().max_registers(1).max_state_bytes(64);
+    let limits = Limits::default().max_registers(1).max_state_bytes(64 + Limits::REGISTER_OVERHEAD);
     let mut input = SETUP.as_bytes().to_vec();
     input.extend(lines((0..5_000).map(|_| ">:r".to_string())));
     input.extend_from_slice(b"<:r\r\n-:\r\n");
@@ -140,14 +164,16 @@ fn state_bytes_exhaustion_is_refused_and_accounted() {
 fn loading_a_register_cannot_pass_the_state_limit() {
     // Loading replaces the current state with a register's copy, so it can grow the total:
     // `e` holds the empty state (12 bytes), `a` a 1,015-byte one; after loading `e` back, five
-    // small registers bring the registers to 1,099 bytes, and loading `a` would make 2,114.
+    // small registers bring the registers to 1,099 bytes and seven overheads, and loading `a`
+    // would make 2,114 and seven overheads.
     let value = "v".repeat(1000);
     let small = (1..=5).map(|i| format!(">:c{i}\r\n")).collect::<String>();
     let input = format!("{SETUP}>:e\r\nH:A: {value}\r\n>:a\r\n<:e\r\n{small}<:a\r\n-:\r\n");
-    let (reqs, err) = decode_bounded(input.as_bytes(), 3, Limits::default().max_state_bytes(2114));
+    let limit = 2114 + 7 * Limits::REGISTER_OVERHEAD;
+    let (reqs, err) = decode_bounded(input.as_bytes(), 3, Limits::default().max_state_bytes(limit));
     assert_eq!((reqs.len(), err), (1, None));
-    let (_, err) = decode_bounded(input.as_bytes(), 3, Limits::default().max_state_bytes(2113));
-    assert_eq!(err.map(|e| e.kind().clone()), Some(ErrorKind::StateTooLarge { limit: 2113 }));
+    let (_, err) = decode_bounded(input.as_bytes(), 3, Limits::default().max_state_bytes(limit - 1));
+    assert_eq!(err.map(|e| e.kind().clone()), Some(ErrorKind::StateTooLarge { limit: limit - 1 }));
 }
 
 #[test]

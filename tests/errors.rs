@@ -237,6 +237,28 @@ case!(
     2,
     "state and registers exceed the limit of 10 bytes"
 );
+// SPEC.md §7.2's example: a register counts 256 besides its name and its copy, so `>:r` after
+// a 6-byte line makes 6 + 256 + 1 + 6 = 269.
+case!(
+    state_too_large_by_register_overhead,
+    fail_compact,
+    b"H:A: 123\r\n>:r\r\n",
+    d().max_state_bytes(268),
+    0,
+    10,
+    2,
+    "state and registers exceed the limit of 268 bytes"
+);
+case!(
+    state_too_large_second_register,
+    fail_compact,
+    b"H:A: 123\r\n>:r\r\n>:s\r\n",
+    d().max_state_bytes(269),
+    0,
+    15,
+    3,
+    "state and registers exceed the limit of 269 bytes"
+);
 
 // §8.3 plain HTTP/1.1
 case!(
