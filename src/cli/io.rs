@@ -21,6 +21,11 @@ pub const CHUNK: usize = 64 * 1024;
 /// Output bytes gathered before they are written.
 pub const FLUSH_AT: usize = 64 * 1024;
 
+/// Output bytes `decode` renders from the whole requests of one piece of input before it hands
+/// them on: large enough that a fast file moves in large writes, small enough that a stream
+/// whose short lines issue large heads never holds much.
+pub const BATCH: usize = 4 * FLUSH_AT;
+
 /// Where input bytes come from: a file, standard input, or a generator.
 pub trait Source {
     /// Appends up to about [`CHUNK`] bytes to `buf`; 0 means the end of the input.

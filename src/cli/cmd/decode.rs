@@ -5,7 +5,7 @@ use bytes::BytesMut;
 use streamline::{Decoder, Event};
 
 use crate::cli::args::DecodeArgs;
-use crate::cli::io::{self, Events, Input, Item, Output, ReadError, Syntax, CHUNK, FLUSH_AT};
+use crate::cli::io::{self, Events, Input, Item, Output, ReadError, Syntax, BATCH, CHUNK};
 use crate::cli::{signals, DataError};
 
 /// Decodes the input to the output.
@@ -25,7 +25,7 @@ pub fn run(args: DecodeArgs) -> Result<()> {
             request.write_http1(&mut out.buf);
             out.mark();
             written += 1;
-            out.buf.len() < FLUSH_AT
+            out.buf.len() < BATCH
         });
         match whole {
             Ok(0) => {}
