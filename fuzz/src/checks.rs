@@ -30,81 +30,30 @@
 
 use bytes::{Bytes, BytesMut};
 use streamline::{
-    http1, Decoder, Encoder, Error, ErrorKind, Event, Framing, Head, Headers, Limits, Lookahead, Request, RequestRef,
-    Version, Window,
+    http1, Compact, Decoder, Encoder, Error, ErrorKind, Event, Framing, Grammar, Head, Headers, Limits, Lookahead,
+    Reader, Request, Version, Window,
 };
 
 // ---------------------------------------------------------------------------------------------
-// Readers: the compact decoder and the plain parser share one API; this trait lets every
-// check run on both.
+// Grammars: the compact decoder and the plain parser are one `streamline::Reader` API over
+// two grammars; this trait adds what the checks need to know of each.
 // ---------------------------------------------------------------------------------------------
 
-/// The reading API [`Decoder`] and [`http1::Parser`] share.
-pub trait Reader {
+/// What the checks need to know of a grammar, beside the [`Reader`] API both share.
+pub trait Checked: Grammar + Sized {
     /// A reader with these limits.
-    fn with_limits(limits: Limits) -> Self;
-    /// See `Decoder::decode`.
-    fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Request>, Error>;
-    /// See `Decoder::decode_eof`.
-    fn decode_eof(&mut self, src: &mut BytesMut) -> Result<Option<Request>, Error>;
-    /// See `Decoder::next_event`.
-    fn next_event(&mut self, src: &mut BytesMut) -> Result<Option<Event>, Error>;
-    /// See `Decoder::next_event_eof`.
-    fn next_event_eof(&mut self, src: &mut BytesMut) -> Result<Option<Event>, Error>;
-    /// See `Decoder::decode_slice`.
-    fn decode_slice<'s>(&mut self, src: &'s [u8]) -> Result<(usize, Option<RequestRef<'_, 's>>), Error>;
-    /// See `Decoder::finish_slice`.
-    fn finish_slice(&mut self, rest: &[u8]) -> Result<(), Error>;
-    /// See `Decoder::try_decode`.
-    fn try_decode(&mut self, src: &mut BytesMut) -> Result<Option<Request>, Error>;
-    /// See `Decoder::offset`.
-    fn offset(&self) -> u64;
-    /// See `Decoder::line`.
-    fn line(&self) -> u64;
+    fn reader(limits: Limits) -> Reader<Self>;
     /// Most bytes the reader may leave in `src` when it asks for more input: what bounds the
     /// input buffer a caller has to keep.
     fn max_pending(limits: &Limits) -> usize;
     /// Checks the reader's own memory accounting against the limits.
-    fn check_memory(&self, limits: &Limits);
+    fn check_memory(reader: &Reader<Self>, limits: &Limits);
 }
 
-macro_rules! forward {
-    () => {
-        fn with_limits(limits: Limits) -> Self {
-            Self::with_limits(limits)
-        }
-        fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Request>, Error> {
-            self.decode(src)
-        }
-        fn decode_eof(&mut self, src: &mut BytesMut) -> Result<Option<Request>, Error> {
-            self.decode_eof(src)
-        }
-        fn next_event(&mut self, src: &mut BytesMut) -> Result<Option<Event>, Error> {
-            self.next_event(src)
-        }
-        fn next_event_eof(&mut self, src: &mut BytesMut) -> Result<Option<Event>, Error> {
-            self.next_event_eof(src)
-        }
-        fn decode_slice<'s>(&mut self, src: &'s [u8]) -> Result<(usize, Option<RequestRef<'_, 's>>), Error> {
-            self.decode_slice(src)
-        }
-        fn finish_slice(&mut self, rest: &[u8]) -> Result<(), Error> {
-            self.finish_slice(rest)
-        }
-        fn try_decode(&mut self, src: &mut BytesMut) -> Result<Option<Request>, Error> {
-            self.try_decode(src)
-        }
-        fn offset(&self) -> u64 {
-            self.offset()
-        }
-        fn line(&self) -> u64 {
-            self.line()
-        }
-    };
-}
-
-impl Reader for Decoder {
-    forward!();
+impl Checked for Compact {
+    fn reader(limits: Limits) -> Reader<Self> {
+        Decoder::with_limits(limits)
+    }
 
     /// An unfinished opcode line, chunk-size line or trailer line: shorter than `max_line`
     /// (bodies are handed out as they arrive).
@@ -112,14 +61,16 @@ impl Reader for Decoder {
         limits.get_max_line().saturating_sub(1)
     }
 
-    fn check_memory(&self, limits: &Limits) {
-        let bytes = self.state().bytes();
+    fn check_memory(reader: &Reader<Self>, limits: &Limits) {
+        let bytes = reader.state().bytes();
         assert!(bytes <= limits.get_max_state_bytes(), "state holds {bytes} bytes, over {limits:?}");
     }
 }
 
-impl Reader for http1::Parser {
-    forward!();
+impl Checked for http1::Plain {
+    fn reader(limits: Limits) -> Reader<Self> {
+        http1::Parser::with_limits(limits)
+    }
 
     /// An unfinished head: a request-line, `max_headers` field lines, one framing field line
     /// and the empty line, each shorter than `max_line`.
@@ -127,7 +78,7 @@ impl Reader for http1::Parser {
         (limits.get_max_headers() + 3).saturating_mul(limits.get_max_line())
     }
 
-    fn check_memory(&self, _limits: &Limits) {}
+    fn check_memory(_reader: &Reader<Self>, _limits: &Limits) {}
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -210,9 +161,9 @@ pub struct Outcome {
 }
 
 /// Reads `data` whole with `decode`/`decode_eof`.
-pub fn read_whole<R: Reader>(data: &[u8], limits: Limits) -> Outcome {
+pub fn read_whole<R: Checked>(data: &[u8], limits: Limits) -> Outcome {
     let mut src = BytesMut::from(data);
-    let mut reader = R::with_limits(limits);
+    let mut reader = R::reader(limits);
     let mut requests = Vec::new();
     loop {
         match reader.decode_eof(&mut src) {
@@ -245,9 +196,9 @@ fn line_at(data: &[u8], at: usize) -> u64 {
 
 /// Reads `data` fed in `pieces` with `decode`, then `decode_eof`, checking after every call
 /// that the input left waiting and the reader's state stay within the limits.
-pub fn read_pieces<R: Reader>(pieces: &[&[u8]], limits: Limits) -> Outcome {
+pub fn read_pieces<R: Checked>(pieces: &[&[u8]], limits: Limits) -> Outcome {
     let mut src = BytesMut::new();
-    let mut reader = R::with_limits(limits);
+    let mut reader = R::reader(limits);
     let mut requests = Vec::new();
     let bound = R::max_pending(&limits);
     for piece in pieces {
@@ -261,9 +212,9 @@ pub fn read_pieces<R: Reader>(pieces: &[&[u8]], limits: Limits) -> Outcome {
                 Ok(None) => break,
                 Err(err) => return Outcome { requests, error: Some(err) },
             }
-            reader.check_memory(&limits);
+            R::check_memory(&reader, &limits);
         }
-        reader.check_memory(&limits);
+        R::check_memory(&reader, &limits);
         assert!(src.len() <= bound, "{} bytes left waiting for more input, over the bound {bound}", src.len());
     }
     loop {
@@ -278,9 +229,9 @@ pub fn read_pieces<R: Reader>(pieces: &[&[u8]], limits: Limits) -> Outcome {
 /// Reads `data` fed in `pieces` with `decode_slice`, keeping what it leaves unconsumed and
 /// appending the next piece, then `finish_slice`. The caller's buffer holds a body until it is
 /// whole, so it is bounded by the pending head plus `max_body`.
-pub fn read_slices<R: Reader>(pieces: &[&[u8]], limits: Limits) -> Outcome {
+pub fn read_slices<R: Checked>(pieces: &[&[u8]], limits: Limits) -> Outcome {
     let mut buf: Vec<u8> = Vec::new();
-    let mut reader = R::with_limits(limits);
+    let mut reader = R::reader(limits);
     let mut requests = Vec::new();
     let bound = R::max_pending(&limits)
         .saturating_add(limits.get_max_line())
@@ -299,7 +250,7 @@ pub fn read_slices<R: Reader>(pieces: &[&[u8]], limits: Limits) -> Outcome {
                 None => break,
             }
         }
-        reader.check_memory(&limits);
+        R::check_memory(&reader, &limits);
         assert!(buf.len() <= bound, "{} bytes left waiting for more input, over the bound {bound}", buf.len());
     }
     loop {
@@ -334,20 +285,20 @@ pub struct BodyStart {
 
 /// Reads `data` fed in `pieces` with the event API and gathers the events into requests,
 /// checking that events come in the order Head, Data*, End.
-pub fn read_events<R: Reader>(pieces: &[&[u8]], limits: Limits) -> Outcome {
+pub fn read_events<R: Checked>(pieces: &[&[u8]], limits: Limits) -> Outcome {
     read_events_at::<R>(pieces, limits).0
 }
 
 /// [`read_events`], also returning where every head's body started (requests not finished
 /// included).
-pub fn read_events_at<R: Reader>(pieces: &[&[u8]], limits: Limits) -> (Outcome, Vec<BodyStart>) {
+pub fn read_events_at<R: Checked>(pieces: &[&[u8]], limits: Limits) -> (Outcome, Vec<BodyStart>) {
     let mut src = BytesMut::new();
-    let mut reader = R::with_limits(limits);
+    let mut reader = R::reader(limits);
     let mut requests = Vec::new();
     let mut starts = Vec::new();
     let mut open: Option<(Head, Vec<u8>)> = None;
     let bound = R::max_pending(&limits);
-    let mut take = |event: Event, open: &mut Option<(Head, Vec<u8>)>, reader: &R| match event {
+    let mut take = |event: Event, open: &mut Option<(Head, Vec<u8>)>, reader: &Reader<R>| match event {
         Event::Head(head) => {
             assert!(open.is_none(), "Head before the previous request's End");
             starts.push(BodyStart { framing: head.framing(), offset: reader.offset(), line: reader.line() });
@@ -374,7 +325,7 @@ pub fn read_events_at<R: Reader>(pieces: &[&[u8]], limits: Limits) -> (Outcome, 
                     Err(err) => break 'read Some(err),
                 }
             }
-            reader.check_memory(&limits);
+            R::check_memory(&reader, &limits);
             assert!(src.len() <= bound, "{} bytes left waiting for more input, over the bound {bound}", src.len());
         }
         loop {
@@ -396,9 +347,9 @@ pub fn read_events_at<R: Reader>(pieces: &[&[u8]], limits: Limits) -> (Outcome, 
 /// Checks that `try_decode` leaves a request to the events only if it is not whole in the
 /// buffer, that it returns `Ok(None)` and takes nothing while events stream a request, and
 /// that the input left waiting and the reader's state stay within the limits.
-pub fn read_mixed<R: Reader>(pieces: &[&[u8]], limits: Limits) -> Outcome {
+pub fn read_mixed<R: Checked>(pieces: &[&[u8]], limits: Limits) -> Outcome {
     let mut src = BytesMut::new();
-    let mut reader = R::with_limits(limits);
+    let mut reader = R::reader(limits);
     let mut requests = Vec::new();
     let mut open: Option<(Head, Vec<u8>)> = None;
     let bound = R::max_pending(&limits);
@@ -407,7 +358,7 @@ pub fn read_mixed<R: Reader>(pieces: &[&[u8]], limits: Limits) -> Outcome {
         if let Err(err) = drain_mixed(&mut reader, &mut src, &mut open, &mut requests, limits, false) {
             return Outcome { requests, error: Some(err) };
         }
-        reader.check_memory(&limits);
+        R::check_memory(&reader, &limits);
         assert!(src.len() <= bound, "{} bytes left waiting for more input, over the bound {bound}", src.len());
     }
     let error = drain_mixed(&mut reader, &mut src, &mut open, &mut requests, limits, true).err();
@@ -418,8 +369,8 @@ pub fn read_mixed<R: Reader>(pieces: &[&[u8]], limits: Limits) -> Outcome {
 }
 
 /// [`read_mixed`] on what the buffer holds now (at the end of input if `eof`).
-fn drain_mixed<R: Reader>(
-    reader: &mut R,
+fn drain_mixed<R: Checked>(
+    reader: &mut Reader<R>,
     src: &mut BytesMut,
     open: &mut Option<(Head, Vec<u8>)>,
     requests: &mut Vec<Request>,
@@ -517,7 +468,7 @@ fn fnv(data: &[u8]) -> u64 {
 /// slices, as events and through `try_decode` with events; memory within the limits; every
 /// request read writes back and re-encodes to itself. Unless `all`, half the inputs take a
 /// cheaper pass (see the module documentation).
-fn check_reader<R: Reader>(data: &[u8], all: bool) {
+fn check_reader<R: Checked>(data: &[u8], all: bool) {
     let [control, cut, stream @ ..] = data else { return };
     let limits = limits_for(*control);
     let hash = fnv(data);
@@ -566,7 +517,7 @@ fn check_reader<R: Reader>(data: &[u8], all: bool) {
 pub fn check_canonical(req: &Request) {
     let mut plain = Vec::new();
     req.write_http1(&mut plain);
-    let again = read_whole::<http1::Parser>(&plain, lenient_limits());
+    let again = read_whole::<http1::Plain>(&plain, lenient_limits());
     assert_eq!(again.error, None, "canonical form rejected: {:?}", plain.escape_ascii().to_string());
     assert_eq!(again.requests, std::slice::from_ref(req), "canonical form reads back differently");
 }
@@ -584,12 +535,12 @@ pub fn check_reencode(requests: &[Request], limits: Limits) {
         }
         done += 1;
     }
-    let back = read_whole::<Decoder>(&out, limits);
+    let back = read_whole::<Compact>(&out, limits);
     assert_eq!(back.error, None, "encoder output rejected by a decoder with the same limits");
     assert_eq!(back.requests, requests[..done], "encoder output decodes differently");
 
     let (out, done) = encode_lookahead(requests, limits, Window { requests: 4, bytes: 256 });
-    let back = read_whole::<Decoder>(&out, limits);
+    let back = read_whole::<Compact>(&out, limits);
     assert_eq!(back.error, None, "lookahead output rejected by a decoder with the same limits");
     assert_eq!(back.requests, requests[..done], "lookahead output decodes differently");
 }
@@ -627,23 +578,23 @@ pub fn encode_lookahead(requests: &[Request], limits: Limits, window: Window) ->
 
 /// Target `decode`: the compact decoder on arbitrary bytes.
 pub fn decode(data: &[u8]) {
-    check_reader::<Decoder>(data, false);
+    check_reader::<Compact>(data, false);
 }
 
 /// [`decode`] with every check, whatever byte 0 selects: for replaying seeds.
 pub fn decode_all(data: &[u8]) {
-    check_reader::<Decoder>(data, true);
+    check_reader::<Compact>(data, true);
 }
 
 /// Target `http1`: the plain parser on arbitrary bytes.
 pub fn http1(data: &[u8]) {
-    check_reader::<http1::Parser>(data, false);
+    check_reader::<http1::Plain>(data, false);
     check_heads_alone(data);
 }
 
 /// [`http1`] with every check, whatever byte 0 selects: for replaying seeds.
 pub fn http1_all(data: &[u8]) {
-    check_reader::<http1::Parser>(data, true);
+    check_reader::<http1::Plain>(data, true);
     check_heads_alone(data);
 }
 
@@ -947,14 +898,14 @@ pub fn roundtrip(data: &[u8]) {
         req.write_http1(&mut canonical);
         noncanonical(req, &mut c, &mut plain);
     }
-    let parsed = read_whole::<http1::Parser>(&plain, Limits::default());
+    let parsed = read_whole::<http1::Plain>(&plain, Limits::default());
     assert_eq!(parsed.error, None, "valid plain input rejected: {:?}", plain.escape_ascii().to_string());
     assert_eq!(parsed.requests, requests, "plain input parses to other requests");
-    let parsed = read_whole::<http1::Parser>(&canonical, Limits::default());
+    let parsed = read_whole::<http1::Plain>(&canonical, Limits::default());
     assert_eq!(parsed.requests, requests, "canonical form parses to other requests");
 
     let (compact, done) = encode_lookahead(&requests, limits, window);
-    let back = read_whole::<Decoder>(&compact, limits);
+    let back = read_whole::<Compact>(&compact, limits);
     assert_eq!(back.error, None, "encoder output rejected: {:?}", compact.escape_ascii().to_string());
     assert_eq!(back.requests, requests[..done], "decode(encode(x)) differs from x");
     if done == requests.len() {
@@ -976,7 +927,7 @@ pub fn roundtrip(data: &[u8]) {
         }
         done += 1;
     }
-    let back = read_whole::<Decoder>(&alone, limits);
+    let back = read_whole::<Compact>(&alone, limits);
     assert_eq!(back.error, None, "encoder output rejected: {:?}", alone.escape_ascii().to_string());
     assert_eq!(back.requests, requests[..done], "decode(encode(x)) differs from x (one at a time)");
 }
@@ -1040,7 +991,7 @@ pub fn refusal(data: &[u8]) {
     let (limits, window, flush_every) = refusal_settings(*control);
     // Read under the same limits, as `streamline encode` reads: a chunked body the encoder
     // passes through verbatim has been checked against them already.
-    let requests = read_whole::<http1::Parser>(stream, limits).requests;
+    let requests = read_whole::<http1::Plain>(stream, limits).requests;
 
     let mut enc = Lookahead::new(Encoder::with_limits(limits), window);
     let mut out = Vec::new();
@@ -1088,7 +1039,7 @@ pub fn refusal(data: &[u8]) {
     pump(&mut enc, &mut out, &mut refused);
     pump(&mut enc, &mut out, &mut refused);
 
-    let back = read_whole::<Decoder>(&out, limits);
+    let back = read_whole::<Compact>(&out, limits);
     assert_eq!(back.error, None, "encoder output rejected under the same limits: {:?}", out.escape_ascii().to_string());
     assert_eq!(back.requests.len(), ends, "Emitted::End counted another number of requests than were written");
     assert_eq!(back.requests, requests[..ends], "encoder output decodes to other requests");

@@ -1,0 +1,308 @@
+//! `streamline report`: the bytes each encoding spends per message, measured on the input.
+
+use std::collections::VecDeque;
+use std::io::Write;
+
+use anyhow::{Context, Result};
+use bytes::BytesMut;
+use streamline::{
+    http1, Decoder, Emitted, Encoder, ErrorKind, Event, Framing, Grammar, Head, Limits, Lookahead, Window,
+};
+
+use crate::cli::args::ReportArgs;
+use crate::cli::chunked::Chunked;
+use crate::cli::io::{self, Events, Input, ReadError, Source, Syntax};
+use crate::cli::output::{self, Report, Row};
+use crate::cli::source::{Opra, OPRA_PAYLOAD};
+use crate::cli::stats::Tally;
+use crate::cli::{amqp, http2, progress, DataError};
+
+/// Measures the inputs and prints the report.
+pub fn run(args: ReportArgs) -> Result<()> {
+    let mut totals = Totals::default();
+    let codec = Codec { limits: args.limits.limits(), window: args.window.window() };
+    let (input, files) = if args.files.is_empty() {
+        let bar = progress::items(args.count, args.quiet);
+        let feed = Opra::new(args.count, args.seed, OPRA_PAYLOAD);
+        let mut events = Events::new(http1::Parser::with_limits(codec.limits), feed, BytesMut::new());
+        let result = measure(&mut events, &mut totals, codec, Some(&bar));
+        bar.finish_and_clear();
+        result.map_err(|stop| stop.into_error("<built-in feed>".into()))?;
+        let input = format!(
+            "built-in OPRA-style feed: {} quotes, {OPRA_PAYLOAD}-byte bodies, seed {}",
+            output::group(args.count),
+            args.seed
+        );
+        (input, Vec::new())
+    } else {
+        let mut names = Vec::new();
+        for path in &args.files {
+            let mut input = Input::open(Some(path), args.quiet)?;
+            let name = input.name().to_string();
+            let mut buf = BytesMut::new();
+            let result = match detect(&mut input, &mut buf, codec.limits.get_max_line())? {
+                Syntax::Plain => {
+                    let mut events = Events::new(http1::Parser::with_limits(codec.limits), input, buf);
+                    measure(&mut events, &mut totals, codec, None)
+                }
+                Syntax::Compact => {
+                    let mut events = Events::new(Decoder::with_limits(codec.limits), input, buf);
+                    measure(&mut events, &mut totals, codec, None)
+                }
+            };
+            result.map_err(|stop| stop.into_error(name.clone()))?;
+            names.push(name);
+        }
+        let input = match &names[..] {
+            [one] => one.clone(),
+            many => format!("{} files, one connection each", many.len()),
+        };
+        (input, names)
+    };
+    let report = totals.report(input, files, args.rate);
+    let mut stdout = std::io::stdout().lock();
+    output::renderer(args.format).render(&report, &mut stdout).context("cannot write <stdout>")?;
+    stdout.flush().context("cannot write <stdout>")
+}
+
+/// Reads the first bytes of `input` into `buf` and tells its syntax (an empty input is plain).
+///
+/// The syntax shows within the first line: an opcode and a colon, or a method token and a
+/// space, and a line is at most `max_line` bytes. So once more than `max_line` bytes are read
+/// without a verdict, the input is refused: memory stays bounded whatever the input. Each byte
+/// is looked at once: past its first two bytes, a prefix `io::detect` cannot decide is a run of
+/// token characters, so only the bytes after it need a look.
+fn detect(input: &mut Input, buf: &mut BytesMut, max_line: usize) -> Result<Syntax> {
+    let mut looked = 0;
+    let why = loop {
+        let verdict = if looked < 2 { io::detect(buf) } else { more_token(&buf[looked..]) };
+        looked = buf.len();
+        match verdict {
+            Ok(Some(syntax)) => return Ok(syntax),
+            Err(()) => break String::new(),
+            Ok(None) if buf.len() > max_line => {
+                break format!(
+                    ": the first {} bytes hold no space or colon, and the first line may hold at most {} \
+(--max-line)",
+                    output::group(buf.len() as u64),
+                    output::group(max_line as u64)
+                )
+            }
+            Ok(None) => {
+                let n = input.fill(buf).with_context(|| format!("cannot read {}", input.name()))?;
+                if n == 0 && buf.is_empty() {
+                    return Ok(Syntax::Plain);
+                }
+                if n == 0 {
+                    break String::new();
+                }
+            }
+        }
+    };
+    let start = &buf[..buf.len().min(24)];
+    Err(DataError {
+        file: input.name().into(),
+        what: format!(
+            "line 1 (byte 0): cannot tell the syntax from '{}'{why} (expected an opcode line such as 'V:HTTP/1.1' \
+or a request line such as 'GET / HTTP/1.1')",
+            start.escape_ascii()
+        ),
+        written: None,
+    }
+    .into())
+}
+
+/// The verdict of `io::detect` on a prefix it left undecided (a run of token characters, past
+/// its first two bytes) followed by `more`.
+fn more_token(more: &[u8]) -> Result<Option<Syntax>, ()> {
+    match more.iter().find(|&&b| !io::is_tchar(b)) {
+        None => Ok(None),
+        Some(b' ') => Ok(Some(Syntax::Plain)),
+        Some(_) => Err(()),
+    }
+}
+
+/// Why a connection was not measured to its end.
+enum Stop {
+    Read(ReadError),
+    /// The compact encoder could not express request N (1-based).
+    Encode(ErrorKind, u64),
+}
+
+impl Stop {
+    fn into_error(self, file: String) -> anyhow::Error {
+        let what = match self {
+            Stop::Read(ReadError::Io(err)) => return anyhow::Error::new(err).context(format!("cannot read {file}")),
+            Stop::Read(ReadError::Data(err)) => err.to_string(),
+            Stop::Encode(kind, n) => format!("request {n}: {kind}"),
+        };
+        DataError { file, what, written: None }.into()
+    }
+}
+
+/// Everything measured, over all connections.
+#[derive(Default)]
+struct Totals {
+    connections: u64,
+    requests: u64,
+    body_bytes: u64,
+    plain: Tally,
+    compact: Tally,
+    http2: Tally,
+    amqp: Tally,
+}
+
+impl Totals {
+    fn report(&self, input: String, files: Vec<String>, rate: f64) -> Report {
+        let row = |id, name, tally: &Tally| Row { id, name, overhead: tally.summary() };
+        Report {
+            input,
+            files,
+            connections: self.connections,
+            rate,
+            requests: self.requests,
+            body_bytes: self.body_bytes,
+            rows: vec![
+                row("plain", "plain HTTP/1.1", &self.plain),
+                row("compact", "compact", &self.compact),
+                row("http2", "HTTP/2", &self.http2),
+                row("amqp", "AMQP 0-9-1", &self.amqp),
+            ],
+        }
+    }
+}
+
+/// The request being read.
+struct Current {
+    head: Head,
+    /// Bytes of its plain head.
+    plain_head: u64,
+    /// Bytes of its HTTP/2 HEADERS frames.
+    http2_head: u64,
+    /// Body bytes as read (for a chunked body: the chunked encoding).
+    body: u64,
+    chunked: Option<Chunked>,
+}
+
+impl Current {
+    /// Records the request, now read whole, in every encoding but the compact one (whose
+    /// output lags); returns its chunk framing bytes.
+    fn record(self, first: bool, totals: &mut Totals, h2: &mut http2::Connection) -> u64 {
+        let (payload, trailers) = match &self.chunked {
+            Some(walker) => (walker.payload, &walker.trailers[..]),
+            None => (self.body, &[][..]),
+        };
+        let framing = self.body - payload;
+        totals.requests += 1;
+        totals.body_bytes += payload;
+        totals.plain.record(self.plain_head + framing, first);
+        let mut h2_bytes = self.http2_head + http2::data_frames(self.head.framing(), payload, !trailers.is_empty());
+        if !trailers.is_empty() {
+            h2_bytes += h2.trailers(trailers);
+        }
+        if first {
+            h2_bytes += http2::SETUP;
+        }
+        totals.http2.record(h2_bytes, first);
+        totals.amqp.record(amqp::overhead(self.head.target(), payload), first);
+        framing
+    }
+}
+
+/// The codec settings every connection uses.
+#[derive(Debug, Clone, Copy)]
+struct Codec {
+    limits: Limits,
+    window: Window,
+}
+
+/// Measures one connection: every request in all four encodings.
+fn measure<G: Grammar, S: Source>(
+    events: &mut Events<G, S>,
+    totals: &mut Totals,
+    codec: Codec,
+    bar: Option<&indicatif::ProgressBar>,
+) -> Result<(), Stop> {
+    totals.connections += 1;
+    let mut compact = Compact {
+        encoder: Lookahead::new(Encoder::with_limits(codec.limits), codec.window),
+        framing: VecDeque::new(),
+        head: 0,
+        done: 0,
+        scratch: Vec::new(),
+    };
+    let mut h2 = http2::Connection::new();
+    let mut plain = Vec::new();
+    let mut current = None::<Current>;
+    let mut n = 0u64;
+    while let Some(event) = events.next().map_err(Stop::Read)? {
+        match &event {
+            Event::Head(head) => {
+                plain.clear();
+                head.write_http1(&mut plain);
+                current = Some(Current {
+                    head: head.clone(),
+                    plain_head: plain.len() as u64,
+                    http2_head: h2.headers(head),
+                    body: 0,
+                    chunked: (head.framing() == Framing::Chunked).then(Chunked::new),
+                });
+            }
+            Event::Data(data) => {
+                if let Some(c) = &mut current {
+                    c.body += data.len() as u64;
+                    if let Some(walker) = &mut c.chunked {
+                        walker.walk(data);
+                    }
+                }
+            }
+            Event::End => {
+                if let Some(c) = current.take() {
+                    compact.framing.push_back(c.record(n == 0, totals, &mut h2));
+                    n += 1;
+                    if n.is_multiple_of(65_536) {
+                        if let Some(bar) = bar {
+                            bar.inc(65_536);
+                        }
+                    }
+                }
+            }
+        }
+        compact.encoder.push(event);
+        compact.drain(&mut totals.compact)?;
+    }
+    compact.encoder.finish();
+    compact.drain(&mut totals.compact)
+}
+
+/// The compact encoder's side: its output lags the input by the lookahead window.
+struct Compact {
+    encoder: Lookahead,
+    /// Chunk framing bytes of each request read whole and not written yet.
+    framing: VecDeque<u64>,
+    /// Bytes of the head being written.
+    head: u64,
+    /// Requests written.
+    done: u64,
+    scratch: Vec<u8>,
+}
+
+impl Compact {
+    #[inline]
+    fn drain(&mut self, tally: &mut Tally) -> Result<(), Stop> {
+        loop {
+            self.scratch.clear();
+            match self.encoder.emit(&mut self.scratch) {
+                Ok(Some(Emitted::Head(n))) => self.head = n as u64,
+                Ok(Some(Emitted::Data(_))) => {}
+                Ok(Some(Emitted::End)) => {
+                    let framing = self.framing.pop_front().unwrap_or(0);
+                    tally.record(self.head + framing, self.done == 0);
+                    self.done += 1;
+                }
+                Ok(None) => return Ok(()),
+                Err(kind) => return Err(Stop::Encode(kind, self.done + 1)),
+            }
+        }
+    }
+}

@@ -1,0 +1,269 @@
+//! The compact grammar (SPEC.md §3), one function per rule, one line at a time: a plain match
+//! for the opcode every line starts with, nom parsers for the arguments.
+//!
+//! Every function takes one line's content (CRLF already removed and checked by the caller)
+//! and nom's error type never leaves this module: failures become [`ErrorKind`]s.
+
+use nom::bytes::complete::{tag, take_while, take_while1, take_while_m_n};
+use nom::combinator::{all_consuming, recognize, verify};
+use nom::{IResult, Parser};
+
+use crate::compact::op::Op;
+use crate::error::{escape, ErrorKind};
+use crate::message::{check_target, Version};
+use crate::wire::chars;
+
+type Res<'a, O> = IResult<&'a [u8], O, ()>;
+
+/// `opcode = "V" / "B" / "M" / "H" / ">" / "<" / "-" / "+" / "*"`
+fn is_opcode(b: u8) -> bool {
+    matches!(b, b'V' | b'B' | b'M' | b'H' | b'>' | b'<' | b'-' | b'+' | b'*')
+}
+
+/// `line = opcode ":" argument`
+///
+/// Matched on its first two bytes rather than with combinators: every line takes this step.
+#[inline]
+fn opcode_line(i: &[u8]) -> Option<(u8, &[u8])> {
+    match i {
+        [code, b':', argument @ ..] if is_opcode(*code) => Some((*code, argument)),
+        _ => None,
+    }
+}
+
+/// `visible = *VCHAR` (0x21–0x7E)
+fn visible(i: &[u8]) -> Res<'_, &[u8]> {
+    take_while(|b: u8| (0x21..=0x7e).contains(&b)).parse(i)
+}
+
+/// `length = "0" / %x31-39 0*18DIGIT`
+fn length(i: &[u8]) -> Res<'_, u64> {
+    let zero = tag(&b"0"[..]);
+    let nonzero = recognize((
+        take_while_m_n(1, 1, |b: u8| (b'1'..=b'9').contains(&b)),
+        take_while_m_n(0, 18, |b: u8| b.is_ascii_digit()),
+    ));
+    let (rest, digits) = all_consuming(nom::branch::alt((nonzero, zero))).parse(i)?;
+    Ok((rest, chars::parse_decimal(digits).unwrap_or(0)))
+}
+
+/// `body-arg = suffix SP length`
+fn body_argument(i: &[u8]) -> Res<'_, (&[u8], u64)> {
+    let (rest, (suffix, _, len)) = (visible, tag(&b" "[..]), length).parse(i)?;
+    Ok((rest, (suffix, len)))
+}
+
+/// `version = "HTTP/" DIGIT "." DIGIT`
+fn version(i: &[u8]) -> Res<'_, Version> {
+    let digit = || take_while_m_n(1, 1, |b: u8| b.is_ascii_digit());
+    let (rest, text) = all_consuming(recognize((tag(&b"HTTP/"[..]), digit(), tag(&b"."[..]), digit()))).parse(i)?;
+    Ok((rest, Version::parse(text).ok_or(nom::Err::Error(()))?))
+}
+
+/// `name = 1*64VCHAR`
+fn register_name(i: &[u8]) -> Res<'_, &[u8]> {
+    all_consuming(verify(take_while1(|b: u8| (0x21..=0x7e).contains(&b)), |n: &[u8]| n.len() <= 64)).parse(i)
+}
+
+/// `method = token`
+fn method(i: &[u8]) -> Res<'_, &[u8]> {
+    all_consuming(take_while1(chars::is_tchar)).parse(i)
+}
+
+/// Parses one opcode line's content into an [`Op`].
+#[inline]
+pub(crate) fn parse_op(line: &[u8]) -> Result<Op<'_>, ErrorKind> {
+    let Some((code, arg)) = opcode_line(line) else {
+        return Err(line_shape_error(line));
+    };
+    // The commonest opcodes first; the last arm is `V`. Arguments taken as they are get the
+    // checks `check_op` makes; `+:` and `V:` are parsed.
+    let op = match code {
+        b'H' => Op::Header(arg),
+        b'<' => Op::Load(arg),
+        b'>' => Op::Store(arg),
+        b'-' => Op::Bodyless(arg),
+        b'+' => return with_body(line, arg),
+        b'*' => Op::Chunked(arg),
+        b'B' => Op::Base(arg),
+        b'M' => Op::Method(arg),
+        _ => return version(arg).map(|(_, v)| Op::Version(v)).map_err(|_| ErrorKind::InvalidVersion(escape(arg))),
+    };
+    check_op(&op).map(|()| op)
+}
+
+/// Checks the arguments of an [`Op`]: [`parse_op`] uses it for the ones it reads, and
+/// `State::apply` for ones built by hand, so what `apply` accepts is what the decoder would
+/// accept on the wire.
+#[inline]
+pub(crate) fn check_op(op: &Op<'_>) -> Result<(), ErrorKind> {
+    match *op {
+        Op::Version(_) => Ok(()),
+        Op::Base(b) => check_target(b, "base"),
+        Op::Method(m) => method(m).map(|_| ()).map_err(|_| ErrorKind::InvalidMethod(escape(m))),
+        Op::Header(h) => header(h),
+        Op::Store(n) | Op::Load(n) => register(n).map(|_| ()),
+        Op::Bodyless(s) | Op::Chunked(s) => check_target(s, "suffix"),
+        // `length` allows at most 19 digits.
+        Op::WithBody(s, len) if len < 10_000_000_000_000_000_000 => check_target(s, "suffix"),
+        Op::WithBody(..) => Err(ErrorKind::InvalidLength(escape(op.to_string().as_bytes()))),
+    }
+}
+
+/// `+:` argument, `line` being the whole line (for the error).
+fn with_body<'a>(line: &[u8], arg: &'a [u8]) -> Result<Op<'a>, ErrorKind> {
+    if let Some(len) = steady_length(arg) {
+        return Ok(Op::WithBody(&[], len));
+    }
+    match body_argument(arg) {
+        Ok((_, (suffix, len))) => Ok(Op::WithBody(suffix, len)),
+        Err(_) => {
+            let suffix = arg.split(|&b| b == b' ').next().unwrap_or(arg);
+            check_target(suffix, "suffix")?;
+            Err(ErrorKind::InvalidLength(escape(line)))
+        }
+    }
+}
+
+/// The argument of a steady feed's `+: LEN`, recognised without the general grammar. Accepts
+/// exactly what `body_argument` accepts with an empty suffix; anything else is `None` and
+/// goes the general way.
+#[inline]
+fn steady_length(arg: &[u8]) -> Option<u64> {
+    let digits = arg.strip_prefix(b" ")?;
+    match digits {
+        [b'0'] => Some(0),
+        [b'1'..=b'9', ..] => chars::parse_decimal(digits),
+        _ => None,
+    }
+}
+
+/// A whole `+: LEN` CRLF line at the front of `src`, found without searching for the line
+/// end: the body length and the line's length. Anything else (another line, a longer or
+/// malformed one, an incomplete one) is `None` and goes the general way, which accepts and
+/// rejects exactly as this does.
+#[inline]
+pub(crate) fn steady_line(src: &[u8]) -> Option<(u64, usize)> {
+    let rest = src.strip_prefix(b"+: ")?;
+    let mut n: u64 = 0;
+    let mut i = 0;
+    while let Some(&d) = rest.get(i) {
+        if !d.is_ascii_digit() || i == 19 || (i == 1 && rest[0] == b'0') {
+            break;
+        }
+        n = n * 10 + u64::from(d - b'0');
+        i += 1;
+    }
+    match rest.get(i..i + 2) {
+        Some(b"\r\n") if i > 0 => Some((n, 3 + i + 2)),
+        _ => None,
+    }
+}
+
+/// Why a line did not match `opcode ":" argument`.
+fn line_shape_error(line: &[u8]) -> ErrorKind {
+    match line {
+        [] => ErrorKind::EmptyLine,
+        [code, ..] if !is_opcode(*code) => ErrorKind::UnknownOpcode(escape(&line[..1])),
+        _ => ErrorKind::MissingColon(escape(&line[..1])),
+    }
+}
+
+/// `H:` argument: a field line that is not framing.
+#[inline]
+fn header(arg: &[u8]) -> Result<(), ErrorKind> {
+    // There is no line folding in the compact syntax: a leading space is just a bad line.
+    let name_len = chars::check_field_line(arg).map_err(|kind| match kind {
+        ErrorKind::ObsFold => ErrorKind::InvalidHeader { line: escape(arg), why: "starts with whitespace" },
+        other => other,
+    })?;
+    match chars::framing_name(&arg[..name_len]) {
+        Some(_) => Err(ErrorKind::FramingHeader(escape(arg))),
+        None => Ok(()),
+    }
+}
+
+/// `>:` / `<:` argument.
+fn register(arg: &[u8]) -> Result<&[u8], ErrorKind> {
+    register_name(arg).map(|(_, n)| n).map_err(|_| ErrorKind::InvalidRegisterName(escape(arg)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ops() {
+        assert_eq!(parse_op(b"V:HTTP/1.1"), Ok(Op::Version(Version::HTTP_11)));
+        assert_eq!(parse_op(b"B:"), Ok(Op::Base(b"")));
+        assert_eq!(parse_op(b"B:/x?y=1"), Ok(Op::Base(b"/x?y=1")));
+        assert_eq!(parse_op(b"M:POST"), Ok(Op::Method(b"POST")));
+        assert_eq!(parse_op(b"H:Host: a"), Ok(Op::Header(b"Host: a")));
+        assert_eq!(parse_op(b">:config1"), Ok(Op::Store(b"config1")));
+        assert_eq!(parse_op(b"<:config1"), Ok(Op::Load(b"config1")));
+        assert_eq!(parse_op(b"-:"), Ok(Op::Bodyless(b"")));
+        assert_eq!(parse_op(b"-:style.css"), Ok(Op::Bodyless(b"style.css")));
+        assert_eq!(parse_op(b"+: 66"), Ok(Op::WithBody(b"", 66)));
+        assert_eq!(parse_op(b"+:x 0"), Ok(Op::WithBody(b"x", 0)));
+        assert_eq!(parse_op(b"+:x 9999999999999999999"), Ok(Op::WithBody(b"x", 9_999_999_999_999_999_999)));
+        assert_eq!(parse_op(b"*:up"), Ok(Op::Chunked(b"up")));
+    }
+
+    /// Every pair of first bytes: an opcode and a colon go on to the argument, anything else
+    /// is a line-shape error.
+    #[test]
+    fn line_shapes() {
+        assert_eq!(parse_op(b""), Err(ErrorKind::EmptyLine));
+        for code in 0..=255 {
+            let shape =
+                |line: &[u8]| matches!(parse_op(line), Err(ErrorKind::UnknownOpcode(_) | ErrorKind::MissingColon(_)));
+            let known = b"VBMH><-+*".contains(&code);
+            assert_eq!(parse_op(&[code]), Err(line_shape_error(&[code])));
+            assert!(shape(&[code]));
+            for second in 0..=255 {
+                let line = [code, second, b'1'];
+                assert_eq!(shape(&line), !(known && second == b':'), "{line:x?}");
+                if shape(&line) {
+                    assert_eq!(parse_op(&line), Err(line_shape_error(&line)));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn steady_lines() {
+        assert_eq!(steady_line(b"+: 66\r\nxx"), Some((66, 7)));
+        assert_eq!(steady_line(b"+: 0\r\n"), Some((0, 6)));
+        assert_eq!(steady_line(b"+: 9999999999999999999\r\n"), Some((9_999_999_999_999_999_999, 24)));
+        for line in [&b"+: 01\r\n"[..], b"+: 10000000000000000000\r\n", b"+: \r\n", b"+: 6\n", b"+: 66", b"+:x 6\r\n"] {
+            assert_eq!(steady_line(line), None, "{}", line.escape_ascii());
+        }
+    }
+
+    #[test]
+    fn op_errors() {
+        use ErrorKind::*;
+        let err = |l: &[u8]| parse_op(l).unwrap_err();
+        assert_eq!(err(b""), EmptyLine);
+        assert_eq!(err(b"X:1"), UnknownOpcode("X".into()));
+        assert_eq!(err(b"V"), MissingColon("V".into()));
+        assert_eq!(err(b"V HTTP/1.1"), MissingColon("V".into()));
+        assert!(matches!(err(b"V:HTTP/1"), InvalidVersion(_)));
+        assert!(matches!(err(b"V:HTTP/1.1 "), InvalidVersion(_)));
+        assert!(matches!(err(b"M:GE T"), InvalidMethod(_)));
+        assert!(matches!(err(b"M:"), InvalidMethod(_)));
+        assert!(matches!(err(b"B:/a b"), InvalidTarget { what: "base", .. }));
+        assert!(matches!(err(b"-:a b"), InvalidTarget { what: "suffix", .. }));
+        assert!(matches!(err(b"H:Content-Length: 5"), FramingHeader(_)));
+        assert!(matches!(err(b"H:transfer-encoding: chunked"), FramingHeader(_)));
+        assert!(matches!(err(b"H:Host : a"), WhitespaceBeforeColon(_)));
+        assert!(matches!(err(b">:"), InvalidRegisterName(_)));
+        assert!(matches!(err(&[b"<:".as_slice(), &[b'a'; 65]].concat()), InvalidRegisterName(_)));
+        assert!(matches!(err(b"+:x"), InvalidLength(_)));
+        assert!(matches!(err(b"+:x 01"), InvalidLength(_)));
+        assert!(matches!(err(b"+:x 10000000000000000000"), InvalidLength(_)));
+        assert!(matches!(err(b"+:x  1"), InvalidLength(_)));
+        assert!(matches!(err(b"+:x 1 "), InvalidLength(_)));
+        assert!(matches!(err(b"+:x -1"), InvalidLength(_)));
+    }
+}

@@ -1,0 +1,781 @@
+//! The request model both syntaxes share: a head kept byte for byte, its framing, and its body.
+
+use std::fmt;
+use std::ops::Deref;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
+
+use bytes::Bytes;
+
+use crate::error::{escape, ErrorKind};
+use crate::wire::body::{BodyScanner, Scan};
+use crate::wire::chars;
+use crate::Limits;
+
+/// An HTTP version, `HTTP/` DIGIT `.` DIGIT.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Version {
+    major: u8,
+    minor: u8,
+}
+
+impl Version {
+    /// `HTTP/1.1`.
+    pub const HTTP_11: Version = Version { major: 1, minor: 1 };
+    /// `HTTP/1.0`.
+    pub const HTTP_10: Version = Version { major: 1, minor: 0 };
+
+    /// Parses exactly `HTTP/` DIGIT `.` DIGIT.
+    ///
+    /// ```
+    /// use streamline::Version;
+    /// assert_eq!(Version::parse(b"HTTP/1.1"), Some(Version::HTTP_11));
+    /// assert_eq!(Version::parse(b"HTTP/1.10"), None);
+    /// ```
+    pub fn parse(s: &[u8]) -> Option<Version> {
+        match *s {
+            [b'H', b'T', b'T', b'P', b'/', major, b'.', minor] if major.is_ascii_digit() && minor.is_ascii_digit() => {
+                Some(Version { major: major - b'0', minor: minor - b'0' })
+            }
+            _ => None,
+        }
+    }
+
+    /// May a request of this version carry a chunked body? From HTTP/1.1 on (RFC 9112 §6.1).
+    pub fn chunked_allowed(self) -> bool {
+        (self.major, self.minor) >= (1, 1)
+    }
+
+    /// The eight bytes `HTTP/x.y`.
+    pub fn to_bytes(self) -> [u8; 8] {
+        [b'H', b'T', b'T', b'P', b'/', b'0' + self.major, b'.', b'0' + self.minor]
+    }
+}
+
+impl fmt::Debug for Version {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "HTTP/{}.{}", self.major, self.minor)
+    }
+}
+
+impl fmt::Display for Version {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self, f)
+    }
+}
+
+/// Bytes a head holds: shared with where they came from (a plain head's input, the
+/// decoder's state), or the head's own, which a head the decoder rebuilds in place for each
+/// request keeps so it touches no reference count.
+#[derive(Clone)]
+pub(crate) enum Held {
+    Shared(Bytes),
+    Own(Vec<u8>),
+}
+
+impl Held {
+    /// Makes this the concatenation of `pieces`, in place if it is its own.
+    pub(crate) fn set(&mut self, pieces: &[&[u8]]) {
+        match self {
+            Held::Own(v) => v.clear(),
+            Held::Shared(_) => *self = Held::Own(Vec::with_capacity(pieces.iter().map(|p| p.len()).sum())),
+        }
+        if let Held::Own(v) = self {
+            for piece in pieces {
+                v.extend_from_slice(piece);
+            }
+        }
+    }
+
+    /// The first `len` bytes as `Bytes` (a slice if shared, else a copy).
+    pub(crate) fn prefix(&self, len: usize) -> Bytes {
+        match self {
+            Held::Shared(b) => b.slice(..len),
+            Held::Own(v) => Bytes::copy_from_slice(&v[..len]),
+        }
+    }
+}
+
+impl Default for Held {
+    fn default() -> Self {
+        Held::Shared(Bytes::new())
+    }
+}
+
+impl Deref for Held {
+    type Target = [u8];
+
+    #[inline]
+    fn deref(&self) -> &[u8] {
+        match self {
+            Held::Shared(b) => b,
+            Held::Own(v) => v,
+        }
+    }
+}
+
+impl PartialEq for Held {
+    fn eq(&self, other: &Held) -> bool {
+        self[..] == other[..]
+    }
+}
+
+impl Eq for Held {}
+
+impl fmt::Debug for Held {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.escape_ascii().to_string(), f)
+    }
+}
+
+/// The ordered header lines of a request, each verbatim (`Name: value`), framing fields
+/// excluded.
+///
+/// The lines are held as one block, each followed by CRLF, exactly as the plain head carries
+/// them: writing a head copies the block once, a plain reader shares it with its input, and a
+/// prefix of the list is a prefix of the block, which is what the encoder compares. Cloning a
+/// list a reader made is a reference-count increment; one built by [`Headers::push`], or a
+/// borrowed read's, is copied.
+///
+/// ```
+/// let mut h = streamline::Headers::new();
+/// h.push(b"Host: example.com")?;
+/// h.push(b"Accept: */*")?;
+/// assert_eq!(h.len(), 2);
+/// assert_eq!(h.get(1), Some(&b"Accept: */*"[..]));
+/// assert_eq!(h.iter().collect::<Vec<_>>(), [&b"Host: example.com"[..], b"Accept: */*"]);
+/// assert_eq!(h.as_block(), b"Host: example.com\r\nAccept: */*\r\n");
+/// # Ok::<(), streamline::ErrorKind>(())
+/// ```
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Headers {
+    /// Every line followed by CRLF. No line holds CR or LF (they are checked), so the block
+    /// splits back into its lines unambiguously.
+    pub(crate) block: Held,
+    /// Number of lines.
+    pub(crate) count: usize,
+}
+
+impl Headers {
+    /// An empty list.
+    pub fn new() -> Self {
+        Headers::default()
+    }
+
+    /// Appends one header line after checking it (RFC 9110 field syntax; no Content-Length or
+    /// Transfer-Encoding, which belong to [`Framing`]). Copies the block: for building a few
+    /// heads by hand, not for a hot path (the readers build theirs without copies).
+    ///
+    /// ```
+    /// let mut h = streamline::Headers::new();
+    /// h.push(b"Host: example.com")?;
+    /// assert!(h.push(b"Content-Length: 5").is_err());
+    /// assert!(h.push(b"X: a\r\nY: b").is_err());
+    /// assert_eq!(h.len(), 1);
+    /// # Ok::<(), streamline::ErrorKind>(())
+    /// ```
+    pub fn push(&mut self, line: &[u8]) -> Result<(), ErrorKind> {
+        let name_len = chars::check_field_line(line)?;
+        if chars::framing_name(&line[..name_len]).is_some() {
+            return Err(ErrorKind::FramingHeader(escape(line)));
+        }
+        let mut block = Vec::with_capacity(self.block.len() + line.len() + 2);
+        block.extend_from_slice(&self.block);
+        block.extend_from_slice(line);
+        block.extend_from_slice(b"\r\n");
+        self.block = Held::Own(block);
+        self.count += 1;
+        Ok(())
+    }
+
+    /// A list from a block of checked lines, each followed by CRLF.
+    pub(crate) fn from_block(block: Bytes, count: usize) -> Self {
+        debug_assert_eq!(memchr::memchr_iter(b'\n', &block).count(), count);
+        Headers { block: Held::Shared(block), count }
+    }
+
+    /// Makes this list `other`, leaving the reference counts alone if it already is.
+    pub(crate) fn assign(&mut self, other: &Headers) {
+        match (&mut self.block, &other.block) {
+            (Held::Shared(dst), Held::Shared(src)) => assign(dst, src),
+            (dst, src) => dst.clone_from(src),
+        }
+        self.count = other.count;
+    }
+
+    /// Number of lines.
+    pub fn len(&self) -> usize {
+        self.count
+    }
+
+    /// Is the list empty?
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    /// The lines in order, without CRLF.
+    pub fn iter(&self) -> Lines<'_> {
+        Lines { rest: &self.block }
+    }
+
+    /// Line `i`, without CRLF. Walks the block from its start: for going through the lines,
+    /// use [`Headers::iter`].
+    pub fn get(&self, i: usize) -> Option<&[u8]> {
+        self.iter().nth(i)
+    }
+
+    /// The whole block: every line followed by CRLF, as a plain head carries them.
+    pub fn as_block(&self) -> &[u8] {
+        &self.block
+    }
+
+    /// Sum of the line lengths (without CRLF).
+    pub(crate) fn byte_len(&self) -> usize {
+        self.block.len() - 2 * self.count
+    }
+}
+
+impl<'a> IntoIterator for &'a Headers {
+    type Item = &'a [u8];
+    type IntoIter = Lines<'a>;
+
+    fn into_iter(self) -> Lines<'a> {
+        self.iter()
+    }
+}
+
+/// The lines of a [`Headers`], from [`Headers::iter`].
+#[derive(Debug, Clone)]
+pub struct Lines<'a> {
+    rest: &'a [u8],
+}
+
+impl<'a> Iterator for Lines<'a> {
+    type Item = &'a [u8];
+
+    #[inline]
+    fn next(&mut self) -> Option<&'a [u8]> {
+        let lf = memchr::memchr(b'\n', self.rest)?;
+        let (line, rest) = self.rest.split_at(lf + 1);
+        self.rest = rest;
+        line.get(..lf.saturating_sub(1))
+    }
+}
+
+impl fmt::Debug for Headers {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.iter().map(|l| l.escape_ascii().to_string())).finish()
+    }
+}
+
+/// How a request's body is delimited.
+///
+/// In the plain form this is the one framing field, written last in the head; in the compact
+/// form it is the issuing opcode (`-:`, `+:` or `*:`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Framing {
+    /// No body and no framing field.
+    None,
+    /// `Content-Length: N`, then N bytes.
+    Length(u64),
+    /// `Transfer-Encoding: chunked`, then a chunked body (RFC 9112 §7.1) kept verbatim.
+    Chunked,
+}
+
+impl Framing {
+    /// Length of the framing field line the plain form carries, CRLF included (0 for none):
+    /// `Content-Length: N` is 18 + digits, `Transfer-Encoding: chunked` 28.
+    pub(crate) fn line_len(self) -> usize {
+        match self {
+            Framing::None => 0,
+            Framing::Length(n) => 18 + decimal_len(n),
+            Framing::Chunked => 28,
+        }
+    }
+}
+
+/// The head of a request: request-line parts, header lines and framing.
+///
+/// Every `Head` is valid by construction, so whatever writes one (either syntax) writes
+/// something its reader accepts as the same head. Cloning is one reference-count increment:
+/// the parts every request of a steady feed shares are held once.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Head {
+    pub(crate) parts: Arc<Parts>,
+    pub(crate) framing: Framing,
+}
+
+/// What the requests of one state share: everything in the head but its framing.
+#[derive(Debug)]
+pub(crate) struct Parts {
+    pub(crate) method: Bytes,
+    pub(crate) target: Held,
+    pub(crate) version: Version,
+    pub(crate) headers: Headers,
+    /// The plain rendering of request-line and header lines, made on second use, so a steady
+    /// feed writes its head with one copy.
+    rendered: OnceLock<Box<[u8]>>,
+    /// Have these parts been written once?
+    written: AtomicBool,
+    /// Every prefix of the header lines (index k: the first k lines), made by the plain
+    /// reader as it reads or else on first use: the encoder's quick test for shared
+    /// prefixes, and where each line ends.
+    prefixes: OnceLock<Vec<Prefix>>,
+}
+
+impl Parts {
+    pub(crate) fn new(method: Bytes, target: Bytes, version: Version, headers: Headers) -> Arc<Parts> {
+        Arc::new(Parts::fresh(method, target, version, headers))
+    }
+
+    /// [`Parts::new`] with the [`Head::prefixes`] table already made (by a reader that has
+    /// the lines in hand).
+    pub(crate) fn with_prefixes(
+        method: Bytes,
+        target: Bytes,
+        version: Version,
+        headers: Headers,
+        prefixes: Vec<Prefix>,
+    ) -> Arc<Parts> {
+        debug_assert_eq!(prefixes, prefix_table(headers.as_block(), headers.len()));
+        let parts = Parts::fresh(method, target, version, headers);
+        let _ = parts.prefixes.set(prefixes);
+        Arc::new(parts)
+    }
+
+    fn fresh(method: Bytes, target: Bytes, version: Version, headers: Headers) -> Parts {
+        Parts {
+            method,
+            target: Held::Shared(target),
+            version,
+            headers,
+            rendered: OnceLock::new(),
+            written: AtomicBool::new(false),
+            prefixes: OnceLock::new(),
+        }
+    }
+
+    /// Rebuilds parts nobody else holds for another request, clearing what was made from
+    /// them: target and header lines are copied into buffers of their own, reused from one
+    /// request to the next, and a method that stays the same is kept, so no reference count
+    /// is touched. (A borrowed read's head is rebuilt this way.)
+    pub(crate) fn rebuild(&mut self, method: &Bytes, target: &[&[u8]], version: Version, block: &[u8], count: usize) {
+        assign(&mut self.method, method);
+        self.target.set(target);
+        self.version = version;
+        self.headers.block.set(&[block]);
+        self.headers.count = count;
+        self.rendered = OnceLock::new();
+        *self.written.get_mut() = false;
+        self.prefixes = OnceLock::new();
+    }
+
+    /// Writes request-line and header lines, each with CRLF. The first time, straight into
+    /// `dst`; from the second on, from a rendering kept for the parts that repeat (a feed's),
+    /// so parts used once (a browsing session's) are not rendered twice.
+    fn write_lines(&self, dst: &mut Vec<u8>) {
+        if let Some(rendered) = self.rendered.get() {
+            dst.extend_from_slice(rendered);
+        } else if self.written.swap(true, Ordering::Relaxed) {
+            let mut out = Vec::with_capacity(self.method.len() + self.target.len() + 12 + self.headers.block.len());
+            self.render(&mut out);
+            dst.extend_from_slice(self.rendered.get_or_init(|| out.into_boxed_slice()));
+        } else {
+            self.render(dst);
+        }
+    }
+
+    fn render(&self, dst: &mut Vec<u8>) {
+        dst.reserve(self.method.len() + self.target.len() + 12 + self.headers.block.len());
+        dst.extend_from_slice(&self.method);
+        dst.push(b' ');
+        dst.extend_from_slice(&self.target);
+        dst.push(b' ');
+        dst.extend_from_slice(&self.version.to_bytes());
+        dst.extend_from_slice(b"\r\n");
+        dst.extend_from_slice(&self.headers.block);
+    }
+}
+
+impl PartialEq for Parts {
+    fn eq(&self, other: &Parts) -> bool {
+        self.method == other.method
+            && self.target == other.target
+            && self.version == other.version
+            && self.headers == other.headers
+    }
+}
+
+impl Eq for Parts {}
+
+impl Head {
+    /// Builds a head, checking that the method is a token and the target is non-empty visible
+    /// ASCII.
+    ///
+    /// ```
+    /// use streamline::{Framing, Head, Headers, Version};
+    /// let head = Head::new("GET".into(), "/".into(), Version::HTTP_11, Headers::new(), Framing::None);
+    /// assert!(head.is_ok());
+    /// let bad = Head::new("GET".into(), "/a b".into(), Version::HTTP_11, Headers::new(), Framing::None);
+    /// assert!(bad.is_err());
+    /// ```
+    pub fn new(
+        method: Bytes,
+        target: Bytes,
+        version: Version,
+        headers: Headers,
+        framing: Framing,
+    ) -> Result<Head, ErrorKind> {
+        if !chars::is_token(&method) {
+            return Err(ErrorKind::InvalidMethod(escape(&method)));
+        }
+        check_target(&target, "request target")?;
+        if target.is_empty() {
+            return Err(ErrorKind::EmptyTarget);
+        }
+        if framing == Framing::Chunked && !version.chunked_allowed() {
+            return Err(ErrorKind::ChunkedBeforeHttp11(version.to_string()));
+        }
+        Ok(Head { parts: Parts::new(method, target, version, headers), framing })
+    }
+
+    /// The method, e.g. `POST`.
+    pub fn method(&self) -> &Bytes {
+        &self.parts.method
+    }
+
+    /// The request target, e.g. `/receiver`.
+    pub fn target(&self) -> &[u8] {
+        &self.parts.target
+    }
+
+    /// The version.
+    pub fn version(&self) -> Version {
+        self.parts.version
+    }
+
+    /// The header lines, framing excluded.
+    pub fn headers(&self) -> &Headers {
+        &self.parts.headers
+    }
+
+    /// How the body is delimited.
+    pub fn framing(&self) -> Framing {
+        self.framing
+    }
+
+    /// Bytes the head holds, as limits count them: version (8), method, target, header lines.
+    pub(crate) fn byte_len(&self) -> usize {
+        8 + self.parts.method.len() + self.parts.target.len() + self.parts.headers.byte_len()
+    }
+
+    /// Each prefix of the header lines, index k covering the first k lines: its hash and its
+    /// length in the block. Equal prefixes hash equal; unequal ones almost never do, so
+    /// callers that act on a match compare the lines themselves.
+    pub(crate) fn prefixes(&self) -> &[Prefix] {
+        self.parts.prefixes.get_or_init(|| prefix_table(self.parts.headers.as_block(), self.parts.headers.len()))
+    }
+
+    /// The same head with other framing.
+    pub fn with_framing(&self, framing: Framing) -> Head {
+        Head { parts: self.parts.clone(), framing }
+    }
+
+    /// Do both heads share their parts (and so, certainly, method, target, version and
+    /// header lines)?
+    pub(crate) fn same_parts(&self, other: &Head) -> bool {
+        Arc::ptr_eq(&self.parts, &other.parts)
+    }
+
+    /// Writes the canonical plain head: request-line, header lines, the framing field last,
+    /// and the empty line.
+    pub fn write_http1(&self, dst: &mut Vec<u8>) {
+        self.parts.write_lines(dst);
+        match self.framing {
+            Framing::None => {}
+            Framing::Length(n) => {
+                dst.extend_from_slice(b"Content-Length: ");
+                write_decimal(n, dst);
+                dst.extend_from_slice(b"\r\n");
+            }
+            Framing::Chunked => dst.extend_from_slice(b"Transfer-Encoding: chunked\r\n"),
+        }
+        dst.extend_from_slice(b"\r\n");
+    }
+}
+
+impl fmt::Debug for Head {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Head")
+            .field("method", &self.parts.method.escape_ascii().to_string())
+            .field("target", &self.parts.target.escape_ascii().to_string())
+            .field("version", &self.parts.version)
+            .field("headers", &self.parts.headers)
+            .field("framing", &self.framing)
+            .finish()
+    }
+}
+
+/// The hash of no lines.
+const SEED: u64 = 0x243f_6a88_85a3_08d3;
+
+/// The folded multiply of wyhash and foldhash: the 128-bit product's halves XORed, so every
+/// input bit reaches the low bits too.
+#[inline]
+fn mix(x: u64, y: u64) -> u64 {
+    let product = u128::from(x) * u128::from(y);
+    (product as u64) ^ (product >> 64) as u64
+}
+
+/// One word into a prefix hash.
+#[inline]
+fn step(hash: u64, word: u64) -> u64 {
+    mix(hash ^ word, 0x517c_c1b7_2722_0a95)
+}
+
+/// Sixteen bytes into a prefix hash, with one multiply: a line's hash waits on half as many
+/// as with [`step`]. (The constant holds a byte no field line does, 0x1D, so the second
+/// factor is never zero.)
+#[inline]
+fn step2(hash: u64, pair: &[u8; 16]) -> u64 {
+    let pair = u128::from_le_bytes(*pair);
+    let (x, y) = (pair as u64, (pair >> 64) as u64);
+    mix(hash ^ x, y ^ 0xa076_1d64_78bd_642f)
+}
+
+/// The [`Head::prefixes`] of a block of `lines` CRLF-terminated lines (for heads the plain
+/// reader did not make, which has the table made as it reads).
+fn prefix_table(block: &[u8], lines: usize) -> Vec<Prefix> {
+    let mut out = Vec::with_capacity(lines + 1);
+    out.push(Prefix::EMPTY);
+    let mut start = 0;
+    for lf in memchr::memchr_iter(b'\n', block) {
+        let last = out[out.len() - 1];
+        out.push(last.then(&block[start..=lf]));
+        start = lf + 1;
+    }
+    out
+}
+
+/// One prefix of a head's header lines (see [`Head::prefixes`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Prefix {
+    pub(crate) hash: u64,
+    /// Bytes of the block it takes, CRLFs included.
+    pub(crate) end: usize,
+}
+
+impl Prefix {
+    /// The empty prefix.
+    pub(crate) const EMPTY: Prefix = Prefix { hash: SEED, end: 0 };
+
+    /// This prefix and the next line, `line` (CRLF included): sixteen bytes at a time, then
+    /// a word, then the last bytes zero-padded with their count in the top byte.
+    ///
+    /// Not inlined: the reader calls it once per line from a loop that has enough to keep in
+    /// registers already.
+    #[inline(never)]
+    pub(crate) fn then(self, line: &[u8]) -> Prefix {
+        let (pairs, rest) = line.as_chunks::<16>();
+        let mut hash = pairs.iter().fold(self.hash, step2);
+        let (words, tail) = rest.as_chunks::<8>();
+        if let Some(w) = words.first() {
+            hash = step(hash, u64::from_le_bytes(*w));
+        }
+        // The tail bytes are the top of the line's last eight, when it has eight.
+        let last = match line.last_chunk::<8>() {
+            Some(w) if !tail.is_empty() => u64::from_le_bytes(*w) >> (64 - 8 * tail.len()),
+            _ => tail.iter().rev().fold(0, |w, &b| (w << 8) | u64::from(b)),
+        };
+        Prefix { hash: step(hash, last ^ (tail.len() as u64) << 56), end: self.end + line.len() }
+    }
+}
+
+/// A whole request: its head and its body bytes.
+///
+/// For [`Framing::Length`] the body is the content; for [`Framing::Chunked`] it is the chunked
+/// encoding itself (chunks, last-chunk, trailers, final CRLF), verbatim.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Request {
+    pub(crate) head: Head,
+    pub(crate) body: Bytes,
+}
+
+impl Request {
+    /// Builds a request, checking the body against the head's framing: empty for
+    /// [`Framing::None`], exactly N bytes for [`Framing::Length`], one complete valid chunked
+    /// body for [`Framing::Chunked`].
+    pub fn new(head: Head, body: Bytes) -> Result<Request, ErrorKind> {
+        match head.framing {
+            Framing::None if !body.is_empty() => {
+                return Err(ErrorKind::Unencodable("a body needs Content-Length or chunked framing"))
+            }
+            Framing::Length(n) if body.len() as u64 != n => {
+                return Err(ErrorKind::Unencodable("body length differs from Content-Length"))
+            }
+            Framing::Chunked => {
+                let mut scanner = BodyScanner::new(Framing::Chunked, &Limits::default().max_line(usize::MAX));
+                match scanner.scan(&body).map_err(|(kind, _)| kind)? {
+                    Scan::Done(n) if n == body.len() => {}
+                    _ => return Err(ErrorKind::Unencodable("chunked body is incomplete or has bytes after its end")),
+                }
+            }
+            _ => {}
+        }
+        Ok(Request { head, body })
+    }
+
+    /// The head.
+    pub fn head(&self) -> &Head {
+        &self.head
+    }
+
+    /// The body bytes (see the type's docs for chunked bodies).
+    pub fn body(&self) -> &Bytes {
+        &self.body
+    }
+
+    /// Splits into head and body.
+    pub fn into_parts(self) -> (Head, Bytes) {
+        (self.head, self.body)
+    }
+
+    /// Writes the canonical plain form: [`Head::write_http1`], then the body.
+    pub fn write_http1(&self, dst: &mut Vec<u8>) {
+        self.head.write_http1(dst);
+        dst.extend_from_slice(&self.body);
+    }
+}
+
+impl fmt::Debug for Request {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Request")
+            .field("head", &self.head)
+            .field("body", &escape(&self.body))
+            .field("body_len", &self.body.len())
+            .finish()
+    }
+}
+
+/// A whole request borrowed from the reader that found it and from the input slice, as
+/// [`Decoder::decode_slice`](crate::Decoder::decode_slice) returns it: the body is not copied,
+/// and no reference count is touched (the decoder rebuilds the head in buffers it reuses).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RequestRef<'h, 's> {
+    pub(crate) head: &'h Head,
+    pub(crate) body: &'s [u8],
+}
+
+impl<'h, 's> RequestRef<'h, 's> {
+    /// The head.
+    pub fn head(&self) -> &'h Head {
+        self.head
+    }
+
+    /// The body bytes.
+    pub fn body(&self) -> &'s [u8] {
+        self.body
+    }
+
+    /// Writes the canonical plain form.
+    pub fn write_http1(&self, dst: &mut Vec<u8>) {
+        self.head.write_http1(dst);
+        dst.extend_from_slice(self.body);
+    }
+
+    /// An owned copy.
+    pub fn to_request(&self) -> Request {
+        Request { head: self.head.clone(), body: Bytes::copy_from_slice(self.body) }
+    }
+}
+
+/// Makes `dst` a copy of `src`; if it already is the same view of the same bytes (same
+/// address and length), nothing changes and no reference count is touched.
+#[inline]
+pub(crate) fn assign(dst: &mut Bytes, src: &Bytes) {
+    if dst.as_ptr() != src.as_ptr() || dst.len() != src.len() {
+        *dst = src.clone();
+    }
+}
+
+/// Checks a base, suffix or target: visible ASCII only.
+pub(crate) fn check_target(s: &[u8], what: &'static str) -> Result<(), ErrorKind> {
+    if chars::is_visible(s) {
+        Ok(())
+    } else {
+        Err(ErrorKind::InvalidTarget { what, text: escape(s) })
+    }
+}
+
+/// Appends `n` in decimal.
+pub(crate) fn write_decimal(mut n: u64, dst: &mut Vec<u8>) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    dst.extend_from_slice(&buf[i..]);
+}
+
+/// Number of decimal digits of `n`.
+pub(crate) fn decimal_len(n: u64) -> usize {
+    n.checked_ilog10().map_or(1, |l| l as usize + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decimal() {
+        for n in [0u64, 7, 10, 66, 12345, u64::MAX] {
+            let mut v = Vec::new();
+            write_decimal(n, &mut v);
+            assert_eq!(v, n.to_string().as_bytes());
+            assert_eq!(decimal_len(n), v.len());
+        }
+    }
+
+    /// The table: a prefix per line, ends at each CRLF, and hashes that tell lines apart.
+    #[test]
+    fn prefix_tables() {
+        let block = b"Host: a\r\nX-Long-Name: a value of some length\r\nX:\r\n\r\n";
+        let table = prefix_table(block, 4);
+        let ends: Vec<usize> = table.iter().map(|p| p.end).collect();
+        assert_eq!(ends, [0, 9, 46, 50, 52]);
+        // Bytes after the last LF are no line.
+        assert_eq!(prefix_table(&block[..51], 0).len(), 4);
+        // Every one-byte change of a line, at every length from 0 to 40 bytes, and every
+        // line of those lengths, hashes apart from all the others, alone and after a line.
+        let mut seen = std::collections::HashMap::new();
+        let after = Prefix::EMPTY.then(b"Host: a\r\n");
+        for len in 0..=40usize {
+            let base: Vec<u8> = (0..len).map(|i| b"abcdefgh"[i % 8]).collect();
+            crate::wire::chars::tests::each_variant(&base, |line| {
+                let mut line = line.to_vec();
+                line.extend_from_slice(b"\r\n");
+                for start in [Prefix::EMPTY, after] {
+                    let hash = start.then(&line).hash;
+                    if let Some(other) = seen.insert(hash, (start, line.clone())) {
+                        assert_eq!(other, (start, line.clone()), "{hash:x}");
+                    }
+                }
+            });
+        }
+        assert!(seen.len() > 200_000);
+    }
+
+    #[test]
+    fn send_sync() {
+        fn is<T: Send + Sync>() {}
+        is::<Request>();
+        is::<Head>();
+        is::<crate::Decoder>();
+        is::<crate::Encoder>();
+    }
+}

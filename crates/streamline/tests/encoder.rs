@@ -1,0 +1,129 @@
+//! The encoder stays within the limits it was given (SPEC.md §7.4, §9.3): whatever it writes, a
+//! decoder with the same limits reads back; what it cannot write that way, it refuses.
+
+mod common;
+
+use streamline::{ErrorKind, Limits, Window};
+
+fn get(headers: &[String]) -> Vec<u8> {
+    let mut out = b"GET / HTTP/1.1\r\n".to_vec();
+    for h in headers {
+        out.extend_from_slice(h.as_bytes());
+        out.extend_from_slice(b"\r\n");
+    }
+    out.extend_from_slice(b"\r\n");
+    out
+}
+
+fn round_trip(plain: &[u8], limits: Limits, window: Window) -> Result<(), ErrorKind> {
+    let compact = common::encode_with(plain, limits, window).map_err(|e| e.kind().clone())?;
+    let mut src = bytes::BytesMut::from(&compact[..]);
+    let mut decoder = streamline::Decoder::with_limits(limits);
+    let mut out = Vec::new();
+    while let Some(r) = decoder.decode_eof(&mut src).unwrap() {
+        r.write_http1(&mut out);
+    }
+    assert_eq!(out, common::canonical(plain).unwrap());
+    Ok(())
+}
+
+/// An `H:` line is two bytes longer than its field line: a field line that fits `max_line` in
+/// plain form may not in compact form, and the encoder must refuse it rather than write it.
+#[test]
+fn refuses_lines_past_max_line() {
+    let limits = Limits::default().max_line(20);
+    let plain = get(&["X: 123456789012345".to_string()]);
+    assert!(common::canonical(&plain).is_ok());
+    assert_eq!(
+        round_trip(&plain, limits, Window::default()),
+        Err(ErrorKind::Unencodable("a line would pass the max_line limit"))
+    );
+    assert_eq!(round_trip(&plain, Limits::default().max_line(22), Window::default()), Ok(()));
+}
+
+/// Registers saved for later requests must leave room for the current state: a register
+/// holding `A` (with its overhead, 669 bytes) and the 812-byte head do not fit, so the root is
+/// saved instead (269 bytes).
+#[test]
+fn saves_fit_the_state_limit() {
+    let line = |c: char| format!("{c}: {}", "x".repeat(397));
+    let plain = [get(&[line('A'), line('B')]), get(&[line('A'), line('C')])].concat();
+    let limits = Limits::default().max_state_bytes(1000 + Limits::REGISTER_OVERHEAD);
+    for window in [Window::default(), Window { requests: 0, bytes: 0 }] {
+        assert_eq!(round_trip(&plain, limits, window), Ok(()));
+    }
+}
+
+/// With one register, a root (saved before any header line) serves every later request.
+#[test]
+fn one_register_is_enough() {
+    let plain =
+        [get(&["A: 1".into(), "B: 2".into()]), get(&["A: 1".into(), "C: 3".into()]), get(&["X: 9".into()])].concat();
+    for window in [Window::default(), Window { requests: 0, bytes: 0 }, Window { requests: 1, bytes: 1 << 20 }] {
+        assert_eq!(round_trip(&plain, Limits::default().max_registers(1), window), Ok(()), "{window:?}");
+    }
+}
+
+/// Many distinct header sets and few registers: least-recently-used replacement keeps working.
+#[test]
+fn few_registers_many_header_sets() {
+    let plain = streamline_traffic::browse(400, 9);
+    for registers in [1, 2, 4] {
+        for window in [Window::default(), Window { requests: 0, bytes: 0 }] {
+            let limits = Limits::default().max_registers(registers);
+            assert_eq!(round_trip(&plain, limits, window), Ok(()), "{registers} registers, {window:?}");
+        }
+    }
+}
+
+/// Changing a long method to a short one and a short base to a long one: the method goes
+/// first, so the decoder's state never passes the larger of its sizes before and after.
+#[test]
+fn state_never_peaks_mid_plan() {
+    let plain = [
+        b"VERYLONGMETHODXXXXX / HTTP/1.1\r\n\r\n".to_vec(),
+        format!("GET /{} HTTP/1.1\r\n\r\n", "a".repeat(20)).into_bytes(),
+    ]
+    .concat();
+    for window in [Window::default(), Window { requests: 0, bytes: 0 }] {
+        assert_eq!(round_trip(&plain, Limits::default().max_state_bytes(40), window), Ok(()), "{window:?}");
+    }
+}
+
+/// The decoder holds the plain request-line to max_line; the encoder refuses a head (built by
+/// hand: the plain reader would refuse it too) whose request-line would not fit.
+#[test]
+fn refuses_request_lines_past_max_line() {
+    use streamline::{Encoder, Framing, Head, Headers, Request, Version};
+    let target = format!("/{}", "t".repeat(84));
+    let head = Head::new("METHOD1234".into(), target.into(), Version::HTTP_11, Headers::new(), Framing::None).unwrap();
+    let req = Request::new(head, Default::default()).unwrap();
+    let err = Encoder::with_limits(Limits::default().max_line(100)).encode(&req, &mut Vec::new()).unwrap_err();
+    assert_eq!(err, ErrorKind::Unencodable("a line would pass the max_line limit"));
+    let mut out = Vec::new();
+    Encoder::with_limits(Limits::default().max_line(107)).encode(&req, &mut out).unwrap();
+    let mut src = bytes::BytesMut::from(&out[..]);
+    let back = streamline::Decoder::with_limits(Limits::default().max_line(107)).decode_eof(&mut src).unwrap();
+    assert_eq!(back, Some(req));
+}
+
+/// A head is valid by construction: chunked framing needs HTTP/1.1 or later.
+#[test]
+fn heads_refuse_chunked_before_http11() {
+    use streamline::{Framing, Head, Headers, Version};
+    let head = Head::new("POST".into(), "/".into(), Version::HTTP_10, Headers::new(), Framing::Chunked);
+    assert_eq!(head.unwrap_err(), ErrorKind::ChunkedBeforeHttp11("HTTP/1.0".into()));
+}
+
+/// A repeat of the last head takes the steady path only if its framing line fits `max_line`
+/// as well: the chunked one (28 bytes with CRLF) does not fit 20, whatever came before.
+#[test]
+fn repeated_head_refuses_framing_past_max_line() {
+    use streamline::{Encoder, Framing, Head, Headers, Version};
+    let head = Head::new("GET".into(), "/".into(), Version::HTTP_11, Headers::new(), Framing::None).unwrap();
+    let mut encoder = Encoder::with_limits(Limits::default().max_line(20));
+    let mut out = Vec::new();
+    encoder.encode_head(&head, &[], false, &mut out).unwrap();
+    let err = encoder.encode_head(&head.with_framing(Framing::Chunked), &[], false, &mut out).unwrap_err();
+    assert_eq!(err, ErrorKind::Unencodable("a line would pass the max_line limit"));
+}

@@ -1,7 +1,0 @@
-//! One module per subcommand, each with `run(args) -> anyhow::Result<()>`.
-
-pub mod bench;
-pub mod decode;
-pub mod encode;
-pub mod gen;
-pub mod report;
