@@ -180,9 +180,14 @@ pub fn read_whole<R: Checked>(data: &[u8], limits: Limits) -> Outcome {
                 // After an error every call returns it again.
                 assert_eq!(reader.decode_eof(&mut src).as_ref().err(), Some(&err), "error not sticky");
                 // The error's line is the line of the byte at its offset.
-                let at = usize::try_from(err.offset()).unwrap_or(usize::MAX);
+                // A reader's error always has a position.
+                let (Some(offset), Some(line)) = (err.offset(), err.line()) else {
+                    panic!("a reader's error without a position: {err:?}")
+                };
+                assert_eq!(err.request(), None, "a reader's error names a request: {err:?}");
+                let at = usize::try_from(offset).unwrap_or(usize::MAX);
                 assert!(at <= data.len(), "error offset past the input: {err:?}");
-                assert_eq!(err.line(), line_at(data, at), "error line does not match its offset: {err:?}");
+                assert_eq!(line, line_at(data, at), "error line does not match its offset: {err:?}");
                 return Outcome { requests, error: Some(err) };
             }
         }

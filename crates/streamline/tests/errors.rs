@@ -38,7 +38,7 @@ macro_rules! case {
         fn $name() {
             let (before, err) = $read($input, $limits);
             assert_eq!(err.to_string(), format!("line {} (byte {}): {}", $line, $offset, $msg));
-            assert_eq!((before, err.offset(), err.line()), ($before, $offset, $line));
+            assert_eq!((before, err.offset(), err.line()), ($before, Some($offset), Some($line)));
         }
     };
 }
@@ -487,7 +487,7 @@ fn plain_head_errors_wait_for_the_head_to_end() {
         src.extend_from_slice(b"\r\n");
         let err = parser.next_event(&mut src).unwrap_err();
         assert!(matches!(err.kind(), ErrorKind::InvalidRequestLine { .. }), "{err}");
-        assert_eq!((err.offset(), err.line()), (0, 1));
+        assert_eq!((err.offset(), err.line()), (Some(0), Some(1)));
     }
 }
 
@@ -512,7 +512,7 @@ fn heads_read_again_are_the_same_heads_at_the_same_positions() {
     let b = "GET /b HTTP/1.1\r\n\r\n";
     let input = format!("{a}{b}{a}{b}{a}GET /c HTTP/1.1\r\nA : 1\r\n\r\n");
     let (before, err) = fail_plain(input.as_bytes(), d());
-    assert_eq!((before, err.offset(), err.line()), (5, 3 * 25 + 2 * 19 + 17, 3 * 3 + 2 * 2 + 2));
+    assert_eq!((before, err.offset(), err.line()), (5, Some(3 * 25 + 2 * 19 + 17), Some(3 * 3 + 2 * 2 + 2)));
 }
 
 /// The plain reader takes the header lines a head shares with the one before without
@@ -545,10 +545,83 @@ fn lines_shared_with_the_head_before_read_the_same() {
     let bad = format!("{first}GET /b HTTP/1.1\r\nHost: h\r\nA: 1\r\nB : 2\r\n\r\n");
     let (before, err) = fail_plain(bad.as_bytes(), d());
     assert!(matches!(err.kind(), ErrorKind::WhitespaceBeforeColon(_)), "{err}");
-    assert_eq!((before, err.offset(), err.line()), (1, first.len() as u64 + 32, 9));
+    assert_eq!((before, err.offset(), err.line()), (1, Some(first.len() as u64 + 32), Some(9)));
     // Shared lines, then one too many for max_headers.
     let many = format!("{first}GET /b HTTP/1.1\r\nHost: h\r\nA: 1\r\nB: 2\r\nC: 3\r\n\r\n");
     let (before, err) = fail_plain(many.as_bytes(), d().max_headers(3));
     assert_eq!(err.kind(), &ErrorKind::TooManyHeaders { limit: 3 });
-    assert_eq!((before, err.offset()), (1, first.len() as u64 + 38));
+    assert_eq!((before, err.offset()), (1, Some(first.len() as u64 + 38)));
+}
+
+/// One error type for the whole library: it crosses threads, and converts into an
+/// `io::Error` (InvalidData, the same message, the error inside) so code that reads sockets
+/// can use `?` on both.
+#[test]
+fn error_is_send_sync_and_converts_into_io_error() {
+    fn assert_bounds<T: Send + Sync + 'static + std::error::Error>() {}
+    assert_bounds::<streamline::Error>();
+
+    let (_, err) = fail_compact(b"V:HTTP/1.1\r\nM:G T\r\n", d());
+    let io: std::io::Error = err.clone().into();
+    assert_eq!(io.kind(), std::io::ErrorKind::InvalidData);
+    assert_eq!(io.to_string(), "line 2 (byte 12): invalid method 'G T' (expected a token)");
+    assert_eq!(io.get_ref().and_then(|e| e.downcast_ref::<streamline::Error>()), Some(&err));
+    assert_eq!(io.downcast::<streamline::Error>().ok(), Some(err));
+
+    // `?` on a reader's error and on an I/O error, in one function.
+    fn count(mut input: &[u8]) -> std::io::Result<usize> {
+        use std::io::Read;
+        let mut src = BytesMut::new();
+        let mut buf = [0; 7];
+        let mut decoder = Decoder::new();
+        let mut n = 0;
+        loop {
+            let got = input.read(&mut buf)?;
+            src.extend_from_slice(&buf[..got]);
+            let next = if got == 0 { decoder.decode_eof(&mut src)? } else { decoder.decode(&mut src)? };
+            match next {
+                Some(_) => n += 1,
+                None if got == 0 => return Ok(n),
+                None => {}
+            }
+        }
+    }
+    assert_eq!(count(format!("{HEAD}-:\r\n-:a\r\n").as_bytes()).unwrap(), 2);
+    let err = count(format!("{HEAD}-:\r\nX:\r\n").as_bytes()).unwrap_err();
+    assert_eq!(err.kind(), std::io::ErrorKind::InvalidData);
+    let inner = err.into_inner().and_then(|e| e.downcast::<streamline::Error>().ok()).expect("a streamline error");
+    assert_eq!((inner.offset(), inner.line()), (Some(28), Some(5)));
+}
+
+/// Where an error is, in its three forms: a position, an encoder's request, or nowhere.
+#[test]
+fn error_places_and_their_messages() {
+    use streamline::Error;
+    let kind = ErrorKind::NoMethod;
+    let at = Error::new(kind.clone(), 40, 12);
+    assert_eq!((at.offset(), at.line(), at.request()), (Some(40), Some(12), None));
+    assert_eq!(at.to_string(), "line 12 (byte 40): request issued with no method set (use M: first)");
+    let refused = Error::for_request(kind.clone(), 3);
+    assert_eq!((refused.offset(), refused.line(), refused.request()), (None, None, Some(3)));
+    assert_eq!(refused.to_string(), "request 3: request issued with no method set (use M: first)");
+    let alone = Error::from_kind(kind.clone());
+    assert_eq!((alone.offset(), alone.line(), alone.request()), (None, None, None));
+    assert_eq!(alone.to_string(), "request issued with no method set (use M: first)");
+    assert_eq!(alone.into_kind(), kind);
+    assert_eq!(format!("{at:?}"), "Error { kind: NoMethod, offset: 40, line: 12 }");
+    assert_eq!(format!("{refused:?}"), "Error { kind: NoMethod, request: 3 }");
+}
+
+/// The readers return `Result<Option<Request>, Error>` on their hot path: the error is no
+/// bigger than its kind and a position, and does not make that result bigger than a request
+/// would need (64 bytes on 64-bit targets, as before the error had places other than
+/// positions).
+#[test]
+fn error_stays_small() {
+    use std::mem::size_of;
+    assert!(size_of::<streamline::Error>() <= size_of::<ErrorKind>() + 16);
+    if size_of::<usize>() == 8 {
+        assert_eq!(size_of::<streamline::Error>(), 64);
+        assert_eq!(size_of::<Result<Option<Request>, streamline::Error>>(), 64);
+    }
 }
