@@ -170,6 +170,14 @@ to stream it)"
         /// The limit in force.
         limit: u64,
     },
+    // ---- requests built by hand ----
+    /// [`Request::new`](crate::Request::new) given a body its head's framing does not
+    /// describe: a body with no framing, a length other than Content-Length, or a chunked body
+    /// cut short or followed by other bytes. (A chunked body that breaks the chunked syntax
+    /// gets that fault's kind, e.g. [`ErrorKind::InvalidChunkSize`].)
+    #[error("body does not match the head's framing: {0}")]
+    BodyMismatch(&'static str),
+
     // ---- the encoder ----
     /// A request the encoder cannot express within the limits it was given.
     #[error("cannot encode request: {0}")]

@@ -112,7 +112,7 @@ fn refuses_request_lines_past_max_line() {
 fn heads_refuse_chunked_before_http11() {
     use streamline::{Framing, Head, Headers, Version};
     let head = Head::new("POST".into(), "/".into(), Version::HTTP_10, Headers::new(), Framing::Chunked);
-    assert_eq!(head.unwrap_err(), ErrorKind::ChunkedBeforeHttp11("HTTP/1.0".into()));
+    assert_eq!(head.unwrap_err().kind(), &ErrorKind::ChunkedBeforeHttp11("HTTP/1.0".into()));
 }
 
 /// A repeat of the last head takes the steady path only if its framing line fits `max_line`

@@ -408,6 +408,58 @@ fn unencodable() {
     assert_eq!(err.to_string(), "cannot encode request: more header lines than the max_headers limit");
 }
 
+/// Building a request by hand: the head and header lines refuse what a reader would refuse,
+/// with the same kinds, and a body its framing does not describe is a kind of its own. None
+/// of these errors has a position or a request number.
+#[test]
+fn constructors() {
+    let v = Version::HTTP_11;
+    let head = |method: &'static str, target: &'static str, version, framing| {
+        Head::new(method.into(), target.into(), version, Headers::new(), framing)
+    };
+    let cases = [
+        (head("G T", "/", v, Framing::None).unwrap_err(), "invalid method 'G T' (expected a token)"),
+        (
+            head("GET", "/a b", v, Framing::None).unwrap_err(),
+            "invalid request target '/a b' (only visible ASCII 0x21-0x7E allowed)",
+        ),
+        (head("GET", "", v, Framing::None).unwrap_err(), "request issued with an empty target (base + suffix)"),
+        (
+            head("PUT", "/", Version::HTTP_10, Framing::Chunked).unwrap_err(),
+            "chunked transfer coding in an HTTP/1.0 request (needs HTTP/1.1 or later)",
+        ),
+        (Headers::new().push(b"Host").unwrap_err(), "invalid header line 'Host': no ':' after the field name"),
+        (
+            Headers::new().push(b"Transfer-Encoding: chunked").unwrap_err(),
+            "header 'Transfer-Encoding: chunked' is framing and may not appear in H: (use +: or *:)",
+        ),
+    ];
+    for (err, msg) in cases {
+        assert_eq!(err.to_string(), msg);
+        assert_eq!((err.offset(), err.line(), err.request()), (None, None, None), "{err}");
+    }
+
+    let bodyless = head("GET", "/", v, Framing::None).unwrap();
+    let sized = head("POST", "/", v, Framing::Length(5)).unwrap();
+    let chunked = head("PUT", "/", v, Framing::Chunked).unwrap();
+    let mismatches = [
+        (bodyless, "x", "the head has neither Content-Length nor chunked framing"),
+        (sized.clone(), "hi", "length differs from Content-Length"),
+        (sized, "hello!", "length differs from Content-Length"),
+        (chunked.clone(), "1\r\na\r\n", "chunked body cut short or followed by other bytes"),
+        (chunked.clone(), "0\r\n\r\nGET / HTTP/1.1\r\n\r\n", "chunked body cut short or followed by other bytes"),
+    ];
+    for (head, body, why) in mismatches {
+        let err = Request::new(head, body.into()).unwrap_err();
+        assert_eq!(err.kind(), &ErrorKind::BodyMismatch(why));
+        assert_eq!(err.to_string(), format!("body does not match the head's framing: {why}"));
+        assert_eq!((err.offset(), err.line(), err.request()), (None, None, None), "{err}");
+    }
+    // A chunked body that breaks the chunked syntax gets that fault's kind.
+    let err = Request::new(chunked, "5 x\r\n".into()).unwrap_err();
+    assert_eq!(err.to_string(), "invalid chunk size line '5 x'");
+}
+
 /// After an error a reader keeps returning it.
 #[test]
 fn errors_are_sticky() {
