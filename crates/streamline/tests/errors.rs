@@ -567,6 +567,26 @@ fn heads_read_again_are_the_same_heads_at_the_same_positions() {
     assert_eq!((before, err.offset(), err.line()), (5, Some(3 * 25 + 2 * 19 + 17), Some(3 * 3 + 2 * 2 + 2)));
 }
 
+/// `http1::parse_head` places its error in the buffer it was given, as a parser reading that
+/// buffer from its start places it in the stream.
+#[test]
+fn parse_head_errors_are_placed_in_the_buffer() {
+    for bad in [
+        &b"GET / HTTP/1.1\r\nA: 1\r\nB : 2\r\n\r\n"[..],
+        b"GET  / HTTP/1.1\r\n\r\n",
+        b"POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
+        b"POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n",
+        b"GET / HTTP/1.1\r\nA: 1\nB: 2\r\n\r\n",
+    ] {
+        let alone = http1::parse_head(bad, &d()).unwrap_err();
+        let (_, read) = fail_plain(bad, d());
+        assert_eq!(alone, read, "{:?}", bad.escape_ascii().to_string());
+        assert_eq!(alone.request(), None);
+    }
+    let err = http1::parse_head(b"GET / HTTP/1.1\r\nA: 1\r\nB : 2\r\n\r\n", &d()).unwrap_err();
+    assert_eq!((err.offset(), err.line()), (Some(22), Some(3)));
+}
+
 /// The plain reader takes the header lines a head shares with the one before without
 /// checking them again: a head sharing some lines, then parting mid-line, in a framing line
 /// or in a bad line, reads as if parsed alone, and an error after shared lines is placed by
