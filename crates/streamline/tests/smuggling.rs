@@ -308,7 +308,8 @@ fn the_api_cannot_build_an_injecting_request() {
         Op::WithBody(b"", u64::MAX),
     ];
     for op in bad {
-        assert!(state.apply(&op).is_err(), "{op:?} accepted");
+        let err = state.apply(&op).expect_err("a bad opcode accepted");
+        assert_eq!((err.offset(), err.line(), err.request()), (None, None, None), "{op:?}: {err}");
     }
     let head = state.apply(&Op::Bodyless(b"x")).expect("valid").expect("a head");
     let mut plain = Vec::new();
