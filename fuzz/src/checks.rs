@@ -1001,8 +1001,8 @@ pub fn refusal(data: &[u8]) {
     let mut enc = Lookahead::new(Encoder::with_limits(limits), window);
     let mut out = Vec::new();
     let mut ends = 0;
-    let mut refused: Option<(ErrorKind, usize)> = None;
-    let mut pump = |enc: &mut Lookahead, out: &mut Vec<u8>, refused: &mut Option<(ErrorKind, usize)>| loop {
+    let mut refused: Option<(Error, usize)> = None;
+    let mut pump = |enc: &mut Lookahead, out: &mut Vec<u8>, refused: &mut Option<(Error, usize)>| loop {
         let before = out.len();
         match enc.emit(out) {
             Ok(Some(emitted)) => {
@@ -1012,14 +1012,19 @@ pub fn refusal(data: &[u8]) {
                 }
             }
             Ok(None) => return,
-            Err(kind) => {
+            Err(err) => {
                 assert_eq!(out.len(), before, "a refused request wrote bytes");
                 match refused {
                     Some((first, len)) => {
-                        assert_eq!(*first, kind, "a refusal changed");
+                        assert_eq!(*first, err, "a refusal changed");
                         assert_eq!(*len, out.len(), "bytes written after a refusal");
                     }
-                    None => *refused = Some((kind, out.len())),
+                    None => {
+                        // The refused request is the one after those written whole.
+                        assert_eq!(err.request(), Some(ends as u64 + 1), "a refusal names another request: {err}");
+                        assert_eq!(err.offset(), None, "an encoder refusal with a position: {err}");
+                        *refused = Some((err, out.len()));
+                    }
                 }
                 return;
             }

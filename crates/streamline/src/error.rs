@@ -199,7 +199,7 @@ to stream it)"
 /// `offset` is the byte offset (0-based) of the line (or byte) at fault; `line` is its line
 /// number, 1-based, counting every LF before it, bodies included, so it matches what an editor
 /// shows (SPEC.md §2.3). `request` is the number of the request the encoder refused, 1-based
-/// like lines: 1 for the first request given to the encoder.
+/// like lines: one more than the requests the encoder has written (SPEC.md §8.5).
 ///
 /// `Display` gives `line 12 (byte 40): ...` for an error with a position, `request 3: ...`
 /// for an encoder refusal, and the kind's message alone otherwise. The error converts into
@@ -280,8 +280,9 @@ impl Error {
         }
     }
 
-    /// For an encoder refusal, the number of the refused request (1-based: 1 is the first
-    /// request the encoder was given); `None` otherwise.
+    /// For an encoder refusal, the number of the refused request, 1-based: one more than the
+    /// requests the encoder has written (so 3 for the third request of a stream, none refused
+    /// before it); `None` otherwise.
     pub fn request(&self) -> Option<u64> {
         match self.place {
             Place::Elsewhere { request } => request.map(NonZeroU64::get),

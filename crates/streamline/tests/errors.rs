@@ -404,8 +404,50 @@ fn unencodable() {
     let head = Head::new("GET".into(), "/".into(), Version::HTTP_11, headers, Framing::None).unwrap();
     let req = Request::new(head, Default::default()).unwrap();
     let err = Encoder::with_limits(Limits::default().max_headers(1)).encode(&req, &mut Vec::new()).unwrap_err();
-    assert_eq!(err, ErrorKind::Unencodable("more header lines than the max_headers limit"));
-    assert_eq!(err.to_string(), "cannot encode request: more header lines than the max_headers limit");
+    assert_eq!(err.kind(), &ErrorKind::Unencodable("more header lines than the max_headers limit"));
+    assert_eq!((err.offset(), err.line(), err.request()), (None, None, Some(1)));
+    assert_eq!(err.to_string(), "request 1: cannot encode request: more header lines than the max_headers limit");
+}
+
+/// An encoder refusal names the refused request, counting from 1: one more than the requests
+/// the encoder has written. A refused request is not written, so the next one takes the same
+/// number if it is refused too, and the one after a written one the next. A Lookahead numbers
+/// as its encoder does.
+#[test]
+fn encoder_refusals_number_the_request() {
+    let limits = Limits::default().max_line(40);
+    let head = |target: &str| {
+        Head::new("GET".into(), target.to_string().into(), Version::HTTP_11, Headers::new(), Framing::None).unwrap()
+    };
+    let (short, long) = (Request::new(head("/a"), Default::default()).unwrap(), head(&format!("/{}", "b".repeat(40))));
+    let mut encoder = Encoder::with_limits(limits);
+    let mut out = Vec::new();
+    encoder.encode(&short, &mut out).unwrap();
+    encoder.encode(&short, &mut out).unwrap();
+    let refused = Request::new(long.clone(), Default::default()).unwrap();
+    let err = encoder.encode(&refused, &mut out).unwrap_err();
+    assert_eq!(err.request(), Some(3));
+    assert_eq!(err.to_string(), "request 3: cannot encode request: a line would pass the max_line limit");
+    assert_eq!(encoder.plan(&long, &[], true).unwrap_err().request(), Some(3), "plan names the next request");
+    encoder.encode(&short, &mut out).unwrap();
+    assert_eq!(encoder.encode(&refused, &mut out).unwrap_err().request(), Some(4));
+    assert_eq!(encoder.encode(&refused, &mut out).unwrap_err().request(), Some(4));
+
+    let mut enc = streamline::Lookahead::new(Encoder::with_limits(limits), streamline::Window::default());
+    for req in [&short, &short, &refused, &short] {
+        enc.push_request(req.clone());
+    }
+    enc.finish();
+    let mut out = Vec::new();
+    let err = loop {
+        match enc.emit(&mut out) {
+            Ok(Some(_)) => {}
+            Ok(None) => panic!("no refusal"),
+            Err(err) => break err,
+        }
+    };
+    assert_eq!(err.request(), Some(3));
+    assert_eq!(enc.emit(&mut out), Err(err), "the refusal is final");
 }
 
 /// Building a request by hand: the head and header lines refuse what a reader would refuse,
