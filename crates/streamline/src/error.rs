@@ -263,7 +263,7 @@ impl Error {
     }
 
     /// Byte offset of the fault from the start of the input (0-based); `None` for an error
-    /// that has no position (see the table above).
+    /// that has no position (see [`Error`]).
     pub fn offset(&self) -> Option<u64> {
         match self.place {
             Place::Input { offset, .. } => Some(offset),
@@ -272,7 +272,7 @@ impl Error {
     }
 
     /// Line number of the fault (1-based, every LF counted); `None` for an error that has no
-    /// position (see the table above).
+    /// position (see [`Error`]).
     pub fn line(&self) -> Option<u64> {
         match self.place {
             Place::Input { line, .. } => Some(line.get()),
