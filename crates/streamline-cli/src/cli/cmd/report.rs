@@ -5,9 +5,7 @@ use std::io::Write;
 
 use anyhow::{Context, Result};
 use bytes::BytesMut;
-use streamline::{
-    http1, Decoder, Emitted, Encoder, ErrorKind, Event, Framing, Grammar, Head, Limits, Lookahead, Window,
-};
+use streamline::{http1, Decoder, Emitted, Encoder, Error, Event, Framing, Grammar, Head, Limits, Lookahead, Window};
 
 use crate::cli::args::ReportArgs;
 use crate::cli::chunked::Chunked;
@@ -125,8 +123,8 @@ fn more_token(more: &[u8]) -> Result<Option<Syntax>, ()> {
 /// Why a connection was not measured to its end.
 enum Stop {
     Read(ReadError),
-    /// The compact encoder could not express request N (1-based).
-    Encode(ErrorKind, u64),
+    /// The compact encoder could not express a request (the error numbers it, from 1).
+    Encode(Error),
 }
 
 impl Stop {
@@ -134,7 +132,7 @@ impl Stop {
         let what = match self {
             Stop::Read(ReadError::Io(err)) => return anyhow::Error::new(err).context(format!("cannot read {file}")),
             Stop::Read(ReadError::Data(err)) => err.to_string(),
-            Stop::Encode(kind, n) => format!("request {n}: {kind}"),
+            Stop::Encode(err) => err.to_string(),
         };
         DataError { file, what, written: None }.into()
     }
@@ -301,7 +299,7 @@ impl Compact {
                     self.done += 1;
                 }
                 Ok(None) => return Ok(()),
-                Err(kind) => return Err(Stop::Encode(kind, self.done + 1)),
+                Err(err) => return Err(Stop::Encode(err)),
             }
         }
     }
