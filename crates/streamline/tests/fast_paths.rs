@@ -63,7 +63,7 @@ fn samples_write_the_same_borrowed_and_owned() {
 
 /// How the plain reader read `stream`: each head's outcome, in order, stopping at the first
 /// error (as `(kind, offset)`).
-fn read_stream(stream: &[u8], limits: Limits) -> Vec<Result<Vec<u8>, (ErrorKind, u64)>> {
+fn read_stream(stream: &[u8], limits: Limits) -> Vec<Result<Vec<u8>, (ErrorKind, Option<u64>)>> {
     let mut parser = http1::Parser::with_limits(limits);
     let mut src = BytesMut::from(stream);
     let mut out = Vec::new();
@@ -85,7 +85,7 @@ fn read_stream(stream: &[u8], limits: Limits) -> Vec<Result<Vec<u8>, (ErrorKind,
 
 /// How `http1::parse_head` reads each head alone (the general path: no head to compare
 /// with), at the same offsets.
-fn read_alone(stream: &[u8], limits: Limits) -> Vec<Result<Vec<u8>, (ErrorKind, u64)>> {
+fn read_alone(stream: &[u8], limits: Limits) -> Vec<Result<Vec<u8>, (ErrorKind, Option<u64>)>> {
     let mut out = Vec::new();
     let mut at = 0;
     while at < stream.len() {
@@ -97,8 +97,8 @@ fn read_alone(stream: &[u8], limits: Limits) -> Vec<Result<Vec<u8>, (ErrorKind, 
                 at += len;
             }
             Ok(None) => return out,
-            Err((kind, offset)) => {
-                out.push(Err((kind, (at + offset) as u64)));
+            Err(err) => {
+                out.push(Err((err.kind().clone(), err.offset().map(|offset| at as u64 + offset))));
                 return out;
             }
         }
