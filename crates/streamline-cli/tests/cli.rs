@@ -524,6 +524,108 @@ fn report_several_connections_and_chunked_bodies() {
     assert!(report["body_bytes"].as_u64().unwrap() < total - 40 * 100);
 }
 
+/// `report --format json` on samples/chunked-upload.http, byte for byte: the chunk data is the
+/// body, the chunk framing overhead, and the trailers go in a second HTTP/2 HEADERS frame.
+const CHUNKED_UPLOAD_REPORT: &str = r#"{
+  "body_bytes": 7051,
+  "connections": 1,
+  "encodings": [
+    {
+      "id": "plain",
+      "increase_percent": 46.135299957452844,
+      "mib_per_second": 491.33300781250006,
+      "name": "plain HTTP/1.1",
+      "overhead": {
+        "first": 183.0,
+        "mean": 162.65,
+        "steady_max": 197,
+        "steady_median": 156,
+        "steady_p99": 197,
+        "total": 3253
+      },
+      "total_bytes": 10304
+    },
+    {
+      "id": "compact",
+      "increase_percent": 15.444617784711388,
+      "mib_per_second": 388.14544677734375,
+      "name": "compact",
+      "overhead": {
+        "first": 169.0,
+        "mean": 54.45,
+        "steady_max": 82,
+        "steady_median": 47,
+        "steady_p99": 82,
+        "total": 1089
+      },
+      "total_bytes": 8140
+    },
+    {
+      "id": "http2",
+      "increase_percent": 14.29584456105517,
+      "mib_per_second": 384.28306579589844,
+      "name": "HTTP/2",
+      "overhead": {
+        "first": 134.0,
+        "mean": 50.4,
+        "steady_max": 63,
+        "steady_median": 32,
+        "steady_p99": 63,
+        "total": 1008
+      },
+      "total_bytes": 8059
+    },
+    {
+      "id": "amqp",
+      "increase_percent": 16.026095589278118,
+      "mib_per_second": 390.10047912597656,
+      "name": "AMQP 0-9-1",
+      "overhead": {
+        "first": 56.0,
+        "mean": 56.5,
+        "steady_max": 57,
+        "steady_median": 57,
+        "steady_p99": 57,
+        "total": 1130
+      },
+      "total_bytes": 8181
+    }
+  ],
+  "files": [
+    "samples/chunked-upload.http"
+  ],
+  "input": "samples/chunked-upload.http",
+  "mean_body_bytes": 352.55,
+  "rate": 1000000.0,
+  "requests": 20,
+  "schema": "streamline-report/1"
+}
+"#;
+
+#[test]
+fn report_json_on_the_chunked_upload_sample_is_pinned() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    for name in ["samples/chunked-upload.http", "samples/chunked-upload.shttp"] {
+        let out = bin().current_dir(&root).args(["report", name, "--format", "json"]).output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        let expected = CHUNKED_UPLOAD_REPORT.replace("samples/chunked-upload.http", name);
+        assert_eq!(String::from_utf8(out.stdout).unwrap(), expected, "{name}");
+    }
+}
+
+#[test]
+fn report_counts_chunk_data_of_bodies_larger_than_a_read() {
+    // Chunks of up to 200,000 bytes: their data spans several 64 KiB reads.
+    let upload = ok(&["gen", "upload", "--count", "6", "--seed", "5", "--payload-size", "200000"], b"");
+    let out = ok(&["report", "-", "--format", "json"], &upload);
+    let report: Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!((report["requests"].as_u64(), report["body_bytes"].as_u64()), (Some(6), Some(1_163_387)));
+    let totals: Vec<u64> =
+        report["encodings"].as_array().unwrap().iter().map(|e| e["total_bytes"].as_u64().unwrap()).collect();
+    assert_eq!(totals, [1_164_380, 1_163_813, 1_164_349, 1_163_771], "plain, compact, HTTP/2, AMQP");
+    assert_eq!(totals[0], upload.len() as u64);
+}
+
 #[test]
 fn report_rejects_unknown_syntax() {
     let dir = scratch("syntax");
