@@ -21,6 +21,8 @@
 //! | `decode` / `try_decode` | owned [`Request`]s, bodies sliced out of a `BytesMut` | requests that outlive the buffer |
 //! | `next_event` | [`Event`]s: head, body pieces, end | bodies of any size in bounded memory |
 //!
+//! [`Syntax::detect`] tells from the first bytes of an input which of the two readers it needs.
+//!
 //! [`Lookahead`] runs an [`Encoder`] over a stream with a window of requests in view, so it
 //! can store registers that later requests restore. Every size a peer or a capture can drive
 //! is bounded by [`Limits`].
@@ -51,6 +53,7 @@ mod plain; // HTTP/1.1: the plain grammar, the canonical writer
 mod read; // Reader<G>: the one reader API over either grammar
 mod wire; // bytes -> lines and bodies // the compact syntax: ops, state, decoder, encoder
 
+mod detect;
 mod error;
 mod limits;
 
@@ -58,6 +61,7 @@ pub use compact::decode::{Compact, Decoder};
 pub use compact::encode::{Emitted, Encoder, Lookahead, Plan, Window};
 pub use compact::op::Op;
 pub use compact::state::State;
+pub use detect::{Syntax, SyntaxDetector, UnknownSyntax};
 pub use error::{Error, ErrorKind};
 pub use limits::Limits;
 pub use message::{Framing, Head, Headers, Lines, Request, RequestRef, Version};
