@@ -16,7 +16,7 @@ use streamline::{
 use streamline_traffic as traffic;
 
 use crate::cli::args::{BenchArgs, DEFAULT_SEED};
-use crate::cli::io::{self, Events, ReadError, Syntax, FLUSH_AT};
+use crate::cli::io::{Events, ReadError, Syntax, FLUSH_AT};
 use crate::cli::output::group;
 use crate::cli::source::{Memory, OPRA_PAYLOAD};
 use crate::cli::stats::record;
@@ -85,7 +85,7 @@ measure a shorter capture or raise --max-input",
             group(max)
         );
     }
-    match io::detect(&bytes) {
+    match Syntax::detect(&bytes) {
         Ok(Some(Syntax::Compact)) => {
             let (plain, n) = convert(&mut Decode::job(&bytes), &name, max)?;
             Ok((name, plain, bytes, n))
@@ -94,7 +94,7 @@ measure a shorter capture or raise --max-input",
             let (compact, n) = convert(&mut Encode::job(&bytes, window), &name, max)?;
             Ok((name, bytes, compact, n))
         }
-        Err(()) => Err(DataError {
+        Err(_) => Err(DataError {
             file: name,
             what: "line 1 (byte 0): neither plain HTTP/1.1 nor the compact syntax".into(),
             written: None,

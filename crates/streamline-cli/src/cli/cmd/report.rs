@@ -11,7 +11,7 @@ use streamline::{
 
 use crate::cli::args::ReportArgs;
 use crate::cli::chunked::Chunked;
-use crate::cli::io::{self, Events, Input, ReadError, Source, Syntax};
+use crate::cli::io::{Events, Input, ReadError, Source, Syntax};
 use crate::cli::output::{self, Report, Row};
 use crate::cli::source::{Opra, OPRA_PAYLOAD};
 use crate::cli::stats::Tally;
@@ -69,17 +69,14 @@ pub fn run(args: ReportArgs) -> Result<()> {
 ///
 /// The syntax shows within the first line: an opcode and a colon, or a method token and a
 /// space, and a line is at most `max_line` bytes. So once more than `max_line` bytes are read
-/// without a verdict, the input is refused: memory stays bounded whatever the input. Each byte
-/// is looked at once: past its first two bytes, a prefix `io::detect` cannot decide is a run of
-/// token characters, so only the bytes after it need a look.
+/// without a verdict, the input is refused: memory stays bounded whatever the input. The
+/// detector looks at each byte once, however the reads split.
 fn detect(input: &mut Input, buf: &mut BytesMut, max_line: usize) -> Result<Syntax> {
-    let mut looked = 0;
+    let mut detector = streamline::SyntaxDetector::new();
     let why = loop {
-        let verdict = if looked < 2 { io::detect(buf) } else { more_token(&buf[looked..]) };
-        looked = buf.len();
-        match verdict {
+        match detector.detect(buf) {
             Ok(Some(syntax)) => return Ok(syntax),
-            Err(()) => break String::new(),
+            Err(_) => break String::new(),
             Ok(None) if buf.len() > max_line => {
                 break format!(
                     ": the first {} bytes hold no space or colon, and the first line may hold at most {} \
@@ -110,16 +107,6 @@ or a request line such as 'GET / HTTP/1.1')",
         written: None,
     }
     .into())
-}
-
-/// The verdict of `io::detect` on a prefix it left undecided (a run of token characters, past
-/// its first two bytes) followed by `more`.
-fn more_token(more: &[u8]) -> Result<Option<Syntax>, ()> {
-    match more.iter().find(|&&b| !io::is_tchar(b)) {
-        None => Ok(None),
-        Some(b' ') => Ok(Some(Syntax::Plain)),
-        Some(_) => Err(()),
-    }
 }
 
 /// Why a connection was not measured to its end.
