@@ -262,6 +262,14 @@ mod tests {
     }
 
     #[test]
+    fn send_sync() {
+        fn is<T: Send + Sync>() {}
+        is::<Syntax>();
+        is::<SyntaxDetector>();
+        is::<UnknownSyntax>();
+    }
+
+    #[test]
     fn bytes_that_do_not_extend_the_earlier_ones_do_not_panic() {
         let mut detector = SyntaxDetector::new();
         assert_eq!(detector.detect(b"GETTING"), Ok(None));
