@@ -66,6 +66,7 @@ pub use error::{Error, ErrorKind};
 pub use limits::Limits;
 pub use message::{Framing, Head, Headers, Lines, Request, RequestRef, Version};
 pub use read::{Event, Grammar, Reader};
+pub use wire::chunks::{ChunkedBody, ChunkedPart};
 
 /// Plain HTTP/1.1: the [`Parser`](http1::Parser) (a [`Reader`] of the [`Plain`](http1::Plain)
 /// grammar) and [`parse_head`](http1::parse_head). The writer is
