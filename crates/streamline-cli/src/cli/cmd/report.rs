@@ -8,9 +8,9 @@ use bytes::BytesMut;
 use streamline::{
     http1, Decoder, Emitted, Encoder, ErrorKind, Event, Framing, Grammar, Head, Limits, Lookahead, Window,
 };
+use streamline::{ChunkedBody, ChunkedPart};
 
 use crate::cli::args::ReportArgs;
-use crate::cli::chunked::Chunked;
 use crate::cli::io::{Events, Input, ReadError, Source, Syntax};
 use crate::cli::output::{self, Report, Row};
 use crate::cli::source::{Opra, OPRA_PAYLOAD};
@@ -168,7 +168,7 @@ struct Current {
     http2_head: u64,
     /// Body bytes as read (for a chunked body: the chunked encoding).
     body: u64,
-    chunked: Option<Chunked>,
+    chunked: Option<Chunks>,
 }
 
 impl Current {
@@ -176,7 +176,7 @@ impl Current {
     /// output lags); returns its chunk framing bytes.
     fn record(self, first: bool, totals: &mut Totals, h2: &mut http2::Connection) -> u64 {
         let (payload, trailers) = match &self.chunked {
-            Some(walker) => (walker.payload, &walker.trailers[..]),
+            Some(chunks) => (chunks.payload, &chunks.trailers[..]),
             None => (self.body, &[][..]),
         };
         let framing = self.body - payload;
@@ -193,6 +193,55 @@ impl Current {
         totals.http2.record(h2_bytes, first);
         totals.amqp.record(amqp::overhead(self.head.target(), payload), first);
         framing
+    }
+}
+
+/// What a chunked body carries, as the library's [`ChunkedBody`] walks it: HTTP/2 and AMQP
+/// carry the chunk data (the payload) and, for HTTP/2, the trailer fields, not the framing.
+struct Chunks {
+    body: ChunkedBody,
+    /// A line cut short at the end of a piece, until the next one. (The reader's pieces end
+    /// at lines' ends, so it stays empty; it is here so that the walk does not depend on it.)
+    held: Vec<u8>,
+    /// Chunk data bytes so far.
+    payload: u64,
+    /// Trailer field lines (without CRLF).
+    trailers: Vec<Vec<u8>>,
+}
+
+impl Chunks {
+    fn new(limits: Limits) -> Chunks {
+        Chunks { body: ChunkedBody::with_limits(limits), held: Vec::new(), payload: 0, trailers: Vec::new() }
+    }
+
+    /// Walks the next piece of the body. It was read with the same limits, so an error here
+    /// would have stopped the reader first.
+    fn walk(&mut self, piece: &[u8]) -> Result<(), streamline::Error> {
+        if self.held.is_empty() {
+            let used = self.take(piece)?;
+            self.held.extend_from_slice(&piece[used..]);
+        } else {
+            let mut held = std::mem::take(&mut self.held);
+            held.extend_from_slice(piece);
+            let used = self.take(&held)?;
+            held.drain(..used);
+            self.held = held;
+        }
+        Ok(())
+    }
+
+    /// Takes every whole part of `src`; returns the bytes taken.
+    fn take(&mut self, src: &[u8]) -> Result<usize, streamline::Error> {
+        let mut used = 0;
+        loop {
+            let (n, part) = self.body.next(&src[used..])?;
+            used += n;
+            match part {
+                Some(ChunkedPart::Data(data)) => self.payload += data.len() as u64,
+                Some(ChunkedPart::Trailer(line)) => self.trailers.push(line.to_vec()),
+                Some(ChunkedPart::End) | None => return Ok(used),
+            }
+        }
     }
 }
 
@@ -232,14 +281,14 @@ fn measure<G: Grammar, S: Source>(
                     plain_head: plain.len() as u64,
                     http2_head: h2.headers(head),
                     body: 0,
-                    chunked: (head.framing() == Framing::Chunked).then(Chunked::new),
+                    chunked: (head.framing() == Framing::Chunked).then(|| Chunks::new(codec.limits)),
                 });
             }
             Event::Data(data) => {
                 if let Some(c) = &mut current {
                     c.body += data.len() as u64;
-                    if let Some(walker) = &mut c.chunked {
-                        walker.walk(data);
+                    if let Some(chunks) = &mut c.chunked {
+                        chunks.walk(data).map_err(|err| Stop::Read(ReadError::Data(err)))?;
                     }
                 }
             }
@@ -291,5 +340,31 @@ impl Compact {
                 Err(kind) => return Err(Stop::Encode(kind, self.done + 1)),
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BODY: &[u8] =
+        b"5;part=first\r\nhe\r\nl\r\n1\r\no\r\nA\r\n0123456789\r\n0\r\nDigest: sha-256=:x:\r\nX-B: 2\r\n\r\n";
+
+    fn walked(pieces: &[&[u8]]) -> (u64, Vec<Vec<u8>>, bool) {
+        let mut chunks = Chunks::new(Limits::default());
+        for piece in pieces {
+            chunks.walk(piece).unwrap();
+        }
+        (chunks.payload, chunks.trailers, chunks.body.is_done())
+    }
+
+    #[test]
+    fn payload_and_trailers_at_every_split() {
+        let trailers = vec![b"Digest: sha-256=:x:".to_vec(), b"X-B: 2".to_vec()];
+        for split in 0..=BODY.len() {
+            assert_eq!(walked(&[&BODY[..split], &BODY[split..]]), (16, trailers.clone(), true), "split {split}");
+        }
+        let bytes: Vec<&[u8]> = BODY.chunks(1).collect();
+        assert_eq!(walked(&bytes), (16, trailers, true), "byte by byte");
     }
 }
