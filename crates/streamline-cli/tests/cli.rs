@@ -824,6 +824,19 @@ fn gen_writes_bodies_of_any_size_in_bounded_memory() {
 }
 
 #[test]
+fn bench_refuses_a_duration_of_0_without_contradicting_itself() {
+    for (duration, shown) in [("0", "'0'"), ("-1", "'-1'"), ("86401", "'86401'"), ("nan", "'nan'")] {
+        let (stdout, stderr) = fails(&["bench", "--count", "10", &format!("--duration={duration}")], b"", 2);
+        assert!(stdout.is_empty());
+        assert!(
+            stderr.contains(&format!("{shown} is not a number of seconds greater than 0 and at most 86,400 (a day)")),
+            "{stderr}"
+        );
+    }
+    ok(&["bench", "--count", "10", "--duration", "0.05"], b"");
+}
+
+#[test]
 fn bench_refuses_a_rate_the_clock_cannot_pace() {
     // 1e20 per second once made the pacing arithmetic wrap and the loop spin forever.
     for rate in ["1e20", "1000000001", "inf", "NaN", "0", "-1"] {

@@ -368,11 +368,11 @@ fn parse_pace(s: &str) -> Result<f64, String> {
     Ok(rate)
 }
 
-/// A positive duration in seconds.
+/// A duration in seconds: more than 0, at most a day.
 fn parse_seconds(s: &str) -> Result<f64, String> {
     match s.parse::<f64>() {
         Ok(d) if d.is_finite() && d > 0.0 && d <= 86_400.0 => Ok(d),
-        _ => Err(format!("'{s}' is not a number of seconds between 0 and 86400")),
+        _ => Err(format!("'{s}' is not a number of seconds greater than 0 and at most 86,400 (a day)")),
     }
 }
 
@@ -449,6 +449,8 @@ mod tests {
             &["report", "--rate", "fast"],
             &["report", "--format", "xml"],
             &["bench", "--duration", "-1"],
+            &["bench", "--duration", "0"],
+            &["bench", "--duration", "86401"],
             &["bench", "--rate", "1e20"],
             &["bench", "--rate", "1000000001"],
             &["bench", "--rate", "inf"],
