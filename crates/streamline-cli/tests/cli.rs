@@ -824,6 +824,37 @@ fn gen_writes_bodies_of_any_size_in_bounded_memory() {
 }
 
 #[test]
+fn byte_sizes_take_units() {
+    let plain = ok(&["gen", "upload", "--count", "30", "--payload-size", "100KiB"], b"");
+    assert_eq!(plain, ok(&["gen", "upload", "--count", "30", "--payload-size", "102400"], b""));
+    let by_bytes = ok(&["encode", "--window-bytes", "65536"], &plain);
+    assert_eq!(ok(&["encode", "--window-bytes", "64KiB"], &plain), by_bytes);
+    // A request line of 1,006 bytes with its CRLF: within 1KiB (1,024), past 1kB (1,000).
+    let long = format!("GET /{} HTTP/1.1\r\n\r\n", "a".repeat(990));
+    let compact = ok(&["encode", "--max-line", "1006"], long.as_bytes());
+    assert_eq!(ok(&["encode", "--max-line", "1KiB"], long.as_bytes()), compact);
+    let (_, stderr) = fails(&["encode", "--max-line", "1kB"], long.as_bytes(), 1);
+    assert!(stderr.contains("line longer than the limit of 1000 bytes"), "{stderr}");
+    let (_, stderr) = fails(&["encode", "--window-bytes", "1M"], b"", 2);
+    assert!(
+        stderr.contains(
+            "invalid value '1M' for '--window-bytes <BYTES>': '1M' is not a size in bytes: give a whole number, \
+or one with a unit, as in 65536, 64KiB, 1MiB or 1MB (KiB MiB GiB TiB are powers of 1,024; kB MB GB TB of 1,000)"
+        ),
+        "{stderr}"
+    );
+    // 2,130 compact bytes decode to 15,100 plain ones: 14KiB (14,336) is too little, 15kB enough.
+    let compact = sample_str("post-someurl-x100.shttp");
+    let (_, stderr) = fails(&["bench", &compact, "--max-input", "14KiB"], b"", 2);
+    assert!(stderr.contains("more than the --max-input limit of 14,336 bytes in its other form"), "{stderr}");
+    let (_, stderr) = fails(&["bench", &compact, "--max-input", "15kB"], b"", 2);
+    assert!(stderr.contains("limit of 15,000 bytes"), "{stderr}");
+    ok(&["bench", &compact, "--max-input", "15100B", "--duration", "0.05"], b"");
+    let help = String::from_utf8(ok(&["encode", "--help"], b"")).unwrap();
+    assert!(help.contains("KiB, MiB, GiB (powers of 1,024) or kB, MB, GB (of 1,000), as in 64KiB"), "{help}");
+}
+
+#[test]
 fn bench_refuses_a_duration_of_0_without_contradicting_itself() {
     for (duration, shown) in [("0", "'0'"), ("-1", "'-1'"), ("86401", "'86401'"), ("nan", "'nan'")] {
         let (stdout, stderr) = fails(&["bench", "--count", "10", &format!("--duration={duration}")], b"", 2);
