@@ -759,6 +759,23 @@ fn bench_flat_out_and_paced() {
 }
 
 #[test]
+fn bench_on_an_empty_input_exits_1() {
+    // Input with no request is rejected input (exit 1), as anything else bench cannot measure.
+    let dir = scratch("bench-empty");
+    let empty = dir.join("empty.http");
+    std::fs::write(&empty, b"").unwrap();
+    let name = empty.to_str().unwrap();
+    let (_, stderr) = fails(&["bench", name], b"", 1);
+    assert_eq!(stderr, format!("streamline: error: {name}: holds no request to measure\n"));
+    let (_, stderr) = fails(&["bench", "-"], b"", 1);
+    assert_eq!(stderr, "streamline: error: -: holds no request to measure\n");
+    fails(&["bench", "-"], b"\r\n\r\n", 1);
+    // No quotes in the built-in feed: the options asked for nothing, a usage error.
+    let (_, stderr) = fails(&["bench", "--count", "0"], b"", 2);
+    assert_eq!(stderr, "streamline: error: --count 0 makes a built-in feed with no request to measure\n");
+}
+
+#[test]
 fn bench_refuses_inputs_past_max_input() {
     // bench holds its input in memory in both forms: past --max-input it refuses, exit 2,
     // before loading more.

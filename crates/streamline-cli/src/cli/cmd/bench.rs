@@ -39,7 +39,12 @@ pub fn run(args: BenchArgs) -> Result<()> {
         group(compact.len() as u64)
     ))?;
     if messages == 0 {
-        anyhow::bail!("the input holds no request to measure");
+        // Input with nothing to measure is rejected, as input the codec refuses is (exit 1);
+        // a built-in feed of no quotes is a usage error.
+        if args.file.is_none() {
+            bail!("--count 0 makes a built-in feed with no request to measure");
+        }
+        return Err(DataError { file: label, what: "holds no request to measure".into(), written: None }.into());
     }
     let duration = Duration::from_secs_f64(args.duration);
     let encode = format!("encode (plain -> compact, window {} requests / {} bytes)", window.requests, window.bytes);
