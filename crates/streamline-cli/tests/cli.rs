@@ -739,6 +739,30 @@ fn gen_is_deterministic() {
     assert_eq!(small, streamline_traffic::opra(2, 1, 10), "default seed 1");
 }
 
+/// Whether `s` is a figure to a tenth with its thousands grouped: `97.3`, `5,091.3`.
+fn grouped_tenths(s: &str) -> bool {
+    let Some((whole, tenth)) = s.split_once('.') else { return false };
+    let groups: Vec<&str> = whole.split(',').collect();
+    tenth.len() == 1
+        && tenth.bytes().all(|b| b.is_ascii_digit())
+        && (1..=3).contains(&groups[0].len())
+        && groups.iter().all(|g| !g.is_empty() && g.bytes().all(|b| b.is_ascii_digit()))
+        && groups[1..].iter().all(|g| g.len() == 3)
+}
+
+/// Every duration and MB/s figure of bench's text output: grouped, in ns, µs or ms.
+fn assert_bench_units(out: &str) {
+    let words: Vec<&str> = out.split_whitespace().collect();
+    let mut durations = 0;
+    for pair in words.windows(2) {
+        if ["ns", "µs", "ms", "MB/s"].contains(&pair[1]) {
+            assert!(grouped_tenths(pair[0]), "'{} {}' in:\n{out}", pair[0], pair[1]);
+            durations += usize::from(pair[1] != "MB/s");
+        }
+    }
+    assert_eq!(durations, 8, "p50, p99, p99.9, max, twice:\n{out}");
+}
+
 #[test]
 fn bench_flat_out_and_paced() {
     let out = String::from_utf8(ok(&["bench", "--count", "2000", "--duration", "0.2"], b"")).unwrap();
@@ -746,6 +770,8 @@ fn bench_flat_out_and_paced() {
     for part in ["encode (plain -> compact", "decode (compact -> plain)", "msg/s", "MB/s", "p50", "p99.9", "max"] {
         assert!(out.contains(part), "{part} missing:\n{out}");
     }
+    assert!(out.contains("encode (plain -> compact, window 1,024 requests / 1,048,576 bytes), flat out for"), "{out}");
+    assert_bench_units(&out);
     let out = String::from_utf8(ok(
         &["bench", &sample_str("post-someurl-x100.shttp"), "--duration", "0.2", "--rate", "20000"],
         b"",
@@ -753,6 +779,7 @@ fn bench_flat_out_and_paced() {
     .unwrap();
     assert!(out.contains("100 requests"), "{out}");
     assert_eq!(out.matches("paced at 20,000 msg/s").count(), 2, "{out}");
+    assert_bench_units(&out);
     assert!(out.contains("kept up") || out.contains("fell behind"), "{out}");
     let (_, stderr) = fails(&["bench", "-"], b"V:HTTP/1.1\r\n-:\r\n", 1);
     assert!(stderr.contains("request issued with no method set"), "{stderr}");

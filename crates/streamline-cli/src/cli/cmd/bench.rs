@@ -47,7 +47,11 @@ pub fn run(args: BenchArgs) -> Result<()> {
         return Err(DataError { file: label, what: "holds no request to measure".into(), written: None }.into());
     }
     let duration = Duration::from_secs_f64(args.duration);
-    let encode = format!("encode (plain -> compact, window {} requests / {} bytes)", window.requests, window.bytes);
+    let encode = format!(
+        "encode (plain -> compact, window {} requests / {} bytes)",
+        group(window.requests as u64),
+        group(window.bytes as u64)
+    );
     let mut job = Encode::job(&plain, window);
     let figures = measure(&mut job, duration, args.rate)?;
     say(figures.describe(&encode, args.rate))?;
@@ -418,13 +422,13 @@ impl Figures {
 
     fn describe(&self, what: &str, rate: Option<f64>) -> String {
         let secs = self.elapsed.as_secs_f64();
-        let mb = self.bytes as f64 / secs / 1e6;
+        let mb = tenths(self.bytes as f64 / secs / 1e6);
         let at = |q: f64| duration_ps(self.latency.value_at_quantile(q));
         let latency =
             format!("p50 {}  p99 {}  p99.9 {}  max {}", at(0.5), at(0.99), at(0.999), duration_ps(self.latency.max()));
         match rate {
             None => format!(
-                "\n{what}, flat out for {secs:.1} s:\n  {} msg/s, {mb:.1} MB/s of input ({} messages)\n  \
+                "\n{what}, flat out for {secs:.1} s:\n  {} msg/s, {mb} MB/s of input ({} messages)\n  \
 latency per message (batch time / {BATCH}): {latency}\n",
                 group(self.rate().round() as u64),
                 group(self.messages),
@@ -432,7 +436,7 @@ latency per message (batch time / {BATCH}): {latency}\n",
             Some(r) => {
                 let kept = if self.rate() >= 0.99 * r { "kept up" } else { "fell behind" };
                 format!(
-                    "\n{what}, paced at {} msg/s for {secs:.1} s: {kept}\n  {} msg/s achieved, {mb:.1} MB/s of input, \
+                    "\n{what}, paced at {} msg/s for {secs:.1} s: {kept}\n  {} msg/s achieved, {mb} MB/s of input, \
 backlog at most {} messages\n  latency from due time to written: {latency}\n",
                     group(r.round() as u64),
                     group(self.rate().round() as u64),
@@ -443,16 +447,28 @@ backlog at most {} messages\n  latency from due time to written: {latency}\n",
     }
 }
 
-/// Picoseconds in a unit that keeps 3-4 significant digits: `97.3 ns`, `1025.5 µs`.
+/// Picoseconds in ns, µs or ms, whichever keeps 3-5 significant digits before the tenths,
+/// grouped as every figure is: `97.3 ns`, `5,091.3 ns`, `33.1 µs`, `1,025.5 µs`, `13.1 ms`.
 fn duration_ps(ps: u64) -> String {
     let ns = ps as f64 / 1000.0;
-    if ns < 10_000.0 {
-        format!("{ns:.1} ns")
-    } else if ns < 10_000_000.0 {
-        format!("{:.1} µs", ns / 1000.0)
+    // (Compared as rounded to a tenth: 9,999.96 ns is 10.0 µs.)
+    if ns < 9_999.95 {
+        format!("{} ns", tenths(ns))
+    } else if ns < 9_999_950.0 {
+        format!("{} µs", tenths(ns / 1000.0))
     } else {
-        format!("{:.1} ms", ns / 1e6)
+        format!("{} ms", tenths(ns / 1e6))
     }
+}
+
+/// A figure to a tenth, thousands grouped: `1411.83` as `1,411.8`.
+fn tenths(v: f64) -> String {
+    let t = (v * 10.0).round();
+    if !(0.0..1e18).contains(&t) {
+        return format!("{v:.1}");
+    }
+    let t = t as u64;
+    format!("{}.{}", group(t / 10), t % 10)
 }
 
 fn histogram() -> Histogram<u64> {
@@ -539,9 +555,24 @@ mod tests {
 
     #[test]
     fn durations() {
+        assert_eq!(duration_ps(0), "0.0 ns");
         assert_eq!(duration_ps(97_300), "97.3 ns");
-        assert_eq!(duration_ps(1_025_500_000), "1025.5 µs");
+        assert_eq!(duration_ps(5_091_300), "5,091.3 ns");
+        assert_eq!(duration_ps(9_999_940), "9,999.9 ns");
+        assert_eq!(duration_ps(9_999_960), "10.0 µs");
+        assert_eq!(duration_ps(33_100_000), "33.1 µs");
+        assert_eq!(duration_ps(1_025_500_000), "1,025.5 µs");
         assert_eq!(duration_ps(13_100_000_000), "13.1 ms");
+        assert_eq!(duration_ps(12_345_600_000_000), "12,345.6 ms");
+    }
+
+    #[test]
+    fn figures_to_a_tenth_are_grouped() {
+        assert_eq!(tenths(1411.83), "1,411.8");
+        assert_eq!(tenths(0.04), "0.0");
+        assert_eq!(tenths(213.0), "213.0");
+        assert_eq!(tenths(999.96), "1,000.0");
+        assert_eq!(tenths(f64::INFINITY), "inf");
     }
 
     #[test]
