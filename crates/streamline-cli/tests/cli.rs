@@ -786,6 +786,48 @@ fn bench_flat_out_and_paced() {
 }
 
 #[test]
+fn bench_json_is_one_object_with_every_figure() {
+    let out = ok(&["bench", "--count", "2000", "--duration", "0.1", "--format", "json"], b"");
+    let bench: Value = serde_json::from_slice(&out).expect("bench --format json prints JSON");
+    assert_eq!(bench["schema"], "streamline-bench/1");
+    assert_eq!(bench["input"], "built-in OPRA-style feed: 2,000 quotes, 66-byte bodies, seed 1");
+    assert_eq!((bench["requests"].as_u64(), bench["plain_bytes"].as_u64()), (Some(2000), Some(2000 * 213)));
+    assert!(bench["compact_bytes"].as_u64().unwrap() < 2000 * 213);
+    assert_eq!(bench["rate"], Value::Null);
+    assert_eq!(bench["window"], serde_json::json!({"requests": 1024, "bytes": 1_048_576}));
+    let runs = bench["runs"].as_array().unwrap();
+    let ids: Vec<&str> = runs.iter().map(|run| run["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["encode", "decode"]);
+    assert_eq!(runs[0]["name"], "encode (plain -> compact)");
+    assert_eq!(runs[1]["name"], "decode (compact -> plain)");
+    for run in runs {
+        let seconds = num(&run["seconds"]);
+        assert!(seconds >= 0.1, "{run}");
+        let messages = run["messages"].as_u64().unwrap();
+        assert!(messages > 0 && messages % 64 == 0, "flat out counts whole batches: {run}");
+        assert_eq!(num(&run["messages_per_second"]), messages as f64 / seconds, "{run}");
+        let bytes = run["input_bytes"].as_u64().unwrap();
+        assert_eq!(num(&run["mb_per_second"]), bytes as f64 / seconds / 1e6, "{run}");
+        let latency = &run["latency_ns"];
+        let [p50, p99, p999, max] = ["p50", "p99", "p99_9", "max"].map(|q| num(&latency[q]));
+        assert!(0.0 < p50 && p50 <= p99 && p99 <= p999 && p999 <= max, "{run}");
+        assert_eq!((&run["kept_up"], &run["backlog_max"]), (&Value::Null, &Value::Null), "flat out: {run}");
+    }
+    // Paced: whether each run kept up, and its largest backlog.
+    let out = ok(&["bench", "--count", "100", "--duration", "0.1", "--rate", "10000", "--format", "json"], b"");
+    let bench: Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(num(&bench["rate"]), 10_000.0);
+    for run in bench["runs"].as_array().unwrap() {
+        assert_eq!(run["messages"].as_u64(), Some(1000), "0.1 s at 10,000 a second: {run}");
+        assert!(run["kept_up"].is_boolean() && run["backlog_max"].as_u64().unwrap() >= 1, "{run}");
+    }
+    // Errors go to standard error alone, as in text.
+    let (stdout, stderr) = fails(&["bench", "-", "--format", "json"], b"", 1);
+    assert!(stdout.is_empty());
+    assert_eq!(stderr, "streamline: error: -: holds no request to measure\n");
+}
+
+#[test]
 fn bench_on_an_empty_input_exits_1() {
     // Input with no request is rejected input (exit 1), as anything else bench cannot measure.
     let dir = scratch("bench-empty");

@@ -264,8 +264,22 @@ pub struct BenchArgs {
     /// 1,000), as in 512MiB.
     #[arg(long, value_name = "BYTES", default_value = "1073741824", value_parser = parse_size)]
     pub max_input: u64,
+    /// Output format: `text` for people, printed as each figure is ready; `json`, one object
+    /// with the same figures at the end, for scripts (schema `streamline-bench/1` in the
+    /// README).
+    #[arg(long, value_enum, default_value_t = BenchFormat::Text)]
+    pub format: BenchFormat,
     #[command(flatten)]
     pub window: WindowArgs,
+}
+
+/// Bench output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum BenchFormat {
+    /// Lines for people.
+    Text,
+    /// One JSON object (schema `streamline-bench/1`).
+    Json,
 }
 
 /// Input and output of the streaming commands.
@@ -500,8 +514,11 @@ mod tests {
             panic!("not bench")
         };
         assert_eq!((args.rate, args.duration, args.file), (Some(250_000.0), 0.5, None));
+        assert_eq!(args.format, BenchFormat::Text);
         let Command::Bench(args) = parse(&["bench", "--rate", "1e9"]).unwrap().command else { panic!("not bench") };
         assert_eq!(args.rate, Some(MAX_PACE));
+        let Command::Bench(args) = parse(&["bench", "--format", "json"]).unwrap().command else { panic!("not bench") };
+        assert_eq!(args.format, BenchFormat::Json);
     }
 
     #[test]
@@ -569,6 +586,7 @@ mod tests {
             &["report", "--rate", "0"][..],
             &["report", "--rate", "fast"],
             &["report", "--format", "xml"],
+            &["bench", "--format", "table"],
             &["bench", "--duration", "-1"],
             &["bench", "--duration", "0"],
             &["bench", "--duration", "86401"],

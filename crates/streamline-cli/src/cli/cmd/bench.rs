@@ -15,7 +15,9 @@ use streamline::{
 };
 use streamline_traffic as traffic;
 
-use crate::cli::args::{BenchArgs, DEFAULT_SEED};
+use serde_json::{json, Value};
+
+use crate::cli::args::{BenchArgs, BenchFormat, DEFAULT_SEED};
 use crate::cli::io::{Events, ReadError, Syntax, FLUSH_AT};
 use crate::cli::output::group;
 use crate::cli::source::{Memory, OPRA_PAYLOAD};
@@ -29,9 +31,15 @@ pub const BATCH: u64 = 64;
 pub fn run(args: BenchArgs) -> Result<()> {
     let window = args.window.window();
     let (label, plain, compact, messages) = load(&args, window)?;
+    let json = args.format == BenchFormat::Json;
     let mut stdout = std::io::stdout();
-    let mut say =
-        |text: String| stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()).context("cannot write <stdout>");
+    // Text goes out as each figure is ready; JSON in one object at the end.
+    let mut say = |text: String| {
+        if json {
+            return Ok(());
+        }
+        stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()).context("cannot write <stdout>")
+    };
     say(format!(
         "input: {label}\n  {} requests; plain {} bytes, compact {} bytes\n",
         group(messages),
@@ -53,12 +61,35 @@ pub fn run(args: BenchArgs) -> Result<()> {
         group(window.bytes as u64)
     );
     let mut job = Encode::job(&plain, window);
-    let figures = measure(&mut job, duration, args.rate)?;
-    say(figures.describe(&encode, args.rate))?;
+    let encoded = measure(&mut job, duration, args.rate)?;
+    say(encoded.describe(&encode, args.rate))?;
     let mut job = Decode::job(&compact);
-    let figures = measure(&mut job, duration, args.rate)?;
-    say(figures.describe("decode (compact -> plain)", args.rate))
+    let decoded = measure(&mut job, duration, args.rate)?;
+    say(decoded.describe(DECODE, args.rate))?;
+    if !json {
+        return Ok(());
+    }
+    let report = json!({
+        "schema": "streamline-bench/1",
+        "input": label,
+        "requests": messages,
+        "plain_bytes": plain.len(),
+        "compact_bytes": compact.len(),
+        "rate": args.rate,
+        "window": { "requests": window.requests, "bytes": window.bytes },
+        "runs": [encoded.json("encode", ENCODE, args.rate), decoded.json("decode", DECODE, args.rate)],
+    });
+    let mut stdout = std::io::stdout().lock();
+    serde_json::to_writer_pretty(&mut stdout, &report)
+        .map_err(std::io::Error::from)
+        .and_then(|()| writeln!(stdout))
+        .and_then(|()| stdout.flush())
+        .context("cannot write <stdout>")
 }
+
+/// The names of the two runs.
+const ENCODE: &str = "encode (plain -> compact)";
+const DECODE: &str = "decode (compact -> plain)";
 
 /// The input in both forms, and its number of requests. Each form is at most
 /// `--max-input` bytes.
@@ -420,9 +451,38 @@ impl Figures {
         self.messages as f64 / self.elapsed.as_secs_f64()
     }
 
+    /// Megabytes (10^6 bytes) of input a second.
+    fn megabytes(&self) -> f64 {
+        self.bytes as f64 / self.elapsed.as_secs_f64() / 1e6
+    }
+
+    /// A paced run kept up with `rate`: it achieved 99 % of it at least.
+    fn kept_up(&self, rate: f64) -> bool {
+        self.rate() >= 0.99 * rate
+    }
+
+    /// The figures of [`Figures::describe`] as one object of `bench --format json` (the
+    /// README documents its keys).
+    fn json(&self, id: &str, name: &str, rate: Option<f64>) -> Value {
+        let ns = |ps: u64| ps as f64 / 1000.0;
+        let at = |q: f64| ns(self.latency.value_at_quantile(q));
+        json!({
+            "id": id,
+            "name": name,
+            "seconds": self.elapsed.as_secs_f64(),
+            "messages": self.messages,
+            "input_bytes": self.bytes,
+            "messages_per_second": self.rate(),
+            "mb_per_second": self.megabytes(),
+            "latency_ns": { "p50": at(0.5), "p99": at(0.99), "p99_9": at(0.999), "max": ns(self.latency.max()) },
+            "kept_up": rate.map(|r| self.kept_up(r)),
+            "backlog_max": rate.map(|_| self.backlog),
+        })
+    }
+
     fn describe(&self, what: &str, rate: Option<f64>) -> String {
         let secs = self.elapsed.as_secs_f64();
-        let mb = tenths(self.bytes as f64 / secs / 1e6);
+        let mb = tenths(self.megabytes());
         let at = |q: f64| duration_ps(self.latency.value_at_quantile(q));
         let latency =
             format!("p50 {}  p99 {}  p99.9 {}  max {}", at(0.5), at(0.99), at(0.999), duration_ps(self.latency.max()));
@@ -434,7 +494,7 @@ latency per message (batch time / {BATCH}): {latency}\n",
                 group(self.messages),
             ),
             Some(r) => {
-                let kept = if self.rate() >= 0.99 * r { "kept up" } else { "fell behind" };
+                let kept = if self.kept_up(r) { "kept up" } else { "fell behind" };
                 format!(
                     "\n{what}, paced at {} msg/s for {secs:.1} s: {kept}\n  {} msg/s achieved, {mb} MB/s of input, \
 backlog at most {} messages\n  latency from due time to written: {latency}\n",
