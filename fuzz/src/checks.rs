@@ -180,9 +180,14 @@ pub fn read_whole<R: Checked>(data: &[u8], limits: Limits) -> Outcome {
                 // After an error every call returns it again.
                 assert_eq!(reader.decode_eof(&mut src).as_ref().err(), Some(&err), "error not sticky");
                 // The error's line is the line of the byte at its offset.
-                let at = usize::try_from(err.offset()).unwrap_or(usize::MAX);
+                // A reader's error always has a position.
+                let (Some(offset), Some(line)) = (err.offset(), err.line()) else {
+                    panic!("a reader's error without a position: {err:?}")
+                };
+                assert_eq!(err.request(), None, "a reader's error names a request: {err:?}");
+                let at = usize::try_from(offset).unwrap_or(usize::MAX);
                 assert!(at <= data.len(), "error offset past the input: {err:?}");
-                assert_eq!(err.line(), line_at(data, at), "error line does not match its offset: {err:?}");
+                assert_eq!(line, line_at(data, at), "error line does not match its offset: {err:?}");
                 return Outcome { requests, error: Some(err) };
             }
         }
@@ -996,8 +1001,8 @@ pub fn refusal(data: &[u8]) {
     let mut enc = Lookahead::new(Encoder::with_limits(limits), window);
     let mut out = Vec::new();
     let mut ends = 0;
-    let mut refused: Option<(ErrorKind, usize)> = None;
-    let mut pump = |enc: &mut Lookahead, out: &mut Vec<u8>, refused: &mut Option<(ErrorKind, usize)>| loop {
+    let mut refused: Option<(Error, usize)> = None;
+    let mut pump = |enc: &mut Lookahead, out: &mut Vec<u8>, refused: &mut Option<(Error, usize)>| loop {
         let before = out.len();
         match enc.emit(out) {
             Ok(Some(emitted)) => {
@@ -1007,14 +1012,19 @@ pub fn refusal(data: &[u8]) {
                 }
             }
             Ok(None) => return,
-            Err(kind) => {
+            Err(err) => {
                 assert_eq!(out.len(), before, "a refused request wrote bytes");
                 match refused {
                     Some((first, len)) => {
-                        assert_eq!(*first, kind, "a refusal changed");
+                        assert_eq!(*first, err, "a refusal changed");
                         assert_eq!(*len, out.len(), "bytes written after a refusal");
                     }
-                    None => *refused = Some((kind, out.len())),
+                    None => {
+                        // The refused request is the one after those written whole.
+                        assert_eq!(err.request(), Some(ends as u64 + 1), "a refusal names another request: {err}");
+                        assert_eq!(err.offset(), None, "an encoder refusal with a position: {err}");
+                        *refused = Some((err, out.len()));
+                    }
                 }
                 return;
             }

@@ -1,11 +1,14 @@
 //! The one error type of the library: what went wrong ([`ErrorKind`]) and where.
 
 use std::fmt;
+use std::num::NonZeroU64;
 
-/// Why input was rejected.
+/// What went wrong: why input, a value built by hand, or a request given to the encoder was
+/// refused.
 ///
 /// Each kind is one error class of SPEC.md §8 ("Errors"); the `Display` text is lowercase,
-/// has no final period, and quotes the offending bytes where that helps.
+/// has no final period, and quotes the offending bytes where that helps. New kinds may be
+/// added (the enum is `#[non_exhaustive]`): match the ones you handle and keep a `_` arm.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ErrorKind {
@@ -167,27 +170,86 @@ to stream it)"
         /// The limit in force.
         limit: u64,
     },
+    // ---- requests built by hand ----
+    /// [`Request::new`](crate::Request::new) given a body its head's framing does not
+    /// describe: a body with no framing, a length other than Content-Length, or a chunked body
+    /// cut short or followed by other bytes. (A chunked body that breaks the chunked syntax
+    /// gets that fault's kind, e.g. [`ErrorKind::InvalidChunkSize`].)
+    #[error("body does not match the head's framing: {0}")]
+    BodyMismatch(&'static str),
+
+    // ---- the encoder ----
     /// A request the encoder cannot express within the limits it was given.
     #[error("cannot encode request: {0}")]
     Unencodable(&'static str),
 }
 
-/// An error with its position in the input.
+/// An error: what went wrong ([`ErrorKind`]) and, where there is one, where.
 ///
-/// `offset` is the byte offset, from the start of the stream, of the line (or byte) at fault;
-/// `line` is its 1-based line number, counting every LF in the stream, bodies included, so it
-/// matches what an editor shows.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Every fallible public call of the library returns this type. What places the error
+/// depends on what the call was given:
+///
+/// | from | [`offset`](Error::offset), [`line`](Error::line) | [`request`](Error::request) |
+/// | --- | --- | --- |
+/// | a [`Reader`](crate::Reader) ([`Decoder`](crate::Decoder), [`http1::Parser`](crate::http1::Parser)) | always: the fault in the stream | `None` |
+/// | [`http1::parse_head`](crate::http1::parse_head) | always: the fault in the buffer given | `None` |
+/// | [`Encoder`](crate::Encoder), [`Lookahead`](crate::Lookahead) | `None` | always: the refused request |
+/// | [`Op::parse`](crate::Op::parse), [`State::apply`](crate::State::apply), [`Head::new`](crate::Head::new), [`Headers::push`](crate::Headers::push), [`Request::new`](crate::Request::new) | `None` | `None` |
+///
+/// `offset` is the byte offset (0-based) of the line (or byte) at fault; `line` is its line
+/// number, 1-based, counting every LF before it, bodies included, so it matches what an editor
+/// shows (SPEC.md §2.3). `request` is the number of the request the encoder refused, 1-based
+/// like lines: one more than the requests the encoder has written (SPEC.md §8.5).
+///
+/// `Display` gives `line 12 (byte 40): ...` for an error with a position, `request 3: ...`
+/// for an encoder refusal, and the kind's message alone otherwise. The error converts into
+/// an [`std::io::Error`] of kind [`InvalidData`](std::io::ErrorKind::InvalidData), so code
+/// that reads sockets can use `?` on both.
+///
+/// ```
+/// use bytes::BytesMut;
+/// use streamline::{Decoder, ErrorKind};
+///
+/// let err = Decoder::new().decode_eof(&mut BytesMut::from("V:HTTP/1.1\r\nX:\r\n")).unwrap_err();
+/// assert_eq!(err.kind(), &ErrorKind::UnknownOpcode("X".into()));
+/// assert_eq!((err.offset(), err.line(), err.request()), (Some(12), Some(2), None));
+/// assert_eq!(err.to_string(), "line 2 (byte 12): unknown opcode 'X' (expected one of V B M H > < - + *)");
+/// ```
+#[derive(Clone, PartialEq, Eq)]
 pub struct Error {
     kind: ErrorKind,
-    offset: u64,
-    line: u64,
+    place: Place,
+}
+
+/// Where an error is. Two variants in 16 bytes (the line's zero is the niche), so an
+/// `Error` is no bigger than the kind and a position, and a reader's
+/// `Result<Option<Request>, Error>` stays as small as it was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Place {
+    /// A position in the input.
+    Input { offset: u64, line: NonZeroU64 },
+    /// No position in any input; for an encoder refusal, the request's number.
+    Elsewhere { request: Option<NonZeroU64> },
 }
 
 impl Error {
-    /// Creates an error at a position.
+    /// An error at a position in the input: `offset` from its start (0-based), on line `line`
+    /// (1-based; 0 is taken as 1).
     pub fn new(kind: ErrorKind, offset: u64, line: u64) -> Self {
-        Error { kind, offset, line }
+        let line = NonZeroU64::new(line).unwrap_or(NonZeroU64::MIN);
+        Error { kind, place: Place::Input { offset, line } }
+    }
+
+    /// An error with no position: a value refused by a constructor, an opcode, a line given
+    /// alone.
+    pub fn from_kind(kind: ErrorKind) -> Self {
+        Error { kind, place: Place::Elsewhere { request: None } }
+    }
+
+    /// An encoder's refusal of request number `request` (1-based; 0 is taken as 1).
+    pub fn for_request(kind: ErrorKind, request: u64) -> Self {
+        let request = NonZeroU64::new(request).unwrap_or(NonZeroU64::MIN);
+        Error { kind, place: Place::Elsewhere { request: Some(request) } }
     }
 
     /// What went wrong.
@@ -195,24 +257,73 @@ impl Error {
         &self.kind
     }
 
-    /// Byte offset from the start of the stream.
-    pub fn offset(&self) -> u64 {
-        self.offset
+    /// What went wrong, taken out of the error.
+    pub fn into_kind(self) -> ErrorKind {
+        self.kind
     }
 
-    /// 1-based line number.
-    pub fn line(&self) -> u64 {
-        self.line
+    /// Byte offset of the fault from the start of the input (0-based); `None` for an error
+    /// that has no position (see [`Error`]).
+    pub fn offset(&self) -> Option<u64> {
+        match self.place {
+            Place::Input { offset, .. } => Some(offset),
+            Place::Elsewhere { .. } => None,
+        }
+    }
+
+    /// Line number of the fault (1-based, every LF counted); `None` for an error that has no
+    /// position (see [`Error`]).
+    pub fn line(&self) -> Option<u64> {
+        match self.place {
+            Place::Input { line, .. } => Some(line.get()),
+            Place::Elsewhere { .. } => None,
+        }
+    }
+
+    /// For an encoder refusal, the number of the refused request, 1-based: one more than the
+    /// requests the encoder has written (so 3 for the third request of a stream, none refused
+    /// before it); `None` otherwise.
+    pub fn request(&self) -> Option<u64> {
+        match self.place {
+            Place::Elsewhere { request } => request.map(NonZeroU64::get),
+            Place::Input { .. } => None,
+        }
     }
 }
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "line {} (byte {}): {}", self.line, self.offset, self.kind)
+        match self.place {
+            Place::Input { offset, line } => write!(f, "line {line} (byte {offset}): {}", self.kind),
+            Place::Elsewhere { request: Some(n) } => write!(f, "request {n}: {}", self.kind),
+            Place::Elsewhere { request: None } => write!(f, "{}", self.kind),
+        }
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut s = f.debug_struct("Error");
+        s.field("kind", &self.kind);
+        match self.place {
+            Place::Input { offset, line } => s.field("offset", &offset).field("line", &line),
+            Place::Elsewhere { request: Some(n) } => s.field("request", &n),
+            Place::Elsewhere { request: None } => &mut s,
+        };
+        s.finish()
     }
 }
 
 impl std::error::Error for Error {}
+
+impl From<Error> for std::io::Error {
+    /// An [`InvalidData`](std::io::ErrorKind::InvalidData) error holding the `Error` (get it
+    /// back with [`get_ref`](std::io::Error::get_ref) or [`downcast`](std::io::Error::downcast)),
+    /// with the same message.
+    fn from(err: Error) -> Self {
+        std::io::Error::new(std::io::ErrorKind::InvalidData, err)
+    }
+}
 
 /// Renders bytes for an error message: printable ASCII as is, everything else escaped,
 /// cut at 80 bytes so a giant line does not flood the terminal.

@@ -27,6 +27,10 @@
 //! can store registers that later requests restore. Every size a peer or a capture can drive
 //! is bounded by [`Limits`].
 //!
+//! Every fallible call returns one [`Error`]: an [`ErrorKind`] with the position in the input
+//! (readers), the number of the refused request (the encoder), or neither (values built by
+//! hand). It converts into [`std::io::Error`], so code that reads sockets uses `?` on both.
+//!
 //! ```
 //! use bytes::BytesMut;
 //! use streamline::{http1, Decoder, Encoder};

@@ -43,6 +43,9 @@ pub struct Position {
 }
 
 impl Position {
+    /// The start of a stream.
+    pub(crate) const START: Position = Position { offset: 0, line: 1 };
+
     /// Records `n` consumed bytes holding `lines` LFs.
     #[inline]
     pub(crate) fn consume(&mut self, n: usize, lines: u64) {
@@ -171,7 +174,7 @@ enum Fast {
 
 impl<H: Heads> Stream<H> {
     pub(crate) fn new(heads: H) -> Self {
-        Stream { heads, pos: Position { offset: 0, line: 1 }, body: None, gather: None, failed: None }
+        Stream { heads, pos: Position::START, body: None, gather: None, failed: None }
     }
 
     /// Runs `f`, remembering its error so later calls return it again.

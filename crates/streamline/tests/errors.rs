@@ -38,7 +38,7 @@ macro_rules! case {
         fn $name() {
             let (before, err) = $read($input, $limits);
             assert_eq!(err.to_string(), format!("line {} (byte {}): {}", $line, $offset, $msg));
-            assert_eq!((before, err.offset(), err.line()), ($before, $offset, $line));
+            assert_eq!((before, err.offset(), err.line()), ($before, Some($offset), Some($line)));
         }
     };
 }
@@ -404,8 +404,102 @@ fn unencodable() {
     let head = Head::new("GET".into(), "/".into(), Version::HTTP_11, headers, Framing::None).unwrap();
     let req = Request::new(head, Default::default()).unwrap();
     let err = Encoder::with_limits(Limits::default().max_headers(1)).encode(&req, &mut Vec::new()).unwrap_err();
-    assert_eq!(err, ErrorKind::Unencodable("more header lines than the max_headers limit"));
-    assert_eq!(err.to_string(), "cannot encode request: more header lines than the max_headers limit");
+    assert_eq!(err.kind(), &ErrorKind::Unencodable("more header lines than the max_headers limit"));
+    assert_eq!((err.offset(), err.line(), err.request()), (None, None, Some(1)));
+    assert_eq!(err.to_string(), "request 1: cannot encode request: more header lines than the max_headers limit");
+}
+
+/// An encoder refusal names the refused request, counting from 1: one more than the requests
+/// the encoder has written. A refused request is not written, so the next one takes the same
+/// number if it is refused too, and the one after a written one the next. A Lookahead numbers
+/// as its encoder does.
+#[test]
+fn encoder_refusals_number_the_request() {
+    let limits = Limits::default().max_line(40);
+    let head = |target: &str| {
+        Head::new("GET".into(), target.to_string().into(), Version::HTTP_11, Headers::new(), Framing::None).unwrap()
+    };
+    let (short, long) = (Request::new(head("/a"), Default::default()).unwrap(), head(&format!("/{}", "b".repeat(40))));
+    let mut encoder = Encoder::with_limits(limits);
+    let mut out = Vec::new();
+    encoder.encode(&short, &mut out).unwrap();
+    encoder.encode(&short, &mut out).unwrap();
+    let refused = Request::new(long.clone(), Default::default()).unwrap();
+    let err = encoder.encode(&refused, &mut out).unwrap_err();
+    assert_eq!(err.request(), Some(3));
+    assert_eq!(err.to_string(), "request 3: cannot encode request: a line would pass the max_line limit");
+    assert_eq!(encoder.plan(&long, &[], true).unwrap_err().request(), Some(3), "plan names the next request");
+    encoder.encode(&short, &mut out).unwrap();
+    assert_eq!(encoder.encode(&refused, &mut out).unwrap_err().request(), Some(4));
+    assert_eq!(encoder.encode(&refused, &mut out).unwrap_err().request(), Some(4));
+
+    let mut enc = streamline::Lookahead::new(Encoder::with_limits(limits), streamline::Window::default());
+    for req in [&short, &short, &refused, &short] {
+        enc.push_request(req.clone());
+    }
+    enc.finish();
+    let mut out = Vec::new();
+    let err = loop {
+        match enc.emit(&mut out) {
+            Ok(Some(_)) => {}
+            Ok(None) => panic!("no refusal"),
+            Err(err) => break err,
+        }
+    };
+    assert_eq!(err.request(), Some(3));
+    assert_eq!(enc.emit(&mut out), Err(err), "the refusal is final");
+}
+
+/// Building a request by hand: the head and header lines refuse what a reader would refuse,
+/// with the same kinds, and a body its framing does not describe is a kind of its own. None
+/// of these errors has a position or a request number.
+#[test]
+fn constructors() {
+    let v = Version::HTTP_11;
+    let head = |method: &'static str, target: &'static str, version, framing| {
+        Head::new(method.into(), target.into(), version, Headers::new(), framing)
+    };
+    let cases = [
+        (head("G T", "/", v, Framing::None).unwrap_err(), "invalid method 'G T' (expected a token)"),
+        (
+            head("GET", "/a b", v, Framing::None).unwrap_err(),
+            "invalid request target '/a b' (only visible ASCII 0x21-0x7E allowed)",
+        ),
+        (head("GET", "", v, Framing::None).unwrap_err(), "request issued with an empty target (base + suffix)"),
+        (
+            head("PUT", "/", Version::HTTP_10, Framing::Chunked).unwrap_err(),
+            "chunked transfer coding in an HTTP/1.0 request (needs HTTP/1.1 or later)",
+        ),
+        (Headers::new().push(b"Host").unwrap_err(), "invalid header line 'Host': no ':' after the field name"),
+        (
+            Headers::new().push(b"Transfer-Encoding: chunked").unwrap_err(),
+            "header 'Transfer-Encoding: chunked' is framing and may not appear in H: (use +: or *:)",
+        ),
+    ];
+    for (err, msg) in cases {
+        assert_eq!(err.to_string(), msg);
+        assert_eq!((err.offset(), err.line(), err.request()), (None, None, None), "{err}");
+    }
+
+    let bodyless = head("GET", "/", v, Framing::None).unwrap();
+    let sized = head("POST", "/", v, Framing::Length(5)).unwrap();
+    let chunked = head("PUT", "/", v, Framing::Chunked).unwrap();
+    let mismatches = [
+        (bodyless, "x", "the head has neither Content-Length nor chunked framing"),
+        (sized.clone(), "hi", "length differs from Content-Length"),
+        (sized, "hello!", "length differs from Content-Length"),
+        (chunked.clone(), "1\r\na\r\n", "chunked body cut short or followed by other bytes"),
+        (chunked.clone(), "0\r\n\r\nGET / HTTP/1.1\r\n\r\n", "chunked body cut short or followed by other bytes"),
+    ];
+    for (head, body, why) in mismatches {
+        let err = Request::new(head, body.into()).unwrap_err();
+        assert_eq!(err.kind(), &ErrorKind::BodyMismatch(why));
+        assert_eq!(err.to_string(), format!("body does not match the head's framing: {why}"));
+        assert_eq!((err.offset(), err.line(), err.request()), (None, None, None), "{err}");
+    }
+    // A chunked body that breaks the chunked syntax gets that fault's kind.
+    let err = Request::new(chunked, "5 x\r\n".into()).unwrap_err();
+    assert_eq!(err.to_string(), "invalid chunk size line '5 x'");
 }
 
 /// After an error a reader keeps returning it.
@@ -487,7 +581,7 @@ fn plain_head_errors_wait_for_the_head_to_end() {
         src.extend_from_slice(b"\r\n");
         let err = parser.next_event(&mut src).unwrap_err();
         assert!(matches!(err.kind(), ErrorKind::InvalidRequestLine { .. }), "{err}");
-        assert_eq!((err.offset(), err.line()), (0, 1));
+        assert_eq!((err.offset(), err.line()), (Some(0), Some(1)));
     }
 }
 
@@ -512,7 +606,27 @@ fn heads_read_again_are_the_same_heads_at_the_same_positions() {
     let b = "GET /b HTTP/1.1\r\n\r\n";
     let input = format!("{a}{b}{a}{b}{a}GET /c HTTP/1.1\r\nA : 1\r\n\r\n");
     let (before, err) = fail_plain(input.as_bytes(), d());
-    assert_eq!((before, err.offset(), err.line()), (5, 3 * 25 + 2 * 19 + 17, 3 * 3 + 2 * 2 + 2));
+    assert_eq!((before, err.offset(), err.line()), (5, Some(3 * 25 + 2 * 19 + 17), Some(3 * 3 + 2 * 2 + 2)));
+}
+
+/// `http1::parse_head` places its error in the buffer it was given, as a parser reading that
+/// buffer from its start places it in the stream.
+#[test]
+fn parse_head_errors_are_placed_in_the_buffer() {
+    for bad in [
+        &b"GET / HTTP/1.1\r\nA: 1\r\nB : 2\r\n\r\n"[..],
+        b"GET  / HTTP/1.1\r\n\r\n",
+        b"POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
+        b"POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n",
+        b"GET / HTTP/1.1\r\nA: 1\nB: 2\r\n\r\n",
+    ] {
+        let alone = http1::parse_head(bad, &d()).unwrap_err();
+        let (_, read) = fail_plain(bad, d());
+        assert_eq!(alone, read, "{:?}", bad.escape_ascii().to_string());
+        assert_eq!(alone.request(), None);
+    }
+    let err = http1::parse_head(b"GET / HTTP/1.1\r\nA: 1\r\nB : 2\r\n\r\n", &d()).unwrap_err();
+    assert_eq!((err.offset(), err.line()), (Some(22), Some(3)));
 }
 
 /// The plain reader takes the header lines a head shares with the one before without
@@ -545,10 +659,83 @@ fn lines_shared_with_the_head_before_read_the_same() {
     let bad = format!("{first}GET /b HTTP/1.1\r\nHost: h\r\nA: 1\r\nB : 2\r\n\r\n");
     let (before, err) = fail_plain(bad.as_bytes(), d());
     assert!(matches!(err.kind(), ErrorKind::WhitespaceBeforeColon(_)), "{err}");
-    assert_eq!((before, err.offset(), err.line()), (1, first.len() as u64 + 32, 9));
+    assert_eq!((before, err.offset(), err.line()), (1, Some(first.len() as u64 + 32), Some(9)));
     // Shared lines, then one too many for max_headers.
     let many = format!("{first}GET /b HTTP/1.1\r\nHost: h\r\nA: 1\r\nB: 2\r\nC: 3\r\n\r\n");
     let (before, err) = fail_plain(many.as_bytes(), d().max_headers(3));
     assert_eq!(err.kind(), &ErrorKind::TooManyHeaders { limit: 3 });
-    assert_eq!((before, err.offset()), (1, first.len() as u64 + 38));
+    assert_eq!((before, err.offset()), (1, Some(first.len() as u64 + 38)));
+}
+
+/// One error type for the whole library: it crosses threads, and converts into an
+/// `io::Error` (InvalidData, the same message, the error inside) so code that reads sockets
+/// can use `?` on both.
+#[test]
+fn error_is_send_sync_and_converts_into_io_error() {
+    fn assert_bounds<T: Send + Sync + 'static + std::error::Error>() {}
+    assert_bounds::<streamline::Error>();
+
+    let (_, err) = fail_compact(b"V:HTTP/1.1\r\nM:G T\r\n", d());
+    let io: std::io::Error = err.clone().into();
+    assert_eq!(io.kind(), std::io::ErrorKind::InvalidData);
+    assert_eq!(io.to_string(), "line 2 (byte 12): invalid method 'G T' (expected a token)");
+    assert_eq!(io.get_ref().and_then(|e| e.downcast_ref::<streamline::Error>()), Some(&err));
+    assert_eq!(io.downcast::<streamline::Error>().ok(), Some(err));
+
+    // `?` on a reader's error and on an I/O error, in one function.
+    fn count(mut input: &[u8]) -> std::io::Result<usize> {
+        use std::io::Read;
+        let mut src = BytesMut::new();
+        let mut buf = [0; 7];
+        let mut decoder = Decoder::new();
+        let mut n = 0;
+        loop {
+            let got = input.read(&mut buf)?;
+            src.extend_from_slice(&buf[..got]);
+            let next = if got == 0 { decoder.decode_eof(&mut src)? } else { decoder.decode(&mut src)? };
+            match next {
+                Some(_) => n += 1,
+                None if got == 0 => return Ok(n),
+                None => {}
+            }
+        }
+    }
+    assert_eq!(count(format!("{HEAD}-:\r\n-:a\r\n").as_bytes()).unwrap(), 2);
+    let err = count(format!("{HEAD}-:\r\nX:\r\n").as_bytes()).unwrap_err();
+    assert_eq!(err.kind(), std::io::ErrorKind::InvalidData);
+    let inner = err.into_inner().and_then(|e| e.downcast::<streamline::Error>().ok()).expect("a streamline error");
+    assert_eq!((inner.offset(), inner.line()), (Some(28), Some(5)));
+}
+
+/// Where an error is, in its three forms: a position, an encoder's request, or nowhere.
+#[test]
+fn error_places_and_their_messages() {
+    use streamline::Error;
+    let kind = ErrorKind::NoMethod;
+    let at = Error::new(kind.clone(), 40, 12);
+    assert_eq!((at.offset(), at.line(), at.request()), (Some(40), Some(12), None));
+    assert_eq!(at.to_string(), "line 12 (byte 40): request issued with no method set (use M: first)");
+    let refused = Error::for_request(kind.clone(), 3);
+    assert_eq!((refused.offset(), refused.line(), refused.request()), (None, None, Some(3)));
+    assert_eq!(refused.to_string(), "request 3: request issued with no method set (use M: first)");
+    let alone = Error::from_kind(kind.clone());
+    assert_eq!((alone.offset(), alone.line(), alone.request()), (None, None, None));
+    assert_eq!(alone.to_string(), "request issued with no method set (use M: first)");
+    assert_eq!(alone.into_kind(), kind);
+    assert_eq!(format!("{at:?}"), "Error { kind: NoMethod, offset: 40, line: 12 }");
+    assert_eq!(format!("{refused:?}"), "Error { kind: NoMethod, request: 3 }");
+}
+
+/// The readers return `Result<Option<Request>, Error>` on their hot path: the error is no
+/// bigger than its kind and a position, and does not make that result bigger than a request
+/// would need (64 bytes on 64-bit targets, as before the error had places other than
+/// positions).
+#[test]
+fn error_stays_small() {
+    use std::mem::size_of;
+    assert!(size_of::<streamline::Error>() <= size_of::<ErrorKind>() + 16);
+    if size_of::<usize>() == 8 {
+        assert_eq!(size_of::<streamline::Error>(), 64);
+        assert_eq!(size_of::<Result<Option<Request>, streamline::Error>>(), 64);
+    }
 }

@@ -38,9 +38,18 @@ pub enum Op<'a> {
 impl<'a> Op<'a> {
     /// Parses one line's content (without its CRLF).
     ///
-    /// The error's position is 0; the decoder supplies real positions.
+    /// The line comes alone, so the error has no position ([`Error::offset`] is `None`): a
+    /// [`Decoder`](crate::Decoder) reading a stream places the same error in it.
+    ///
+    /// ```
+    /// use streamline::{ErrorKind, Op};
+    /// let err = Op::parse(b"M:G T").unwrap_err();
+    /// assert_eq!(err.kind(), &ErrorKind::InvalidMethod("G T".into()));
+    /// assert_eq!((err.offset(), err.line()), (None, None));
+    /// assert_eq!(err.to_string(), "invalid method 'G T' (expected a token)");
+    /// ```
     pub fn parse(line: &'a [u8]) -> Result<Op<'a>, Error> {
-        crate::compact::syntax::parse_op(line).map_err(|kind| Error::new(kind, 0, 1))
+        crate::compact::syntax::parse_op(line).map_err(Error::from_kind)
     }
 
     /// Appends the canonical line, CRLF included.

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use bytes::{Bytes, BytesMut};
 
 use crate::compact::op::Op;
-use crate::error::{escape, ErrorKind};
+use crate::error::{escape, Error, ErrorKind};
 use crate::message::{assign, Framing, Head, Headers, Held, Parts, Version};
 use crate::Limits;
 
@@ -277,10 +277,22 @@ impl State {
     /// `*:`; issuing leaves the state as it was.
     ///
     /// The opcode's arguments are checked as the decoder checks those it reads (an `Op` built
-    /// by hand could hold a CR LF, say), with the same errors.
-    pub fn apply(&mut self, op: &Op<'_>) -> Result<Option<Head>, ErrorKind> {
-        crate::compact::syntax::check_op(op)?;
-        self.apply_trusted(op)
+    /// by hand could hold a CR LF, say), with the same errors. An error has no position: the
+    /// caller applies an opcode, not bytes (a [`Decoder`](crate::Decoder) places the same
+    /// errors in its stream).
+    ///
+    /// ```
+    /// use streamline::{ErrorKind, Limits, Op, State, Version};
+    /// let mut state = State::new(Limits::default());
+    /// state.apply(&Op::Version(Version::HTTP_11))?;
+    /// let err = state.apply(&Op::Bodyless(b"/")).unwrap_err();
+    /// assert_eq!(err.kind(), &ErrorKind::NoMethod);
+    /// assert_eq!(err.offset(), None);
+    /// # Ok::<(), streamline::Error>(())
+    /// ```
+    pub fn apply(&mut self, op: &Op<'_>) -> Result<Option<Head>, Error> {
+        crate::compact::syntax::check_op(op).map_err(Error::from_kind)?;
+        self.apply_trusted(op).map_err(Error::from_kind)
     }
 
     /// [`State::apply`] for an opcode whose arguments are known to be valid: the encoder's
@@ -555,7 +567,7 @@ mod tests {
         let mut heads = Vec::new();
         for line in lines {
             let op = crate::compact::syntax::parse_op(line)?;
-            heads.extend(state.apply(&op)?);
+            heads.extend(state.apply(&op).map_err(Error::into_kind)?);
         }
         Ok(heads)
     }

@@ -7,7 +7,7 @@ use std::sync::{Arc, OnceLock};
 
 use bytes::Bytes;
 
-use crate::error::{escape, ErrorKind};
+use crate::error::{escape, Error, ErrorKind};
 use crate::wire::body::{BodyScanner, Scan};
 use crate::wire::chars;
 use crate::Limits;
@@ -145,7 +145,7 @@ impl fmt::Debug for Held {
 /// assert_eq!(h.get(1), Some(&b"Accept: */*"[..]));
 /// assert_eq!(h.iter().collect::<Vec<_>>(), [&b"Host: example.com"[..], b"Accept: */*"]);
 /// assert_eq!(h.as_block(), b"Host: example.com\r\nAccept: */*\r\n");
-/// # Ok::<(), streamline::ErrorKind>(())
+/// # Ok::<(), streamline::Error>(())
 /// ```
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct Headers {
@@ -166,18 +166,27 @@ impl Headers {
     /// Transfer-Encoding, which belong to [`Framing`]). Copies the block: for building a few
     /// heads by hand, not for a hot path (the readers build theirs without copies).
     ///
+    /// # Errors
+    ///
+    /// The kind a reader gives for the same field line ([`ErrorKind::InvalidHeader`],
+    /// [`ErrorKind::WhitespaceBeforeColon`], ...), or [`ErrorKind::FramingHeader`]; no
+    /// position.
+    ///
     /// ```
-    /// let mut h = streamline::Headers::new();
+    /// use streamline::{ErrorKind, Headers};
+    /// let mut h = Headers::new();
     /// h.push(b"Host: example.com")?;
-    /// assert!(h.push(b"Content-Length: 5").is_err());
+    /// let err = h.push(b"Content-Length: 5").unwrap_err();
+    /// assert_eq!(err.kind(), &ErrorKind::FramingHeader("Content-Length: 5".into()));
+    /// assert_eq!(err.offset(), None);
     /// assert!(h.push(b"X: a\r\nY: b").is_err());
     /// assert_eq!(h.len(), 1);
-    /// # Ok::<(), streamline::ErrorKind>(())
+    /// # Ok::<(), streamline::Error>(())
     /// ```
-    pub fn push(&mut self, line: &[u8]) -> Result<(), ErrorKind> {
-        let name_len = chars::check_field_line(line)?;
+    pub fn push(&mut self, line: &[u8]) -> Result<(), Error> {
+        let name_len = chars::check_field_line(line).map_err(Error::from_kind)?;
         if chars::framing_name(&line[..name_len]).is_some() {
-            return Err(ErrorKind::FramingHeader(escape(line)));
+            return Err(Error::from_kind(ErrorKind::FramingHeader(escape(line))));
         }
         let mut block = Vec::with_capacity(self.block.len() + line.len() + 2);
         block.extend_from_slice(&self.block);
@@ -412,12 +421,20 @@ impl Head {
     /// Builds a head, checking that the method is a token and the target is non-empty visible
     /// ASCII.
     ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::InvalidMethod`], [`ErrorKind::InvalidTarget`], [`ErrorKind::EmptyTarget`],
+    /// or [`ErrorKind::ChunkedBeforeHttp11`] for chunked framing before HTTP/1.1; no
+    /// position.
+    ///
     /// ```
-    /// use streamline::{Framing, Head, Headers, Version};
+    /// use streamline::{ErrorKind, Framing, Head, Headers, Version};
     /// let head = Head::new("GET".into(), "/".into(), Version::HTTP_11, Headers::new(), Framing::None);
     /// assert!(head.is_ok());
     /// let bad = Head::new("GET".into(), "/a b".into(), Version::HTTP_11, Headers::new(), Framing::None);
-    /// assert!(bad.is_err());
+    /// let err = bad.unwrap_err();
+    /// assert!(matches!(err.kind(), ErrorKind::InvalidTarget { .. }));
+    /// assert_eq!(err.to_string(), "invalid request target '/a b' (only visible ASCII 0x21-0x7E allowed)");
     /// ```
     pub fn new(
         method: Bytes,
@@ -425,16 +442,16 @@ impl Head {
         version: Version,
         headers: Headers,
         framing: Framing,
-    ) -> Result<Head, ErrorKind> {
+    ) -> Result<Head, Error> {
         if !chars::is_token(&method) {
-            return Err(ErrorKind::InvalidMethod(escape(&method)));
+            return Err(Error::from_kind(ErrorKind::InvalidMethod(escape(&method))));
         }
-        check_target(&target, "request target")?;
+        check_target(&target, "request target").map_err(Error::from_kind)?;
         if target.is_empty() {
-            return Err(ErrorKind::EmptyTarget);
+            return Err(Error::from_kind(ErrorKind::EmptyTarget));
         }
         if framing == Framing::Chunked && !version.chunked_allowed() {
-            return Err(ErrorKind::ChunkedBeforeHttp11(version.to_string()));
+            return Err(Error::from_kind(ErrorKind::ChunkedBeforeHttp11(version.to_string())));
         }
         Ok(Head { parts: Parts::new(method, target, version, headers), framing })
     }
@@ -605,19 +622,34 @@ impl Request {
     /// Builds a request, checking the body against the head's framing: empty for
     /// [`Framing::None`], exactly N bytes for [`Framing::Length`], one complete valid chunked
     /// body for [`Framing::Chunked`].
-    pub fn new(head: Head, body: Bytes) -> Result<Request, ErrorKind> {
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::BodyMismatch`] for a body the framing does not describe; for a chunked
+    /// body that breaks the chunked syntax, that fault's kind (e.g.
+    /// [`ErrorKind::InvalidChunkSize`]). No position.
+    ///
+    /// ```
+    /// use streamline::{ErrorKind, Framing, Head, Headers, Request, Version};
+    /// let head = Head::new("POST".into(), "/".into(), Version::HTTP_11, Headers::new(), Framing::Length(5))?;
+    /// assert!(Request::new(head.clone(), "hello".into()).is_ok());
+    /// let err = Request::new(head, "hi".into()).unwrap_err();
+    /// assert_eq!(err.kind(), &ErrorKind::BodyMismatch("length differs from Content-Length"));
+    /// assert_eq!(err.to_string(), "body does not match the head's framing: length differs from Content-Length");
+    /// # Ok::<(), streamline::Error>(())
+    /// ```
+    pub fn new(head: Head, body: Bytes) -> Result<Request, Error> {
+        let mismatch = |why| Err(Error::from_kind(ErrorKind::BodyMismatch(why)));
         match head.framing {
             Framing::None if !body.is_empty() => {
-                return Err(ErrorKind::Unencodable("a body needs Content-Length or chunked framing"))
+                return mismatch("the head has neither Content-Length nor chunked framing")
             }
-            Framing::Length(n) if body.len() as u64 != n => {
-                return Err(ErrorKind::Unencodable("body length differs from Content-Length"))
-            }
+            Framing::Length(n) if body.len() as u64 != n => return mismatch("length differs from Content-Length"),
             Framing::Chunked => {
                 let mut scanner = BodyScanner::new(Framing::Chunked, &Limits::default().max_line(usize::MAX));
-                match scanner.scan(&body).map_err(|(kind, _)| kind)? {
+                match scanner.scan(&body).map_err(|(kind, _)| Error::from_kind(kind))? {
                     Scan::Done(n) if n == body.len() => {}
-                    _ => return Err(ErrorKind::Unencodable("chunked body is incomplete or has bytes after its end")),
+                    _ => return mismatch("chunked body cut short or followed by other bytes"),
                 }
             }
             _ => {}

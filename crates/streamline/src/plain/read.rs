@@ -188,7 +188,7 @@ impl Heads for Plain {
 
     fn unfinished(&mut self, rest: &[u8], pos: &Position) -> Error {
         // The head may hold an error the early scan did not look for: parse it to report it.
-        match parse_head(rest, &self.limits) {
+        match parse_head_raw(rest, &self.limits, None) {
             Err((kind, at)) => pos.error(kind, &rest[..at]),
             _ => pos.error(ErrorKind::UnexpectedEof { what: "a request head (no empty line at its end)".into() }, &[]),
         }
@@ -197,12 +197,32 @@ impl Heads for Plain {
 
 /// Parses one request head at the front of `buf`: request-line, field lines, empty line.
 ///
-/// Returns the head and the number of bytes it took, `Ok(None)` if the head is not complete
-/// yet, or the error and the offset in `buf` of the line at fault. The head's bytes are copied
-/// out of `buf` (in one piece, and the header lines once more if a framing line sat between
-/// them), so a head never keeps a large input buffer alive.
-pub fn parse_head(buf: &[u8], limits: &Limits) -> Result<Option<(Head, usize)>, (ErrorKind, usize)> {
-    Ok(parse_head_raw(buf, limits, None)?.map(|(head, raw)| (head, raw.len())))
+/// Returns the head and the number of bytes it took, or `Ok(None)` if the head is not complete
+/// yet. The head's bytes are copied out of `buf` (in one piece, and the header lines once more
+/// if a framing line sat between them), so a head never keeps a large input buffer alive.
+///
+/// # Errors
+///
+/// The error a [`Parser`] would give for the same bytes at the start of a stream: its
+/// [`offset`](Error::offset) is that of the line at fault from the start of `buf`, its
+/// [`line`](Error::line) 1 + the LFs before it. Unlike a parser, this reports a fault in an
+/// unfinished head as soon as its line is whole (SPEC.md §2.4).
+///
+/// ```
+/// use streamline::{http1::parse_head, ErrorKind, Limits};
+///
+/// let (head, len) = parse_head(b"GET / HTTP/1.1\r\nHost: a\r\n\r\nrest", &Limits::default())?.unwrap();
+/// assert_eq!((head.target(), len), (&b"/"[..], 27));
+/// let err = parse_head(b"GET / HTTP/1.1\r\nHost : a\r\n\r\n", &Limits::default()).unwrap_err();
+/// assert!(matches!(err.kind(), ErrorKind::WhitespaceBeforeColon(_)));
+/// assert_eq!((err.offset(), err.line()), (Some(16), Some(2)));
+/// # Ok::<(), streamline::Error>(())
+/// ```
+pub fn parse_head(buf: &[u8], limits: &Limits) -> Result<Option<(Head, usize)>, Error> {
+    match parse_head_raw(buf, limits, None) {
+        Ok(found) => Ok(found.map(|(head, raw)| (head, raw.len()))),
+        Err((kind, at)) => Err(Position::START.error(kind, &buf[..at])),
+    }
 }
 
 /// [`parse_head`], also returning the head's raw bytes, which its parts share.
@@ -331,7 +351,7 @@ mod tests {
     use super::*;
 
     fn parse(src: &[u8]) -> Result<Option<(Head, usize)>, ErrorKind> {
-        parse_head(src, &Limits::default()).map_err(|(k, _)| k)
+        parse_head(src, &Limits::default()).map_err(Error::into_kind)
     }
 
     #[test]
@@ -375,6 +395,6 @@ mod tests {
         assert!(matches!(err(twice), UnsupportedTransferCoding(_)));
         let limits = Limits::default().max_headers(1);
         let r = parse_head(b"GET / HTTP/1.1\r\nA: 1\r\nB: 2\r\n\r\n", &limits);
-        assert_eq!(r.unwrap_err(), (TooManyHeaders { limit: 1 }, 22));
+        assert_eq!(r.unwrap_err(), Error::new(TooManyHeaders { limit: 1 }, 22, 3));
     }
 }

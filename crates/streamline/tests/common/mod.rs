@@ -16,10 +16,10 @@ pub fn encode_with(plain: &[u8], limits: Limits, window: Window) -> Result<Vec<u
     let mut out = Vec::new();
     while let Some(event) = parser.next_event_eof(&mut src)? {
         enc.push(event);
-        while enc.emit(&mut out).map_err(|k| Error::new(k, 0, 0))?.is_some() {}
+        while enc.emit(&mut out)?.is_some() {}
     }
     enc.finish();
-    while enc.emit(&mut out).map_err(|k| Error::new(k, 0, 0))?.is_some() {}
+    while enc.emit(&mut out)?.is_some() {}
     Ok(out)
 }
 

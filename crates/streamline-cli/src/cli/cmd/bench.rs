@@ -347,7 +347,7 @@ impl Encode {
     #[inline]
     fn drain(&mut self, out: &mut Vec<u8>) -> Result<u64, String> {
         let mut written = 0;
-        while let Some(emitted) = self.encoder.emit(out).map_err(|kind| kind.to_string())? {
+        while let Some(emitted) = self.encoder.emit(out).map_err(|err| err.kind().to_string())? {
             self.writing = match (emitted, self.writing) {
                 (Emitted::Head(_), _) => match self.queued.pop_front().flatten() {
                     Some(n) => Writing::Body(n),

@@ -4,7 +4,7 @@ use std::collections::VecDeque;
 
 use anyhow::{Context, Result};
 use bytes::BytesMut;
-use streamline::{http1, Emitted, Encoder, ErrorKind, Event, Lookahead, Request};
+use streamline::{http1, Emitted, Encoder, Error, Event, Lookahead, Request};
 
 use crate::cli::args::EncodeArgs;
 use crate::cli::io::{self, Events, Input, Item, Output, ReadError, Syntax, CHUNK};
@@ -22,7 +22,6 @@ pub fn run(args: EncodeArgs) -> Result<()> {
     let mut writer = Writer {
         encoder: Lookahead::new(Encoder::with_limits(limits), args.window.window()),
         heads: VecDeque::new(),
-        heads_written: 0,
         ends_pushed: 0,
         written: 0,
         last_end: (0, 1),
@@ -30,15 +29,15 @@ pub fn run(args: EncodeArgs) -> Result<()> {
     let stop = loop {
         match events.next_item() {
             Ok(Some(Item::Request(request))) => {
-                if let Err(kind) =
+                if let Err(err) =
                     writer.push_request(request, (events.reader.offset(), events.reader.line()), &mut out)?
                 {
-                    break Some(writer.encode_error(kind));
+                    break Some(writer.encode_error(err));
                 }
             }
             Ok(Some(Item::Event(event))) => {
-                if let Err(kind) = writer.push(event, (events.reader.offset(), events.reader.line()), &mut out)? {
-                    break Some(writer.encode_error(kind));
+                if let Err(err) = writer.push(event, (events.reader.offset(), events.reader.line()), &mut out)? {
+                    break Some(writer.encode_error(err));
                 }
             }
             // The input has gone quiet: write out what the window has let out. (The window
@@ -47,7 +46,7 @@ pub fn run(args: EncodeArgs) -> Result<()> {
             Ok(None) => break None,
             Err(ReadError::Data(err)) => {
                 let mut what = err.to_string();
-                if err.offset() == 0 && Syntax::detect(events.pending()) == Ok(Some(Syntax::Compact)) {
+                if err.offset() == Some(0) && Syntax::detect(events.pending()) == Ok(Some(Syntax::Compact)) {
                     what.push_str("; the input looks compact: use `streamline decode`");
                 }
                 break Some(what);
@@ -67,7 +66,7 @@ pub fn run(args: EncodeArgs) -> Result<()> {
         (None, Ok(())) => return out.finish(),
         (Some(what), Ok(())) => what,
         // An earlier request the encoder could not write is the first fault.
-        (_, Err(kind)) => writer.encode_error(kind),
+        (_, Err(err)) => writer.encode_error(err),
     };
     out.finish_at_mark()?;
     Err(DataError { file: name, what, written: Some(writer.written) }.into())
@@ -79,7 +78,6 @@ struct Writer {
     /// Input positions (byte offset, line) of the heads queued and not written yet, to place
     /// encoder errors.
     heads: VecDeque<(u64, u64)>,
-    heads_written: u64,
     ends_pushed: u64,
     /// Whole requests written.
     written: u64,
@@ -91,7 +89,7 @@ impl Writer {
     /// Queues an event read at `offset` and writes whatever the window lets out.
     /// The inner error is the encoder's: a request it cannot express.
     #[inline]
-    fn push(&mut self, event: Event, offset: (u64, u64), out: &mut Output) -> Result<Result<(), ErrorKind>> {
+    fn push(&mut self, event: Event, offset: (u64, u64), out: &mut Output) -> Result<Result<(), Error>> {
         match &event {
             Event::Head(_) => self.heads.push_back(self.last_end),
             Event::Data(_) => {}
@@ -106,12 +104,7 @@ impl Writer {
 
     /// Queues a whole request that ended at `offset` and writes whatever the window lets out.
     #[inline]
-    fn push_request(
-        &mut self,
-        request: Request,
-        offset: (u64, u64),
-        out: &mut Output,
-    ) -> Result<Result<(), ErrorKind>> {
+    fn push_request(&mut self, request: Request, offset: (u64, u64), out: &mut Output) -> Result<Result<(), Error>> {
         self.heads.push_back(self.last_end);
         self.ends_pushed += 1;
         self.last_end = offset;
@@ -122,7 +115,7 @@ impl Writer {
     /// Writes what the encoder lets out. `finishing`: the input has ended (normally or at a
     /// fault), so stop after the last whole request read: what follows it was cut short.
     #[inline]
-    fn drain(&mut self, out: &mut Output, finishing: bool) -> Result<Result<(), ErrorKind>> {
+    fn drain(&mut self, out: &mut Output, finishing: bool) -> Result<Result<(), Error>> {
         loop {
             if finishing && self.written == self.ends_pushed {
                 break;
@@ -130,7 +123,6 @@ impl Writer {
             match self.encoder.emit(&mut out.buf) {
                 Ok(Some(Emitted::Head(_))) => {
                     self.heads.pop_front();
-                    self.heads_written += 1;
                 }
                 Ok(Some(Emitted::Data(_))) => {}
                 Ok(Some(Emitted::End)) => {
@@ -138,7 +130,7 @@ impl Writer {
                     out.mark();
                 }
                 Ok(None) => break,
-                Err(kind) => return Ok(Err(kind)),
+                Err(err) => return Ok(Err(err)),
             }
             out.write_if_full()?;
         }
@@ -146,14 +138,15 @@ impl Writer {
     }
 
     /// No more events: writes the requests held back, every whole one.
-    fn finish(&mut self, out: &mut Output) -> Result<Result<(), ErrorKind>> {
+    fn finish(&mut self, out: &mut Output) -> Result<Result<(), Error>> {
         self.encoder.finish();
         self.drain(out, true)
     }
 
-    /// Places an encoder error: the request it could not write.
-    fn encode_error(&self, kind: ErrorKind) -> String {
+    /// Places an encoder error (`request N: ...`, N counting from 1) at the input position
+    /// of the request it could not write.
+    fn encode_error(&self, err: Error) -> String {
         let (offset, line) = self.heads.front().copied().unwrap_or(self.last_end);
-        format!("line {line} (byte {offset}): request {}: {kind}", self.heads_written + 1)
+        format!("line {line} (byte {offset}): {err}")
     }
 }

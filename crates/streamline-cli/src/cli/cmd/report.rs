@@ -5,9 +5,7 @@ use std::io::Write;
 
 use anyhow::{Context, Result};
 use bytes::BytesMut;
-use streamline::{
-    http1, Decoder, Emitted, Encoder, ErrorKind, Event, Framing, Grammar, Head, Limits, Lookahead, Window,
-};
+use streamline::{http1, Decoder, Emitted, Encoder, Error, Event, Framing, Grammar, Head, Limits, Lookahead, Window};
 use streamline::{ChunkedBody, ChunkedPart};
 
 use crate::cli::args::ReportArgs;
@@ -112,8 +110,8 @@ or a request line such as 'GET / HTTP/1.1')",
 /// Why a connection was not measured to its end.
 enum Stop {
     Read(ReadError),
-    /// The compact encoder could not express request N (1-based).
-    Encode(ErrorKind, u64),
+    /// The compact encoder could not express a request (the error numbers it, from 1).
+    Encode(Error),
 }
 
 impl Stop {
@@ -121,7 +119,7 @@ impl Stop {
         let what = match self {
             Stop::Read(ReadError::Io(err)) => return anyhow::Error::new(err).context(format!("cannot read {file}")),
             Stop::Read(ReadError::Data(err)) => err.to_string(),
-            Stop::Encode(kind, n) => format!("request {n}: {kind}"),
+            Stop::Encode(err) => err.to_string(),
         };
         DataError { file, what, written: None }.into()
     }
@@ -216,7 +214,7 @@ impl Chunks {
 
     /// Walks the next piece of the body. It was read with the same limits, so an error here
     /// would have stopped the reader first.
-    fn walk(&mut self, piece: &[u8]) -> Result<(), streamline::Error> {
+    fn walk(&mut self, piece: &[u8]) -> Result<(), Error> {
         if self.held.is_empty() {
             let used = self.take(piece)?;
             self.held.extend_from_slice(&piece[used..]);
@@ -231,7 +229,7 @@ impl Chunks {
     }
 
     /// Takes every whole part of `src`; returns the bytes taken.
-    fn take(&mut self, src: &[u8]) -> Result<usize, streamline::Error> {
+    fn take(&mut self, src: &[u8]) -> Result<usize, Error> {
         let mut used = 0;
         loop {
             let (n, part) = self.body.next(&src[used..])?;
@@ -337,7 +335,7 @@ impl Compact {
                     self.done += 1;
                 }
                 Ok(None) => return Ok(()),
-                Err(kind) => return Err(Stop::Encode(kind, self.done + 1)),
+                Err(err) => return Err(Stop::Encode(err)),
             }
         }
     }

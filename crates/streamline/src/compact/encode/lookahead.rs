@@ -3,7 +3,7 @@
 use std::collections::VecDeque;
 
 use super::Encoder;
-use crate::error::ErrorKind;
+use crate::error::Error;
 use crate::message::{Head, Request};
 use crate::read::Event;
 
@@ -72,7 +72,7 @@ pub struct Lookahead {
     /// whatever the window.
     forced: usize,
     /// The refusal of a request, once one was refused: nothing of it or after it is written.
-    failed: Option<ErrorKind>,
+    failed: Option<Error>,
 }
 
 #[derive(Debug)]
@@ -149,9 +149,9 @@ impl Lookahead {
     /// final: nothing of the refused request (its body, its end) and nothing queued after it
     /// is ever written, and every later call returns the same error. What was written before
     /// it is exactly the encoding of the requests before it.
-    pub fn emit(&mut self, dst: &mut Vec<u8>) -> Result<Option<Emitted>, ErrorKind> {
-        if let Some(kind) = &self.failed {
-            return Err(kind.clone());
+    pub fn emit(&mut self, dst: &mut Vec<u8>) -> Result<Option<Emitted>, Error> {
+        if let Some(err) = &self.failed {
+            return Err(err.clone());
         }
         // Only heads wait for the window: the body and end of a request whose head is out
         // follow at once.
@@ -166,14 +166,14 @@ impl Lookahead {
             Item::Head => {
                 let Some((head, ahead)) = self.heads[self.written..].split_first() else { return Ok(None) };
                 let start = dst.len();
-                if let Err(kind) = self.encoder.encode_head(head, ahead, self.finished, dst) {
-                    self.failed = Some(kind.clone());
+                if let Err(err) = self.encoder.encode_head(head, ahead, self.finished, dst) {
+                    self.failed = Some(err.clone());
                     self.items.clear();
                     self.heads.clear();
                     self.written = 0;
                     self.held = 0;
                     self.forced = 0;
-                    return Err(kind);
+                    return Err(err);
                 }
                 self.held -= head.byte_len();
                 self.written += 1;

@@ -9,7 +9,7 @@ pub use plan::Plan;
 use self::plan::{plan, register_name, Index, Reg, Slot, View};
 use crate::compact::op::Op;
 use crate::compact::state::State;
-use crate::error::ErrorKind;
+use crate::error::{Error, ErrorKind};
 use crate::message::{decimal_len, Framing, Head, Headers, Request};
 use crate::Limits;
 
@@ -48,6 +48,8 @@ pub struct Encoder {
     index: Index,
     tick: u64,
     failed: bool,
+    /// Requests written: a refusal names request `requests + 1` ([`Error::request`]).
+    requests: u64,
     /// The head written last: a request sharing its parts needs only its issuing line when
     /// the base is the whole target (checked without comparing any bytes).
     last: Option<Head>,
@@ -73,6 +75,7 @@ impl Encoder {
             index: Index::default(),
             tick: 0,
             failed: false,
+            requests: 0,
             last: None,
         }
     }
@@ -80,7 +83,7 @@ impl Encoder {
     /// Plans a request without writing anything: the opcodes [`Encoder::encode_head`] would
     /// write now. `ahead` are the requests known to follow it; `complete` says there are no
     /// others.
-    pub fn plan(&self, head: &Head, ahead: &[Head], complete: bool) -> Result<Plan, ErrorKind> {
+    pub fn plan(&self, head: &Head, ahead: &[Head], complete: bool) -> Result<Plan, Error> {
         if let Some(last) = &self.last {
             // The lines were checked when these parts were first written; only the framing
             // line, which may differ from the last request's, can be too long now.
@@ -93,7 +96,10 @@ impl Encoder {
         }
         let limits = self.state.limits();
         if head.parts.headers.len() > limits.max_headers {
-            return Err(ErrorKind::Unencodable("more header lines than the max_headers limit"));
+            return Err(Error::for_request(
+                ErrorKind::Unencodable("more header lines than the max_headers limit"),
+                self.requests + 1,
+            ));
         }
         // Every line is `X:` + argument + CRLF; the longest arguments are a header line, the
         // method, and the target (as a base, or as a suffix with ` LEN` after it).
@@ -108,7 +114,10 @@ impl Encoder {
         let request_line = head.parts.method.len() + head.parts.target.len() + 12;
         let framing_line = head.framing.line_len();
         if line.max(request_line).max(framing_line) > limits.max_line {
-            return Err(ErrorKind::Unencodable("a line would pass the max_line limit"));
+            return Err(Error::for_request(
+                ErrorKind::Unencodable("a line would pass the max_line limit"),
+                self.requests + 1,
+            ));
         }
         let view = View {
             current: self.state.current(),
@@ -118,11 +127,14 @@ impl Encoder {
             register_bytes: self.state.register_bytes,
             max_state_bytes: limits.max_state_bytes,
         };
-        let plan = plan(&view, head, ahead, complete)?;
+        let plan = plan(&view, head, ahead, complete).map_err(|kind| Error::for_request(kind, self.requests + 1))?;
         // The state peaks at the start (just after a load) or at the end (the whole head).
         let peak = view.start_bytes(&plan).max(head.byte_len());
         if plan.held.max(self.state.register_bytes) + peak > limits.max_state_bytes {
-            return Err(ErrorKind::Unencodable("head too large for the max_state_bytes limit"));
+            return Err(Error::for_request(
+                ErrorKind::Unencodable("head too large for the max_state_bytes limit"),
+                self.requests + 1,
+            ));
         }
         Ok(plan)
     }
@@ -135,9 +147,12 @@ impl Encoder {
         ahead: &[Head],
         complete: bool,
         dst: &mut Vec<u8>,
-    ) -> Result<Plan, ErrorKind> {
+    ) -> Result<Plan, Error> {
         if self.failed {
-            return Err(ErrorKind::Unencodable("an earlier request failed to encode"));
+            return Err(Error::for_request(
+                ErrorKind::Unencodable("an earlier request failed to encode"),
+                self.requests + 1,
+            ));
         }
         let plan = self.plan(head, ahead, complete)?;
         let start = dst.len();
@@ -145,16 +160,17 @@ impl Encoder {
             dst.truncate(start);
             self.failed = true;
             self.last = None;
-            return Err(kind);
+            return Err(Error::for_request(kind, self.requests + 1));
         }
         if !self.last.as_ref().is_some_and(|last| last.same_parts(head)) {
             self.last = Some(head.clone());
         }
+        self.requests += 1;
         Ok(plan)
     }
 
     /// Writes one whole request (planned alone) and its body.
-    pub fn encode(&mut self, req: &Request, dst: &mut Vec<u8>) -> Result<(), ErrorKind> {
+    pub fn encode(&mut self, req: &Request, dst: &mut Vec<u8>) -> Result<(), Error> {
         self.encode_head(&req.head, &[], false, dst)?;
         dst.extend_from_slice(&req.body);
         Ok(())

@@ -1,0 +1,147 @@
+//! Every fast path beside its general path, on inputs that reach it.
+//!
+//! Two shortcuts were guarded by no test: a head the compact decoder rebuilds in place for a
+//! borrowed read must drop the plain rendering it kept for its old content (SPEC.md §6, the
+//! canonical form), and the plain reader takes the header lines a head shares with the last
+//! one without checking them again (SPEC.md §3.4), so where "shared" ends must be exact to the
+//! byte. Each test fails when its shortcut is broken as the issue describes (the cache reset
+//! removed; the boundary moved by one byte).
+
+use bytes::BytesMut;
+use streamline::{http1, Decoder, ErrorKind, Limits};
+
+/// Writes every request of a compact stream twice in plain form (the second write of the
+/// same parts is served from the rendering kept for them), through the borrowed path
+/// (`decode_slice`, whose head is rebuilt in place) and through the owned one (`decode`).
+fn written_twice(compact: &[u8]) -> (Vec<u8>, Vec<u8>) {
+    let mut borrowed = Vec::new();
+    let mut decoder = Decoder::new();
+    let mut rest = compact;
+    loop {
+        let (used, request) = decoder.decode_slice(rest).expect("valid stream");
+        let Some(request) = request else { break };
+        request.write_http1(&mut borrowed);
+        request.write_http1(&mut borrowed);
+        rest = &rest[used..];
+    }
+    decoder.finish_slice(rest).expect("whole stream");
+
+    let mut owned = Vec::new();
+    let mut decoder = Decoder::new();
+    let mut src = BytesMut::from(compact);
+    while let Some(request) = decoder.decode_eof(&mut src).expect("valid stream") {
+        request.write_http1(&mut owned);
+        request.write_http1(&mut owned);
+    }
+    (borrowed, owned)
+}
+
+/// SPEC.md §6: a head rebuilt in place writes its own content, never the rendering kept for
+/// the head it replaced.
+#[test]
+fn rebuilt_head_drops_the_rendering_of_the_old_one() {
+    let compact =
+        b"V:HTTP/1.1\r\nB:/a\r\nM:GET\r\nH:Host: x\r\n-:\r\n-:\r\n-:1\r\nH:X: 1\r\n-:1\r\nM:PUT\r\n+:2 3\r\nabc-:3\r\n";
+    let (borrowed, owned) = written_twice(compact);
+    assert_eq!(borrowed.escape_ascii().to_string(), owned.escape_ascii().to_string());
+    let expected: &[u8] = b"GET /a HTTP/1.1\r\nHost: x\r\n\r\n";
+    assert!(borrowed.starts_with(&[expected, expected, expected, expected].concat()));
+    let last: &[u8] = b"PUT /a3 HTTP/1.1\r\nHost: x\r\nX: 1\r\n\r\n";
+    assert!(borrowed.ends_with(&[last, last].concat()), "{}", borrowed.escape_ascii());
+}
+
+/// The same on the samples: every request written twice, borrowed and owned, agree.
+#[test]
+fn samples_write_the_same_borrowed_and_owned() {
+    for name in ["get-pair", "post-someurl-x100", "opra-feed-1000", "chunked-upload", "browse-session"] {
+        let path = format!("{}/../../samples/{name}.shttp", env!("CARGO_MANIFEST_DIR"));
+        let Ok(compact) = std::fs::read(&path) else { continue };
+        let (borrowed, owned) = written_twice(&compact);
+        assert!(borrowed == owned, "{name}: borrowed and owned writes differ");
+    }
+}
+
+/// How the plain reader read `stream`: each head's outcome, in order, stopping at the first
+/// error (as `(kind, offset)`).
+fn read_stream(stream: &[u8], limits: Limits) -> Vec<Result<Vec<u8>, (ErrorKind, Option<u64>)>> {
+    let mut parser = http1::Parser::with_limits(limits);
+    let mut src = BytesMut::from(stream);
+    let mut out = Vec::new();
+    loop {
+        match parser.decode_eof(&mut src) {
+            Ok(Some(request)) => {
+                let mut plain = Vec::new();
+                request.write_http1(&mut plain);
+                out.push(Ok(plain));
+            }
+            Ok(None) => return out,
+            Err(err) => {
+                out.push(Err((err.kind().clone(), err.offset())));
+                return out;
+            }
+        }
+    }
+}
+
+/// How `http1::parse_head` reads each head alone (the general path: no head to compare
+/// with), at the same offsets.
+fn read_alone(stream: &[u8], limits: Limits) -> Vec<Result<Vec<u8>, (ErrorKind, Option<u64>)>> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    while at < stream.len() {
+        match http1::parse_head(&stream[at..], &limits) {
+            Ok(Some((head, len))) => {
+                let mut plain = Vec::new();
+                head.write_http1(&mut plain);
+                out.push(Ok(plain));
+                at += len;
+            }
+            Ok(None) => return out,
+            Err(err) => {
+                out.push(Err((err.kind().clone(), err.offset().map(|offset| at as u64 + offset))));
+                return out;
+            }
+        }
+    }
+    out
+}
+
+/// SPEC.md §3.4: the lines a head shares with the last one are taken unchecked; where the
+/// sharing ends must be exact to the byte, or a line that differs only in its last bytes
+/// (a stray CR, a bare LF, another value) would be taken as checked.
+#[test]
+fn shared_lines_end_exactly_where_the_heads_differ() {
+    let first: &[u8] = b"GET /a HTTP/1.1\r\nHost: x\r\nX: ab\r\nY: c\r\n\r\n";
+    let seconds: [&[u8]; 9] = [
+        // the same head: every line shared
+        b"GET /a HTTP/1.1\r\nHost: x\r\nX: ab\r\nY: c\r\n\r\n",
+        // a stray CR where the shared line's CRLF was
+        b"GET /a HTTP/1.1\r\nHost: x\r\nX: ab\rY: c\r\n\r\n",
+        // a stray CR one byte before the line's end
+        b"GET /a HTTP/1.1\r\nHost: x\r\nX: a\rb\r\nY: c\r\n\r\n",
+        // a bare LF ending the shared line
+        b"GET /a HTTP/1.1\r\nHost: x\r\nX: ab\nY: c\r\n\r\n",
+        // a line longer by one byte
+        b"GET /a HTTP/1.1\r\nHost: x\r\nX: abc\r\nY: c\r\n\r\n",
+        // a line shorter by one byte
+        b"GET /a HTTP/1.1\r\nHost: x\r\nX: a\r\nY: c\r\n\r\n",
+        // the last byte of a value changed
+        b"GET /a HTTP/1.1\r\nHost: x\r\nX: ac\r\nY: c\r\n\r\n",
+        // a NUL in place of the CR
+        b"GET /a HTTP/1.1\r\nHost: x\r\nX: ab\0\nY: c\r\n\r\n",
+        // the head ends after the first shared line
+        b"GET /a HTTP/1.1\r\nHost: x\r\n\r\n",
+    ];
+    for limits in [Limits::default(), Limits::default().max_line(24).max_headers(3)] {
+        for second in seconds {
+            let stream = [first, second].concat();
+            let fast = read_stream(&stream, limits);
+            let general = read_alone(&stream, limits);
+            assert_eq!(fast, general, "{}", second.escape_ascii());
+        }
+    }
+    // The stray CR is refused where it stands, not taken with the shared line.
+    let stream = [first, seconds[1]].concat();
+    let last = read_stream(&stream, Limits::default()).pop();
+    assert!(matches!(last, Some(Err((ErrorKind::StrayCr, _)))), "{last:?}");
+}
