@@ -8,8 +8,7 @@
 //! A token cannot hold a colon, so the two never overlap: `V:` is compact, `V ` a plain request
 //! with a one-letter method.
 
-use std::fmt;
-
+use crate::error::{escape, Error, ErrorKind};
 use crate::wire::chars::is_tchar;
 
 /// The two syntaxes of a request stream.
@@ -28,7 +27,12 @@ impl Syntax {
     ///
     /// `Ok(None)`: too few bytes to tell (feed more); an empty input is `Ok(None)` too. The
     /// verdict comes within the first line, and the time is linear in `start`. For an input
-    /// that arrives in pieces, [`SyntaxDetector`] looks at each byte once.
+    /// that arrives in pieces, [`SyntaxDetector`] looks at each byte once. (SPEC.md §2.5.)
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::UnknownSyntax`] when the start is neither syntax, at the byte that rules
+    /// out both (line 1).
     ///
     /// # Examples
     ///
@@ -40,14 +44,15 @@ impl Syntax {
     /// assert_eq!(Syntax::detect(b"POST /receiver HTTP/1.1\r\n"), Ok(Some(Syntax::Plain)));
     /// assert_eq!(Syntax::detect(b"POS"), Ok(None), "feed more");
     ///
-    /// let err = Syntax::detect(b"{\"json\": 1}").unwrap_err();
-    /// assert_eq!(err.offset(), 0);
+    /// let err = Syntax::detect(b"X:1").unwrap_err();
+    /// assert_eq!((err.offset(), err.line()), (Some(1), Some(1)));
     /// assert_eq!(
     ///     err.to_string(),
-    ///     "cannot tell the syntax: '{' at byte 0 (expected an opcode and ':', or a method and ' ')"
+    ///     "line 1 (byte 1): cannot tell the syntax from 'X:' (expected an opcode and ':', such as 'V:', \
+    ///      or a method and ' ', such as 'GET ')"
     /// );
     /// ```
-    pub fn detect(start: &[u8]) -> Result<Option<Syntax>, UnknownSyntax> {
+    pub fn detect(start: &[u8]) -> Result<Option<Syntax>, Error> {
         SyntaxDetector::new().detect(start)
     }
 }
@@ -91,7 +96,7 @@ impl SyntaxDetector {
     ///
     /// Given bytes that do not begin with the earlier ones, the answer is unspecified (but
     /// there is no panic).
-    pub fn detect(&mut self, start: &[u8]) -> Result<Option<Syntax>, UnknownSyntax> {
+    pub fn detect(&mut self, start: &[u8]) -> Result<Option<Syntax>, Error> {
         // Past its first two bytes, a prefix left undecided is a run of token characters (a
         // method not ended yet): only the bytes after it need a look.
         let verdict = match self.looked {
@@ -109,14 +114,14 @@ impl SyntaxDetector {
 const OPCODES: &[u8] = b"VBMH><-+*";
 
 /// The verdict on the start of an input, looked at from its first byte.
-fn first_line(start: &[u8]) -> Result<Option<Syntax>, UnknownSyntax> {
+fn first_line(start: &[u8]) -> Result<Option<Syntax>, Error> {
     let Some(&first) = start.first() else { return Ok(None) };
     if OPCODES.contains(&first) {
         match start.get(1) {
             None => return Ok(None),
             Some(b':') => return Ok(Some(Syntax::Compact)),
             // `>` and `<` cannot begin a method either.
-            Some(&byte) if !is_tchar(first) => return Err(UnknownSyntax { offset: 1, byte }),
+            Some(_) if !is_tchar(first) => return Err(unknown(start, 1)),
             Some(_) => {}
         }
     }
@@ -124,7 +129,7 @@ fn first_line(start: &[u8]) -> Result<Option<Syntax>, UnknownSyntax> {
         return match start.get(1) {
             None => Ok(None),
             Some(b'\n') => Ok(Some(Syntax::Plain)),
-            Some(&byte) => Err(UnknownSyntax { offset: 1, byte }),
+            Some(_) => Err(unknown(start, 1)),
         };
     }
     method_end(start, 0)
@@ -132,55 +137,30 @@ fn first_line(start: &[u8]) -> Result<Option<Syntax>, UnknownSyntax> {
 
 /// The verdict on `start` whose first `from` bytes are token characters: a method, if the
 /// first byte after the run is the space that ends it.
-fn method_end(start: &[u8], from: usize) -> Result<Option<Syntax>, UnknownSyntax> {
+fn method_end(start: &[u8], from: usize) -> Result<Option<Syntax>, Error> {
     let rest = start.get(from..).unwrap_or_default();
     let Some(end) = rest.iter().position(|&b| !is_tchar(b)) else { return Ok(None) };
     let offset = from + end;
     match rest[end] {
         b' ' if offset > 0 => Ok(Some(Syntax::Plain)),
-        byte => Err(UnknownSyntax { offset, byte }),
+        _ => Err(unknown(start, offset)),
     }
 }
 
-/// The start of an input is neither syntax: the byte at [`UnknownSyntax::offset`] ends both
-/// the opcode and the method that could have begun there.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct UnknownSyntax {
-    offset: usize,
-    byte: u8,
+/// The error for a start that is neither syntax, `offset` being the byte that rules out both
+/// (on the first line: no LF comes before it).
+fn unknown(start: &[u8], offset: usize) -> Error {
+    let shown = start.get(..=offset).unwrap_or(start);
+    Error::new(ErrorKind::UnknownSyntax(escape(shown)), offset as u64, 1)
 }
-
-impl UnknownSyntax {
-    /// Offset of the byte that rules out both syntaxes, from the start of the input.
-    pub fn offset(&self) -> usize {
-        self.offset
-    }
-
-    /// That byte.
-    pub fn byte(&self) -> u8 {
-        self.byte
-    }
-}
-
-impl fmt::Display for UnknownSyntax {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "cannot tell the syntax: '{}' at byte {} (expected an opcode and ':', or a method and ' ')",
-            self.byte.escape_ascii(),
-            self.offset
-        )
-    }
-}
-
-impl std::error::Error for UnknownSyntax {}
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn unknown(offset: usize, byte: u8) -> Result<Option<Syntax>, UnknownSyntax> {
-        Err(UnknownSyntax { offset, byte })
+    /// Refused at `offset`, the start shown up to that byte.
+    fn refused(offset: u64, shown: &str) -> Result<Option<Syntax>, Error> {
+        Err(Error::new(ErrorKind::UnknownSyntax(shown.into()), offset, 1))
     }
 
     #[test]
@@ -198,12 +178,13 @@ mod tests {
         assert_eq!(detect(b">"), Ok(None));
         assert_eq!(detect(b"\r"), Ok(None));
         assert_eq!(detect(b"POS"), Ok(None));
-        assert_eq!(detect(b"{\"json\": 1}"), unknown(0, b'{'));
-        assert_eq!(detect(b"X:1"), unknown(1, b':'));
-        assert_eq!(detect(b"\rX"), unknown(1, b'X'));
-        assert_eq!(detect(b" GET"), unknown(0, b' '), "no method before the space");
-        assert_eq!(detect(b">x"), unknown(1, b'x'), "'>' begins no method");
-        assert_eq!(detect(b"VE:"), unknown(2, b':'));
+        assert_eq!(detect(b"{\"json\": 1}"), refused(0, "{"));
+        assert_eq!(detect(b"X:1"), refused(1, "X:"));
+        assert_eq!(detect(b"\rX"), refused(1, "\\rX"));
+        assert_eq!(detect(b" GET"), refused(0, " "), "no method before the space");
+        assert_eq!(detect(b">x"), refused(1, ">x"), "'>' begins no method");
+        assert_eq!(detect(b"VE:"), refused(2, "VE:"));
+        assert_eq!(detect(b"GET\r\n"), refused(3, "GET\\r"), "a method and no target");
     }
 
     #[test]
@@ -258,7 +239,9 @@ mod tests {
         *input.last_mut().unwrap() = b':';
         let mut detector = SyntaxDetector::new();
         assert_eq!(detector.detect(&input[..1000]), Ok(None));
-        assert_eq!(detector.detect(&input), unknown(1 << 20, b':'));
+        let err = detector.detect(&input).unwrap_err();
+        assert_eq!((err.offset(), err.line()), (Some(1 << 20), Some(1)));
+        assert_eq!(err.kind(), &ErrorKind::UnknownSyntax(format!("{}...", "A".repeat(80))), "shown cut at 80 bytes");
     }
 
     #[test]
@@ -266,7 +249,6 @@ mod tests {
         fn is<T: Send + Sync>() {}
         is::<Syntax>();
         is::<SyntaxDetector>();
-        is::<UnknownSyntax>();
     }
 
     #[test]

@@ -65,7 +65,7 @@ pub use compact::decode::{Compact, Decoder};
 pub use compact::encode::{Emitted, Encoder, Lookahead, Plan, Window};
 pub use compact::op::Op;
 pub use compact::state::State;
-pub use detect::{Syntax, SyntaxDetector, UnknownSyntax};
+pub use detect::{Syntax, SyntaxDetector};
 pub use error::{Error, ErrorKind};
 pub use limits::Limits;
 pub use message::{Framing, Head, Headers, Lines, Request, RequestRef, Version};
