@@ -524,6 +524,108 @@ fn report_several_connections_and_chunked_bodies() {
     assert!(report["body_bytes"].as_u64().unwrap() < total - 40 * 100);
 }
 
+/// `report --format json` on samples/chunked-upload.http, byte for byte: the chunk data is the
+/// body, the chunk framing overhead, and the trailers go in a second HTTP/2 HEADERS frame.
+const CHUNKED_UPLOAD_REPORT: &str = r#"{
+  "body_bytes": 7051,
+  "connections": 1,
+  "encodings": [
+    {
+      "id": "plain",
+      "increase_percent": 46.135299957452844,
+      "mib_per_second": 491.33300781250006,
+      "name": "plain HTTP/1.1",
+      "overhead": {
+        "first": 183.0,
+        "mean": 162.65,
+        "steady_max": 197,
+        "steady_median": 156,
+        "steady_p99": 197,
+        "total": 3253
+      },
+      "total_bytes": 10304
+    },
+    {
+      "id": "compact",
+      "increase_percent": 15.444617784711388,
+      "mib_per_second": 388.14544677734375,
+      "name": "compact",
+      "overhead": {
+        "first": 169.0,
+        "mean": 54.45,
+        "steady_max": 82,
+        "steady_median": 47,
+        "steady_p99": 82,
+        "total": 1089
+      },
+      "total_bytes": 8140
+    },
+    {
+      "id": "http2",
+      "increase_percent": 14.29584456105517,
+      "mib_per_second": 384.28306579589844,
+      "name": "HTTP/2",
+      "overhead": {
+        "first": 134.0,
+        "mean": 50.4,
+        "steady_max": 63,
+        "steady_median": 32,
+        "steady_p99": 63,
+        "total": 1008
+      },
+      "total_bytes": 8059
+    },
+    {
+      "id": "amqp",
+      "increase_percent": 16.026095589278118,
+      "mib_per_second": 390.10047912597656,
+      "name": "AMQP 0-9-1",
+      "overhead": {
+        "first": 56.0,
+        "mean": 56.5,
+        "steady_max": 57,
+        "steady_median": 57,
+        "steady_p99": 57,
+        "total": 1130
+      },
+      "total_bytes": 8181
+    }
+  ],
+  "files": [
+    "samples/chunked-upload.http"
+  ],
+  "input": "samples/chunked-upload.http",
+  "mean_body_bytes": 352.55,
+  "rate": 1000000.0,
+  "requests": 20,
+  "schema": "streamline-report/1"
+}
+"#;
+
+#[test]
+fn report_json_on_the_chunked_upload_sample_is_pinned() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    for name in ["samples/chunked-upload.http", "samples/chunked-upload.shttp"] {
+        let out = bin().current_dir(&root).args(["report", name, "--format", "json"]).output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        let expected = CHUNKED_UPLOAD_REPORT.replace("samples/chunked-upload.http", name);
+        assert_eq!(String::from_utf8(out.stdout).unwrap(), expected, "{name}");
+    }
+}
+
+#[test]
+fn report_counts_chunk_data_of_bodies_larger_than_a_read() {
+    // Chunks of up to 200,000 bytes: their data spans several 64 KiB reads.
+    let upload = ok(&["gen", "upload", "--count", "6", "--seed", "5", "--payload-size", "200000"], b"");
+    let out = ok(&["report", "-", "--format", "json"], &upload);
+    let report: Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!((report["requests"].as_u64(), report["body_bytes"].as_u64()), (Some(6), Some(1_163_387)));
+    let totals: Vec<u64> =
+        report["encodings"].as_array().unwrap().iter().map(|e| e["total_bytes"].as_u64().unwrap()).collect();
+    assert_eq!(totals, [1_164_380, 1_163_813, 1_164_349, 1_163_771], "plain, compact, HTTP/2, AMQP");
+    assert_eq!(totals[0], upload.len() as u64);
+}
+
 #[test]
 fn report_rejects_unknown_syntax() {
     let dir = scratch("syntax");
@@ -637,6 +739,30 @@ fn gen_is_deterministic() {
     assert_eq!(small, streamline_traffic::opra(2, 1, 10), "default seed 1");
 }
 
+/// Whether `s` is a figure to a tenth with its thousands grouped: `97.3`, `5,091.3`.
+fn grouped_tenths(s: &str) -> bool {
+    let Some((whole, tenth)) = s.split_once('.') else { return false };
+    let groups: Vec<&str> = whole.split(',').collect();
+    tenth.len() == 1
+        && tenth.bytes().all(|b| b.is_ascii_digit())
+        && (1..=3).contains(&groups[0].len())
+        && groups.iter().all(|g| !g.is_empty() && g.bytes().all(|b| b.is_ascii_digit()))
+        && groups[1..].iter().all(|g| g.len() == 3)
+}
+
+/// Every duration and MB/s figure of bench's text output: grouped, in ns, µs or ms.
+fn assert_bench_units(out: &str) {
+    let words: Vec<&str> = out.split_whitespace().collect();
+    let mut durations = 0;
+    for pair in words.windows(2) {
+        if ["ns", "µs", "ms", "MB/s"].contains(&pair[1]) {
+            assert!(grouped_tenths(pair[0]), "'{} {}' in:\n{out}", pair[0], pair[1]);
+            durations += usize::from(pair[1] != "MB/s");
+        }
+    }
+    assert_eq!(durations, 8, "p50, p99, p99.9, max, twice:\n{out}");
+}
+
 #[test]
 fn bench_flat_out_and_paced() {
     let out = String::from_utf8(ok(&["bench", "--count", "2000", "--duration", "0.2"], b"")).unwrap();
@@ -644,6 +770,8 @@ fn bench_flat_out_and_paced() {
     for part in ["encode (plain -> compact", "decode (compact -> plain)", "msg/s", "MB/s", "p50", "p99.9", "max"] {
         assert!(out.contains(part), "{part} missing:\n{out}");
     }
+    assert!(out.contains("encode (plain -> compact, window 1,024 requests / 1,048,576 bytes), flat out for"), "{out}");
+    assert_bench_units(&out);
     let out = String::from_utf8(ok(
         &["bench", &sample_str("post-someurl-x100.shttp"), "--duration", "0.2", "--rate", "20000"],
         b"",
@@ -651,9 +779,69 @@ fn bench_flat_out_and_paced() {
     .unwrap();
     assert!(out.contains("100 requests"), "{out}");
     assert_eq!(out.matches("paced at 20,000 msg/s").count(), 2, "{out}");
+    assert_bench_units(&out);
     assert!(out.contains("kept up") || out.contains("fell behind"), "{out}");
     let (_, stderr) = fails(&["bench", "-"], b"V:HTTP/1.1\r\n-:\r\n", 1);
     assert!(stderr.contains("request issued with no method set"), "{stderr}");
+}
+
+#[test]
+fn bench_json_is_one_object_with_every_figure() {
+    let out = ok(&["bench", "--count", "2000", "--duration", "0.1", "--format", "json"], b"");
+    let bench: Value = serde_json::from_slice(&out).expect("bench --format json prints JSON");
+    assert_eq!(bench["schema"], "streamline-bench/1");
+    assert_eq!(bench["input"], "built-in OPRA-style feed: 2,000 quotes, 66-byte bodies, seed 1");
+    assert_eq!((bench["requests"].as_u64(), bench["plain_bytes"].as_u64()), (Some(2000), Some(2000 * 213)));
+    assert!(bench["compact_bytes"].as_u64().unwrap() < 2000 * 213);
+    assert_eq!(bench["rate"], Value::Null);
+    assert_eq!(bench["window"], serde_json::json!({"requests": 1024, "bytes": 1_048_576}));
+    let runs = bench["runs"].as_array().unwrap();
+    let ids: Vec<&str> = runs.iter().map(|run| run["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["encode", "decode"]);
+    assert_eq!(runs[0]["name"], "encode (plain -> compact)");
+    assert_eq!(runs[1]["name"], "decode (compact -> plain)");
+    for run in runs {
+        let seconds = num(&run["seconds"]);
+        assert!(seconds >= 0.1, "{run}");
+        let messages = run["messages"].as_u64().unwrap();
+        assert!(messages > 0 && messages % 64 == 0, "flat out counts whole batches: {run}");
+        assert_eq!(num(&run["messages_per_second"]), messages as f64 / seconds, "{run}");
+        let bytes = run["input_bytes"].as_u64().unwrap();
+        assert_eq!(num(&run["mb_per_second"]), bytes as f64 / seconds / 1e6, "{run}");
+        let latency = &run["latency_ns"];
+        let [p50, p99, p999, max] = ["p50", "p99", "p99_9", "max"].map(|q| num(&latency[q]));
+        assert!(0.0 < p50 && p50 <= p99 && p99 <= p999 && p999 <= max, "{run}");
+        assert_eq!((&run["kept_up"], &run["backlog_max"]), (&Value::Null, &Value::Null), "flat out: {run}");
+    }
+    // Paced: whether each run kept up, and its largest backlog.
+    let out = ok(&["bench", "--count", "100", "--duration", "0.1", "--rate", "10000", "--format", "json"], b"");
+    let bench: Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(num(&bench["rate"]), 10_000.0);
+    for run in bench["runs"].as_array().unwrap() {
+        assert_eq!(run["messages"].as_u64(), Some(1000), "0.1 s at 10,000 a second: {run}");
+        assert!(run["kept_up"].is_boolean() && run["backlog_max"].as_u64().unwrap() >= 1, "{run}");
+    }
+    // Errors go to standard error alone, as in text.
+    let (stdout, stderr) = fails(&["bench", "-", "--format", "json"], b"", 1);
+    assert!(stdout.is_empty());
+    assert_eq!(stderr, "streamline: error: -: holds no request to measure\n");
+}
+
+#[test]
+fn bench_on_an_empty_input_exits_1() {
+    // Input with no request is rejected input (exit 1), as anything else bench cannot measure.
+    let dir = scratch("bench-empty");
+    let empty = dir.join("empty.http");
+    std::fs::write(&empty, b"").unwrap();
+    let name = empty.to_str().unwrap();
+    let (_, stderr) = fails(&["bench", name], b"", 1);
+    assert_eq!(stderr, format!("streamline: error: {name}: holds no request to measure\n"));
+    let (_, stderr) = fails(&["bench", "-"], b"", 1);
+    assert_eq!(stderr, "streamline: error: -: holds no request to measure\n");
+    fails(&["bench", "-"], b"\r\n\r\n", 1);
+    // No quotes in the built-in feed: the options asked for nothing, a usage error.
+    let (_, stderr) = fails(&["bench", "--count", "0"], b"", 2);
+    assert_eq!(stderr, "streamline: error: --count 0 makes a built-in feed with no request to measure\n");
 }
 
 #[test]
@@ -719,6 +907,50 @@ fn gen_writes_bodies_of_any_size_in_bounded_memory() {
         let head = if kind == "opra" { &b"POST /receiver "[..] } else { b"PUT /upload/0 " };
         assert!(first.starts_with(head), "{kind}");
     }
+}
+
+#[test]
+fn byte_sizes_take_units() {
+    let plain = ok(&["gen", "upload", "--count", "30", "--payload-size", "100KiB"], b"");
+    assert_eq!(plain, ok(&["gen", "upload", "--count", "30", "--payload-size", "102400"], b""));
+    let by_bytes = ok(&["encode", "--window-bytes", "65536"], &plain);
+    assert_eq!(ok(&["encode", "--window-bytes", "64KiB"], &plain), by_bytes);
+    // A request line of 1,006 bytes with its CRLF: within 1KiB (1,024), past 1kB (1,000).
+    let long = format!("GET /{} HTTP/1.1\r\n\r\n", "a".repeat(990));
+    let compact = ok(&["encode", "--max-line", "1006"], long.as_bytes());
+    assert_eq!(ok(&["encode", "--max-line", "1KiB"], long.as_bytes()), compact);
+    let (_, stderr) = fails(&["encode", "--max-line", "1kB"], long.as_bytes(), 1);
+    assert!(stderr.contains("line longer than the limit of 1000 bytes"), "{stderr}");
+    let (_, stderr) = fails(&["encode", "--window-bytes", "1M"], b"", 2);
+    assert!(
+        stderr.contains(
+            "invalid value '1M' for '--window-bytes <BYTES>': '1M' is not a size in bytes: give a whole number, \
+or one with a unit, as in 65536, 64KiB, 1MiB or 1MB (KiB MiB GiB TiB are powers of 1,024; kB MB GB TB of 1,000)"
+        ),
+        "{stderr}"
+    );
+    // 2,130 compact bytes decode to 15,100 plain ones: 14KiB (14,336) is too little, 15kB enough.
+    let compact = sample_str("post-someurl-x100.shttp");
+    let (_, stderr) = fails(&["bench", &compact, "--max-input", "14KiB"], b"", 2);
+    assert!(stderr.contains("more than the --max-input limit of 14,336 bytes in its other form"), "{stderr}");
+    let (_, stderr) = fails(&["bench", &compact, "--max-input", "15kB"], b"", 2);
+    assert!(stderr.contains("limit of 15,000 bytes"), "{stderr}");
+    ok(&["bench", &compact, "--max-input", "15100B", "--duration", "0.05"], b"");
+    let help = String::from_utf8(ok(&["encode", "--help"], b"")).unwrap();
+    assert!(help.contains("KiB, MiB, GiB (powers of 1,024) or kB, MB, GB (of 1,000), as in 64KiB"), "{help}");
+}
+
+#[test]
+fn bench_refuses_a_duration_of_0_without_contradicting_itself() {
+    for (duration, shown) in [("0", "'0'"), ("-1", "'-1'"), ("86401", "'86401'"), ("nan", "'nan'")] {
+        let (stdout, stderr) = fails(&["bench", "--count", "10", &format!("--duration={duration}")], b"", 2);
+        assert!(stdout.is_empty());
+        assert!(
+            stderr.contains(&format!("{shown} is not a number of seconds greater than 0 and at most 86,400 (a day)")),
+            "{stderr}"
+        );
+    }
+    ok(&["bench", "--count", "10", "--duration", "0.05"], b"");
 }
 
 #[test]

@@ -182,6 +182,16 @@ to stream it)"
     /// A request the encoder cannot express within the limits it was given.
     #[error("cannot encode request: {0}")]
     Unencodable(&'static str),
+
+    // ---- telling the syntax ----
+    /// The start of a stream is neither syntax: not an opcode and `:`, nor CR LF or a method
+    /// and SP ([`Syntax::detect`](crate::Syntax::detect)). Holds the start, escaped, up to
+    /// the byte that rules out both.
+    #[error(
+        "cannot tell the syntax from '{0}' (expected an opcode and ':', such as 'V:', or a method and ' ', such \
+as 'GET ')"
+    )]
+    UnknownSyntax(String),
 }
 
 /// An error: what went wrong ([`ErrorKind`]) and, where there is one, where.
@@ -194,6 +204,7 @@ to stream it)"
 /// | a [`Reader`](crate::Reader) ([`Decoder`](crate::Decoder), [`http1::Parser`](crate::http1::Parser)) | always: the fault in the stream | `None` |
 /// | [`http1::parse_head`](crate::http1::parse_head) | always: the fault in the buffer given | `None` |
 /// | [`Encoder`](crate::Encoder), [`Lookahead`](crate::Lookahead) | `None` | always: the refused request |
+/// | [`Syntax::detect`](crate::Syntax::detect), [`SyntaxDetector`](crate::SyntaxDetector), [`ChunkedBody`](crate::ChunkedBody) | always: the fault in the input given (a chunked body's from its first byte) | `None` |
 /// | [`Op::parse`](crate::Op::parse), [`State::apply`](crate::State::apply), [`Head::new`](crate::Head::new), [`Headers::push`](crate::Headers::push), [`Request::new`](crate::Request::new) | `None` | `None` |
 ///
 /// `offset` is the byte offset (0-based) of the line (or byte) at fault; `line` is its line

@@ -21,6 +21,8 @@
 //! | `decode` / `try_decode` | owned [`Request`]s, bodies sliced out of a `BytesMut` | requests that outlive the buffer |
 //! | `next_event` | [`Event`]s: head, body pieces, end | bodies of any size in bounded memory |
 //!
+//! [`Syntax::detect`] tells from the first bytes of an input which of the two readers it needs.
+//!
 //! [`Lookahead`] runs an [`Encoder`] over a stream with a window of requests in view, so it
 //! can store registers that later requests restore. Every size a peer or a capture can drive
 //! is bounded by [`Limits`].
@@ -55,6 +57,7 @@ mod plain; // HTTP/1.1: the plain grammar, the canonical writer
 mod read; // Reader<G>: the one reader API over either grammar
 mod wire; // bytes -> lines and bodies // the compact syntax: ops, state, decoder, encoder
 
+mod detect;
 mod error;
 mod limits;
 
@@ -62,10 +65,12 @@ pub use compact::decode::{Compact, Decoder};
 pub use compact::encode::{Emitted, Encoder, Lookahead, Plan, Window};
 pub use compact::op::Op;
 pub use compact::state::State;
+pub use detect::{Syntax, SyntaxDetector};
 pub use error::{Error, ErrorKind};
 pub use limits::Limits;
 pub use message::{Framing, Head, Headers, Lines, Request, RequestRef, Version};
 pub use read::{Event, Grammar, Reader};
+pub use wire::chunks::{ChunkedBody, ChunkedPart};
 
 /// Plain HTTP/1.1: the [`Parser`](http1::Parser) (a [`Reader`] of the [`Plain`](http1::Plain)
 /// grammar) and [`parse_head`](http1::parse_head). The writer is

@@ -23,6 +23,11 @@ pub enum Event {
     /// A request starts. Its framing says what body follows.
     Head(Head),
     /// A piece of the body, verbatim (for chunked framing: the chunked encoding itself).
+    ///
+    /// A piece of a chunked body never ends inside a chunk-size line, a trailer line or the
+    /// CRLF after chunk data (chunk data may be split anywhere): a
+    /// [`ChunkedBody`](crate::ChunkedBody) takes each piece whole and tells its payload from
+    /// its framing.
     Data(Bytes),
     /// The request is complete.
     End,

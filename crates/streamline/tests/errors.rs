@@ -739,3 +739,29 @@ fn error_stays_small() {
         assert_eq!(size_of::<Result<Option<Request>, streamline::Error>>(), 64);
     }
 }
+
+// §8.6 telling the syntax
+fn fail_detect(input: &[u8], _: Limits) -> (usize, streamline::Error) {
+    (0, streamline::Syntax::detect(input).expect_err("neither syntax"))
+}
+case!(
+    unknown_syntax,
+    fail_detect,
+    b"{\"json\": 1}",
+    d(),
+    0,
+    0,
+    1,
+    "cannot tell the syntax from '{' (expected an opcode and ':', such as 'V:', or a method and ' ', such as 'GET ')"
+);
+case!(
+    unknown_syntax_after_a_token,
+    fail_detect,
+    b"Host: example.com\r\n",
+    d(),
+    0,
+    4,
+    1,
+    "cannot tell the syntax from 'Host:' (expected an opcode and ':', such as 'V:', or a method and ' ', such as \
+'GET ')"
+);

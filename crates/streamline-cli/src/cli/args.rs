@@ -193,8 +193,9 @@ pub struct GenArgs {
     #[arg(long, value_name = "S", default_value_t = DEFAULT_SEED)]
     pub seed: u64,
     /// Body bytes: each quote's for opra (default 66), the largest chunk's for upload
-    /// (default 1024); browse has no bodies.
-    #[arg(long, value_name = "B")]
+    /// (default 1024); browse has no bodies. Bytes, or a number with a unit: KiB, MiB, GiB
+    /// (powers of 1,024) or kB, MB, GB (of 1,000), as in 64KiB.
+    #[arg(long, value_name = "B", value_parser = parse_size_usize)]
     pub payload_size: Option<usize>,
     /// Write to FILE instead of standard output (`-` is standard output). FILE is replaced
     /// only at the end: the output goes to a temporary file beside it (.FILE.streamline-PID.tmp)
@@ -259,10 +260,26 @@ pub struct BenchArgs {
     /// Largest input bench loads, in bytes, in either form: it holds the input in memory both
     /// as plain HTTP/1.1 and compact, so it may take twice this much memory. A larger FILE (or
     /// one that decodes to more plain bytes), or a built-in feed of more bytes, is refused.
-    #[arg(long, value_name = "BYTES", default_value = "1073741824", value_parser = parse_count)]
+    /// Bytes, or a number with a unit: KiB, MiB, GiB (powers of 1,024) or kB, MB, GB (of
+    /// 1,000), as in 512MiB.
+    #[arg(long, value_name = "BYTES", default_value = "1073741824", value_parser = parse_size)]
     pub max_input: u64,
+    /// Output format: `text` for people, printed as each figure is ready; `json`, one object
+    /// with the same figures at the end, for scripts (schema `streamline-bench/1` in the
+    /// README).
+    #[arg(long, value_enum, default_value_t = BenchFormat::Text)]
+    pub format: BenchFormat,
     #[command(flatten)]
     pub window: WindowArgs,
+}
+
+/// Bench output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum BenchFormat {
+    /// Lines for people.
+    Text,
+    /// One JSON object (schema `streamline-bench/1`).
+    Json,
 }
 
 /// Input and output of the streaming commands.
@@ -292,7 +309,15 @@ pub struct WindowArgs {
     pub window_requests: usize,
     /// Body bytes the encoder holds back at most; past this it writes the oldest request
     /// (bodies wait for the next request's head until then, even with no requests held).
-    #[arg(long, value_name = "BYTES", default_value_t = Window::default().bytes, help_heading = "Encoder window")]
+    /// Bytes, or a number with a unit: KiB, MiB, GiB (powers of 1,024) or kB, MB, GB (of
+    /// 1,000), as in 64KiB.
+    #[arg(
+        long,
+        value_name = "BYTES",
+        default_value_t = Window::default().bytes,
+        value_parser = parse_size_usize,
+        help_heading = "Encoder window"
+    )]
     pub window_bytes: usize,
 }
 
@@ -307,7 +332,15 @@ impl WindowArgs {
 #[derive(Debug, Clone, Copy, Args)]
 pub struct LimitArgs {
     /// Longest line, CRLF included (request, header, opcode, chunk-size or trailer line).
-    #[arg(long, value_name = "BYTES", default_value_t = Limits::default().get_max_line(), help_heading = "Limits")]
+    /// Bytes, or a number with a unit: KiB, MiB, GiB (powers of 1,024) or kB, MB, GB (of
+    /// 1,000), as in 64KiB.
+    #[arg(
+        long,
+        value_name = "BYTES",
+        default_value_t = Limits::default().get_max_line(),
+        value_parser = parse_size_usize,
+        help_heading = "Limits"
+    )]
     pub max_line: usize,
     /// Most registers a compact stream may hold.
     #[arg(long, value_name = "N", default_value_t = Limits::default().get_max_registers(), help_heading = "Limits")]
@@ -315,8 +348,15 @@ pub struct LimitArgs {
     /// Most header lines in one request (and trailer lines in one chunked body).
     #[arg(long, value_name = "N", default_value_t = Limits::default().get_max_headers(), help_heading = "Limits")]
     pub max_headers: usize,
-    /// Most bytes of state and registers together.
-    #[arg(long, value_name = "BYTES", default_value_t = Limits::default().get_max_state_bytes(), help_heading = "Limits")]
+    /// Most bytes of state and registers together. Bytes, or a number with a unit: KiB, MiB,
+    /// GiB (powers of 1,024) or kB, MB, GB (of 1,000), as in 16MiB.
+    #[arg(
+        long,
+        value_name = "BYTES",
+        default_value_t = Limits::default().get_max_state_bytes(),
+        value_parser = parse_size_usize,
+        help_heading = "Limits"
+    )]
     pub max_state_bytes: usize,
 }
 
@@ -341,6 +381,42 @@ pub const DEFAULT_SEED: u64 = 1;
 fn parse_count(s: &str) -> Result<u64, String> {
     let digits: String = s.chars().filter(|&c| c != '_' && c != ',').collect();
     digits.parse().map_err(|_| format!("'{s}' is not a whole number"))
+}
+
+/// A size in bytes: a whole number (digits may be grouped with `_` or `,`), with or without a
+/// unit after it (a space between is allowed, case does not matter): `B`; `KiB`, `MiB`,
+/// `GiB`, `TiB`, powers of 1,024; `kB`, `MB`, `GB`, `TB`, powers of 1,000. So `64KiB` is
+/// 65,536, `1MiB` 1,048,576 and `1MB` 1,000,000. A bare `K`, `M` or `G` is refused: it would
+/// be either.
+fn parse_size(s: &str) -> Result<u64, String> {
+    let refused = || {
+        format!(
+            "'{s}' is not a size in bytes: give a whole number, or one with a unit, as in 65536, 64KiB, \
+1MiB or 1MB (KiB MiB GiB TiB are powers of 1,024; kB MB GB TB of 1,000)"
+        )
+    };
+    let number_end = s.find(|c: char| !(c.is_ascii_digit() || c == '_' || c == ',')).unwrap_or(s.len());
+    let (number, unit) = s.split_at(number_end);
+    let digits: String = number.chars().filter(|&c| c != '_' && c != ',').collect();
+    let unit: u64 = match unit.trim_start().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "kib" => 1 << 10,
+        "mib" => 1 << 20,
+        "gib" => 1 << 30,
+        "tib" => 1 << 40,
+        "kb" => 1_000,
+        "mb" => 1_000_000,
+        "gb" => 1_000_000_000,
+        "tb" => 1_000_000_000_000,
+        _ => return Err(refused()),
+    };
+    let n: u64 = digits.parse().map_err(|_| refused())?;
+    n.checked_mul(unit).ok_or_else(|| format!("'{s}' is more bytes than 64 bits can count"))
+}
+
+/// [`parse_size`] for a size held in a `usize`.
+fn parse_size_usize(s: &str) -> Result<usize, String> {
+    usize::try_from(parse_size(s)?).map_err(|_| format!("'{s}' is more bytes than this machine can address"))
 }
 
 /// A positive rate in messages per second (`1_000_000`, `2.5e6`).
@@ -368,11 +444,11 @@ fn parse_pace(s: &str) -> Result<f64, String> {
     Ok(rate)
 }
 
-/// A positive duration in seconds.
+/// A duration in seconds: more than 0, at most a day.
 fn parse_seconds(s: &str) -> Result<f64, String> {
     match s.parse::<f64>() {
         Ok(d) if d.is_finite() && d > 0.0 && d <= 86_400.0 => Ok(d),
-        _ => Err(format!("'{s}' is not a number of seconds between 0 and 86400")),
+        _ => Err(format!("'{s}' is not a number of seconds greater than 0 and at most 86,400 (a day)")),
     }
 }
 
@@ -438,8 +514,70 @@ mod tests {
             panic!("not bench")
         };
         assert_eq!((args.rate, args.duration, args.file), (Some(250_000.0), 0.5, None));
+        assert_eq!(args.format, BenchFormat::Text);
         let Command::Bench(args) = parse(&["bench", "--rate", "1e9"]).unwrap().command else { panic!("not bench") };
         assert_eq!(args.rate, Some(MAX_PACE));
+        let Command::Bench(args) = parse(&["bench", "--format", "json"]).unwrap().command else { panic!("not bench") };
+        assert_eq!(args.format, BenchFormat::Json);
+    }
+
+    #[test]
+    fn sizes_take_units() {
+        for (text, bytes) in [
+            ("0", 0),
+            ("65536", 65_536),
+            ("1,048,576", 1 << 20),
+            ("1_000", 1_000),
+            ("12B", 12),
+            ("64KiB", 64 << 10),
+            ("1MiB", 1 << 20),
+            ("1 MiB", 1 << 20),
+            ("1mib", 1 << 20),
+            ("2GiB", 2 << 30),
+            ("1TiB", 1 << 40),
+            ("1kB", 1_000),
+            ("1KB", 1_000),
+            ("1MB", 1_000_000),
+            ("3GB", 3_000_000_000),
+            ("1TB", 1_000_000_000_000),
+        ] {
+            assert_eq!(parse_size(text), Ok(bytes), "{text}");
+        }
+        for bad in ["", "MiB", "1M", "1K", "1.5MiB", "-1", "1 MiBs", "0x10", "1 024", "16777216TiB"] {
+            assert!(parse_size(bad).is_err(), "{bad} was accepted");
+        }
+        assert_eq!(parse_size("16777216TiB"), Err("'16777216TiB' is more bytes than 64 bits can count".into()));
+    }
+
+    #[test]
+    fn byte_options_take_units() {
+        let Command::Encode(args) =
+            parse(&["encode", "--window-bytes", "64KiB", "--max-line", "1KiB", "--max-state-bytes", "16MB"])
+                .unwrap()
+                .command
+        else {
+            panic!("not encode")
+        };
+        assert_eq!(args.window.window().bytes, 65_536);
+        assert_eq!(
+            args.limits.limits(),
+            Limits::default().max_body(u64::MAX).max_line(1024).max_state_bytes(16_000_000)
+        );
+        let Command::Bench(args) = parse(&["bench", "--max-input", "1GiB", "--window-bytes", "1MB"]).unwrap().command
+        else {
+            panic!("not bench")
+        };
+        assert_eq!((args.max_input, args.window.window_bytes), (1 << 30, 1_000_000));
+        let Command::Report(args) = parse(&["report", "--window-bytes", "0"]).unwrap().command else {
+            panic!("not report")
+        };
+        assert_eq!(args.window.window_bytes, 0);
+        let Command::Gen(args) = parse(&["gen", "opra", "-n", "1", "--payload-size", "2KiB"]).unwrap().command else {
+            panic!("not gen")
+        };
+        assert_eq!(args.payload_size, Some(2048));
+        let err = parse(&["encode", "--window-bytes", "1M"]).unwrap_err().to_string();
+        assert!(err.contains("'1M' is not a size in bytes"), "{err}");
     }
 
     #[test]
@@ -448,7 +586,11 @@ mod tests {
             &["report", "--rate", "0"][..],
             &["report", "--rate", "fast"],
             &["report", "--format", "xml"],
+            &["bench", "--format", "table"],
             &["bench", "--duration", "-1"],
+            &["bench", "--duration", "0"],
+            &["bench", "--duration", "86401"],
+            &["bench", "--max-input", "1.5GiB"],
             &["bench", "--rate", "1e20"],
             &["bench", "--rate", "1000000001"],
             &["bench", "--rate", "inf"],

@@ -15,6 +15,9 @@ use streamline::{Error, Event, Grammar, Reader, Request, RequestRef};
 
 use crate::cli::{progress, signals};
 
+/// The syntax of an input, as the library tells it ([`Syntax::detect`]).
+pub use streamline::Syntax;
+
 /// Bytes read from an input at a time.
 pub const CHUNK: usize = 64 * 1024;
 
@@ -582,69 +585,5 @@ impl<G: Grammar, S: Source> Events<G, S> {
         signals::set_waiting(false);
         self.idle = false;
         read.map_err(ReadError::Io)
-    }
-}
-
-/// The two input syntaxes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Syntax {
-    /// Plain HTTP/1.1.
-    Plain,
-    /// The compact encoding.
-    Compact,
-}
-
-/// Tells the syntax from the first bytes of an input: a compact stream starts with an opcode
-/// (`V B M H > < - + *`) and a colon; a plain one with CRLF or a method token and a space
-/// (a token cannot hold a colon, so the two never overlap). `Ok(None)`: too few bytes to tell.
-/// `Err(())`: neither.
-pub fn detect(start: &[u8]) -> Result<Option<Syntax>, ()> {
-    let Some(&first) = start.first() else { return Ok(None) };
-    if b"VBMH><-+*".contains(&first) {
-        match start.get(1) {
-            None => return Ok(None),
-            Some(b':') => return Ok(Some(Syntax::Compact)),
-            Some(_) => {}
-        }
-    }
-    if first == b'\r' {
-        return match start.get(1) {
-            None => Ok(None),
-            Some(b'\n') => Ok(Some(Syntax::Plain)),
-            Some(_) => Err(()),
-        };
-    }
-    let token = start.iter().take_while(|&&b| is_tchar(b)).count();
-    match start.get(token) {
-        Some(b' ') if token > 0 => Ok(Some(Syntax::Plain)),
-        Some(_) => Err(()),
-        None => Ok(None),
-    }
-}
-
-/// RFC 9110 `tchar`.
-pub fn is_tchar(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn detects_syntax() {
-        use Syntax::*;
-        assert_eq!(detect(b"V:HTTP/1.1\r\n"), Ok(Some(Compact)));
-        assert_eq!(detect(b"+: 66\r\n"), Ok(Some(Compact)));
-        assert_eq!(detect(b"POST /receiver HTTP/1.1\r\n"), Ok(Some(Plain)));
-        assert_eq!(detect(b"\r\nGET / HTTP/1.1"), Ok(Some(Plain)));
-        assert_eq!(detect(b"M-SEARCH * HTTP/1.1"), Ok(Some(Plain)));
-        assert_eq!(detect(b"V "), Ok(Some(Plain)), "a one-letter method");
-        assert_eq!(detect(b""), Ok(None));
-        assert_eq!(detect(b"V"), Ok(None));
-        assert_eq!(detect(b"POS"), Ok(None));
-        assert_eq!(detect(b"{\"json\": 1}"), Err(()));
-        assert_eq!(detect(b"X:1"), Err(()));
-        assert_eq!(detect(b"\rX"), Err(()));
     }
 }

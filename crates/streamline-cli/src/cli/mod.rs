@@ -2,7 +2,6 @@
 
 pub mod amqp;
 pub mod args;
-pub mod chunked;
 pub mod cmd;
 pub mod http2;
 pub mod io;

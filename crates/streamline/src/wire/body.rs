@@ -1,7 +1,10 @@
 //! Finding where a body ends: Content-Length counting and the chunked grammar (RFC 9112 §7.1).
 //!
 //! One scanner serves both syntaxes, since a compact `*:` body is the plain chunked body
-//! verbatim. It only measures; callers decide what to consume.
+//! verbatim. It measures, and tells a caller that asks which parts of a chunked body are
+//! chunk data and trailer lines; callers decide what to consume.
+
+use std::ops::Range;
 
 use crate::error::{escape, ErrorKind};
 use crate::message::Framing;
@@ -79,6 +82,15 @@ impl BodyScanner {
     /// it has seen: the body is over the limit exactly when the scan passes the cap, and a
     /// syntax error after that point is never reached, however the input is split.
     pub(crate) fn scan_capped(&mut self, buf: &[u8], cap: usize) -> Result<Scan, (ErrorKind, usize)> {
+        self.walk(buf, cap, &mut Measure)
+    }
+
+    /// Like [`BodyScanner::scan_capped`], telling `parts` of the chunk data and the trailer
+    /// lines of a chunked body as it takes them; it stops after one when `parts` says so. The
+    /// one walk of the grammar of bodies: the readers measure with it, and
+    /// [`ChunkedBody`](crate::ChunkedBody) hands the parts out.
+    #[inline]
+    pub(crate) fn walk<P: Parts>(&mut self, buf: &[u8], cap: usize, parts: &mut P) -> Result<Scan, (ErrorKind, usize)> {
         let mut pos = 0;
         loop {
             let rest = &buf[pos..];
@@ -98,12 +110,19 @@ impl BodyScanner {
                 _ if pos >= cap => return Ok(Scan::More(pos)),
                 State::Chunked(Chunked::Data(n)) => {
                     let take = n.min(rest.len() as u64).min(room);
+                    let start = pos;
                     pos += take as usize;
                     if take < n {
                         self.state = State::Chunked(Chunked::Data(n - take));
+                        if take > 0 {
+                            parts.data(start..pos);
+                        }
                         return Ok(Scan::More(pos));
                     }
                     self.state = State::Chunked(Chunked::DataCrlf);
+                    if parts.data(start..pos) {
+                        return Ok(Scan::More(pos));
+                    }
                 }
                 State::Chunked(Chunked::DataCrlf) => match rest {
                     [b'\r', b'\n', ..] => {
@@ -137,11 +156,39 @@ impl BodyScanner {
                         return Err((ErrorKind::TooManyTrailers { limit: self.max_trailers }, pos));
                     }
                     chars::check_field_line(&rest[..line.content]).map_err(|k| (k, pos))?;
+                    let start = pos;
                     pos += line.total;
                     self.state = State::Chunked(Chunked::Trailers(count + 1));
+                    if parts.trailer(start..start + line.content) {
+                        return Ok(Scan::More(pos));
+                    }
                 }
             }
         }
+    }
+}
+
+/// What a [`BodyScanner::walk`] tells besides where the body ends: the parts of a chunked
+/// body that are not framing, as ranges of the buffer walked.
+pub(crate) trait Parts {
+    /// Chunk data (1 byte or more). `true`: stop the walk after it.
+    fn data(&mut self, range: Range<usize>) -> bool;
+    /// A trailer line, checked, without its CRLF. `true`: stop the walk after it.
+    fn trailer(&mut self, range: Range<usize>) -> bool;
+}
+
+/// Tells nothing: the walk only measures.
+struct Measure;
+
+impl Parts for Measure {
+    #[inline(always)]
+    fn data(&mut self, _: Range<usize>) -> bool {
+        false
+    }
+
+    #[inline(always)]
+    fn trailer(&mut self, _: Range<usize>) -> bool {
+        false
     }
 }
 
@@ -151,10 +198,12 @@ impl BodyScanner {
 /// chunk-size-line = 1*HEXDIG *chunk-ext
 /// chunk-ext       = BWS ";" BWS token [ BWS "=" BWS ( token / quoted-string ) ]
 /// ```
+#[inline]
 fn chunk_size(line: &[u8]) -> Result<u64, ErrorKind> {
     let digits = line.iter().take_while(|b| b.is_ascii_hexdigit()).count();
     let (hex, ext) = line.split_at(digits);
-    if hex.is_empty() || !chunk_extensions(ext) {
+    // Most size lines have no extension: no call for them.
+    if hex.is_empty() || !(ext.is_empty() || chunk_extensions(ext)) {
         return Err(ErrorKind::InvalidChunkSize(escape(line)));
     }
     let mut n: u64 = 0;

@@ -15,8 +15,10 @@ use streamline::{
 };
 use streamline_traffic as traffic;
 
-use crate::cli::args::{BenchArgs, DEFAULT_SEED};
-use crate::cli::io::{self, Events, ReadError, Syntax, FLUSH_AT};
+use serde_json::{json, Value};
+
+use crate::cli::args::{BenchArgs, BenchFormat, DEFAULT_SEED};
+use crate::cli::io::{Events, ReadError, Syntax, FLUSH_AT};
 use crate::cli::output::group;
 use crate::cli::source::{Memory, OPRA_PAYLOAD};
 use crate::cli::stats::record;
@@ -29,9 +31,15 @@ pub const BATCH: u64 = 64;
 pub fn run(args: BenchArgs) -> Result<()> {
     let window = args.window.window();
     let (label, plain, compact, messages) = load(&args, window)?;
+    let json = args.format == BenchFormat::Json;
     let mut stdout = std::io::stdout();
-    let mut say =
-        |text: String| stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()).context("cannot write <stdout>");
+    // Text goes out as each figure is ready; JSON in one object at the end.
+    let mut say = |text: String| {
+        if json {
+            return Ok(());
+        }
+        stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()).context("cannot write <stdout>")
+    };
     say(format!(
         "input: {label}\n  {} requests; plain {} bytes, compact {} bytes\n",
         group(messages),
@@ -39,17 +47,49 @@ pub fn run(args: BenchArgs) -> Result<()> {
         group(compact.len() as u64)
     ))?;
     if messages == 0 {
-        anyhow::bail!("the input holds no request to measure");
+        // Input with nothing to measure is rejected, as input the codec refuses is (exit 1);
+        // a built-in feed of no quotes is a usage error.
+        if args.file.is_none() {
+            bail!("--count 0 makes a built-in feed with no request to measure");
+        }
+        return Err(DataError { file: label, what: "holds no request to measure".into(), written: None }.into());
     }
     let duration = Duration::from_secs_f64(args.duration);
-    let encode = format!("encode (plain -> compact, window {} requests / {} bytes)", window.requests, window.bytes);
+    let encode = format!(
+        "encode (plain -> compact, window {} requests / {} bytes)",
+        group(window.requests as u64),
+        group(window.bytes as u64)
+    );
     let mut job = Encode::job(&plain, window);
-    let figures = measure(&mut job, duration, args.rate)?;
-    say(figures.describe(&encode, args.rate))?;
+    let encoded = measure(&mut job, duration, args.rate)?;
+    say(encoded.describe(&encode, args.rate))?;
     let mut job = Decode::job(&compact);
-    let figures = measure(&mut job, duration, args.rate)?;
-    say(figures.describe("decode (compact -> plain)", args.rate))
+    let decoded = measure(&mut job, duration, args.rate)?;
+    say(decoded.describe(DECODE, args.rate))?;
+    if !json {
+        return Ok(());
+    }
+    let report = json!({
+        "schema": "streamline-bench/1",
+        "input": label,
+        "requests": messages,
+        "plain_bytes": plain.len(),
+        "compact_bytes": compact.len(),
+        "rate": args.rate,
+        "window": { "requests": window.requests, "bytes": window.bytes },
+        "runs": [encoded.json("encode", ENCODE, args.rate), decoded.json("decode", DECODE, args.rate)],
+    });
+    let mut stdout = std::io::stdout().lock();
+    serde_json::to_writer_pretty(&mut stdout, &report)
+        .map_err(std::io::Error::from)
+        .and_then(|()| writeln!(stdout))
+        .and_then(|()| stdout.flush())
+        .context("cannot write <stdout>")
 }
+
+/// The names of the two runs.
+const ENCODE: &str = "encode (plain -> compact)";
+const DECODE: &str = "decode (compact -> plain)";
 
 /// The input in both forms, and its number of requests. Each form is at most
 /// `--max-input` bytes.
@@ -85,7 +125,7 @@ measure a shorter capture or raise --max-input",
             group(max)
         );
     }
-    match io::detect(&bytes) {
+    match Syntax::detect(&bytes) {
         Ok(Some(Syntax::Compact)) => {
             let (plain, n) = convert(&mut Decode::job(&bytes), &name, max)?;
             Ok((name, plain, bytes, n))
@@ -94,7 +134,7 @@ measure a shorter capture or raise --max-input",
             let (compact, n) = convert(&mut Encode::job(&bytes, window), &name, max)?;
             Ok((name, bytes, compact, n))
         }
-        Err(()) => Err(DataError {
+        Err(_) => Err(DataError {
             file: name,
             what: "line 1 (byte 0): neither plain HTTP/1.1 nor the compact syntax".into(),
             written: None,
@@ -411,23 +451,52 @@ impl Figures {
         self.messages as f64 / self.elapsed.as_secs_f64()
     }
 
+    /// Megabytes (10^6 bytes) of input a second.
+    fn megabytes(&self) -> f64 {
+        self.bytes as f64 / self.elapsed.as_secs_f64() / 1e6
+    }
+
+    /// A paced run kept up with `rate`: it achieved 99 % of it at least.
+    fn kept_up(&self, rate: f64) -> bool {
+        self.rate() >= 0.99 * rate
+    }
+
+    /// The figures of [`Figures::describe`] as one object of `bench --format json` (the
+    /// README documents its keys).
+    fn json(&self, id: &str, name: &str, rate: Option<f64>) -> Value {
+        let ns = |ps: u64| ps as f64 / 1000.0;
+        let at = |q: f64| ns(self.latency.value_at_quantile(q));
+        json!({
+            "id": id,
+            "name": name,
+            "seconds": self.elapsed.as_secs_f64(),
+            "messages": self.messages,
+            "input_bytes": self.bytes,
+            "messages_per_second": self.rate(),
+            "mb_per_second": self.megabytes(),
+            "latency_ns": { "p50": at(0.5), "p99": at(0.99), "p99_9": at(0.999), "max": ns(self.latency.max()) },
+            "kept_up": rate.map(|r| self.kept_up(r)),
+            "backlog_max": rate.map(|_| self.backlog),
+        })
+    }
+
     fn describe(&self, what: &str, rate: Option<f64>) -> String {
         let secs = self.elapsed.as_secs_f64();
-        let mb = self.bytes as f64 / secs / 1e6;
+        let mb = tenths(self.megabytes());
         let at = |q: f64| duration_ps(self.latency.value_at_quantile(q));
         let latency =
             format!("p50 {}  p99 {}  p99.9 {}  max {}", at(0.5), at(0.99), at(0.999), duration_ps(self.latency.max()));
         match rate {
             None => format!(
-                "\n{what}, flat out for {secs:.1} s:\n  {} msg/s, {mb:.1} MB/s of input ({} messages)\n  \
+                "\n{what}, flat out for {secs:.1} s:\n  {} msg/s, {mb} MB/s of input ({} messages)\n  \
 latency per message (batch time / {BATCH}): {latency}\n",
                 group(self.rate().round() as u64),
                 group(self.messages),
             ),
             Some(r) => {
-                let kept = if self.rate() >= 0.99 * r { "kept up" } else { "fell behind" };
+                let kept = if self.kept_up(r) { "kept up" } else { "fell behind" };
                 format!(
-                    "\n{what}, paced at {} msg/s for {secs:.1} s: {kept}\n  {} msg/s achieved, {mb:.1} MB/s of input, \
+                    "\n{what}, paced at {} msg/s for {secs:.1} s: {kept}\n  {} msg/s achieved, {mb} MB/s of input, \
 backlog at most {} messages\n  latency from due time to written: {latency}\n",
                     group(r.round() as u64),
                     group(self.rate().round() as u64),
@@ -438,16 +507,28 @@ backlog at most {} messages\n  latency from due time to written: {latency}\n",
     }
 }
 
-/// Picoseconds in a unit that keeps 3-4 significant digits: `97.3 ns`, `1025.5 µs`.
+/// Picoseconds in ns, µs or ms, whichever keeps 3-5 significant digits before the tenths,
+/// grouped as every figure is: `97.3 ns`, `5,091.3 ns`, `33.1 µs`, `1,025.5 µs`, `13.1 ms`.
 fn duration_ps(ps: u64) -> String {
     let ns = ps as f64 / 1000.0;
-    if ns < 10_000.0 {
-        format!("{ns:.1} ns")
-    } else if ns < 10_000_000.0 {
-        format!("{:.1} µs", ns / 1000.0)
+    // (Compared as rounded to a tenth: 9,999.96 ns is 10.0 µs.)
+    if ns < 9_999.95 {
+        format!("{} ns", tenths(ns))
+    } else if ns < 9_999_950.0 {
+        format!("{} µs", tenths(ns / 1000.0))
     } else {
-        format!("{:.1} ms", ns / 1e6)
+        format!("{} ms", tenths(ns / 1e6))
     }
+}
+
+/// A figure to a tenth, thousands grouped: `1411.83` as `1,411.8`.
+fn tenths(v: f64) -> String {
+    let t = (v * 10.0).round();
+    if !(0.0..1e18).contains(&t) {
+        return format!("{v:.1}");
+    }
+    let t = t as u64;
+    format!("{}.{}", group(t / 10), t % 10)
 }
 
 fn histogram() -> Histogram<u64> {
@@ -534,9 +615,24 @@ mod tests {
 
     #[test]
     fn durations() {
+        assert_eq!(duration_ps(0), "0.0 ns");
         assert_eq!(duration_ps(97_300), "97.3 ns");
-        assert_eq!(duration_ps(1_025_500_000), "1025.5 µs");
+        assert_eq!(duration_ps(5_091_300), "5,091.3 ns");
+        assert_eq!(duration_ps(9_999_940), "9,999.9 ns");
+        assert_eq!(duration_ps(9_999_960), "10.0 µs");
+        assert_eq!(duration_ps(33_100_000), "33.1 µs");
+        assert_eq!(duration_ps(1_025_500_000), "1,025.5 µs");
         assert_eq!(duration_ps(13_100_000_000), "13.1 ms");
+        assert_eq!(duration_ps(12_345_600_000_000), "12,345.6 ms");
+    }
+
+    #[test]
+    fn figures_to_a_tenth_are_grouped() {
+        assert_eq!(tenths(1411.83), "1,411.8");
+        assert_eq!(tenths(0.04), "0.0");
+        assert_eq!(tenths(213.0), "213.0");
+        assert_eq!(tenths(999.96), "1,000.0");
+        assert_eq!(tenths(f64::INFINITY), "inf");
     }
 
     #[test]

@@ -67,7 +67,7 @@ fn fail<S: io::Source>(
     match err {
         ReadError::Data(err) => {
             let mut what = err.to_string();
-            if err.offset() == Some(0) && io::detect(events.pending()) == Ok(Some(Syntax::Plain)) {
+            if err.offset() == Some(0) && Syntax::detect(events.pending()) == Ok(Some(Syntax::Plain)) {
                 what.push_str("; the input looks like plain HTTP/1.1: use `streamline encode`");
             }
             out.finish_at_mark()?;

@@ -46,7 +46,7 @@ pub fn run(args: EncodeArgs) -> Result<()> {
             Ok(None) => break None,
             Err(ReadError::Data(err)) => {
                 let mut what = err.to_string();
-                if err.offset() == Some(0) && io::detect(events.pending()) == Ok(Some(Syntax::Compact)) {
+                if err.offset() == Some(0) && Syntax::detect(events.pending()) == Ok(Some(Syntax::Compact)) {
                     what.push_str("; the input looks compact: use `streamline decode`");
                 }
                 break Some(what);

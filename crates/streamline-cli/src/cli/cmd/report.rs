@@ -6,10 +6,10 @@ use std::io::Write;
 use anyhow::{Context, Result};
 use bytes::BytesMut;
 use streamline::{http1, Decoder, Emitted, Encoder, Error, Event, Framing, Grammar, Head, Limits, Lookahead, Window};
+use streamline::{ChunkedBody, ChunkedPart};
 
 use crate::cli::args::ReportArgs;
-use crate::cli::chunked::Chunked;
-use crate::cli::io::{self, Events, Input, ReadError, Source, Syntax};
+use crate::cli::io::{Events, Input, ReadError, Source, Syntax};
 use crate::cli::output::{self, Report, Row};
 use crate::cli::source::{Opra, OPRA_PAYLOAD};
 use crate::cli::stats::Tally;
@@ -67,17 +67,14 @@ pub fn run(args: ReportArgs) -> Result<()> {
 ///
 /// The syntax shows within the first line: an opcode and a colon, or a method token and a
 /// space, and a line is at most `max_line` bytes. So once more than `max_line` bytes are read
-/// without a verdict, the input is refused: memory stays bounded whatever the input. Each byte
-/// is looked at once: past its first two bytes, a prefix `io::detect` cannot decide is a run of
-/// token characters, so only the bytes after it need a look.
+/// without a verdict, the input is refused: memory stays bounded whatever the input. The
+/// detector looks at each byte once, however the reads split.
 fn detect(input: &mut Input, buf: &mut BytesMut, max_line: usize) -> Result<Syntax> {
-    let mut looked = 0;
+    let mut detector = streamline::SyntaxDetector::new();
     let why = loop {
-        let verdict = if looked < 2 { io::detect(buf) } else { more_token(&buf[looked..]) };
-        looked = buf.len();
-        match verdict {
+        match detector.detect(buf) {
             Ok(Some(syntax)) => return Ok(syntax),
-            Err(()) => break String::new(),
+            Err(_) => break String::new(),
             Ok(None) if buf.len() > max_line => {
                 break format!(
                     ": the first {} bytes hold no space or colon, and the first line may hold at most {} \
@@ -108,16 +105,6 @@ or a request line such as 'GET / HTTP/1.1')",
         written: None,
     }
     .into())
-}
-
-/// The verdict of `io::detect` on a prefix it left undecided (a run of token characters, past
-/// its first two bytes) followed by `more`.
-fn more_token(more: &[u8]) -> Result<Option<Syntax>, ()> {
-    match more.iter().find(|&&b| !io::is_tchar(b)) {
-        None => Ok(None),
-        Some(b' ') => Ok(Some(Syntax::Plain)),
-        Some(_) => Err(()),
-    }
 }
 
 /// Why a connection was not measured to its end.
@@ -179,7 +166,7 @@ struct Current {
     http2_head: u64,
     /// Body bytes as read (for a chunked body: the chunked encoding).
     body: u64,
-    chunked: Option<Chunked>,
+    chunked: Option<Chunks>,
 }
 
 impl Current {
@@ -187,7 +174,7 @@ impl Current {
     /// output lags); returns its chunk framing bytes.
     fn record(self, first: bool, totals: &mut Totals, h2: &mut http2::Connection) -> u64 {
         let (payload, trailers) = match &self.chunked {
-            Some(walker) => (walker.payload, &walker.trailers[..]),
+            Some(chunks) => (chunks.payload, &chunks.trailers[..]),
             None => (self.body, &[][..]),
         };
         let framing = self.body - payload;
@@ -204,6 +191,55 @@ impl Current {
         totals.http2.record(h2_bytes, first);
         totals.amqp.record(amqp::overhead(self.head.target(), payload), first);
         framing
+    }
+}
+
+/// What a chunked body carries, as the library's [`ChunkedBody`] walks it: HTTP/2 and AMQP
+/// carry the chunk data (the payload) and, for HTTP/2, the trailer fields, not the framing.
+struct Chunks {
+    body: ChunkedBody,
+    /// A line cut short at the end of a piece, until the next one. (The reader's pieces end
+    /// at lines' ends, so it stays empty; it is here so that the walk does not depend on it.)
+    held: Vec<u8>,
+    /// Chunk data bytes so far.
+    payload: u64,
+    /// Trailer field lines (without CRLF).
+    trailers: Vec<Vec<u8>>,
+}
+
+impl Chunks {
+    fn new(limits: Limits) -> Chunks {
+        Chunks { body: ChunkedBody::with_limits(limits), held: Vec::new(), payload: 0, trailers: Vec::new() }
+    }
+
+    /// Walks the next piece of the body. It was read with the same limits, so an error here
+    /// would have stopped the reader first.
+    fn walk(&mut self, piece: &[u8]) -> Result<(), Error> {
+        if self.held.is_empty() {
+            let used = self.take(piece)?;
+            self.held.extend_from_slice(&piece[used..]);
+        } else {
+            let mut held = std::mem::take(&mut self.held);
+            held.extend_from_slice(piece);
+            let used = self.take(&held)?;
+            held.drain(..used);
+            self.held = held;
+        }
+        Ok(())
+    }
+
+    /// Takes every whole part of `src`; returns the bytes taken.
+    fn take(&mut self, src: &[u8]) -> Result<usize, Error> {
+        let mut used = 0;
+        loop {
+            let (n, part) = self.body.next(&src[used..])?;
+            used += n;
+            match part {
+                Some(ChunkedPart::Data(data)) => self.payload += data.len() as u64,
+                Some(ChunkedPart::Trailer(line)) => self.trailers.push(line.to_vec()),
+                Some(ChunkedPart::End) | None => return Ok(used),
+            }
+        }
     }
 }
 
@@ -243,14 +279,14 @@ fn measure<G: Grammar, S: Source>(
                     plain_head: plain.len() as u64,
                     http2_head: h2.headers(head),
                     body: 0,
-                    chunked: (head.framing() == Framing::Chunked).then(Chunked::new),
+                    chunked: (head.framing() == Framing::Chunked).then(|| Chunks::new(codec.limits)),
                 });
             }
             Event::Data(data) => {
                 if let Some(c) = &mut current {
                     c.body += data.len() as u64;
-                    if let Some(walker) = &mut c.chunked {
-                        walker.walk(data);
+                    if let Some(chunks) = &mut c.chunked {
+                        chunks.walk(data).map_err(|err| Stop::Read(ReadError::Data(err)))?;
                     }
                 }
             }
@@ -302,5 +338,31 @@ impl Compact {
                 Err(err) => return Err(Stop::Encode(err)),
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BODY: &[u8] =
+        b"5;part=first\r\nhe\r\nl\r\n1\r\no\r\nA\r\n0123456789\r\n0\r\nDigest: sha-256=:x:\r\nX-B: 2\r\n\r\n";
+
+    fn walked(pieces: &[&[u8]]) -> (u64, Vec<Vec<u8>>, bool) {
+        let mut chunks = Chunks::new(Limits::default());
+        for piece in pieces {
+            chunks.walk(piece).unwrap();
+        }
+        (chunks.payload, chunks.trailers, chunks.body.is_done())
+    }
+
+    #[test]
+    fn payload_and_trailers_at_every_split() {
+        let trailers = vec![b"Digest: sha-256=:x:".to_vec(), b"X-B: 2".to_vec()];
+        for split in 0..=BODY.len() {
+            assert_eq!(walked(&[&BODY[..split], &BODY[split..]]), (16, trailers.clone(), true), "split {split}");
+        }
+        let bytes: Vec<&[u8]> = BODY.chunks(1).collect();
+        assert_eq!(walked(&bytes), (16, trailers, true), "byte by byte");
     }
 }
