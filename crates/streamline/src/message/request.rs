@@ -708,7 +708,7 @@ pub(crate) fn check_target(s: &[u8], what: &'static str) -> Result<(), ErrorKind
 }
 
 /// Appends `n` in decimal.
-pub(crate) fn write_decimal(mut n: u64, dst: &mut Vec<u8>) {
+pub(crate) fn write_decimal(mut n: u64, dst: &mut impl bytes::BufMut) {
     let mut buf = [0u8; 20];
     let mut i = buf.len();
     loop {
@@ -719,7 +719,7 @@ pub(crate) fn write_decimal(mut n: u64, dst: &mut Vec<u8>) {
             break;
         }
     }
-    dst.extend_from_slice(&buf[i..]);
+    dst.put_slice(&buf[i..]);
 }
 
 /// Number of decimal digits of `n`.
