@@ -476,6 +476,12 @@ impl Head {
         self.parts.prefixes.get_or_init(|| prefix_table(self.parts.headers.as_block(), self.parts.headers.len()))
     }
 
+    /// Has the [`Head::prefixes`] table been made?
+    #[cfg(test)]
+    pub(crate) fn has_prefixes(&self) -> bool {
+        self.parts.prefixes.get().is_some()
+    }
+
     /// The same head with other framing.
     pub fn with_framing(&self, framing: Framing) -> Head {
         Head { parts: self.parts.clone(), framing }

@@ -13,7 +13,8 @@ use self::plan::{plan, register_name, Index, Reg, Save, Slot, View};
 use crate::compact::op::Op;
 use crate::compact::state::{register_cost, Snapshot};
 use crate::error::ErrorKind;
-use crate::message::{decimal_len, Framing, Head, Headers, Request};
+use crate::message::{decimal_len, Framing, Head, Headers, Parts, Request};
+use crate::wire::chars::common_prefix;
 use crate::Limits;
 
 /// Encodes requests into the compact syntax, choosing the shortest opcode sequence it can
@@ -125,17 +126,38 @@ impl Encoder {
         }
     }
 
+    /// Is the state's base the whole target of `head`, and its version, method and header
+    /// lines those of `head`? Then the request needs only its issuing line. Lengths first,
+    /// then the bytes; the header block a word at a time (see `plan::is_prefix` for why
+    /// not `memcmp`).
+    #[inline]
+    fn holds(&self, parts: &Parts) -> bool {
+        let cur = &self.current;
+        let (block, held) = (parts.headers.as_block(), cur.headers.as_block());
+        cur.base.len() == parts.target.len()
+            && cur.headers.len() == parts.headers.len()
+            && held.len() == block.len()
+            && cur.version == Some(parts.version)
+            && cur.method.as_ref().is_some_and(|m| m[..] == parts.method[..])
+            && cur.base[..] == parts.target[..]
+            && common_prefix(held, block) == block.len()
+    }
+
     /// Plans a request without writing anything: the opcodes [`Encoder::encode_head`] would
     /// write now. `ahead` are the requests known to follow it; `complete` says there are no
     /// others.
     pub fn plan(&self, head: &Head, ahead: &[Head], complete: bool) -> Result<Plan, ErrorKind> {
+        // The steady case: the state holds everything but the framing. Its lines were checked
+        // when they were written; only the framing line, which may differ from the last
+        // request's, can be too long now. (The longest, `Content-Length: ` + 20 digits + CRLF,
+        // is 40 bytes.) The same parts as the last head's are known to be held without
+        // comparing bytes; a head built afresh with the same content is compared.
         let limits = &self.limits;
-        if let Some(last) = &self.last {
-            // The lines were checked when these parts were first written; only the framing
-            // line, which may differ from the last request's, can be too long now.
-            // (The longest, `Content-Length: ` + 20 digits + CRLF, is 40 bytes.)
-            let framing_fits = limits.max_line >= 40 || head.framing.line_len() <= limits.max_line;
-            if framing_fits && last.same_parts(head) && self.current.base.len() == head.parts.target.len() {
+        let framing_fits = limits.max_line >= 40 || head.framing.line_len() <= limits.max_line;
+        if framing_fits {
+            let same = self.last.as_ref().is_some_and(|last| last.same_parts(head))
+                && self.current.base.len() == head.parts.target.len();
+            if same || self.holds(&head.parts) {
                 return Ok(Plan::steady(head));
             }
         }
@@ -430,5 +452,52 @@ impl Encoder {
                 .write(dst);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use bytes::Bytes;
+
+    use super::*;
+    use crate::message::Version;
+
+    fn head(target: &'static str, host: &[u8], framing: Framing) -> Head {
+        let mut headers = Headers::new();
+        headers.push(host).unwrap();
+        headers.push(b"Accept: */*").unwrap();
+        Head::new(Bytes::from_static(b"POST"), Bytes::from_static(target.as_bytes()), Version::HTTP_11, headers, framing)
+            .unwrap()
+    }
+
+    /// A fresh head equal to the state takes the steady path without its prefix table being
+    /// made (the general planner makes it); one byte off, it is planned in full.
+    #[test]
+    fn fresh_equal_head_is_steady_without_planning() {
+        let mut enc = Encoder::new();
+        let mut out = Vec::new();
+        enc.encode_head(&head("/q", b"Host: a", Framing::Length(2)), &[], false, &mut out).unwrap();
+        out.clear();
+        let again = head("/q", b"Host: a", Framing::Length(5));
+        assert_eq!(enc.encode_head(&again, &[], false, &mut out).unwrap().cost(), 6);
+        assert_eq!(out, b"+: 5\r\n");
+        assert!(!again.has_prefixes(), "planned in full");
+        let other = head("/q", b"Host: b", Framing::Length(5));
+        assert!(!enc.holds(&other.parts));
+        out.clear();
+        enc.encode_head(&other, &[], false, &mut out).unwrap();
+        assert!(other.has_prefixes());
+        // The general planner agrees with the shortcut on a head it takes.
+        let view = View {
+            current: &enc.current,
+            regs: &enc.regs,
+            index: &enc.index,
+            max_registers: enc.limits.max_registers,
+            register_bytes: enc.register_bytes,
+            max_state_bytes: enc.limits.max_state_bytes,
+        };
+        let fresh = head("/q", b"Host: b", Framing::None);
+        assert!(enc.holds(&fresh.parts));
+        assert_eq!(plan(&view, &fresh, &[], false).unwrap(), enc.plan(&fresh, &[], false).unwrap());
     }
 }
