@@ -17,12 +17,10 @@ pub fn encode_window(src: &mut BytesMut, out: &mut Vec<u8>) -> usize {
     let mut parser = http1::Parser::new();
     let mut enc = Lookahead::new(Encoder::new(), Window::default());
     while let Some(request) = parser.try_decode(src).expect("valid") {
-        enc.push_request(request);
-        while enc.emit(out).expect("encodable").is_some() {}
+        enc.encode_request(request, out).expect("encodable");
     }
     assert!(src.is_empty(), "every request was whole in the buffer");
-    enc.finish();
-    while enc.emit(out).expect("encodable").is_some() {}
+    enc.finish(out).expect("encodable");
     out.len()
 }
 
@@ -33,11 +31,9 @@ pub fn encode_window_events(src: &mut BytesMut, out: &mut Vec<u8>) -> usize {
     let mut parser = http1::Parser::new();
     let mut enc = Lookahead::new(Encoder::new(), Window::default());
     while let Some(event) = parser.next_event_eof(src).expect("valid") {
-        enc.push(event);
-        while enc.emit(out).expect("encodable").is_some() {}
+        enc.encode(event, out).expect("encodable");
     }
-    enc.finish();
-    while enc.emit(out).expect("encodable").is_some() {}
+    enc.finish(out).expect("encodable");
     out.len()
 }
 

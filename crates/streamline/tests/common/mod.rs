@@ -14,12 +14,11 @@ pub fn encode_with(plain: &[u8], limits: Limits, window: Window) -> Result<Vec<u
     let mut parser = http1::Parser::with_limits(limits);
     let mut enc = Lookahead::new(Encoder::with_limits(limits), window);
     let mut out = Vec::new();
+    let refused = |k| Error::new(k, 0, 0);
     while let Some(event) = parser.next_event_eof(&mut src)? {
-        enc.push(event);
-        while enc.emit(&mut out).map_err(|k| Error::new(k, 0, 0))?.is_some() {}
+        enc.encode(event, &mut out).map_err(refused)?;
     }
-    enc.finish();
-    while enc.emit(&mut out).map_err(|k| Error::new(k, 0, 0))?.is_some() {}
+    enc.finish(&mut out).map_err(refused)?;
     Ok(out)
 }
 

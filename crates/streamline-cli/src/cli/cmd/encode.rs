@@ -4,7 +4,7 @@ use std::collections::VecDeque;
 
 use anyhow::{Context, Result};
 use bytes::BytesMut;
-use streamline::{http1, Emitted, Encoder, ErrorKind, Event, Lookahead, Request};
+use streamline::{http1, Drained, Encoder, ErrorKind, Event, Lookahead, Request};
 
 use crate::cli::args::EncodeArgs;
 use crate::cli::io::{self, Events, Input, Item, Output, ReadError, Syntax, CHUNK};
@@ -23,7 +23,6 @@ pub fn run(args: EncodeArgs) -> Result<()> {
         encoder: Lookahead::new(Encoder::with_limits(limits), args.window.window()),
         heads: VecDeque::new(),
         heads_written: 0,
-        ends_pushed: 0,
         written: 0,
         last_end: (0, 1),
     };
@@ -80,7 +79,6 @@ struct Writer {
     /// encoder errors.
     heads: VecDeque<(u64, u64)>,
     heads_written: u64,
-    ends_pushed: u64,
     /// Whole requests written.
     written: u64,
     /// Input position (byte offset, line) where the last whole request ended.
@@ -95,13 +93,10 @@ impl Writer {
         match &event {
             Event::Head(_) => self.heads.push_back(self.last_end),
             Event::Data(_) => {}
-            Event::End => {
-                self.ends_pushed += 1;
-                self.last_end = offset;
-            }
+            Event::End => self.last_end = offset,
         }
-        self.encoder.push(event);
-        self.drain(out, false)
+        let drained = self.encoder.encode(event, &mut out.buf);
+        self.wrote(drained, out)
     }
 
     /// Queues a whole request that ended at `offset` and writes whatever the window lets out.
@@ -113,42 +108,47 @@ impl Writer {
         out: &mut Output,
     ) -> Result<Result<(), ErrorKind>> {
         self.heads.push_back(self.last_end);
-        self.ends_pushed += 1;
         self.last_end = offset;
-        self.encoder.push_request(request);
-        self.drain(out, false)
+        let drained = self.encoder.encode_request(request, &mut out.buf);
+        self.wrote(drained, out)
     }
 
-    /// Writes what the encoder lets out. `finishing`: the input has ended (normally or at a
-    /// fault), so stop after the last whole request read: what follows it was cut short.
-    #[inline]
-    fn drain(&mut self, out: &mut Output, finishing: bool) -> Result<Result<(), ErrorKind>> {
-        loop {
-            if finishing && self.written == self.ends_pushed {
-                break;
-            }
-            match self.encoder.emit(&mut out.buf) {
-                Ok(Some(Emitted::Head(_))) => {
-                    self.heads.pop_front();
-                    self.heads_written += 1;
-                }
-                Ok(Some(Emitted::Data(_))) => {}
-                Ok(Some(Emitted::End)) => {
-                    self.written += 1;
-                    out.mark();
-                }
-                Ok(None) => break,
-                Err(kind) => return Ok(Err(kind)),
-            }
-            out.write_if_full()?;
-        }
-        Ok(Ok(()))
-    }
-
-    /// No more events: writes the requests held back, every whole one.
+    /// No more events (the input has ended, normally or at a fault): writes the requests held
+    /// back, every whole one (one cut short is not started).
     fn finish(&mut self, out: &mut Output) -> Result<Result<(), ErrorKind>> {
-        self.encoder.finish();
-        self.drain(out, true)
+        let drained = self.encoder.finish(&mut out.buf);
+        self.wrote(drained, out)
+    }
+
+    /// Accounts for what the encoder wrote to the output: marks the end of the last whole
+    /// request, and writes the buffer out once it is full.
+    #[inline]
+    fn wrote(&mut self, drained: Result<Drained, ErrorKind>, out: &mut Output) -> Result<Result<(), ErrorKind>> {
+        match drained {
+            Ok(drained) => {
+                for _ in 0..drained.heads {
+                    self.heads.pop_front();
+                }
+                self.heads_written += drained.heads as u64;
+                if drained.requests > 0 {
+                    self.written += drained.requests as u64;
+                    out.mark_at(out.buf.len() - (drained.bytes - drained.whole));
+                }
+                out.write_if_full()?;
+                Ok(Ok(()))
+            }
+            Err(kind) => {
+                // A refusal: everything written before it is whole requests, those before the
+                // refused one.
+                let written = self.encoder.written();
+                for _ in self.heads_written..written {
+                    self.heads.pop_front();
+                }
+                (self.heads_written, self.written) = (written, written);
+                out.mark();
+                Ok(Err(kind))
+            }
+        }
     }
 
     /// Places an encoder error: the request it could not write.

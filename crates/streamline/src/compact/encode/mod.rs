@@ -4,7 +4,7 @@
 mod lookahead;
 mod plan;
 
-pub use lookahead::{Emitted, Lookahead, Window};
+pub use lookahead::{Drained, Emitted, Lookahead, Window};
 pub use plan::Plan;
 
 use bytes::BufMut;
