@@ -193,6 +193,7 @@ impl Lookahead {
     /// The event is not queued after a refusal (that refusal again: see
     /// [`Lookahead::emit`]), nor after [`Lookahead::finish`]
     /// (`Unencodable("event pushed after Lookahead::finish")`, which changes nothing else).
+    #[inline]
     pub fn push(&mut self, event: Event) -> Result<(), ErrorKind> {
         if let Some(kind) = &self.failed {
             return Err(kind.clone());
@@ -322,6 +323,7 @@ impl Lookahead {
     }
 
     /// Writes the next item if it may go; says whether it made its request whole.
+    #[inline(always)]
     fn next(&mut self, dst: &mut impl BufMut) -> Result<Next, ErrorKind> {
         if let Some(kind) = &self.failed {
             return Err(kind.clone());

@@ -64,8 +64,10 @@ pub struct Encoder {
     index: Index,
     tick: u64,
     failed: bool,
-    /// The head written last: a request sharing its parts needs only its issuing line when
-    /// the base is the whole target (checked without comparing any bytes).
+    /// The head the state was last built for (by a plan that changed it): the state holds
+    /// its version, method and header lines, and a prefix of its target as base. A request
+    /// sharing its parts needs only its issuing line when the base is the whole target
+    /// (checked without comparing any bytes).
     last: Option<Head>,
     /// The steps of the plan being written (kept to reuse the allocation).
     steps: Vec<Step>,
@@ -252,7 +254,10 @@ impl Encoder {
             self.last = None;
             return Err(kind);
         }
-        if !self.last.as_ref().is_some_and(|last| last.same_parts(head)) {
+        // A plan that changed the state makes this head the one the state was last built
+        // for. One that only issued (a steady request) left the state, so `last` stands: the
+        // same head, or one the state also holds (kept rather than replaced by an equal one).
+        if !plan.only_issues(head) {
             self.last = Some(head.clone());
         }
         Ok(Some(plan))
@@ -274,6 +279,13 @@ impl Encoder {
     /// they written, so a step the mirror refuses leaves `dst` as it was.
     fn emit(&mut self, plan: &Plan, head: &Head, dst: &mut impl BufMut) -> Result<(), ErrorKind> {
         self.tick += 1;
+        // A plan that is its issuing line alone (a steady feed's) needs no list.
+        if plan.only_issues(head) {
+            let issue = Step::Issue { suffix: plan.suffix };
+            self.apply(issue, head)?;
+            self.write(issue, head, dst);
+            return Ok(());
+        }
         let mut steps = std::mem::take(&mut self.steps);
         steps.clear();
         self.steps(plan, head, &mut steps);
