@@ -134,8 +134,9 @@ impl fmt::Debug for Held {
 /// The lines are held as one block, each followed by CRLF, exactly as the plain head carries
 /// them: writing a head copies the block once, a plain reader shares it with its input, and a
 /// prefix of the list is a prefix of the block, which is what the encoder compares. Cloning a
-/// list a reader made is a reference-count increment; one built by [`Headers::push`], or a
-/// borrowed read's, is copied.
+/// list a reader made, or one built by [`Headers::push`], is a reference-count increment (so
+/// a handler that builds its lines once and clones them into each message's head copies
+/// nothing); a borrowed read's is copied.
 ///
 /// ```
 /// let mut h = streamline::Headers::new();
@@ -183,7 +184,7 @@ impl Headers {
         block.extend_from_slice(&self.block);
         block.extend_from_slice(line);
         block.extend_from_slice(b"\r\n");
-        self.block = Held::Own(block);
+        self.block = Held::Shared(Bytes::from(block));
         self.count += 1;
         Ok(())
     }

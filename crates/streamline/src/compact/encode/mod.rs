@@ -131,18 +131,21 @@ impl Encoder {
     /// Is the state's base the whole target of `head`, and its version, method and header
     /// lines those of `head`? Then the request needs only its issuing line. Lengths first,
     /// then the bytes; the header block a word at a time (see `plan::is_prefix` for why
-    /// not `memcmp`).
+    /// not `memcmp`); bytes that are the state's own (a head built from the parts it took,
+    /// such as clones of the same `Headers`) are not compared at all.
     #[inline]
     fn holds(&self, parts: &Parts) -> bool {
         let cur = &self.current;
+        // The same bytes (a head built from the parts the state took) need no comparing.
+        let same = |a: &[u8], b: &[u8]| a.as_ptr() == b.as_ptr() || a == b;
         let (block, held) = (parts.headers.as_block(), cur.headers.as_block());
         cur.base.len() == parts.target.len()
             && cur.headers.len() == parts.headers.len()
             && held.len() == block.len()
             && cur.version == Some(parts.version)
-            && cur.method.as_ref().is_some_and(|m| m[..] == parts.method[..])
-            && cur.base[..] == parts.target[..]
-            && common_prefix(held, block) == block.len()
+            && cur.method.as_ref().is_some_and(|m| m.len() == parts.method.len() && same(m, &parts.method))
+            && same(&cur.base, &parts.target)
+            && (held.as_ptr() == block.as_ptr() || common_prefix(held, block) == block.len())
     }
 
     /// Plans a request without writing anything: the opcodes [`Encoder::encode_head`] would
