@@ -30,8 +30,8 @@
 
 use bytes::{Bytes, BytesMut};
 use streamline::{
-    http1, Compact, Decoder, Encoder, Error, ErrorKind, Event, Framing, Grammar, Head, Headers, Limits, Lookahead,
-    Reader, Request, Version, Window,
+    http1, Compact, Decoder, Drained, Encoder, Error, ErrorKind, Event, Framing, Grammar, Head, Headers, Limits,
+    Lookahead, Reader, Request, Version, Window,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -556,28 +556,24 @@ pub fn encode_lookahead(requests: &[Request], limits: Limits, window: Window) ->
     let mut enc = Lookahead::new(Encoder::with_limits(limits), window);
     let mut out = Vec::new();
     let mut ends = 0;
-    let mut pump = |enc: &mut Lookahead, out: &mut Vec<u8>| -> bool {
-        loop {
-            match enc.emit(out) {
-                Ok(Some(streamline::Emitted::End)) => ends += 1,
-                Ok(Some(_)) => {}
-                Ok(None) => return true,
-                Err(_) => return false,
+    for req in requests {
+        let mut events = vec![Event::Head(req.head().clone())];
+        if !req.body().is_empty() {
+            events.push(Event::Data(req.body().clone()));
+        }
+        events.push(Event::End);
+        for event in events {
+            match enc.encode(event, &mut out) {
+                Ok(drained) => ends += drained.requests,
+                // Everything before the refused request is written, whole.
+                Err(_) => return (out, enc.written() as usize),
             }
         }
-    };
-    for req in requests {
-        enc.push(Event::Head(req.head().clone()));
-        if !req.body().is_empty() {
-            enc.push(Event::Data(req.body().clone()));
-        }
-        enc.push(Event::End);
-        if !pump(&mut enc, &mut out) {
-            return (out, ends);
-        }
     }
-    enc.finish();
-    pump(&mut enc, &mut out);
+    if let Ok(drained) = enc.finish(&mut out) {
+        ends += drained.requests;
+    }
+    assert_eq!(ends as u64, enc.written(), "Drained::requests adds up to Lookahead::written");
     (out, ends)
 }
 
@@ -986,11 +982,13 @@ pub fn refusal_settings(control: [u8; 5]) -> (Limits, Window, usize) {
 ///          same limits) are encoded
 /// ```
 ///
-/// The requests go through a [`Lookahead`] as events, bodies in two pieces. After a refusal
-/// the caller keeps pushing, flushing, finishing and emitting, as a careless one would: every
-/// call must return the same error and write nothing. The output must decode, under the same
-/// limits, to exactly the requests before the refused one, and `Emitted::End` must have
-/// counted exactly those.
+/// The requests go through a [`Lookahead`] as events ([`Lookahead::encode`]), bodies in two
+/// pieces. After a refusal the caller keeps encoding, flushing, finishing, pushing and
+/// emitting, as a careless one would: every call must return the same error and write
+/// nothing. The output must decode, under the same limits, to exactly the requests before the
+/// refused one, and the draining calls' [`Drained::requests`] must have counted exactly
+/// those (up to the refusal, then [`Lookahead::written`]). After the finish, pushes are
+/// refused.
 pub fn refusal(data: &[u8]) {
     let Some((control, stream)) = data.split_first_chunk::<5>() else { return };
     let (limits, window, flush_every) = refusal_settings(*control);
@@ -1002,56 +1000,60 @@ pub fn refusal(data: &[u8]) {
     let mut out = Vec::new();
     let mut ends = 0;
     let mut refused: Option<(Error, usize)> = None;
-    let mut pump = |enc: &mut Lookahead, out: &mut Vec<u8>, refused: &mut Option<(Error, usize)>| loop {
-        let before = out.len();
-        match enc.emit(out) {
-            Ok(Some(emitted)) => {
-                assert!(refused.is_none(), "{emitted:?} emitted after a refusal");
-                if emitted == streamline::Emitted::End {
-                    ends += 1;
-                }
-            }
-            Ok(None) => return,
-            Err(err) => {
-                assert_eq!(out.len(), before, "a refused request wrote bytes");
-                match refused {
-                    Some((first, len)) => {
-                        assert_eq!(*first, err, "a refusal changed");
-                        assert_eq!(*len, out.len(), "bytes written after a refusal");
-                    }
-                    None => {
-                        // The refused request is the one after those written whole.
-                        assert_eq!(err.request(), Some(ends as u64 + 1), "a refusal names another request: {err}");
-                        assert_eq!(err.offset(), None, "an encoder refusal with a position: {err}");
-                        *refused = Some((err, out.len()));
-                    }
-                }
-                return;
-            }
+    // Checks one call's outcome: before a refusal it adds up; the refusal leaves whole
+    // requests written (those before it); after it, every call gives the same error and
+    // writes nothing.
+    let mut check = |result: Result<Drained, Error>, enc: &Lookahead, out: &Vec<u8>, before: usize| match result {
+        Ok(drained) => {
+            assert!(refused.is_none(), "{drained:?} written after a refusal");
+            assert_eq!(out.len() - before, drained.bytes, "Drained::bytes is what was written");
+            ends += drained.requests;
         }
+        Err(kind) => match &refused {
+            Some((first, len)) => {
+                assert_eq!(*first, kind, "a refusal changed");
+                assert_eq!(*len, out.len(), "bytes written after a refusal");
+            }
+            None => {
+                ends = enc.written() as usize;
+                assert_eq!(enc.refusal(), Some(&kind), "Lookahead::refusal is the refusal");
+                // The refused request is the one after those written whole.
+                assert_eq!(kind.request(), Some(ends as u64 + 1), "a refusal names another request: {kind}");
+                assert_eq!(kind.offset(), None, "an encoder refusal with a position: {kind}");
+                refused = Some((kind, out.len()));
+            }
+        },
     };
     for (i, req) in requests.iter().enumerate() {
-        enc.push(Event::Head(req.head().clone()));
         let body = req.body();
         let half = body.len() / 2;
-        for piece in [body.slice(..half), body.slice(half..)] {
-            if !piece.is_empty() {
-                enc.push(Event::Data(piece));
-            }
+        let pieces = [body.slice(..half), body.slice(half..)];
+        let data = pieces.into_iter().filter(|piece| !piece.is_empty()).map(Event::Data);
+        for event in std::iter::once(Event::Head(req.head().clone())).chain(data).chain([Event::End]) {
+            let before = out.len();
+            let result = enc.encode(event, &mut out);
+            check(result, &enc, &out, before);
         }
-        enc.push(Event::End);
         if flush_every > 0 && (i + 1) % flush_every == 0 {
-            enc.flush();
+            let before = out.len();
+            let result = enc.flush(&mut out);
+            check(result, &enc, &out, before);
         }
-        pump(&mut enc, &mut out, &mut refused);
     }
-    enc.finish();
-    pump(&mut enc, &mut out, &mut refused);
-    pump(&mut enc, &mut out, &mut refused);
+    for _ in 0..2 {
+        let before = out.len();
+        let result = enc.finish(&mut out);
+        check(result, &enc, &out, before);
+    }
+    // Once finished, pushes are refused and write nothing.
+    let before = out.len();
+    assert!(enc.push(Event::End).is_err(), "a push after finish was taken");
+    assert!(enc.emit(&mut out).map_or(true, |e| e.is_none()), "an item emitted after finish and a late push");
+    assert_eq!(out.len(), before, "bytes written after a refused push");
 
     let back = read_whole::<Compact>(&out, limits);
     assert_eq!(back.error, None, "encoder output rejected under the same limits: {:?}", out.escape_ascii().to_string());
-    assert_eq!(back.requests.len(), ends, "Emitted::End counted another number of requests than were written");
+    assert_eq!(back.requests.len(), ends, "Drained::requests counted another number of requests than were written");
     assert_eq!(back.requests, requests[..ends], "encoder output decodes to other requests");
     if refused.is_none() {
         assert_eq!(ends, requests.len(), "requests lost without a refusal");

@@ -6,9 +6,11 @@
 //!   memchr walk over the compact lines (messages/s); `opra_decode_bytes`: the same runs counted
 //!   in input bytes.
 //! - `opra_encode`: plain → compact, against httparse parse-only (messages/s): `Lookahead`
-//!   fed whole requests (as the CLI does) or events, `Encoder::encode` per request, and the
-//!   borrowed path (`decode_slice` + `encode_head`); with the plain parse alone beside them,
-//!   the part of the encoder's time that is reading the plain form.
+//!   fed whole requests (as the CLI does) or events, `Encoder::encode` per request (for OPRA
+//!   also with a fresh `Head` built per message, as a handler that makes its own heads: the
+//!   encoder must see it equals the last), and the borrowed path (`decode_slice` +
+//!   `encode_head`); with the plain parse alone beside them, the part of the encoder's time
+//!   that is reading the plain form.
 //! - `opra_decode_plain`: compact → plain bytes, counted in output bytes, against a memcpy of
 //!   the output's size.
 //! - `browse_encode`, `browse_decode`, `browse_decode_plain`: the same three for a
@@ -75,7 +77,12 @@ impl Input {
     }
 
     fn opra() -> Input {
-        Input::new(gen::opra(OPRA_COUNT, SEED, OPRA_PAYLOAD), OPRA_COUNT)
+        let input = Input::new(gen::opra(OPRA_COUNT, SEED, OPRA_PAYLOAD), OPRA_COUNT);
+        let (mut alone, mut fresh) = (Vec::new(), Vec::new());
+        encode_alone(&mut input.plain_buf(), &mut alone);
+        assert_eq!(encode_fresh_heads(&mut input.plain_buf(), &mut fresh), OPRA_COUNT);
+        assert_eq!(fresh, alone, "fresh heads and the parser's shared heads encode alike");
+        input
     }
 
     fn browse() -> Input {
@@ -153,13 +160,19 @@ fn decode_bytes_group(c: &mut Criterion, name: &str, input: &Input) {
     group.finish();
 }
 
-fn encode_group(c: &mut Criterion, name: &str, input: &Input) {
+/// `fresh`: the feed has one head, so a handler's fresh heads can be timed too.
+fn encode_group(c: &mut Criterion, name: &str, input: &Input, fresh: bool) {
     let mut group = c.benchmark_group(format!("{name}_encode"));
     group.throughput(Throughput::Elements(input.messages));
     let mut out = Vec::with_capacity(input.compact.len());
     bench_consuming(&mut group, "streamline_lookahead_requests", &input.plain, |src| encode_window(src, &mut out));
     bench_consuming(&mut group, "streamline_lookahead_events", &input.plain, |src| encode_window_events(src, &mut out));
     bench_consuming(&mut group, "streamline_encode", &input.plain, |src| encode_alone(src, &mut out));
+    if fresh {
+        bench_consuming(&mut group, "streamline_encode_fresh_head", &input.plain, |src| {
+            encode_fresh_heads(src, &mut out)
+        });
+    }
     group.bench_function("streamline_encode_slice", |b| b.iter(|| encode_slice(black_box(&input.plain), &mut out)));
     group.bench_function("streamline_parse_only", |b| b.iter(|| parse_slice(black_box(&input.plain))));
     group.bench_function("httparse_parse_only", |b| b.iter(|| httparse_walk(black_box(&input.plain))));
@@ -195,13 +208,13 @@ fn opra(c: &mut Criterion) {
     let input = Input::opra();
     decode_group(c, "opra", &input);
     decode_bytes_group(c, "opra", &input);
-    encode_group(c, "opra", &input);
+    encode_group(c, "opra", &input, true);
     decode_plain_group(c, "opra", &input);
 }
 
 fn browse(c: &mut Criterion) {
     let input = Input::browse();
-    encode_group(c, "browse", &input);
+    encode_group(c, "browse", &input, false);
     decode_group(c, "browse", &input);
     decode_plain_group(c, "browse", &input);
 }

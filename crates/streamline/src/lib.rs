@@ -62,7 +62,7 @@ mod error;
 mod limits;
 
 pub use compact::decode::{Compact, Decoder};
-pub use compact::encode::{Emitted, Encoder, Lookahead, Plan, Window};
+pub use compact::encode::{Drained, Emitted, Encoder, Lookahead, Plan, Window};
 pub use compact::op::Op;
 pub use compact::state::State;
 pub use detect::{Syntax, SyntaxDetector};

@@ -128,3 +128,81 @@ fn repeated_head_refuses_framing_past_max_line() {
     assert_eq!(err.kind(), &ErrorKind::Unencodable("a line would pass the max_line limit"));
     assert_eq!(err.request(), Some(2));
 }
+
+/// A head equal in content to the last one takes the steady fast path whether it is the same
+/// `Head` or one built afresh: the bytes are the same as for reused heads, and as planned by an
+/// encoder with other limits (`max_line` under 40 makes the fast path check the framing line).
+/// The feed mixes heads that differ from the last by one byte (method, target, a header value,
+/// the version, at the same lengths), a longer target, and every framing.
+#[test]
+fn fresh_heads_encode_as_reused_heads() {
+    use bytes::Bytes;
+    use streamline::{Decoder, Encoder, Framing, Head, Headers, Request, Version};
+
+    let kinds: [(&str, &str, Version, &[&str]); 7] = [
+        ("POST", "/receiver", Version::HTTP_11, &["Host: a.example", "Content-Type: x/y"]),
+        ("POST", "/receiver", Version::HTTP_11, &["Host: b.example", "Content-Type: x/y"]),
+        ("POST", "/receivex", Version::HTTP_11, &["Host: a.example", "Content-Type: x/y"]),
+        ("PUTS", "/receiver", Version::HTTP_11, &["Host: a.example", "Content-Type: x/y"]),
+        ("POST", "/receiver", Version::HTTP_10, &["Host: a.example", "Content-Type: x/y"]),
+        ("POST", "/receiver/2", Version::HTTP_11, &["Host: a.example", "Content-Type: x/y"]),
+        ("POST", "/receiver", Version::HTTP_11, &[]),
+    ];
+    let fresh = |k: usize, framing: Framing| {
+        let (method, target, version, lines) = kinds[k];
+        let mut headers = Headers::new();
+        for line in lines {
+            headers.push(line.as_bytes()).unwrap();
+        }
+        let (method, target) = (Bytes::copy_from_slice(method.as_bytes()), Bytes::copy_from_slice(target.as_bytes()));
+        Head::new(method, target, version, headers, framing).unwrap()
+    };
+    let shared: Vec<Head> = (0..kinds.len()).map(|k| fresh(k, Framing::None)).collect();
+    // Runs of each kind, in a scrambled order, with the framing changing within a run.
+    let mut feed = Vec::new();
+    let mut x = 7u64;
+    for _ in 0..400 {
+        x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        let kind = if x >> 62 == 0 { (x >> 40) as usize % kinds.len() } else { feed.last().map_or(0, |&(k, _)| k) };
+        let framing = match (x >> 20) % 4 {
+            0 => Framing::None,
+            1 if kinds[kind].2 == Version::HTTP_11 => Framing::Chunked,
+            n => Framing::Length(n * 3 + (x >> 30) % 5),
+        };
+        feed.push((kind, framing));
+    }
+    let body = |framing: Framing| match framing {
+        Framing::None => Bytes::new(),
+        Framing::Length(n) => Bytes::from(vec![b'q'; n as usize]),
+        Framing::Chunked => Bytes::from_static(b"2\r\nhi\r\n0\r\n\r\n"),
+    };
+
+    let (mut reused, mut fresh_out, mut other_limits) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut a, mut b) = (Encoder::new(), Encoder::new());
+    let mut c = Encoder::with_limits(streamline::Limits::default().max_line(39));
+    let mut requests = Vec::new();
+    for &(kind, framing) in &feed {
+        let head = shared[kind].with_framing(framing);
+        a.encode_head(&head, &[], false, &mut reused).unwrap();
+        reused.extend_from_slice(&body(framing));
+        let head = fresh(kind, framing);
+        b.encode_head(&head, &[], false, &mut fresh_out).unwrap();
+        fresh_out.extend_from_slice(&body(framing));
+        let request = Request::new(fresh(kind, framing), body(framing)).unwrap();
+        c.encode(&request, &mut other_limits).unwrap();
+        requests.push(request);
+    }
+    assert_eq!(fresh_out.escape_ascii().to_string(), reused.escape_ascii().to_string());
+    assert_eq!(other_limits.escape_ascii().to_string(), reused.escape_ascii().to_string());
+    let mut src = bytes::BytesMut::from(&reused[..]);
+    let mut decoder = Decoder::new();
+    let mut back = Vec::new();
+    while let Some(request) = decoder.decode_eof(&mut src).unwrap() {
+        back.push(request);
+    }
+    assert_eq!(back, requests);
+    // Most requests repeat the head before them: the issuing line alone, with an empty suffix.
+    let steady =
+        reused.windows(4).filter(|&w| [b"\n+: ", b"\n-:\r", b"\n*:\r"].contains(&w.try_into().unwrap())).count();
+    assert!(steady > 200, "only {steady} steady issuing lines");
+}

@@ -435,18 +435,12 @@ fn encoder_refusals_number_the_request() {
 
     let mut enc = streamline::Lookahead::new(Encoder::with_limits(limits), streamline::Window::default());
     for req in [&short, &short, &refused, &short] {
-        enc.push_request(req.clone());
+        enc.push_request(req.clone()).unwrap();
     }
-    enc.finish();
     let mut out = Vec::new();
-    let err = loop {
-        match enc.emit(&mut out) {
-            Ok(Some(_)) => {}
-            Ok(None) => panic!("no refusal"),
-            Err(err) => break err,
-        }
-    };
+    let err = enc.finish(&mut out).unwrap_err();
     assert_eq!(err.request(), Some(3));
+    assert_eq!(enc.written(), 2, "the two requests before it are written whole");
     assert_eq!(enc.emit(&mut out), Err(err), "the refusal is final");
 }
 

@@ -211,7 +211,13 @@ impl Output {
 
     /// Notes that the buffer now ends with a whole request.
     pub fn mark(&mut self) {
-        self.mark = self.buf.len();
+        self.mark_at(self.buf.len());
+    }
+
+    /// Marks `buf[..at]` as ending with a whole request, the bytes after it as the start of
+    /// the next.
+    pub fn mark_at(&mut self, at: usize) {
+        self.mark = at;
         self.current_sent = 0;
     }
 

@@ -7,8 +7,8 @@
 
 use std::hint::black_box;
 
-use bytes::BytesMut;
-use streamline::{http1, Decoder, Encoder, Event, Lookahead, Window};
+use bytes::{Bytes, BytesMut};
+use streamline::{http1, Decoder, Encoder, Event, Head, Headers, Lookahead, Window};
 
 /// Plain → compact the way the CLI does it: whole requests taken with `try_decode` into a
 /// lookahead window, finished at the end.
@@ -17,12 +17,10 @@ pub fn encode_window(src: &mut BytesMut, out: &mut Vec<u8>) -> usize {
     let mut parser = http1::Parser::new();
     let mut enc = Lookahead::new(Encoder::new(), Window::default());
     while let Some(request) = parser.try_decode(src).expect("valid") {
-        enc.push_request(request);
-        while enc.emit(out).expect("encodable").is_some() {}
+        enc.encode_request(request, out).expect("encodable");
     }
     assert!(src.is_empty(), "every request was whole in the buffer");
-    enc.finish();
-    while enc.emit(out).expect("encodable").is_some() {}
+    enc.finish(out).expect("encodable");
     out.len()
 }
 
@@ -33,11 +31,9 @@ pub fn encode_window_events(src: &mut BytesMut, out: &mut Vec<u8>) -> usize {
     let mut parser = http1::Parser::new();
     let mut enc = Lookahead::new(Encoder::new(), Window::default());
     while let Some(event) = parser.next_event_eof(src).expect("valid") {
-        enc.push(event);
-        while enc.emit(out).expect("encodable").is_some() {}
+        enc.encode(event, out).expect("encodable");
     }
-    enc.finish();
-    while enc.emit(out).expect("encodable").is_some() {}
+    enc.finish(out).expect("encodable");
     out.len()
 }
 
@@ -49,6 +45,38 @@ pub fn encode_alone(src: &mut BytesMut, out: &mut Vec<u8>) -> u64 {
     let mut n = 0;
     while let Some(req) = parser.decode_eof(src).expect("valid") {
         enc.encode(&req, out).expect("encodable");
+        n += 1;
+    }
+    n
+}
+
+/// Plain → compact as [`encode_alone`] for a feed whose requests share one head but for
+/// their framing (OPRA), with each head handed to the encoder built afresh with [`Head::new`],
+/// as a feed handler that makes its own heads does: it keeps the parts (taken from the first
+/// request here, as it would have them from its configuration; the header lines built with
+/// `Headers::push`, so each clone is a copy of the block) and builds a new head for every
+/// message, equal in content to the last, not the same object. The plain parse gives the
+/// bodies and framings, as in [`encode_alone`].
+pub fn encode_fresh_heads(src: &mut BytesMut, out: &mut Vec<u8>) -> u64 {
+    out.clear();
+    let mut parser = http1::Parser::new();
+    let mut enc = Encoder::new();
+    let mut parts = None;
+    let mut n = 0;
+    while let Some(req) = parser.decode_eof(src).expect("valid") {
+        let parsed = req.head();
+        let (method, target, version, headers) = parts.get_or_insert_with(|| {
+            let mut headers = Headers::new();
+            for line in parsed.headers() {
+                headers.push(line).expect("valid");
+            }
+            let (method, target) = (Bytes::copy_from_slice(parsed.method()), Bytes::copy_from_slice(parsed.target()));
+            (method, target, parsed.version(), headers)
+        });
+        let head =
+            Head::new(method.clone(), target.clone(), *version, headers.clone(), parsed.framing()).expect("valid");
+        enc.encode_head(&head, &[], false, out).expect("encodable");
+        out.extend_from_slice(req.body());
         n += 1;
     }
     n

@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use bytes::BufMut;
+
 use crate::error::Error;
 use crate::message::{write_decimal, Version};
 
@@ -52,13 +54,14 @@ impl<'a> Op<'a> {
         crate::compact::syntax::parse_op(line).map_err(Error::from_kind)
     }
 
-    /// Appends the canonical line, CRLF included.
-    pub fn write(&self, dst: &mut Vec<u8>) {
+    /// Appends the canonical line, CRLF included, to any [`BufMut`] (a `Vec<u8>`, a
+    /// `BytesMut`, ...), which must have room for [`Op::encoded_len`] bytes.
+    pub fn write(&self, dst: &mut impl BufMut) {
         let (code, arg): (u8, &[u8]) = match self {
             Op::Version(v) => {
-                dst.extend_from_slice(b"V:");
-                dst.extend_from_slice(&v.to_bytes());
-                dst.extend_from_slice(b"\r\n");
+                dst.put_slice(b"V:");
+                dst.put_slice(&v.to_bytes());
+                dst.put_slice(b"\r\n");
                 return;
             }
             Op::Base(a) => (b'B', a),
@@ -69,18 +72,17 @@ impl<'a> Op<'a> {
             Op::Bodyless(a) => (b'-', a),
             Op::Chunked(a) => (b'*', a),
             Op::WithBody(a, len) => {
-                dst.extend_from_slice(b"+:");
-                dst.extend_from_slice(a);
-                dst.push(b' ');
+                dst.put_slice(b"+:");
+                dst.put_slice(a);
+                dst.put_u8(b' ');
                 write_decimal(*len, dst);
-                dst.extend_from_slice(b"\r\n");
+                dst.put_slice(b"\r\n");
                 return;
             }
         };
-        dst.push(code);
-        dst.push(b':');
-        dst.extend_from_slice(arg);
-        dst.extend_from_slice(b"\r\n");
+        dst.put_slice(&[code, b':']);
+        dst.put_slice(arg);
+        dst.put_slice(b"\r\n");
     }
 
     /// Length of the canonical line, CRLF included: what the encoder's cost function counts.

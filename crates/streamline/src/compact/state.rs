@@ -152,14 +152,14 @@ impl Hasher for WordHash {
 
 /// The decoder's state machine: applies opcodes and issues requests.
 ///
-/// Kept separate from the decoder so the encoder can mirror exactly what the decoder on the
-/// other end will hold.
+/// Kept separate from the decoder so a caller can apply opcodes one by one. (The encoder keeps
+/// a mirror of its own, changed by the steps it writes: see `Encoder`.)
 #[derive(Debug, Clone)]
 pub struct State {
     current: Snapshot,
     registers: Registers,
     /// Sum of [`register_cost`] over the registers.
-    pub(crate) register_bytes: usize,
+    register_bytes: usize,
     limits: Limits,
     /// The parts of a request issued with an empty suffix from the current state, made on
     /// first use and dropped when the state changes: a steady feed builds them once.
@@ -223,13 +223,6 @@ impl State {
         self.current.bytes + self.register_bytes
     }
 
-    /// The current state, for the encoder's mirror (whose header block is never left open in
-    /// the arena: it never applies `H:` lines one by one).
-    pub(crate) fn current(&self) -> &Snapshot {
-        debug_assert!(self.block != Block::Open, "the header block is being extended");
-        &self.current
-    }
-
     /// Splits the header block `H:` lines have been extending off the arena, so the current
     /// state holds it.
     #[inline]
@@ -249,28 +242,14 @@ impl State {
         }
     }
 
-    /// Applies `B:` with a base held already: the encoder's mirror takes a slice of the
-    /// request's target rather than a copy.
-    pub(crate) fn set_base(&mut self, base: Bytes) -> Result<(), ErrorKind> {
+    /// Applies `B:` with the base's own copy.
+    fn set_base(&mut self, base: Bytes) -> Result<(), ErrorKind> {
         let old = self.current.base.len();
         self.check_growth(base.len(), old)?;
         self.issued = None;
         self.current.bytes = self.current.bytes + base.len() - old;
         self.current.base = base;
         Ok(())
-    }
-
-    /// Replaces the current header lines, as the `H:` lines that make them would from a
-    /// prefix of them, without copying: the encoder's mirror takes a request's own block.
-    /// The caller has checked the limits.
-    pub(crate) fn set_headers(&mut self, headers: Headers) {
-        let old = self.current.headers.count;
-        let old_block = self.block_bytes().len();
-        self.arena.chunk.clear();
-        self.block = Block::Held;
-        self.issued = None;
-        self.current.bytes = self.current.bytes - (old_block - 2 * old) + headers.byte_len();
-        self.current.headers = headers;
     }
 
     /// Applies one opcode. Returns the head of the request it issues, if it is `-:`, `+:` or
@@ -295,9 +274,8 @@ impl State {
         self.apply_trusted(op).map_err(Error::from_kind)
     }
 
-    /// [`State::apply`] for an opcode whose arguments are known to be valid: the encoder's
-    /// mirror, whose opcodes come from heads that are valid by construction.
-    pub(crate) fn apply_trusted(&mut self, op: &Op<'_>) -> Result<Option<Head>, ErrorKind> {
+    /// [`State::apply`] for an opcode whose arguments are known to be valid.
+    fn apply_trusted(&mut self, op: &Op<'_>) -> Result<Option<Head>, ErrorKind> {
         let mut slot = None;
         Ok(if self.apply_into(op, &mut slot)? { slot } else { None })
     }
@@ -348,7 +326,7 @@ impl State {
                     None => self.registers.insert(name, self.current.clone()),
                 }
             }
-            Op::Load(name) => self.load(name, false)?,
+            Op::Load(name) => self.load(name)?,
             Op::Bodyless(s) => return self.issue(s, Framing::None, slot).map(|()| true),
             Op::WithBody(s, n) => return self.issue(s, Framing::Length(n), slot).map(|()| true),
             Op::Chunked(s) => return self.issue(s, Framing::Chunked, slot).map(|()| true),
@@ -356,14 +334,12 @@ impl State {
         Ok(false)
     }
 
-    /// Applies `<:`. With `share`, the register's header block is shared however small: the
-    /// encoder's mirror appends no `H:` lines to it (it takes the request's own block after
-    /// them), so copying it into the arena would be wasted.
+    /// Applies `<:`.
     ///
     /// Not inlined: inlined into `apply_into` it cost the browse decode 9 % of its speed
     /// (criterion, `browse_decode/streamline_decode_slice`, 7.3 M/s against 6.7 M/s).
     #[inline(never)]
-    pub(crate) fn load(&mut self, name: &[u8], share: bool) -> Result<(), ErrorKind> {
+    fn load(&mut self, name: &[u8]) -> Result<(), ErrorKind> {
         self.issued = None;
         let reg = self.registers.get(name).ok_or_else(|| ErrorKind::UnknownRegister(escape(name)))?;
         if self.register_bytes + reg.bytes > self.limits.max_state_bytes {
@@ -372,7 +348,7 @@ impl State {
         let cur = &mut self.current;
         cur.assign_all_but_headers(reg);
         self.arena.chunk.clear();
-        if !share && reg.headers.block.len() <= LOAD_COPY {
+        if reg.headers.block.len() <= LOAD_COPY {
             // Copied into the arena as the open block, where the `H:` lines that
             // usually follow extend it: no reference count is taken.
             self.arena.reserve(reg.headers.block.len());

@@ -134,8 +134,9 @@ impl fmt::Debug for Held {
 /// The lines are held as one block, each followed by CRLF, exactly as the plain head carries
 /// them: writing a head copies the block once, a plain reader shares it with its input, and a
 /// prefix of the list is a prefix of the block, which is what the encoder compares. Cloning a
-/// list a reader made is a reference-count increment; one built by [`Headers::push`], or a
-/// borrowed read's, is copied.
+/// list a reader made, or one built by [`Headers::push`], is a reference-count increment (so
+/// a handler that builds its lines once and clones them into each message's head copies
+/// nothing); a borrowed read's is copied.
 ///
 /// ```
 /// let mut h = streamline::Headers::new();
@@ -192,7 +193,7 @@ impl Headers {
         block.extend_from_slice(&self.block);
         block.extend_from_slice(line);
         block.extend_from_slice(b"\r\n");
-        self.block = Held::Own(block);
+        self.block = Held::Shared(Bytes::from(block));
         self.count += 1;
         Ok(())
     }
@@ -493,6 +494,12 @@ impl Head {
         self.parts.prefixes.get_or_init(|| prefix_table(self.parts.headers.as_block(), self.parts.headers.len()))
     }
 
+    /// Has the [`Head::prefixes`] table been made?
+    #[cfg(test)]
+    pub(crate) fn has_prefixes(&self) -> bool {
+        self.parts.prefixes.get().is_some()
+    }
+
     /// The same head with other framing.
     pub fn with_framing(&self, framing: Framing) -> Head {
         Head { parts: self.parts.clone(), framing }
@@ -740,7 +747,7 @@ pub(crate) fn check_target(s: &[u8], what: &'static str) -> Result<(), ErrorKind
 }
 
 /// Appends `n` in decimal.
-pub(crate) fn write_decimal(mut n: u64, dst: &mut Vec<u8>) {
+pub(crate) fn write_decimal(mut n: u64, dst: &mut impl bytes::BufMut) {
     let mut buf = [0u8; 20];
     let mut i = buf.len();
     loop {
@@ -751,7 +758,7 @@ pub(crate) fn write_decimal(mut n: u64, dst: &mut Vec<u8>) {
             break;
         }
     }
-    dst.extend_from_slice(&buf[i..]);
+    dst.put_slice(&buf[i..]);
 }
 
 /// Number of decimal digits of `n`.

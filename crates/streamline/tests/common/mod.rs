@@ -15,11 +15,9 @@ pub fn encode_with(plain: &[u8], limits: Limits, window: Window) -> Result<Vec<u
     let mut enc = Lookahead::new(Encoder::with_limits(limits), window);
     let mut out = Vec::new();
     while let Some(event) = parser.next_event_eof(&mut src)? {
-        enc.push(event);
-        while enc.emit(&mut out)?.is_some() {}
+        enc.encode(event, &mut out)?;
     }
-    enc.finish();
-    while enc.emit(&mut out)?.is_some() {}
+    enc.finish(&mut out)?;
     Ok(out)
 }
 

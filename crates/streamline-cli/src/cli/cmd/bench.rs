@@ -2,7 +2,6 @@
 //!
 //! The clock is read once per batch of up to [`BATCH`] messages (see `--help`).
 
-use std::collections::VecDeque;
 use std::io::{Read, Write};
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -10,9 +9,7 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context, Result};
 use bytes::BytesMut;
 use hdrhistogram::Histogram;
-use streamline::{
-    http1, Compact, Decoder, Emitted, Encoder, Event, Framing, Grammar, Limits, Lookahead, Reader, Window,
-};
+use streamline::{http1, Compact, Decoder, Encoder, Event, Grammar, Limits, Lookahead, Reader, Window};
 use streamline_traffic as traffic;
 
 use serde_json::{json, Value};
@@ -310,63 +307,15 @@ impl<C: Codec> Run for Job<'_, C> {
 struct Encode {
     encoder: Lookahead,
     window: Window,
-    /// Body bytes of each request queued and not started (`None`: chunked, length unknown).
-    queued: VecDeque<Option<u64>>,
-    /// The request being written.
-    writing: Writing,
-}
-
-/// Where the request being written stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Writing {
-    /// Between requests.
-    Idle,
-    /// This many body bytes to go.
-    Body(u64),
-    /// A chunked body: done at its end.
-    Chunked,
-    /// Written whole and counted; its end is still to come.
-    Counted,
 }
 
 impl Encode {
     fn job(input: &[u8], window: Window) -> Job<'_, Encode> {
-        let codec = Encode { encoder: Self::encoder(window), window, queued: VecDeque::new(), writing: Writing::Idle };
-        Job::new(input, codec)
+        Job::new(input, Encode { encoder: Self::encoder(window), window })
     }
 
     fn encoder(window: Window) -> Lookahead {
         Lookahead::new(Encoder::with_limits(Limits::default()), window)
-    }
-
-    /// Writes what the encoder lets out; returns how many requests were written whole.
-    ///
-    /// A request counts once its last byte is out, not at its `End` item: the encoder may hold
-    /// that back until the next request arrives, which would add an inter-arrival time to the
-    /// latency of a zero window. (A chunked body's last byte is known only by that item.)
-    #[inline]
-    fn drain(&mut self, out: &mut Vec<u8>) -> Result<u64, String> {
-        let mut written = 0;
-        while let Some(emitted) = self.encoder.emit(out).map_err(|err| err.kind().to_string())? {
-            self.writing = match (emitted, self.writing) {
-                (Emitted::Head(_), _) => match self.queued.pop_front().flatten() {
-                    Some(n) => Writing::Body(n),
-                    None => Writing::Chunked,
-                },
-                (Emitted::Data(n), Writing::Body(left)) => Writing::Body(left.saturating_sub(n as u64)),
-                (Emitted::End, Writing::Chunked) => {
-                    written += 1;
-                    Writing::Idle
-                }
-                (Emitted::End, _) => Writing::Idle,
-                (_, writing) => writing,
-            };
-            if self.writing == Writing::Body(0) {
-                written += 1;
-                self.writing = Writing::Counted;
-            }
-        }
-        Ok(written)
     }
 }
 
@@ -377,28 +326,22 @@ impl Codec for Encode {
         http1::Parser::new()
     }
 
+    /// Returns how many requests were written whole: a request counts once its last byte is
+    /// out, not at its end (`Drained::requests`), so a zero window's latency does not wait
+    /// for the reader to say the request is over.
     #[inline]
     fn event(&mut self, event: Event, out: &mut Vec<u8>) -> Result<u64, String> {
-        if let Event::Head(head) = &event {
-            self.queued.push_back(match head.framing() {
-                Framing::None => Some(0),
-                Framing::Length(n) => Some(n),
-                Framing::Chunked => None,
-            });
-        }
-        self.encoder.push(event);
-        self.drain(out)
+        let drained = self.encoder.encode(event, out).map_err(|kind| kind.to_string())?;
+        Ok(drained.requests as u64)
     }
 
     fn flush(&mut self, out: &mut Vec<u8>) -> Result<u64, String> {
-        self.encoder.finish();
-        self.drain(out)
+        let drained = self.encoder.finish(out).map_err(|kind| kind.to_string())?;
+        Ok(drained.requests as u64)
     }
 
     fn reset(&mut self) {
         self.encoder = Self::encoder(self.window);
-        self.queued.clear();
-        self.writing = Writing::Idle;
     }
 }
 

@@ -4,7 +4,7 @@ use std::collections::VecDeque;
 
 use anyhow::{Context, Result};
 use bytes::BytesMut;
-use streamline::{http1, Emitted, Encoder, Error, Event, Lookahead, Request};
+use streamline::{http1, Drained, Encoder, Error, Event, Lookahead, Request};
 
 use crate::cli::args::EncodeArgs;
 use crate::cli::io::{self, Events, Input, Item, Output, ReadError, Syntax, CHUNK};
@@ -22,22 +22,22 @@ pub fn run(args: EncodeArgs) -> Result<()> {
     let mut writer = Writer {
         encoder: Lookahead::new(Encoder::with_limits(limits), args.window.window()),
         heads: VecDeque::new(),
-        ends_pushed: 0,
+        heads_written: 0,
         written: 0,
         last_end: (0, 1),
     };
     let stop = loop {
         match events.next_item() {
             Ok(Some(Item::Request(request))) => {
-                if let Err(err) =
+                if let Err(kind) =
                     writer.push_request(request, (events.reader.offset(), events.reader.line()), &mut out)?
                 {
-                    break Some(writer.encode_error(err));
+                    break Some(writer.encode_error(kind));
                 }
             }
             Ok(Some(Item::Event(event))) => {
-                if let Err(err) = writer.push(event, (events.reader.offset(), events.reader.line()), &mut out)? {
-                    break Some(writer.encode_error(err));
+                if let Err(kind) = writer.push(event, (events.reader.offset(), events.reader.line()), &mut out)? {
+                    break Some(writer.encode_error(kind));
                 }
             }
             // The input has gone quiet: write out what the window has let out. (The window
@@ -66,7 +66,7 @@ pub fn run(args: EncodeArgs) -> Result<()> {
         (None, Ok(())) => return out.finish(),
         (Some(what), Ok(())) => what,
         // An earlier request the encoder could not write is the first fault.
-        (_, Err(err)) => writer.encode_error(err),
+        (_, Err(kind)) => writer.encode_error(kind),
     };
     out.finish_at_mark()?;
     Err(DataError { file: name, what, written: Some(writer.written) }.into())
@@ -78,7 +78,7 @@ struct Writer {
     /// Input positions (byte offset, line) of the heads queued and not written yet, to place
     /// encoder errors.
     heads: VecDeque<(u64, u64)>,
-    ends_pushed: u64,
+    heads_written: u64,
     /// Whole requests written.
     written: u64,
     /// Input position (byte offset, line) where the last whole request ended.
@@ -93,58 +93,60 @@ impl Writer {
         match &event {
             Event::Head(_) => self.heads.push_back(self.last_end),
             Event::Data(_) => {}
-            Event::End => {
-                self.ends_pushed += 1;
-                self.last_end = offset;
-            }
+            Event::End => self.last_end = offset,
         }
-        self.encoder.push(event);
-        self.drain(out, false)
+        let drained = self.encoder.encode(event, &mut out.buf);
+        self.wrote(drained, out)
     }
 
     /// Queues a whole request that ended at `offset` and writes whatever the window lets out.
     #[inline]
     fn push_request(&mut self, request: Request, offset: (u64, u64), out: &mut Output) -> Result<Result<(), Error>> {
         self.heads.push_back(self.last_end);
-        self.ends_pushed += 1;
         self.last_end = offset;
-        self.encoder.push_request(request);
-        self.drain(out, false)
+        let drained = self.encoder.encode_request(request, &mut out.buf);
+        self.wrote(drained, out)
     }
 
-    /// Writes what the encoder lets out. `finishing`: the input has ended (normally or at a
-    /// fault), so stop after the last whole request read: what follows it was cut short.
+    /// No more events (the input has ended, normally or at a fault): writes the requests held
+    /// back, every whole one (one cut short is not started).
+    fn finish(&mut self, out: &mut Output) -> Result<Result<(), Error>> {
+        let drained = self.encoder.finish(&mut out.buf);
+        self.wrote(drained, out)
+    }
+
+    /// Accounts for what the encoder wrote to the output: marks the end of the last whole
+    /// request, and writes the buffer out once it is full.
     #[inline]
-    fn drain(&mut self, out: &mut Output, finishing: bool) -> Result<Result<(), Error>> {
-        loop {
-            if finishing && self.written == self.ends_pushed {
-                break;
-            }
-            match self.encoder.emit(&mut out.buf) {
-                Ok(Some(Emitted::Head(_))) => {
+    fn wrote(&mut self, drained: Result<Drained, Error>, out: &mut Output) -> Result<Result<(), Error>> {
+        match drained {
+            Ok(drained) => {
+                for _ in 0..drained.heads {
                     self.heads.pop_front();
                 }
-                Ok(Some(Emitted::Data(_))) => {}
-                Ok(Some(Emitted::End)) => {
-                    self.written += 1;
-                    out.mark();
+                self.heads_written += drained.heads as u64;
+                if drained.requests > 0 {
+                    self.written += drained.requests as u64;
+                    out.mark_at(out.buf.len() - (drained.bytes - drained.whole));
                 }
-                Ok(None) => break,
-                Err(err) => return Ok(Err(err)),
+                out.write_if_full()?;
+                Ok(Ok(()))
             }
-            out.write_if_full()?;
+            Err(kind) => {
+                // A refusal: everything written before it is whole requests, those before the
+                // refused one.
+                let written = self.encoder.written();
+                for _ in self.heads_written..written {
+                    self.heads.pop_front();
+                }
+                (self.heads_written, self.written) = (written, written);
+                out.mark();
+                Ok(Err(kind))
+            }
         }
-        Ok(Ok(()))
     }
 
-    /// No more events: writes the requests held back, every whole one.
-    fn finish(&mut self, out: &mut Output) -> Result<Result<(), Error>> {
-        self.encoder.finish();
-        self.drain(out, true)
-    }
-
-    /// Places an encoder error (`request N: ...`, N counting from 1) at the input position
-    /// of the request it could not write.
+    /// Places an encoder error: the request it could not write.
     fn encode_error(&self, err: Error) -> String {
         let (offset, line) = self.heads.front().copied().unwrap_or(self.last_end);
         format!("line {line} (byte {offset}): {err}")

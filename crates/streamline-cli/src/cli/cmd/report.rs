@@ -4,9 +4,11 @@ use std::collections::VecDeque;
 use std::io::Write;
 
 use anyhow::{Context, Result};
-use bytes::BytesMut;
-use streamline::{http1, Decoder, Emitted, Encoder, Error, Event, Framing, Grammar, Head, Limits, Lookahead, Window};
-use streamline::{ChunkedBody, ChunkedPart};
+use bytes::{BufMut, BytesMut};
+use streamline::{
+    http1, ChunkedBody, ChunkedPart, Decoder, Emitted, Encoder, Error, Event, Framing, Grammar, Head, Limits,
+    Lookahead, Window,
+};
 
 use crate::cli::args::ReportArgs;
 use crate::cli::io::{Events, Input, ReadError, Source, Syntax};
@@ -302,11 +304,10 @@ fn measure<G: Grammar, S: Source>(
                 }
             }
         }
-        compact.encoder.push(event);
+        compact.encoder.push(event).map_err(Stop::Encode)?;
         compact.drain(&mut totals.compact)?;
     }
-    compact.encoder.finish();
-    compact.drain(&mut totals.compact)
+    compact.finish(&mut totals.compact)
 }
 
 /// The compact encoder's side: its output lags the input by the lookahead window.
@@ -322,14 +323,16 @@ struct Compact {
 }
 
 impl Compact {
+    /// Writes what the window lets out, item by item (a draining call's totals would not give
+    /// each request's head size), into a scratch buffer that only counts.
     #[inline]
     fn drain(&mut self, tally: &mut Tally) -> Result<(), Stop> {
         loop {
             self.scratch.clear();
             match self.encoder.emit(&mut self.scratch) {
-                Ok(Some(Emitted::Head(n))) => self.head = n as u64,
-                Ok(Some(Emitted::Data(_))) => {}
-                Ok(Some(Emitted::End)) => {
+                Ok(Some(Emitted::Head { bytes, .. })) => self.head = bytes as u64,
+                Ok(Some(Emitted::Data { .. })) => {}
+                Ok(Some(Emitted::End { .. })) => {
                     let framing = self.framing.pop_front().unwrap_or(0);
                     tally.record(self.head + framing, self.done == 0);
                     self.done += 1;
@@ -338,6 +341,17 @@ impl Compact {
                 Err(err) => return Err(Stop::Encode(err)),
             }
         }
+    }
+
+    /// No more events: writes the rest.
+    fn finish(&mut self, tally: &mut Tally) -> Result<(), Stop> {
+        // Finished into a buffer with no room, it writes nothing (what it holds starts with a
+        // head, which needs room): the rest goes out item by item below.
+        self.scratch.clear();
+        if let Err(kind) = self.encoder.finish(&mut (&mut self.scratch).limit(0)) {
+            return Err(Stop::Encode(kind));
+        }
+        self.drain(tally)
     }
 }
 

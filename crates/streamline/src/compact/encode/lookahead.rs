@@ -2,20 +2,74 @@
 
 use std::collections::VecDeque;
 
+use bytes::BufMut;
+
 use super::Encoder;
-use crate::error::Error;
-use crate::message::{Head, Request};
+use crate::error::{Error, ErrorKind};
+use crate::message::{Framing, Head, Request};
 use crate::read::Event;
 
-/// What [`Lookahead::emit`] wrote.
+/// One item [`Lookahead::emit`] wrote, with the sequence number of its request: the
+/// 0-based index of the request's head among the heads pushed, so output can be matched
+/// to input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Emitted {
-    /// A request's opcode lines, this many bytes (the issuing line included).
-    Head(usize),
-    /// Body bytes, this many.
-    Data(usize),
-    /// A request finished.
-    End,
+    /// A request's opcode lines, `bytes` of them (the issuing line included).
+    Head {
+        /// The request's sequence number.
+        seq: u64,
+        /// Bytes written.
+        bytes: usize,
+    },
+    /// Body bytes, `bytes` of them (a body event's bytes, or as many of them as `dst` had
+    /// room for).
+    Data {
+        /// The request's sequence number.
+        seq: u64,
+        /// Bytes written.
+        bytes: usize,
+    },
+    /// A request's end (nothing written).
+    End {
+        /// The request's sequence number.
+        seq: u64,
+    },
+}
+
+impl Emitted {
+    /// The sequence number of the request the item belongs to.
+    pub fn seq(&self) -> u64 {
+        match *self {
+            Emitted::Head { seq, .. } | Emitted::Data { seq, .. } | Emitted::End { seq } => seq,
+        }
+    }
+
+    /// Bytes written for the item.
+    pub fn bytes(&self) -> usize {
+        match *self {
+            Emitted::Head { bytes, .. } | Emitted::Data { bytes, .. } => bytes,
+            Emitted::End { .. } => 0,
+        }
+    }
+}
+
+/// What one draining call ([`Lookahead::encode`], [`Lookahead::finish`], ...) wrote.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Drained {
+    /// Bytes written.
+    pub bytes: usize,
+    /// Request heads written: the requests started.
+    pub heads: usize,
+    /// Requests written whole: their last byte is out (with the head for a request without
+    /// a body, the last body byte for `Content-Length`, the end for a chunked body). Their
+    /// sequence numbers follow on from those before: [`Lookahead::written`] counts them all.
+    pub requests: usize,
+    /// Of `bytes`, those up to the end of the last request written whole in this call (0 if
+    /// none was): the output up to there holds whole requests only.
+    pub whole: usize,
+    /// The call stopped because `dst` had no room for the next item (a head, or a body
+    /// byte): call [`Lookahead::drain`] once it has.
+    pub full: bool,
 }
 
 /// The size of the window a [`Lookahead`] keeps.
@@ -39,22 +93,31 @@ impl Default for Window {
 /// planned knowing what follows (which registers will pay off, which base fits the next
 /// targets). Memory is bounded by the [`Window`]; bodies of any size pass through.
 ///
+/// [`Lookahead::encode`] queues an event and writes everything the window lets out;
+/// [`Lookahead::finish`] writes the rest at the end of the stream, [`Lookahead::flush`] at a
+/// pause in a live one. Each returns what it wrote ([`Drained`]). For control item by item,
+/// [`Lookahead::push`] queues and [`Lookahead::emit`] writes one item.
+///
+/// Output goes to any [`BufMut`]. With a bounded one (a fixed buffer), a head is written only
+/// whole and body bytes as far as there is room: when the next item cannot go, a draining call
+/// stops with [`Drained::full`] and `emit` returns `Unencodable(`[`Encoder::NO_ROOM`]`)`. What
+/// did not fit stays queued; [`Lookahead::drain`] goes on once there is room.
+///
 /// ```
 /// use bytes::BytesMut;
-/// use streamline::{http1::Parser, Lookahead, Window, Encoder};
+/// use streamline::{http1, Encoder, Lookahead, Window};
 ///
 /// let mut src = BytesMut::from(&b"GET /a HTTP/1.1\r\n\r\nGET /b HTTP/1.1\r\n\r\n"[..]);
-/// let mut parser = Parser::new();
+/// let mut parser = http1::Parser::new();
 /// let mut enc = Lookahead::new(Encoder::new(), Window::default());
-/// let mut out = Vec::new();
+/// let mut out = BytesMut::new();
 /// while let Some(event) = parser.next_event_eof(&mut src).unwrap() {
-///     enc.push(event);
-///     while enc.emit(&mut out).unwrap().is_some() {}
+///     enc.encode(event, &mut out).unwrap();
 /// }
-/// enc.finish();
-/// while enc.emit(&mut out).unwrap().is_some() {}
+/// let rest = enc.finish(&mut out).unwrap();
+/// assert_eq!((rest.heads, rest.requests, enc.written()), (2, 2, 2));
 /// // The base is chosen for the targets in view, assuming the last one repeats.
-/// assert_eq!(out, b"V:HTTP/1.1\r\nB:/\r\nM:GET\r\n-:a\r\nB:/b\r\n-:\r\n");
+/// assert_eq!(out, &b"V:HTTP/1.1\r\nB:/\r\nM:GET\r\n-:a\r\nB:/b\r\n-:\r\n"[..]);
 /// ```
 #[derive(Debug)]
 pub struct Lookahead {
@@ -73,6 +136,26 @@ pub struct Lookahead {
     forced: usize,
     /// The refusal of a request, once one was refused: nothing of it or after it is written.
     failed: Option<Error>,
+    /// Heads and ends pushed.
+    pushed: u64,
+    ended: u64,
+    /// Heads written: the sequence number of the next one.
+    started: u64,
+    /// Requests written whole.
+    done: u64,
+    /// How far the request written last is from being whole.
+    body: Body,
+}
+
+/// Where the request whose head was written last stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Body {
+    /// Counted whole (or none written yet).
+    Whole,
+    /// This many `Content-Length` body bytes to go.
+    Left(u64),
+    /// Whole at its end: a chunked body.
+    Chunked,
 }
 
 #[derive(Debug)]
@@ -95,86 +178,195 @@ impl Lookahead {
             finished: false,
             forced: 0,
             failed: None,
+            pushed: 0,
+            ended: 0,
+            started: 0,
+            done: 0,
+            body: Body::Whole,
         }
     }
 
-    /// Queues one event of the plain stream. After a refusal (see [`Lookahead::emit`]) events
-    /// are dropped: nothing after a refused request is ever written.
-    pub fn push(&mut self, event: Event) {
-        if self.failed.is_some() {
-            return;
+    /// Queues one event of the plain stream, writing nothing (see [`Lookahead::encode`]).
+    ///
+    /// # Errors
+    ///
+    /// The event is not queued after a refusal (that refusal again: see
+    /// [`Lookahead::emit`]), nor after [`Lookahead::finish`]
+    /// (`Unencodable("event pushed after Lookahead::finish")`, which changes nothing else).
+    #[inline]
+    pub fn push(&mut self, event: Event) -> Result<(), Error> {
+        if let Some(err) = &self.failed {
+            return Err(err.clone());
+        }
+        if self.finished {
+            return Err(Error::from_kind(ErrorKind::Unencodable("event pushed after Lookahead::finish")));
         }
         match event {
             Event::Head(head) => {
                 self.held += head.byte_len();
                 self.heads.push(head);
                 self.items.push_back(Item::Head);
+                self.pushed += 1;
             }
             Event::Data(data) => {
                 self.held += data.len();
                 self.items.push_back(Item::Data(data));
             }
-            Event::End => self.items.push_back(Item::End),
+            Event::End => {
+                self.items.push_back(Item::End);
+                self.ended += 1;
+            }
         }
+        Ok(())
     }
 
-    /// Queues a whole request: its head, body and end.
-    pub fn push_request(&mut self, request: Request) {
+    /// Queues a whole request: its head, body and end. Errors as [`Lookahead::push`].
+    pub fn push_request(&mut self, request: Request) -> Result<(), Error> {
         let (head, body) = request.into_parts();
-        self.push(Event::Head(head));
+        self.push(Event::Head(head))?;
         if !body.is_empty() {
-            self.push(Event::Data(body));
+            self.push(Event::Data(body))?;
         }
-        self.push(Event::End);
+        self.push(Event::End)
     }
 
-    /// Says no more events will come: the rest can be written, planned with full knowledge.
-    pub fn finish(&mut self) {
+    /// Queues one event and writes everything the window lets out.
+    ///
+    /// # Errors
+    ///
+    /// As [`Lookahead::push`] and [`Lookahead::emit`]. On a refusal, what this call wrote
+    /// before it is whole requests, those before the refused one: [`Lookahead::written`] is
+    /// the refused request's sequence number.
+    pub fn encode(&mut self, event: Event, dst: &mut impl BufMut) -> Result<Drained, Error> {
+        self.push(event)?;
+        self.drain(dst)
+    }
+
+    /// Queues a whole request and writes everything the window lets out. Errors as
+    /// [`Lookahead::encode`].
+    pub fn encode_request(&mut self, request: Request, dst: &mut impl BufMut) -> Result<Drained, Error> {
+        self.push_request(request)?;
+        self.drain(dst)
+    }
+
+    /// Says no more events will come, and writes the rest, planned with full knowledge. A
+    /// request whose end was never pushed (the input stopped inside it) is not started:
+    /// nothing of it is written, unless its head was out already. Later pushes are refused.
+    /// Errors as [`Lookahead::encode`].
+    pub fn finish(&mut self, dst: &mut impl BufMut) -> Result<Drained, Error> {
         self.finished = true;
+        self.drain(dst)
     }
 
-    /// Lets everything queued now be written by the next calls to [`Lookahead::emit`],
-    /// whatever the window, planned with what is in view; the connection goes on. For a live
-    /// feed whose input has gone quiet: no request waits for a later one.
-    pub fn flush(&mut self) {
+    /// Writes everything queued now, whatever the window, planned with what is in view; the
+    /// connection goes on. For a live feed whose input has gone quiet: no request waits for
+    /// a later one. Errors as [`Lookahead::encode`].
+    pub fn flush(&mut self, dst: &mut impl BufMut) -> Result<Drained, Error> {
         self.forced = self.heads.len() - self.written;
+        self.drain(dst)
+    }
+
+    /// Writes everything the window lets out now (after [`Lookahead::push`], or once `dst`
+    /// has room again after [`Drained::full`]). Errors as [`Lookahead::encode`].
+    pub fn drain(&mut self, dst: &mut impl BufMut) -> Result<Drained, Error> {
+        let mut drained = Drained::default();
+        loop {
+            match self.next(dst)? {
+                Next::Wrote(emitted, whole) => {
+                    drained.bytes += emitted.bytes();
+                    drained.heads += usize::from(matches!(emitted, Emitted::Head { .. }));
+                    if whole {
+                        drained.requests += 1;
+                        drained.whole = drained.bytes;
+                    }
+                }
+                Next::Wait => return Ok(drained),
+                Next::Full => {
+                    drained.full = true;
+                    return Ok(drained);
+                }
+            }
+        }
+    }
+
+    /// Requests written whole so far (see [`Drained::requests`]): after a refusal, the
+    /// sequence number of the refused request.
+    pub fn written(&self) -> u64 {
+        self.done
+    }
+
+    /// The refusal, once a request was refused: every later call returns it.
+    pub fn refusal(&self) -> Option<&Error> {
+        self.failed.as_ref()
     }
 
     /// Writes the oldest queued item if the window is over its size (or after
-    /// [`Lookahead::finish`]); `Ok(None)` when there is nothing to write now.
+    /// [`Lookahead::finish`] or [`Lookahead::flush`]); `Ok(None)` when there is nothing to
+    /// write now.
     ///
     /// # Errors
     ///
     /// A request the encoder cannot express (see [`Encoder::encode_head`]). The refusal is
     /// final: nothing of the refused request (its body, its end) and nothing queued after it
-    /// is ever written, and every later call returns the same error. What was written before
-    /// it is exactly the encoding of the requests before it.
-    pub fn emit(&mut self, dst: &mut Vec<u8>) -> Result<Option<Emitted>, Error> {
+    /// is ever written, every later call returns the same error, and pushes are refused with
+    /// it. What was written before it is exactly the encoding of the requests before it.
+    ///
+    /// `Unencodable(`[`Encoder::NO_ROOM`]`)` if `dst` has no room for the item (a head must
+    /// fit whole; of a body, as many bytes as fit are written): not a refusal; nothing was
+    /// written and the item stays queued.
+    pub fn emit(&mut self, dst: &mut impl BufMut) -> Result<Option<Emitted>, Error> {
+        match self.next(dst)? {
+            Next::Wrote(emitted, _) => Ok(Some(emitted)),
+            Next::Wait => Ok(None),
+            Next::Full => Err(Error::from_kind(ErrorKind::Unencodable(Encoder::NO_ROOM))),
+        }
+    }
+
+    /// Writes the next item if it may go; says whether it made its request whole.
+    #[inline(always)]
+    fn next(&mut self, dst: &mut impl BufMut) -> Result<Next, Error> {
         if let Some(err) = &self.failed {
             return Err(err.clone());
         }
+        let Some(item) = self.items.front_mut() else { return Ok(Next::Wait) };
         // Only heads wait for the window: the body and end of a request whose head is out
         // follow at once.
-        let waiting = matches!(self.items.front(), Some(Item::Head));
-        let over =
-            self.forced > 0 || self.heads.len() - self.written > self.window.requests || self.held > self.window.bytes;
-        if waiting && !(over || self.finished) {
-            return Ok(None);
-        }
-        let Some(item) = self.items.pop_front() else { return Ok(None) };
-        Ok(Some(match item {
+        let mut done = true;
+        let next = match item {
             Item::Head => {
-                let Some((head, ahead)) = self.heads[self.written..].split_first() else { return Ok(None) };
-                let start = dst.len();
-                if let Err(err) = self.encoder.encode_head(head, ahead, self.finished, dst) {
-                    self.failed = Some(err.clone());
-                    self.items.clear();
-                    self.heads.clear();
-                    self.written = 0;
-                    self.held = 0;
-                    self.forced = 0;
-                    return Err(err);
+                let over = self.forced > 0
+                    || self.heads.len() - self.written > self.window.requests
+                    || self.held > self.window.bytes;
+                // At the finish, a request whose end never came is not started.
+                let cut = self.finished && self.started + 1 == self.pushed && self.ended < self.pushed;
+                if !(over || self.finished) || cut {
+                    return Ok(Next::Wait);
                 }
+                let Some((head, ahead)) = self.heads[self.written..].split_first() else { return Ok(Next::Wait) };
+                let room = dst.remaining_mut();
+                match self.encoder.try_encode_head(head, ahead, self.finished, 0, dst) {
+                    Ok(Some(_)) => {}
+                    Ok(None) => return Ok(Next::Full),
+                    Err(kind) => {
+                        // Requests are numbered from 1 in errors, as lines are.
+                        let err = Error::for_request(kind, self.started + 1);
+                        self.failed = Some(err.clone());
+                        self.items.clear();
+                        self.heads.clear();
+                        self.written = 0;
+                        self.held = 0;
+                        self.forced = 0;
+                        return Err(err);
+                    }
+                }
+                let seq = self.started;
+                self.started += 1;
+                self.body = match head.framing() {
+                    Framing::None | Framing::Length(0) => Body::Whole,
+                    Framing::Length(n) => Body::Left(n),
+                    Framing::Chunked => Body::Chunked,
+                };
+                let whole = self.body == Body::Whole;
                 self.held -= head.byte_len();
                 self.written += 1;
                 self.forced = self.forced.saturating_sub(1);
@@ -182,14 +374,56 @@ impl Lookahead {
                     self.heads.drain(..self.written);
                     self.written = 0;
                 }
-                Emitted::Head(dst.len() - start)
+                (Emitted::Head { seq, bytes: room - dst.remaining_mut() }, whole)
             }
             Item::Data(data) => {
-                self.held -= data.len();
-                dst.extend_from_slice(&data);
-                Emitted::Data(data.len())
+                // Body bytes go out as far as there is room; the rest stays first in line.
+                let bytes = data.len().min(dst.remaining_mut());
+                if bytes == 0 && !data.is_empty() {
+                    return Ok(Next::Full);
+                }
+                dst.put_slice(&data[..bytes]);
+                if bytes < data.len() {
+                    bytes::Buf::advance(data, bytes);
+                    done = false;
+                }
+                self.held -= bytes;
+                let whole = match self.body {
+                    Body::Left(left) if left <= bytes as u64 => true,
+                    Body::Left(left) => {
+                        self.body = Body::Left(left - bytes as u64);
+                        false
+                    }
+                    Body::Whole | Body::Chunked => false,
+                };
+                (Emitted::Data { seq: self.seq(), bytes }, whole)
             }
-            Item::End => Emitted::End,
-        }))
+            // A request not counted whole yet is at its end (a chunked body, or a body
+            // shorter than its length).
+            Item::End => (Emitted::End { seq: self.seq() }, self.body != Body::Whole),
+        };
+        if done {
+            self.items.pop_front();
+        }
+        if next.1 {
+            self.done += 1;
+            self.body = Body::Whole;
+        }
+        Ok(Next::Wrote(next.0, next.1))
     }
+
+    /// The sequence number of the request whose head was written last.
+    fn seq(&self) -> u64 {
+        self.started.saturating_sub(1)
+    }
+}
+
+/// What [`Lookahead::next`] did.
+enum Next {
+    /// Wrote an item; did it make its request whole?
+    Wrote(Emitted, bool),
+    /// Nothing may go now.
+    Wait,
+    /// `dst` has no room for the next item.
+    Full,
 }

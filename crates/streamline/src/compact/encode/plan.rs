@@ -77,6 +77,16 @@ impl Plan {
         Plan { load: None, version: false, method: false, base: None, from, saves: Vec::new(), suffix, cost, held: 0 }
     }
 
+    /// Does this plan write the issuing line alone, leaving the state as it is?
+    pub(crate) fn only_issues(&self, head: &Head) -> bool {
+        self.load.is_none()
+            && !self.version
+            && !self.method
+            && self.base.is_none()
+            && self.saves.is_empty()
+            && self.from == head.parts.headers.len()
+    }
+
     /// Bytes of opcode lines this plan writes (everything but the body).
     pub fn cost(&self) -> usize {
         self.cost
