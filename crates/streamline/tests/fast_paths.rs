@@ -61,9 +61,12 @@ fn samples_write_the_same_borrowed_and_owned() {
     }
 }
 
+/// One head as read: its plain form, or the error's kind and offset.
+type HeadRead = Result<Vec<u8>, (ErrorKind, Option<u64>)>;
+
 /// How the plain reader read `stream`: each head's outcome, in order, stopping at the first
 /// error (as `(kind, offset)`).
-fn read_stream(stream: &[u8], limits: Limits) -> Vec<Result<Vec<u8>, (ErrorKind, Option<u64>)>> {
+fn read_stream(stream: &[u8], limits: Limits) -> Vec<HeadRead> {
     let mut parser = http1::Parser::with_limits(limits);
     let mut src = BytesMut::from(stream);
     let mut out = Vec::new();
@@ -85,7 +88,7 @@ fn read_stream(stream: &[u8], limits: Limits) -> Vec<Result<Vec<u8>, (ErrorKind,
 
 /// How `http1::parse_head` reads each head alone (the general path: no head to compare
 /// with), at the same offsets.
-fn read_alone(stream: &[u8], limits: Limits) -> Vec<Result<Vec<u8>, (ErrorKind, Option<u64>)>> {
+fn read_alone(stream: &[u8], limits: Limits) -> Vec<HeadRead> {
     let mut out = Vec::new();
     let mut at = 0;
     while at < stream.len() {
