@@ -201,6 +201,7 @@ fn fresh_heads_encode_as_reused_heads() {
     }
     assert_eq!(back, requests);
     // Most requests repeat the head before them: the issuing line alone, with an empty suffix.
-    let steady = reused.windows(4).filter(|&w| [b"\n+: ", b"\n-:\r", b"\n*:\r"].contains(&w.try_into().unwrap())).count();
+    let steady =
+        reused.windows(4).filter(|&w| [b"\n+: ", b"\n-:\r", b"\n*:\r"].contains(&w.try_into().unwrap())).count();
     assert!(steady > 200, "only {steady} steady issuing lines");
 }

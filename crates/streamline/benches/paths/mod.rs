@@ -73,7 +73,8 @@ pub fn encode_fresh_heads(src: &mut BytesMut, out: &mut Vec<u8>) -> u64 {
             let (method, target) = (Bytes::copy_from_slice(parsed.method()), Bytes::copy_from_slice(parsed.target()));
             (method, target, parsed.version(), headers)
         });
-        let head = Head::new(method.clone(), target.clone(), *version, headers.clone(), parsed.framing()).expect("valid");
+        let head =
+            Head::new(method.clone(), target.clone(), *version, headers.clone(), parsed.framing()).expect("valid");
         enc.encode_head(&head, &[], false, out).expect("encodable");
         out.extend_from_slice(req.body());
         n += 1;

@@ -9,9 +9,7 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context, Result};
 use bytes::BytesMut;
 use hdrhistogram::Histogram;
-use streamline::{
-    http1, Compact, Decoder, Encoder, Event, Grammar, Limits, Lookahead, Reader, Window,
-};
+use streamline::{http1, Compact, Decoder, Encoder, Event, Grammar, Limits, Lookahead, Reader, Window};
 use streamline_traffic as traffic;
 
 use crate::cli::args::{BenchArgs, DEFAULT_SEED};

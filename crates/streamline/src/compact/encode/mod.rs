@@ -481,8 +481,14 @@ mod tests {
         let mut headers = Headers::new();
         headers.push(host).unwrap();
         headers.push(b"Accept: */*").unwrap();
-        Head::new(Bytes::from_static(b"POST"), Bytes::from_static(target.as_bytes()), Version::HTTP_11, headers, framing)
-            .unwrap()
+        Head::new(
+            Bytes::from_static(b"POST"),
+            Bytes::from_static(target.as_bytes()),
+            Version::HTTP_11,
+            headers,
+            framing,
+        )
+        .unwrap()
     }
 
     /// A fresh head equal to the state takes the steady path without its prefix table being
