@@ -14,15 +14,20 @@ fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_streamline"))
 }
 
-/// Runs the binary with `stdin` as standard input.
-fn run(args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = bin()
+/// Starts the binary with its three standard streams piped.
+fn spawn(args: &[&str]) -> std::process::Child {
+    bin()
         .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .expect("the binary runs");
+        .expect("the binary runs")
+}
+
+/// Runs the binary with `stdin` as standard input.
+fn run(args: &[&str], stdin: &[u8]) -> Output {
+    let mut child = spawn(args);
     let mut input = child.stdin.take().unwrap();
     let stdin = stdin.to_vec();
     // Write from another thread: the child may fill its stdout pipe before reading all of it.
@@ -55,13 +60,7 @@ fn fails(args: &[&str], stdin: &[u8], code: i32) -> (Vec<u8>, String) {
 /// expects it to end by itself within `limit` (else kills it and fails): for commands that must
 /// decide without reading their input to the end.
 fn run_with_open_stdin(args: &[&str], stdin: &[u8], limit: std::time::Duration) -> Output {
-    let mut child = bin()
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the binary runs");
+    let mut child = spawn(args);
     let mut input = child.stdin.take().unwrap();
     let stdin = stdin.to_vec();
     let (done, wait) = std::sync::mpsc::channel::<()>();
