@@ -72,7 +72,7 @@ impl Ring {
         }
         while self.size + size > self.cap {
             let oldest = self.pushed - self.spans.len() as u64;
-            let (at, len) = self.spans.pop_front().expect("a table over its size holds a line");
+            let Some((at, len)) = self.spans.pop_front() else { break };
             evicted(oldest, &self.data[at - self.start..at - self.start + len]);
             self.size -= len + ENTRY_OVERHEAD;
         }
@@ -108,7 +108,7 @@ impl Ring {
     /// The lines, oldest first.
     #[cfg(test)]
     pub(crate) fn iter(&self) -> impl Iterator<Item = &[u8]> {
-        (0..self.len()).rev().map(|i| self.get(i).expect("in range"))
+        (0..self.len()).rev().filter_map(|i| self.get(i))
     }
 }
 
@@ -159,7 +159,7 @@ impl Table {
             None => self.lines.take_from(&mut self.pending, |_, _| {}),
             Some(index) => {
                 for i in (0..self.pending.len()).rev() {
-                    let line = self.pending.get(i).expect("in range");
+                    let Some(line) = self.pending.get(i) else { continue };
                     let kept = self.lines.push(line, |seq, old| {
                         let hash = line_hash(old);
                         if index.get(&hash) == Some(&seq) {

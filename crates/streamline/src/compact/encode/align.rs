@@ -135,7 +135,8 @@ pub(crate) fn align(old: &[u8], head: &Head, pricing: &Pricing<'_>) -> Script {
         }
         if name_of(o) == name_of(w) && !pricing.sensitive(name_of(w)) {
             let (off, len, text) = token_splice(o, w);
-            let cost = 5 + pos_len(j) + decimal_len(off as u64) + 1 + decimal_len(len as u64) + usize::from(text > 0) + text;
+            let cost =
+                5 + pos_len(j) + decimal_len(off as u64) + 1 + decimal_len(len as u64) + usize::from(text > 0) + text;
             if cost < best.0 {
                 best = (cost, Change::Edit { at: j, line: j, off, len, text });
             }

@@ -14,8 +14,8 @@ use self::align::{Change, Pricing};
 use self::plan::{plan, register_name, Index, Reg, Save, Slot, View};
 use crate::compact::edit::{edit_block, splice_into};
 use crate::compact::op::{Op, Splice};
-use crate::compact::table::Table;
 use crate::compact::state::{register_cost, Snapshot};
+use crate::compact::table::Table;
 use crate::error::{Error, ErrorKind};
 use crate::message::{block_hash, decimal_len, Framing, Head, Headers, Parts, Request};
 use crate::wire::chars::common_prefix;
@@ -480,7 +480,13 @@ impl Encoder {
             Step::EditBase { len, at, cut, text } => {
                 let op = Op::EditBase(Splice { at, len: cut, text: &parts.target[at..at + text] });
                 let mut base = Vec::with_capacity(len);
-                splice_into(&cur.base, &Splice { at, len: cut, text: &parts.target[at..at + text] }, 0, &op, &mut base)?;
+                splice_into(
+                    &cur.base,
+                    &Splice { at, len: cut, text: &parts.target[at..at + text] },
+                    0,
+                    &op,
+                    &mut base,
+                )?;
                 debug_assert_eq!(base, parts.target[..len], "the edit makes the planned base");
                 grow(cur, len, cur.base.len())?;
                 cur.base = parts.target.prefix(len);
@@ -552,7 +558,8 @@ impl Encoder {
                 }
                 self.register_bytes = register_bytes;
                 reg.snap.clone_from(cur);
-                let hash = if save.template { block_hash(cur.headers.as_block()) } else { head.prefixes()[save.at].hash };
+                let hash =
+                    if save.template { block_hash(cur.headers.as_block()) } else { head.prefixes()[save.at].hash };
                 let old = std::mem::replace(&mut reg.hash, hash);
                 reg.used = self.tick;
                 reg.anchor |= save.anchor;

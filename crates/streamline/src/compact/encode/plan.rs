@@ -459,7 +459,20 @@ pub(crate) fn plan(view: &View<'_>, head: &Head, ahead: &[Head], complete: bool)
         if best.as_ref().is_none_or(better) && is_prefix(&snap.headers, h) {
             let saves = Vec::new();
             let changes = None;
-            best = Some(Plan { load, version, method, base, from, changes, rebase, saves, suffix, cost, leave: 0, held: 0 });
+            best = Some(Plan {
+                load,
+                version,
+                method,
+                base,
+                from,
+                changes,
+                rebase,
+                saves,
+                suffix,
+                cost,
+                leave: 0,
+                held: 0,
+            });
         }
     }
     if let Some((pricing, effort)) = &view.editing {
@@ -512,13 +525,15 @@ fn plan_edit(
         }
         // The list on the way must stay within the limits, with the largest base and method
         // the plan holds at any point.
-        let others = 8 + snap.base.len().max(suffix) + snap.method.as_ref().map_or(0, Bytes::len).max(head.parts.method.len());
+        let others =
+            8 + snap.base.len().max(suffix) + snap.method.as_ref().map_or(0, Bytes::len).max(head.parts.method.len());
         let fits = script.peak_lines <= view.max_headers
             && others + script.peak_bytes + view.register_bytes <= view.max_state_bytes;
         if cost < bound && fits {
             let changes = Some(script.changes);
             let (from, saves) = (head.parts.headers.len(), Vec::new());
-            found = Some(Plan { load, version, method, base, from, changes, rebase, saves, suffix, cost, leave, held: 0 });
+            found =
+                Some(Plan { load, version, method, base, from, changes, rebase, saves, suffix, cost, leave, held: 0 });
         }
     }
     if let Some(plan) = &mut found {
