@@ -969,3 +969,40 @@ fn bench_refuses_a_rate_the_clock_cannot_pace() {
     let (_, stderr) = fails(&["bench", "--rate", "1e20"], b"", 2);
     assert!(stderr.contains("at most 1,000,000,000 (one per nanosecond)"), "{stderr}");
 }
+
+/// SPEC.md §9.5: `--no-editing` writes the format's first version only; both decode to the
+/// same requests, and the editing stream is several times shorter on a browsing session.
+#[test]
+fn encode_with_and_without_header_editing() {
+    let plain = std::fs::read(sample("browse-session.http")).unwrap();
+    let v1 = ok(&["encode", "--no-editing"], &plain);
+    let v2 = ok(&["encode"], &plain);
+    for line in v1.split(|&b| b == b'\n').filter(|l| l.len() > 2 && l[1] == b':') {
+        assert!(b"VBMH><-+*".contains(&line[0]) && !line.starts_with(b"H:="), "{}", String::from_utf8_lossy(line));
+    }
+    assert_eq!(ok(&["decode"], &v1), plain);
+    assert_eq!(ok(&["decode"], &v2), plain);
+    assert!(v2.len() * 4 < v1.len(), "{} against {}", v2.len(), v1.len());
+    // The table size is agreed by both ends: a decoder with none refuses a table reference,
+    // and says where.
+    let (out, err) = fails(&["decode", "--table-bytes", "0"], &v2, 1);
+    assert!(err.contains("no table entry"), "{err}");
+    assert!(err.contains("line "), "{err}");
+    assert!(!out.is_empty(), "the requests before the fault are written");
+    let small = ok(&["encode", "--table-bytes", "0"], &plain);
+    assert_eq!(ok(&["decode", "--table-bytes", "0"], &small), plain);
+}
+
+/// SECURITY.md "Sizes that leak secrets": `--sensitive` names the fields never edited in part.
+#[test]
+fn sensitive_fields_from_the_command_line() {
+    let mut plain = Vec::new();
+    for i in 0..10 {
+        plain.extend_from_slice(
+            format!("GET / HTTP/1.1\r\nHost: a\r\nCookie: sid=s3cr3t{i}; theme=dark\r\n\r\n").as_bytes(),
+        );
+    }
+    let edits = |out: &[u8]| out.windows(3).filter(|w| w == b"\nE:").count();
+    assert!(edits(&ok(&["encode"], &plain)) > 0);
+    assert_eq!(edits(&ok(&["encode", "--sensitive", "authorization,cookie"], &plain)), 0);
+}

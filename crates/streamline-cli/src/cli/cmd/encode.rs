@@ -4,7 +4,7 @@ use std::collections::VecDeque;
 
 use anyhow::{Context, Result};
 use bytes::BytesMut;
-use streamline::{http1, Drained, Encoder, Error, Event, Lookahead, Request};
+use streamline::{http1, Drained, Error, Event, Lookahead, Request};
 
 use crate::cli::args::EncodeArgs;
 use crate::cli::io::{self, Events, Input, Item, Output, ReadError, Syntax, CHUNK};
@@ -20,7 +20,7 @@ pub fn run(args: EncodeArgs) -> Result<()> {
     let limits = args.limits.limits();
     let mut events = Events::new(http1::Parser::with_limits(limits), input, BytesMut::with_capacity(2 * CHUNK));
     let mut writer = Writer {
-        encoder: Lookahead::new(Encoder::with_limits(limits), args.window.window()),
+        encoder: Lookahead::new(args.editing.encoder(limits), args.window.window()),
         heads: VecDeque::new(),
         heads_written: 0,
         written: 0,

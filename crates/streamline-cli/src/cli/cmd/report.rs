@@ -20,12 +20,13 @@ use crate::cli::{amqp, http2, progress, DataError};
 /// Measures the inputs and prints the report.
 pub fn run(args: ReportArgs) -> Result<()> {
     let mut totals = Totals::default();
-    let codec = Codec { limits: args.limits.limits(), window: args.window.window() };
+    let limits = args.limits.limits();
+    let codec = Codec { limits, window: args.window.window(), encoder: args.editing.encoder(limits) };
     let (input, files) = if args.files.is_empty() {
         let bar = progress::items(args.count, args.quiet);
         let feed = Opra::new(args.count, args.seed, OPRA_PAYLOAD);
         let mut events = Events::new(http1::Parser::with_limits(codec.limits), feed, BytesMut::new());
-        let result = measure(&mut events, &mut totals, codec, Some(&bar));
+        let result = measure(&mut events, &mut totals, &codec, Some(&bar));
         bar.finish_and_clear();
         result.map_err(|stop| stop.into_error("<built-in feed>".into()))?;
         let input = format!(
@@ -43,11 +44,11 @@ pub fn run(args: ReportArgs) -> Result<()> {
             let result = match detect(&mut input, &mut buf, codec.limits.get_max_line())? {
                 Syntax::Plain => {
                     let mut events = Events::new(http1::Parser::with_limits(codec.limits), input, buf);
-                    measure(&mut events, &mut totals, codec, None)
+                    measure(&mut events, &mut totals, &codec, None)
                 }
                 Syntax::Compact => {
                     let mut events = Events::new(Decoder::with_limits(codec.limits), input, buf);
-                    measure(&mut events, &mut totals, codec, None)
+                    measure(&mut events, &mut totals, &codec, None)
                 }
             };
             result.map_err(|stop| stop.into_error(name.clone()))?;
@@ -246,22 +247,24 @@ impl Chunks {
 }
 
 /// The codec settings every connection uses.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 struct Codec {
     limits: Limits,
     window: Window,
+    /// A new encoder with the command's settings, cloned for each connection.
+    encoder: Encoder,
 }
 
 /// Measures one connection: every request in all four encodings.
 fn measure<G: Grammar, S: Source>(
     events: &mut Events<G, S>,
     totals: &mut Totals,
-    codec: Codec,
+    codec: &Codec,
     bar: Option<&indicatif::ProgressBar>,
 ) -> Result<(), Stop> {
     totals.connections += 1;
     let mut compact = Compact {
-        encoder: Lookahead::new(Encoder::with_limits(codec.limits), codec.window),
+        encoder: Lookahead::new(codec.encoder.clone(), codec.window),
         framing: VecDeque::new(),
         head: 0,
         done: 0,
