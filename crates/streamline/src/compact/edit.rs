@@ -80,88 +80,106 @@ pub(crate) fn resolve<'a>(src: Source<'a>, table: &'a Ring) -> Result<&'a [u8], 
     }
 }
 
-/// Index of the selected line among `lines` (`insert` allows the position just past the
-/// last line).
-fn select(sel: Select<'_>, block: &[u8], lines: &[(usize, usize)], insert: bool) -> Result<usize, ErrorKind> {
-    match sel {
-        Select::Position(p) if p < lines.len() || (insert && p == lines.len()) => Ok(p),
-        Select::Position(p) => Err(ErrorKind::NoSuchHeader(format!("at position {p} (the state has {})", lines.len()))),
-        Select::Name(name) => lines
-            .iter()
-            .position(|&(s, e)| name_of(&block[s..e]).eq_ignore_ascii_case(name))
-            .ok_or_else(|| ErrorKind::NoSuchHeader(format!("named '{}'", escape(name)))),
+/// Where line `i` of a block starts (the block's length for `i` = its line count).
+fn line_start(block: &[u8], i: usize) -> usize {
+    match i {
+        0 => 0,
+        _ => memchr::memchr_iter(b'\n', block).nth(i - 1).map_or(block.len(), |lf| lf + 1),
     }
 }
 
-/// Applies one header-list opcode (`H:=`, `S:`, `R:`, `I:`, `D:`, `E:`) to `block`, a list
-/// of CRLF-terminated lines, writing the new list to `out` (cleared first). Checks what the
-/// opcode itself requires (the selected line exists, the table holds the entry, the edit
-/// keeps words whole); the caller checks the limits.
-pub(crate) fn edit_block(block: &[u8], op: &Op<'_>, table: &Ring, out: &mut Vec<u8>) -> Result<Edited, ErrorKind> {
-    let lines: Vec<(usize, usize)> = spans(block).collect();
+/// Index of the first line whose field name equals `name` in any case.
+fn find_name(block: &[u8], name: &[u8]) -> Option<usize> {
+    spans(block).position(|(s, e)| name_of(&block[s..e]).eq_ignore_ascii_case(name))
+}
+
+/// Index of the selected line among the `count` lines of `block` (`insert` allows the
+/// position just past the last line).
+fn select(sel: Select<'_>, block: &[u8], count: usize, insert: bool) -> Result<usize, ErrorKind> {
+    match sel {
+        Select::Position(p) if p < count || (insert && p == count) => Ok(p),
+        Select::Position(p) => Err(ErrorKind::NoSuchHeader(format!("at position {p} (the state has {count})"))),
+        Select::Name(name) => {
+            find_name(block, name).ok_or_else(|| ErrorKind::NoSuchHeader(format!("named '{}'", escape(name))))
+        }
+    }
+}
+
+/// Applies one header-list opcode (`H:`, `H:=`, `S:`, `R:`, `I:`, `D:`, `E:`) to `block`, a
+/// list of `count` CRLF-terminated lines, writing the new list to `out` (cleared first).
+/// Checks what the opcode itself requires (the selected line exists, the table holds the
+/// entry, the edit keeps words whole); the caller checks the limits.
+pub(crate) fn edit_block(
+    block: &[u8],
+    count: usize,
+    op: &Op<'_>,
+    table: &Ring,
+    out: &mut Vec<u8>,
+) -> Result<Edited, ErrorKind> {
     out.clear();
     // The new block: lines `..from` kept, `new` (if any) in their place, lines `to..` kept.
     let put = |from: usize, to: usize, new: Option<&[u8]>, out: &mut Vec<u8>| -> Edited {
-        let cut = |i: usize| lines.get(i).map_or(block.len(), |s| s.0);
-        out.extend_from_slice(&block[..cut(from)]);
+        let cut = line_start(block, from);
+        let rest = if to == from { cut } else { cut + line_start(&block[cut..], to - from) };
+        out.reserve(block.len() + new.map_or(0, |l| l.len() + 2));
+        out.extend_from_slice(&block[..cut]);
         let sent = new.map(|line| {
             let at = out.len();
             out.extend_from_slice(line);
             out.extend_from_slice(b"\r\n");
             (at, at + line.len())
         });
-        out.extend_from_slice(&block[cut(to)..]);
-        Edited { count: lines.len() - (to - from) + usize::from(new.is_some()), sent }
+        out.extend_from_slice(&block[rest..]);
+        Edited { count: count - (to - from) + usize::from(new.is_some()), sent }
     };
     let literal = |src: Source<'_>, edited: Edited| match src {
         Source::Line(_) => edited,
         Source::Entry(_) => Edited { sent: None, ..edited },
     };
     Ok(match *op {
-        Op::Header(line) => {
-            let n = lines.len();
-            put(n, n, Some(line), out)
-        }
+        Op::Header(line) => put(count, count, Some(line), out),
         Op::HeaderEntry(index) => {
-            let n = lines.len();
             let line = resolve(Source::Entry(index), table)?;
-            Edited { sent: None, ..put(n, n, Some(line), out) }
+            Edited { sent: None, ..put(count, count, Some(line), out) }
         }
         Op::Set(src) => {
             let line = resolve(src, table)?;
-            let name = name_of(line);
-            let at = lines.iter().position(|&(s, e)| name_of(&block[s..e]).eq_ignore_ascii_case(name));
-            let edited = match at {
+            let edited = match find_name(block, name_of(line)) {
                 Some(i) => put(i, i + 1, Some(line), out),
-                None => put(lines.len(), lines.len(), Some(line), out),
+                None => put(count, count, Some(line), out),
             };
             literal(src, edited)
         }
         Op::Replace(sel, src) => {
-            let i = select(sel, block, &lines, false)?;
+            let i = select(sel, block, count, false)?;
             let line = resolve(src, table)?;
             literal(src, put(i, i + 1, Some(line), out))
         }
         Op::Insert(sel, src) => {
-            let i = select(sel, block, &lines, true)?;
+            let i = select(sel, block, count, true)?;
             let line = resolve(src, table)?;
             literal(src, put(i, i, Some(line), out))
         }
-        Op::Delete(sel, count) => {
-            let i = select(sel, block, &lines, false)?;
-            if count > lines.len() - i {
-                let why = format!("at positions {i} to {} (the state has {})", i + count - 1, lines.len());
+        Op::Delete(sel, n) => {
+            let i = select(sel, block, count, false)?;
+            if n > count - i {
+                let why = format!("at positions {i} to {} (the state has {count})", i + n - 1);
                 return Err(ErrorKind::NoSuchHeader(why));
             }
-            put(i, i + count, None, out)
+            put(i, i + n, None, out)
         }
         Op::Edit(sel, splice) => {
-            let i = select(sel, block, &lines, false)?;
-            let (s, e) = lines[i];
+            let i = select(sel, block, count, false)?;
+            let s = line_start(block, i);
+            let e = s + memchr::memchr(b'\n', &block[s..]).unwrap_or(block.len() - s + 1) - 1;
             let old = &block[s..e];
-            let mut line = Vec::with_capacity(old.len() + splice.text.len());
-            splice_into(old, &splice, name_of(old).len() + 1, op, &mut line)?;
-            put(i, i + 1, Some(&line), out)
+            // The edited line is made in place, between the kept lines.
+            out.reserve(block.len() + splice.text.len());
+            out.extend_from_slice(&block[..s]);
+            splice_into(old, &splice, name_of(old).len() + 1, op, out)?;
+            let end = out.len();
+            out.extend_from_slice(&block[e..]);
+            Edited { count, sent: Some((s, end)) }
         }
         _ => unreachable!("not a header-list opcode: {op:?}"),
     })
@@ -174,7 +192,7 @@ mod tests {
     fn run(block: &[u8], line: &[u8], table: &Ring) -> Result<(String, Option<String>), ErrorKind> {
         let op = crate::compact::syntax::parse_op(line)?;
         let mut out = Vec::new();
-        let edited = edit_block(block, &op, table, &mut out)?;
+        let edited = edit_block(block, spans(block).count(), &op, table, &mut out)?;
         assert_eq!(edited.count, spans(&out).count());
         let sent = edited.sent.map(|(s, e)| String::from_utf8_lossy(&out[s..e]).into_owned());
         Ok((String::from_utf8_lossy(&out).into_owned(), sent))

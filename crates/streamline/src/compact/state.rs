@@ -400,7 +400,7 @@ impl State {
     }
 
     fn commit_edit(&mut self, op: &Op<'_>, out: &mut Vec<u8>) -> Result<(), ErrorKind> {
-        let edited = edit_block(self.block_bytes(), op, &self.table.lines, out)?;
+        let edited = edit_block(self.block_bytes(), self.current.headers.count, op, &self.table.lines, out)?;
         if edited.count > self.limits.max_headers {
             return Err(ErrorKind::TooManyHeaders { limit: self.limits.max_headers });
         }

@@ -9,8 +9,10 @@
 
 use crate::compact::edit::{name_of, spans, splits_word};
 use crate::compact::op::{Op, Select, Source, Splice};
+use crate::compact::table::line_hash;
 use crate::compact::table::Table;
 use crate::message::{decimal_len, Head};
+use crate::wire::chars::common_prefix;
 
 /// Cells the alignment may fill (old lines × new lines, after the lines shared at both ends
 /// are set aside). Past it, the lines between are deleted and inserted without aligning:
@@ -68,6 +70,26 @@ impl Change {
     }
 }
 
+impl Change {
+    /// Bytes of the line [`Change::op`] writes, CR LF included.
+    fn cost(&self, want: &Wanted<'_>) -> usize {
+        let pos = |at: usize| decimal_len(at as u64);
+        match *self {
+            Change::Delete { at, count } => 4 + pos(at) + if count == 1 { 0 } else { 1 + decimal_len(count as u64) },
+            Change::Put { how, at, line, entry } => {
+                let src = entry.map_or(want.line(line).len(), |e| 1 + decimal_len(e as u64));
+                match how {
+                    Put::Append | Put::Set => 4 + src,
+                    Put::Insert | Put::Replace => 5 + pos(at) + src,
+                }
+            }
+            Change::Edit { at, off, len, text, .. } => {
+                5 + pos(at) + decimal_len(off as u64) + 1 + decimal_len(len as u64) + usize::from(text > 0) + text
+            }
+        }
+    }
+}
+
 /// What the planner needs of the encoder to price lines.
 pub(crate) struct Pricing<'a> {
     pub(crate) table: &'a Table,
@@ -100,43 +122,129 @@ enum Move {
     Replace,
 }
 
+/// What the alignment needs of the request's lines, worked out once per request whatever
+/// the number of starts tried.
+pub(crate) struct Wanted<'h> {
+    block: &'h [u8],
+    spans: Vec<(usize, usize)>,
+    /// Each line's field-name length.
+    names: Vec<usize>,
+    /// Each line's table entry, where naming it is shorter than writing it.
+    entries: Vec<Option<usize>>,
+    /// Each line's cost as a source: written out, or its table entry.
+    src: Vec<usize>,
+    /// Is the line the first with its name (so `S:` finds the line it replaces)?
+    first_of_name: Vec<bool>,
+    /// Is the line's field sensitive (never edited in part)?
+    sensitive: Vec<bool>,
+    /// Each line's hash, for quick comparisons.
+    hashes: Vec<u64>,
+    /// Each line's field name's hash, case folded.
+    name_hashes: Vec<u64>,
+    /// The least any line costs to put in place when the start lacks it: its source with
+    /// `H:`, or the shortest `E:` line.
+    floor: Vec<usize>,
+}
+
+impl<'h> Wanted<'h> {
+    pub(crate) fn new(head: &'h Head, pricing: &Pricing<'_>) -> Wanted<'h> {
+        let block = head.headers().as_block();
+        let n = head.headers().len();
+        let mut spans_ = Vec::with_capacity(n);
+        spans_.extend(spans(block));
+        let spans = spans_;
+        let line = |j: usize| &block[spans[j].0..spans[j].1];
+        let (mut names, mut entries, mut src, mut first_of_name, mut sensitive, mut hashes, mut name_hashes, mut floor) = (
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+        );
+        for j in 0..n {
+            let l = line(j);
+            let name = name_of(l);
+            let hash = line_hash(l);
+            // A table entry, where naming it is shorter than writing the line.
+            let entry = pricing.table.find_hashed(l, hash).filter(|&e| 1 + digits(e) < l.len());
+            let nh = name_hash(name);
+            names.push(name.len());
+            entries.push(entry);
+            src.push(entry.map_or(l.len(), |e| 1 + digits(e)));
+            first_of_name.push(!name_hashes.contains(&nh));
+            sensitive.push(pricing.sensitive(name));
+            hashes.push(hash);
+            name_hashes.push(nh);
+            // `E:P O L` CRLF is at least 10 bytes.
+            floor.push((4 + src[j]).min(10));
+        }
+        Wanted { block, spans, names, entries, src, first_of_name, sensitive, hashes, name_hashes, floor }
+    }
+
+    /// A lower bound on what any script from a start whose lines hash to `old` costs: each
+    /// wanted line the start lacks must be put in place.
+    pub(crate) fn lower_bound(&self, old: &[u64]) -> usize {
+        self.hashes.iter().zip(&self.floor).filter(|(h, _)| !old.contains(h)).map(|(_, &f)| f).sum()
+    }
+
+    fn line(&self, j: usize) -> &'h [u8] {
+        &self.block[self.spans[j].0..self.spans[j].1]
+    }
+}
+
+/// A field name's hash, case folded: names that are equal in any case hash alike.
+fn name_hash(name: &[u8]) -> u64 {
+    name.iter()
+        .fold(0xcbf2_9ce4_8422_2325, |h, &b| (h ^ u64::from(b.to_ascii_lowercase())).wrapping_mul(0x0100_0000_01b3))
+}
+
+/// Digits of a small number (positions, offsets, counts), without a logarithm.
+#[inline]
+fn digits(n: usize) -> usize {
+    match n {
+        0..=9 => 1,
+        10..=99 => 2,
+        100..=999 => 3,
+        _ => decimal_len(n as u64),
+    }
+}
+
+/// The hashes of the lines of a block, as [`align`] and [`Wanted::lower_bound`] take them.
+pub(crate) fn line_hashes(block: &[u8], out: &mut Vec<u64>) {
+    out.clear();
+    out.extend(spans(block).map(|(s, e)| line_hash(&block[s..e])));
+}
+
 /// The cheapest script from the lines of `old` (a block of CRLF-terminated lines) to the
 /// request's.
-pub(crate) fn align(old: &[u8], head: &Head, pricing: &Pricing<'_>) -> Script {
-    let a: Vec<(usize, usize)> = spans(old).collect();
-    let new = head.headers().as_block();
-    let b: Vec<(usize, usize)> = spans(new).collect();
+pub(crate) fn align(old: &[u8], hashes: &[u64], want: &Wanted<'_>) -> Script {
+    let mut a = Vec::with_capacity(hashes.len());
+    a.extend(spans(old));
     let line_a = |i: usize| &old[a[i].0..a[i].1];
-    let line_b = |j: usize| &new[b[j].0..b[j].1];
-    let (m, n) = (a.len(), b.len());
-    let pre = (0..m.min(n)).take_while(|&k| line_a(k) == line_b(k)).count();
-    let suf = (0..m.min(n) - pre).take_while(|&k| line_a(m - 1 - k) == line_b(n - 1 - k)).count();
-    // What each new line costs as a source: written out, or its table entry.
-    let entries: Vec<Option<usize>> = (0..n).map(|j| pricing.table.find(line_b(j))).collect();
-    let src = |j: usize| entries[j].map_or(line_b(j).len(), |e| (1 + decimal_len(e as u64)).min(line_b(j).len()));
-    let entry = |j: usize| entries[j].filter(|&e| 1 + decimal_len(e as u64) < line_b(j).len());
-    // Is the request's line `j` the first with its name (so `S:` finds the line it replaces)?
-    let first_of_name: Vec<bool> = (0..n)
-        .map(|j| {
-            let name = name_of(line_b(j));
-            (0..j).all(|k| !name_of(line_b(k)).eq_ignore_ascii_case(name))
-        })
-        .collect();
-    let pos_len = |j: usize| decimal_len(j as u64);
-    let ins = |i: usize, j: usize| if i == m { 4 + src(j) } else { 5 + pos_len(j) + src(j) };
+    let line_b = |j: usize| want.line(j);
+    let same = |i: usize, j: usize| hashes[i] == want.hashes[j] && line_a(i) == line_b(j);
+    let (m, n) = (a.len(), want.spans.len());
+    let pre = (0..m.min(n)).take_while(|&k| same(k, k)).count();
+    let suf = (0..m.min(n) - pre).take_while(|&k| same(m - 1 - k, n - 1 - k)).count();
+    let src = |j: usize| want.src[j];
+    let entry = |j: usize| want.entries[j];
     // The cheapest replacement of old line i by new line j, and how.
     let replace = |i: usize, j: usize| -> (usize, Change) {
         let (o, w) = (line_a(i), line_b(j));
         let put = |how| Change::Put { how, at: j, line: j, entry: entry(j) };
-        let mut best = (5 + pos_len(j) + src(j), put(Put::Replace));
-        let same_name = name_of(o).eq_ignore_ascii_case(name_of(w));
-        if same_name && first_of_name[j] && 4 + src(j) <= best.0 {
+        let mut best = (5 + digits(j) + src(j), put(Put::Replace));
+        let name = want.names[j];
+        // Old line i has the new line's name if the same bytes end in a colon there.
+        let same_len = o.get(name) == Some(&b':');
+        if same_len && want.first_of_name[j] && 4 + src(j) <= best.0 && o[..name].eq_ignore_ascii_case(&w[..name]) {
             best = (4 + src(j), put(Put::Set));
         }
-        if name_of(o) == name_of(w) && !pricing.sensitive(name_of(w)) {
-            let (off, len, text) = token_splice(o, w);
-            let cost =
-                5 + pos_len(j) + decimal_len(off as u64) + 1 + decimal_len(len as u64) + usize::from(text > 0) + text;
+        if same_len && !want.sensitive[j] && o[..name] == w[..name] {
+            let (off, len, text) = splice_keeping(o, w, name + 1);
+            let cost = 5 + digits(j) + digits(off) + 1 + digits(len) + usize::from(text > 0) + text;
             if cost < best.0 {
                 best = (cost, Change::Edit { at: j, line: j, off, len, text });
             }
@@ -148,15 +256,36 @@ pub(crate) fn align(old: &[u8], head: &Head, pricing: &Pricing<'_>) -> Script {
     let mut moves = Vec::with_capacity(m + n);
     moves.extend(std::iter::repeat_n(Move::Keep, pre));
     if mo * mn <= MAX_CELLS {
-        let same = |i: usize, j: usize| line_a(i) == line_b(j);
-        dp(mo, mn, pre, &mut moves, same, ins, |i, j| replace(i, j).0, pos_len);
+        // Each cell's costs, worked out before the table is filled: a replacement is priced
+        // in full only where the old line has the new one's field name.
+        let old_names: Vec<u64> = (pre..pre + mo).map(|i| name_hash(name_of(line_a(i)))).collect();
+        let mut costs = Costs { mo, mn, same: vec![false; mo * mn], replace: vec![0; mo * mn], ..Costs::default() };
+        for (i, &old_name) in old_names.iter().enumerate() {
+            for j in 0..mn {
+                let (oi, nj) = (pre + i, pre + j);
+                let equal = same(oi, nj);
+                costs.same[i * mn + j] = equal;
+                // Keeping an equal line is free: its replacement is never taken.
+                costs.replace[i * mn + j] = if old_name == want.name_hashes[nj] && !equal {
+                    replace(oi, nj).0
+                } else {
+                    5 + digits(nj) + src(nj)
+                };
+            }
+        }
+        // An insert after the last old line is an `H:`, no position.
+        let at_end = suf == 0;
+        costs.insert = (pre..pre + mn).map(|j| 5 + digits(j) + src(j)).collect();
+        costs.append = (pre..pre + mn).map(|j| if at_end { 4 + src(j) } else { 5 + digits(j) + src(j) }).collect();
+        costs.delete = (pre..=pre + mn).map(|j| 4 + digits(j)).collect();
+        dp(&costs, &mut moves);
     } else {
         moves.extend(std::iter::repeat_n(Move::Delete, mo));
         moves.extend(std::iter::repeat_n(Move::Insert, mn));
     }
     moves.extend(std::iter::repeat_n(Move::Keep, suf));
     // The moves become changes; the list's size is followed along the way.
-    let mut script = Script::default();
+    let mut script = Script { changes: Vec::with_capacity(mo + mn), ..Script::default() };
     let (mut i, mut j) = (0, 0);
     let mut lines = m;
     let mut bytes: usize = (0..m).map(|k| line_a(k).len()).sum();
@@ -195,67 +324,74 @@ pub(crate) fn align(old: &[u8], head: &Head, pricing: &Pricing<'_>) -> Script {
         script.peak_bytes = script.peak_bytes.max(bytes);
     }
     debug_assert_eq!((i, j), (m, n));
-    script.cost = script.changes.iter().map(|c| c.op(head).encoded_len()).sum();
+    script.cost = script.changes.iter().map(|c| c.cost(want)).sum();
     script
 }
 
-/// The alignment proper: fills the cost table for old lines `pre..pre + mo` against new lines
-/// `pre..pre + mn` and appends the cheapest moves. A delete that follows a delete at the same
-/// position joins its `D:` line and costs about a byte, so the table has two layers: the
-/// last move a delete or not. Ties go to keep, then replace, delete, insert.
-#[allow(clippy::too_many_arguments)]
-fn dp(
+/// The costs of every move of the middle of an alignment: `mo` old lines against `mn` new.
+#[derive(Default)]
+struct Costs {
     mo: usize,
     mn: usize,
-    pre: usize,
-    moves: &mut Vec<Move>,
-    same: impl Fn(usize, usize) -> bool,
-    ins: impl Fn(usize, usize) -> usize,
-    replace: impl Fn(usize, usize) -> usize,
-    pos_len: impl Fn(usize) -> usize,
-) {
+    /// Old line i equals new line j (`i * mn + j`).
+    same: Vec<bool>,
+    /// Replacing old line i by new line j.
+    replace: Vec<usize>,
+    /// Inserting new line j before an old line, and after the last one.
+    insert: Vec<usize>,
+    append: Vec<usize>,
+    /// The first delete at new position j (later ones in a run cost 1).
+    delete: Vec<usize>,
+}
+
+/// The alignment proper: fills the cost table and appends the cheapest moves. A delete that
+/// follows a delete at the same position joins its `D:` line and costs about a byte, so the
+/// table has two layers: the last move a delete or not. Ties go to keep, then replace,
+/// delete, insert.
+fn dp(c: &Costs, moves: &mut Vec<Move>) {
+    let (mo, mn) = (c.mo, c.mn);
     let w = mn + 1;
-    let cell = |i: usize, j: usize| i * w + j;
-    // cost[layer][cell], and the move that reached it (with the layer it came from).
-    let mut cost = [vec![usize::MAX; (mo + 1) * w], vec![usize::MAX; (mo + 1) * w]];
-    let mut from = [vec![(Move::Keep, 0u8); (mo + 1) * w], vec![(Move::Keep, 0u8); (mo + 1) * w]];
+    let cells = (mo + 1) * w;
+    // Layer 0: the last move was not a delete; layer 1: it was. Each cell keeps its cost and
+    // the move that reached it with the layer it came from.
+    let mut cost = vec![[usize::MAX; 2]; cells];
+    let mut from = vec![[(Move::Keep, 0u8); 2]; cells];
     cost[0][0] = 0;
     for i in 0..=mo {
         for j in 0..=mn {
+            let k = i * w + j;
             for layer in 0..2 {
-                let here = cost[layer][cell(i, j)];
+                let here = cost[k][layer];
                 if here == usize::MAX {
                     continue;
                 }
-                let (oi, nj) = (pre + i, pre + j);
-                let mut relax = |ni: usize, nj2: usize, nl: usize, c: usize, mv: Move| {
-                    let k = cell(ni, nj2);
-                    if here + c < cost[nl][k] {
-                        cost[nl][k] = here + c;
-                        from[nl][k] = (mv, layer as u8);
+                let mut relax = |to: usize, nl: usize, add: usize, mv: Move| {
+                    if here + add < cost[to][nl] {
+                        cost[to][nl] = here + add;
+                        from[to][nl] = (mv, layer as u8);
                     }
                 };
-                if i < mo && j < mn && same(oi, nj) {
-                    relax(i + 1, j + 1, 0, 0, Move::Keep);
-                }
                 if i < mo && j < mn {
-                    relax(i + 1, j + 1, 0, replace(oi, nj), Move::Replace);
+                    if c.same[i * mn + j] {
+                        relax(k + w + 1, 0, 0, Move::Keep);
+                    }
+                    relax(k + w + 1, 0, c.replace[i * mn + j], Move::Replace);
                 }
                 if i < mo {
-                    let c = if layer == 1 { 1 } else { 4 + pos_len(nj) };
-                    relax(i + 1, j, 1, c, Move::Delete);
+                    relax(k + w, 1, if layer == 1 { 1 } else { c.delete[j] }, Move::Delete);
                 }
                 if j < mn {
-                    relax(i, j + 1, 0, ins(oi, nj), Move::Insert);
+                    relax(k + 1, 0, if i == mo { c.append[j] } else { c.insert[j] }, Move::Insert);
                 }
             }
         }
     }
-    let mut layer = if cost[0][cell(mo, mn)] <= cost[1][cell(mo, mn)] { 0 } else { 1 };
+    let end = cells - 1;
+    let mut layer = usize::from(cost[end][1] < cost[end][0]);
     let (mut i, mut j) = (mo, mn);
     let start = moves.len();
     while (i, j) != (0, 0) {
-        let (mv, prev) = from[layer][cell(i, j)];
+        let (mv, prev) = from[i * w + j][layer];
         moves.push(mv);
         match mv {
             Move::Keep | Move::Replace => {
@@ -274,6 +410,7 @@ fn dp(
 /// kept whole: the bytes both share at the front and at the back are kept, less any part of
 /// a run of letters and digits the cut would split. Returns (offset, replaced length, text
 /// length); the text is `new[offset..offset + text length]`.
+#[cfg(test)]
 pub(crate) fn token_splice(old: &[u8], new: &[u8]) -> (usize, usize, usize) {
     splice_keeping(old, new, name_of(old).len() + 1)
 }
@@ -281,7 +418,7 @@ pub(crate) fn token_splice(old: &[u8], new: &[u8]) -> (usize, usize, usize) {
 /// [`token_splice`] for any text whose first `fixed` bytes stay (0 for a base).
 pub(crate) fn splice_keeping(old: &[u8], new: &[u8], fixed: usize) -> (usize, usize, usize) {
     let shortest = old.len().min(new.len());
-    let mut front = old.iter().zip(new).take_while(|(x, y)| x == y).count().min(shortest);
+    let mut front = common_prefix(old, new).min(shortest);
     let mut back = old.iter().rev().zip(new.iter().rev()).take_while(|(x, y)| x == y).count();
     back = back.min(shortest - front);
     while front > fixed && (splits_word(old, front) || splits_word(new, front)) {

@@ -8,16 +8,16 @@ mod plan;
 pub use lookahead::{Drained, Emitted, Lookahead, Window};
 pub use plan::Plan;
 
-use bytes::{BufMut, Bytes};
+use bytes::BufMut;
 
-use self::align::{Change, Pricing};
+use self::align::{line_hashes, Change, Pricing};
 use self::plan::{plan, register_name, Index, Reg, Save, Slot, View};
 use crate::compact::edit::{edit_block, splice_into};
 use crate::compact::op::{Op, Splice};
 use crate::compact::state::{register_cost, Snapshot};
 use crate::compact::table::Table;
 use crate::error::{Error, ErrorKind};
-use crate::message::{block_hash, decimal_len, Framing, Head, Headers, Parts, Request};
+use crate::message::{block_hash, decimal_len, Framing, Head, Headers, Held, Parts, Request};
 use crate::wire::chars::common_prefix;
 use crate::Limits;
 
@@ -494,16 +494,22 @@ impl Encoder {
             Step::Change(change) => {
                 let op = change.op(head);
                 let mut out = std::mem::take(&mut self.scratch);
-                let edited = edit_block(cur.headers.as_block(), &op, &self.table.lines, &mut out);
+                let edited = edit_block(cur.headers.as_block(), cur.headers.len(), &op, &self.table.lines, &mut out);
                 let result = edited.and_then(|edited| {
                     if edited.count > self.limits.max_headers {
                         return Err(ErrorKind::TooManyHeaders { limit: self.limits.max_headers });
                     }
                     grow(cur, out.len() - 2 * edited.count, cur.headers.byte_len())?;
-                    cur.headers = Headers::from_block(Bytes::copy_from_slice(&out), edited.count);
                     if let Some((start, end)) = edited.sent {
                         self.table.sent(&out[start..end]);
                     }
+                    // The new block becomes the mirror's own; its old one, if it was, is
+                    // kept to write the next edit into.
+                    let new = Held::Own(std::mem::take(&mut out));
+                    if let Held::Own(old) = std::mem::replace(&mut cur.headers.block, new) {
+                        out = old;
+                    }
+                    cur.headers.count = edited.count;
                     Ok(())
                 });
                 self.scratch = out;
@@ -541,7 +547,7 @@ impl Encoder {
                         }
                         let name = register_name(i);
                         let snap = Snapshot::default();
-                        self.regs.push(Reg { name, snap, hash: 0, used: 0, anchor: false });
+                        self.regs.push(Reg { name, snap, hash: 0, lines: Vec::new(), used: 0, anchor: false });
                         self.regs.len() - 1
                     }
                     Slot::Reuse(i) => i,
@@ -563,6 +569,9 @@ impl Encoder {
                 let old = std::mem::replace(&mut reg.hash, hash);
                 reg.used = self.tick;
                 reg.anchor |= save.anchor;
+                if self.editing {
+                    line_hashes(reg.snap.headers.as_block(), &mut reg.lines);
+                }
                 self.index.refile(i, old, hash);
             }
             // Issuing leaves the state as it is. (The plan checked the request-line and the

@@ -5,12 +5,13 @@
 //! [`Plan`]; the encoder writes it and commits.
 
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
+use std::hash::BuildHasherDefault;
 
 use bytes::Bytes;
 
-use crate::compact::encode::align::{align, splice_keeping, Change, Pricing};
+use crate::compact::encode::align::{align, line_hashes, splice_keeping, Change, Pricing, Wanted};
 use crate::compact::state::{register_cost, Snapshot};
+use crate::compact::table::Prehashed;
 use crate::error::ErrorKind;
 use crate::message::{decimal_len, Framing, Head, Headers};
 use crate::wire::chars::common_prefix;
@@ -27,6 +28,9 @@ pub(crate) struct Reg {
     /// [`Head::prefixes`] value of the register's header lines: a quick filter before
     /// comparing lines.
     pub(crate) hash: u64,
+    /// The hashes of the register's header lines (`align::line_hashes`), for the edits
+    /// that start from it.
+    pub(crate) lines: Vec<u64>,
     /// Tick of the last save or load, for least-recently-used replacement.
     pub(crate) used: u64,
     /// The anchor: a register whose header lines are a prefix of every request still to come,
@@ -272,26 +276,6 @@ impl Index {
     }
 }
 
-/// A hasher for keys that are hashes already.
-#[derive(Default)]
-pub(crate) struct Prehashed(u64);
-
-impl Hasher for Prehashed {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = self.0.rotate_left(8) ^ u64::from(b);
-        }
-    }
-
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n;
-    }
-}
-
 /// Cost of the issuing line for a suffix of `len` bytes.
 fn issue_cost(len: usize, framing: Framing) -> usize {
     match framing {
@@ -496,9 +480,15 @@ fn plan_edit(
     effort: usize,
     best: Option<&Plan>,
 ) -> Option<Plan> {
-    let mut recent: Vec<usize> = (0..view.regs.len()).collect();
-    recent.sort_by_key(|&i| std::cmp::Reverse(view.regs[i].used));
-    recent.truncate(effort);
+    // The `effort` registers used last, most recent first.
+    let mut recent: Vec<usize> = if effort == 0 { Vec::new() } else { (0..view.regs.len()).collect() };
+    if recent.len() > effort {
+        recent.select_nth_unstable_by_key(effort, |&i| std::cmp::Reverse(view.regs[i].used));
+        recent.truncate(effort);
+    }
+    recent.sort_unstable_by_key(|&i| std::cmp::Reverse(view.regs[i].used));
+    let mut wanted: Option<Wanted<'_>> = None;
+    let mut current = Vec::new();
     let starts = std::iter::once((None, view.current)).chain(recent.into_iter().map(|i| (Some(i), &view.regs[i].snap)));
     let mut found: Option<Plan> = None;
     let mut leave = 0;
@@ -518,7 +508,18 @@ fn plan_edit(
         if cost >= bound && load.is_some() {
             continue;
         }
-        let script = align(snap.headers.as_block(), head, pricing);
+        let want = wanted.get_or_insert_with(|| Wanted::new(head, pricing));
+        let hashes = match load {
+            Some(i) => &view.regs[i].lines,
+            None => {
+                line_hashes(snap.headers.as_block(), &mut current);
+                &current
+            }
+        };
+        if load.is_some() && cost + want.lower_bound(hashes) >= bound {
+            continue;
+        }
+        let script = align(snap.headers.as_block(), hashes, want);
         cost += script.cost;
         if load.is_none() {
             leave = cost;
