@@ -103,8 +103,9 @@ pub struct DecodeArgs {
 /// - HTTP/2: HEADERS frames with the head mapped to HTTP/2 fields and compressed by a real HPACK
 ///   encoder whose dynamic table (4,096 bytes) lives as long as the connection, plus 9 bytes per
 ///   DATA frame (16,384 bytes at most each); the 24-byte preface and a 9-byte SETTINGS frame count
-///   once, on the first message. Every field is indexed and Huffman coding is used where
-///   shorter, so the row is HTTP/2's best case.
+///   once, on the first message. The encoder does what Chrome's does: the cookie split into
+///   crumbs, every field added to the table but the pseudo-headers other than :authority,
+///   Huffman coding where shorter.
 ///
 /// - AMQP 0-9-1: the minimum for basic.publish to the default exchange with the target as
 ///   routing key: method frame, content header frame without properties, body frames
