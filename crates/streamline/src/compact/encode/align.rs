@@ -109,6 +109,8 @@ impl Pricing<'_> {
 pub(crate) struct Script {
     pub(crate) changes: Vec<Change>,
     pub(crate) cost: usize,
+    /// The cost of the changes other than `E:` edits: lines added, removed or replaced.
+    pub(crate) structural: usize,
     pub(crate) peak_lines: usize,
     pub(crate) peak_bytes: usize,
 }
@@ -325,6 +327,7 @@ pub(crate) fn align(old: &[u8], hashes: &[u64], want: &Wanted<'_>) -> Script {
     }
     debug_assert_eq!((i, j), (m, n));
     script.cost = script.changes.iter().map(|c| c.cost(want)).sum();
+    script.structural = script.changes.iter().filter(|c| !matches!(c, Change::Edit { .. })).map(|c| c.cost(want)).sum();
     script
 }
 

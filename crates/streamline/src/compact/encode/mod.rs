@@ -597,13 +597,13 @@ impl Encoder {
             Step::Version => 12,
             Step::Base(len) => 4 + len,
             Step::Method => 4 + parts.method.len(),
-            Step::EditBase { at, cut, text, .. } => {
-                Op::EditBase(Splice { at, len: cut, text: &parts.target[at..at + text] }).encoded_len()
-            }
             Step::Headers { from, to } => {
                 let p = head.prefixes();
                 p[to].end - p[from].end + 2 * (to - from)
             }
+            // Words edited in place do not move the state away from its kind (see
+            // `plan::TEMPLATE_MIN`).
+            Step::Change(Change::Edit { .. }) | Step::EditBase { .. } => 0,
             Step::Change(change) => change.op(head).encoded_len(),
             Step::Load(_) | Step::Store(_) | Step::Issue { .. } => 0,
         }

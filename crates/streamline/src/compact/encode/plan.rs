@@ -522,7 +522,10 @@ fn plan_edit(
         let script = align(snap.headers.as_block(), hashes, want);
         cost += script.cost;
         if load.is_none() {
-            leave = cost;
+            // How far the request's lines are from the current state's, not counting the
+            // words edited in place (an id, a page number): those change with every request
+            // and a template would not spare them.
+            leave = script.structural;
         }
         // The list on the way must stay within the limits, with the largest base and method
         // the plan holds at any point.
