@@ -619,9 +619,11 @@ fn plan_saves(view: &View<'_>, head: &Head, ahead: &[Head], complete: bool, plan
             points.push((shared_by_all.max(from), true));
         }
     }
-    // Saves that pay for themselves within the next requests.
+    // Saves that pay for themselves within the next requests. (With editing a later request
+    // reaches its lines by edits and templates, which these estimates do not weigh.)
     let price = 2 * (4 + register_name_len(view.regs.len()));
     let mine = head.prefixes();
+    let ahead = if view.editing.is_some() { &[] } else { ahead };
     for next in ahead.iter().take(ESTIMATE_AHEAD) {
         // Most requests ahead part from this one before `from`: a differing hash there says
         // so without walking the lines before it (the first hashes always agree, so the
