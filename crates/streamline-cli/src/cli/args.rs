@@ -276,6 +276,8 @@ pub struct BenchArgs {
     pub format: BenchFormat,
     #[command(flatten)]
     pub window: WindowArgs,
+    #[command(flatten)]
+    pub editing: EditArgs,
 }
 
 /// Bench output formats.
