@@ -107,7 +107,7 @@ fn load(args: &BenchArgs, window: Window, fresh: &Encoder) -> Result<(String, Ve
             );
         }
         let plain = traffic::opra(args.count, DEFAULT_SEED, OPRA_PAYLOAD);
-        let (compact, n) = convert(&mut Encode::job(&plain, window, &fresh), "<built-in feed>", max)?;
+        let (compact, n) = convert(&mut Encode::job(&plain, window, fresh), "<built-in feed>", max)?;
         let label = format!(
             "built-in OPRA-style feed: {} quotes, {OPRA_PAYLOAD}-byte bodies, seed {DEFAULT_SEED}",
             group(args.count)
@@ -129,7 +129,7 @@ measure a shorter capture or raise --max-input",
             Ok((name, plain, bytes, n))
         }
         Ok(Some(Syntax::Plain)) | Ok(None) => {
-            let (compact, n) = convert(&mut Encode::job(&bytes, window, &fresh), &name, max)?;
+            let (compact, n) = convert(&mut Encode::job(&bytes, window, fresh), &name, max)?;
             Ok((name, bytes, compact, n))
         }
         Err(_) => Err(DataError {
