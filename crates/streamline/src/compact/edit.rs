@@ -88,9 +88,19 @@ fn line_start(block: &[u8], i: usize) -> usize {
     }
 }
 
-/// Index of the first line whose field name equals `name` in any case.
+/// Index of the first line whose field name equals `name` in any case: a line that starts
+/// with the name and a colon (a field name holds no colon).
 fn find_name(block: &[u8], name: &[u8]) -> Option<usize> {
-    spans(block).position(|(s, e)| name_of(&block[s..e]).eq_ignore_ascii_case(name))
+    let n = name.len();
+    let mut start = 0;
+    for (i, lf) in memchr::memchr_iter(b'\n', block).enumerate() {
+        let line = &block[start..lf];
+        if line.get(n) == Some(&b':') && line[..n].eq_ignore_ascii_case(name) {
+            return Some(i);
+        }
+        start = lf + 1;
+    }
+    None
 }
 
 /// Index of the selected line among the `count` lines of `block` (`insert` allows the
@@ -105,60 +115,57 @@ fn select(sel: Select<'_>, block: &[u8], count: usize, insert: bool) -> Result<u
     }
 }
 
-/// Applies one header-list opcode (`H:`, `H:=`, `S:`, `R:`, `I:`, `D:`, `E:`) to `block`, a
-/// list of `count` CRLF-terminated lines, writing the new list to `out` (cleared first).
-/// Checks what the opcode itself requires (the selected line exists, the table holds the
-/// entry, the edit keeps words whole); the caller checks the limits.
-pub(crate) fn edit_block(
+/// What one header-list opcode does to a block, found and checked without changing it: the
+/// lines from byte `cut` to byte `rest` give way to `line` (if any). The caller makes the new
+/// block, in place or apart ([`edit_block`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Edit<'a> {
+    pub(crate) cut: usize,
+    pub(crate) rest: usize,
+    pub(crate) line: Option<&'a [u8]>,
+    /// Lines in the new block.
+    pub(crate) count: usize,
+    /// Does the new line enter the table at the next issue (carried literally, or made by
+    /// `E:`)?
+    pub(crate) sent: bool,
+}
+
+/// Finds what one header-list opcode (`H:`, `H:=`, `S:`, `R:`, `I:`, `D:`, `E:`) does to
+/// `block`, a list of `count` CRLF-terminated lines, and checks what the opcode itself
+/// requires (the selected line exists, the table holds the entry, the edit keeps words
+/// whole); the caller checks the limits. A line `E:` makes is written to `made`.
+pub(crate) fn plan_edit<'a>(
     block: &[u8],
     count: usize,
-    op: &Op<'_>,
-    table: &Ring,
-    out: &mut Vec<u8>,
-) -> Result<Edited, ErrorKind> {
-    out.clear();
-    // The new block: lines `..from` kept, `new` (if any) in their place, lines `to..` kept.
-    let put = |from: usize, to: usize, new: Option<&[u8]>, out: &mut Vec<u8>| -> Edited {
+    op: &Op<'a>,
+    table: &'a Ring,
+    made: &'a mut Vec<u8>,
+) -> Result<Edit<'a>, ErrorKind> {
+    // Lines `from..to` give way to `line`.
+    let lines = |from: usize, to: usize, line: Option<&'a [u8]>, sent: bool| {
         let cut = line_start(block, from);
         let rest = if to == from { cut } else { cut + line_start(&block[cut..], to - from) };
-        out.reserve(block.len() + new.map_or(0, |l| l.len() + 2));
-        out.extend_from_slice(&block[..cut]);
-        let sent = new.map(|line| {
-            let at = out.len();
-            out.extend_from_slice(line);
-            out.extend_from_slice(b"\r\n");
-            (at, at + line.len())
-        });
-        out.extend_from_slice(&block[rest..]);
-        Edited { count: count - (to - from) + usize::from(new.is_some()), sent }
+        Edit { cut, rest, line, count: count - (to - from) + usize::from(line.is_some()), sent }
     };
-    let literal = |src: Source<'_>, edited: Edited| match src {
-        Source::Line(_) => edited,
-        Source::Entry(_) => Edited { sent: None, ..edited },
-    };
+    let literal =
+        matches!(op, Op::Set(Source::Line(_)) | Op::Replace(_, Source::Line(_)) | Op::Insert(_, Source::Line(_)));
     Ok(match *op {
-        Op::Header(line) => put(count, count, Some(line), out),
-        Op::HeaderEntry(index) => {
-            let line = resolve(Source::Entry(index), table)?;
-            Edited { sent: None, ..put(count, count, Some(line), out) }
-        }
+        Op::Header(line) => lines(count, count, Some(line), true),
+        Op::HeaderEntry(index) => lines(count, count, Some(resolve(Source::Entry(index), table)?), false),
         Op::Set(src) => {
             let line = resolve(src, table)?;
-            let edited = match find_name(block, name_of(line)) {
-                Some(i) => put(i, i + 1, Some(line), out),
-                None => put(count, count, Some(line), out),
-            };
-            literal(src, edited)
+            match find_name(block, name_of(line)) {
+                Some(i) => lines(i, i + 1, Some(line), literal),
+                None => lines(count, count, Some(line), literal),
+            }
         }
         Op::Replace(sel, src) => {
             let i = select(sel, block, count, false)?;
-            let line = resolve(src, table)?;
-            literal(src, put(i, i + 1, Some(line), out))
+            lines(i, i + 1, Some(resolve(src, table)?), literal)
         }
         Op::Insert(sel, src) => {
             let i = select(sel, block, count, true)?;
-            let line = resolve(src, table)?;
-            literal(src, put(i, i, Some(line), out))
+            lines(i, i, Some(resolve(src, table)?), literal)
         }
         Op::Delete(sel, n) => {
             let i = select(sel, block, count, false)?;
@@ -166,23 +173,42 @@ pub(crate) fn edit_block(
                 let why = format!("at positions {i} to {} (the state has {count})", i + n - 1);
                 return Err(ErrorKind::NoSuchHeader(why));
             }
-            put(i, i + n, None, out)
+            lines(i, i + n, None, false)
         }
         Op::Edit(sel, splice) => {
             let i = select(sel, block, count, false)?;
             let s = line_start(block, i);
             let e = s + memchr::memchr(b'\n', &block[s..]).unwrap_or(block.len() - s + 1) - 1;
             let old = &block[s..e];
-            // The edited line is made in place, between the kept lines.
-            out.reserve(block.len() + splice.text.len());
-            out.extend_from_slice(&block[..s]);
-            splice_into(old, &splice, name_of(old).len() + 1, op, out)?;
-            let end = out.len();
-            out.extend_from_slice(&block[e..]);
-            Edited { count, sent: Some((s, end)) }
+            made.clear();
+            splice_into(old, &splice, name_of(old).len() + 1, op, made)?;
+            Edit { cut: s, rest: e + 2, line: Some(made.as_slice()), count, sent: true }
         }
         _ => unreachable!("not a header-list opcode: {op:?}"),
     })
+}
+
+/// Applies one header-list opcode to `block` (see [`plan_edit`]), writing the new list to
+/// `out` (cleared first).
+pub(crate) fn edit_block(
+    block: &[u8],
+    count: usize,
+    op: &Op<'_>,
+    table: &Ring,
+    out: &mut Vec<u8>,
+) -> Result<Edited, ErrorKind> {
+    let mut made = Vec::new();
+    let edit = plan_edit(block, count, op, table, &mut made)?;
+    out.clear();
+    out.reserve(block.len() + edit.line.map_or(0, |l| l.len() + 2));
+    out.extend_from_slice(&block[..edit.cut]);
+    let sent = edit.line.map(|line| {
+        out.extend_from_slice(line);
+        out.extend_from_slice(b"\r\n");
+        (edit.cut, edit.cut + line.len())
+    });
+    out.extend_from_slice(&block[edit.rest..]);
+    Ok(Edited { count: edit.count, sent: sent.filter(|_| edit.sent) })
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use bytes::{Bytes, BytesMut};
 
-use crate::compact::edit::{edit_block, splice_into};
+use crate::compact::edit::{plan_edit, splice_into};
 use crate::compact::op::Op;
 use crate::compact::table::Table;
 use crate::error::{escape, Error, ErrorKind};
@@ -176,8 +176,10 @@ pub struct State {
     block: Block,
     /// The table of recently sent header lines (SPEC.md §5.4).
     table: Table,
-    /// Where an editing opcode builds the new header block (kept to reuse the allocation).
+    /// Where `E:` makes its line (kept to reuse the allocation).
     scratch: Vec<u8>,
+    /// Where an edit keeps the lines after it while it makes its own.
+    tail: Vec<u8>,
 }
 
 /// Where the current header block is (its line count is always `current.headers.count`).
@@ -218,6 +220,7 @@ impl State {
             block: Block::Held,
             table: Table::new(limits.table_bytes),
             scratch: Vec::new(),
+            tail: Vec::new(),
         }
     }
 
@@ -388,36 +391,60 @@ impl State {
         Ok(())
     }
 
-    /// Applies an opcode that edits the header list (SPEC.md §4.10): the new block is built
-    /// apart, checked against the limits, and only then becomes the current one.
+    /// Applies an opcode that edits the header list (SPEC.md §4.10): what it does is found and
+    /// checked against the limits first, then made in place in the open header block.
     #[inline(never)]
     fn edit_headers(&mut self, op: &Op<'_>) -> Result<(), ErrorKind> {
         self.issued = None;
-        let mut out = std::mem::take(&mut self.scratch);
-        let result = self.commit_edit(op, &mut out);
-        self.scratch = out;
+        let mut made = std::mem::take(&mut self.scratch);
+        let result = self.commit_edit(op, &mut made);
+        self.scratch = made;
         result
     }
 
-    fn commit_edit(&mut self, op: &Op<'_>, out: &mut Vec<u8>) -> Result<(), ErrorKind> {
-        let edited = edit_block(self.block_bytes(), self.current.headers.count, op, &self.table.lines, out)?;
-        if edited.count > self.limits.max_headers {
+    fn commit_edit(&mut self, op: &Op<'_>, made: &mut Vec<u8>) -> Result<(), ErrorKind> {
+        let count = self.current.headers.count;
+        let block: &[u8] = match self.block {
+            Block::Open => &self.arena.chunk,
+            Block::Held | Block::Cut => &self.current.headers.block,
+        };
+        let old_len = block.len();
+        let edit = plan_edit(block, count, op, &self.table.lines, made)?;
+        if edit.count > self.limits.max_headers {
             return Err(ErrorKind::TooManyHeaders { limit: self.limits.max_headers });
         }
-        let old = self.block_bytes().len() - 2 * self.current.headers.count;
-        let new = out.len() - 2 * edited.count;
-        self.check_growth(new, old)?;
-        self.current.bytes = self.current.bytes + new - old;
-        self.arena.chunk.clear();
-        self.arena.reserve(out.len());
-        self.arena.chunk.extend_from_slice(out);
-        self.block = Block::Open;
-        self.current.headers.count = edited.count;
-        if !self.current.headers.block.is_empty() {
-            self.current.headers.block = Held::default();
+        let added = edit.line.map_or(0, |l| l.len() + 2);
+        let new_len = old_len - (edit.rest - edit.cut) + added;
+        let (old, new) = (old_len - 2 * count, new_len - 2 * edit.count);
+        if new > old && self.bytes() + (new - old) > self.limits.max_state_bytes {
+            return Err(ErrorKind::StateTooLarge { limit: self.limits.max_state_bytes });
         }
-        if let Some((start, end)) = edited.sent {
-            self.table.sent(&out[start..end]);
+        // The block becomes the arena's open one, if it is not yet (as `H:` makes it).
+        if self.block == Block::Open {
+            self.arena.reserve(added);
+        } else {
+            debug_assert!(self.arena.chunk.is_empty(), "no open block, nothing in the chunk");
+            self.arena.reserve(old_len + added);
+            self.arena.chunk.extend_from_slice(&self.current.headers.block);
+            self.block = Block::Open;
+            if !self.current.headers.block.is_empty() {
+                self.current.headers.block = Held::default();
+            }
+        }
+        // The lines after the edit wait aside while the new line takes the old ones' place.
+        self.tail.clear();
+        self.tail.extend_from_slice(&self.arena.chunk[edit.rest..]);
+        self.arena.chunk.truncate(edit.cut);
+        if let Some(line) = edit.line {
+            self.arena.chunk.extend_from_slice(line);
+            self.arena.chunk.extend_from_slice(b"\r\n");
+        }
+        self.arena.chunk.extend_from_slice(&self.tail);
+        self.current.bytes = self.current.bytes + new - old;
+        self.current.headers.count = edit.count;
+        if edit.sent {
+            let line = &self.arena.chunk[edit.cut..edit.cut + added - 2];
+            self.table.sent(line);
         }
         Ok(())
     }
