@@ -403,3 +403,41 @@ struct Flags {
     fin: bool,
     rst: bool,
 }
+
+/// Writes one whole connection carrying `stream` from client to server: the handshake, the
+/// stream in segments of at most `mss` bytes, both FINs.
+pub fn connection(w: &mut Writer, conn: &mut Connection, stream: &[u8], mss: usize) {
+    let mut one = [(conn.clone(), stream)];
+    interleaved(w, &mut one, mss);
+    *conn = one[0].0.clone();
+}
+
+/// Writes whole connections, each carrying its stream from client to server, their segments
+/// taken in turn (one segment of each connection, then the next of each): the handshakes,
+/// the streams in segments of at most `mss` bytes, both FINs of each.
+pub fn interleaved(w: &mut Writer, conns: &mut [(Connection, &[u8])], mss: usize) {
+    for (conn, _) in conns.iter_mut() {
+        w.packet(&conn.syn());
+        w.packet(&conn.syn_ack());
+        w.packet(&conn.ack());
+    }
+    let mut at = 0;
+    loop {
+        let mut sent = false;
+        for (conn, stream) in conns.iter_mut() {
+            if at < stream.len() {
+                let end = (at + mss).min(stream.len());
+                w.packet(&conn.data(&stream[at..end]));
+                sent = true;
+            }
+        }
+        if !sent {
+            break;
+        }
+        at += mss;
+    }
+    for (conn, _) in conns.iter_mut() {
+        w.packet(&conn.fin());
+        w.packet(&conn.server_fin());
+    }
+}
