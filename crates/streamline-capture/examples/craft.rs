@@ -163,7 +163,7 @@ pub fn samples() -> Vec<Sample> {
         w.packet(&conn.syn());
         let mut kept = Vec::new();
         for (i, piece) in pair.chunks(64).enumerate() {
-            if i == 2 {
+            if i == 3 {
                 conn.skip(piece.len() as u32);
                 continue;
             }
