@@ -67,6 +67,10 @@ fn report_on_a_capture_equals_report_on_its_flows() {
         ("crafted-ethernet-interleaved.pcap", "crafted-ethernet-interleaved.flows"),
         ("crafted-two-interfaces.pcapng", "crafted-two-interfaces.flows"),
         ("crafted-reorder-retransmit.pcap", "crafted-reorder-retransmit.flows"),
+        // Recorded with tcpdump and dumpcap (scripts/record-captures.sh): curl and Python.
+        ("recorded-lo.pcap", "recorded-lo.flows"),
+        ("recorded-any-ns.pcap", "recorded-any-ns.flows"),
+        ("recorded-dumpcap.pcapng", "recorded-dumpcap.flows"),
     ] {
         let files = flow_files(flows);
         let mut args: Vec<&str> = vec!["report", "--format", "json", "-q"];
