@@ -49,11 +49,17 @@ fn follow(capture: &Path) -> Vec<Followed> {
         .collect()
 }
 
-/// The client streams of a capture by (client, server), each with the offset of its first
-/// lost gap; a 4-tuple that comes again is a later flow of the same key.
-fn ours(capture: &[u8]) -> BTreeMap<(SocketAddr, SocketAddr), Vec<(Vec<u8>, Option<u64>)>> {
-    let mut open: BTreeMap<u64, ((SocketAddr, SocketAddr), Vec<u8>, Option<u64>)> = BTreeMap::new();
-    let mut done: BTreeMap<(SocketAddr, SocketAddr), Vec<(Vec<u8>, Option<u64>)>> = BTreeMap::new();
+/// (client, server).
+type Ends = (SocketAddr, SocketAddr);
+
+/// A client stream and the offset of its first lost gap.
+type Stream = (Vec<u8>, Option<u64>);
+
+/// The client streams of a capture by (client, server); a 4-tuple that comes again is a
+/// later flow of the same key.
+fn ours(capture: &[u8]) -> BTreeMap<Ends, Vec<Stream>> {
+    let mut open: BTreeMap<u64, (Ends, Vec<u8>, Option<u64>)> = BTreeMap::new();
+    let mut done: BTreeMap<Ends, Vec<Stream>> = BTreeMap::new();
     Capture::new(capture, Limits::default(), Directions::ClientToServer)
         .run(&mut |event| match event {
             Event::Open { flow, key, .. } => {
