@@ -265,6 +265,8 @@ pub struct Connection {
     pub server_seq: u32,
     /// The client's initial sequence number.
     pub client_isn: u32,
+    /// The server's initial sequence number.
+    pub server_isn: u32,
 }
 
 impl Connection {
@@ -294,7 +296,7 @@ impl Connection {
     /// Building a segment panics when one end is IPv4 and the other IPv6.
     pub fn new(client: SocketAddr, server: SocketAddr, isn: u32) -> Connection {
         let server_isn = isn.rotate_left(16) ^ 0x5a5a_5a5a;
-        Connection { client, server, client_seq: isn, server_seq: server_isn, client_isn: isn }
+        Connection { client, server, client_seq: isn, server_seq: server_isn, client_isn: isn, server_isn }
     }
 
     /// The client's SYN.
@@ -336,6 +338,13 @@ impl Connection {
         let p = self.build(false, self.server_seq, Flags { ack: true, psh: true, ..Flags::default() }, payload);
         self.server_seq = self.server_seq.wrapping_add(payload.len() as u32);
         p
+    }
+
+    /// A server segment carrying `payload` at stream offset `offset` of the server's stream,
+    /// the next sequence number left as it is.
+    pub fn reply_at(&self, offset: u32, payload: &[u8]) -> Vec<u8> {
+        let seq = self.server_isn.wrapping_add(1).wrapping_add(offset);
+        self.build(false, seq, Flags { ack: true, psh: true, ..Flags::default() }, payload)
     }
 
     /// The client's FIN.
