@@ -16,12 +16,13 @@
 
 use std::collections::HashMap;
 use std::io::{Cursor, Read, Write};
+use std::sync::mpsc;
 
 use anyhow::Result;
 use bytes::BytesMut;
 use streamline::http1::{self, Plain};
 use streamline::{Compact, Decoder, Error, Event, Limits, Reader, Syntax, SyntaxDetector};
-use streamline_capture::{Capture, CloseReason, Directions, FlowId, FlowKey, GapKind};
+use streamline_capture::{Capture, CloseReason, Direction, Directions, FlowId, FlowKey, GapKind};
 
 use crate::cli::io::Input;
 use crate::cli::output::group;
@@ -123,17 +124,53 @@ struct Reading<'a, F: Flows> {
 /// Reads the capture `input` (whose first bytes are in `buf`): every flow to `flows`, notes
 /// on standard error. A malformed or cut-short capture is an error ([`DataError`]) that comes
 /// after every flow read up to the fault has been handed over and closed.
-pub fn read<F: Flows>(input: Input, buf: BytesMut, limits: streamline_capture::Limits, flows: &mut F) -> Result<()> {
+///
+/// Two threads share the work: this one reads the file and reassembles the flows, handing
+/// their events over in batches of about [`BATCH`] bytes (at most [`BATCHES`] in flight, so
+/// memory stays bounded); another reads the requests of each flow and hands them to `flows`.
+pub fn read<F>(input: Input, buf: BytesMut, limits: streamline_capture::Limits, flows: &mut F) -> Result<()>
+where
+    F: Flows + Send,
+    F::Conn: Send,
+{
     let name = input.name().to_string();
     let mut capture = Capture::new(Cursor::new(buf).chain(input), limits, Directions::ClientToServer);
-    let mut reading = Reading { name: &name, flows, open: HashMap::new(), counts: Counts::default() };
-    let result = capture.run(&mut |event| reading.event(event));
+    let (result, counts) = std::thread::scope(|scope| {
+        let (send, receive) = mpsc::sync_channel::<Batch>(BATCHES);
+        let (recycle, recycled) = mpsc::sync_channel::<Batch>(BATCHES + 1);
+        let name = &name;
+        let requests = scope.spawn(move || {
+            let mut reading = Reading { name, flows, open: HashMap::new(), counts: Counts::default() };
+            for mut batch in receive {
+                batch.replay(&mut |event| reading.event(event));
+                batch.clear();
+                let _ = recycle.try_send(batch);
+            }
+            reading.counts
+        });
+        let mut batch = Batch::default();
+        let hand_over = |batch: &mut Batch| {
+            let next = recycled.try_recv().unwrap_or_default();
+            // The other thread has stopped only if it panicked, which the join reports.
+            let _ = send.send(std::mem::replace(batch, next));
+        };
+        let result = capture.run(&mut |event| {
+            batch.push(event);
+            if batch.data.len() >= BATCH || batch.events.len() >= BATCH / 64 {
+                hand_over(&mut batch);
+            }
+        });
+        hand_over(&mut batch);
+        drop(send);
+        let counts = requests.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (result, counts)
+    });
     let stats = capture.stats();
     let format = match capture.format() {
         Some(streamline_capture::Format::Pcapng) => "pcapng",
         _ => "pcap",
     };
-    let c = &reading.counts;
+    let c = &counts;
     let mut summary = format!(
         "{format}, {} packets, {} TCP flow{}: {} read as HTTP",
         group(stats.packets),
@@ -154,6 +191,73 @@ pub fn read<F: Flows>(input: Input, buf: BytesMut, limits: streamline_capture::L
     }
     note(&name, &summary);
     result.map_err(|err| DataError { file: name.clone(), what: err.to_string(), written: None }.into())
+}
+
+/// Bytes of flow data in a batch of events handed from the capture's thread to the requests'.
+const BATCH: usize = 256 * 1024;
+
+/// Batches on their way at most.
+const BATCHES: usize = 2;
+
+/// Events of the capture, owned, their data in one buffer.
+#[derive(Default)]
+struct Batch {
+    data: Vec<u8>,
+    events: Vec<Owned>,
+}
+
+/// A [`streamline_capture::Event`] whose data is a range of its batch's buffer.
+enum Owned {
+    /// Open, Gap, Close: rare, boxed (a Close carries the flow's statistics).
+    Event(Box<streamline_capture::Event<'static>>),
+    Data {
+        flow: FlowId,
+        direction: Direction,
+        offset: u64,
+        range: std::ops::Range<usize>,
+    },
+}
+
+impl Batch {
+    fn push(&mut self, event: streamline_capture::Event<'_>) {
+        let owned = match event {
+            streamline_capture::Event::Data { flow, direction, offset, data } => {
+                let start = self.data.len();
+                self.data.extend_from_slice(data);
+                Owned::Data { flow, direction, offset, range: start..self.data.len() }
+            }
+            streamline_capture::Event::Open { flow, key, packet, mid_stream } => {
+                Owned::Event(Box::new(streamline_capture::Event::Open { flow, key, packet, mid_stream }))
+            }
+            streamline_capture::Event::Gap { flow, direction, offset, len, kind, packet } => {
+                Owned::Event(Box::new(streamline_capture::Event::Gap { flow, direction, offset, len, kind, packet }))
+            }
+            streamline_capture::Event::Close { flow, key, reason, stats, packet } => {
+                Owned::Event(Box::new(streamline_capture::Event::Close { flow, key, reason, stats, packet }))
+            }
+        };
+        self.events.push(owned);
+    }
+
+    /// Hands the events to `f` as the capture gave them.
+    fn replay(&self, f: &mut impl FnMut(streamline_capture::Event<'_>)) {
+        for event in &self.events {
+            match event {
+                Owned::Event(event) => f(**event),
+                Owned::Data { flow, direction, offset, range } => f(streamline_capture::Event::Data {
+                    flow: *flow,
+                    direction: *direction,
+                    offset: *offset,
+                    data: &self.data[range.clone()],
+                }),
+            }
+        }
+    }
+
+    fn clear(&mut self) {
+        self.data.clear();
+        self.events.clear();
+    }
 }
 
 /// Prints a note on standard error.
