@@ -132,8 +132,10 @@ pub struct Capture<R> {
     input: R,
     file: FileReader,
     tracker: Tracker,
+    /// `buf[start..end]`: read, not used yet.
     buf: Vec<u8>,
     start: usize,
+    end: usize,
     eof: bool,
 }
 
@@ -146,6 +148,7 @@ impl<R: Read> Capture<R> {
             tracker: Tracker::new(limits, directions),
             buf: Vec::new(),
             start: 0,
+            end: 0,
             eof: false,
         }
     }
@@ -170,7 +173,7 @@ impl<R: Read> Capture<R> {
     /// comes after every event of the packets before it, with every open flow closed.
     pub fn step(&mut self, out: &mut impl FnMut(Event<'_>)) -> Result<bool, Error> {
         loop {
-            let next = self.file.next(&self.buf[self.start..], self.eof);
+            let next = self.file.next(&self.buf[self.start..self.end], self.eof);
             match next {
                 Ok((0, None)) if self.eof => {
                     self.tracker.finish(out);
@@ -203,23 +206,24 @@ impl<R: Read> Capture<R> {
         Ok(())
     }
 
-    /// Moves the unread bytes to the front and reads a piece after them.
+    /// Moves the unread bytes to the front and reads a piece after them. The buffer is
+    /// zero-filled only when it grows (to the longest record plus a piece at most).
     fn fill(&mut self) -> Result<(), Error> {
-        self.buf.drain(..self.start);
+        self.buf.copy_within(self.start..self.end, 0);
+        self.end -= self.start;
         self.start = 0;
-        let len = self.buf.len();
-        self.buf.resize(len + PIECE, 0);
+        if self.buf.len() < self.end + PIECE {
+            self.buf.resize(self.end + PIECE, 0);
+        }
         let read = loop {
-            match self.input.read(&mut self.buf[len..]) {
+            match self.input.read(&mut self.buf[self.end..self.end + PIECE]) {
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 other => break other,
             }
         };
-        let n = *read.as_ref().unwrap_or(&0);
-        self.buf.truncate(len + n);
         match read {
             Ok(0) => self.eof = true,
-            Ok(_) => {}
+            Ok(n) => self.end += n,
             Err(err) => {
                 return Err(Error::new(ErrorKind::Io(err.to_string()), self.file.offset(), self.file.packets() + 1))
             }

@@ -24,7 +24,7 @@ use streamline::http1::{self, Plain};
 use streamline::{Compact, Decoder, Error, Event, Limits, Reader, Syntax, SyntaxDetector};
 use streamline_capture::{Capture, CloseReason, Direction, Directions, FlowId, FlowKey, GapKind};
 
-use crate::cli::io::Input;
+use crate::cli::io::{Input, CHUNK};
 use crate::cli::output::group;
 use crate::cli::DataError;
 
@@ -118,6 +118,8 @@ struct Reading<'a, F: Flows> {
     name: &'a str,
     flows: &'a mut F,
     open: HashMap<FlowId, Flow<F::Conn>>,
+    /// The flow of the last event, out of `open`.
+    last: Option<(FlowId, Flow<F::Conn>)>,
     counts: Counts,
 }
 
@@ -140,7 +142,7 @@ where
         let (recycle, recycled) = mpsc::sync_channel::<Batch>(BATCHES + 1);
         let name = &name;
         let requests = scope.spawn(move || {
-            let mut reading = Reading { name, flows, open: HashMap::new(), counts: Counts::default() };
+            let mut reading = Reading { name, flows, open: HashMap::new(), last: None, counts: Counts::default() };
             for mut batch in receive {
                 batch.replay(&mut |event| reading.event(event));
                 batch.clear();
@@ -266,6 +268,26 @@ fn note(file: &str, what: &str) {
 }
 
 impl<F: Flows> Reading<'_, F> {
+    /// Takes a flow's state out (the last one used is kept apart, so that a run of events of
+    /// one flow does not hash its number each time).
+    fn take(&mut self, flow: FlowId) -> Option<Flow<F::Conn>> {
+        match self.last.take() {
+            Some((id, f)) if id == flow => Some(f),
+            Some((id, f)) => {
+                self.open.insert(id, f);
+                self.open.remove(&flow)
+            }
+            None => self.open.remove(&flow),
+        }
+    }
+
+    /// Puts a flow's state back, as the last one used.
+    fn put(&mut self, flow: FlowId, f: Flow<F::Conn>) {
+        if let Some((id, last)) = self.last.replace((flow, f)) {
+            self.open.insert(id, last);
+        }
+    }
+
     fn note(&self, key: &FlowKey, what: &str) {
         note(self.name, &format!("flow {} -> {}: {what}", key.client, key.server));
     }
@@ -281,18 +303,24 @@ impl<F: Flows> Reading<'_, F> {
                     );
                 }
                 let stage = Stage::Detecting(SyntaxDetector::new());
-                self.open.insert(flow, Flow { key, stage, buf: BytesMut::new() });
+                self.put(flow, Flow { key, stage, buf: BytesMut::new() });
             }
             streamline_capture::Event::Data { flow, data, .. } => {
-                let Some(mut f) = self.open.remove(&flow) else { return };
-                if !matches!(f.stage, Stage::Done) {
-                    f.buf.extend_from_slice(data);
-                    self.advance(&mut f, false);
+                let Some(mut f) = self.take(flow) else { return };
+                match f.stage {
+                    Stage::Done => {}
+                    // Read in pieces of about a file's (the reader then sees as few cut
+                    // heads as on a file); the flow's end or a gap reads the rest.
+                    Stage::Reading(_) if f.buf.len() + data.len() < CHUNK => f.buf.extend_from_slice(data),
+                    _ => {
+                        f.buf.extend_from_slice(data);
+                        self.advance(&mut f, false);
+                    }
                 }
-                self.open.insert(flow, f);
+                self.put(flow, f);
             }
             streamline_capture::Event::Gap { flow, offset, len, kind, packet, .. } => {
-                let Some(mut f) = self.open.remove(&flow) else { return };
+                let Some(mut f) = self.take(flow) else { return };
                 let why = match kind {
                     GapKind::Lost => {
                         format!("{} bytes lost at byte {} of the stream (packet {packet})", group(len), group(offset))
@@ -306,10 +334,10 @@ impl<F: Flows> Reading<'_, F> {
                 if !matches!(f.stage, Stage::Done) {
                     self.end(&mut f, Some(&why));
                 }
-                self.open.insert(flow, f);
+                self.put(flow, f);
             }
             streamline_capture::Event::Close { flow, reason, stats, .. } => {
-                let Some(mut f) = self.open.remove(&flow) else { return };
+                let Some(mut f) = self.take(flow) else { return };
                 if !matches!(f.stage, Stage::Done) {
                     self.end(&mut f, None);
                 }
