@@ -98,8 +98,8 @@ fn draw(
         format!(
             "{}: {} requests, {} connection{}, mean body {mean_body} bytes",
             report.input,
-            report.requests,
-            report.connections,
+            crate::cli::output::group(report.requests),
+            crate::cli::output::group(report.connections),
             if report.connections == 1 { "" } else { "s" }
         ),
         (20, 18),
@@ -113,6 +113,7 @@ fn draw(
     let mut chart = ChartBuilder::on(&top)
         .caption("(a) overhead bytes per message", ("sans-serif", 18))
         .margin(12)
+        .margin_right(40)
         .x_label_area_size(40)
         .y_label_area_size(70)
         .build_cartesian_2d((1f64..messages).log_scale(), (0.5f64..max_overhead * 2.0).log_scale())?;
@@ -136,7 +137,7 @@ fn draw(
     }
     chart
         .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
+        .position(SeriesLabelPosition::LowerRight)
         .label_font(("sans-serif", 13))
         .background_style(WHITE.mix(0.85))
         .border_style(BLACK)
@@ -155,6 +156,7 @@ fn draw(
     let mut chart = ChartBuilder::on(&bottom)
         .caption("(b) cumulative bytes on the wire (bodies + overhead)", ("sans-serif", 18))
         .margin(12)
+        .margin_right(40)
         .x_label_area_size(40)
         .y_label_area_size(70)
         .build_cartesian_2d((1f64..messages).log_scale(), (10f64..max_total * 2.0).log_scale())?;
