@@ -234,3 +234,31 @@ fn the_plots_as_svg() {
     let (printed, _) = expect(&["report", &capture, "--format", "svg"], 0);
     assert!(printed == drawn.as_bytes(), "--format svg prints what --plot writes");
 }
+
+#[test]
+fn max_held_stops_the_flow_that_holds_the_most() {
+    // A head of 200 lines of 1,000 bytes that never ends, beside a whole request.
+    let mut head = b"GET / HTTP/1.1\r\n".to_vec();
+    for i in 0..200 {
+        head.extend_from_slice(format!("X-{i:03}: {}\r\n", "a".repeat(992)).as_bytes());
+    }
+    let whole = b"GET /ok HTTP/1.1\r\nHost: a\r\n\r\n".to_vec();
+    let mut w = Writer::pcap(Link::Ethernet);
+    let big = Connection::ipv4([10, 0, 0, 1], 40_001, [10, 0, 0, 2], 80, 1);
+    let small = Connection::ipv4([10, 0, 0, 1], 40_002, [10, 0, 0, 2], 80, 2);
+    craft::interleaved(&mut w, &mut [(big, &head[..]), (small, &whole[..])], 1448);
+    let dir = scratch("held");
+    let pcap = dir.join("held.pcap");
+    std::fs::write(&pcap, w.bytes()).unwrap();
+    let pcap = path_str(&pcap);
+    let (out, stderr) = expect(&["report", &pcap, "--format", "json", "--max-held", "100KiB"], 0);
+    assert!(
+        stderr.contains("10.0.0.1:40001 -> 10.0.0.2:80: stopped: the flows held more than --max-held (102,400 bytes)"),
+        "{stderr}"
+    );
+    let report: Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(report["requests"], 1, "the other flow is read");
+    // Under the default the head is read to its end, where the flow ends inside it.
+    let (_, stderr) = expect(&["report", &pcap], 0);
+    assert!(stderr.contains("the flow ends inside a request"), "{stderr}");
+}

@@ -435,6 +435,17 @@ pub struct CaptureArgs {
         help_heading = "Captures"
     )]
     pub max_record: usize,
+    /// Bytes all the flows of a capture may hold of requests not read whole yet (a flow's
+    /// unfinished head and its last piece, under 64 KiB); past it the flow holding the most
+    /// is stopped (read up to there) with a note. Bytes, or a number with a unit, as in 256MiB.
+    #[arg(
+        long,
+        value_name = "BYTES",
+        default_value = "268435456",
+        value_parser = parse_size_usize,
+        help_heading = "Captures"
+    )]
+    pub max_held: usize,
 }
 
 impl CaptureArgs {

@@ -24,7 +24,8 @@ use streamline::http1::{self, Plain};
 use streamline::{Compact, Decoder, Error, Event, Limits, Reader, Syntax, SyntaxDetector};
 use streamline_capture::{Capture, CloseReason, Direction, Directions, FlowId, FlowKey, GapKind};
 
-use crate::cli::io::{Input, CHUNK};
+use crate::cli::args::CaptureArgs;
+use crate::cli::io::Input;
 use crate::cli::output::group;
 use crate::cli::DataError;
 
@@ -120,6 +121,9 @@ struct Reading<'a, F: Flows> {
     open: HashMap<FlowId, Flow<F::Conn>>,
     /// The flow of the last event, out of `open`.
     last: Option<(FlowId, Flow<F::Conn>)>,
+    /// Bytes the flows in `open` and `last` hold unread, and the most they may.
+    held: usize,
+    max_held: usize,
     counts: Counts,
 }
 
@@ -130,19 +134,21 @@ struct Reading<'a, F: Flows> {
 /// Two threads share the work: this one reads the file and reassembles the flows, handing
 /// their events over in batches of about [`BATCH`] bytes (at most [`BATCHES`] in flight, so
 /// memory stays bounded); another reads the requests of each flow and hands them to `flows`.
-pub fn read<F>(input: Input, buf: BytesMut, limits: streamline_capture::Limits, flows: &mut F) -> Result<()>
+pub fn read<F>(input: Input, buf: BytesMut, options: &CaptureArgs, flows: &mut F) -> Result<()>
 where
     F: Flows + Send,
     F::Conn: Send,
 {
     let name = input.name().to_string();
-    let mut capture = Capture::new(Cursor::new(buf).chain(input), limits, Directions::ClientToServer);
+    let mut capture = Capture::new(Cursor::new(buf).chain(input), options.limits(), Directions::ClientToServer);
+    let max_held = options.max_held;
     let (result, counts) = std::thread::scope(|scope| {
         let (send, receive) = mpsc::sync_channel::<Batch>(BATCHES);
         let (recycle, recycled) = mpsc::sync_channel::<Batch>(BATCHES + 1);
         let name = &name;
         let requests = scope.spawn(move || {
-            let mut reading = Reading { name, flows, open: HashMap::new(), last: None, counts: Counts::default() };
+            let mut reading =
+                Reading { name, flows, open: HashMap::new(), last: None, held: 0, max_held, counts: Counts::default() };
             for mut batch in receive {
                 batch.replay(&mut |event| reading.event(event));
                 batch.clear();
@@ -194,6 +200,9 @@ where
     note(&name, &summary);
     result.map_err(|err| DataError { file: name.clone(), what: err.to_string(), written: None }.into())
 }
+
+/// Bytes of a flow gathered before its reader reads them.
+const PIECE: usize = 64 * 1024;
 
 /// Bytes of flow data in a batch of events handed from the capture's thread to the requests'.
 const BATCH: usize = 256 * 1024;
@@ -271,20 +280,39 @@ impl<F: Flows> Reading<'_, F> {
     /// Takes a flow's state out (the last one used is kept apart, so that a run of events of
     /// one flow does not hash its number each time).
     fn take(&mut self, flow: FlowId) -> Option<Flow<F::Conn>> {
-        match self.last.take() {
+        let f = match self.last.take() {
             Some((id, f)) if id == flow => Some(f),
             Some((id, f)) => {
                 self.open.insert(id, f);
                 self.open.remove(&flow)
             }
             None => self.open.remove(&flow),
+        };
+        if let Some(f) = &f {
+            self.held -= f.buf.len();
         }
+        f
     }
 
-    /// Puts a flow's state back, as the last one used.
+    /// Puts a flow's state back, as the last one used. If the flows now hold more unread
+    /// bytes than the limit, the flow that holds the most is stopped.
     fn put(&mut self, flow: FlowId, f: Flow<F::Conn>) {
+        self.held += f.buf.len();
         if let Some((id, last)) = self.last.replace((flow, f)) {
             self.open.insert(id, last);
+        }
+        while self.held > self.max_held {
+            let in_map = self.open.iter().map(|(id, f)| (f.buf.len(), *id)).max();
+            let last = self.last.as_ref().map(|(id, f)| (f.buf.len(), *id));
+            let Some((_, id)) = in_map.max(last) else { break };
+            let Some(mut f) = self.take(id) else { break };
+            let why = format!(
+                "stopped: the flows held more than --max-held ({} bytes) of requests not read whole, this one {}",
+                group(self.max_held as u64),
+                group(f.buf.len() as u64)
+            );
+            self.stop(&mut f, &format!("{why}; its requests before are read, the rest is skipped"));
+            self.put(id, f);
         }
     }
 
@@ -309,9 +337,9 @@ impl<F: Flows> Reading<'_, F> {
                 let Some(mut f) = self.take(flow) else { return };
                 match f.stage {
                     Stage::Done => {}
-                    // Read in pieces of about a file's (the reader then sees as few cut
-                    // heads as on a file); the flow's end or a gap reads the rest.
-                    Stage::Reading(_) if f.buf.len() + data.len() < CHUNK => f.buf.extend_from_slice(data),
+                    // Read in pieces of at least PIECE bytes (the reader then sees few cut
+                    // heads); the flow's end or a gap reads the rest.
+                    Stage::Reading(_) if f.buf.len() + data.len() < PIECE => f.buf.extend_from_slice(data),
                     _ => {
                         f.buf.extend_from_slice(data);
                         self.advance(&mut f, false);

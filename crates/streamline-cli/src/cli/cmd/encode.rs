@@ -185,7 +185,7 @@ connection",
         window: args.window.window(),
         names: HashSet::new(),
     };
-    capture::read(input, buf, args.capture.limits(), &mut flows)
+    capture::read(input, buf, &args.capture, &mut flows)
 }
 
 /// The compact files of a capture's flows.

@@ -42,14 +42,16 @@ pub fn run(args: ReportArgs) -> Result<()> {
         (input, Vec::new())
     } else {
         let mut names = Vec::new();
+        let mut captures = 0;
         for path in &args.files {
             let mut input = Input::open(Some(path), args.quiet)?;
             let name = input.name().to_string();
             let mut buf = BytesMut::new();
             if capture::is_capture(&mut input, &mut buf)? {
                 let mut flows = Measured { totals: &mut totals, codec };
-                let result = capture::read(input, buf, args.capture.limits(), &mut flows);
+                let result = capture::read(input, buf, &args.capture, &mut flows);
                 names.push(name);
+                captures += 1;
                 match result {
                     Err(err) if err.is::<DataError>() => {
                         late = Some(err);
@@ -72,9 +74,14 @@ pub fn run(args: ReportArgs) -> Result<()> {
             result.map_err(|stop| stop.into_error(name.clone()))?;
             names.push(name);
         }
-        let input = match &names[..] {
-            [one] => one.clone(),
-            many => format!("{} files, one connection each", many.len()),
+        let input = match (&names[..], captures) {
+            ([one], _) => one.clone(),
+            (many, 0) => format!("{} files, one connection each", many.len()),
+            (many, c) => format!(
+                "{} files ({c} capture{}: a connection per HTTP flow; the others one connection each)",
+                many.len(),
+                if c == 1 { "" } else { "s" }
+            ),
         };
         (input, names)
     };
