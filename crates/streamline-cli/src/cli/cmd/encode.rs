@@ -17,13 +17,15 @@ use crate::cli::{signals, DataError};
 
 /// Encodes the input to the output.
 pub fn run(args: EncodeArgs) -> Result<()> {
-    signals::cooperate();
     let mut input = Input::open(args.io.input.as_deref(), args.io.quiet)?;
     let name = input.name().to_string();
     let mut buf = BytesMut::with_capacity(2 * CHUNK);
     if capture::is_capture(&mut input, &mut buf)? {
+        // An interrupt ends the process at once: the files written so far stay.
+        signals::install();
         return encode_capture(input, buf, &args);
     }
+    signals::cooperate();
     io::refuse_input_as_output(args.io.input.as_deref(), args.io.output.as_deref())?;
     let mut out = Output::create(args.io.output.as_deref())?;
     let limits = args.limits.limits();
