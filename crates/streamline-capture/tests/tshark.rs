@@ -5,6 +5,7 @@
 //! installs it and runs this test).
 
 use std::collections::BTreeMap;
+use std::io::Write;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -96,7 +97,9 @@ fn captures() -> Vec<PathBuf> {
 #[test]
 fn every_flow_is_what_tshark_reassembles() {
     if tshark(&["-v"]).is_none() {
-        println!(
+        // Straight to standard error, past the test harness's capture, so the skip shows.
+        let _ = writeln!(
+            std::io::stderr(),
             "note: tshark is not installed: the comparison with tshark is skipped (scripts/e2e-captures.sh runs it)"
         );
         return;

@@ -435,6 +435,14 @@ pub struct CaptureArgs {
         help_heading = "Captures"
     )]
     pub max_record: usize,
+    /// Most interfaces one pcapng section may declare.
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = streamline_capture::Limits::default().max_interfaces,
+        help_heading = "Captures"
+    )]
+    pub max_interfaces: u32,
     /// Bytes all the flows of a capture may hold of requests not read whole yet (a flow's
     /// unfinished head and its last piece, under 64 KiB); past it the flow holding the most
     /// is stopped (read up to there) with a note. Bytes, or a number with a unit, as in 256MiB.
@@ -455,6 +463,7 @@ impl CaptureArgs {
             .max_flows(self.max_flows)
             .max_out_of_order(self.max_out_of_order)
             .max_record(self.max_record)
+            .max_interfaces(self.max_interfaces)
     }
 }
 
@@ -603,6 +612,22 @@ mod tests {
         assert_eq!(args.rate, Some(MAX_PACE));
         let Command::Bench(args) = parse(&["bench", "--format", "json"]).unwrap().command else { panic!("not bench") };
         assert_eq!(args.format, BenchFormat::Json);
+    }
+
+    #[test]
+    fn capture_defaults_match_the_library() {
+        let Command::Report(args) = parse(&["report"]).unwrap().command else { panic!("not report") };
+        assert_eq!(args.capture.limits(), streamline_capture::Limits::default());
+        assert_eq!(args.capture.max_held, 256 << 20);
+        let Command::Encode(args) =
+            parse(&["encode", "--max-flows", "7", "--max-out-of-order", "1MiB", "--max-record", "64KiB"])
+                .unwrap()
+                .command
+        else {
+            panic!("not encode")
+        };
+        let want = streamline_capture::Limits::default().max_flows(7).max_out_of_order(1 << 20).max_record(65_536);
+        assert_eq!(args.capture.limits(), want);
     }
 
     #[test]
