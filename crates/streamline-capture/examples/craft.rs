@@ -124,6 +124,21 @@ pub fn samples() -> Vec<Sample> {
         }
         out.push(Sample { name: "crafted-two-interfaces.pcapng", capture: w.take(), flows });
     }
+    // A big-endian pcapng, as a big-endian machine writes it.
+    {
+        let mut w = Writer::pcapng_with(true);
+        let raw = w.interface(Link::Raw, 9, 0);
+        let mut conn = lo(44500, 77);
+        let flows = vec![(flow_name(&conn), pair.clone())];
+        w.packet_on(raw, &conn.syn());
+        w.packet_on(raw, &conn.syn_ack());
+        for piece in pair.chunks(120) {
+            w.packet_on(raw, &conn.data(piece));
+        }
+        w.packet_on(raw, &conn.fin());
+        w.packet_on(raw, &conn.server_fin());
+        out.push(Sample { name: "crafted-big-endian.pcapng", capture: w.take(), flows });
+    }
     // Reordered, retransmitted and overlapping segments (one overlap differs: the first copy
     // is kept), across the sequence-number wrap.
     {

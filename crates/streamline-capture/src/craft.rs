@@ -111,7 +111,7 @@ impl Default for PcapOptions {
 #[derive(Debug, Clone)]
 enum Kind {
     Pcap { options: PcapOptions, link: Link },
-    Pcapng { interfaces: Vec<(Link, u8, u32)> },
+    Pcapng { interfaces: Vec<(Link, u8, u32)>, big_endian: bool },
 }
 
 /// Writes a capture file into memory; [`Writer::take`] hands out what is written so far, so
@@ -152,9 +152,20 @@ impl Writer {
 
     /// A little-endian pcapng with a section header and no interface yet.
     pub fn pcapng() -> Writer {
-        let mut w = Writer { kind: Kind::Pcapng { interfaces: Vec::new() }, out: Vec::new(), time_ns: EPOCH_NS };
+        Writer::pcapng_with(false)
+    }
+
+    /// A pcapng in either byte order (a big-endian machine writes its own), with a section
+    /// header and no interface yet.
+    pub fn pcapng_with(big_endian: bool) -> Writer {
+        let kind = Kind::Pcapng { interfaces: Vec::new(), big_endian };
+        let mut w = Writer { kind, out: Vec::new(), time_ns: EPOCH_NS };
         // SHB: type, length 28, byte-order magic, version 1.0, section length unknown (-1).
-        w.block(0x0a0d_0d0a, &[&0x1a2b_3c4du32.to_le_bytes()[..], &[1, 0, 0, 0], &[0xff; 8]].concat());
+        let mut body = w.ordered(0x1a2b_3c4d).to_vec();
+        body.extend_from_slice(&w.ordered16(1));
+        body.extend_from_slice(&w.ordered16(0));
+        body.extend_from_slice(&[0xff; 8]);
+        w.block(0x0a0d_0d0a, &body);
         w
     }
 
@@ -166,16 +177,18 @@ impl Writer {
     ///
     /// On a pcap writer: only pcapng has interfaces.
     pub fn interface(&mut self, link: Link, tsresol: u8, snaplen: u32) -> u32 {
-        let Kind::Pcapng { interfaces } = &mut self.kind else { panic!("interfaces are pcapng's") };
+        let Kind::Pcapng { interfaces, .. } = &mut self.kind else { panic!("interfaces are pcapng's") };
         interfaces.push((link, tsresol, snaplen));
         let id = interfaces.len() as u32 - 1;
         let mut body = Vec::new();
-        body.extend_from_slice(&(link.number() as u16).to_le_bytes());
+        body.extend_from_slice(&self.ordered16(link.number() as u16));
         body.extend_from_slice(&[0, 0]);
-        body.extend_from_slice(&snaplen.to_le_bytes());
+        body.extend_from_slice(&self.ordered(snaplen));
         if tsresol != 6 {
             // if_tsresol (9), length 1, padded to 4; then opt_endofopt.
-            body.extend_from_slice(&[9, 0, 1, 0, tsresol, 0, 0, 0, 0, 0, 0, 0]);
+            body.extend_from_slice(&self.ordered16(9));
+            body.extend_from_slice(&self.ordered16(1));
+            body.extend_from_slice(&[tsresol, 0, 0, 0, 0, 0, 0, 0]);
         }
         self.block(1, &body);
         id
@@ -202,17 +215,15 @@ impl Writer {
                 self.u32(frame.len() as u32, be);
                 self.out.extend_from_slice(&frame[..caplen]);
             }
-            Kind::Pcapng { interfaces } => {
+            Kind::Pcapng { interfaces, .. } => {
                 let (link, tsresol, snaplen) = interfaces[interface as usize];
                 let frame = link.frame(ip);
                 let caplen = if snaplen == 0 { frame.len() } else { frame.len().min(snaplen as usize) };
                 let ticks = (u128::from(time) * 10u128.pow(u32::from(tsresol)) / 1_000_000_000) as u64;
                 let mut body = Vec::with_capacity(20 + caplen + 3);
-                body.extend_from_slice(&interface.to_le_bytes());
-                body.extend_from_slice(&((ticks >> 32) as u32).to_le_bytes());
-                body.extend_from_slice(&(ticks as u32).to_le_bytes());
-                body.extend_from_slice(&(caplen as u32).to_le_bytes());
-                body.extend_from_slice(&(frame.len() as u32).to_le_bytes());
+                for field in [interface, (ticks >> 32) as u32, ticks as u32, caplen as u32, frame.len() as u32] {
+                    body.extend_from_slice(&self.ordered(field));
+                }
                 body.extend_from_slice(&frame[..caplen]);
                 body.resize(body.len().next_multiple_of(4), 0);
                 self.block(6, &body);
@@ -237,10 +248,35 @@ impl Writer {
 
     fn block(&mut self, kind: u32, body: &[u8]) {
         let len = (12 + body.len()) as u32;
-        self.out.extend_from_slice(&kind.to_le_bytes());
-        self.out.extend_from_slice(&len.to_le_bytes());
+        for bytes in [self.ordered(kind), self.ordered(len)] {
+            self.out.extend_from_slice(&bytes);
+        }
         self.out.extend_from_slice(body);
-        self.out.extend_from_slice(&len.to_le_bytes());
+        let len = self.ordered(len);
+        self.out.extend_from_slice(&len);
+    }
+
+    /// Whether a pcapng is written big-endian.
+    fn pcapng_big_endian(&self) -> bool {
+        matches!(self.kind, Kind::Pcapng { big_endian: true, .. })
+    }
+
+    /// A pcapng `u32` in the section's byte order.
+    fn ordered(&self, v: u32) -> [u8; 4] {
+        if self.pcapng_big_endian() {
+            v.to_be_bytes()
+        } else {
+            v.to_le_bytes()
+        }
+    }
+
+    /// A pcapng `u16` in the section's byte order.
+    fn ordered16(&self, v: u16) -> [u8; 2] {
+        if self.pcapng_big_endian() {
+            v.to_be_bytes()
+        } else {
+            v.to_le_bytes()
+        }
     }
 
     fn u32(&mut self, v: u32, be: bool) {

@@ -193,6 +193,33 @@ fn pcapng_interfaces_with_their_own_link_type_and_resolution() {
 }
 
 #[test]
+fn big_endian_pcapng() {
+    let mut w = Writer::pcapng_with(true);
+    assert_eq!(&w.bytes()[8..12], &[0x1a, 0x2b, 0x3c, 0x4d]);
+    let eth = w.interface(Link::Ethernet, 9, 0);
+    w.other_block();
+    let mut conn = v6();
+    w.packet_on(eth, &conn.syn());
+    for piece in REQUEST.chunks(9) {
+        w.packet_on(eth, &conn.data(piece));
+    }
+    let run = run(w.bytes());
+    run.result.as_ref().unwrap();
+    assert_eq!(only(&run).client, REQUEST);
+    let mut reader = FileReader::new(Limits::default());
+    let bytes = w.bytes();
+    let mut at = 0;
+    let first = loop {
+        let (used, packet) = reader.next(&bytes[at..], true).unwrap();
+        at += used;
+        if let Some(p) = packet {
+            break p;
+        }
+    };
+    assert_eq!((first.link.0, first.timestamp_ns), (1, 1_700_000_000_000_000_000));
+}
+
+#[test]
 fn out_of_order_segments_come_out_in_order() {
     let mut conn = v4();
     let mut w = Writer::pcap(Link::Ethernet);
