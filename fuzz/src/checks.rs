@@ -90,13 +90,25 @@ impl Checked for http1::Plain {
 /// little fit and three that hold a few dozen bytes do not.
 pub fn tiny_limits() -> Limits {
     let state_bytes = 96 + 3 * Limits::REGISTER_OVERHEAD;
-    Limits::default().max_line(32).max_registers(3).max_headers(3).max_state_bytes(state_bytes).max_body(40)
+    Limits::default()
+        .max_line(32)
+        .max_registers(3)
+        .max_headers(3)
+        .max_state_bytes(state_bytes)
+        .max_body(40)
+        .table_bytes(100)
 }
 
 /// Limits between [`tiny_limits`] and the defaults.
 pub fn small_limits() -> Limits {
     let state_bytes = 1024 + 16 * Limits::REGISTER_OVERHEAD;
-    Limits::default().max_line(256).max_registers(16).max_headers(16).max_state_bytes(state_bytes).max_body(1024)
+    Limits::default()
+        .max_line(256)
+        .max_registers(16)
+        .max_headers(16)
+        .max_state_bytes(state_bytes)
+        .max_body(1024)
+        .table_bytes(512)
 }
 
 /// Limits that never stop a request this crate builds: for re-reading canonical output.
@@ -531,18 +543,21 @@ pub fn check_canonical(req: &Request) {
 /// back as the same requests; if the encoder refuses a request, everything before it still
 /// decodes. Done twice: one request at a time, and through a [`Lookahead`].
 pub fn check_reencode(requests: &[Request], limits: Limits) {
-    let mut out = Vec::new();
-    let mut encoder = Encoder::with_limits(limits);
-    let mut done = 0;
-    for req in requests {
-        if encoder.encode(req, &mut out).is_err() {
-            break;
+    // With header editing (the default), and without it (version 1 opcodes only).
+    for editing in [true, false] {
+        let mut out = Vec::new();
+        let mut encoder = Encoder::with_limits(limits).editing(editing);
+        let mut done = 0;
+        for req in requests {
+            if encoder.encode(req, &mut out).is_err() {
+                break;
+            }
+            done += 1;
         }
-        done += 1;
+        let back = read_whole::<Compact>(&out, limits);
+        assert_eq!(back.error, None, "encoder output rejected by a decoder with the same limits");
+        assert_eq!(back.requests, requests[..done], "encoder output decodes differently (editing {editing})");
     }
-    let back = read_whole::<Compact>(&out, limits);
-    assert_eq!(back.error, None, "encoder output rejected by a decoder with the same limits");
-    assert_eq!(back.requests, requests[..done], "encoder output decodes differently");
 
     let (out, done) = encode_lookahead(requests, limits, Window { requests: 4, bytes: 256 });
     let back = read_whole::<Compact>(&out, limits);

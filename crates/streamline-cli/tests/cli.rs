@@ -174,7 +174,7 @@ fn decode_error_flushes_what_came_before() {
     );
     assert_eq!(
         stderr,
-        "streamline: error: <stdin>: line 6 (byte 38): unknown opcode 'X' (expected one of V B M H > < - + *) \
+        "streamline: error: <stdin>: line 6 (byte 38): unknown opcode 'X' (expected one of V B M H > < - + * S R I D E U) \
 (2 requests written)\n"
     );
 }
@@ -546,33 +546,33 @@ const CHUNKED_UPLOAD_REPORT: &str = r#"{
     },
     {
       "id": "compact",
-      "increase_percent": 15.444617784711388,
-      "mib_per_second": 388.14544677734375,
+      "increase_percent": 15.331158700893491,
+      "mib_per_second": 387.76397705078125,
       "name": "compact",
       "overhead": {
         "first": 169.0,
-        "mean": 54.45,
+        "mean": 54.05,
         "steady_max": 82,
-        "steady_median": 47,
+        "steady_median": 43,
         "steady_p99": 82,
-        "total": 1089
+        "total": 1081
       },
-      "total_bytes": 8140
+      "total_bytes": 8132
     },
     {
       "id": "http2",
-      "increase_percent": 14.29584456105517,
-      "mib_per_second": 384.28306579589844,
+      "increase_percent": 15.246064388030067,
+      "mib_per_second": 387.4778747558594,
       "name": "HTTP/2",
       "overhead": {
         "first": 134.0,
-        "mean": 50.4,
-        "steady_max": 63,
-        "steady_median": 32,
-        "steady_p99": 63,
-        "total": 1008
+        "mean": 53.75,
+        "steady_max": 66,
+        "steady_median": 36,
+        "steady_p99": 66,
+        "total": 1075
       },
-      "total_bytes": 8059
+      "total_bytes": 8126
     },
     {
       "id": "amqp",
@@ -638,7 +638,7 @@ fn report_counts_chunk_data_of_bodies_larger_than_a_read() {
         report["encodings"].as_array().unwrap().iter().map(|e| e["total_bytes"].as_u64().unwrap()).collect();
     assert_eq!(
         totals,
-        [1_164_380, 1_163_813, 1_164_349, 1_163_771, 1_163_987],
+        [1_164_380, 1_163_804, 1_164_367, 1_163_771, 1_163_987],
         "plain, compact, HTTP/2, AMQP, Binary HTTP"
     );
     assert_eq!(totals[0], upload.len() as u64);
@@ -655,7 +655,7 @@ fn report_rejects_unknown_syntax() {
     let (_, stderr) = fails(&["report", "-"], b"V:HTTP/1.1\r\nQ:x\r\n", 1);
     assert_eq!(
         stderr,
-        "streamline: error: <stdin>: line 2 (byte 12): unknown opcode 'Q' (expected one of V B M H > < - + *)\n"
+        "streamline: error: <stdin>: line 2 (byte 12): unknown opcode 'Q' (expected one of V B M H > < - + * S R I D E U)\n"
     );
 }
 
@@ -987,4 +987,41 @@ fn bench_refuses_a_rate_the_clock_cannot_pace() {
     }
     let (_, stderr) = fails(&["bench", "--rate", "1e20"], b"", 2);
     assert!(stderr.contains("at most 1,000,000,000 (one per nanosecond)"), "{stderr}");
+}
+
+/// SPEC.md §9.5: `--no-editing` writes the format's first version only; both decode to the
+/// same requests, and the editing stream is several times shorter on a browsing session.
+#[test]
+fn encode_with_and_without_header_editing() {
+    let plain = std::fs::read(sample("browse-session.http")).unwrap();
+    let v1 = ok(&["encode", "--no-editing"], &plain);
+    let v2 = ok(&["encode"], &plain);
+    for line in v1.split(|&b| b == b'\n').filter(|l| l.len() > 2 && l[1] == b':') {
+        assert!(b"VBMH><-+*".contains(&line[0]) && !line.starts_with(b"H:="), "{}", String::from_utf8_lossy(line));
+    }
+    assert_eq!(ok(&["decode"], &v1), plain);
+    assert_eq!(ok(&["decode"], &v2), plain);
+    assert!(v2.len() * 4 < v1.len(), "{} against {}", v2.len(), v1.len());
+    // The table size is agreed by both ends: a decoder with none refuses a table reference,
+    // and says where.
+    let (out, err) = fails(&["decode", "--table-bytes", "0"], &v2, 1);
+    assert!(err.contains("no table entry"), "{err}");
+    assert!(err.contains("line "), "{err}");
+    assert!(!out.is_empty(), "the requests before the fault are written");
+    let small = ok(&["encode", "--table-bytes", "0"], &plain);
+    assert_eq!(ok(&["decode", "--table-bytes", "0"], &small), plain);
+}
+
+/// SECURITY.md "Sizes that leak secrets": `--sensitive` names the fields never edited in part.
+#[test]
+fn sensitive_fields_from_the_command_line() {
+    let mut plain = Vec::new();
+    for i in 0..10 {
+        plain.extend_from_slice(
+            format!("GET / HTTP/1.1\r\nHost: a\r\nCookie: sid=s3cr3t{i}; theme=dark\r\n\r\n").as_bytes(),
+        );
+    }
+    let edits = |out: &[u8]| out.windows(3).filter(|w| w == b"\nE:").count();
+    assert!(edits(&ok(&["encode"], &plain)) > 0);
+    assert_eq!(edits(&ok(&["encode", "--sensitive", "authorization,cookie"], &plain)), 0);
 }

@@ -40,8 +40,8 @@ pub enum ErrorKind {
     /// An empty line where an opcode line was expected.
     #[error("empty line (expected an opcode line such as 'H:...')")]
     EmptyLine,
-    /// An opcode line whose opcode is not one of `V B M H > < - + *`.
-    #[error("unknown opcode '{0}' (expected one of V B M H > < - + *)")]
+    /// An opcode line whose opcode is not one of `V B M H > < - + * S R I D E U`.
+    #[error("unknown opcode '{0}' (expected one of V B M H > < - + * S R I D E U)")]
     UnknownOpcode(String),
     /// An opcode not followed by a colon.
     #[error("missing ':' after opcode '{0}'")]
@@ -80,6 +80,27 @@ pub enum ErrorKind {
     /// A `+:` line without a valid length: `+:SUFFIX SP LEN`, LEN `0` or 1-19 digits, no leading zero.
     #[error("invalid body length in '{0}' (expected '+:SUFFIX LEN', LEN decimal without leading zeros)")]
     InvalidLength(String),
+    /// An editing opcode (`H:=`, `S:`, `R:`, `I:`, `D:`, `E:`, `U:`) whose argument does not
+    /// parse, or an edit that cannot apply to the line or base it names: past its end, into
+    /// the field name, or splitting a run of letters and digits (SPEC.md §4.10).
+    #[error("invalid edit '{line}': {why}")]
+    InvalidEdit {
+        /// The line, escaped.
+        line: String,
+        /// What is wrong with it.
+        why: &'static str,
+    },
+    /// A selector naming a header line the state does not have.
+    #[error("no header line {0} in the state")]
+    NoSuchHeader(String),
+    /// `=INDEX` naming a line the table does not hold.
+    #[error("no table entry {index} (the table holds {held})")]
+    UnknownEntry {
+        /// The index given.
+        index: usize,
+        /// How many lines the table holds.
+        held: usize,
+    },
     /// Issuing a request before `M:` set a method.
     #[error("request issued with no method set (use M: first)")]
     NoMethod,
@@ -224,7 +245,7 @@ as 'GET ')"
 /// let err = Decoder::new().decode_eof(&mut BytesMut::from("V:HTTP/1.1\r\nX:\r\n")).unwrap_err();
 /// assert_eq!(err.kind(), &ErrorKind::UnknownOpcode("X".into()));
 /// assert_eq!((err.offset(), err.line(), err.request()), (Some(12), Some(2), None));
-/// assert_eq!(err.to_string(), "line 2 (byte 12): unknown opcode 'X' (expected one of V B M H > < - + *)");
+/// assert_eq!(err.to_string(), "line 2 (byte 12): unknown opcode 'X' (expected one of V B M H > < - + * S R I D E U)");
 /// ```
 #[derive(Clone, PartialEq, Eq)]
 pub struct Error {

@@ -63,7 +63,7 @@ mod limits;
 
 pub use compact::decode::{Compact, Decoder};
 pub use compact::encode::{Drained, Emitted, Encoder, Lookahead, Plan, Window};
-pub use compact::op::Op;
+pub use compact::op::{Op, Select, Source, Splice};
 pub use compact::state::State;
 pub use detect::{Syntax, SyntaxDetector};
 pub use error::{Error, ErrorKind};

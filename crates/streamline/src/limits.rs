@@ -21,11 +21,12 @@ pub struct Limits {
     pub(crate) max_headers: usize,
     pub(crate) max_state_bytes: usize,
     pub(crate) max_body: u64,
+    pub(crate) table_bytes: usize,
 }
 
 impl Default for Limits {
     /// `max_line` 64 KiB, `max_registers` 256, `max_headers` 256, `max_state_bytes` 1 MiB,
-    /// `max_body` 16 MiB.
+    /// `max_body` 16 MiB, `table_bytes` 4 KiB.
     fn default() -> Self {
         Limits {
             max_line: 64 * 1024,
@@ -33,6 +34,7 @@ impl Default for Limits {
             max_headers: 256,
             max_state_bytes: 1024 * 1024,
             max_body: 16 * 1024 * 1024,
+            table_bytes: 4096,
         }
     }
 }
@@ -91,4 +93,9 @@ setters! {
     /// Largest body the whole-request calls (`decode`, `decode_slice`) hold;
     /// the event calls stream bodies of any size. Default 16,777,216.
     max_body / get_max_body: u64;
+    /// Size of the table of recently sent header lines (SPEC.md §5.4): each line counts its
+    /// length and 32. Both ends of a stream must use the same value (like HPACK's
+    /// SETTINGS_HEADER_TABLE_SIZE, it is agreed per connection); 0 turns the table off.
+    /// The decoder holds at most about three times this many bytes for it. Default 4,096.
+    table_bytes / get_table_bytes: usize;
 }

@@ -231,3 +231,14 @@ fn body_over_max_body_splits() {
         b"V:HTTP/1.1\r\nB:/r\r\nM:POST\r\nH:Host: a\r\n>:0\r\nH:X: 1\r\n+: 77777775\r\nab\r\nc-:x\r\n<:0\r\n*:y\r\n";
     check_all_splits(true, input, &[3, 40, 70]);
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+
+    /// SPEC.md §4.10: programs with every editing opcode give the same requests and the same
+    /// error at the same place, however the input is split.
+    #[test]
+    fn editing_splits(program in common::editing_program(), cuts in proptest::collection::vec(any::<usize>(), 0..6)) {
+        check_all_splits(true, &program, &cuts);
+    }
+}

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use streamline::{Limits, Window};
+use streamline::{Encoder, Limits, Window};
 
 /// Translate HTTP/1.1 request streams to and from the compact streamline encoding, and
 /// measure what it saves on real traffic.
@@ -74,6 +74,8 @@ pub struct EncodeArgs {
     #[command(flatten)]
     pub window: WindowArgs,
     #[command(flatten)]
+    pub editing: EditArgs,
+    #[command(flatten)]
     pub limits: LimitArgs,
     #[command(flatten)]
     pub capture: CaptureArgs,
@@ -114,8 +116,9 @@ pub struct DecodeArgs {
 /// - HTTP/2: HEADERS frames with the head mapped to HTTP/2 fields and compressed by a real HPACK
 ///   encoder whose dynamic table (4,096 bytes) lives as long as the connection, plus 9 bytes per
 ///   DATA frame (16,384 bytes at most each); the 24-byte preface and a 9-byte SETTINGS frame count
-///   once, on the first message. Every field is indexed and Huffman coding is used where
-///   shorter, so the row is HTTP/2's best case.
+///   once, on the first message. The encoder does what Chrome's does: the cookie split into
+///   crumbs, every field added to the table but the pseudo-headers other than :authority,
+///   Huffman coding where shorter.
 ///
 /// - AMQP 0-9-1: the minimum for basic.publish to the default exchange with the target as
 ///   routing key: method frame, content header frame without properties, body frames
@@ -166,6 +169,8 @@ pub struct ReportArgs {
     pub seed: u64,
     #[command(flatten)]
     pub window: WindowArgs,
+    #[command(flatten)]
+    pub editing: EditArgs,
     #[command(flatten)]
     pub limits: LimitArgs,
     #[command(flatten)]
@@ -356,6 +361,40 @@ impl WindowArgs {
     }
 }
 
+/// How the encoder uses header editing (SPEC.md §4.10, §9.5).
+#[derive(Debug, Clone, Args)]
+pub struct EditArgs {
+    /// Write only the opcodes of the format's first version (no header editing), for a
+    /// decoder that predates it. Costs more bytes wherever a header line changes.
+    #[arg(long, help_heading = "Encoder")]
+    pub no_editing: bool,
+    /// Field names whose values are never edited in part, only replaced whole (against
+    /// CRIME-style attacks, SECURITY.md). Comma-separated; replaces the default.
+    #[arg(
+        long,
+        value_name = "NAMES",
+        value_delimiter = ',',
+        default_value = "Authorization,Proxy-Authorization",
+        help_heading = "Encoder"
+    )]
+    pub sensitive: Vec<String>,
+    /// Registers (the most recently used) the encoder tries as the start of a header edit,
+    /// besides the current state: more can find shorter edits, each costs time
+    /// (BENCHMARKS.md).
+    #[arg(long, value_name = "N", default_value_t = 8, help_heading = "Encoder")]
+    pub effort: usize,
+}
+
+impl EditArgs {
+    /// An encoder with these settings and `limits`.
+    pub fn encoder(&self, limits: Limits) -> Encoder {
+        Encoder::with_limits(limits)
+            .editing(!self.no_editing)
+            .sensitive(self.sensitive.iter().filter(|n| !n.is_empty()))
+            .effort(self.effort)
+    }
+}
+
 /// The codec limits (what a peer or capture can make the codec hold in memory).
 #[derive(Debug, Clone, Copy, Args)]
 pub struct LimitArgs {
@@ -386,6 +425,17 @@ pub struct LimitArgs {
         help_heading = "Limits"
     )]
     pub max_state_bytes: usize,
+    /// Size of the table of recently sent header lines (each line counts its length plus 32);
+    /// the encoder and the decoder must use the same. 0 turns it off. Bytes, or a number with
+    /// a unit, as in 4KiB.
+    #[arg(
+        long,
+        value_name = "BYTES",
+        default_value_t = Limits::default().get_table_bytes(),
+        value_parser = parse_size_usize,
+        help_heading = "Limits"
+    )]
+    pub table_bytes: usize,
 }
 
 impl LimitArgs {
@@ -399,6 +449,7 @@ impl LimitArgs {
             .max_registers(self.max_registers)
             .max_headers(self.max_headers)
             .max_state_bytes(self.max_state_bytes)
+            .table_bytes(self.table_bytes)
     }
 }
 

@@ -123,7 +123,7 @@ impl Render for Table {
         writeln!(out)?;
         writeln!(out, "first: a connection's first message, set-up included; median, p99, max: the messages")?;
         writeln!(out, "after it; mean: all overhead over all messages. increase: overhead over body bytes.")?;
-        writeln!(out, "HTTP/2: best case (every field indexed); AMQP: frames only, no properties, no handshake.")
+        writeln!(out, "HTTP/2: as Chrome's encoder sends it; AMQP: frames only, no properties, no handshake.")
     }
 }
 

@@ -2,7 +2,9 @@
 //! with its registers, the decoder, and the encoder with its planner and lookahead.
 
 pub(crate) mod decode;
+pub(crate) mod edit;
 pub(crate) mod encode;
 pub(crate) mod op;
 pub(crate) mod state;
 pub(crate) mod syntax;
+pub(crate) mod table;

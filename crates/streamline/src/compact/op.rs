@@ -5,7 +5,7 @@ use std::fmt;
 use bytes::BufMut;
 
 use crate::error::Error;
-use crate::message::{write_decimal, Version};
+use crate::message::{decimal_len, write_decimal, Version};
 
 /// One opcode line, borrowing its arguments from the line it was parsed from (SPEC.md §4).
 ///
@@ -35,6 +35,102 @@ pub enum Op<'a> {
     WithBody(&'a [u8], u64),
     /// `*:suffix` issues a request with a chunked body.
     Chunked(&'a [u8]),
+    /// `H:=INDEX` appends the table's line INDEX (SPEC.md §4.10).
+    HeaderEntry(usize),
+    /// `S:line` replaces the first line with the same field name, or appends it.
+    Set(Source<'a>),
+    /// `R:SEL line` replaces the selected line.
+    Replace(Select<'a>, Source<'a>),
+    /// `I:SEL line` inserts a line before the selected one.
+    Insert(Select<'a>, Source<'a>),
+    /// `D:SEL [COUNT]` deletes COUNT lines (1 if not given) from the selected one on.
+    Delete(Select<'a>, usize),
+    /// `E:SEL AT LEN [TEXT]` replaces LEN bytes at byte AT of the selected line with TEXT.
+    Edit(Select<'a>, Splice<'a>),
+    /// `U:AT LEN [TEXT]` replaces LEN bytes at byte AT of the base with TEXT.
+    EditBase(Splice<'a>),
+}
+
+/// The header line an editing opcode names (SPEC.md §4.10): by position in the list (from 0)
+/// or as the first line with a field name (compared without regard to case).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Select<'a> {
+    /// The line at this position, counted from 0.
+    Position(usize),
+    /// The first line with this field name.
+    Name(&'a [u8]),
+}
+
+/// A line an opcode adds: written out, or `=INDEX`, the table's line INDEX (0 the newest).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source<'a> {
+    /// A field line, verbatim.
+    Line(&'a [u8]),
+    /// The table's line at this index.
+    Entry(usize),
+}
+
+/// Part of a header line or of the base replaced: `len` bytes at byte `at` become `text`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Splice<'a> {
+    /// Where the replaced bytes start.
+    pub at: usize,
+    /// How many bytes are replaced.
+    pub len: usize,
+    /// What replaces them.
+    pub text: &'a [u8],
+}
+
+impl Select<'_> {
+    fn write(&self, dst: &mut impl BufMut) {
+        match *self {
+            Select::Position(p) => write_decimal(p as u64, dst),
+            Select::Name(n) => dst.put_slice(n),
+        }
+    }
+
+    fn len(&self) -> usize {
+        match *self {
+            Select::Position(p) => decimal_len(p as u64),
+            Select::Name(n) => n.len(),
+        }
+    }
+}
+
+impl Source<'_> {
+    fn write(&self, dst: &mut impl BufMut) {
+        match *self {
+            Source::Line(l) => dst.put_slice(l),
+            Source::Entry(i) => {
+                dst.put_u8(b'=');
+                write_decimal(i as u64, dst);
+            }
+        }
+    }
+
+    fn len(&self) -> usize {
+        match *self {
+            Source::Line(l) => l.len(),
+            Source::Entry(i) => 1 + decimal_len(i as u64),
+        }
+    }
+}
+
+impl Splice<'_> {
+    fn write(&self, dst: &mut impl BufMut) {
+        write_decimal(self.at as u64, dst);
+        dst.put_u8(b' ');
+        write_decimal(self.len as u64, dst);
+        if !self.text.is_empty() {
+            dst.put_u8(b' ');
+            dst.put_slice(self.text);
+        }
+    }
+
+    fn len(&self) -> usize {
+        let text = if self.text.is_empty() { 0 } else { 1 + self.text.len() };
+        decimal_len(self.at as u64) + 1 + decimal_len(self.len as u64) + text
+    }
 }
 
 impl<'a> Op<'a> {
@@ -79,15 +175,71 @@ impl<'a> Op<'a> {
                 dst.put_slice(b"\r\n");
                 return;
             }
+            Op::HeaderEntry(_)
+            | Op::Set(_)
+            | Op::Replace(..)
+            | Op::Insert(..)
+            | Op::Delete(..)
+            | Op::Edit(..)
+            | Op::EditBase(_) => {
+                self.write_editing(dst);
+                dst.put_slice(b"\r\n");
+                return;
+            }
         };
         dst.put_slice(&[code, b':']);
         dst.put_slice(arg);
         dst.put_slice(b"\r\n");
     }
 
+    /// The editing opcodes' lines (SPEC.md §4.10), without the CRLF.
+    fn write_editing(&self, dst: &mut impl BufMut) {
+        match self {
+            Op::HeaderEntry(i) => {
+                dst.put_slice(b"H:");
+                Source::Entry(*i).write(dst);
+            }
+            Op::Set(src) => {
+                dst.put_slice(b"S:");
+                src.write(dst);
+            }
+            Op::Replace(sel, src) | Op::Insert(sel, src) => {
+                dst.put_slice(if matches!(self, Op::Replace(..)) { b"R:" } else { b"I:" });
+                sel.write(dst);
+                dst.put_u8(b' ');
+                src.write(dst);
+            }
+            Op::Delete(sel, count) => {
+                dst.put_slice(b"D:");
+                sel.write(dst);
+                if *count != 1 {
+                    dst.put_u8(b' ');
+                    write_decimal(*count as u64, dst);
+                }
+            }
+            Op::Edit(sel, splice) => {
+                dst.put_slice(b"E:");
+                sel.write(dst);
+                dst.put_u8(b' ');
+                splice.write(dst);
+            }
+            Op::EditBase(splice) => {
+                dst.put_slice(b"U:");
+                splice.write(dst);
+            }
+            _ => unreachable!("not an editing opcode"),
+        }
+    }
+
     /// Length of the canonical line, CRLF included: what the encoder's cost function counts.
     pub fn encoded_len(&self) -> usize {
         match self {
+            Op::HeaderEntry(i) => 4 + Source::Entry(*i).len(),
+            Op::Set(src) => 4 + src.len(),
+            Op::Replace(sel, src) | Op::Insert(sel, src) => 5 + sel.len() + src.len(),
+            Op::Delete(sel, count) => 4 + sel.len() + if *count == 1 { 0 } else { 1 + decimal_len(*count as u64) },
+            Op::Edit(sel, splice) => 5 + sel.len() + splice.len(),
+            Op::EditBase(splice) => 4 + splice.len(),
             Op::Version(_) => 12,
             Op::WithBody(a, len) => 5 + a.len() + crate::message::decimal_len(*len),
             Op::Base(a)
@@ -116,7 +268,29 @@ mod tests {
 
     #[test]
     fn display_round_trips() {
-        let lines: [&[u8]; 9] = [b"V:HTTP/1.0", b"B:", b"M:GET", b"H:A: b", b">:r", b"<:r", b"-:x", b"+:x 12", b"*:"];
+        let lines: [&[u8]; 21] = [
+            b"V:HTTP/1.0",
+            b"B:",
+            b"M:GET",
+            b"H:A: b",
+            b">:r",
+            b"<:r",
+            b"-:x",
+            b"+:x 12",
+            b"*:",
+            b"H:=12",
+            b"S:A: b",
+            b"S:=0",
+            b"R:3 A: b",
+            b"R:Accept =7",
+            b"I:0 A: b",
+            b"D:2",
+            b"D:2 3",
+            b"D:Cookie",
+            b"E:4 12 3 x y",
+            b"E:Referer 9 0",
+            b"U:0 4 /api",
+        ];
         for line in lines {
             let op = Op::parse(line).unwrap();
             assert_eq!(op.to_string().as_bytes(), line);

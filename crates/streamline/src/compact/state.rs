@@ -6,7 +6,9 @@ use std::sync::Arc;
 
 use bytes::{Bytes, BytesMut};
 
+use crate::compact::edit::{edit_block, splice_into};
 use crate::compact::op::Op;
+use crate::compact::table::Table;
 use crate::error::{escape, Error, ErrorKind};
 use crate::message::{assign, Framing, Head, Headers, Held, Parts, Version};
 use crate::Limits;
@@ -172,6 +174,10 @@ pub struct State {
     arena: Arena,
     /// Where the current header block is.
     block: Block,
+    /// The table of recently sent header lines (SPEC.md §5.4).
+    table: Table,
+    /// Where an editing opcode builds the new header block (kept to reuse the allocation).
+    scratch: Vec<u8>,
 }
 
 /// Where the current header block is (its line count is always `current.headers.count`).
@@ -210,7 +216,14 @@ impl State {
             issued: None,
             arena: Arena::default(),
             block: Block::Held,
+            table: Table::new(limits.table_bytes),
+            scratch: Vec::new(),
         }
+    }
+
+    /// The table's line `index` (0 the newest), as `=INDEX` names it (SPEC.md §5.4).
+    pub fn table_entry(&self, index: usize) -> Option<&[u8]> {
+        self.table.get(index)
     }
 
     /// The limits in force.
@@ -327,6 +340,14 @@ impl State {
                 }
             }
             Op::Load(name) => self.load(name)?,
+            Op::EditBase(splice) => {
+                let mut base = Vec::with_capacity(cur.base.len() + splice.text.len());
+                splice_into(&cur.base, &splice, 0, op, &mut base)?;
+                self.set_base(Bytes::from(base))?;
+            }
+            Op::HeaderEntry(_) | Op::Set(_) | Op::Replace(..) | Op::Insert(..) | Op::Delete(..) | Op::Edit(..) => {
+                self.edit_headers(op)?
+            }
             Op::Bodyless(s) => return self.issue(s, Framing::None, slot).map(|()| true),
             Op::WithBody(s, n) => return self.issue(s, Framing::Length(n), slot).map(|()| true),
             Op::Chunked(s) => return self.issue(s, Framing::Chunked, slot).map(|()| true),
@@ -367,6 +388,40 @@ impl State {
         Ok(())
     }
 
+    /// Applies an opcode that edits the header list (SPEC.md §4.10): the new block is built
+    /// apart, checked against the limits, and only then becomes the current one.
+    #[inline(never)]
+    fn edit_headers(&mut self, op: &Op<'_>) -> Result<(), ErrorKind> {
+        self.issued = None;
+        let mut out = std::mem::take(&mut self.scratch);
+        let result = self.commit_edit(op, &mut out);
+        self.scratch = out;
+        result
+    }
+
+    fn commit_edit(&mut self, op: &Op<'_>, out: &mut Vec<u8>) -> Result<(), ErrorKind> {
+        let edited = edit_block(self.block_bytes(), self.current.headers.count, op, &self.table.lines, out)?;
+        if edited.count > self.limits.max_headers {
+            return Err(ErrorKind::TooManyHeaders { limit: self.limits.max_headers });
+        }
+        let old = self.block_bytes().len() - 2 * self.current.headers.count;
+        let new = out.len() - 2 * edited.count;
+        self.check_growth(new, old)?;
+        self.current.bytes = self.current.bytes + new - old;
+        self.arena.chunk.clear();
+        self.arena.reserve(out.len());
+        self.arena.chunk.extend_from_slice(out);
+        self.block = Block::Open;
+        self.current.headers.count = edited.count;
+        if !self.current.headers.block.is_empty() {
+            self.current.headers.block = Held::default();
+        }
+        if let Some((start, end)) = edited.sent {
+            self.table.sent(&out[start..end]);
+        }
+        Ok(())
+    }
+
     /// Applies `H:` with this (checked) line.
     #[inline]
     pub(crate) fn push_header(&mut self, h: &[u8]) -> Result<(), ErrorKind> {
@@ -388,6 +443,7 @@ impl State {
         self.arena.chunk.extend_from_slice(h);
         self.arena.chunk.extend_from_slice(b"\r\n");
         self.current.headers.count += 1;
+        self.table.sent(h);
         Ok(())
     }
 
@@ -421,6 +477,7 @@ impl State {
             && (framing != Framing::Chunked || self.current.version.is_some_and(Version::chunked_allowed))
         {
             if let Some(parts) = &self.issued {
+                // Nothing waits for the table: every opcode that sends a line drops `issued`.
                 match slot {
                     Some(head) if Arc::ptr_eq(&head.parts, parts) => head.framing = framing,
                     _ => *slot = Some(Head { parts: parts.clone(), framing }),
@@ -441,6 +498,8 @@ impl State {
         if cur.base.is_empty() && suffix.is_empty() {
             return Err(ErrorKind::EmptyTarget);
         }
+        // The request is issued: the lines sent for it enter the table.
+        self.table.issued();
         // The slot's parts are nobody else's (a borrowed read is done with them): rebuilt in
         // place from the state, the open header block included, without sharing anything.
         if let Some(head) = slot.as_mut() {

@@ -8,16 +8,16 @@ use nom::bytes::complete::{tag, take_while, take_while1, take_while_m_n};
 use nom::combinator::{all_consuming, recognize, verify};
 use nom::{IResult, Parser};
 
-use crate::compact::op::Op;
+use crate::compact::op::{Op, Select, Source, Splice};
 use crate::error::{escape, ErrorKind};
 use crate::message::{check_target, Version};
 use crate::wire::chars;
 
 type Res<'a, O> = IResult<&'a [u8], O, ()>;
 
-/// `opcode = "V" / "B" / "M" / "H" / ">" / "<" / "-" / "+" / "*"`
+/// `opcode = "V" / "B" / "M" / "H" / ">" / "<" / "-" / "+" / "*" / "S" / "R" / "I" / "D" / "E" / "U"`
 fn is_opcode(b: u8) -> bool {
-    matches!(b, b'V' | b'B' | b'M' | b'H' | b'>' | b'<' | b'-' | b'+' | b'*')
+    matches!(b, b'V' | b'B' | b'M' | b'H' | b'>' | b'<' | b'-' | b'+' | b'*' | b'S' | b'R' | b'I' | b'D' | b'E' | b'U')
 }
 
 /// `line = opcode ":" argument`
@@ -79,7 +79,7 @@ pub(crate) fn parse_op(line: &[u8]) -> Result<Op<'_>, ErrorKind> {
     // The commonest opcodes first; the last arm is `V`. Arguments taken as they are get the
     // checks `check_op` makes; `+:` and `V:` are parsed.
     let op = match code {
-        b'H' => Op::Header(arg),
+        b'H' if arg.first() != Some(&b'=') => Op::Header(arg),
         b'<' => Op::Load(arg),
         b'>' => Op::Store(arg),
         b'-' => Op::Bodyless(arg),
@@ -87,6 +87,7 @@ pub(crate) fn parse_op(line: &[u8]) -> Result<Op<'_>, ErrorKind> {
         b'*' => Op::Chunked(arg),
         b'B' => Op::Base(arg),
         b'M' => Op::Method(arg),
+        b'H' | b'S' | b'R' | b'I' | b'D' | b'E' | b'U' => return editing(code, line, arg),
         _ => return version(arg).map(|(_, v)| Op::Version(v)).map_err(|_| ErrorKind::InvalidVersion(escape(arg))),
     };
     check_op(&op).map(|()| op)
@@ -107,7 +108,131 @@ pub(crate) fn check_op(op: &Op<'_>) -> Result<(), ErrorKind> {
         // `length` allows at most 19 digits.
         Op::WithBody(s, len) if len < 10_000_000_000_000_000_000 => check_target(s, "suffix"),
         Op::WithBody(..) => Err(ErrorKind::InvalidLength(escape(op.to_string().as_bytes()))),
+        Op::HeaderEntry(i) => check_number(i, op),
+        Op::Set(src) => check_source(src, op),
+        Op::Replace(sel, src) | Op::Insert(sel, src) => check_select(sel, op).and_then(|()| check_source(src, op)),
+        Op::Delete(sel, count) if count >= 1 => check_select(sel, op).and_then(|()| check_number(count, op)),
+        Op::Delete(..) => Err(invalid_edit(op, "a count of 0")),
+        Op::Edit(sel, splice) => check_select(sel, op).and_then(|()| check_splice(splice, op, false)),
+        Op::EditBase(splice) => check_splice(splice, op, true),
     }
+}
+
+/// Values an editing opcode's numbers may take: at most nine digits.
+const MAX_NUMBER: usize = 999_999_999;
+
+fn invalid_edit(op: &Op<'_>, why: &'static str) -> ErrorKind {
+    ErrorKind::InvalidEdit { line: escape(op.to_string().as_bytes()), why }
+}
+
+fn check_number(n: usize, op: &Op<'_>) -> Result<(), ErrorKind> {
+    if n > MAX_NUMBER {
+        return Err(invalid_edit(op, "a number of more than nine digits"));
+    }
+    Ok(())
+}
+
+fn check_select(sel: Select<'_>, op: &Op<'_>) -> Result<(), ErrorKind> {
+    match sel {
+        Select::Position(p) => check_number(p, op),
+        Select::Name(n) if selector_name(n) => Ok(()),
+        Select::Name(_) => Err(invalid_edit(op, "a selector that is neither a position nor a field name")),
+    }
+}
+
+fn check_source(src: Source<'_>, op: &Op<'_>) -> Result<(), ErrorKind> {
+    match src {
+        Source::Line(l) => header(l),
+        Source::Entry(i) => check_number(i, op),
+    }
+}
+
+fn check_splice(splice: Splice<'_>, op: &Op<'_>, base: bool) -> Result<(), ErrorKind> {
+    check_number(splice.at, op)?;
+    check_number(splice.len, op)?;
+    let ok = if base {
+        splice.text.iter().all(|&b| (0x21..=0x7e).contains(&b))
+    } else {
+        splice.text.iter().all(|&b| chars::is_field_byte(b))
+    };
+    if !ok {
+        return Err(invalid_edit(op, "text with a byte a field line or base may not hold"));
+    }
+    Ok(())
+}
+
+/// A name selector: a token that is not all digits (those are positions).
+fn selector_name(n: &[u8]) -> bool {
+    !n.is_empty() && n.iter().all(|&b| chars::is_tchar(b)) && !n.iter().all(u8::is_ascii_digit)
+}
+
+/// `number = "0" / %x31-39 0*8DIGIT`
+fn number(i: &[u8]) -> Option<usize> {
+    match i {
+        [b'0'] => Some(0),
+        [b'1'..=b'9', ..] if i.len() <= 9 && i.iter().all(u8::is_ascii_digit) => {
+            chars::parse_decimal(i).map(|n| n as usize)
+        }
+        _ => None,
+    }
+}
+
+/// `selector = number / field-name` (a name that is not all digits)
+fn selector(i: &[u8]) -> Option<Select<'_>> {
+    if i.iter().all(u8::is_ascii_digit) {
+        number(i).map(Select::Position)
+    } else {
+        selector_name(i).then_some(Select::Name(i))
+    }
+}
+
+/// `source = field-line / "=" number`
+fn source(i: &[u8]) -> Option<Source<'_>> {
+    match i.strip_prefix(b"=") {
+        Some(index) => number(index).map(Source::Entry),
+        None => Some(Source::Line(i)),
+    }
+}
+
+/// `splice = number SP number [ SP text ]`
+fn splice(i: &[u8]) -> Option<Splice<'_>> {
+    let mut parts = i.splitn(3, |&b| b == b' ');
+    let at = number(parts.next()?)?;
+    let len = number(parts.next()?)?;
+    Some(Splice { at, len, text: parts.next().unwrap_or(&[]) })
+}
+
+/// Splits `SEL SP REST` at its first SP.
+fn selected(i: &[u8]) -> Option<(Select<'_>, &[u8])> {
+    let sp = memchr::memchr(b' ', i)?;
+    Some((selector(&i[..sp])?, &i[sp + 1..]))
+}
+
+/// The editing opcodes' arguments (SPEC.md §4.10): `H:=`, `S:`, `R:`, `I:`, `D:`, `E:`, `U:`.
+fn editing<'a>(code: u8, line: &[u8], arg: &'a [u8]) -> Result<Op<'a>, ErrorKind> {
+    let op = match code {
+        b'H' => arg.strip_prefix(b"=").and_then(number).map(Op::HeaderEntry),
+        b'S' => source(arg).map(Op::Set),
+        b'R' => selected(arg).and_then(|(sel, rest)| Some(Op::Replace(sel, source(rest)?))),
+        b'I' => selected(arg).and_then(|(sel, rest)| Some(Op::Insert(sel, source(rest)?))),
+        b'D' => match selected(arg) {
+            Some((sel, count)) => number(count).filter(|&n| n >= 1).map(|n| Op::Delete(sel, n)),
+            None => selector(arg).map(|sel| Op::Delete(sel, 1)),
+        },
+        b'E' => selected(arg).and_then(|(sel, rest)| Some(Op::Edit(sel, splice(rest)?))),
+        _ => splice(arg).map(Op::EditBase),
+    };
+    let why = match code {
+        b'H' => "expected 'H:=INDEX'",
+        b'S' => "expected 'S:FIELD-LINE' or 'S:=INDEX'",
+        b'R' => "expected 'R:SELECTOR FIELD-LINE' or 'R:SELECTOR =INDEX'",
+        b'I' => "expected 'I:SELECTOR FIELD-LINE' or 'I:SELECTOR =INDEX'",
+        b'D' => "expected 'D:SELECTOR' or 'D:SELECTOR COUNT'",
+        b'E' => "expected 'E:SELECTOR AT LEN' or 'E:SELECTOR AT LEN TEXT'",
+        _ => "expected 'U:AT LEN' or 'U:AT LEN TEXT'",
+    };
+    let op = op.ok_or_else(|| ErrorKind::InvalidEdit { line: escape(line), why })?;
+    check_op(&op).map(|()| op)
 }
 
 /// `+:` argument, `line` being the whole line (for the error).
@@ -217,7 +342,7 @@ mod tests {
         for code in 0..=255 {
             let shape =
                 |line: &[u8]| matches!(parse_op(line), Err(ErrorKind::UnknownOpcode(_) | ErrorKind::MissingColon(_)));
-            let known = b"VBMH><-+*".contains(&code);
+            let known = b"VBMH><-+*SRIDEU".contains(&code);
             assert_eq!(parse_op(&[code]), Err(line_shape_error(&[code])));
             assert!(shape(&[code]));
             for second in 0..=255 {

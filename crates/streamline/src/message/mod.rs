@@ -3,5 +3,5 @@
 
 mod request;
 
-pub(crate) use request::{assign, check_target, decimal_len, write_decimal, Held, Parts, Prefix};
+pub(crate) use request::{assign, block_hash, check_target, decimal_len, write_decimal, Held, Parts, Prefix};
 pub use request::{Framing, Head, Headers, Lines, Request, RequestRef, Version};

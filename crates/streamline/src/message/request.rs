@@ -581,6 +581,17 @@ fn prefix_table(block: &[u8], lines: usize) -> Vec<Prefix> {
     out
 }
 
+/// The hash [`Head::prefixes`] gives the whole of a block of CRLF-terminated lines.
+pub(crate) fn block_hash(block: &[u8]) -> u64 {
+    let mut prefix = Prefix::EMPTY;
+    let mut start = 0;
+    for lf in memchr::memchr_iter(b'\n', block) {
+        prefix = prefix.then(&block[start..=lf]);
+        start = lf + 1;
+    }
+    prefix.hash
+}
+
 /// One prefix of a head's header lines (see [`Head::prefixes`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Prefix {

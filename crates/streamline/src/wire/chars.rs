@@ -40,7 +40,7 @@ pub(crate) fn is_visible(s: &[u8]) -> bool {
 
 /// Bytes allowed in a field value: HTAB, SP, visible ASCII and obs-text (0x80–0xFF).
 #[inline]
-fn is_field_byte(b: u8) -> bool {
+pub(crate) fn is_field_byte(b: u8) -> bool {
     (b == b'\t') | ((b >= 0x20) & (b != 0x7f))
 }
 

@@ -64,3 +64,38 @@ pub fn read_sample(name: &str) -> Vec<u8> {
     let path = format!("{}/../../samples/{name}", env!("CARGO_MANIFEST_DIR"));
     std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
+
+/// A random compact program that exercises every opcode, header editing included (SPEC.md
+/// §4.10): mostly valid, so it issues requests, with arguments that sometimes name lines,
+/// entries or spans that do not exist.
+pub fn editing_program() -> impl proptest::strategy::Strategy<Value = Vec<u8>> {
+    use proptest::prelude::*;
+    let name = prop::sample::select(vec!["Host", "Accept", "X-Id", "Cookie", "Referer", "a"]);
+    let value = prop::sample::select(vec!["1", "12", "abc", "a-b c", "/p/7/x", "", "id=9; t=dark"]);
+    let line = (name.clone(), value.clone()).prop_map(|(n, v)| format!("{n}: {v}"));
+    let source = prop_oneof![3 => line.clone(), 1 => (0usize..6).prop_map(|i| format!("={i}"))];
+    let selector = prop_oneof![(0usize..5).prop_map(|p| p.to_string()), name.prop_map(str::to_string)];
+    let text = prop::sample::select(vec!["", " 9", " xy", " a b", " 7/y"]);
+    let op = prop_oneof![
+        2 => line.prop_map(|l| format!("H:{l}")),
+        1 => (0usize..6).prop_map(|i| format!("H:={i}")),
+        2 => source.clone().prop_map(|s| format!("S:{s}")),
+        1 => (selector.clone(), source.clone()).prop_map(|(p, s)| format!("R:{p} {s}")),
+        1 => (selector.clone(), source).prop_map(|(p, s)| format!("I:{p} {s}")),
+        1 => (selector.clone(), 0usize..3).prop_map(|(p, c)| if c == 1 { format!("D:{p}") } else { format!("D:{p} {c}") }),
+        2 => (selector, 0usize..14, 0usize..4, text.clone()).prop_map(|(p, a, l, t)| format!("E:{p} {a} {l}{t}")),
+        1 => (0usize..8, 0usize..4, text).prop_map(|(a, l, t)| format!("U:{a} {l}{}", t.replace(' ', "/").replacen('/', " ", 1))),
+        1 => prop::sample::select(vec!["B:/p/7/x", "B:/", "M:GET", "M:POST", "V:HTTP/1.0", ">:0", ">:1", "<:0", "<:1"])
+            .prop_map(str::to_string),
+        3 => prop::sample::select(vec!["-:", "-:q", "+: 4\r\nhi", "*:\r\n1\r\nz\r\n0\r\n"]).prop_map(str::to_string),
+    ];
+    proptest::collection::vec(op, 1..40).prop_map(|ops| {
+        let mut out =
+            b"V:HTTP/1.1\r\nM:GET\r\nB:/p/7/x\r\nH:Host: a\r\nH:X-Id: 12\r\nH:Cookie: id=9; t=dark\r\n-:\r\n".to_vec();
+        for op in ops {
+            out.extend_from_slice(op.as_bytes());
+            out.extend_from_slice(b"\r\n");
+        }
+        out
+    })
+}

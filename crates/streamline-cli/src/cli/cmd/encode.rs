@@ -31,7 +31,7 @@ pub fn run(args: EncodeArgs) -> Result<()> {
     let limits = args.limits.limits();
     let mut events = Events::new(http1::Parser::with_limits(limits), input, buf);
     let mut writer = Writer {
-        encoder: Lookahead::new(Encoder::with_limits(limits), args.window.window()),
+        encoder: Lookahead::new(args.editing.encoder(limits), args.window.window()),
         heads: VecDeque::new(),
         heads_written: 0,
         written: 0,
@@ -181,10 +181,12 @@ connection",
         );
     }
     fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let limits = args.limits.limits();
     let mut flows = FlowFiles {
         dir: dir.to_path_buf(),
-        limits: args.limits.limits(),
+        limits,
         window: args.window.window(),
+        encoder: args.editing.encoder(limits),
         names: HashSet::new(),
     };
     capture::read(input, buf, &args.capture, &mut flows)
@@ -195,6 +197,8 @@ struct FlowFiles {
     dir: PathBuf,
     limits: Limits,
     window: Window,
+    /// A new encoder with the command's settings, cloned for each flow.
+    encoder: Encoder,
     /// File names given so far (a 4-tuple may come back, as a new connection).
     names: HashSet<String>,
 }
@@ -240,7 +244,7 @@ impl Flows for FlowFiles {
         let name = self.name(key);
         let path = self.dir.join(name);
         File::create(&path).map_err(|err| format!("cannot create {}: {err}", path.display()))?;
-        let encoder = Lookahead::new(Encoder::with_limits(self.limits), self.window);
+        let encoder = Lookahead::new(self.encoder.clone(), self.window);
         Ok(FlowFile { path, encoder, buf: Vec::new(), flushed: 0, whole: 0 })
     }
 

@@ -23,7 +23,8 @@ use crate::cli::{amqp, http2, progress, DataError};
 /// Measures the inputs and prints the report.
 pub fn run(args: ReportArgs) -> Result<()> {
     let mut totals = Totals::default();
-    let codec = Codec { limits: args.limits.limits(), window: args.window.window() };
+    let limits = args.limits.limits();
+    let codec = Codec { limits, window: args.window.window(), encoder: args.editing.encoder(limits) };
     // A capture malformed or cut short after some packets: the report of what was read is
     // printed, then the error.
     let mut late = None;
@@ -31,7 +32,7 @@ pub fn run(args: ReportArgs) -> Result<()> {
         let bar = progress::items(args.count, args.quiet);
         let feed = Opra::new(args.count, args.seed, OPRA_PAYLOAD);
         let mut events = Events::new(http1::Parser::with_limits(codec.limits), feed, BytesMut::new());
-        let result = measure(&mut events, &mut totals, codec, Some(&bar));
+        let result = measure(&mut events, &mut totals, &codec, Some(&bar));
         bar.finish_and_clear();
         result.map_err(|stop| stop.into_error("<built-in feed>".into()))?;
         let input = format!(
@@ -48,7 +49,7 @@ pub fn run(args: ReportArgs) -> Result<()> {
             let name = input.name().to_string();
             let mut buf = BytesMut::new();
             if capture::is_capture(&mut input, &mut buf)? {
-                let mut flows = Measured { totals: &mut totals, codec };
+                let mut flows = Measured { totals: &mut totals, codec: &codec };
                 let result = capture::read(input, buf, &args.capture, &mut flows);
                 names.push(name);
                 captures += 1;
@@ -64,11 +65,11 @@ pub fn run(args: ReportArgs) -> Result<()> {
             let result = match detect(&mut input, &mut buf, codec.limits.get_max_line())? {
                 Syntax::Plain => {
                     let mut events = Events::new(http1::Parser::with_limits(codec.limits), input, buf);
-                    measure(&mut events, &mut totals, codec, None)
+                    measure(&mut events, &mut totals, &codec, None)
                 }
                 Syntax::Compact => {
                     let mut events = Events::new(Decoder::with_limits(codec.limits), input, buf);
-                    measure(&mut events, &mut totals, codec, None)
+                    measure(&mut events, &mut totals, &codec, None)
                 }
             };
             result.map_err(|stop| stop.into_error(name.clone()))?;
@@ -308,17 +309,19 @@ impl Chunks {
 }
 
 /// The codec settings every connection uses.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 struct Codec {
     limits: Limits,
     window: Window,
+    /// A new encoder with the command's settings, cloned for each connection.
+    encoder: Encoder,
 }
 
 /// Measures one connection: every request in every encoding.
 fn measure<G: Grammar, S: Source>(
     events: &mut Events<G, S>,
     totals: &mut Totals,
-    codec: Codec,
+    codec: &Codec,
     bar: Option<&indicatif::ProgressBar>,
 ) -> Result<(), Stop> {
     let mut meter = Meter::new(totals, codec);
@@ -330,7 +333,7 @@ fn measure<G: Grammar, S: Source>(
 
 /// One connection being measured, event by event.
 struct Meter {
-    codec: Codec,
+    limits: Limits,
     compact: Compact,
     h2: http2::Connection,
     bhttp: Bhttp,
@@ -342,12 +345,12 @@ struct Meter {
 
 impl Meter {
     /// A new connection.
-    fn new(totals: &mut Totals, codec: Codec) -> Meter {
+    fn new(totals: &mut Totals, codec: &Codec) -> Meter {
         totals.connections += 1;
         Meter {
-            codec,
+            limits: codec.limits,
             compact: Compact {
-                encoder: Lookahead::new(Encoder::with_limits(codec.limits), codec.window),
+                encoder: Lookahead::new(codec.encoder.clone(), codec.window),
                 framing: VecDeque::new(),
                 head: 0,
                 done: 0,
@@ -373,7 +376,7 @@ impl Meter {
                     plain_head: self.plain.len() as u64,
                     http2_head: self.h2.headers(head),
                     body: 0,
-                    chunked: (head.framing() == Framing::Chunked).then(|| Chunks::new(self.codec.limits)),
+                    chunked: (head.framing() == Framing::Chunked).then(|| Chunks::new(self.limits)),
                 });
             }
             Event::Data(data) => {
@@ -409,7 +412,7 @@ impl Meter {
 /// The flows of a capture, each measured as a connection of its own.
 struct Measured<'a> {
     totals: &'a mut Totals,
-    codec: Codec,
+    codec: &'a Codec,
 }
 
 impl Flows for Measured<'_> {

@@ -109,7 +109,9 @@ impl Default for Window {
 ///
 /// let mut src = BytesMut::from(&b"GET /a HTTP/1.1\r\n\r\nGET /b HTTP/1.1\r\n\r\n"[..]);
 /// let mut parser = http1::Parser::new();
-/// let mut enc = Lookahead::new(Encoder::new(), Window::default());
+/// // Without header editing (the format's first version), bases are chosen for the targets in
+/// // view; with it, each request takes its whole target and a changed one costs a `U:` edit.
+/// let mut enc = Lookahead::new(Encoder::new().editing(false), Window::default());
 /// let mut out = BytesMut::new();
 /// while let Some(event) = parser.next_event_eof(&mut src).unwrap() {
 ///     enc.encode(event, &mut out).unwrap();

@@ -1,6 +1,7 @@
 //! Requests in, compact bytes out: plan, then the plan's steps, each applied to the encoder's
 //! mirror of the decoder's state and written.
 
+mod align;
 mod lookahead;
 mod plan;
 
@@ -9,11 +10,14 @@ pub use plan::Plan;
 
 use bytes::BufMut;
 
+use self::align::{line_hashes, Change, Pricing};
 use self::plan::{plan, register_name, Index, Reg, Save, Slot, View};
-use crate::compact::op::Op;
+use crate::compact::edit::{edit_block, splice_into};
+use crate::compact::op::{Op, Splice};
 use crate::compact::state::{register_cost, Snapshot};
+use crate::compact::table::Table;
 use crate::error::{Error, ErrorKind};
-use crate::message::{decimal_len, Framing, Head, Headers, Parts, Request};
+use crate::message::{block_hash, decimal_len, Framing, Head, Headers, Held, Parts, Request};
 use crate::wire::chars::common_prefix;
 use crate::Limits;
 
@@ -46,7 +50,7 @@ use crate::Limits;
 /// let mut out = Vec::new();
 /// let mut encoder = Encoder::new();
 /// encoder.encode(&req, &mut out).unwrap();
-/// assert_eq!(out, b"V:HTTP/1.1\r\nB:/q\r\nM:POST\r\n>:0\r\nH:Host: a\r\n+: 2\r\nhi");
+/// assert_eq!(out, b"V:HTTP/1.1\r\nB:/q\r\nM:POST\r\nH:Host: a\r\n+: 2\r\nhi");
 /// out.clear();
 /// encoder.encode(&req, &mut out).unwrap();
 /// assert_eq!(out, b"+: 2\r\nhi");
@@ -73,6 +77,19 @@ pub struct Encoder {
     last: Option<Head>,
     /// The steps of the plan being written (kept to reuse the allocation).
     steps: Vec<Step>,
+    /// Header editing (SPEC.md §4.10) on: the opcodes of the first version only if off.
+    editing: bool,
+    /// Field names (lowercase) whose values are never edited in part.
+    sensitive: Vec<Vec<u8>>,
+    /// Registers tried as starts for an edit.
+    effort: usize,
+    /// The mirror of the decoder's table of sent lines (kept only with editing on).
+    table: Table,
+    /// Where an edit builds the mirror's new header block.
+    scratch: Vec<u8>,
+    /// Bytes of state lines written since the current state was last stored or loaded: how
+    /// far it has drifted from every register (0: a register holds it).
+    drift: usize,
 }
 
 /// One step of writing a plan: an opcode line, or a run of `H:` lines, with its arguments
@@ -94,10 +111,21 @@ enum Step {
     Headers { from: usize, to: usize },
     /// `>:` a register, with the header lines the state holds at that point.
     Store(Save),
+    /// `U:` making the base the first `len` bytes of the head's target: `cut` bytes at `at`
+    /// replaced by the target's `text` bytes from `at` on.
+    EditBase { len: usize, at: usize, cut: usize, text: usize },
+    /// One header edit (`H:`, `S:`, `R:`, `I:`, `D:`, `E:`).
+    Change(Change),
     /// The issuing line: `-:`, `+:` or `*:` by the head's framing, with the target from
     /// byte `suffix` on.
     Issue { suffix: usize },
 }
+
+/// Field names never edited in part unless told otherwise ([`Encoder::sensitive`]).
+const DEFAULT_SENSITIVE: [&[u8]; 2] = [b"authorization", b"proxy-authorization"];
+
+/// Registers tried as starts for an edit unless told otherwise ([`Encoder::effort`]).
+const DEFAULT_EFFORT: usize = 8;
 
 impl Default for Encoder {
     fn default() -> Self {
@@ -128,7 +156,43 @@ impl Encoder {
             requests: 0,
             last: None,
             steps: Vec::new(),
+            editing: true,
+            sensitive: DEFAULT_SENSITIVE.iter().map(|n| n.to_vec()).collect(),
+            effort: DEFAULT_EFFORT,
+            table: Table::indexed(limits.table_bytes),
+            scratch: Vec::new(),
+            drift: usize::MAX,
         }
+    }
+
+    /// Turns header editing (SPEC.md §4.10) on (the default) or off. Off, the encoder writes
+    /// only the opcodes of the format's first version (`V B M H > < - + *`), which a decoder
+    /// without editing reads; on, a changed header line or base costs about the bytes that
+    /// changed.
+    #[must_use]
+    pub fn editing(mut self, on: bool) -> Self {
+        self.editing = on;
+        self
+    }
+
+    /// Field names whose values are never edited in part (`E:`), only replaced whole (SPEC.md
+    /// §12): a value that holds a secret then shares no part of itself with bytes an attacker
+    /// chooses. Compared without regard to case. Default `Authorization` and
+    /// `Proxy-Authorization`; add `Cookie` where cookies hold secrets an attacker could
+    /// probe.
+    #[must_use]
+    pub fn sensitive<N: AsRef<[u8]>>(mut self, names: impl IntoIterator<Item = N>) -> Self {
+        self.sensitive = names.into_iter().map(|n| n.as_ref().to_ascii_lowercase()).collect();
+        self
+    }
+
+    /// How many registers (the most recently used) the planner tries as the start of a header
+    /// edit, besides the current state. More finds cheaper edits on traffic that returns to
+    /// earlier kinds of request, at the cost of one alignment each (BENCHMARKS.md). Default 8.
+    #[must_use]
+    pub fn effort(mut self, registers: usize) -> Self {
+        self.effort = registers;
+        self
     }
 
     /// Is the state's base the whole target of `head`, and its version, method and header
@@ -209,6 +273,9 @@ impl Encoder {
             max_registers: limits.max_registers,
             register_bytes: self.register_bytes,
             max_state_bytes: limits.max_state_bytes,
+            max_headers: limits.max_headers,
+            editing: self.editing.then(|| (Pricing { table: &self.table, sensitive: &self.sensitive }, self.effort)),
+            drift: self.drift,
         };
         let plan = plan(&view, head, ahead, complete)?;
         // The state peaks at the start (just after a load) or at the end (the whole head).
@@ -321,11 +388,17 @@ impl Encoder {
             debug_assert_eq!(room - dst.remaining_mut(), plan.cost, "the plan's cost is what it writes");
         }
         self.steps = steps;
+        // After edits the mirror holds the head's own list (equal to what they made).
+        if applied.is_ok() && plan.changes.is_some() {
+            self.current.headers = head.parts.headers.clone();
+        }
         applied
     }
 
     /// The steps of a plan, in the order they are written.
     fn steps(&self, plan: &Plan, head: &Head, steps: &mut Vec<Step>) {
+        // A template keeps the current state as it is: before anything changes it.
+        steps.extend(plan.saves.iter().filter(|s| s.template).map(|&s| Step::Store(s)));
         steps.extend(plan.load.map(Step::Load));
         if plan.version {
             steps.push(Step::Version);
@@ -337,13 +410,21 @@ impl Encoder {
         let swap = plan.method
             && plan.base.is_some_and(|len| len > start.base.len())
             && start.method.as_ref().is_some_and(|m| head.parts.method.len() < m.len());
-        let base = plan.base.map(Step::Base);
+        let base = match (plan.base, plan.rebase) {
+            (Some(len), Some((at, cut, text))) => Some(Step::EditBase { len, at, cut, text }),
+            (base, _) => base.map(Step::Base),
+        };
         let method = plan.method.then_some(Step::Method);
         let order = if swap { [method, base] } else { [base, method] };
         steps.extend(order.into_iter().flatten());
+        if let Some(changes) = &plan.changes {
+            steps.extend(changes.iter().map(|&c| Step::Change(c)));
+            steps.push(Step::Issue { suffix: plan.suffix });
+            return;
+        }
         // Header lines up to each save, the save, and the lines after the last one.
         let mut lines = plan.from;
-        for &save in &plan.saves {
+        for &save in plan.saves.iter().filter(|s| !s.template) {
             if save.at > lines {
                 steps.push(Step::Headers { from: lines, to: save.at });
                 lines = save.at;
@@ -364,6 +445,12 @@ impl Encoder {
         let parts = &*head.parts;
         let max_state_bytes = self.limits.max_state_bytes;
         let too_large = ErrorKind::StateTooLarge { limit: max_state_bytes };
+        // A register holds the state after a load or a store; other lines move it away.
+        self.drift = match step {
+            Step::Load(_) | Step::Store(_) => 0,
+            Step::Issue { .. } => self.drift,
+            _ => self.drift.saturating_add(self.step_len(step, head)),
+        };
         let cur = &mut self.current;
         // Replacing `old` counted bytes with `new`, within the limit.
         let grow = |cur: &mut Snapshot, new: usize, old: usize| {
@@ -390,6 +477,44 @@ impl Encoder {
                 grow(cur, len, cur.base.len())?;
                 cur.base = parts.target.prefix(len);
             }
+            Step::EditBase { len, at, cut, text } => {
+                let op = Op::EditBase(Splice { at, len: cut, text: &parts.target[at..at + text] });
+                let mut base = Vec::with_capacity(len);
+                splice_into(
+                    &cur.base,
+                    &Splice { at, len: cut, text: &parts.target[at..at + text] },
+                    0,
+                    &op,
+                    &mut base,
+                )?;
+                debug_assert_eq!(base, parts.target[..len], "the edit makes the planned base");
+                grow(cur, len, cur.base.len())?;
+                cur.base = parts.target.prefix(len);
+            }
+            Step::Change(change) => {
+                let op = change.op(head);
+                let mut out = std::mem::take(&mut self.scratch);
+                let edited = edit_block(cur.headers.as_block(), cur.headers.len(), &op, &self.table.lines, &mut out);
+                let result = edited.and_then(|edited| {
+                    if edited.count > self.limits.max_headers {
+                        return Err(ErrorKind::TooManyHeaders { limit: self.limits.max_headers });
+                    }
+                    grow(cur, out.len() - 2 * edited.count, cur.headers.byte_len())?;
+                    if let Some((start, end)) = edited.sent {
+                        self.table.sent(&out[start..end]);
+                    }
+                    // The new block becomes the mirror's own; its old one, if it was, is
+                    // kept to write the next edit into.
+                    let new = Held::Own(std::mem::take(&mut out));
+                    if let Held::Own(old) = std::mem::replace(&mut cur.headers.block, new) {
+                        out = old;
+                    }
+                    cur.headers.count = edited.count;
+                    Ok(())
+                });
+                self.scratch = out;
+                result?;
+            }
             Step::Method => {
                 grow(cur, parts.method.len(), cur.method.as_ref().map_or(0, |m| m.len()))?;
                 cur.method = Some(parts.method.clone());
@@ -401,6 +526,12 @@ impl Encoder {
                 }
                 let end = head.prefixes()[to].end;
                 grow(cur, end - 2 * to, cur.headers.byte_len())?;
+                if self.editing {
+                    let (p, block) = (head.prefixes(), parts.headers.as_block());
+                    for k in from..to {
+                        self.table.sent(&block[p[k].end..p[k + 1].end - 2]);
+                    }
+                }
                 cur.headers = if to == parts.headers.len() {
                     parts.headers.clone()
                 } else {
@@ -416,7 +547,7 @@ impl Encoder {
                         }
                         let name = register_name(i);
                         let snap = Snapshot::default();
-                        self.regs.push(Reg { name, snap, hash: 0, used: 0, anchor: false });
+                        self.regs.push(Reg { name, snap, hash: 0, lines: Vec::new(), used: 0, anchor: false });
                         self.regs.len() - 1
                     }
                     Slot::Reuse(i) => i,
@@ -433,15 +564,20 @@ impl Encoder {
                 }
                 self.register_bytes = register_bytes;
                 reg.snap.clone_from(cur);
-                let hash = head.prefixes()[save.at].hash;
+                let hash =
+                    if save.template { block_hash(cur.headers.as_block()) } else { head.prefixes()[save.at].hash };
                 let old = std::mem::replace(&mut reg.hash, hash);
                 reg.used = self.tick;
                 reg.anchor |= save.anchor;
+                if self.editing {
+                    line_hashes(reg.snap.headers.as_block(), &mut reg.lines);
+                }
                 self.index.refile(i, old, hash);
             }
             // Issuing leaves the state as it is. (The plan checked the request-line and the
             // framing line against `max_line`, as the decoder does.)
             Step::Issue { suffix } => {
+                self.table.issued();
                 debug_assert!(
                     cur.version == Some(parts.version)
                         && cur.method.as_ref() == Some(&parts.method)
@@ -454,6 +590,25 @@ impl Encoder {
         Ok(())
     }
 
+    /// Bytes one state-changing step writes.
+    fn step_len(&self, step: Step, head: &Head) -> usize {
+        let parts = &*head.parts;
+        match step {
+            Step::Version => 12,
+            Step::Base(len) => 4 + len,
+            Step::Method => 4 + parts.method.len(),
+            Step::Headers { from, to } => {
+                let p = head.prefixes();
+                p[to].end - p[from].end + 2 * (to - from)
+            }
+            // Words edited in place do not move the state away from its kind (see
+            // `plan::TEMPLATE_MIN`).
+            Step::Change(Change::Edit { .. }) | Step::EditBase { .. } => 0,
+            Step::Change(change) => change.op(head).encoded_len(),
+            Step::Load(_) | Step::Store(_) | Step::Issue { .. } => 0,
+        }
+    }
+
     /// Writes one step's lines (after [`Encoder::apply`] took it).
     fn write(&self, step: Step, head: &Head, dst: &mut impl BufMut) {
         let parts = &*head.parts;
@@ -461,6 +616,10 @@ impl Encoder {
             Step::Load(i) => Op::Load(&self.regs[i].name).write(dst),
             Step::Version => Op::Version(parts.version).write(dst),
             Step::Base(len) => Op::Base(&parts.target[..len]).write(dst),
+            Step::EditBase { at, cut, text, .. } => {
+                Op::EditBase(Splice { at, len: cut, text: &parts.target[at..at + text] }).write(dst)
+            }
+            Step::Change(change) => change.op(head).write(dst),
             Step::Method => Op::Method(&parts.method).write(dst),
             Step::Headers { from, to } => {
                 // `H:` and the line with the CRLF that ends it in the block: what
@@ -536,6 +695,9 @@ mod tests {
             max_registers: enc.limits.max_registers,
             register_bytes: enc.register_bytes,
             max_state_bytes: enc.limits.max_state_bytes,
+            max_headers: enc.limits.max_headers,
+            editing: None,
+            drift: 0,
         };
         let fresh = head("/q", b"Host: b", Framing::None);
         assert!(enc.holds(&fresh.parts));

@@ -5,11 +5,13 @@
 //! [`Plan`]; the encoder writes it and commits.
 
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
+use std::hash::BuildHasherDefault;
 
 use bytes::Bytes;
 
+use crate::compact::encode::align::{align, line_hashes, splice_keeping, Change, Pricing, Wanted};
 use crate::compact::state::{register_cost, Snapshot};
+use crate::compact::table::Prehashed;
 use crate::error::ErrorKind;
 use crate::message::{decimal_len, Framing, Head, Headers};
 use crate::wire::chars::common_prefix;
@@ -26,6 +28,9 @@ pub(crate) struct Reg {
     /// [`Head::prefixes`] value of the register's header lines: a quick filter before
     /// comparing lines.
     pub(crate) hash: u64,
+    /// The hashes of the register's header lines (`align::line_hashes`), for the edits
+    /// that start from it.
+    pub(crate) lines: Vec<u64>,
     /// Tick of the last save or load, for least-recently-used replacement.
     pub(crate) used: u64,
     /// The anchor: a register whose header lines are a prefix of every request still to come,
@@ -49,7 +54,15 @@ pub(crate) struct Save {
     pub(crate) slot: Slot,
     /// Is this the anchor (see [`Reg::anchor`])?
     pub(crate) anchor: bool,
+    /// Is this a template: the current state as it is, stored before a plan that edits away
+    /// from it (SPEC.md §9.5)? Written first; `at` is unused.
+    pub(crate) template: bool,
 }
+
+/// A plan whose edits from the current state cost at least this many bytes leaves a state
+/// worth coming back to: it is stored first, unless it lies within this many bytes of lines
+/// of a register (SPEC.md §9.5).
+const TEMPLATE_MIN: usize = 16;
 
 /// The opcodes chosen for one request, before anything is written.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,10 +74,18 @@ pub struct Plan {
     pub(crate) base: Option<usize>,
     /// Header lines from this index on are appended.
     pub(crate) from: usize,
+    /// Or the header lines are reached by these changes from the start's (SPEC.md §9.5).
+    pub(crate) changes: Option<Vec<Change>>,
+    /// The new base is made by editing the start's (`U:`): (offset, replaced length, text
+    /// length), the text being the target's bytes from the offset on.
+    pub(crate) rebase: Option<(usize, usize, usize)>,
     pub(crate) saves: Vec<Save>,
     /// The suffix is the target from this byte on.
     pub(crate) suffix: usize,
     pub(crate) cost: usize,
+    /// What editing the current state's header lines and base into the request's would cost
+    /// (0 if not weighed): how far the request leaves the current state.
+    pub(crate) leave: usize,
     /// Bytes the registers will hold after the saves.
     pub(crate) held: usize,
 }
@@ -74,7 +95,20 @@ impl Plan {
     pub(crate) fn steady(head: &Head) -> Plan {
         let (from, suffix) = (head.parts.headers.len(), head.parts.target.len());
         let cost = issue_cost(0, head.framing);
-        Plan { load: None, version: false, method: false, base: None, from, saves: Vec::new(), suffix, cost, held: 0 }
+        Plan {
+            load: None,
+            version: false,
+            method: false,
+            base: None,
+            from,
+            changes: None,
+            rebase: None,
+            saves: Vec::new(),
+            suffix,
+            cost,
+            leave: 0,
+            held: 0,
+        }
     }
 
     /// Does this plan write the issuing line alone, leaving the state as it is?
@@ -84,6 +118,7 @@ impl Plan {
             && !self.method
             && self.base.is_none()
             && self.saves.is_empty()
+            && self.changes.is_none()
             && self.from == head.parts.headers.len()
     }
 
@@ -113,6 +148,12 @@ pub(crate) struct View<'a> {
     pub(crate) register_bytes: usize,
     /// The decoder's limit on state and registers together.
     pub(crate) max_state_bytes: usize,
+    pub(crate) max_headers: usize,
+    /// With header editing on: how lines are priced, and how many registers (the most
+    /// recently used) are tried as starts for an edit.
+    pub(crate) editing: Option<(Pricing<'a>, usize)>,
+    /// Bytes of state lines written since a register last held the current state.
+    pub(crate) drift: usize,
 }
 
 impl View<'_> {
@@ -235,26 +276,6 @@ impl Index {
     }
 }
 
-/// A hasher for keys that are hashes already.
-#[derive(Default)]
-pub(crate) struct Prehashed(u64);
-
-impl Hasher for Prehashed {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = self.0.rotate_left(8) ^ u64::from(b);
-        }
-    }
-
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n;
-    }
-}
-
 /// Cost of the issuing line for a suffix of `len` bytes.
 fn issue_cost(len: usize, framing: Framing) -> usize {
     match framing {
@@ -264,31 +285,35 @@ fn issue_cost(len: usize, framing: Framing) -> usize {
 }
 
 /// What the base choice needs to know of the targets in view: for the request and the next
-/// [`ESTIMATE_AHEAD`], each target's common prefix with the request's target, and their
-/// lengths summed. Where fewer requests are in view, the last one is assumed to repeat:
-/// streams are feeds, and this keeps a short capture encoded the way the same requests open
-/// a long feed (SPEC.md §9.2).
+/// [`ESTIMATE_AHEAD`], each target's length and its common prefix with the request's target.
+/// Where fewer requests are in view, the last one is assumed to repeat: streams are feeds,
+/// and this keeps a short capture encoded the way the same requests open a long feed
+/// (SPEC.md §9.2).
 ///
-/// A base of `len` bytes costs each target its length less `len` if it starts with the
-/// base, else its length and a new base line (4 + length): summed, the length total plus 4
-/// for each target that does not share `len` bytes, less `len` for each that does. So the
-/// estimates need only how many targets share each common prefix length.
+/// A base of `len` bytes costs a target that starts with it its length less `len` (the
+/// suffix), and one that does not a new base line (4 + its length) and no suffix. With
+/// header editing a new base is at most about [`REBASE`] bytes (a `U:` edit, or a register
+/// that holds it), so that is the most a target is charged.
 struct Targets {
-    /// Distinct common prefix lengths and how many targets have each, in the order first
-    /// met (the request's own first); `len` of them in use. Feeds repeat targets, so there
-    /// are usually few.
-    commons: [(usize, usize); VIEW],
+    /// Distinct (length, common prefix length) pairs and how many targets have each, in the
+    /// order first met (the request's own first); `len` of them in use. Feeds repeat
+    /// targets, so there are usually few.
+    items: [(usize, usize, usize); VIEW],
     len: usize,
-    /// The targets' lengths summed.
-    total: usize,
+    /// The most a target that does not share the base is charged.
+    rebase: usize,
 }
 
 /// Targets a [`Targets`] weighs: the request's and [`ESTIMATE_AHEAD`] more.
 const VIEW: usize = ESTIMATE_AHEAD + 1;
 
+/// What a new base costs a target at most, with header editing (see [`Targets`]).
+const REBASE: usize = 12;
+
 impl Targets {
-    fn new(target: &[u8], ahead: &[Head]) -> Targets {
-        let mut targets = Targets { commons: [(0, 0); VIEW], len: 0, total: 0 };
+    fn new(target: &[u8], ahead: &[Head], editing: bool) -> Targets {
+        let rebase = if editing { REBASE } else { usize::MAX };
+        let mut targets = Targets { items: [(0, 0, 0); VIEW], len: 0, rebase };
         let mut last = (target.len(), target.len());
         targets.add(last, 1);
         for h in ahead.iter().take(ESTIMATE_AHEAD) {
@@ -305,11 +330,10 @@ impl Targets {
         if n == 0 {
             return;
         }
-        self.total += n * len;
-        match self.commons[..self.len].iter_mut().find(|c| c.0 == common) {
-            Some(c) => c.1 += n,
+        match self.items[..self.len].iter_mut().find(|c| (c.0, c.1) == (len, common)) {
+            Some(c) => c.2 += n,
             None => {
-                self.commons[self.len] = (common, n);
+                self.items[self.len] = (len, common, n);
                 self.len += 1;
             }
         }
@@ -318,8 +342,10 @@ impl Targets {
     /// Estimated cost of the suffixes with a base that is the request target's first `len`
     /// bytes: a target that does not start with it is charged a new base.
     fn estimate(&self, len: usize) -> usize {
-        let sharing: usize = self.commons[..self.len].iter().filter(|c| c.0 >= len).map(|c| c.1).sum();
-        self.total + 4 * (VIEW - sharing) - len * sharing
+        self.items[..self.len]
+            .iter()
+            .map(|&(t, common, n)| n * if common >= len { t - len } else { (4 + t).min(self.rebase) })
+            .sum()
     }
 
     /// The best new base among the whole target and its common prefixes with the next
@@ -327,7 +353,7 @@ impl Targets {
     /// the length met first wins.
     fn best_new(&self) -> (usize, usize) {
         let mut best = (usize::MAX, 0);
-        for &(len, _) in &self.commons[..self.len] {
+        for &(_, len, _) in &self.items[..self.len] {
             let estimate = 4 + len + self.estimate(len);
             if estimate < best.0 {
                 best = (estimate, len);
@@ -346,6 +372,26 @@ fn choose_base(current: &[u8], target: &[u8], targets: &Targets, best_new: (usiz
     } else {
         (Some(best_new.1), 4 + best_new.1)
     }
+}
+
+/// [`choose_base`], with a new base made by editing the start's (`U:`) where that is
+/// shorter than setting it, if editing is on. Returns (new base length, edit, cost now).
+fn choose_base_edit(
+    current: &[u8],
+    target: &[u8],
+    targets: &Targets,
+    best_new: (usize, usize),
+    editing: bool,
+) -> (Option<usize>, Option<(usize, usize, usize)>, usize) {
+    let (base, cost) = choose_base(current, target, targets, best_new);
+    if let (Some(len), true) = (base, editing) {
+        let (off, cut, text) = splice_keeping(current, &target[..len], 0);
+        let edit = 4 + decimal_len(off as u64) + 1 + decimal_len(cut as u64) + usize::from(text > 0) + text;
+        if edit < cost {
+            return (base, Some((off, cut, text)), edit);
+        }
+    }
+    (base, None, cost)
 }
 
 /// Plans one request.
@@ -371,7 +417,7 @@ pub(crate) fn plan(view: &View<'_>, head: &Head, ahead: &[Head], complete: bool)
     // compared with the request's only if it would be chosen over the best one so far: the
     // comparison is most of the cost of a start.
     let rank = |load: Option<usize>| load.map_or(0, |i| i + 1);
-    let targets = Targets::new(&head.parts.target, ahead);
+    let targets = Targets::new(&head.parts.target, ahead, view.editing.is_some());
     let best_new = targets.best_new();
     let loads =
         head.prefixes().iter().rev().flat_map(|p| view.index.get(p.hash)).map(|&i| (Some(i), &view.regs[i].snap));
@@ -385,7 +431,8 @@ pub(crate) fn plan(view: &View<'_>, head: &Head, ahead: &[Head], complete: bool)
         cost += if version { 12 } else { 0 };
         let method = snap.method.as_ref() != Some(&head.parts.method);
         cost += if method { 4 + head.parts.method.len() } else { 0 };
-        let (base, base_cost) = choose_base(&snap.base, &head.parts.target, &targets, best_new);
+        let (base, rebase, base_cost) =
+            choose_base_edit(&snap.base, &head.parts.target, &targets, best_new, view.editing.is_some());
         cost += base_cost;
         let suffix = base.unwrap_or(snap.base.len());
         cost += issue_cost(head.parts.target.len() - suffix, head.framing);
@@ -394,12 +441,150 @@ pub(crate) fn plan(view: &View<'_>, head: &Head, ahead: &[Head], complete: bool)
         cost += header_cost(head, from, h.len());
         let better = |b: &Plan| cost < b.cost || (cost == b.cost && rank(load) < rank(b.load));
         if best.as_ref().is_none_or(better) && is_prefix(&snap.headers, h) {
-            best = Some(Plan { load, version, method, base, from, saves: Vec::new(), suffix, cost, held: 0 });
+            let saves = Vec::new();
+            let changes = None;
+            best = Some(Plan {
+                load,
+                version,
+                method,
+                base,
+                from,
+                changes,
+                rebase,
+                saves,
+                suffix,
+                cost,
+                leave: 0,
+                held: 0,
+            });
+        }
+    }
+    if let Some((pricing, effort)) = &view.editing {
+        if let Some(edited) = plan_edit(view, head, &targets, best_new, pricing, *effort, best.as_ref()) {
+            best = Some(edited);
         }
     }
     let mut plan = best.ok_or(ErrorKind::Unencodable("no register holds a prefix of the request's header lines"))?;
     plan_saves(view, head, ahead, complete, &mut plan)?;
     Ok(plan)
+}
+
+/// The cheapest plan that edits the header lines of a start state (the current one, or one of
+/// the `effort` registers used last) into the request's, if it is cheaper than `best`.
+fn plan_edit(
+    view: &View<'_>,
+    head: &Head,
+    targets: &Targets,
+    best_new: (usize, usize),
+    pricing: &Pricing<'_>,
+    effort: usize,
+    best: Option<&Plan>,
+) -> Option<Plan> {
+    // The `effort` registers used last, most recent first.
+    let mut recent: Vec<usize> = if effort == 0 { Vec::new() } else { (0..view.regs.len()).collect() };
+    if recent.len() > effort {
+        recent.select_nth_unstable_by_key(effort, |&i| std::cmp::Reverse(view.regs[i].used));
+        recent.truncate(effort);
+    }
+    recent.sort_unstable_by_key(|&i| std::cmp::Reverse(view.regs[i].used));
+    let mut wanted: Option<Wanted<'_>> = None;
+    let mut current = Vec::new();
+    let starts = std::iter::once((None, view.current)).chain(recent.into_iter().map(|i| (Some(i), &view.regs[i].snap)));
+    let mut found: Option<Plan> = None;
+    let mut leave = 0;
+    for (load, snap) in starts {
+        let mut cost = load.map_or(0, |i| 4 + view.regs[i].name.len());
+        let version = snap.version != Some(head.parts.version);
+        cost += if version { 12 } else { 0 };
+        let method = snap.method.as_ref() != Some(&head.parts.method);
+        cost += if method { 4 + head.parts.method.len() } else { 0 };
+        let (base, rebase, base_cost) = choose_base_edit(&snap.base, &head.parts.target, targets, best_new, true);
+        cost += base_cost;
+        let suffix = base.unwrap_or(snap.base.len());
+        cost += issue_cost(head.parts.target.len() - suffix, head.framing);
+        let bound = found.as_ref().or(best).map_or(usize::MAX, |b| b.cost);
+        // The current state is always weighed: how far the request leaves it decides a
+        // template save.
+        if cost >= bound && load.is_some() {
+            continue;
+        }
+        let want = wanted.get_or_insert_with(|| Wanted::new(head, pricing));
+        let hashes = match load {
+            Some(i) => &view.regs[i].lines,
+            None => {
+                line_hashes(snap.headers.as_block(), &mut current);
+                &current
+            }
+        };
+        if load.is_some() && cost + want.lower_bound(hashes) >= bound {
+            continue;
+        }
+        let script = align(snap.headers.as_block(), hashes, want);
+        cost += script.cost;
+        if load.is_none() {
+            // How far the request's lines are from the current state's, not counting the
+            // words edited in place (an id, a page number): those change with every request
+            // and a template would not spare them.
+            leave = script.structural;
+        }
+        // The list on the way must stay within the limits, with the largest base and method
+        // the plan holds at any point.
+        let others =
+            8 + snap.base.len().max(suffix) + snap.method.as_ref().map_or(0, Bytes::len).max(head.parts.method.len());
+        let fits = script.peak_lines <= view.max_headers
+            && others + script.peak_bytes + view.register_bytes <= view.max_state_bytes;
+        if cost < bound && fits {
+            let changes = Some(script.changes);
+            let (from, saves) = (head.parts.headers.len(), Vec::new());
+            found =
+                Some(Plan { load, version, method, base, from, changes, rebase, saves, suffix, cost, leave, held: 0 });
+        }
+    }
+    if let Some(plan) = &mut found {
+        plan.leave = leave;
+    }
+    found
+}
+
+/// The slot for one more save: a new register while there is room, else the least recently
+/// used one that is not the anchor, not loaded by this plan and not already taken by it.
+fn pick_slot(view: &View<'_>, plan: &Plan, next_new: usize, taken: &[usize]) -> Option<Slot> {
+    if next_new < view.max_registers {
+        return Some(Slot::New(next_new));
+    }
+    view.regs
+        .iter()
+        .enumerate()
+        .filter(|(i, r)| !r.anchor && !taken.contains(i) && plan.load != Some(*i))
+        .min_by_key(|(_, r)| r.used)
+        .map(|(i, _)| Slot::Reuse(i))
+}
+
+/// Name length and counted bytes of the register a slot names (0 freed for a new one).
+fn slot_cost(view: &View<'_>, slot: Slot) -> (usize, usize) {
+    match slot {
+        Slot::New(i) => (register_name_len(i), 0),
+        Slot::Reuse(i) => (view.regs[i].name.len(), register_cost(view.regs[i].name.len(), view.regs[i].snap.bytes)),
+    }
+}
+
+/// For a plan that edits far away from the current state, stores that state first as a
+/// template for requests like it that come back, if no register holds it and the registers
+/// stay within their half of the state limit.
+fn plan_template(view: &View<'_>, head: &Head, plan: &mut Plan) {
+    if view.drift < TEMPLATE_MIN || plan.leave < TEMPLATE_MIN || view.current.headers.is_empty() {
+        return;
+    }
+    let Some(slot) = pick_slot(view, plan, view.regs.len(), &[]) else { return };
+    let (name_len, freed) = slot_cost(view, slot);
+    let held = view.register_bytes - freed + register_cost(name_len, view.current.bytes);
+    let peak = view.current.bytes.max(view.start_bytes(plan)).max(head.byte_len());
+    if held > view.save_budget() || held + peak > view.max_state_bytes {
+        return;
+    }
+    plan.cost += 4 + name_len;
+    plan.held = held;
+    plan.saves.push(Save { at: 0, slot, anchor: false, template: true });
 }
 
 /// Adds the register saves: the anchor when it is needed, and saves the requests ahead
@@ -415,11 +600,16 @@ fn plan_saves(view: &View<'_>, head: &Head, ahead: &[Head], complete: bool, plan
     plan.held = view.register_bytes;
     let n = head.parts.headers.len();
     let from = plan.from;
+    if plan.changes.is_some() {
+        plan_template(view, head, plan);
+        return Ok(());
+    }
     if from == n {
         return Ok(());
     }
     let mut points: Vec<(usize, bool)> = Vec::new();
-    if !view.regs.iter().any(|r| r.anchor) {
+    // With editing, any list can be reached from any other: no anchor is needed.
+    if !view.regs.iter().any(|r| r.anchor) && view.editing.is_none() {
         let shared_by_all = if complete {
             ahead.iter().map(|next| common_lines(&head.parts.headers, &next.parts.headers)).min().unwrap_or(n)
         } else {
@@ -429,9 +619,11 @@ fn plan_saves(view: &View<'_>, head: &Head, ahead: &[Head], complete: bool, plan
             points.push((shared_by_all.max(from), true));
         }
     }
-    // Saves that pay for themselves within the next requests.
+    // Saves that pay for themselves within the next requests. (With editing a later request
+    // reaches its lines by edits and templates, which these estimates do not weigh.)
     let price = 2 * (4 + register_name_len(view.regs.len()));
     let mine = head.prefixes();
+    let ahead = if view.editing.is_some() { &[] } else { ahead };
     for next in ahead.iter().take(ESTIMATE_AHEAD) {
         // Most requests ahead part from this one before `from`: a differing hash there says
         // so without walking the lines before it (the first hashes always agree, so the
@@ -458,21 +650,9 @@ fn plan_saves(view: &View<'_>, head: &Head, ahead: &[Head], complete: bool, plan
     let mut next_new = view.regs.len();
     let mut taken: Vec<usize> = Vec::new();
     for (mut at, anchor) in points {
-        let slot = if next_new < view.max_registers {
-            Some(Slot::New(next_new))
-        } else {
-            view.regs
-                .iter()
-                .enumerate()
-                .filter(|(i, r)| !r.anchor && !taken.contains(i) && plan.load != Some(*i))
-                .min_by_key(|(_, r)| r.used)
-                .map(|(i, _)| Slot::Reuse(i))
-        };
+        let slot = pick_slot(view, plan, next_new, &taken);
         let (name_len, freed) = match slot {
-            Some(Slot::New(i)) => (register_name_len(i), 0),
-            Some(Slot::Reuse(i)) => {
-                (view.regs[i].name.len(), register_cost(view.regs[i].name.len(), view.regs[i].snap.bytes))
-            }
+            Some(slot) => slot_cost(view, slot),
             None if anchor => {
                 return Err(ErrorKind::Unencodable("no register free for the anchor (max_registers is 0)"))
             }
@@ -497,7 +677,7 @@ fn plan_saves(view: &View<'_>, head: &Head, ahead: &[Head], complete: bool, plan
             None => {}
         }
         plan.cost += 4 + name_len;
-        plan.saves.extend(slot.map(|slot| Save { at, slot, anchor }));
+        plan.saves.extend(slot.map(|slot| Save { at, slot, anchor, template: false }));
     }
     plan.saves.sort_by_key(|s| s.at);
     plan.held = held;

@@ -1,0 +1,92 @@
+//! The recorded sessions of samples/sessions (made by scripts/record-sessions.sh): real
+//! clients' request streams, byte for byte as they sent them. `encode` takes each one,
+//! `decode` gives back its canonical form, and `report` measures it.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use bytes::BytesMut;
+use serde_json::Value;
+use streamline::http1;
+
+fn sessions() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../samples/sessions")
+}
+
+/// Every `.http` file below samples/sessions, in name order.
+fn samples() -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let mut dirs = vec![sessions()];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|e| e == "http") {
+                found.push(path);
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
+/// Runs the binary with `stdin` and expects success.
+fn streamline(args: &[&str], stdin: Vec<u8>) -> Vec<u8> {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_streamline"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    let mut input = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || std::io::Write::write_all(&mut input, &stdin));
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    out.stdout
+}
+
+/// Each request of a plain stream as the library writes it.
+fn canonical(plain: &[u8]) -> Vec<u8> {
+    let mut src = BytesMut::from(plain);
+    let mut parser = http1::Parser::new();
+    let mut out = Vec::new();
+    while let Some(request) = parser.decode_eof(&mut src).unwrap() {
+        request.write_http1(&mut out);
+    }
+    out
+}
+
+#[test]
+fn every_session_sample_round_trips() {
+    let samples = samples();
+    assert!(samples.len() >= 4, "{samples:?}");
+    for path in &samples {
+        let name = path.to_str().unwrap();
+        let compact = streamline(&["encode", name], Vec::new());
+        let back = streamline(&["decode", "-"], compact);
+        assert!(
+            back == canonical(&std::fs::read(path).unwrap()),
+            "{name}: decode(encode(x)) is not x's canonical form"
+        );
+    }
+}
+
+#[test]
+fn session_samples_are_long_sessions_and_one_shots() {
+    let requests = |path: &Path| {
+        let report = streamline(&["report", path.to_str().unwrap(), "--format", "json"], Vec::new());
+        serde_json::from_slice::<Value>(&report).unwrap()["requests"].as_u64().unwrap()
+    };
+    for name in ["browser", "api-requests", "api-fetch"] {
+        let path = sessions().join(format!("{name}.http"));
+        assert!(requests(&path) >= 100, "{name}: a long session has hundreds of requests");
+    }
+    let oneshots: Vec<_> = samples().into_iter().filter(|p| p.parent().unwrap().ends_with("oneshot")).collect();
+    assert!(oneshots.len() >= 10, "{oneshots:?}");
+    for path in oneshots {
+        assert_eq!(requests(&path), 1, "{}", path.display());
+    }
+}

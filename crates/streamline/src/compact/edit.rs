@@ -1,0 +1,245 @@
+//! Header editing (SPEC.md §4.10): the one function that turns a header block and an editing
+//! opcode into the new block. The decoder's state and the encoder's mirror both go through
+//! it, so they cannot disagree on what an edit means.
+
+use crate::compact::op::{Op, Select, Source, Splice};
+use crate::compact::table::Ring;
+use crate::error::{escape, ErrorKind};
+
+/// What [`edit_block`] made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Edited {
+    /// Lines in the new block.
+    pub(crate) count: usize,
+    /// Where, in the new block, the line that enters the table at the next issue is (one
+    /// carried literally or made by `E:`); `None` for deletions and table references.
+    pub(crate) sent: Option<(usize, usize)>,
+}
+
+/// The lines of a block of CRLF-terminated lines: (start, end without the CRLF) of each.
+pub(crate) fn spans(block: &[u8]) -> impl Iterator<Item = (usize, usize)> + '_ {
+    let mut at = 0;
+    std::iter::from_fn(move || {
+        let lf = memchr::memchr(b'\n', &block[at..])?;
+        let span = (at, at + lf - 1);
+        at += lf + 1;
+        Some(span)
+    })
+}
+
+/// The field name of a (valid) field line: the bytes before its colon.
+pub(crate) fn name_of(line: &[u8]) -> &[u8] {
+    &line[..memchr::memchr(b':', line).unwrap_or(line.len())]
+}
+
+/// Is `b` a letter or digit? Edits keep runs of these whole (SPEC.md §4.10, §12).
+#[inline]
+fn word(b: u8) -> bool {
+    b.is_ascii_alphanumeric()
+}
+
+/// Does a cut between `s[at - 1]` and `s[at]` split a run of letters and digits?
+pub(crate) fn splits_word(s: &[u8], at: usize) -> bool {
+    at > 0 && at < s.len() && word(s[at - 1]) && word(s[at])
+}
+
+/// Applies a splice to `old` (whose first `fixed` bytes may not change), appending the result
+/// to `out`: the edit must lie within `old` and cut no run of letters and digits, in the old
+/// text or in the new.
+pub(crate) fn splice_into(
+    old: &[u8],
+    splice: &Splice<'_>,
+    fixed: usize,
+    op: &Op<'_>,
+    out: &mut Vec<u8>,
+) -> Result<(), ErrorKind> {
+    let invalid = |why| ErrorKind::InvalidEdit { line: escape(op.to_string().as_bytes()), why };
+    let end = splice.at.checked_add(splice.len).filter(|&e| e <= old.len()).ok_or_else(|| invalid("past the end"))?;
+    if splice.at < fixed {
+        return Err(invalid("into the field name"));
+    }
+    let start = out.len();
+    out.extend_from_slice(&old[..splice.at]);
+    out.extend_from_slice(splice.text);
+    out.extend_from_slice(&old[end..]);
+    let new = &out[start..];
+    let new_end = splice.at + splice.text.len();
+    if splits_word(old, splice.at) || splits_word(old, end) || splits_word(new, splice.at) || splits_word(new, new_end)
+    {
+        out.truncate(start);
+        return Err(invalid("cuts a run of letters and digits (edits keep words whole)"));
+    }
+    Ok(())
+}
+
+/// The line a source names.
+pub(crate) fn resolve<'a>(src: Source<'a>, table: &'a Ring) -> Result<&'a [u8], ErrorKind> {
+    match src {
+        Source::Line(line) => Ok(line),
+        Source::Entry(index) => table.get(index).ok_or(ErrorKind::UnknownEntry { index, held: table.len() }),
+    }
+}
+
+/// Where line `i` of a block starts (the block's length for `i` = its line count).
+fn line_start(block: &[u8], i: usize) -> usize {
+    match i {
+        0 => 0,
+        _ => memchr::memchr_iter(b'\n', block).nth(i - 1).map_or(block.len(), |lf| lf + 1),
+    }
+}
+
+/// Index of the first line whose field name equals `name` in any case.
+fn find_name(block: &[u8], name: &[u8]) -> Option<usize> {
+    spans(block).position(|(s, e)| name_of(&block[s..e]).eq_ignore_ascii_case(name))
+}
+
+/// Index of the selected line among the `count` lines of `block` (`insert` allows the
+/// position just past the last line).
+fn select(sel: Select<'_>, block: &[u8], count: usize, insert: bool) -> Result<usize, ErrorKind> {
+    match sel {
+        Select::Position(p) if p < count || (insert && p == count) => Ok(p),
+        Select::Position(p) => Err(ErrorKind::NoSuchHeader(format!("at position {p} (the state has {count})"))),
+        Select::Name(name) => {
+            find_name(block, name).ok_or_else(|| ErrorKind::NoSuchHeader(format!("named '{}'", escape(name))))
+        }
+    }
+}
+
+/// Applies one header-list opcode (`H:`, `H:=`, `S:`, `R:`, `I:`, `D:`, `E:`) to `block`, a
+/// list of `count` CRLF-terminated lines, writing the new list to `out` (cleared first).
+/// Checks what the opcode itself requires (the selected line exists, the table holds the
+/// entry, the edit keeps words whole); the caller checks the limits.
+pub(crate) fn edit_block(
+    block: &[u8],
+    count: usize,
+    op: &Op<'_>,
+    table: &Ring,
+    out: &mut Vec<u8>,
+) -> Result<Edited, ErrorKind> {
+    out.clear();
+    // The new block: lines `..from` kept, `new` (if any) in their place, lines `to..` kept.
+    let put = |from: usize, to: usize, new: Option<&[u8]>, out: &mut Vec<u8>| -> Edited {
+        let cut = line_start(block, from);
+        let rest = if to == from { cut } else { cut + line_start(&block[cut..], to - from) };
+        out.reserve(block.len() + new.map_or(0, |l| l.len() + 2));
+        out.extend_from_slice(&block[..cut]);
+        let sent = new.map(|line| {
+            let at = out.len();
+            out.extend_from_slice(line);
+            out.extend_from_slice(b"\r\n");
+            (at, at + line.len())
+        });
+        out.extend_from_slice(&block[rest..]);
+        Edited { count: count - (to - from) + usize::from(new.is_some()), sent }
+    };
+    let literal = |src: Source<'_>, edited: Edited| match src {
+        Source::Line(_) => edited,
+        Source::Entry(_) => Edited { sent: None, ..edited },
+    };
+    Ok(match *op {
+        Op::Header(line) => put(count, count, Some(line), out),
+        Op::HeaderEntry(index) => {
+            let line = resolve(Source::Entry(index), table)?;
+            Edited { sent: None, ..put(count, count, Some(line), out) }
+        }
+        Op::Set(src) => {
+            let line = resolve(src, table)?;
+            let edited = match find_name(block, name_of(line)) {
+                Some(i) => put(i, i + 1, Some(line), out),
+                None => put(count, count, Some(line), out),
+            };
+            literal(src, edited)
+        }
+        Op::Replace(sel, src) => {
+            let i = select(sel, block, count, false)?;
+            let line = resolve(src, table)?;
+            literal(src, put(i, i + 1, Some(line), out))
+        }
+        Op::Insert(sel, src) => {
+            let i = select(sel, block, count, true)?;
+            let line = resolve(src, table)?;
+            literal(src, put(i, i, Some(line), out))
+        }
+        Op::Delete(sel, n) => {
+            let i = select(sel, block, count, false)?;
+            if n > count - i {
+                let why = format!("at positions {i} to {} (the state has {count})", i + n - 1);
+                return Err(ErrorKind::NoSuchHeader(why));
+            }
+            put(i, i + n, None, out)
+        }
+        Op::Edit(sel, splice) => {
+            let i = select(sel, block, count, false)?;
+            let s = line_start(block, i);
+            let e = s + memchr::memchr(b'\n', &block[s..]).unwrap_or(block.len() - s + 1) - 1;
+            let old = &block[s..e];
+            // The edited line is made in place, between the kept lines.
+            out.reserve(block.len() + splice.text.len());
+            out.extend_from_slice(&block[..s]);
+            splice_into(old, &splice, name_of(old).len() + 1, op, out)?;
+            let end = out.len();
+            out.extend_from_slice(&block[e..]);
+            Edited { count, sent: Some((s, end)) }
+        }
+        _ => unreachable!("not a header-list opcode: {op:?}"),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(block: &[u8], line: &[u8], table: &Ring) -> Result<(String, Option<String>), ErrorKind> {
+        let op = crate::compact::syntax::parse_op(line)?;
+        let mut out = Vec::new();
+        let edited = edit_block(block, spans(block).count(), &op, table, &mut out)?;
+        assert_eq!(edited.count, spans(&out).count());
+        let sent = edited.sent.map(|(s, e)| String::from_utf8_lossy(&out[s..e]).into_owned());
+        Ok((String::from_utf8_lossy(&out).into_owned(), sent))
+    }
+
+    const BLOCK: &[u8] = b"Host: a\r\nAccept: */*\r\nCookie: id=17; theme=dark\r\nAccept: x\r\n";
+
+    /// SPEC.md §4.10: every editing opcode on one list.
+    #[test]
+    fn each_opcode() {
+        let mut table = Ring::new(4096);
+        table.push(b"Referer: /a", |_, _| {});
+        table.push(b"Accept: text/css", |_, _| {});
+        let ok = |line: &[u8]| run(BLOCK, line, &table).unwrap();
+        let b = |s: &str| s.replace('|', "\r\n");
+        assert_eq!(ok(b"H:=1").0, b("Host: a|Accept: */*|Cookie: id=17; theme=dark|Accept: x|Referer: /a|"));
+        assert_eq!(ok(b"H:=1").1, None);
+        assert_eq!(ok(b"S:accept: y").0, b("Host: a|accept: y|Cookie: id=17; theme=dark|Accept: x|"));
+        assert_eq!(ok(b"S:accept: y").1.as_deref(), Some("accept: y"));
+        assert_eq!(ok(b"S:=0").0, b("Host: a|Accept: text/css|Cookie: id=17; theme=dark|Accept: x|"));
+        assert_eq!(ok(b"S:Dnt: 1").0, b("Host: a|Accept: */*|Cookie: id=17; theme=dark|Accept: x|Dnt: 1|"));
+        assert_eq!(ok(b"R:3 Accept: z").0, b("Host: a|Accept: */*|Cookie: id=17; theme=dark|Accept: z|"));
+        assert_eq!(ok(b"R:Cookie =0").0, b("Host: a|Accept: */*|Accept: text/css|Accept: x|"));
+        assert_eq!(ok(b"I:0 Dnt: 1").0, b("Dnt: 1|Host: a|Accept: */*|Cookie: id=17; theme=dark|Accept: x|"));
+        assert_eq!(ok(b"I:4 Dnt: 1").0, b("Host: a|Accept: */*|Cookie: id=17; theme=dark|Accept: x|Dnt: 1|"));
+        assert_eq!(ok(b"D:accept").0, b("Host: a|Cookie: id=17; theme=dark|Accept: x|"));
+        assert_eq!(ok(b"D:1 3").0, b("Host: a|"));
+        assert_eq!(ok(b"E:2 11 2 18").0, b("Host: a|Accept: */*|Cookie: id=18; theme=dark|Accept: x|"));
+        assert_eq!(ok(b"E:2 11 2 18").1.as_deref(), Some("Cookie: id=18; theme=dark"));
+        assert_eq!(ok(b"E:Cookie 13 12").0, b("Host: a|Accept: */*|Cookie: id=17|Accept: x|"));
+    }
+
+    /// SPEC.md §8.2: the errors an editing opcode can meet in the state.
+    #[test]
+    fn errors() {
+        let table = Ring::new(4096);
+        let err = |line: &[u8]| run(BLOCK, line, &table).unwrap_err();
+        assert!(matches!(err(b"R:4 A: b"), ErrorKind::NoSuchHeader(_)));
+        assert!(matches!(err(b"I:5 A: b"), ErrorKind::NoSuchHeader(_)));
+        assert!(matches!(err(b"D:Referer"), ErrorKind::NoSuchHeader(_)));
+        assert!(matches!(err(b"D:2 3"), ErrorKind::NoSuchHeader(_)));
+        assert_eq!(err(b"H:=0"), ErrorKind::UnknownEntry { index: 0, held: 0 });
+        assert!(matches!(err(b"E:2 12 1 9"), ErrorKind::InvalidEdit { why, .. } if why.contains("letters")));
+        assert!(matches!(err(b"E:2 11 1 9"), ErrorKind::InvalidEdit { why, .. } if why.contains("letters")));
+        assert!(matches!(err(b"E:2 3 2 ab"), ErrorKind::InvalidEdit { why: "into the field name", .. }));
+        assert!(matches!(err(b"E:0 7 1"), ErrorKind::InvalidEdit { why: "past the end", .. }));
+        // Replacing a whole word by one glued to its neighbour splits a run in the new text.
+        assert!(matches!(err(b"E:2 14 1 x"), ErrorKind::InvalidEdit { .. }));
+    }
+}
