@@ -304,6 +304,8 @@ pub struct BenchArgs {
     pub format: BenchFormat,
     #[command(flatten)]
     pub window: WindowArgs,
+    #[command(flatten)]
+    pub editing: EditArgs,
 }
 
 /// Bench output formats.

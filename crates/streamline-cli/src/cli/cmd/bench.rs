@@ -27,7 +27,8 @@ pub const BATCH: u64 = 64;
 /// Runs the benchmark and prints the figures.
 pub fn run(args: BenchArgs) -> Result<()> {
     let window = args.window.window();
-    let (label, plain, compact, messages) = load(&args, window)?;
+    let fresh = args.editing.encoder(Limits::default());
+    let (label, plain, compact, messages) = load(&args, window, &fresh)?;
     let json = args.format == BenchFormat::Json;
     let mut stdout = std::io::stdout();
     // Text goes out as each figure is ready; JSON in one object at the end.
@@ -57,7 +58,7 @@ pub fn run(args: BenchArgs) -> Result<()> {
         group(window.requests as u64),
         group(window.bytes as u64)
     );
-    let mut job = Encode::job(&plain, window);
+    let mut job = Encode::job(&plain, window, &fresh);
     let encoded = measure(&mut job, duration, args.rate)?;
     say(encoded.describe(&encode, args.rate))?;
     let mut job = Decode::job(&compact);
@@ -90,7 +91,7 @@ const DECODE: &str = "decode (compact -> plain)";
 
 /// The input in both forms, and its number of requests. Each form is at most
 /// `--max-input` bytes.
-fn load(args: &BenchArgs, window: Window) -> Result<(String, Vec<u8>, Vec<u8>, u64)> {
+fn load(args: &BenchArgs, window: Window, fresh: &Encoder) -> Result<(String, Vec<u8>, Vec<u8>, u64)> {
     let max = args.max_input;
     let Some(path) = &args.file else {
         let mut quote = Vec::new();
@@ -106,7 +107,7 @@ fn load(args: &BenchArgs, window: Window) -> Result<(String, Vec<u8>, Vec<u8>, u
             );
         }
         let plain = traffic::opra(args.count, DEFAULT_SEED, OPRA_PAYLOAD);
-        let (compact, n) = convert(&mut Encode::job(&plain, window), "<built-in feed>", max)?;
+        let (compact, n) = convert(&mut Encode::job(&plain, window, fresh), "<built-in feed>", max)?;
         let label = format!(
             "built-in OPRA-style feed: {} quotes, {OPRA_PAYLOAD}-byte bodies, seed {DEFAULT_SEED}",
             group(args.count)
@@ -128,7 +129,7 @@ measure a shorter capture or raise --max-input",
             Ok((name, plain, bytes, n))
         }
         Ok(Some(Syntax::Plain)) | Ok(None) => {
-            let (compact, n) = convert(&mut Encode::job(&bytes, window), &name, max)?;
+            let (compact, n) = convert(&mut Encode::job(&bytes, window, fresh), &name, max)?;
             Ok((name, bytes, compact, n))
         }
         Err(_) => Err(DataError {
@@ -307,15 +308,14 @@ impl<C: Codec> Run for Job<'_, C> {
 struct Encode {
     encoder: Lookahead,
     window: Window,
+    /// A new encoder with the command's settings: each pass over the input starts from one.
+    fresh: Encoder,
 }
 
 impl Encode {
-    fn job(input: &[u8], window: Window) -> Job<'_, Encode> {
-        Job::new(input, Encode { encoder: Self::encoder(window), window })
-    }
-
-    fn encoder(window: Window) -> Lookahead {
-        Lookahead::new(Encoder::with_limits(Limits::default()), window)
+    fn job<'a>(input: &'a [u8], window: Window, fresh: &Encoder) -> Job<'a, Encode> {
+        let encoder = Lookahead::new(fresh.clone(), window);
+        Job::new(input, Encode { encoder, window, fresh: fresh.clone() })
     }
 }
 
@@ -341,7 +341,7 @@ impl Codec for Encode {
     }
 
     fn reset(&mut self) {
-        self.encoder = Self::encoder(self.window);
+        self.encoder = Lookahead::new(self.fresh.clone(), self.window);
     }
 }
 
@@ -581,7 +581,8 @@ mod tests {
     #[test]
     fn jobs_convert_both_ways() {
         let plain = traffic::opra(300, 2, 66);
-        let (compact, n) = convert(&mut Encode::job(&plain, Window::default()), "t", u64::MAX).unwrap();
+        let (compact, n) =
+            convert(&mut Encode::job(&plain, Window::default(), &Encoder::new()), "t", u64::MAX).unwrap();
         assert_eq!(n, 300);
         assert_eq!(&compact[..7], b"V:HTTP/");
         let (back, n) = convert(&mut Decode::job(&compact), "t", u64::MAX).unwrap();
@@ -591,11 +592,11 @@ mod tests {
     #[test]
     fn jobs_start_over_at_the_end() {
         let plain = traffic::opra(10, 2, 66);
-        let mut job = Encode::job(&plain, Window { requests: 0, bytes: 0 });
+        let mut job = Encode::job(&plain, Window { requests: 0, bytes: 0 }, &Encoder::new());
         let written: u64 = (0..23).map(|_| step(&mut job).unwrap()).sum();
         assert_eq!(written, 23, "no window: each message is written as it is read");
         assert_eq!(job.consumed(), 2 * plain.len() as u64 + 3 * 213);
-        let mut job = Encode::job(&plain, Window::default());
+        let mut job = Encode::job(&plain, Window::default(), &Encoder::new());
         assert_eq!((0..10).map(|_| step(&mut job).unwrap()).sum::<u64>(), 0, "all held in the window");
         assert_eq!(step(&mut job).unwrap(), 10, "the end of the input flushes the window");
     }
@@ -605,7 +606,7 @@ mod tests {
         for (plain, n) in
             [(traffic::browse(50, 1), 50), (traffic::upload(20, 1, 300), 20), (traffic::opra(30, 1, 0), 30)]
         {
-            let mut job = Encode::job(&plain, Window { requests: 0, bytes: 0 });
+            let mut job = Encode::job(&plain, Window { requests: 0, bytes: 0 }, &Encoder::new());
             let written: Vec<u64> = (0..n).map(|_| step(&mut job).unwrap()).collect();
             if plain.starts_with(b"PUT") {
                 // A chunked body's last byte is known only by its end item, which the encoder
@@ -614,7 +615,7 @@ mod tests {
             } else {
                 assert!(written.iter().all(|&w| w == 1), "{written:?}");
             }
-            let mut job = Encode::job(&plain, Window::default());
+            let mut job = Encode::job(&plain, Window::default(), &Encoder::new());
             let held: u64 = (0..n).map(|_| step(&mut job).unwrap()).sum();
             assert_eq!(held + job.flush().unwrap(), n);
         }
@@ -623,11 +624,13 @@ mod tests {
     #[test]
     fn flat_out_and_paced_count_what_they_did() {
         let plain = traffic::opra(100, 2, 66);
-        let figures = flat_out(&mut Encode::job(&plain, Window::default()), Duration::from_millis(20)).unwrap();
+        let figures =
+            flat_out(&mut Encode::job(&plain, Window::default(), &Encoder::new()), Duration::from_millis(20)).unwrap();
         assert!(figures.messages >= BATCH && figures.messages.is_multiple_of(BATCH));
         assert_eq!(figures.latency.len(), figures.messages);
         assert!(figures.latency.min() > 0, "a batch takes time");
-        let (compact, _) = convert(&mut Encode::job(&plain, Window::default()), "t", u64::MAX).unwrap();
+        let (compact, _) =
+            convert(&mut Encode::job(&plain, Window::default(), &Encoder::new()), "t", u64::MAX).unwrap();
         let mut job = Decode::job(&compact);
         let figures = paced(&mut job, Duration::from_millis(50), 10_000.0).unwrap();
         assert_eq!(figures.messages, 500);

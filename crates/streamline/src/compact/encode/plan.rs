@@ -486,8 +486,13 @@ fn plan_edit(
         recent.select_nth_unstable_by_key(effort, |&i| std::cmp::Reverse(view.regs[i].used));
         recent.truncate(effort);
     }
-    recent.sort_unstable_by_key(|&i| std::cmp::Reverse(view.regs[i].used));
     let mut wanted: Option<Wanted<'_>> = None;
+    // Registers whose lines come closest first (by the lower bound on their edits; ties to
+    // the most recent), so the best plan so far soon rules out the others unaligned.
+    if !recent.is_empty() {
+        let want = wanted.get_or_insert_with(|| Wanted::new(head, pricing));
+        recent.sort_unstable_by_key(|&i| (want.lower_bound(&view.regs[i].lines), std::cmp::Reverse(view.regs[i].used)));
+    }
     let mut current = Vec::new();
     let starts = std::iter::once((None, view.current)).chain(recent.into_iter().map(|i| (Some(i), &view.regs[i].snap)));
     let mut found: Option<Plan> = None;
