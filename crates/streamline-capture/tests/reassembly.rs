@@ -583,3 +583,28 @@ fn malformed_files_are_refused_with_a_place_after_what_was_read() {
     assert!(matches!(err.kind(), ErrorKind::BadRecord { .. }), "{err}");
     assert_eq!(err.offset(), epb as u64);
 }
+
+#[test]
+fn ethernet_with_vlan_tags() {
+    let mut conn = v4();
+    let ip = conn.data(b"GET / HTTP/1.1\r\n\r\n");
+    for tags in [&[0x81, 0x00, 0x00, 0x2a][..], &[0x88, 0xa8, 0x00, 0x01, 0x81, 0x00, 0x00, 0x2a]] {
+        let mut frame = vec![0x02, 0, 0, 0, 0, 2, 0x02, 0, 0, 0, 0, 1];
+        frame.extend_from_slice(tags);
+        frame.extend_from_slice(&[0x08, 0x00]);
+        frame.extend_from_slice(&ip);
+        let segment = streamline_capture::link::segment(streamline_capture::LinkType(1), &frame).unwrap();
+        assert_eq!((segment.src, segment.dst), (conn.client, conn.server));
+        assert_eq!(segment.payload, b"GET / HTTP/1.1\r\n\r\n");
+    }
+    // ARP is no IP; a frame cut inside the IP header is malformed.
+    let arp = [&[0xffu8; 6][..], &[0x02, 0, 0, 0, 0, 1], &[0x08, 0x06], &[0u8; 28]].concat();
+    assert_eq!(streamline_capture::link::segment(streamline_capture::LinkType(1), &arp), Err(Skip::NotIp));
+    let mut cut = vec![0x02, 0, 0, 0, 0, 2, 0x02, 0, 0, 0, 0, 1, 0x08, 0x00];
+    cut.extend_from_slice(&ip[..10]);
+    assert_eq!(streamline_capture::link::segment(streamline_capture::LinkType(1), &cut), Err(Skip::Malformed));
+    assert_eq!(
+        streamline_capture::link::segment(streamline_capture::LinkType(147), &ip),
+        Err(Skip::Link(streamline_capture::LinkType(147)))
+    );
+}
