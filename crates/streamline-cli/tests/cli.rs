@@ -499,12 +499,12 @@ fn report_built_in_feed_matches_the_article() {
 #[test]
 fn report_table_and_csv() {
     let table = String::from_utf8(ok(&["report", "--count", "1000"], b"")).unwrap();
-    for row in ["plain HTTP/1.1", "compact", "HTTP/2", "AMQP 0-9-1", "222.7 %", "10."] {
+    for row in ["plain HTTP/1.1", "compact", "HTTP/2", "AMQP 0-9-1", "Binary HTTP", "222.7 %", "10."] {
         assert!(table.contains(row), "{row} missing:\n{table}");
     }
     let csv = String::from_utf8(ok(&["report", &sample_str("get-pair.http"), "--format", "csv"], b"")).unwrap();
     let lines: Vec<&str> = csv.lines().collect();
-    assert_eq!(lines.len(), 5);
+    assert_eq!(lines.len(), 6);
     assert!(lines[0].starts_with("id,name,requests,"));
     assert!(lines[1].starts_with("plain,plain HTTP/1.1,2,"));
 }
@@ -588,6 +588,21 @@ const CHUNKED_UPLOAD_REPORT: &str = r#"{
         "total": 1130
       },
       "total_bytes": 8181
+    },
+    {
+      "id": "bhttp",
+      "increase_percent": 27.939299390157423,
+      "mib_per_second": 430.15480041503906,
+      "name": "Binary HTTP",
+      "overhead": {
+        "first": 115.0,
+        "mean": 98.5,
+        "steady_max": 116,
+        "steady_median": 82,
+        "steady_p99": 116,
+        "total": 1970
+      },
+      "total_bytes": 9021
     }
   ],
   "files": [
@@ -621,7 +636,11 @@ fn report_counts_chunk_data_of_bodies_larger_than_a_read() {
     assert_eq!((report["requests"].as_u64(), report["body_bytes"].as_u64()), (Some(6), Some(1_163_387)));
     let totals: Vec<u64> =
         report["encodings"].as_array().unwrap().iter().map(|e| e["total_bytes"].as_u64().unwrap()).collect();
-    assert_eq!(totals, [1_164_380, 1_163_804, 1_164_367, 1_163_771], "plain, compact, HTTP/2, AMQP");
+    assert_eq!(
+        totals,
+        [1_164_380, 1_163_804, 1_164_367, 1_163_771, 1_163_987],
+        "plain, compact, HTTP/2, AMQP, Binary HTTP"
+    );
     assert_eq!(totals[0], upload.len() as u64);
 }
 

@@ -55,10 +55,17 @@ pub enum Command {
 /// The plain reader is strict: CRLF line ends, a single Content-Length or a single
 /// `Transfer-Encoding: chunked`, no obsolete line folding. On rejected input everything
 /// encoded before the fault is written and flushed, then the error names the line and byte.
+///
+/// A pcap or pcapng capture (told by its magic number) holds many connections: each TCP flow
+/// whose client sends HTTP/1.1 is encoded into a file of its own in the directory -o DIR
+/// (created if need be), named after its endpoints, CLIENT_PORT-SERVER_PORT.shttp. Only the
+/// client-to-server direction (the requests) is encoded. Flows that are not HTTP are skipped
+/// with a note; a flow with lost bytes is encoded up to them.
 #[derive(Debug, Args)]
 #[command(after_long_help = "\
 Examples:
   streamline encode capture.http -o capture.shttp
+  streamline encode traffic.pcapng -o flows/                  # one .shttp file per HTTP flow
   streamline gen opra --count 3 | streamline encode
   streamline encode --window-requests 0 --window-bytes 0 < live.http > live.shttp  # lowest latency")]
 pub struct EncodeArgs {
@@ -70,6 +77,8 @@ pub struct EncodeArgs {
     pub editing: EditArgs,
     #[command(flatten)]
     pub limits: LimitArgs,
+    #[command(flatten)]
+    pub capture: CaptureArgs,
 }
 
 /// Compact encoding in, canonical plain HTTP/1.1 out.
@@ -78,7 +87,8 @@ pub struct EncodeArgs {
 /// canonical plain form: request line, header lines in their order, the framing field
 /// (Content-Length or Transfer-Encoding: chunked) last, the empty line, the body. Streams in
 /// bounded memory. On rejected input everything decoded before the fault is written and
-/// flushed, then the error names the line and byte.
+/// flushed, then the error names the line and byte. A pcap or pcapng capture is refused:
+/// `report` measures its flows, `encode -o DIR` writes them as compact files.
 #[derive(Debug, Args)]
 #[command(after_long_help = "\
 Examples:
@@ -91,10 +101,13 @@ pub struct DecodeArgs {
     pub limits: LimitArgs,
 }
 
-/// Measure the bytes each encoding spends per message: plain HTTP/1.1, compact, HTTP/2, AMQP.
+/// Measure the bytes each encoding spends per message: plain HTTP/1.1, compact, HTTP/2, AMQP,
+/// Binary HTTP.
 ///
 /// Reads each FILE as one connection (its own state; either syntax, detected from the first
-/// bytes) and counts, for every request, the bytes each encoding needs beyond the body:
+/// bytes), or, for a pcap or pcapng capture (told by its magic number), each TCP flow in it
+/// whose client speaks HTTP as one connection (its client-to-server direction: the requests),
+/// and counts, for every request, the bytes each encoding needs beyond the body:
 ///
 /// - plain HTTP/1.1: the canonical request head (and chunk framing, if chunked).
 ///
@@ -111,6 +124,10 @@ pub struct DecodeArgs {
 ///   routing key: method frame, content header frame without properties, body frames
 ///   (frame-max 131,072); no handshake.
 ///
+/// - Binary HTTP (RFC 9292): each request as a known-length message written by the `bhttp`
+///   crate, the HTTP/2 row's fields without content-length; stateless, so every message pays
+///   its whole head.
+///
 /// Per encoding it prints: requests; mean body bytes; overhead per message (the first message
 /// of each connection, then median, 99th percentile and maximum of the messages after it,
 /// and the amortised mean over all); total bytes; the overhead as an increase over the body
@@ -125,18 +142,25 @@ Examples:
   streamline report                                    # built-in OPRA feed
   streamline report samples/post-someurl-x100.http
   streamline report a.http b.shttp --rate 50000        # two connections
-  streamline report capture.http --format json | jq '.encodings[1].overhead'")]
+  streamline report capture.http --format json | jq '.encodings[1].overhead'
+  streamline report traffic.pcap --plot report.svg     # every HTTP flow of a capture, and the plots")]
 pub struct ReportArgs {
-    /// Captures to measure, each one connection (plain or compact; `-` is standard input).
-    /// Default: the built-in OPRA-style feed.
+    /// Inputs to measure: each a connection (plain or compact; `-` is standard input), or a
+    /// pcap or pcapng capture of many. Default: the built-in OPRA-style feed.
     #[arg(value_name = "FILE")]
     pub files: Vec<PathBuf>,
     /// Messages per second for the bandwidth column.
     #[arg(long, value_name = "R", default_value = "1000000", value_parser = parse_rate)]
     pub rate: f64,
-    /// Output format. `json` is stable for scripts (schema in the README).
+    /// Output format. `json` is stable for scripts (schema in the README); `svg` prints the
+    /// plots of --plot instead of the table.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+    /// Also draw the report as an SVG picture into FILE: (a) overhead bytes per message and
+    /// (b) cumulative bytes over the messages, one line per encoding, on a logarithmic message
+    /// axis (the first message, with the set-up, at the left).
+    #[arg(long, value_name = "FILE")]
+    pub plot: Option<PathBuf>,
     /// Quotes in the built-in feed (when no FILE is given).
     #[arg(long, value_name = "N", default_value = "1000000", value_parser = parse_count)]
     pub count: u64,
@@ -149,6 +173,8 @@ pub struct ReportArgs {
     pub editing: EditArgs,
     #[command(flatten)]
     pub limits: LimitArgs,
+    #[command(flatten)]
+    pub capture: CaptureArgs,
     /// Show no progress bar.
     #[arg(short, long)]
     pub quiet: bool,
@@ -163,6 +189,8 @@ pub enum Format {
     Json,
     /// A header line and one line per encoding.
     Csv,
+    /// The two plots (see --plot) as an SVG document.
+    Svg,
 }
 
 /// Write a deterministic synthetic capture in plain HTTP/1.1.
@@ -427,6 +455,71 @@ impl LimitArgs {
     }
 }
 
+/// The bounds of reading a capture (pcap, pcapng).
+#[derive(Debug, Clone, Copy, Args)]
+pub struct CaptureArgs {
+    /// Most TCP flows open at once in a capture; past it the flow idle longest is closed
+    /// (measured up to there) with a note.
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = streamline_capture::Limits::default().max_flows,
+        help_heading = "Captures"
+    )]
+    pub max_flows: usize,
+    /// Bytes a flow keeps waiting for a missing segment (each waiting segment counts 64
+    /// more); past it the missing bytes are given up as lost. Bytes, or a number with a unit:
+    /// KiB, MiB, GiB (powers of 1,024) or kB, MB, GB (of 1,000), as in 256KiB.
+    #[arg(
+        long,
+        value_name = "BYTES",
+        default_value_t = streamline_capture::Limits::default().max_out_of_order,
+        value_parser = parse_size_usize,
+        help_heading = "Captures"
+    )]
+    pub max_out_of_order: usize,
+    /// Longest record of a capture (a packet with its record header, or a pcapng block).
+    /// Bytes, or a number with a unit, as in 1MiB.
+    #[arg(
+        long,
+        value_name = "BYTES",
+        default_value_t = streamline_capture::Limits::default().max_record,
+        value_parser = parse_size_usize,
+        help_heading = "Captures"
+    )]
+    pub max_record: usize,
+    /// Most interfaces one pcapng section may declare.
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = streamline_capture::Limits::default().max_interfaces,
+        help_heading = "Captures"
+    )]
+    pub max_interfaces: u32,
+    /// Bytes all the flows of a capture may hold of requests not read whole yet (a flow's
+    /// unfinished head and its last piece, under 64 KiB); past it the flow holding the most
+    /// is stopped (read up to there) with a note. Bytes, or a number with a unit, as in 256MiB.
+    #[arg(
+        long,
+        value_name = "BYTES",
+        default_value = "268435456",
+        value_parser = parse_size_usize,
+        help_heading = "Captures"
+    )]
+    pub max_held: usize,
+}
+
+impl CaptureArgs {
+    /// The capture crate's limits.
+    pub fn limits(&self) -> streamline_capture::Limits {
+        streamline_capture::Limits::default()
+            .max_flows(self.max_flows)
+            .max_out_of_order(self.max_out_of_order)
+            .max_record(self.max_record)
+            .max_interfaces(self.max_interfaces)
+    }
+}
+
 /// Seed of the generators when none is given.
 pub const DEFAULT_SEED: u64 = 1;
 
@@ -572,6 +665,22 @@ mod tests {
         assert_eq!(args.rate, Some(MAX_PACE));
         let Command::Bench(args) = parse(&["bench", "--format", "json"]).unwrap().command else { panic!("not bench") };
         assert_eq!(args.format, BenchFormat::Json);
+    }
+
+    #[test]
+    fn capture_defaults_match_the_library() {
+        let Command::Report(args) = parse(&["report"]).unwrap().command else { panic!("not report") };
+        assert_eq!(args.capture.limits(), streamline_capture::Limits::default());
+        assert_eq!(args.capture.max_held, 256 << 20);
+        let Command::Encode(args) =
+            parse(&["encode", "--max-flows", "7", "--max-out-of-order", "1MiB", "--max-record", "64KiB"])
+                .unwrap()
+                .command
+        else {
+            panic!("not encode")
+        };
+        let want = streamline_capture::Limits::default().max_flows(7).max_out_of_order(1 << 20).max_record(65_536);
+        assert_eq!(args.capture.limits(), want);
     }
 
     #[test]

@@ -83,6 +83,15 @@ impl Drop for Input {
     }
 }
 
+/// The bytes of the input as they come, for readers that take [`Read`] (a capture).
+impl Read for Input {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.reader.read(buf)?;
+        self.bar.inc(n as u64);
+        Ok(n)
+    }
+}
+
 impl Source for Input {
     fn fill(&mut self, buf: &mut BytesMut) -> io::Result<usize> {
         let start = buf.len();

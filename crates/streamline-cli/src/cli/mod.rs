@@ -2,10 +2,13 @@
 
 pub mod amqp;
 pub mod args;
+pub mod bhttp;
+pub mod capture;
 pub mod cmd;
 pub mod http2;
 pub mod io;
 pub mod output;
+pub mod plot;
 pub mod progress;
 pub mod signals;
 pub mod source;

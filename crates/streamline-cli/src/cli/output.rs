@@ -74,7 +74,9 @@ pub trait Render {
 /// The renderer for a format.
 pub fn renderer(format: Format) -> Box<dyn Render> {
     match format {
-        Format::Table => Box::new(Table),
+        // The SVG picture is drawn from the measurements themselves (`plot`), not from a
+        // report; asked for a report renderer, it gets the table.
+        Format::Table | Format::Svg => Box::new(Table),
         Format::Json => Box::new(Json),
         Format::Csv => Box::new(Csv),
     }

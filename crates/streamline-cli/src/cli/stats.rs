@@ -3,6 +3,8 @@
 
 use hdrhistogram::Histogram;
 
+use crate::cli::plot::Series;
+
 /// Overheads recorded for one encoding.
 #[derive(Debug, Clone)]
 pub struct Tally {
@@ -11,6 +13,8 @@ pub struct Tally {
     steady: Histogram<u64>,
     steady_max: u64,
     total: u64,
+    /// Every message's overhead, bucketed, for the plot.
+    series: Series,
 }
 
 impl Default for Tally {
@@ -24,13 +28,14 @@ impl Tally {
     pub fn new() -> Tally {
         // Three significant digits: values below 2,048 are kept exactly.
         let steady = Histogram::new(3).unwrap_or_else(|_| unreachable!("3 significant digits are valid"));
-        Tally { firsts: 0, first_total: 0, steady, steady_max: 0, total: 0 }
+        Tally { firsts: 0, first_total: 0, steady, steady_max: 0, total: 0, series: Series::default() }
     }
 
     /// Records one message's overhead; `first`: it is the first of its connection.
     #[inline]
     pub fn record(&mut self, overhead: u64, first: bool) {
         self.total += overhead;
+        self.series.push(overhead);
         if first {
             self.firsts += 1;
             self.first_total += overhead;
@@ -38,6 +43,11 @@ impl Tally {
             record(&mut self.steady, overhead, 1);
             self.steady_max = self.steady_max.max(overhead);
         }
+    }
+
+    /// Every message's overhead in recording order, bucketed.
+    pub fn series(&self) -> &Series {
+        &self.series
     }
 
     /// The figures. `messages` is the number recorded.

@@ -70,6 +70,12 @@ fn fail<S: io::Source>(
             if err.offset() == Some(0) && Syntax::detect(events.pending()) == Ok(Some(Syntax::Plain)) {
                 what.push_str("; the input looks like plain HTTP/1.1: use `streamline encode`");
             }
+            if err.offset() == Some(0) && streamline_capture::is_capture(events.pending()) {
+                what = "a pcap or pcapng capture, not a compact stream: `decode` reads one connection in the \
+compact syntax; `streamline report FILE` measures the capture's flows and `streamline encode FILE -o DIR` \
+writes each as a compact file"
+                    .into();
+            }
             out.finish_at_mark()?;
             Err(DataError { file: name.to_string(), what, written: Some(written) }.into())
         }

@@ -1,24 +1,35 @@
 //! `streamline encode`: plain HTTP/1.1 in, compact out, streaming.
 
-use std::collections::VecDeque;
+use std::collections::{HashSet, VecDeque};
+use std::fs::{self, File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 use bytes::BytesMut;
-use streamline::{http1, Drained, Error, Event, Lookahead, Request};
+use streamline::{http1, Drained, Encoder, Error, Event, Limits, Lookahead, Request, Window};
+use streamline_capture::FlowKey;
 
 use crate::cli::args::EncodeArgs;
-use crate::cli::io::{self, Events, Input, Item, Output, ReadError, Syntax, CHUNK};
+use crate::cli::capture::{self, Flows};
+use crate::cli::io::{self, Events, Input, Item, Output, ReadError, Syntax, CHUNK, FLUSH_AT};
 use crate::cli::{signals, DataError};
 
 /// Encodes the input to the output.
 pub fn run(args: EncodeArgs) -> Result<()> {
-    signals::cooperate();
-    let input = Input::open(args.io.input.as_deref(), args.io.quiet)?;
+    let mut input = Input::open(args.io.input.as_deref(), args.io.quiet)?;
     let name = input.name().to_string();
+    let mut buf = BytesMut::with_capacity(2 * CHUNK);
+    if capture::is_capture(&mut input, &mut buf)? {
+        // An interrupt ends the process at once: the files written so far stay.
+        signals::install();
+        return encode_capture(input, buf, &args);
+    }
+    signals::cooperate();
     io::refuse_input_as_output(args.io.input.as_deref(), args.io.output.as_deref())?;
     let mut out = Output::create(args.io.output.as_deref())?;
     let limits = args.limits.limits();
-    let mut events = Events::new(http1::Parser::with_limits(limits), input, BytesMut::with_capacity(2 * CHUNK));
+    let mut events = Events::new(http1::Parser::with_limits(limits), input, buf);
     let mut writer = Writer {
         encoder: Lookahead::new(args.editing.encoder(limits), args.window.window()),
         heads: VecDeque::new(),
@@ -150,5 +161,142 @@ impl Writer {
     fn encode_error(&self, err: Error) -> String {
         let (offset, line) = self.heads.front().copied().unwrap_or(self.last_end);
         format!("line {line} (byte {offset}): {err}")
+    }
+}
+
+/// Encodes every HTTP flow of a capture into a file of its own in the directory `-o DIR`.
+fn encode_capture(input: Input, buf: BytesMut, args: &EncodeArgs) -> Result<()> {
+    let Some(dir) = args.io.output.as_deref().filter(|p| *p != Path::new("-")) else {
+        bail!(
+            "{} is a capture, which holds many connections: give -o DIR, a directory for one compact file per \
+connection",
+            input.name()
+        )
+    };
+    if dir.exists() && !dir.is_dir() {
+        bail!(
+            "{} is a capture: -o {} must be a directory (one compact file per connection)",
+            input.name(),
+            dir.display()
+        );
+    }
+    fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let limits = args.limits.limits();
+    let mut flows = FlowFiles {
+        dir: dir.to_path_buf(),
+        limits,
+        window: args.window.window(),
+        encoder: args.editing.encoder(limits),
+        names: HashSet::new(),
+    };
+    capture::read(input, buf, &args.capture, &mut flows)
+}
+
+/// The compact files of a capture's flows.
+struct FlowFiles {
+    dir: PathBuf,
+    limits: Limits,
+    window: Window,
+    /// A new encoder with the command's settings, cloned for each flow.
+    encoder: Encoder,
+    /// File names given so far (a 4-tuple may come back, as a new connection).
+    names: HashSet<String>,
+}
+
+/// One flow's compact file, written in pieces as the window lets requests out.
+struct FlowFile {
+    path: PathBuf,
+    encoder: Lookahead,
+    buf: Vec<u8>,
+    /// Bytes in the file.
+    flushed: u64,
+    /// The file's length up to the last whole request (with `buf`'s).
+    whole: u64,
+}
+
+impl FlowFiles {
+    /// `CLIENT_PORT-SERVER_PORT.shttp`, IPv6 colons as `_`; `.2`, `.3` before the extension
+    /// for a 4-tuple that comes again.
+    fn name(&mut self, key: &FlowKey) -> String {
+        let side = |a: std::net::SocketAddr| format!("{}_{}", a.ip(), a.port()).replace(':', "_");
+        let stem = format!("{}-{}", side(key.client), side(key.server));
+        let mut name = format!("{stem}.shttp");
+        let mut n = 1;
+        while !self.names.insert(name.clone()) {
+            n += 1;
+            name = format!("{stem}.{n}.shttp");
+        }
+        name
+    }
+}
+
+impl Flows for FlowFiles {
+    type Conn = FlowFile;
+
+    fn limits(&self) -> Limits {
+        self.limits
+    }
+
+    fn open(&mut self, key: &FlowKey, syntax: Syntax) -> Result<FlowFile, String> {
+        if syntax == Syntax::Compact {
+            return Err("already in the compact syntax: nothing to encode, skipped".into());
+        }
+        let name = self.name(key);
+        let path = self.dir.join(name);
+        File::create(&path).map_err(|err| format!("cannot create {}: {err}", path.display()))?;
+        let encoder = Lookahead::new(self.encoder.clone(), self.window);
+        Ok(FlowFile { path, encoder, buf: Vec::new(), flushed: 0, whole: 0 })
+    }
+
+    fn event(&mut self, file: &mut FlowFile, event: Event) -> Result<(), String> {
+        let drained = file.encoder.encode(event, &mut file.buf);
+        file.wrote(drained)?;
+        if file.buf.len() >= FLUSH_AT {
+            file.flush()?;
+        }
+        Ok(())
+    }
+
+    fn close(&mut self, mut file: FlowFile) -> Result<(), String> {
+        let drained = file.encoder.finish(&mut file.buf);
+        let wrote = file.wrote(drained);
+        file.flush()?;
+        // A request cut short (by a gap, or a fault) is not left half in the file.
+        if file.whole < file.flushed {
+            let cut = OpenOptions::new().write(true).open(&file.path).and_then(|f| f.set_len(file.whole));
+            cut.map_err(|err| format!("cannot write {}: {err}", file.path.display()))?;
+        }
+        wrote
+    }
+}
+
+impl FlowFile {
+    /// Notes where the last whole request ends.
+    fn wrote(&mut self, drained: Result<Drained, Error>) -> Result<(), String> {
+        match drained {
+            Ok(d) if d.requests > 0 => {
+                self.whole = self.flushed + (self.buf.len() - (d.bytes - d.whole)) as u64;
+                Ok(())
+            }
+            Ok(_) => Ok(()),
+            Err(err) => {
+                // A refusal: what is written holds whole requests, those before the refused one.
+                self.whole = self.flushed + self.buf.len() as u64;
+                Err(err.to_string())
+            }
+        }
+    }
+
+    /// Appends the buffer to the file (opened for each write, so that a capture of many flows
+    /// needs no file descriptor per flow).
+    fn flush(&mut self) -> Result<(), String> {
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        let written = OpenOptions::new().append(true).open(&self.path).and_then(|mut f| f.write_all(&self.buf));
+        written.map_err(|err| format!("cannot write {}: {err}", self.path.display()))?;
+        self.flushed += self.buf.len() as u64;
+        self.buf.clear();
+        Ok(())
     }
 }

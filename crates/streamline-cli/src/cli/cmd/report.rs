@@ -10,9 +10,12 @@ use streamline::{
     Lookahead, Window,
 };
 
-use crate::cli::args::ReportArgs;
+use crate::cli::args::{Format, ReportArgs};
+use crate::cli::bhttp::Bhttp;
+use crate::cli::capture::{self, Flows};
 use crate::cli::io::{Events, Input, ReadError, Source, Syntax};
 use crate::cli::output::{self, Report, Row};
+use crate::cli::plot::{self, Series};
 use crate::cli::source::{Opra, OPRA_PAYLOAD};
 use crate::cli::stats::Tally;
 use crate::cli::{amqp, http2, progress, DataError};
@@ -22,6 +25,9 @@ pub fn run(args: ReportArgs) -> Result<()> {
     let mut totals = Totals::default();
     let limits = args.limits.limits();
     let codec = Codec { limits, window: args.window.window(), encoder: args.editing.encoder(limits) };
+    // A capture malformed or cut short after some packets: the report of what was read is
+    // printed, then the error.
+    let mut late = None;
     let (input, files) = if args.files.is_empty() {
         let bar = progress::items(args.count, args.quiet);
         let feed = Opra::new(args.count, args.seed, OPRA_PAYLOAD);
@@ -37,10 +43,25 @@ pub fn run(args: ReportArgs) -> Result<()> {
         (input, Vec::new())
     } else {
         let mut names = Vec::new();
+        let mut captures = 0;
         for path in &args.files {
             let mut input = Input::open(Some(path), args.quiet)?;
             let name = input.name().to_string();
             let mut buf = BytesMut::new();
+            if capture::is_capture(&mut input, &mut buf)? {
+                let mut flows = Measured { totals: &mut totals, codec: &codec };
+                let result = capture::read(input, buf, &args.capture, &mut flows);
+                names.push(name);
+                captures += 1;
+                match result {
+                    Err(err) if err.is::<DataError>() => {
+                        late = Some(err);
+                        break;
+                    }
+                    other => other?,
+                }
+                continue;
+            }
             let result = match detect(&mut input, &mut buf, codec.limits.get_max_line())? {
                 Syntax::Plain => {
                     let mut events = Events::new(http1::Parser::with_limits(codec.limits), input, buf);
@@ -54,16 +75,31 @@ pub fn run(args: ReportArgs) -> Result<()> {
             result.map_err(|stop| stop.into_error(name.clone()))?;
             names.push(name);
         }
-        let input = match &names[..] {
-            [one] => one.clone(),
-            many => format!("{} files, one connection each", many.len()),
+        let input = match (&names[..], captures) {
+            ([one], _) => one.clone(),
+            (many, 0) => format!("{} files, one connection each", many.len()),
+            (many, c) => format!(
+                "{} files ({c} capture{}: a connection per HTTP flow; the others one connection each)",
+                many.len(),
+                if c == 1 { "" } else { "s" }
+            ),
         };
         (input, names)
     };
     let report = totals.report(input, files, args.rate);
+    if let Some(path) = &args.plot {
+        let mut svg = Vec::new();
+        totals.plot(&report, &mut svg).context("cannot draw the plot")?;
+        std::fs::write(path, svg).with_context(|| format!("cannot write {}", path.display()))?;
+    }
     let mut stdout = std::io::stdout().lock();
-    output::renderer(args.format).render(&report, &mut stdout).context("cannot write <stdout>")?;
-    stdout.flush().context("cannot write <stdout>")
+    match args.format {
+        Format::Svg => totals.plot(&report, &mut stdout),
+        format => output::renderer(format).render(&report, &mut stdout),
+    }
+    .context("cannot write <stdout>")?;
+    stdout.flush().context("cannot write <stdout>")?;
+    late.map_or(Ok(()), Err)
 }
 
 /// Reads the first bytes of `input` into `buf` and tells its syntax (an empty input is plain).
@@ -118,6 +154,14 @@ enum Stop {
 }
 
 impl Stop {
+    /// What went wrong, in words (an I/O error cannot happen on a capture's flow).
+    fn into_what(self) -> String {
+        match self {
+            Stop::Read(ReadError::Io(err)) => err.to_string(),
+            Stop::Read(ReadError::Data(err)) | Stop::Encode(err) => err.to_string(),
+        }
+    }
+
     fn into_error(self, file: String) -> anyhow::Error {
         let what = match self {
             Stop::Read(ReadError::Io(err)) => return anyhow::Error::new(err).context(format!("cannot read {file}")),
@@ -138,9 +182,30 @@ struct Totals {
     compact: Tally,
     http2: Tally,
     amqp: Tally,
+    bhttp: Tally,
+    /// Body bytes per message, for the cumulative plot.
+    bodies: Series,
 }
 
 impl Totals {
+    fn rows(&self) -> [(&'static str, &'static str, &Tally); 5] {
+        [
+            ("plain", "plain HTTP/1.1", &self.plain),
+            ("compact", "compact", &self.compact),
+            ("http2", "HTTP/2", &self.http2),
+            ("amqp", "AMQP 0-9-1", &self.amqp),
+            ("bhttp", "Binary HTTP", &self.bhttp),
+        ]
+    }
+
+    /// The two plots of the report as SVG.
+    fn plot(&self, report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
+        let rows = self.rows();
+        let lines: Vec<plot::Line<'_>> =
+            rows.iter().map(|(_, name, tally)| plot::Line { name, overhead: tally.series() }).collect();
+        plot::svg(report, &self.bodies, &lines, out)
+    }
+
     fn report(&self, input: String, files: Vec<String>, rate: f64) -> Report {
         let row = |id, name, tally: &Tally| Row { id, name, overhead: tally.summary() };
         Report {
@@ -150,12 +215,7 @@ impl Totals {
             rate,
             requests: self.requests,
             body_bytes: self.body_bytes,
-            rows: vec![
-                row("plain", "plain HTTP/1.1", &self.plain),
-                row("compact", "compact", &self.compact),
-                row("http2", "HTTP/2", &self.http2),
-                row("amqp", "AMQP 0-9-1", &self.amqp),
-            ],
+            rows: self.rows().iter().map(|(id, name, tally)| row(id, name, tally)).collect(),
         }
     }
 }
@@ -175,7 +235,7 @@ struct Current {
 impl Current {
     /// Records the request, now read whole, in every encoding but the compact one (whose
     /// output lags); returns its chunk framing bytes.
-    fn record(self, first: bool, totals: &mut Totals, h2: &mut http2::Connection) -> u64 {
+    fn record(self, first: bool, totals: &mut Totals, h2: &mut http2::Connection, bhttp: &mut Bhttp) -> u64 {
         let (payload, trailers) = match &self.chunked {
             Some(chunks) => (chunks.payload, &chunks.trailers[..]),
             None => (self.body, &[][..]),
@@ -193,6 +253,8 @@ impl Current {
         }
         totals.http2.record(h2_bytes, first);
         totals.amqp.record(amqp::overhead(self.head.target(), payload), first);
+        totals.bhttp.record(bhttp.overhead(&self.head, payload, trailers), first);
+        totals.bodies.push(payload);
         framing
     }
 }
@@ -255,40 +317,70 @@ struct Codec {
     encoder: Encoder,
 }
 
-/// Measures one connection: every request in all four encodings.
+/// Measures one connection: every request in every encoding.
 fn measure<G: Grammar, S: Source>(
     events: &mut Events<G, S>,
     totals: &mut Totals,
     codec: &Codec,
     bar: Option<&indicatif::ProgressBar>,
 ) -> Result<(), Stop> {
-    totals.connections += 1;
-    let mut compact = Compact {
-        encoder: Lookahead::new(codec.encoder.clone(), codec.window),
-        framing: VecDeque::new(),
-        head: 0,
-        done: 0,
-        scratch: Vec::new(),
-    };
-    let mut h2 = http2::Connection::new();
-    let mut plain = Vec::new();
-    let mut current = None::<Current>;
-    let mut n = 0u64;
+    let mut meter = Meter::new(totals, codec);
     while let Some(event) = events.next().map_err(Stop::Read)? {
+        meter.event(event, totals, bar)?;
+    }
+    meter.finish(totals)
+}
+
+/// One connection being measured, event by event.
+struct Meter {
+    limits: Limits,
+    compact: Compact,
+    h2: http2::Connection,
+    bhttp: Bhttp,
+    plain: Vec<u8>,
+    current: Option<Current>,
+    /// Requests read whole.
+    n: u64,
+}
+
+impl Meter {
+    /// A new connection.
+    fn new(totals: &mut Totals, codec: &Codec) -> Meter {
+        totals.connections += 1;
+        Meter {
+            limits: codec.limits,
+            compact: Compact {
+                encoder: Lookahead::new(codec.encoder.clone(), codec.window),
+                framing: VecDeque::new(),
+                head: 0,
+                done: 0,
+                scratch: Vec::new(),
+            },
+            h2: http2::Connection::new(),
+            bhttp: Bhttp::default(),
+            plain: Vec::new(),
+            current: None,
+            n: 0,
+        }
+    }
+
+    /// Measures the next event of the connection.
+    #[inline]
+    fn event(&mut self, event: Event, totals: &mut Totals, bar: Option<&indicatif::ProgressBar>) -> Result<(), Stop> {
         match &event {
             Event::Head(head) => {
-                plain.clear();
-                head.write_http1(&mut plain);
-                current = Some(Current {
+                self.plain.clear();
+                head.write_http1(&mut self.plain);
+                self.current = Some(Current {
                     head: head.clone(),
-                    plain_head: plain.len() as u64,
-                    http2_head: h2.headers(head),
+                    plain_head: self.plain.len() as u64,
+                    http2_head: self.h2.headers(head),
                     body: 0,
-                    chunked: (head.framing() == Framing::Chunked).then(|| Chunks::new(codec.limits)),
+                    chunked: (head.framing() == Framing::Chunked).then(|| Chunks::new(self.limits)),
                 });
             }
             Event::Data(data) => {
-                if let Some(c) = &mut current {
+                if let Some(c) = &mut self.current {
                     c.body += data.len() as u64;
                     if let Some(chunks) = &mut c.chunked {
                         chunks.walk(data).map_err(|err| Stop::Read(ReadError::Data(err)))?;
@@ -296,10 +388,10 @@ fn measure<G: Grammar, S: Source>(
                 }
             }
             Event::End => {
-                if let Some(c) = current.take() {
-                    compact.framing.push_back(c.record(n == 0, totals, &mut h2));
-                    n += 1;
-                    if n.is_multiple_of(65_536) {
+                if let Some(c) = self.current.take() {
+                    self.compact.framing.push_back(c.record(self.n == 0, totals, &mut self.h2, &mut self.bhttp));
+                    self.n += 1;
+                    if self.n.is_multiple_of(65_536) {
                         if let Some(bar) = bar {
                             bar.inc(65_536);
                         }
@@ -307,10 +399,40 @@ fn measure<G: Grammar, S: Source>(
                 }
             }
         }
-        compact.encoder.push(event).map_err(Stop::Encode)?;
-        compact.drain(&mut totals.compact)?;
+        self.compact.encoder.push(event).map_err(Stop::Encode)?;
+        self.compact.drain(&mut totals.compact)
     }
-    compact.finish(&mut totals.compact)
+
+    /// The connection has ended: the compact encoder writes what it holds.
+    fn finish(&mut self, totals: &mut Totals) -> Result<(), Stop> {
+        self.compact.finish(&mut totals.compact)
+    }
+}
+
+/// The flows of a capture, each measured as a connection of its own.
+struct Measured<'a> {
+    totals: &'a mut Totals,
+    codec: &'a Codec,
+}
+
+impl Flows for Measured<'_> {
+    type Conn = Meter;
+
+    fn limits(&self) -> Limits {
+        self.codec.limits
+    }
+
+    fn open(&mut self, _key: &streamline_capture::FlowKey, _syntax: Syntax) -> Result<Meter, String> {
+        Ok(Meter::new(self.totals, self.codec))
+    }
+
+    fn event(&mut self, meter: &mut Meter, event: Event) -> Result<(), String> {
+        meter.event(event, self.totals, None).map_err(Stop::into_what)
+    }
+
+    fn close(&mut self, mut meter: Meter) -> Result<(), String> {
+        meter.finish(self.totals).map_err(Stop::into_what)
+    }
 }
 
 /// The compact encoder's side: its output lags the input by the lookahead window.
