@@ -80,37 +80,38 @@ pub(crate) fn resolve<'a>(src: Source<'a>, table: &'a Ring) -> Result<&'a [u8], 
     }
 }
 
-/// Where line `i` of a block starts (the block's length for `i` = its line count).
-fn line_start(block: &[u8], i: usize) -> usize {
-    match i {
-        0 => 0,
-        _ => memchr::memchr_iter(b'\n', block).nth(i - 1).map_or(block.len(), |lf| lf + 1),
+/// Where each line of a block starts: the index the editing opcodes find their lines by.
+pub(crate) fn line_starts(block: &[u8], out: &mut Vec<usize>) {
+    out.clear();
+    if !block.is_empty() {
+        out.push(0);
     }
+    out.extend(memchr::memchr_iter(b'\n', block).map(|lf| lf + 1).filter(|&s| s < block.len()));
+}
+
+/// Where line `i` starts, given the line starts (the block's length for `i` = the count).
+fn line_start(block: &[u8], starts: &[usize], i: usize) -> usize {
+    starts.get(i).copied().unwrap_or(block.len())
 }
 
 /// Index of the first line whose field name equals `name` in any case: a line that starts
 /// with the name and a colon (a field name holds no colon).
-fn find_name(block: &[u8], name: &[u8]) -> Option<usize> {
+fn find_name(block: &[u8], starts: &[usize], name: &[u8]) -> Option<usize> {
     let n = name.len();
-    let mut start = 0;
-    for (i, lf) in memchr::memchr_iter(b'\n', block).enumerate() {
-        let line = &block[start..lf];
-        if line.get(n) == Some(&b':') && line[..n].eq_ignore_ascii_case(name) {
-            return Some(i);
-        }
-        start = lf + 1;
-    }
-    None
+    starts.iter().position(|&s| {
+        let line = &block[s..];
+        line.get(n) == Some(&b':') && line[..n].eq_ignore_ascii_case(name)
+    })
 }
 
-/// Index of the selected line among the `count` lines of `block` (`insert` allows the
-/// position just past the last line).
-fn select(sel: Select<'_>, block: &[u8], count: usize, insert: bool) -> Result<usize, ErrorKind> {
+/// Index of the selected line (`insert` allows the position just past the last line).
+fn select(sel: Select<'_>, block: &[u8], starts: &[usize], insert: bool) -> Result<usize, ErrorKind> {
+    let count = starts.len();
     match sel {
         Select::Position(p) if p < count || (insert && p == count) => Ok(p),
         Select::Position(p) => Err(ErrorKind::NoSuchHeader(format!("at position {p} (the state has {count})"))),
         Select::Name(name) => {
-            find_name(block, name).ok_or_else(|| ErrorKind::NoSuchHeader(format!("named '{}'", escape(name))))
+            find_name(block, starts, name).ok_or_else(|| ErrorKind::NoSuchHeader(format!("named '{}'", escape(name))))
         }
     }
 }
@@ -122,6 +123,9 @@ fn select(sel: Select<'_>, block: &[u8], count: usize, insert: bool) -> Result<u
 pub(crate) struct Edit<'a> {
     pub(crate) cut: usize,
     pub(crate) rest: usize,
+    /// The index of the first line given way, and how many.
+    pub(crate) first: usize,
+    pub(crate) removed: usize,
     pub(crate) line: Option<&'a [u8]>,
     /// Lines in the new block.
     pub(crate) count: usize,
@@ -131,21 +135,22 @@ pub(crate) struct Edit<'a> {
 }
 
 /// Finds what one header-list opcode (`H:`, `H:=`, `S:`, `R:`, `I:`, `D:`, `E:`) does to
-/// `block`, a list of `count` CRLF-terminated lines, and checks what the opcode itself
+/// `block`, a list of CRLF-terminated lines starting at `starts`, and checks what the opcode itself
 /// requires (the selected line exists, the table holds the entry, the edit keeps words
 /// whole); the caller checks the limits. A line `E:` makes is written to `made`.
 pub(crate) fn plan_edit<'a>(
     block: &[u8],
-    count: usize,
+    starts: &[usize],
     op: &Op<'a>,
     table: &'a Ring,
     made: &'a mut Vec<u8>,
 ) -> Result<Edit<'a>, ErrorKind> {
+    let count = starts.len();
     // Lines `from..to` give way to `line`.
     let lines = |from: usize, to: usize, line: Option<&'a [u8]>, sent: bool| {
-        let cut = line_start(block, from);
-        let rest = if to == from { cut } else { cut + line_start(&block[cut..], to - from) };
-        Edit { cut, rest, line, count: count - (to - from) + usize::from(line.is_some()), sent }
+        let (cut, rest) = (line_start(block, starts, from), line_start(block, starts, to));
+        let count = count - (to - from) + usize::from(line.is_some());
+        Edit { cut, rest, first: from, removed: to - from, line, count, sent }
     };
     let literal =
         matches!(op, Op::Set(Source::Line(_)) | Op::Replace(_, Source::Line(_)) | Op::Insert(_, Source::Line(_)));
@@ -154,21 +159,21 @@ pub(crate) fn plan_edit<'a>(
         Op::HeaderEntry(index) => lines(count, count, Some(resolve(Source::Entry(index), table)?), false),
         Op::Set(src) => {
             let line = resolve(src, table)?;
-            match find_name(block, name_of(line)) {
+            match find_name(block, starts, name_of(line)) {
                 Some(i) => lines(i, i + 1, Some(line), literal),
                 None => lines(count, count, Some(line), literal),
             }
         }
         Op::Replace(sel, src) => {
-            let i = select(sel, block, count, false)?;
+            let i = select(sel, block, starts, false)?;
             lines(i, i + 1, Some(resolve(src, table)?), literal)
         }
         Op::Insert(sel, src) => {
-            let i = select(sel, block, count, true)?;
+            let i = select(sel, block, starts, true)?;
             lines(i, i, Some(resolve(src, table)?), literal)
         }
         Op::Delete(sel, n) => {
-            let i = select(sel, block, count, false)?;
+            let i = select(sel, block, starts, false)?;
             if n > count - i {
                 let why = format!("at positions {i} to {} (the state has {count})", i + n - 1);
                 return Err(ErrorKind::NoSuchHeader(why));
@@ -176,13 +181,12 @@ pub(crate) fn plan_edit<'a>(
             lines(i, i + n, None, false)
         }
         Op::Edit(sel, splice) => {
-            let i = select(sel, block, count, false)?;
-            let s = line_start(block, i);
-            let e = s + memchr::memchr(b'\n', &block[s..]).unwrap_or(block.len() - s + 1) - 1;
-            let old = &block[s..e];
+            let i = select(sel, block, starts, false)?;
+            let (s, rest) = (line_start(block, starts, i), line_start(block, starts, i + 1));
+            let old = &block[s..rest - 2];
             made.clear();
             splice_into(old, &splice, name_of(old).len() + 1, op, made)?;
-            Edit { cut: s, rest: e + 2, line: Some(made.as_slice()), count, sent: true }
+            Edit { cut: s, rest, first: i, removed: 1, line: Some(made.as_slice()), count, sent: true }
         }
         _ => unreachable!("not a header-list opcode: {op:?}"),
     })
@@ -198,7 +202,9 @@ pub(crate) fn edit_block(
     out: &mut Vec<u8>,
 ) -> Result<Edited, ErrorKind> {
     let mut made = Vec::new();
-    let edit = plan_edit(block, count, op, table, &mut made)?;
+    let mut starts = Vec::with_capacity(count);
+    line_starts(block, &mut starts);
+    let edit = plan_edit(block, &starts, op, table, &mut made)?;
     out.clear();
     out.reserve(block.len() + edit.line.map_or(0, |l| l.len() + 2));
     out.extend_from_slice(&block[..edit.cut]);

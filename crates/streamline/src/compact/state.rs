@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use bytes::{Bytes, BytesMut};
 
-use crate::compact::edit::{plan_edit, splice_into};
+use crate::compact::edit::{line_starts, plan_edit, splice_into};
 use crate::compact::op::Op;
 use crate::compact::table::Table;
 use crate::error::{escape, Error, ErrorKind};
@@ -180,6 +180,11 @@ pub struct State {
     scratch: Vec<u8>,
     /// Where an edit keeps the lines after it while it makes its own.
     tail: Vec<u8>,
+    /// Where each line of the current header block starts, if `starts_known`: made by the
+    /// first edit after a load and kept up to date by edits and `H:` lines, so the editing
+    /// opcodes find their lines without searching the block.
+    starts: Vec<usize>,
+    starts_known: bool,
 }
 
 /// Where the current header block is (its line count is always `current.headers.count`).
@@ -221,6 +226,8 @@ impl State {
             table: Table::new(limits.table_bytes),
             scratch: Vec::new(),
             tail: Vec::new(),
+            starts: Vec::new(),
+            starts_known: true,
         }
     }
 
@@ -369,6 +376,7 @@ impl State {
         if self.register_bytes + reg.bytes > self.limits.max_state_bytes {
             return Err(ErrorKind::StateTooLarge { limit: self.limits.max_state_bytes });
         }
+        self.starts_known = false;
         let cur = &mut self.current;
         cur.assign_all_but_headers(reg);
         self.arena.chunk.clear();
@@ -409,7 +417,12 @@ impl State {
             Block::Held | Block::Cut => &self.current.headers.block,
         };
         let old_len = block.len();
-        let edit = plan_edit(block, count, op, &self.table.lines, made)?;
+        if !self.starts_known {
+            line_starts(block, &mut self.starts);
+            self.starts_known = true;
+        }
+        debug_assert_eq!(self.starts.len(), count);
+        let edit = plan_edit(block, &self.starts, op, &self.table.lines, made)?;
         if edit.count > self.limits.max_headers {
             return Err(ErrorKind::TooManyHeaders { limit: self.limits.max_headers });
         }
@@ -440,6 +453,13 @@ impl State {
             self.arena.chunk.extend_from_slice(b"\r\n");
         }
         self.arena.chunk.extend_from_slice(&self.tail);
+        // The line starts after the edit move by what it added or took away.
+        let shift = added as isize - (edit.rest - edit.cut) as isize;
+        for start in &mut self.starts[edit.first + edit.removed..] {
+            *start = start.wrapping_add_signed(shift);
+        }
+        let inserted = edit.line.map(|_| edit.cut);
+        self.starts.splice(edit.first..edit.first + edit.removed, inserted);
         self.current.bytes = self.current.bytes + new - old;
         self.current.headers.count = edit.count;
         if edit.sent {
@@ -470,6 +490,7 @@ impl State {
         self.arena.chunk.extend_from_slice(h);
         self.arena.chunk.extend_from_slice(b"\r\n");
         self.current.headers.count += 1;
+        self.starts_known = false;
         self.table.sent(h);
         Ok(())
     }
