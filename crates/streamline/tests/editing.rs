@@ -244,3 +244,29 @@ proptest! {
         }
     }
 }
+
+/// SPEC.md §7.4, §9.5: an edit line is a few bytes longer than the `H:` line of the same
+/// field line; where it would pass `max_line`, the encoder deletes and appends instead, so a
+/// decoder with the same limits reads every line. (Found by the `refusal` fuzz target.)
+#[test]
+fn edit_lines_stay_within_max_line() {
+    // 35 bytes, its `H:` line 39; another name each time, so it cannot be edited in place and
+    // `R:1 LINE` or `I:1 LINE` would be 41.
+    let long = |c: char| format!("{c}-Long: {}", c.to_string().repeat(27));
+    let mut plain = Vec::new();
+    for c in ['a', 'b', 'c'] {
+        plain.extend_from_slice(format!("GET /q HTTP/1.1\r\nA: 1\r\n{}\r\nZ: 2\r\n\r\n", long(c)).as_bytes());
+    }
+    let limits = Limits::default().max_line(40);
+    for window in [Window { requests: 0, bytes: 0 }, Window::default()] {
+        let compact = encode_with(&plain, limits, window).unwrap();
+        assert!(compact.split(|&b| b == b'\n').all(|l| l.len() + 1 <= 40), "{}", String::from_utf8_lossy(&compact));
+        let mut src = BytesMut::from(&compact[..]);
+        let mut decoder = Decoder::with_limits(limits);
+        let mut out = Vec::new();
+        while let Some(req) = decoder.decode_eof(&mut src).unwrap() {
+            req.write_http1(&mut out);
+        }
+        assert_eq!(out, canonical(&plain).unwrap());
+    }
+}

@@ -93,6 +93,9 @@ impl Change {
 /// What the planner needs of the encoder to price lines.
 pub(crate) struct Pricing<'a> {
     pub(crate) table: &'a Table,
+    /// The longest line the decoder reads (`Limits::max_line`): an edit line past it is
+    /// never written.
+    pub(crate) max_line: usize,
     /// Field names (lowercase) whose values are never edited in part (SPEC.md §12).
     pub(crate) sensitive: &'a [Vec<u8>],
 }
@@ -143,6 +146,7 @@ pub(crate) struct Wanted<'h> {
     hashes: Vec<u64>,
     /// Each line's field name's hash, case folded.
     name_hashes: Vec<u64>,
+    max_line: usize,
     /// The least any line costs to put in place when the start lacks it: its source with
     /// `H:`, or the shortest `E:` line.
     floor: Vec<usize>,
@@ -183,7 +187,8 @@ impl<'h> Wanted<'h> {
             // `E:P O L` CRLF is at least 10 bytes.
             floor.push((4 + src[j]).min(10));
         }
-        Wanted { block, spans, names, entries, src, first_of_name, sensitive, hashes, name_hashes, floor }
+        let max_line = pricing.max_line;
+        Wanted { block, spans, names, entries, src, first_of_name, sensitive, hashes, name_hashes, max_line, floor }
     }
 
     /// A lower bound on what any script from a start whose lines hash to `old` costs: each
@@ -326,6 +331,20 @@ pub(crate) fn align(old: &[u8], hashes: &[u64], want: &Wanted<'_>) -> Script {
         script.peak_bytes = script.peak_bytes.max(bytes);
     }
     debug_assert_eq!((i, j), (m, n));
+    // An edit line is longer than the `H:` line of the same field line: where one would pass
+    // the line limit, the lines from the first that differs on are deleted and appended
+    // instead (every `H:` line fits: the encoder checked the head's lines).
+    if script.changes.iter().any(|c| c.cost(want) > want.max_line) {
+        script.changes.clear();
+        if m > pre {
+            script.changes.push(Change::Delete { at: pre, count: m - pre });
+        }
+        let old_bytes: usize = (0..m).map(|k| line_a(k).len()).sum();
+        let new_bytes: usize = (0..n).map(|k| line_b(k).len()).sum();
+        script.changes.extend((pre..n).map(|j| Change::Put { how: Put::Append, at: j, line: j, entry: entry(j) }));
+        script.peak_lines = m.max(n);
+        script.peak_bytes = old_bytes.max(new_bytes);
+    }
     script.cost = script.changes.iter().map(|c| c.cost(want)).sum();
     script.structural = script.changes.iter().filter(|c| !matches!(c, Change::Edit { .. })).map(|c| c.cost(want)).sum();
     script

@@ -274,7 +274,9 @@ impl Encoder {
             register_bytes: self.register_bytes,
             max_state_bytes: limits.max_state_bytes,
             max_headers: limits.max_headers,
-            editing: self.editing.then(|| (Pricing { table: &self.table, sensitive: &self.sensitive }, self.effort)),
+            editing: self.editing.then(|| {
+                (Pricing { table: &self.table, sensitive: &self.sensitive, max_line: limits.max_line }, self.effort)
+            }),
             drift: self.drift,
         };
         let plan = plan(&view, head, ahead, complete)?;
