@@ -280,8 +280,9 @@ impl Encoder {
             drift: self.drift,
         };
         let plan = plan(&view, head, ahead, complete)?;
-        // The state peaks at the start (just after a load) or at the end (the whole head).
-        let peak = view.start_bytes(&plan).max(head.byte_len());
+        // The state peaks at the start (just after a load), at the end (the whole head), or,
+        // for an edit, on the way.
+        let peak = view.start_bytes(&plan).max(head.byte_len()).max(plan.peak);
         if plan.held.max(self.register_bytes) + peak > limits.max_state_bytes {
             return Err(ErrorKind::Unencodable("head too large for the max_state_bytes limit"));
         }

@@ -88,6 +88,8 @@ pub struct Plan {
     pub(crate) leave: usize,
     /// Bytes the registers will hold after the saves.
     pub(crate) held: usize,
+    /// For a plan that edits: the most state bytes the current state counts on the way.
+    pub(crate) peak: usize,
 }
 
 impl Plan {
@@ -108,6 +110,7 @@ impl Plan {
             cost,
             leave: 0,
             held: 0,
+            peak: 0,
         }
     }
 
@@ -456,6 +459,7 @@ pub(crate) fn plan(view: &View<'_>, head: &Head, ahead: &[Head], complete: bool)
                 cost,
                 leave: 0,
                 held: 0,
+                peak: 0,
             });
         }
     }
@@ -541,8 +545,22 @@ fn plan_edit(
         if cost < bound && fits {
             let changes = Some(script.changes);
             let (from, saves) = (head.parts.headers.len(), Vec::new());
-            found =
-                Some(Plan { load, version, method, base, from, changes, rebase, saves, suffix, cost, leave, held: 0 });
+            let peak = others + script.peak_bytes;
+            found = Some(Plan {
+                load,
+                version,
+                method,
+                base,
+                from,
+                changes,
+                rebase,
+                saves,
+                suffix,
+                cost,
+                leave,
+                held: 0,
+                peak,
+            });
         }
     }
     if let Some(plan) = &mut found {
@@ -583,7 +601,7 @@ fn plan_template(view: &View<'_>, head: &Head, plan: &mut Plan) {
     let Some(slot) = pick_slot(view, plan, view.regs.len(), &[]) else { return };
     let (name_len, freed) = slot_cost(view, slot);
     let held = view.register_bytes - freed + register_cost(name_len, view.current.bytes);
-    let peak = view.current.bytes.max(view.start_bytes(plan)).max(head.byte_len());
+    let peak = view.current.bytes.max(view.start_bytes(plan)).max(head.byte_len()).max(plan.peak);
     if held > view.save_budget() || held + peak > view.max_state_bytes {
         return;
     }
