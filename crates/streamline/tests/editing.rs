@@ -260,7 +260,7 @@ fn edit_lines_stay_within_max_line() {
     let limits = Limits::default().max_line(40);
     for window in [Window { requests: 0, bytes: 0 }, Window::default()] {
         let compact = encode_with(&plain, limits, window).unwrap();
-        assert!(compact.split(|&b| b == b'\n').all(|l| l.len() + 1 <= 40), "{}", String::from_utf8_lossy(&compact));
+        assert!(compact.split(|&b| b == b'\n').all(|l| l.len() < 40), "{}", String::from_utf8_lossy(&compact));
         let mut src = BytesMut::from(&compact[..]);
         let mut decoder = Decoder::with_limits(limits);
         let mut out = Vec::new();
