@@ -90,3 +90,26 @@ fn session_samples_are_long_sessions_and_one_shots() {
         assert_eq!(requests(&path), 1, "{}", path.display());
     }
 }
+
+/// Issue 13's bar, SPEC.md §9.5: live (window 0), every recorded session of ten requests or
+/// more costs no more bytes than its plain form, and the browser's costs less than HTTP/2 as
+/// Chrome sends it.
+#[test]
+fn live_encoding_of_real_sessions_stays_under_plain() {
+    for name in ["browser.http", "api-requests.http", "api-fetch.http"] {
+        let path = sessions().join(name);
+        let plain = std::fs::read(&path).unwrap();
+        let live = streamline(
+            &["encode", "--window-requests", "0", "--window-bytes", "0", path.to_str().unwrap()],
+            Vec::new(),
+        );
+        assert!(live.len() <= plain.len(), "{name}: {} > {}", live.len(), plain.len());
+    }
+    let path = sessions().join("browser.http");
+    let report = streamline(&["report", path.to_str().unwrap(), "--format", "json"], Vec::new());
+    let report: Value = serde_json::from_slice(&report).unwrap();
+    let total = |id: &str| {
+        report["encodings"].as_array().unwrap().iter().find(|e| e["id"] == id).unwrap()["total_bytes"].as_u64().unwrap()
+    };
+    assert!(total("compact") < total("http2"), "compact {} against HTTP/2 {}", total("compact"), total("http2"));
+}
