@@ -421,7 +421,16 @@ impl State {
             line_starts(block, &mut self.starts);
             self.starts_known = true;
         }
-        debug_assert_eq!(self.starts.len(), count);
+        // The index kept up to date is the index a fresh scan makes (the fast path beside
+        // the general one, checked wherever debug assertions are on: every test and fuzz run).
+        debug_assert!(
+            {
+                let mut fresh = Vec::new();
+                line_starts(block, &mut fresh);
+                fresh == self.starts && fresh.len() == count
+            },
+            "the line-start index drifted from the block"
+        );
         let edit = plan_edit(block, &self.starts, op, &self.table.lines, made)?;
         if edit.count > self.limits.max_headers {
             return Err(ErrorKind::TooManyHeaders { limit: self.limits.max_headers });

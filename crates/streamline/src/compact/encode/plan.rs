@@ -526,6 +526,11 @@ fn plan_edit(
             }
         };
         if load.is_some() && cost + want.lower_bound(hashes) >= bound {
+            // The shortcut beside the general path: the skipped start could not have won.
+            debug_assert!(
+                cost + align(snap.headers.as_block(), hashes, want).cost >= bound,
+                "the lower bound skipped a start that was cheaper"
+            );
             continue;
         }
         let script = align(snap.headers.as_block(), hashes, want);
