@@ -184,8 +184,8 @@ impl<'h> Wanted<'h> {
             sensitive.push(pricing.sensitive(name));
             hashes.push(hash);
             name_hashes.push(nh);
-            // `E:P O L` CRLF is at least 10 bytes.
-            floor.push((4 + src[j]).min(10));
+            // `E:P O L` CRLF is at least 9 bytes (one digit each, no text).
+            floor.push((4 + src[j]).min(9));
         }
         let max_line = pricing.max_line;
         Wanted { block, spans, names, entries, src, first_of_name, sensitive, hashes, name_hashes, max_line, floor }
