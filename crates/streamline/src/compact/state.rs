@@ -178,8 +178,6 @@ pub struct State {
     table: Table,
     /// Where `E:` makes its line (kept to reuse the allocation).
     scratch: Vec<u8>,
-    /// Where an edit keeps the lines after it while it makes its own.
-    tail: Vec<u8>,
     /// Where each line of the current header block starts, if `starts_known`: made by the
     /// first edit after a load and kept up to date by edits and `H:` lines, so the editing
     /// opcodes find their lines without searching the block.
@@ -225,7 +223,6 @@ impl State {
             block: Block::Held,
             table: Table::new(limits.table_bytes),
             scratch: Vec::new(),
-            tail: Vec::new(),
             starts: Vec::new(),
             starts_known: true,
         }
@@ -453,15 +450,19 @@ impl State {
                 self.current.headers.block = Held::default();
             }
         }
-        // The lines after the edit wait aside while the new line takes the old ones' place.
-        self.tail.clear();
-        self.tail.extend_from_slice(&self.arena.chunk[edit.rest..]);
-        self.arena.chunk.truncate(edit.cut);
-        if let Some(line) = edit.line {
-            self.arena.chunk.extend_from_slice(line);
-            self.arena.chunk.extend_from_slice(b"\r\n");
+        // The lines after the edit move once, to where the new line ends, and the new line
+        // is written in the gap.
+        let chunk = &mut self.arena.chunk;
+        let end = edit.cut + added;
+        if end > edit.rest {
+            chunk.resize(new_len, 0);
         }
-        self.arena.chunk.extend_from_slice(&self.tail);
+        chunk.copy_within(edit.rest..old_len, end);
+        chunk.truncate(new_len);
+        if let Some(line) = edit.line {
+            chunk[edit.cut..end - 2].copy_from_slice(line);
+            chunk[end - 2..end].copy_from_slice(b"\r\n");
+        }
         // The line starts after the edit move by what it added or took away.
         let shift = added as isize - (edit.rest - edit.cut) as isize;
         for start in &mut self.starts[edit.first + edit.removed..] {
