@@ -1025,3 +1025,29 @@ fn sensitive_fields_from_the_command_line() {
     assert!(edits(&ok(&["encode"], &plain)) > 0);
     assert_eq!(edits(&ok(&["encode", "--sensitive", "authorization,cookie"], &plain)), 0);
 }
+
+/// `bench` prints, beside its speeds, what the same requests take in each encoding `report`
+/// measures, and the figures are the report's.
+#[test]
+fn bench_shows_the_bytes_of_every_encoding() {
+    let file = sample_str("post-someurl-x100.http");
+    let bench: Value =
+        serde_json::from_slice(&ok(&["bench", &file, "--duration", "0.05", "--format", "json"], b"")).unwrap();
+    let report: Value = serde_json::from_slice(&ok(&["report", &file, "--format", "json"], b"")).unwrap();
+    let wire: Vec<(String, u64)> = bench["wire_bytes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["name"].as_str().unwrap().to_string(), e["bytes"].as_u64().unwrap()))
+        .collect();
+    let reported: Vec<(String, u64)> = report["encodings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["name"].as_str().unwrap().to_string(), e["total_bytes"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(wire, reported);
+    assert_eq!(wire[1], ("compact".to_string(), bench["compact_bytes"].as_u64().unwrap()));
+    let text = String::from_utf8(ok(&["bench", &file, "--duration", "0.05"], b"")).unwrap();
+    assert!(text.contains("  on the wire: plain HTTP/1.1 15,100, compact 2,130, HTTP/2 "), "{text}");
+}

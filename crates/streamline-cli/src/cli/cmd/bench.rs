@@ -15,6 +15,7 @@ use streamline_traffic as traffic;
 use serde_json::{json, Value};
 
 use crate::cli::args::{BenchArgs, BenchFormat, DEFAULT_SEED};
+use crate::cli::cmd::report;
 use crate::cli::io::{Events, ReadError, Syntax, FLUSH_AT};
 use crate::cli::output::group;
 use crate::cli::source::{Memory, OPRA_PAYLOAD};
@@ -44,6 +45,17 @@ pub fn run(args: BenchArgs) -> Result<()> {
         group(plain.len() as u64),
         group(compact.len() as u64)
     ))?;
+    // The same requests' bytes in each encoding `report` measures, for the speeds to be read
+    // beside (a compact stream is measured by its plain form).
+    let sizes = if messages == 0 {
+        Vec::new()
+    } else {
+        report::sizes(&plain, Limits::default().max_body(u64::MAX), &fresh, window, &label)?
+    };
+    if !sizes.is_empty() {
+        let line: Vec<String> = sizes.iter().map(|(name, bytes)| format!("{name} {}", group(*bytes))).collect();
+        say(format!("  on the wire: {}\n", line.join(", ")))?;
+    }
     if messages == 0 {
         // Input with nothing to measure is rejected, as input the codec refuses is (exit 1);
         // a built-in feed of no quotes is a usage error.
@@ -73,6 +85,7 @@ pub fn run(args: BenchArgs) -> Result<()> {
         "requests": messages,
         "plain_bytes": plain.len(),
         "compact_bytes": compact.len(),
+        "wire_bytes": sizes.iter().map(|(name, bytes)| json!({ "name": name, "bytes": bytes })).collect::<Vec<_>>(),
         "rate": args.rate,
         "window": { "requests": window.requests, "bytes": window.bytes },
         "runs": [encoded.json("encode", ENCODE, args.rate), decoded.json("decode", DECODE, args.rate)],

@@ -16,7 +16,7 @@ use crate::cli::capture::{self, Flows};
 use crate::cli::io::{Events, Input, ReadError, Source, Syntax};
 use crate::cli::output::{self, Report, Row};
 use crate::cli::plot::{self, Series};
-use crate::cli::source::{Opra, OPRA_PAYLOAD};
+use crate::cli::source::{Memory, Opra, OPRA_PAYLOAD};
 use crate::cli::stats::Tally;
 use crate::cli::{amqp, http2, progress, DataError};
 
@@ -170,6 +170,23 @@ impl Stop {
         };
         DataError { file, what, written: None }.into()
     }
+}
+
+/// What the requests of one plain connection take on the wire in each encoding the report
+/// measures, as `(name, total bytes)` in the report's order: `bench` prints them beside its
+/// speeds.
+pub fn sizes(
+    plain: &[u8],
+    limits: Limits,
+    encoder: &Encoder,
+    window: Window,
+    label: &str,
+) -> Result<Vec<(&'static str, u64)>> {
+    let mut totals = Totals::default();
+    let codec = Codec { limits, window, encoder: encoder.clone() };
+    let mut events = Events::new(http1::Parser::with_limits(limits), Memory::new(plain), BytesMut::new());
+    measure(&mut events, &mut totals, &codec, None).map_err(|stop| stop.into_error(label.to_string()))?;
+    Ok(totals.rows().iter().map(|(_, name, tally)| (*name, totals.body_bytes + tally.summary().total)).collect())
 }
 
 /// Everything measured, over all connections.
