@@ -47,10 +47,12 @@ pub(crate) enum Change {
 impl Change {
     /// The opcode this change writes, with the request's line `line` taken from `head`.
     pub(crate) fn op<'h>(&self, head: &'h Head) -> Op<'h> {
-        let line = |i: usize| {
-            let p = head.prefixes();
-            &head.headers().as_block()[p[i].end..p[i + 1].end - 2]
-        };
+        let p = head.prefixes();
+        self.op_with(|i| &head.headers().as_block()[p[i].end..p[i + 1].end - 2])
+    }
+
+    /// The opcode this change writes, with the request's line `i` given by `line(i)`.
+    fn op_with<'h>(&self, line: impl Fn(usize) -> &'h [u8]) -> Op<'h> {
         match *self {
             Change::Delete { at, count } => Op::Delete(Select::Position(at), count),
             Change::Put { how, at, line: i, entry } => {
@@ -68,25 +70,10 @@ impl Change {
             }
         }
     }
-}
 
-impl Change {
     /// Bytes of the line [`Change::op`] writes, CR LF included.
     fn cost(&self, want: &Wanted<'_>) -> usize {
-        let pos = |at: usize| decimal_len(at as u64);
-        match *self {
-            Change::Delete { at, count } => 4 + pos(at) + if count == 1 { 0 } else { 1 + decimal_len(count as u64) },
-            Change::Put { how, at, line, entry } => {
-                let src = entry.map_or(want.line(line).len(), |e| 1 + decimal_len(e as u64));
-                match how {
-                    Put::Append | Put::Set => 4 + src,
-                    Put::Insert | Put::Replace => 5 + pos(at) + src,
-                }
-            }
-            Change::Edit { at, off, len, text, .. } => {
-                5 + pos(at) + decimal_len(off as u64) + 1 + decimal_len(len as u64) + usize::from(text > 0) + text
-            }
-        }
+        self.op_with(|i| want.line(i)).encoded_len()
     }
 }
 
@@ -251,9 +238,10 @@ pub(crate) fn align(old: &[u8], hashes: &[u64], want: &Wanted<'_>) -> Script {
         }
         if same_len && !want.sensitive[j] && o[..name] == w[..name] {
             let (off, len, text) = splice_keeping(o, w, name + 1);
-            let cost = 5 + digits(j) + digits(off) + 1 + digits(len) + usize::from(text > 0) + text;
+            let edit = Change::Edit { at: j, line: j, off, len, text };
+            let cost = edit.cost(want);
             if cost < best.0 {
-                best = (cost, Change::Edit { at: j, line: j, off, len, text });
+                best = (cost, edit);
             }
         }
         best

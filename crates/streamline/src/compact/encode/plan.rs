@@ -10,6 +10,7 @@ use std::hash::BuildHasherDefault;
 use bytes::Bytes;
 
 use crate::compact::encode::align::{align, line_hashes, splice_keeping, Change, Pricing, Wanted};
+use crate::compact::op::{Op, Splice};
 use crate::compact::state::{register_cost, Snapshot};
 use crate::compact::table::Prehashed;
 use crate::error::ErrorKind;
@@ -389,12 +390,51 @@ fn choose_base_edit(
     let (base, cost) = choose_base(current, target, targets, best_new);
     if let (Some(len), true) = (base, editing) {
         let (off, cut, text) = splice_keeping(current, &target[..len], 0);
-        let edit = 4 + decimal_len(off as u64) + 1 + decimal_len(cut as u64) + usize::from(text > 0) + text;
+        let edit = Op::EditBase(Splice { at: off, len: cut, text: &target[off..off + text] }).encoded_len();
         if edit < cost {
             return (base, Some((off, cut, text)), edit);
         }
     }
     (base, None, cost)
+}
+
+/// What a plan from `snap` (the current state, or register `load`) costs before its header
+/// lines: `<:`, `V:` and `M:` where they change, the base (`B:`, or `U:` with `editing`) and
+/// the issuing line. Its header lines are to be appended from those `snap` holds.
+fn from_start(
+    view: &View<'_>,
+    head: &Head,
+    load: Option<usize>,
+    snap: &Snapshot,
+    targets: &Targets,
+    best_new: (usize, usize),
+    editing: bool,
+) -> Plan {
+    let mut cost = load.map_or(0, |i| 4 + view.regs[i].name.len());
+    let version = snap.version != Some(head.parts.version);
+    cost += if version { 12 } else { 0 };
+    let method = snap.method.as_ref() != Some(&head.parts.method);
+    cost += if method { 4 + head.parts.method.len() } else { 0 };
+    let (base, rebase, base_cost) = choose_base_edit(&snap.base, &head.parts.target, targets, best_new, editing);
+    cost += base_cost;
+    let suffix = base.unwrap_or(snap.base.len());
+    cost += issue_cost(head.parts.target.len() - suffix, head.framing);
+    let from = snap.headers.len();
+    Plan {
+        load,
+        version,
+        method,
+        base,
+        from,
+        changes: None,
+        rebase,
+        saves: Vec::new(),
+        suffix,
+        cost,
+        leave: 0,
+        held: 0,
+        peak: 0,
+    }
 }
 
 /// Plans one request.
@@ -429,38 +469,12 @@ pub(crate) fn plan(view: &View<'_>, head: &Head, ahead: &[Head], complete: bool)
         if snap.headers.as_block().len() > h.as_block().len() || snap.headers.len() > h.len() {
             continue; // Not a prefix.
         }
-        let mut cost = load.map_or(0, |i| 4 + view.regs[i].name.len());
-        let version = snap.version != Some(head.parts.version);
-        cost += if version { 12 } else { 0 };
-        let method = snap.method.as_ref() != Some(&head.parts.method);
-        cost += if method { 4 + head.parts.method.len() } else { 0 };
-        let (base, rebase, base_cost) =
-            choose_base_edit(&snap.base, &head.parts.target, &targets, best_new, view.editing.is_some());
-        cost += base_cost;
-        let suffix = base.unwrap_or(snap.base.len());
-        cost += issue_cost(head.parts.target.len() - suffix, head.framing);
+        let mut plan = from_start(view, head, load, snap, &targets, best_new, view.editing.is_some());
         // If the start's block is a prefix of the request's, the rest is appended.
-        let from = snap.headers.len();
-        cost += header_cost(head, from, h.len());
-        let better = |b: &Plan| cost < b.cost || (cost == b.cost && rank(load) < rank(b.load));
+        plan.cost += header_cost(head, plan.from, h.len());
+        let better = |b: &Plan| plan.cost < b.cost || (plan.cost == b.cost && rank(load) < rank(b.load));
         if best.as_ref().is_none_or(better) && is_prefix(&snap.headers, h) {
-            let saves = Vec::new();
-            let changes = None;
-            best = Some(Plan {
-                load,
-                version,
-                method,
-                base,
-                from,
-                changes,
-                rebase,
-                saves,
-                suffix,
-                cost,
-                leave: 0,
-                held: 0,
-                peak: 0,
-            });
+            best = Some(plan);
         }
     }
     if let Some((pricing, effort)) = &view.editing {
@@ -502,19 +516,11 @@ fn plan_edit(
     let mut found: Option<Plan> = None;
     let mut leave = 0;
     for (load, snap) in starts {
-        let mut cost = load.map_or(0, |i| 4 + view.regs[i].name.len());
-        let version = snap.version != Some(head.parts.version);
-        cost += if version { 12 } else { 0 };
-        let method = snap.method.as_ref() != Some(&head.parts.method);
-        cost += if method { 4 + head.parts.method.len() } else { 0 };
-        let (base, rebase, base_cost) = choose_base_edit(&snap.base, &head.parts.target, targets, best_new, true);
-        cost += base_cost;
-        let suffix = base.unwrap_or(snap.base.len());
-        cost += issue_cost(head.parts.target.len() - suffix, head.framing);
+        let mut plan = from_start(view, head, load, snap, targets, best_new, true);
         let bound = found.as_ref().or(best).map_or(usize::MAX, |b| b.cost);
         // The current state is always weighed: how far the request leaves it decides a
         // template save.
-        if cost >= bound && load.is_some() {
+        if plan.cost >= bound && load.is_some() {
             continue;
         }
         let want = wanted.get_or_insert_with(|| Wanted::new(head, pricing));
@@ -525,16 +531,16 @@ fn plan_edit(
                 &current
             }
         };
-        if load.is_some() && cost + want.lower_bound(hashes) >= bound {
+        if load.is_some() && plan.cost + want.lower_bound(hashes) >= bound {
             // The shortcut beside the general path: the skipped start could not have won.
             debug_assert!(
-                cost + align(snap.headers.as_block(), hashes, want).cost >= bound,
+                plan.cost + align(snap.headers.as_block(), hashes, want).cost >= bound,
                 "the lower bound skipped a start that was cheaper"
             );
             continue;
         }
         let script = align(snap.headers.as_block(), hashes, want);
-        cost += script.cost;
+        plan.cost += script.cost;
         if load.is_none() {
             // How far the request's lines are from the current state's, not counting the
             // words edited in place (an id, a page number): those change with every request
@@ -543,29 +549,16 @@ fn plan_edit(
         }
         // The list on the way must stay within the limits, with the largest base and method
         // the plan holds at any point.
-        let others =
-            8 + snap.base.len().max(suffix) + snap.method.as_ref().map_or(0, Bytes::len).max(head.parts.method.len());
+        let others = 8
+            + snap.base.len().max(plan.suffix)
+            + snap.method.as_ref().map_or(0, Bytes::len).max(head.parts.method.len());
         let fits = script.peak_lines <= view.max_headers
             && others + script.peak_bytes + view.register_bytes <= view.max_state_bytes;
-        if cost < bound && fits {
-            let changes = Some(script.changes);
-            let (from, saves) = (head.parts.headers.len(), Vec::new());
-            let peak = others + script.peak_bytes;
-            found = Some(Plan {
-                load,
-                version,
-                method,
-                base,
-                from,
-                changes,
-                rebase,
-                saves,
-                suffix,
-                cost,
-                leave,
-                held: 0,
-                peak,
-            });
+        if plan.cost < bound && fits {
+            plan.from = head.parts.headers.len();
+            plan.changes = Some(script.changes);
+            plan.peak = others + script.peak_bytes;
+            found = Some(plan);
         }
     }
     if let Some(plan) = &mut found {
