@@ -2,51 +2,14 @@
 //! messages, flush before an error, standard input and output, a closed pipe, the JSON
 //! report, and generator determinism.
 
+mod common;
+
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-use bytes::BytesMut;
+use common::{bin, canonical, ok, run, spawn};
 use serde_json::Value;
-use streamline::http1;
-
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_streamline"))
-}
-
-/// Starts the binary with its three standard streams piped.
-fn spawn(args: &[&str]) -> std::process::Child {
-    bin()
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the binary runs")
-}
-
-/// Runs the binary with `stdin` as standard input.
-fn run(args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = spawn(args);
-    let mut input = child.stdin.take().unwrap();
-    let stdin = stdin.to_vec();
-    // Write from another thread: the child may fill its stdout pipe before reading all of it.
-    let writer = std::thread::spawn(move || {
-        let _ = input.write_all(&stdin);
-    });
-    let out = child.wait_with_output().unwrap();
-    writer.join().unwrap();
-    out
-}
-
-/// Runs the binary and expects success with nothing on standard error (no progress bar when
-/// standard error is not a terminal).
-fn ok(args: &[&str], stdin: &[u8]) -> Vec<u8> {
-    let out = run(args, stdin);
-    assert_eq!(out.status.code(), Some(0), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    assert_eq!(String::from_utf8_lossy(&out.stderr), "", "{args:?}");
-    out.stdout
-}
 
 /// Runs the binary and expects `code` with one error line on standard error.
 fn fails(args: &[&str], stdin: &[u8], code: i32) -> (Vec<u8>, String) {
@@ -101,17 +64,6 @@ fn scratch(test: &str) -> PathBuf {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
-}
-
-/// The canonical plain form of a plain stream, by the library.
-fn canonical(plain: &[u8]) -> Vec<u8> {
-    let mut src = BytesMut::from(plain);
-    let mut parser = http1::Parser::new();
-    let mut out = Vec::new();
-    while let Some(req) = parser.decode_eof(&mut src).unwrap() {
-        req.write_http1(&mut out);
-    }
-    out
 }
 
 const SAMPLES: [&str; 4] = ["post-someurl", "post-someurl-x100", "opra-quote", "get-pair"];

@@ -2,8 +2,12 @@
 //! however their input is split or paced (SECURITY.md, "What the encoder guarantees on
 //! refusal" and "Peak memory of each command").
 
+mod common;
+
 use std::io::{Read, Write};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Output};
+
+use common::{bin, spawn};
 use std::sync::mpsc;
 use std::time::Duration;
 
@@ -12,20 +16,6 @@ use proptest::prelude::*;
 #[allow(dead_code)]
 #[path = "../../../fuzz/src/checks.rs"]
 mod checks;
-
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_streamline"))
-}
-
-fn spawn(args: &[&str]) -> Child {
-    bin()
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the binary runs")
-}
 
 /// Runs the binary with `pieces` written to its standard input one after another (each
 /// written and flushed alone, with a pause after every `pause_every`-th, so the command's

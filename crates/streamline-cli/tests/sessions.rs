@@ -2,12 +2,12 @@
 //! clients' request streams, byte for byte as they sent them. `encode` takes each one,
 //! `decode` gives back its canonical form, and `report` measures it.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+mod common;
 
-use bytes::BytesMut;
+use std::path::{Path, PathBuf};
+
+use common::{canonical, run};
 use serde_json::Value;
-use streamline::http1;
 
 fn sessions() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../samples/sessions")
@@ -31,32 +31,11 @@ fn samples() -> Vec<PathBuf> {
     found
 }
 
-/// Runs the binary with `stdin` and expects success.
+/// Runs the binary with `stdin` and expects success (notes on standard error allowed).
 fn streamline(args: &[&str], stdin: Vec<u8>) -> Vec<u8> {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_streamline"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the binary runs");
-    let mut input = child.stdin.take().unwrap();
-    let writer = std::thread::spawn(move || std::io::Write::write_all(&mut input, &stdin));
-    let out = child.wait_with_output().unwrap();
-    writer.join().unwrap().unwrap();
+    let out = run(args, &stdin);
     assert_eq!(out.status.code(), Some(0), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
     out.stdout
-}
-
-/// Each request of a plain stream as the library writes it.
-fn canonical(plain: &[u8]) -> Vec<u8> {
-    let mut src = BytesMut::from(plain);
-    let mut parser = http1::Parser::new();
-    let mut out = Vec::new();
-    while let Some(request) = parser.decode_eof(&mut src).unwrap() {
-        request.write_http1(&mut out);
-    }
-    out
 }
 
 #[test]
