@@ -40,7 +40,7 @@ use streamline::{
 // ---------------------------------------------------------------------------------------------
 
 /// What the checks need to know of a grammar, beside the [`Reader`] API both share.
-pub trait Checked: Grammar + Sized {
+pub trait Checked: Grammar<Direction = streamline::Requests> + Sized {
     /// A reader with these limits.
     fn reader(limits: Limits) -> Reader<Self>;
     /// Most bytes the reader may leave in `src` when it asks for more input: what bounds the
@@ -852,24 +852,32 @@ fn noncanonical(req: &Request, c: &mut Choices<'_>, dst: &mut Vec<u8>) {
         dst.extend_from_slice(b"\r\n");
     }
     let framing = match head.framing() {
-        Framing::None => None,
-        Framing::Length(n) => {
+        Framing::None | Framing::Close => None,
+        Framing::Length(n) | Framing::Announced(n) => {
             let name = c.pick(&["Content-Length", "content-length", "CONTENT-LENGTH"]);
             let ows = c.pick(&["", " ", "\t", "  "]);
             Some(format!("{name}:{ows}{n}{ows}"))
         }
-        Framing::Chunked => {
+        Framing::Chunked | Framing::AnnouncedChunked => {
             let name = c.pick(&["Transfer-Encoding", "transfer-encoding"]);
             let value = c.pick(&["chunked", "Chunked", "CHUNKED", " chunked ", "\tchunked"]);
             Some(format!("{name}:{value}"))
         }
     };
     let at = c.below(head.headers().len() + 1);
-    dst.extend_from_slice(head.method());
-    dst.push(b' ');
-    dst.extend_from_slice(head.target());
-    dst.push(b' ');
-    dst.extend_from_slice(&head.version().to_bytes());
+    if head.is_response() {
+        dst.extend_from_slice(&head.version().to_bytes());
+        dst.push(b' ');
+        dst.extend_from_slice(head.method());
+        dst.push(b' ');
+        dst.extend_from_slice(head.target());
+    } else {
+        dst.extend_from_slice(head.method());
+        dst.push(b' ');
+        dst.extend_from_slice(head.target());
+        dst.push(b' ');
+        dst.extend_from_slice(&head.version().to_bytes());
+    }
     dst.extend_from_slice(b"\r\n");
     for (i, line) in head.headers().iter().enumerate() {
         if i == at {

@@ -1,29 +1,47 @@
-//! Telling the syntax of a request stream from its first bytes.
+//! Telling the syntax and direction of a stream from its first bytes.
 //!
 //! ```text
-//! compact: OPCODE ":" ...        OPCODE = "V" / "B" / "M" / "H" / ">" / "<" / "-" / "+" / "*"
-//! plain:   CRLF ...  /  method SP ...   (method = token, RFC 9110 §5.6.2)
+//! compact requests:   OPCODE ":" ...   OPCODE = "V" / "B" / "M" / "H" / ">" / "<" / "-" / "+" / "*"
+//! plain requests:     CRLF ...  /  method SP ...   (method = token, RFC 9110 §5.6.2)
+//! compact responses:  "C:" ...
+//! plain responses:    "HTTP/" ...
 //! ```
 //!
-//! A token cannot hold a colon, so the two never overlap: `V:` is compact, `V ` a plain request
-//! with a one-letter method.
+//! A token holds neither a colon nor a slash, so none overlap: `V:` is compact, `V ` a plain
+//! request with a one-letter method, `HTTP/` a status-line, `HTTP ` a request-line.
 
 use crate::error::{escape, Error, ErrorKind};
 use crate::wire::chars::is_tchar;
 
-/// The two syntaxes of a request stream.
+/// The syntax and direction of a stream: requests or responses, plain or compact.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Syntax {
-    /// Plain HTTP/1.1, read by an [`http1::Parser`](crate::http1::Parser).
+    /// Plain HTTP/1.1 requests, read by an [`http1::Parser`](crate::http1::Parser).
     Plain,
-    /// The compact encoding, read by a [`Decoder`](crate::Decoder).
+    /// Compact requests, read by a [`Decoder`](crate::Decoder).
     Compact,
+    /// Plain HTTP/1.1 responses, read by an
+    /// [`http1::ResponseParser`](crate::http1::ResponseParser).
+    PlainResponses,
+    /// Compact responses, read by a [`ResponseDecoder`](crate::ResponseDecoder).
+    CompactResponses,
 }
 
 impl Syntax {
-    /// Tells the syntax from the first bytes of a stream: a compact stream starts with an
-    /// opcode (`V B M H > < - + *`) and a colon; a plain one with CRLF (the empty lines a
-    /// reader skips) or a method token and a space.
+    /// Is this a compact syntax?
+    pub fn is_compact(self) -> bool {
+        matches!(self, Syntax::Compact | Syntax::CompactResponses)
+    }
+
+    /// Is this a response stream?
+    pub fn is_responses(self) -> bool {
+        matches!(self, Syntax::PlainResponses | Syntax::CompactResponses)
+    }
+
+    /// Tells the syntax from the first bytes of a stream: a compact request stream starts
+    /// with an opcode (`V B M H > < - + *`) and a colon; a plain one with CRLF (the empty
+    /// lines a reader skips) or a method token and a space; a compact response stream with
+    /// `C:`, a plain one with `HTTP/` (SPEC.md §2.5, §13.1).
     ///
     /// `Ok(None)`: too few bytes to tell (feed more); an empty input is `Ok(None)` too. The
     /// verdict comes within the first line, and the time is linear in `start`. For an input
@@ -43,6 +61,8 @@ impl Syntax {
     /// assert_eq!(Syntax::detect(b"+: 66\r\n"), Ok(Some(Syntax::Compact)));
     /// assert_eq!(Syntax::detect(b"POST /receiver HTTP/1.1\r\n"), Ok(Some(Syntax::Plain)));
     /// assert_eq!(Syntax::detect(b"POS"), Ok(None), "feed more");
+    /// assert_eq!(Syntax::detect(b"HTTP/1.1 200 OK\r\n"), Ok(Some(Syntax::PlainResponses)));
+    /// assert_eq!(Syntax::detect(b"C:200 OK\r\n"), Ok(Some(Syntax::CompactResponses)));
     ///
     /// let err = Syntax::detect(b"X:1").unwrap_err();
     /// assert_eq!((err.offset(), err.line()), (Some(1), Some(1)));
@@ -125,6 +145,9 @@ fn first_line(start: &[u8]) -> Result<Option<Syntax>, Error> {
             Some(_) => {}
         }
     }
+    if first == b'C' && start.get(1) == Some(&b':') {
+        return Ok(Some(Syntax::CompactResponses));
+    }
     if first == b'\r' {
         return match start.get(1) {
             None => Ok(None),
@@ -143,6 +166,7 @@ fn method_end(start: &[u8], from: usize) -> Result<Option<Syntax>, Error> {
     let offset = from + end;
     match rest[end] {
         b' ' if offset > 0 => Ok(Some(Syntax::Plain)),
+        b'/' if &start[..offset] == b"HTTP" => Ok(Some(Syntax::PlainResponses)),
         _ => Err(unknown(start, offset)),
     }
 }
@@ -185,6 +209,13 @@ mod tests {
         assert_eq!(detect(b">x"), refused(1, ">x"), "'>' begins no method");
         assert_eq!(detect(b"VE:"), refused(2, "VE:"));
         assert_eq!(detect(b"GET\r\n"), refused(3, "GET\\r"), "a method and no target");
+        assert_eq!(detect(b"HTTP/1.1 200 OK"), Ok(Some(PlainResponses)));
+        assert_eq!(detect(b"HTTP"), Ok(None));
+        assert_eq!(detect(b"HTTP /x HTTP/1.1"), Ok(Some(Plain)), "a method named HTTP");
+        assert_eq!(detect(b"HTTPS/1.1"), refused(5, "HTTPS/"));
+        assert_eq!(detect(b"C:204"), Ok(Some(CompactResponses)));
+        assert_eq!(detect(b"C"), Ok(None));
+        assert_eq!(detect(b"CONNECT a:1 HTTP/1.1"), Ok(Some(Plain)));
     }
 
     #[test]
@@ -198,7 +229,10 @@ mod tests {
     /// `Syntax::detect` gives on the bytes so far, at every step.
     #[test]
     fn pieces_agree_with_the_whole() {
-        let inputs: [&[u8]; 9] = [
+        let inputs: [&[u8]; 12] = [
+            b"HTTP/1.1 200 OK\r\n",
+            b"C:200 OK\r\n",
+            b"HTTP /x HTTP/1.1\r\n",
             b"V:HTTP/1.1\r\n",
             b"GET / HTTP/1.1\r\n",
             b"M-SEARCH * HTTP/1.1\r\n",

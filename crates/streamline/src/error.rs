@@ -199,6 +199,39 @@ to stream it)"
     #[error("body does not match the head's framing: {0}")]
     BodyMismatch(&'static str),
 
+    // ---- responses (SPEC.md §13.7) ----
+    /// A status-line that is not `HTTP-version SP 3DIGIT SP reason-phrase`, or a `C:` line
+    /// that is not `C:3DIGIT [SP reason-phrase]`.
+    #[error("invalid status line '{line}': {why}")]
+    InvalidStatusLine {
+        /// The line, escaped.
+        line: String,
+        /// What is wrong with it.
+        why: &'static str,
+    },
+    /// Something of one direction met in the other: a request opcode (`B:`, `M:`, `U:`, a
+    /// suffix) in a response stream, a response opcode (`C:`, `$:`, `+:` without a length,
+    /// `-: LEN`) in a request stream, a response framing on a request, a response given to a
+    /// request encoder, a compact response stream that does not start with `C:`.
+    #[error("wrong direction: {0}")]
+    WrongDirection(&'static str),
+    /// A response issued with no status set (use `C:` first).
+    #[error("response issued with no status set (use C: first)")]
+    NoStatus,
+    /// `+:` without a length in a response stream with no earlier `+:` length to repeat.
+    #[error("'+:' without a length, and no earlier response had one to repeat")]
+    NoLength,
+    /// Bytes after the response that switched the connection to another protocol (a 101, or
+    /// a 2xx to CONNECT, RFC 9112 §6.3 rule 2): they are not HTTP/1.1, and a reader stops
+    /// there. Reported at the first of them.
+    #[error("{bytes} bytes follow the response that switched protocols (status {status}); the rest of the connection is not HTTP/1.1")]
+    AfterSwitch {
+        /// How many bytes follow.
+        bytes: u64,
+        /// The switching response's status.
+        status: u16,
+    },
+
     // ---- the encoder ----
     /// A request the encoder cannot express within the limits it was given.
     #[error("cannot encode request: {0}")]

@@ -61,20 +61,24 @@ mod detect;
 mod error;
 mod limits;
 
-pub use compact::decode::{Compact, Decoder};
+pub use compact::decode::{Compact, Decoder, ResponseDecoder};
 pub use compact::encode::{Drained, Emitted, Encoder, Lookahead, Plan, Window};
 pub use compact::op::{Op, Select, Source, Splice};
 pub use compact::state::State;
 pub use detect::{Syntax, SyntaxDetector};
 pub use error::{Error, ErrorKind};
 pub use limits::Limits;
-pub use message::{Framing, Head, Headers, Lines, Request, RequestRef, Version};
+pub use message::{
+    Direction, Framing, Head, Headers, Lines, Message, Request, RequestRef, Requests, Response, ResponseRef, Responses,
+    Version,
+};
 pub use read::{Event, Grammar, Reader};
 pub use wire::chunks::{ChunkedBody, ChunkedPart};
 
-/// Plain HTTP/1.1: the [`Parser`](http1::Parser) (a [`Reader`] of the [`Plain`](http1::Plain)
-/// grammar) and [`parse_head`](http1::parse_head). The writer is
-/// [`Request::write_http1`].
+/// Plain HTTP/1.1: the [`Parser`](http1::Parser) and the
+/// [`ResponseParser`](http1::ResponseParser) ([`Reader`]s of the [`Plain`](http1::Plain)
+/// grammar) and [`parse_head`](http1::parse_head). The writers are
+/// [`Request::write_http1`] and [`Response::write_http1`].
 pub mod http1 {
-    pub use crate::plain::{parse_head, Parser, Plain};
+    pub use crate::plain::{parse_head, Parser, Plain, ResponseParser};
 }

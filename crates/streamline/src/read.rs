@@ -8,16 +8,17 @@
 use bytes::{Buf, Bytes, BytesMut};
 
 use crate::error::{Error, ErrorKind};
-use crate::message::{Framing, Head, Request, RequestRef};
+use crate::message::{Direction, Framing, Head, Token};
 use crate::wire::body::{BodyScanner, Scan};
 use crate::wire::line::count_lf;
 use crate::Limits;
 
-/// One step of a request stream, for callers that stream bodies instead of holding them.
+/// One step of a message stream, for callers that stream bodies instead of holding them.
 ///
-/// Every request is `Head`, then zero or more `Data`, then `End`. Both the compact
-/// [`Decoder`](crate::Decoder) and the plain [`http1::Parser`](crate::http1::Parser) produce
-/// these.
+/// Every message is `Head`, then zero or more `Data`, then `End`. Every [`Reader`] produces
+/// these: the compact [`Decoder`](crate::Decoder) and the plain
+/// [`http1::Parser`](crate::http1::Parser) for requests, their response counterparts for
+/// responses.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Event {
     /// A request starts. Its framing says what body follows.
@@ -94,14 +95,30 @@ pub trait Heads {
         None
     }
 
-    /// The head [`Heads::steady`] set up.
+    /// The head [`Heads::steady`] set up: also the head [`Heads::next_head`] found last.
     #[inline]
     fn steady_head(&self) -> Option<&Head> {
         None
     }
+
+    /// The head found last (by [`Heads::next_head`] or [`Heads::steady`]) has been consumed.
+    #[inline]
+    fn taken(&mut self) {}
+
+    /// The status of the response after which the stream is no longer HTTP (a 101, a 2xx to
+    /// CONNECT), once that response is taken.
+    #[inline]
+    fn switched(&self) -> Option<u16> {
+        None
+    }
 }
 
-/// A body gathered for a whole request.
+/// The owned message a grammar's reader gives.
+pub(crate) type MessageOf<H> = <<H as Grammar>::Direction as Direction>::Message;
+/// The borrowed message a grammar's reader gives.
+pub(crate) type MessageRefOf<'h, 's, H> = <<H as Grammar>::Direction as Direction>::MessageRef<'h, 's>;
+
+/// A body gathered for a whole message.
 #[derive(Debug)]
 struct Gather {
     head: Head,
@@ -109,6 +126,13 @@ struct Gather {
     rest: BytesMut,
     /// Where the body starts: errors about its size point here, however it arrived.
     start: Position,
+}
+
+impl Gather {
+    fn into_message<D: Direction>(self) -> D::Message {
+        let body = if self.rest.is_empty() { self.first } else { self.rest.freeze() };
+        D::message(Token(()), self.head, body)
+    }
 }
 
 /// Turns heads and body bytes into events and whole requests.
@@ -133,7 +157,9 @@ fn measure<'h, H: Heads>(heads: &'h mut H, pos: &mut Position, src: &[u8]) -> Re
     let start = before + found.len;
     let available = src.len() - start;
     let body = match found.head.framing {
-        Framing::None => Some(0),
+        Framing::None | Framing::Announced(_) | Framing::AnnouncedChunked => Some(0),
+        // Only the end of input ends it (see `decode_slice_eof`).
+        Framing::Close => None,
         Framing::Length(n) if n > limits.max_body => {
             return Err(pos.error(too_large(found.head.framing, limits.max_body), &src[before..start]))
         }
@@ -164,15 +190,15 @@ fn too_large(framing: Framing, limit: u64) -> ErrorKind {
 }
 
 /// What the fast path of [`Stream::decode`] found.
-enum Fast {
-    Request(Request),
+enum Fast<M> {
+    Message(M),
     /// No whole head yet.
     NeedMore,
     /// A head whose body is not all here: gather it piece by piece.
     Partial,
 }
 
-impl<H: Heads> Stream<H> {
+impl<H: Grammar> Stream<H> {
     pub(crate) fn new(heads: H) -> Self {
         Stream { heads, pos: Position::START, body: None, gather: None, failed: None }
     }
@@ -194,9 +220,19 @@ impl<H: Heads> Stream<H> {
         self.guard(|s| s.step(src, usize::MAX))
     }
 
+    /// Has the stream switched protocols, with no body left to read? Then nothing more is
+    /// read.
+    #[inline]
+    fn ended(&self) -> bool {
+        self.body.is_none() && self.heads.switched().is_some()
+    }
+
     /// The next event; body data stops at `cap` bytes (see [`BodyScanner::scan_capped`]).
     #[inline]
     fn step(&mut self, src: &mut BytesMut, cap: usize) -> Result<Option<Event>, Error> {
+        if self.ended() {
+            return Ok(None);
+        }
         let Some(scanner) = &mut self.body else {
             let (before, found) = self.heads.next_head(src, &mut self.pos)?;
             let found = found.map(|f| (f.head.clone(), f.len, f.lines));
@@ -204,6 +240,7 @@ impl<H: Heads> Stream<H> {
             let Some((head, len, lines)) = found else { return Ok(None) };
             src.advance(len);
             self.pos.consume(len, lines);
+            self.heads.taken();
             self.body = Some(BodyScanner::new(head.framing, self.heads.limits()));
             return Ok(Some(Event::Head(head)));
         };
@@ -226,17 +263,23 @@ impl<H: Heads> Stream<H> {
     }
 
     /// See [`Reader::decode_slice`](crate::Reader::decode_slice).
-    pub(crate) fn decode_slice<'s>(&mut self, src: &'s [u8]) -> Result<(usize, Option<RequestRef<'_, 's>>), Error> {
+    pub(crate) fn decode_slice<'s>(
+        &mut self,
+        src: &'s [u8],
+    ) -> Result<(usize, Option<MessageRefOf<'_, 's, H>>), Error> {
         if let Some(err) = &self.failed {
             return Err(err.clone());
+        }
+        if self.ended() {
+            return Ok((0, None));
         }
         // A steady feed's request, whole: one line and the body after it.
         if self.body.is_none() {
             if let Some((total, n)) = self.steady_whole(src) {
                 let body = &src[total..total + n];
                 // (`steady` returned a unit, so `steady_head` has its head.)
-                let request = self.heads.steady_head().map(|head| RequestRef { head, body });
-                return Ok((total + n, request));
+                let message = self.heads.steady_head().map(|head| H::Direction::message_ref(Token(()), head, body));
+                return Ok((total + n, message));
             }
         }
         // A body streamed by `next_event` and not finished is skipped.
@@ -269,18 +312,62 @@ impl<H: Heads> Stream<H> {
             }
         };
         let Some((found, len)) = found else { return Ok((skipped + before, None)) };
-        let start = before + found.len;
+        let (unit, lines) = (found.len, found.lines);
+        let start = before + unit;
         let body = &src_rest[start..start + len];
-        self.pos.consume(found.len, found.lines);
+        self.pos.consume(unit, lines);
         self.pos.consume(len, count_lf(body));
-        Ok((skipped + start + len, Some(RequestRef { head: found.head, body })))
+        self.heads.taken();
+        // (The head found last is the one `steady_head` gives.)
+        let message = self.heads.steady_head().map(|head| H::Direction::message_ref(Token(()), head, body));
+        Ok((skipped + start + len, message))
+    }
+
+    /// See [`Reader::decode_slice_eof`](crate::Reader::decode_slice_eof).
+    pub(crate) fn decode_slice_eof<'s>(
+        &mut self,
+        src: &'s [u8],
+    ) -> Result<(usize, Option<MessageRefOf<'_, 's, H>>), Error> {
+        if self.failed.is_some() || self.body.is_some() || self.ended() {
+            return self.decode_slice(src);
+        }
+        let limit = self.heads.limits().max_body;
+        let found = self
+            .heads
+            .next_head(src, &mut self.pos)
+            .map(|(before, found)| (before, found.map(|f| (f.len, f.lines, f.head.framing == Framing::Close))));
+        let (before, found) = match found {
+            Ok(found) => found,
+            Err(err) => {
+                self.failed = Some(err.clone());
+                return Err(err);
+            }
+        };
+        // The lines before the head are consumed. A close-delimited body takes the rest;
+        // anything else is read the usual way (which finds the same head again).
+        let Some((len, lines, true)) = found else {
+            return self.decode_slice(&src[before..]).map(|(used, message)| (before + used, message));
+        };
+        let start = before + len;
+        let body = &src[start..];
+        if body.len() as u64 > limit {
+            let err = self.pos.error(too_large(Framing::Close, limit), &src[before..start]);
+            self.failed = Some(err.clone());
+            return Err(err);
+        }
+        self.pos.consume(len, lines);
+        self.pos.consume(body.len(), count_lf(body));
+        self.heads.taken();
+        // (The head found last is the one `steady_head` gives.)
+        let head = self.heads.steady_head();
+        Ok((src.len(), head.map(|head| H::Direction::message_ref(Token(()), head, body))))
     }
 
     /// The whole next request if it is all in `src`, taken without events.
     #[inline]
-    fn fast(&mut self, src: &mut BytesMut) -> Result<Fast, Error> {
+    fn fast(&mut self, src: &mut BytesMut) -> Result<Fast<MessageOf<H>>, Error> {
         match self.take_whole(src)? {
-            Some(request) => Ok(Fast::Request(request)),
+            Some(message) => Ok(Fast::Message(message)),
             None if self.heads.next_head(src, &mut self.pos)?.1.is_some() => Ok(Fast::Partial),
             None => Ok(Fast::NeedMore),
         }
@@ -288,22 +375,23 @@ impl<H: Heads> Stream<H> {
 
     /// The next request if head and body are all in `src`, body sliced out without copying;
     /// otherwise `None`, having consumed only what precedes the head.
-    fn take_whole(&mut self, src: &mut BytesMut) -> Result<Option<Request>, Error> {
+    fn take_whole(&mut self, src: &mut BytesMut) -> Result<Option<MessageOf<H>>, Error> {
         let (before, found) = measure(&mut self.heads, &mut self.pos, src)?;
         let found = found.map(|(f, len)| (f.head.clone(), f.len, f.lines, len));
         src.advance(before);
         let Some((head, len, lines, body_len)) = found else { return Ok(None) };
         src.advance(len);
         self.pos.consume(len, lines);
+        self.heads.taken();
         let body = src.split_to(body_len).freeze();
         self.pos.consume(body_len, count_lf(&body));
-        Ok(Some(Request { head, body }))
+        Ok(Some(H::Direction::message(Token(()), head, body)))
     }
 
     /// See [`Reader::try_decode`](crate::Reader::try_decode).
-    pub(crate) fn try_decode(&mut self, src: &mut BytesMut) -> Result<Option<Request>, Error> {
+    pub(crate) fn try_decode(&mut self, src: &mut BytesMut) -> Result<Option<MessageOf<H>>, Error> {
         self.guard(|s| {
-            if s.body.is_some() || s.gather.is_some() {
+            if s.body.is_some() || s.gather.is_some() || s.ended() {
                 return Ok(None);
             }
             match s.steady_request(src) {
@@ -315,11 +403,11 @@ impl<H: Heads> Stream<H> {
 
     /// A steady feed's next request, owned, if it is whole in `src` (see [`Heads::steady`]).
     #[inline]
-    fn steady_request(&mut self, src: &mut BytesMut) -> Option<Request> {
+    fn steady_request(&mut self, src: &mut BytesMut) -> Option<MessageOf<H>> {
         let (total, n) = self.steady_whole(src)?;
         let head = self.heads.steady_head()?.clone();
         src.advance(total);
-        Some(Request { head, body: src.split_to(n).freeze() })
+        Some(H::Direction::message(Token(()), head, src.split_to(n).freeze()))
     }
 
     /// A steady feed's next request if its line and whole body are in `src` (see
@@ -333,21 +421,25 @@ impl<H: Heads> Stream<H> {
         let n = n as usize;
         self.pos.consume(total, lines);
         self.pos.consume(n, count_lf(&src[total..total + n]));
+        self.heads.taken();
         Some((total, n))
     }
 
     /// See [`Reader::decode`](crate::Reader::decode).
-    pub(crate) fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Request>, Error> {
+    pub(crate) fn decode(&mut self, src: &mut BytesMut) -> Result<Option<MessageOf<H>>, Error> {
         self.guard(|s| s.decode_inner(src))
     }
 
-    fn decode_inner(&mut self, src: &mut BytesMut) -> Result<Option<Request>, Error> {
+    fn decode_inner(&mut self, src: &mut BytesMut) -> Result<Option<MessageOf<H>>, Error> {
         if self.body.is_none() && self.gather.is_none() {
-            if let Some(request) = self.steady_request(src) {
-                return Ok(Some(request));
+            if self.ended() {
+                return Ok(None);
+            }
+            if let Some(message) = self.steady_request(src) {
+                return Ok(Some(message));
             }
             match self.fast(src)? {
-                Fast::Request(req) => return Ok(Some(req)),
+                Fast::Message(message) => return Ok(Some(message)),
                 Fast::NeedMore => return Ok(None),
                 Fast::Partial => {}
             }
@@ -379,18 +471,22 @@ impl<H: Heads> Stream<H> {
                     self.check_body(len, framing, start)?;
                 }
                 Some(Event::End) => {
-                    let Some(Gather { head, first, rest, .. }) = self.gather.take() else { continue };
-                    let body = if rest.is_empty() { first } else { rest.freeze() };
-                    return Ok(Some(Request { head, body }));
+                    let Some(gather) = self.gather.take() else { continue };
+                    return Ok(Some(gather.into_message::<H::Direction>()));
                 }
             }
         }
     }
 
     /// See [`Reader::decode_eof`](crate::Reader::decode_eof).
-    pub(crate) fn decode_eof(&mut self, src: &mut BytesMut) -> Result<Option<Request>, Error> {
+    pub(crate) fn decode_eof(&mut self, src: &mut BytesMut) -> Result<Option<MessageOf<H>>, Error> {
         match self.decode(src)? {
-            Some(req) => Ok(Some(req)),
+            Some(message) => Ok(Some(message)),
+            // The end of input ends a close-delimited body.
+            None if self.body.is_some_and(|b| b.is_close()) => {
+                self.body = None;
+                Ok(self.gather.take().map(Gather::into_message::<H::Direction>))
+            }
             None => self.check_eof(src).map(|()| None),
         }
     }
@@ -399,6 +495,11 @@ impl<H: Heads> Stream<H> {
     pub(crate) fn next_event_eof(&mut self, src: &mut BytesMut) -> Result<Option<Event>, Error> {
         match self.next_event(src)? {
             Some(event) => Ok(Some(event)),
+            // The end of input ends a close-delimited body.
+            None if self.body.is_some_and(|b| b.is_close()) => {
+                self.body = None;
+                Ok(Some(Event::End))
+            }
             None => self.check_eof(src).map(|()| None),
         }
     }
@@ -406,6 +507,9 @@ impl<H: Heads> Stream<H> {
     /// At the end of input: anything left over is a truncated line or body. The error points
     /// at the first byte not consumed: the start of the unfinished unit.
     fn check_eof(&mut self, src: &[u8]) -> Result<(), Error> {
+        if let (Some(status), false) = (self.heads.switched(), src.is_empty()) {
+            return self.fail(ErrorKind::AfterSwitch { bytes: src.len() as u64, status }, &[]);
+        }
         let what = match &self.body {
             Some(scanner) => scanner.describe_remaining(),
             None if src.is_empty() => return Ok(()),
@@ -423,7 +527,7 @@ impl<H: Heads> Stream<H> {
         if let Some(err) = &self.failed {
             return Err(err.clone());
         }
-        if self.body.is_none() && !rest.is_empty() {
+        if self.body.is_none() && !rest.is_empty() && self.heads.switched().is_none() {
             // A whole head with its body cut short: report it as the event calls would, after
             // the body bytes they would have consumed.
             let limits = *self.heads.limits();
@@ -435,7 +539,10 @@ impl<H: Heads> Stream<H> {
                     Ok(Scan::More(n)) => n,
                     _ => 0,
                 };
-                let what = scanner.describe_remaining();
+                let what = match found.head.framing {
+                    Framing::Close => "a close-delimited body (decode_slice_eof reads it)".to_string(),
+                    _ => scanner.describe_remaining(),
+                };
                 return self.fail(ErrorKind::UnexpectedEof { what }, &rest[..start + taken]);
             }
         }
@@ -481,11 +588,22 @@ impl<H: Heads> Stream<H> {
 /// assert_eq!(count(&mut http1::Parser::new(), b"GET / HTTP/1.1\r\n\r\n"), 1);
 /// assert_eq!(count(&mut Decoder::new(), b"V:HTTP/1.1\r\nM:GET\r\nB:/\r\n-:\r\n-:a\r\n"), 2);
 /// ```
-pub trait Grammar: Heads {}
+pub trait Grammar: Heads {
+    /// The direction read: [`Requests`](crate::Requests) or [`Responses`](crate::Responses),
+    /// which fixes the messages the reader gives. Name it to write code for one direction:
+    /// `G: Grammar<Direction = Requests>` reads requests of either syntax.
+    type Direction: Direction;
+}
 
-/// Reads a request stream of either syntax: whole requests, borrowed requests, or events
-/// that stream bodies of any size. [`Decoder`](crate::Decoder) (`Reader<Compact>`) reads the
-/// compact syntax, [`http1::Parser`](crate::http1::Parser) (`Reader<Plain>`) plain HTTP/1.1.
+/// Reads a message stream of either syntax and either direction: whole messages, borrowed
+/// messages, or events that stream bodies of any size.
+///
+/// | reader | grammar | reads | gives |
+/// | --- | --- | --- | --- |
+/// | [`Decoder`](crate::Decoder) | `Compact` (`Compact<Requests>`) | compact requests | [`Request`](crate::Request), [`RequestRef`](crate::RequestRef) |
+/// | [`http1::Parser`](crate::http1::Parser) | `Plain` (`Plain<Requests>`) | plain HTTP/1.1 requests | the same |
+/// | [`ResponseDecoder`](crate::ResponseDecoder) | `Compact<Responses>` | compact responses | [`Response`](crate::Response), [`ResponseRef`](crate::ResponseRef) |
+/// | [`http1::ResponseParser`](crate::http1::ResponseParser) | `Plain<Responses>` | plain HTTP/1.1 responses | the same |
 ///
 /// Feed it whatever bytes have arrived; it consumes only whole units (lines, heads, body
 /// pieces), so the result is the same however the input is split. Running out of input is
@@ -494,8 +612,8 @@ pub trait Grammar: Heads {}
 ///
 /// | call | gives | for |
 /// | --- | --- | --- |
-/// | [`decode_slice`](Reader::decode_slice) | [`RequestRef`], borrowed from your buffer | the fastest path: bodies not copied, no reference counts |
-/// | [`decode`](Reader::decode) / [`try_decode`](Reader::try_decode) | owned [`Request`]s, bodies sliced out of a `BytesMut` | requests that outlive the buffer |
+/// | [`decode_slice`](Reader::decode_slice) | a borrowed message (`RequestRef`, `ResponseRef`) | the fastest path: bodies not copied, no reference counts |
+/// | [`decode`](Reader::decode) / [`try_decode`](Reader::try_decode) | owned messages, bodies sliced out of a `BytesMut` | messages that outlive the buffer |
 /// | [`next_event`](Reader::next_event) | [`Event`]s: head, body pieces, end | bodies of any size in bounded memory |
 #[derive(Debug)]
 pub struct Reader<G> {
@@ -527,13 +645,13 @@ impl<G: Grammar> Reader<G> {
     /// whole, up to [`Limits::max_body`]; use [`Reader::next_event`] to stream larger ones. Do
     /// not switch from `next_event` to this call in the middle of a request: that request is
     /// then skipped.
-    pub fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Request>, Error> {
+    pub fn decode(&mut self, src: &mut BytesMut) -> Result<Option<MessageOf<G>>, Error> {
         self.stream.decode(src)
     }
 
     /// Like [`Reader::decode`], at the end of the input: bytes left over that do not make a
     /// whole request are an [`ErrorKind::UnexpectedEof`].
-    pub fn decode_eof(&mut self, src: &mut BytesMut) -> Result<Option<Request>, Error> {
+    pub fn decode_eof(&mut self, src: &mut BytesMut) -> Result<Option<MessageOf<G>>, Error> {
         self.stream.decode_eof(src)
     }
 
@@ -545,8 +663,16 @@ impl<G: Grammar> Reader<G> {
     /// complete yet) and the request, if one was complete. Pass the unconsumed rest, with more
     /// input appended, to the next call; at the end of input call [`Reader::finish_slice`]
     /// with what is left. Bodies are held whole, up to [`Limits::max_body`].
-    pub fn decode_slice<'s>(&mut self, src: &'s [u8]) -> Result<(usize, Option<RequestRef<'_, 's>>), Error> {
+    pub fn decode_slice<'s>(&mut self, src: &'s [u8]) -> Result<(usize, Option<MessageRefOf<'_, 's, G>>), Error> {
         self.stream.decode_slice(src)
+    }
+
+    /// Like [`Reader::decode_slice`], with `src` all that is left of the input: a
+    /// close-delimited response ([`Framing::Close`]) takes the rest of it as its body. Call it
+    /// until it returns `(0, None)`, then [`Reader::finish_slice`] with what is left. (For a
+    /// request stream it is [`Reader::decode_slice`].)
+    pub fn decode_slice_eof<'s>(&mut self, src: &'s [u8]) -> Result<(usize, Option<MessageRefOf<'_, 's, G>>), Error> {
+        self.stream.decode_slice_eof(src)
     }
 
     /// At the end of input, after [`Reader::decode_slice`]: `rest` (what it left unconsumed)
@@ -561,8 +687,16 @@ impl<G: Grammar> Reader<G> {
     /// its `End`) for a request bigger than the buffer. Returns `Ok(None)` while a request
     /// started by `next_event` is unfinished. A body over [`Limits::max_body`] is refused, as
     /// by [`Reader::decode`]; a caller that streams every body lifts that limit.
-    pub fn try_decode(&mut self, src: &mut BytesMut) -> Result<Option<Request>, Error> {
+    pub fn try_decode(&mut self, src: &mut BytesMut) -> Result<Option<MessageOf<G>>, Error> {
         self.stream.try_decode(src)
+    }
+
+    /// For a response stream: the status of the response after which the connection stopped
+    /// being HTTP/1.1 (a 101 Switching Protocols, a 2xx to CONNECT), once it has been read.
+    /// The reader reads nothing after it: the bytes that follow belong to the new protocol
+    /// (the `_eof` calls report them as [`ErrorKind::AfterSwitch`]).
+    pub fn switched(&self) -> Option<u16> {
+        self.stream.heads.switched()
     }
 
     /// Bytes consumed so far.

@@ -175,6 +175,7 @@ fn fresh_heads_encode_as_reused_heads() {
         Framing::None => Bytes::new(),
         Framing::Length(n) => Bytes::from(vec![b'q'; n as usize]),
         Framing::Chunked => Bytes::from_static(b"2\r\nhi\r\n0\r\n\r\n"),
+        _ => unreachable!("request framings only"),
     };
 
     let (mut reused, mut fresh_out, mut other_limits) = (Vec::new(), Vec::new(), Vec::new());

@@ -22,7 +22,7 @@ trait Reader {
     fn finish(&mut self, rest: &[u8]) -> Result<(), Error>;
 }
 
-impl<G: Grammar> Reader for streamline::Reader<G> {
+impl<G: Grammar<Direction = streamline::Requests>> Reader for streamline::Reader<G> {
     fn event(&mut self, src: &mut BytesMut, eof: bool) -> Result<Option<Event>, Error> {
         if eof {
             self.next_event_eof(src)

@@ -1,9 +1,12 @@
-//! Sans-IO decoder for the compact syntax: bytes in, requests (or streaming events) out.
+//! Sans-IO decoder for the compact syntax: bytes in, requests or responses (or streaming
+//! events) out.
+
+use std::marker::PhantomData;
 
 use crate::compact::state::State;
-use crate::compact::syntax::{parse_op, steady_line};
+use crate::compact::syntax::{parse_op, parse_response_op, steady_line};
 use crate::error::{Error, ErrorKind};
-use crate::message::{Framing, Head};
+use crate::message::{Direction, Framing, Head, Requests, Responses};
 use crate::read::{Found, Grammar, Heads, Position, Reader};
 use crate::wire::chars::header_line;
 use crate::wire::line::next_line;
@@ -33,21 +36,51 @@ use crate::Limits;
 /// ```
 pub type Decoder = Reader<Compact>;
 
-/// The compact grammar (SPEC.md §2–§5): opcode lines applied to the connection state until one
-/// issues a request. A [`Reader`] of it is a [`Decoder`].
+/// Decodes a compact response stream (SPEC.md §13): [`Decoder`] for the other direction.
+///
+/// ```
+/// use bytes::BytesMut;
+/// use streamline::ResponseDecoder;
+///
+/// let mut src = BytesMut::from(&b"C:200 OK\r\nV:HTTP/1.1\r\nH:Server: nginx\r\n+: 3\r\nOK\n+:\r\nOK\n"[..]);
+/// let mut decoder = ResponseDecoder::new();
+/// let first = decoder.decode(&mut src)?.unwrap();
+/// let mut plain = Vec::new();
+/// first.write_http1(&mut plain);
+/// assert_eq!(plain, b"HTTP/1.1 200 OK\r\nServer: nginx\r\nContent-Length: 3\r\n\r\nOK\n");
+/// assert_eq!(decoder.decode_eof(&mut src)?.unwrap().body(), "OK\n");
+/// # Ok::<(), streamline::Error>(())
+/// ```
+pub type ResponseDecoder = Reader<Compact<Responses>>;
+
+/// The compact grammar (SPEC.md §2–§5, §13): opcode lines applied to the connection state
+/// until one issues a message. A [`Reader`] of it is a [`Decoder`] or a [`ResponseDecoder`].
 #[derive(Debug)]
-pub struct Compact {
+pub struct Compact<D = Requests> {
     state: State,
     /// The head issued last; a steady feed updates only its framing.
     slot: Option<Head>,
+    /// Responses: has the stream's first line (which must be `C:`) been seen?
+    started: bool,
+    direction: PhantomData<D>,
 }
 
-impl Heads for Compact {
+/// What a compact response stream starts with (SPEC.md §13.1).
+const RESPONSE_START: ErrorKind = ErrorKind::WrongDirection("a compact response stream starts with a 'C:' line");
+
+impl<D: Direction> Heads for Compact<D> {
     #[inline]
     fn next_head(&mut self, src: &[u8], pos: &mut Position) -> Result<(usize, Option<Found<'_>>), Error> {
         // The steady feed: `+: LEN` from an unchanged state touches only that line.
         if let Some((_, total, lines)) = self.steady(src) {
             return Ok((0, self.slot.as_ref().map(|head| Found { head, len: total, lines })));
+        }
+        if D::RESPONSES && !self.started {
+            match src {
+                [b'C', b':', ..] => self.started = true,
+                [] | [b'C'] => return Ok((0, None)),
+                _ => return Err(pos.error(RESPONSE_START, &[])),
+            }
         }
         let max_line = self.state.limits().max_line;
         let mut used = 0;
@@ -65,7 +98,9 @@ impl Heads for Compact {
                 Ok(None) => return Ok((used, None)),
                 Err(kind) => return Err(pos.error(kind, &[])),
             };
-            let issued = parse_op(&rest[..line.content]).and_then(|op| self.state.apply_into(&op, &mut self.slot));
+            let content = &rest[..line.content];
+            let op = if D::RESPONSES { parse_response_op(content) } else { parse_op(content) };
+            let issued = op.and_then(|op| self.state.apply_into(&op, &mut self.slot));
             if issued.map_err(|kind| pos.error(kind, &[]))? {
                 let found = self.slot.as_ref().map(|head| Found { head, len: line.total, lines: 1 });
                 return Ok((used, found));
@@ -77,12 +112,18 @@ impl Heads for Compact {
 
     #[inline(always)]
     fn steady(&mut self, src: &[u8]) -> Option<(u64, usize, u64)> {
-        let (len, total) = steady_line(src)?;
+        let (len, total) = match steady_line(src) {
+            Some(found) => found,
+            // A response's `+:` repeats the last length.
+            None if D::RESPONSES && src.starts_with(b"+:\r\n") => (self.state.last_length?, 4),
+            None => return None,
+        };
         // `Content-Length: LEN` CRLF is 13 bytes longer than `+: LEN` CRLF, and must fit too.
         if total + 13 > self.state.limits().max_line || !self.state.reissues(&self.slot) {
             return None;
         }
         self.slot.as_mut()?.framing = Framing::Length(len);
+        self.state.last_length = Some(len);
         Some((len, total, 1))
     }
 
@@ -100,23 +141,26 @@ impl Heads for Compact {
     }
 }
 
-impl Grammar for Compact {}
+impl<D: Direction> Grammar for Compact<D> {
+    type Direction = D;
+}
 
-impl Default for Reader<Compact> {
+impl<D: Direction> Default for Reader<Compact<D>> {
     fn default() -> Self {
-        Decoder::new()
+        Self::with_limits(Limits::default())
     }
 }
 
-impl Reader<Compact> {
+impl<D: Direction> Reader<Compact<D>> {
     /// A decoder with [`Limits::default`].
     pub fn new() -> Self {
-        Decoder::with_limits(Limits::default())
+        Self::with_limits(Limits::default())
     }
 
     /// A decoder with the given limits.
     pub fn with_limits(limits: Limits) -> Self {
-        Reader::from_heads(Compact { state: State::new(limits), slot: None })
+        let state = State::with_direction(limits, D::RESPONSES);
+        Reader::from_heads(Compact { state, slot: None, started: false, direction: PhantomData })
     }
 
     /// The connection state as decoded so far.

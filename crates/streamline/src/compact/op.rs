@@ -5,7 +5,7 @@ use std::fmt;
 use bytes::BufMut;
 
 use crate::error::Error;
-use crate::message::{decimal_len, write_decimal, Version};
+use crate::message::{decimal_len, write_decimal, Framing, Version};
 
 /// One opcode line, borrowing its arguments from the line it was parsed from (SPEC.md §4).
 ///
@@ -49,6 +49,16 @@ pub enum Op<'a> {
     Edit(Select<'a>, Splice<'a>),
     /// `U:AT LEN [TEXT]` replaces LEN bytes at byte AT of the base with TEXT.
     EditBase(Splice<'a>),
+    /// Responses: `C:CODE [REASON]` sets the status code (three digits) and reason phrase
+    /// (SPEC.md §13.4).
+    Status(&'a [u8], &'a [u8]),
+    /// Responses: `+:` issues a response with a body as long as the last `+:` response's.
+    Again,
+    /// Responses: `-: LEN` or `-: chunked` issues a response without a body whose framing
+    /// field announces one ([`Framing::Announced`] or [`Framing::AnnouncedChunked`]).
+    Announce(Framing),
+    /// Responses: `$:` issues a response whose body runs to the end of the stream.
+    Close,
 }
 
 /// The header line an editing opcode names (SPEC.md §4.10): by position in the list (from 0)
@@ -150,6 +160,23 @@ impl<'a> Op<'a> {
         crate::compact::syntax::parse_op(line).map_err(Error::from_kind)
     }
 
+    /// Parses one line's content of a response stream (SPEC.md §13.4), where `C:` and `$:`
+    /// are opcodes, the issuing lines take no suffix, and `B:`, `M:` and `U:` are not
+    /// opcodes.
+    ///
+    /// ```
+    /// use streamline::{Framing, Op};
+    /// assert_eq!(Op::parse_response(b"C:200 OK")?, Op::Status(b"200", b"OK"));
+    /// assert_eq!(Op::parse_response(b"-: 615")?, Op::Announce(Framing::Announced(615)));
+    /// assert_eq!(Op::parse_response(b"+:")?, Op::Again);
+    /// assert!(Op::parse_response(b"M:GET").is_err());
+    /// assert!(Op::parse(b"C:200 OK").is_err());
+    /// # Ok::<(), streamline::Error>(())
+    /// ```
+    pub fn parse_response(line: &'a [u8]) -> Result<Op<'a>, Error> {
+        crate::compact::syntax::parse_response_op(line).map_err(Error::from_kind)
+    }
+
     /// Appends the canonical line, CRLF included, to any [`BufMut`] (a `Vec<u8>`, a
     /// `BytesMut`, ...), which must have room for [`Op::encoded_len`] bytes.
     pub fn write(&self, dst: &mut impl BufMut) {
@@ -183,6 +210,27 @@ impl<'a> Op<'a> {
             | Op::Edit(..)
             | Op::EditBase(_) => {
                 self.write_editing(dst);
+                dst.put_slice(b"\r\n");
+                return;
+            }
+            Op::Status(code, reason) => {
+                dst.put_slice(b"C:");
+                dst.put_slice(code);
+                if !reason.is_empty() {
+                    dst.put_u8(b' ');
+                    dst.put_slice(reason);
+                }
+                dst.put_slice(b"\r\n");
+                return;
+            }
+            Op::Again => (b'+', b""),
+            Op::Close => (b'$', b""),
+            Op::Announce(framing) => {
+                dst.put_slice(b"-: ");
+                match framing {
+                    Framing::Announced(n) | Framing::Length(n) => write_decimal(*n, dst),
+                    _ => dst.put_slice(b"chunked"),
+                }
                 dst.put_slice(b"\r\n");
                 return;
             }
@@ -242,6 +290,10 @@ impl<'a> Op<'a> {
             Op::EditBase(splice) => 4 + splice.len(),
             Op::Version(_) => 12,
             Op::WithBody(a, len) => 5 + a.len() + crate::message::decimal_len(*len),
+            Op::Status(code, reason) => 4 + code.len() + if reason.is_empty() { 0 } else { 1 + reason.len() },
+            Op::Again | Op::Close => 4,
+            Op::Announce(Framing::Announced(n) | Framing::Length(n)) => 5 + decimal_len(*n),
+            Op::Announce(_) => 12,
             Op::Base(a)
             | Op::Method(a)
             | Op::Header(a)
@@ -294,6 +346,27 @@ mod tests {
         for line in lines {
             let op = Op::parse(line).unwrap();
             assert_eq!(op.to_string().as_bytes(), line);
+            assert_eq!(op.encoded_len(), line.len() + 2);
+        }
+        let responses: [&[u8]; 12] = [
+            b"C:200 OK",
+            b"C:204",
+            b"C:404 Not \xe9 Found",
+            b"-:",
+            b"-: 615",
+            b"-: chunked",
+            b"+:",
+            b"+: 66",
+            b"*:",
+            b"$:",
+            b"S:Date: x",
+            b"E:Date 23 2 41",
+        ];
+        for line in responses {
+            let op = Op::parse_response(line).unwrap();
+            let mut out = Vec::new();
+            op.write(&mut out);
+            assert_eq!(&out[..out.len() - 2], line);
             assert_eq!(op.encoded_len(), line.len() + 2);
         }
     }

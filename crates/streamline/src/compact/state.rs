@@ -183,6 +183,11 @@ pub struct State {
     /// opcodes find their lines without searching the block.
     starts: Vec<usize>,
     starts_known: bool,
+    /// Is this a response stream's state (SPEC.md §13)? Its status code is held where a
+    /// request's method is, its reason phrase where a request's base is.
+    responses: bool,
+    /// The length of the last `+:` issued: what a response's `+:` without a length repeats.
+    pub(crate) last_length: Option<u64>,
 }
 
 /// Where the current header block is (its line count is always `current.headers.count`).
@@ -211,9 +216,22 @@ const LOAD_COPY: usize = 2 * 1024;
 const ARENA_CHUNK: usize = 8 * 1024;
 
 impl State {
-    /// The initial state: version and method unset, empty base, no header lines, no registers.
+    /// The initial state of a request stream: version and method unset, empty base, no header
+    /// lines, no registers.
     pub fn new(limits: Limits) -> Self {
+        State::with_direction(limits, false)
+    }
+
+    /// The initial state of a response stream (SPEC.md §13): version and status unset, no
+    /// header lines, no registers.
+    pub fn for_responses(limits: Limits) -> Self {
+        State::with_direction(limits, true)
+    }
+
+    pub(crate) fn with_direction(limits: Limits, responses: bool) -> Self {
         State {
+            responses,
+            last_length: None,
             current: Snapshot::default(),
             registers: Registers::default(),
             register_bytes: 0,
@@ -291,7 +309,25 @@ impl State {
     /// ```
     pub fn apply(&mut self, op: &Op<'_>) -> Result<Option<Head>, Error> {
         crate::compact::syntax::check_op(op).map_err(Error::from_kind)?;
+        self.check_direction(op).map_err(Error::from_kind)?;
         self.apply_trusted(op).map_err(Error::from_kind)
+    }
+
+    /// Is `op` an opcode of this state's direction (what the decoder's parser makes sure of)?
+    fn check_direction(&self, op: &Op<'_>) -> Result<(), ErrorKind> {
+        let wrong = match op {
+            Op::Status(..) | Op::Close | Op::Again | Op::Announce(_) if !self.responses => {
+                "a response opcode applied to a request stream's state"
+            }
+            Op::Base(_) | Op::Method(_) | Op::EditBase(_) if self.responses => {
+                "a request opcode applied to a response stream's state"
+            }
+            Op::Bodyless(s) | Op::Chunked(s) | Op::WithBody(s, _) if self.responses && !s.is_empty() => {
+                "a response's issuing line takes no suffix"
+            }
+            _ => return Ok(()),
+        };
+        Err(ErrorKind::WrongDirection(wrong))
     }
 
     /// [`State::apply`] for an opcode whose arguments are known to be valid.
@@ -305,7 +341,16 @@ impl State {
     /// Returns whether a request was issued.
     pub(crate) fn apply_into(&mut self, op: &Op<'_>, slot: &mut Option<Head>) -> Result<bool, ErrorKind> {
         let cur = &self.current;
-        if !matches!(op, Op::Store(_) | Op::Bodyless(_) | Op::WithBody(..) | Op::Chunked(_)) {
+        if !matches!(
+            op,
+            Op::Store(_)
+                | Op::Bodyless(_)
+                | Op::WithBody(..)
+                | Op::Chunked(_)
+                | Op::Again
+                | Op::Announce(_)
+                | Op::Close
+        ) {
             self.issued = None;
         }
         match *op {
@@ -355,9 +400,26 @@ impl State {
             Op::HeaderEntry(_) | Op::Set(_) | Op::Replace(..) | Op::Insert(..) | Op::Delete(..) | Op::Edit(..) => {
                 self.edit_headers(op)?
             }
+            Op::Status(code, reason) => {
+                let old = cur.method.as_ref().map_or(0, Bytes::len) + cur.base.len();
+                self.check_growth(code.len() + reason.len(), old)?;
+                self.current.bytes = self.current.bytes + code.len() + reason.len() - old;
+                if self.current.method.as_deref() != Some(code) {
+                    self.current.method = Some(Bytes::copy_from_slice(code));
+                }
+                if self.current.base[..] != *reason {
+                    self.current.base = Bytes::copy_from_slice(reason);
+                }
+            }
             Op::Bodyless(s) => return self.issue(s, Framing::None, slot).map(|()| true),
             Op::WithBody(s, n) => return self.issue(s, Framing::Length(n), slot).map(|()| true),
             Op::Chunked(s) => return self.issue(s, Framing::Chunked, slot).map(|()| true),
+            Op::Again => {
+                let n = self.last_length.ok_or(ErrorKind::NoLength)?;
+                return self.issue(b"", Framing::Length(n), slot).map(|()| true);
+            }
+            Op::Announce(framing) => return self.issue(b"", framing, slot).map(|()| true),
+            Op::Close => return self.issue(b"", Framing::Close, slot).map(|()| true),
         }
         Ok(false)
     }
@@ -531,9 +593,10 @@ impl State {
         if framing_line > self.limits.max_line {
             return Err(ErrorKind::LineTooLong { limit: self.limits.max_line });
         }
-        if suffix.is_empty()
-            && (framing != Framing::Chunked || self.current.version.is_some_and(Version::chunked_allowed))
-        {
+        if let Framing::Length(n) = framing {
+            self.last_length = Some(n);
+        }
+        if suffix.is_empty() && (!framing.is_chunked() || self.current.version.is_some_and(Version::chunked_allowed)) {
             if let Some(parts) = &self.issued {
                 // Nothing waits for the table: every opcode that sends a line drops `issued`.
                 match slot {
@@ -544,16 +607,17 @@ impl State {
             }
         }
         let cur = &self.current;
-        let method = cur.method.as_ref().ok_or(ErrorKind::NoMethod)?;
+        let responses = self.responses;
+        let method = cur.method.as_ref().ok_or(if responses { ErrorKind::NoStatus } else { ErrorKind::NoMethod })?;
         let version = cur.version.ok_or(ErrorKind::NoVersion)?;
-        if framing == Framing::Chunked && !version.chunked_allowed() {
+        if framing.is_chunked() && !version.chunked_allowed() {
             return Err(ErrorKind::ChunkedBeforeHttp11(version.to_string()));
         }
-        // So must the plain request-line.
+        // So must the plain request-line (or status-line, as long).
         if method.len() + cur.base.len() + suffix.len() + 12 > self.limits.max_line {
             return Err(ErrorKind::LineTooLong { limit: self.limits.max_line });
         }
-        if cur.base.is_empty() && suffix.is_empty() {
+        if cur.base.is_empty() && suffix.is_empty() && !responses {
             return Err(ErrorKind::EmptyTarget);
         }
         // The request is issued: the lines sent for it enter the table.
@@ -562,7 +626,7 @@ impl State {
         // place from the state, the open header block included, without sharing anything.
         if let Some(head) = slot.as_mut() {
             if let Some(parts) = Arc::get_mut(&mut head.parts) {
-                parts.rebuild(method, &[&cur.base, suffix], version, self.block_bytes(), cur.headers.count);
+                parts.rebuild(responses, method, &[&cur.base, suffix], version, self.block_bytes(), cur.headers.count);
                 head.framing = framing;
                 if suffix.is_empty() {
                     self.issued = Some(head.parts.clone());
@@ -574,7 +638,12 @@ impl State {
         self.freeze();
         let target =
             if suffix.is_empty() { self.current.base.clone() } else { self.arena.put(&[&self.current.base, suffix]) };
-        let parts = Parts::new(method, target, version, self.current.headers.clone());
+        let headers = self.current.headers.clone();
+        let parts = if responses {
+            Parts::new_response(method, target, version, headers)
+        } else {
+            Parts::new(method, target, version, headers)
+        };
         if suffix.is_empty() {
             self.issued = Some(parts.clone());
         }

@@ -10,7 +10,7 @@ use nom::{IResult, Parser};
 
 use crate::compact::op::{Op, Select, Source, Splice};
 use crate::error::{escape, ErrorKind};
-use crate::message::{check_target, Version};
+use crate::message::{check_target, Framing, Version};
 use crate::wire::chars;
 
 type Res<'a, O> = IResult<&'a [u8], O, ()>;
@@ -115,7 +115,64 @@ pub(crate) fn check_op(op: &Op<'_>) -> Result<(), ErrorKind> {
         Op::Delete(..) => Err(invalid_edit(op, "a count of 0")),
         Op::Edit(sel, splice) => check_select(sel, op).and_then(|()| check_splice(splice, op, false)),
         Op::EditBase(splice) => check_splice(splice, op, true),
+        Op::Status(code, reason) => check_status(code, reason),
+        Op::Again | Op::Close => Ok(()),
+        Op::Announce(Framing::Announced(len)) if len < 10_000_000_000_000_000_000 => Ok(()),
+        Op::Announce(Framing::AnnouncedChunked) => Ok(()),
+        Op::Announce(_) => Err(ErrorKind::InvalidLength(escape(op.to_string().as_bytes()))),
     }
+}
+
+/// `status = 3DIGIT [ SP reason ]`: a code from 100 to 999 and a reason phrase of field-value
+/// bytes (SPEC.md §13.2).
+fn check_status(code: &[u8], reason: &[u8]) -> Result<(), ErrorKind> {
+    let bad = |why| {
+        let mut line = b"C:".to_vec();
+        line.extend_from_slice(code);
+        line.push(b' ');
+        line.extend_from_slice(reason);
+        ErrorKind::InvalidStatusLine { line: escape(&line), why }
+    };
+    match code {
+        [b'1'..=b'9', b'0'..=b'9', b'0'..=b'9'] => {}
+        _ => return Err(bad("expected 'C:' three digits from 100 to 999")),
+    }
+    if !chars::is_reason(reason) {
+        return Err(bad("the reason phrase holds a control byte"));
+    }
+    Ok(())
+}
+
+/// Parses one opcode line's content of a response stream (SPEC.md §13.4) into an [`Op`].
+#[inline]
+pub(crate) fn parse_response_op(line: &[u8]) -> Result<Op<'_>, ErrorKind> {
+    const SUFFIX: ErrorKind = ErrorKind::WrongDirection("a response's issuing line takes no suffix");
+    let op = match line {
+        [b'C', b':', arg @ ..] => {
+            let (code, reason) = match arg {
+                [code @ .., b' '] if code.len() == 3 => (code, &[][..]),
+                _ if arg.len() > 3 && arg[3] == b' ' => (&arg[..3], &arg[4..]),
+                _ => (arg, &[][..]),
+            };
+            Op::Status(code, reason)
+        }
+        [b'$', b':'] => Op::Close,
+        [b'+', b':'] => Op::Again,
+        [b'+', b':', b' ', ..] => return with_body(line, &line[2..]),
+        [b'-', b':'] => Op::Bodyless(&[]),
+        [b'-', b':', b' ', rest @ ..] if rest == b"chunked" => Op::Announce(Framing::AnnouncedChunked),
+        [b'-', b':', b' ', rest @ ..] => match length(rest) {
+            Ok((_, n)) => Op::Announce(Framing::Announced(n)),
+            Err(_) => return Err(ErrorKind::InvalidLength(escape(line))),
+        },
+        [b'*', b':'] => Op::Chunked(&[]),
+        [b'-' | b'+' | b'*' | b'$', b':', ..] => return Err(SUFFIX),
+        [b'B' | b'M' | b'U', b':', ..] => {
+            return Err(ErrorKind::WrongDirection("'B:', 'M:' and 'U:' are request opcodes; this is a response stream"))
+        }
+        _ => return parse_op(line),
+    };
+    check_op(&op).map(|()| op)
 }
 
 /// Values an editing opcode's numbers may take: at most nine digits.
@@ -289,6 +346,9 @@ pub(crate) fn steady_line(src: &[u8]) -> Option<(u64, usize)> {
 fn line_shape_error(line: &[u8]) -> ErrorKind {
     match line {
         [] => ErrorKind::EmptyLine,
+        [b'C' | b'$', b':', ..] => {
+            ErrorKind::WrongDirection("'C:' and '$:' are response opcodes; this is a request stream")
+        }
         [code, ..] if !is_opcode(*code) => ErrorKind::UnknownOpcode(escape(&line[..1])),
         _ => ErrorKind::MissingColon(escape(&line[..1])),
     }
@@ -340,8 +400,12 @@ mod tests {
     fn line_shapes() {
         assert_eq!(parse_op(b""), Err(ErrorKind::EmptyLine));
         for code in 0..=255 {
-            let shape =
-                |line: &[u8]| matches!(parse_op(line), Err(ErrorKind::UnknownOpcode(_) | ErrorKind::MissingColon(_)));
+            let shape = |line: &[u8]| {
+                matches!(
+                    parse_op(line),
+                    Err(ErrorKind::UnknownOpcode(_) | ErrorKind::MissingColon(_) | ErrorKind::WrongDirection(_))
+                )
+            };
             let known = b"VBMH><-+*SRIDEU".contains(&code);
             assert_eq!(parse_op(&[code]), Err(line_shape_error(&[code])));
             assert!(shape(&[code]));

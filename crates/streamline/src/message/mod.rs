@@ -1,7 +1,12 @@
-//! The request model both syntaxes share: version, header lines, head, request. Plain data,
-//! valid by construction.
+//! The message model both syntaxes share: version, header lines, head, request, response,
+//! and the two directions. Plain data, valid by construction.
 
 mod request;
+mod response;
 
-pub(crate) use request::{assign, block_hash, check_target, decimal_len, write_decimal, Held, Parts, Prefix};
+pub(crate) use request::{
+    assign, block_hash, check_target, decimal_len, status_code, write_decimal, Held, Parts, Prefix,
+};
 pub use request::{Framing, Head, Headers, Lines, Request, RequestRef, Version};
+pub(crate) use response::sealed::Token;
+pub use response::{Direction, Message, Requests, Response, ResponseRef, Responses};

@@ -278,10 +278,12 @@ impl fmt::Debug for Headers {
     }
 }
 
-/// How a request's body is delimited.
+/// How a message's body is delimited.
 ///
 /// In the plain form this is the one framing field, written last in the head; in the compact
-/// form it is the issuing opcode (`-:`, `+:` or `*:`).
+/// form it is the issuing opcode (`-:`, `+:`, `*:`, or for a response `$:`). The last three
+/// kinds are for responses only (SPEC.md §13.3): a request has a body exactly when it has a
+/// framing field.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Framing {
     /// No body and no framing field.
@@ -290,6 +292,14 @@ pub enum Framing {
     Length(u64),
     /// `Transfer-Encoding: chunked`, then a chunked body (RFC 9112 §7.1) kept verbatim.
     Chunked,
+    /// Responses only: no framing field, and the body runs to the end of the stream
+    /// (close-delimited, RFC 9112 §6.3 rule 8). Only the last response of a stream has it.
+    Close,
+    /// Responses only: `Content-Length: N` without the body it announces: the response to a
+    /// HEAD request, or a 304 (RFC 9112 §6.3 rule 1), which say how long the body would be.
+    Announced(u64),
+    /// Responses only: `Transfer-Encoding: chunked` without a body (as [`Framing::Announced`]).
+    AnnouncedChunked,
 }
 
 impl Framing {
@@ -297,10 +307,25 @@ impl Framing {
     /// `Content-Length: N` is 18 + digits, `Transfer-Encoding: chunked` 28.
     pub(crate) fn line_len(self) -> usize {
         match self {
-            Framing::None => 0,
-            Framing::Length(n) => 18 + decimal_len(n),
-            Framing::Chunked => 28,
+            Framing::None | Framing::Close => 0,
+            Framing::Length(n) | Framing::Announced(n) => 18 + decimal_len(n),
+            Framing::Chunked | Framing::AnnouncedChunked => 28,
         }
+    }
+
+    /// Is this a framing only responses have?
+    pub fn responses_only(self) -> bool {
+        matches!(self, Framing::Close | Framing::Announced(_) | Framing::AnnouncedChunked)
+    }
+
+    /// Does a body follow the head (possibly an empty one)?
+    pub fn has_body(self) -> bool {
+        matches!(self, Framing::Length(_) | Framing::Chunked | Framing::Close)
+    }
+
+    /// Is a chunked framing field written (with or without the body)?
+    pub(crate) fn is_chunked(self) -> bool {
+        matches!(self, Framing::Chunked | Framing::AnnouncedChunked)
     }
 }
 
@@ -318,8 +343,12 @@ pub struct Head {
 /// What the requests of one state share: everything in the head but its framing.
 #[derive(Debug)]
 pub(crate) struct Parts {
+    /// A request's method; a response's three-digit status code.
     pub(crate) method: Bytes,
+    /// A request's target; a response's reason phrase (possibly empty).
     pub(crate) target: Held,
+    /// Is this a response's status line (code and reason in `method` and `target`)?
+    pub(crate) response: bool,
     pub(crate) version: Version,
     pub(crate) headers: Headers,
     /// The plain rendering of request-line and header lines, made on second use, so a steady
@@ -338,6 +367,13 @@ impl Parts {
         Arc::new(Parts::fresh(method, target, version, headers))
     }
 
+    /// The parts of a response: status code (three digits, checked by the caller) and reason.
+    pub(crate) fn new_response(code: Bytes, reason: Bytes, version: Version, headers: Headers) -> Arc<Parts> {
+        let mut parts = Parts::fresh(code, reason, version, headers);
+        parts.response = true;
+        Arc::new(parts)
+    }
+
     /// [`Parts::new`] with the [`Head::prefixes`] table already made (by a reader that has
     /// the lines in hand).
     pub(crate) fn with_prefixes(
@@ -353,10 +389,26 @@ impl Parts {
         Arc::new(parts)
     }
 
+    /// [`Parts::with_prefixes`] for a response (see [`Parts::new_response`]).
+    pub(crate) fn response_with_prefixes(
+        code: Bytes,
+        reason: Bytes,
+        version: Version,
+        headers: Headers,
+        prefixes: Vec<Prefix>,
+    ) -> Arc<Parts> {
+        debug_assert_eq!(prefixes, prefix_table(headers.as_block(), headers.len()));
+        let mut parts = Parts::fresh(code, reason, version, headers);
+        parts.response = true;
+        let _ = parts.prefixes.set(prefixes);
+        Arc::new(parts)
+    }
+
     fn fresh(method: Bytes, target: Bytes, version: Version, headers: Headers) -> Parts {
         Parts {
             method,
             target: Held::Shared(target),
+            response: false,
             version,
             headers,
             rendered: OnceLock::new(),
@@ -369,7 +421,16 @@ impl Parts {
     /// them: target and header lines are copied into buffers of their own, reused from one
     /// request to the next, and a method that stays the same is kept, so no reference count
     /// is touched. (A borrowed read's head is rebuilt this way.)
-    pub(crate) fn rebuild(&mut self, method: &Bytes, target: &[&[u8]], version: Version, block: &[u8], count: usize) {
+    pub(crate) fn rebuild(
+        &mut self,
+        response: bool,
+        method: &Bytes,
+        target: &[&[u8]],
+        version: Version,
+        block: &[u8],
+        count: usize,
+    ) {
+        self.response = response;
         assign(&mut self.method, method);
         self.target.set(target);
         self.version = version;
@@ -397,11 +458,20 @@ impl Parts {
 
     fn render(&self, dst: &mut Vec<u8>) {
         dst.reserve(self.method.len() + self.target.len() + 12 + self.headers.block.len());
-        dst.extend_from_slice(&self.method);
-        dst.push(b' ');
-        dst.extend_from_slice(&self.target);
-        dst.push(b' ');
-        dst.extend_from_slice(&self.version.to_bytes());
+        if self.response {
+            // status-line = HTTP-version SP status-code SP [ reason-phrase ]
+            dst.extend_from_slice(&self.version.to_bytes());
+            dst.push(b' ');
+            dst.extend_from_slice(&self.method);
+            dst.push(b' ');
+            dst.extend_from_slice(&self.target);
+        } else {
+            dst.extend_from_slice(&self.method);
+            dst.push(b' ');
+            dst.extend_from_slice(&self.target);
+            dst.push(b' ');
+            dst.extend_from_slice(&self.version.to_bytes());
+        }
         dst.extend_from_slice(b"\r\n");
         dst.extend_from_slice(&self.headers.block);
     }
@@ -409,7 +479,8 @@ impl Parts {
 
 impl PartialEq for Parts {
     fn eq(&self, other: &Parts) -> bool {
-        self.method == other.method
+        self.response == other.response
+            && self.method == other.method
             && self.target == other.target
             && self.version == other.version
             && self.headers == other.headers
@@ -451,18 +522,78 @@ impl Head {
         if target.is_empty() {
             return Err(Error::from_kind(ErrorKind::EmptyTarget));
         }
+        if framing.responses_only() {
+            return Err(Error::from_kind(ErrorKind::WrongDirection("a request with a framing only responses have")));
+        }
         if framing == Framing::Chunked && !version.chunked_allowed() {
             return Err(Error::from_kind(ErrorKind::ChunkedBeforeHttp11(version.to_string())));
         }
         Ok(Head { parts: Parts::new(method, target, version, headers), framing })
     }
 
-    /// The method, e.g. `POST`.
+    /// Builds a response head, checking that the status code has three digits (100–999) and
+    /// the reason phrase holds only HTAB, SP, visible ASCII and obs-text (RFC 9112 §4).
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::InvalidStatusLine`], or [`ErrorKind::ChunkedBeforeHttp11`] for chunked
+    /// framing before HTTP/1.1; no position.
+    ///
+    /// ```
+    /// use streamline::{Framing, Head, Headers, Version};
+    /// let head = Head::response(200, "OK".into(), Version::HTTP_11, Headers::new(), Framing::Length(2))?;
+    /// assert_eq!((head.status(), head.reason()), (Some(200), Some(&b"OK"[..])));
+    /// let mut plain = Vec::new();
+    /// head.write_http1(&mut plain);
+    /// assert_eq!(plain, b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n");
+    /// assert!(Head::response(42, "".into(), Version::HTTP_11, Headers::new(), Framing::None).is_err());
+    /// # Ok::<(), streamline::Error>(())
+    /// ```
+    pub fn response(
+        status: u16,
+        reason: Bytes,
+        version: Version,
+        headers: Headers,
+        framing: Framing,
+    ) -> Result<Head, Error> {
+        let bad =
+            |why| Error::from_kind(ErrorKind::InvalidStatusLine { line: format!("{status} {}", escape(&reason)), why });
+        if !(100..=999).contains(&status) {
+            return Err(bad("the status code is not three digits"));
+        }
+        if !chars::is_reason(&reason) {
+            return Err(bad("the reason phrase holds a control byte"));
+        }
+        if framing.is_chunked() && !version.chunked_allowed() {
+            return Err(Error::from_kind(ErrorKind::ChunkedBeforeHttp11(version.to_string())));
+        }
+        let code = Bytes::copy_from_slice(status.to_string().as_bytes());
+        Ok(Head { parts: Parts::new_response(code, reason, version, headers), framing })
+    }
+
+    /// Is this a response's head?
+    pub fn is_response(&self) -> bool {
+        self.parts.response
+    }
+
+    /// A response's status code; `None` for a request.
+    pub fn status(&self) -> Option<u16> {
+        self.parts.response.then(|| status_code(&self.parts.method))
+    }
+
+    /// A response's reason phrase (possibly empty); `None` for a request.
+    pub fn reason(&self) -> Option<&[u8]> {
+        self.parts.response.then_some(&self.parts.target[..])
+    }
+
+    /// The method, e.g. `POST`. (A response head has none: this gives its status code's
+    /// three digits; see [`Head::status`].)
     pub fn method(&self) -> &Bytes {
         &self.parts.method
     }
 
-    /// The request target, e.g. `/receiver`.
+    /// The request target, e.g. `/receiver`. (A response head has none: this gives its
+    /// reason phrase; see [`Head::reason`].)
     pub fn target(&self) -> &[u8] {
         &self.parts.target
     }
@@ -516,13 +647,13 @@ impl Head {
     pub fn write_http1(&self, dst: &mut Vec<u8>) {
         self.parts.write_lines(dst);
         match self.framing {
-            Framing::None => {}
-            Framing::Length(n) => {
+            Framing::None | Framing::Close => {}
+            Framing::Length(n) | Framing::Announced(n) => {
                 dst.extend_from_slice(b"Content-Length: ");
                 write_decimal(n, dst);
                 dst.extend_from_slice(b"\r\n");
             }
-            Framing::Chunked => dst.extend_from_slice(b"Transfer-Encoding: chunked\r\n"),
+            Framing::Chunked | Framing::AnnouncedChunked => dst.extend_from_slice(b"Transfer-Encoding: chunked\r\n"),
         }
         dst.extend_from_slice(b"\r\n");
     }
@@ -530,6 +661,16 @@ impl Head {
 
 impl fmt::Debug for Head {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.parts.response {
+            return f
+                .debug_struct("Head")
+                .field("status", &self.parts.method.escape_ascii().to_string())
+                .field("reason", &self.parts.target.escape_ascii().to_string())
+                .field("version", &self.parts.version)
+                .field("headers", &self.parts.headers)
+                .field("framing", &self.framing)
+                .finish();
+        }
         f.debug_struct("Head")
             .field("method", &self.parts.method.escape_ascii().to_string())
             .field("target", &self.parts.target.escape_ascii().to_string())
@@ -657,21 +798,10 @@ impl Request {
     /// # Ok::<(), streamline::Error>(())
     /// ```
     pub fn new(head: Head, body: Bytes) -> Result<Request, Error> {
-        let mismatch = |why| Err(Error::from_kind(ErrorKind::BodyMismatch(why)));
-        match head.framing {
-            Framing::None if !body.is_empty() => {
-                return mismatch("the head has neither Content-Length nor chunked framing")
-            }
-            Framing::Length(n) if body.len() as u64 != n => return mismatch("length differs from Content-Length"),
-            Framing::Chunked => {
-                let mut scanner = BodyScanner::new(Framing::Chunked, &Limits::default().max_line(usize::MAX));
-                match scanner.scan(&body).map_err(|(kind, _)| Error::from_kind(kind))? {
-                    Scan::Done(n) if n == body.len() => {}
-                    _ => return mismatch("chunked body cut short or followed by other bytes"),
-                }
-            }
-            _ => {}
+        if head.is_response() {
+            return Err(Error::from_kind(ErrorKind::WrongDirection("a response head in a request")));
         }
+        check_body(head.framing, &body)?;
         Ok(Request { head, body })
     }
 
@@ -737,6 +867,31 @@ impl<'h, 's> RequestRef<'h, 's> {
     pub fn to_request(&self) -> Request {
         Request { head: self.head.clone(), body: Bytes::copy_from_slice(self.body) }
     }
+}
+
+/// Checks a body against the framing that delimits it (see [`Request::new`]).
+pub(crate) fn check_body(framing: Framing, body: &[u8]) -> Result<(), Error> {
+    let mismatch = |why| Err(Error::from_kind(ErrorKind::BodyMismatch(why)));
+    match framing {
+        Framing::None if !body.is_empty() => mismatch("the head has neither Content-Length nor chunked framing"),
+        Framing::Announced(_) | Framing::AnnouncedChunked if !body.is_empty() => {
+            mismatch("the head announces a body this response does not carry")
+        }
+        Framing::Length(n) if body.len() as u64 != n => mismatch("length differs from Content-Length"),
+        Framing::Chunked => {
+            let mut scanner = BodyScanner::new(Framing::Chunked, &Limits::default().max_line(usize::MAX));
+            match scanner.scan(body).map_err(|(kind, _)| Error::from_kind(kind))? {
+                Scan::Done(n) if n == body.len() => Ok(()),
+                _ => mismatch("chunked body cut short or followed by other bytes"),
+            }
+        }
+        _ => Ok(()),
+    }
+}
+
+/// The value of a status code's three digits (checked where they were read).
+pub(crate) fn status_code(digits: &[u8]) -> u16 {
+    digits.iter().fold(0, |n, &d| n * 10 + u16::from(d.wrapping_sub(b'0')))
 }
 
 /// Makes `dst` a copy of `src`; if it already is the same view of the same bytes (same

@@ -1,5 +1,5 @@
-//! Plain HTTP/1.1 (RFC 9112): a strict incremental reader of request streams, and the writer
-//! of the canonical form (SPEC.md §6).
+//! Plain HTTP/1.1 (RFC 9112): a strict incremental reader of request and response streams,
+//! and the writer of the canonical form (SPEC.md §6, §13).
 
 mod read;
 
@@ -22,3 +22,19 @@ pub use read::{parse_head, Plain};
 /// assert_eq!(out, b"GET / HTTP/1.1\r\nHost: a\r\n\r\n");
 /// ```
 pub type Parser = crate::Reader<Plain>;
+
+/// Reads a plain HTTP/1.1 response stream (the responses of one connection, in order): a
+/// [`Reader`](crate::Reader) of the [`Plain`] grammar in the response direction. Tell it the
+/// method of each request answered ([`expect`](crate::Reader::expect)) where HEAD or CONNECT
+/// may occur: their responses are framed differently (RFC 9112 §6.3).
+///
+/// ```
+/// use bytes::BytesMut;
+/// use streamline::http1::ResponseParser;
+///
+/// let mut src = BytesMut::from(&b"HTTP/1.1 204 No Content\r\nDate: today\r\n\r\n"[..]);
+/// let resp = ResponseParser::new().decode_eof(&mut src)?.unwrap();
+/// assert_eq!((resp.status(), resp.head().reason()), (204, Some(&b"No Content"[..])));
+/// # Ok::<(), streamline::Error>(())
+/// ```
+pub type ResponseParser = crate::Reader<Plain<crate::Responses>>;

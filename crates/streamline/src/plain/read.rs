@@ -1,53 +1,114 @@
-//! Plain HTTP/1.1 request streams (RFC 9112): a strict incremental reader and the writer.
+//! Plain HTTP/1.1 request and response streams (RFC 9112): a strict incremental reader.
 //!
-//! The reader accepts only unambiguous requests: a single Content-Length or a single
+//! The reader accepts only unambiguous messages: a single Content-Length or a single
 //! `Transfer-Encoding: chunked`, CRLF line endings, no obs-fold, no whitespace before a colon.
 //! Whatever it accepts it can write back in canonical form (SPEC.md §6) byte for byte.
 
+use std::collections::VecDeque;
+use std::marker::PhantomData;
+
 use bytes::Bytes;
 
-use super::Parser;
 use crate::error::{escape, Error, ErrorKind};
-use crate::message::{check_target, Framing, Head, Headers, Parts, Prefix, Version};
+use crate::message::{
+    check_target, status_code, Direction, Framing, Head, Headers, Parts, Prefix, Requests, Responses, Version,
+};
 use crate::read::{Found, Grammar, Heads, Position, Reader};
 use crate::wire::chars::{self, FramingName};
 use crate::wire::line::next_line;
 use crate::Limits;
 
-impl Default for Reader<Plain> {
+impl<D: Direction> Default for Reader<Plain<D>> {
     fn default() -> Self {
-        Parser::new()
+        Self::with_limits(Limits::default())
     }
 }
 
-impl Reader<Plain> {
+impl<D: Direction> Reader<Plain<D>> {
     /// A parser with [`Limits::default`].
     pub fn new() -> Self {
-        Parser::with_limits(Limits::default())
+        Self::with_limits(Limits::default())
     }
 
     /// A parser with the given limits.
     pub fn with_limits(limits: Limits) -> Self {
         let head_end = memchr::memmem::Finder::new(b"\r\n\r\n");
-        Reader::from_heads(Plain { limits, recent: Vec::new(), pending: Pending::default(), head_end })
+        Reader::from_heads(Plain {
+            limits,
+            recent: Vec::new(),
+            pending: Pending::default(),
+            head_end,
+            answers: VecDeque::new(),
+            switched: None,
+            direction: PhantomData,
+        })
     }
 }
 
-/// The plain HTTP/1.1 grammar (RFC 9112, the strict subset of SPEC.md §3.4): a request head
-/// of a request-line and field lines. A [`Reader`] of it is an [`http1::Parser`](crate::http1::Parser).
+impl Reader<Plain<Responses>> {
+    /// Tells the parser the method of the next request whose response it has not been told
+    /// about: responses come in the order of their requests, and a response to HEAD has no
+    /// body whatever its framing fields say, and a 2xx to CONNECT ends the HTTP stream (RFC
+    /// 9112 §6.3). Call it as each request is sent (or read). A response whose request's
+    /// method was not given is read as the answer to a method that is neither HEAD nor
+    /// CONNECT. Interim (1xx) responses do not use up a method; a 101 does (it is final).
+    ///
+    /// ```
+    /// use bytes::BytesMut;
+    /// use streamline::{http1::ResponseParser, Framing};
+    ///
+    /// let mut parser = ResponseParser::new();
+    /// parser.expect(b"HEAD");
+    /// let mut src = BytesMut::from(&b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"[..]);
+    /// let head = parser.decode(&mut src)?.unwrap();
+    /// assert_eq!(head.head().framing(), Framing::Announced(5));
+    /// assert!(head.body().is_empty());
+    /// assert_eq!(parser.decode(&mut src)?.unwrap().body(), "ok");
+    /// # Ok::<(), streamline::Error>(())
+    /// ```
+    pub fn expect(&mut self, method: &[u8]) {
+        let answer = match method {
+            b"HEAD" => Answer::Head,
+            b"CONNECT" => Answer::Connect,
+            _ => Answer::Other,
+        };
+        self.stream.heads.answers.push_back(answer);
+    }
+}
+
+/// What a response answers, as far as its framing is concerned (RFC 9112 §6.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+enum Answer {
+    /// Any method but HEAD and CONNECT (and a response whose method was not given).
+    #[default]
+    Other,
+    Head,
+    Connect,
+}
+
+/// The plain HTTP/1.1 grammar (RFC 9112, the strict subset of SPEC.md §3.4): heads of a
+/// request-line (or, for [`Responses`], a status-line) and field lines. A [`Reader`] of it is
+/// an [`http1::Parser`](crate::http1::Parser) or an
+/// [`http1::ResponseParser`](crate::http1::ResponseParser).
 #[derive(Debug)]
-pub struct Plain {
+pub struct Plain<D = Requests> {
     limits: Limits,
-    /// The raw bytes, parse and line count of the last few heads, the latest first: a feed
-    /// repeats its head, a browser its requests for the same resources, and a byte-identical
-    /// head parses to the same value, so it is compared instead of parsed. At most [`RECENT`]
-    /// heads of at most [`RECENT_BYTES`] each are kept (the previous one whatever its size).
-    recent: Vec<(Bytes, Head, u64)>,
+    /// The raw bytes, parse, line count and (for a response) what it answered, of the last few
+    /// heads, the latest first: a feed repeats its head, a browser its requests for the same
+    /// resources, and a byte-identical head parses to the same value, so it is compared
+    /// instead of parsed. At most [`RECENT`] heads of at most [`RECENT_BYTES`] each are kept
+    /// (the previous one whatever its size).
+    recent: Vec<(Bytes, Head, u64, Answer)>,
     /// How far an unfinished head has been looked at, so bytes arriving piece by piece are
     /// scanned once, not once per piece.
     pending: Pending,
     /// The searcher for the empty line that ends a head, built once.
     head_end: memchr::memmem::Finder<'static>,
+    /// Responses: the methods of the requests answered next, as the caller gave them.
+    answers: VecDeque<Answer>,
+    /// Responses: the status of the response that switched protocols, once taken.
+    switched: Option<u16>,
+    direction: PhantomData<D>,
 }
 
 /// Heads [`Plain`] keeps to compare instead of parsing.
@@ -68,11 +129,16 @@ struct Pending {
     parsed: usize,
 }
 
-impl Plain {
+impl<D: Direction> Plain<D> {
+    /// What the next response answers (requests: nothing).
+    fn answer(&self) -> Option<Answer> {
+        D::RESPONSES.then(|| self.answers.front().copied().unwrap_or_default())
+    }
+
     /// Drops the latest kept head if it is over [`RECENT_BYTES`], as another head is about to
     /// take its place: only the latest may be that big. Returns whether it was dropped.
     fn retire_big_latest(&mut self) -> bool {
-        let big = self.recent.first().is_some_and(|(raw, _, _)| raw.len() > RECENT_BYTES);
+        let big = self.recent.first().is_some_and(|(raw, ..)| raw.len() > RECENT_BYTES);
         if big {
             self.recent.remove(0);
         }
@@ -108,13 +174,16 @@ impl Plain {
     }
 }
 
-impl Grammar for Plain {}
+impl<D: Direction> Grammar for Plain<D> {
+    type Direction = D;
+}
 
-impl Heads for Plain {
+impl<D: Direction> Heads for Plain<D> {
     fn next_head(&mut self, src: &[u8], pos: &mut Position) -> Result<(usize, Option<Found<'_>>), Error> {
-        // Leading empty lines before a request-line are dropped (RFC 9112 §2.2).
+        // Leading empty lines before a request-line are dropped (RFC 9112 §2.2); a response
+        // has none.
         let mut used = 0;
-        while src[used..].starts_with(b"\r\n") {
+        while !D::RESPONSES && src[used..].starts_with(b"\r\n") {
             used += 2;
             pos.consume(2, 1);
             self.pending = Pending::default();
@@ -123,7 +192,9 @@ impl Heads for Plain {
         // A head ends with CRLF CRLF: one not ending where the kept head does is another,
         // which four bytes tell before the whole head is compared.
         let ends = |raw: &Bytes| raw.len() >= 4 && rest.get(raw.len() - 4..raw.len()) == Some(b"\r\n\r\n");
-        let repeat = self.recent.iter().position(|(raw, _, _)| ends(raw) && rest.starts_with(raw));
+        let answer = self.answer();
+        let same = |a: &Answer| answer.is_none_or(|answer| answer == *a);
+        let repeat = self.recent.iter().position(|(raw, _, _, a)| same(a) && ends(raw) && rest.starts_with(raw));
         if let Some(mut i) = repeat {
             if i > 0 && self.retire_big_latest() {
                 i -= 1;
@@ -139,7 +210,8 @@ impl Heads for Plain {
             if !first && !self.ready(rest) {
                 return Ok((used, None));
             }
-            let parsed = match parse_head_raw(rest, &self.limits, self.recent.first().map(|(_, head, _)| head)) {
+            let like = self.recent.first().map(|(_, head, ..)| head);
+            let parsed = match parse_head_raw(rest, &self.limits, like, answer) {
                 Err(_) if first && !self.ready(rest) => return Ok((used, None)),
                 parsed => parsed.map_err(|(kind, at)| pos.error(kind, &rest[..at]))?,
             };
@@ -150,26 +222,26 @@ impl Heads for Plain {
                 self.pending.parsed = self.pending.lines;
                 return Ok((used, None));
             };
-            let lines = head.headers().len() as u64 + 2 + u64::from(head.framing != Framing::None);
+            let lines = head.headers().len() as u64 + 2 + u64::from(head.framing.line_len() > 0);
             self.retire_big_latest();
             self.recent.truncate(RECENT - 1);
-            self.recent.insert(0, (raw, head, lines));
+            self.recent.insert(0, (raw, head, lines, answer.unwrap_or_default()));
         }
         self.pending = Pending::default();
-        Ok((used, self.recent.first().map(|(raw, head, lines)| Found { head, len: raw.len(), lines: *lines })))
+        Ok((used, self.recent.first().map(|(raw, head, lines, _)| Found { head, len: raw.len(), lines: *lines })))
     }
 
     /// A head byte-identical to the previous one, with a Content-Length body or none.
     #[inline]
     fn steady(&mut self, src: &[u8]) -> Option<(u64, usize, u64)> {
-        let (raw, head, lines) = self.recent.first()?;
-        if !src.starts_with(raw) {
+        let (raw, head, lines, answer) = self.recent.first()?;
+        if !src.starts_with(raw) || D::RESPONSES && self.answers.front().copied().unwrap_or_default() != *answer {
             return None;
         }
         let body = match head.framing {
-            Framing::None => 0,
+            Framing::None | Framing::Announced(_) | Framing::AnnouncedChunked => 0,
             Framing::Length(n) => n,
-            Framing::Chunked => return None,
+            Framing::Chunked | Framing::Close => return None,
         };
         let found = (body, raw.len(), *lines);
         // The unfinished head the pre-scan looked at (this one) is done.
@@ -179,7 +251,26 @@ impl Heads for Plain {
 
     #[inline]
     fn steady_head(&self) -> Option<&Head> {
-        self.recent.first().map(|(_, head, _)| head)
+        self.recent.first().map(|(_, head, ..)| head)
+    }
+
+    fn taken(&mut self) {
+        if !D::RESPONSES {
+            return;
+        }
+        let Some((_, head, ..)) = self.recent.first() else { return };
+        let status = status_code(head.method());
+        // An interim response answers no request yet; a 101 is the final one.
+        if status >= 200 || status == 101 {
+            let answer = self.answers.pop_front().unwrap_or_default();
+            if status == 101 || answer == Answer::Connect && (200..300).contains(&status) {
+                self.switched = Some(status);
+            }
+        }
+    }
+
+    fn switched(&self) -> Option<u16> {
+        self.switched
     }
 
     fn limits(&self) -> &Limits {
@@ -188,9 +279,10 @@ impl Heads for Plain {
 
     fn unfinished(&mut self, rest: &[u8], pos: &Position) -> Error {
         // The head may hold an error the early scan did not look for: parse it to report it.
-        match parse_head_raw(rest, &self.limits, None) {
+        let what = if D::RESPONSES { "a response head" } else { "a request head" };
+        match parse_head_raw(rest, &self.limits, None, self.answer()) {
             Err((kind, at)) => pos.error(kind, &rest[..at]),
-            _ => pos.error(ErrorKind::UnexpectedEof { what: "a request head (no empty line at its end)".into() }, &[]),
+            _ => pos.error(ErrorKind::UnexpectedEof { what: format!("{what} (no empty line at its end)") }, &[]),
         }
     }
 }
@@ -219,7 +311,7 @@ impl Heads for Plain {
 /// # Ok::<(), streamline::Error>(())
 /// ```
 pub fn parse_head(buf: &[u8], limits: &Limits) -> Result<Option<(Head, usize)>, Error> {
-    match parse_head_raw(buf, limits, None) {
+    match parse_head_raw(buf, limits, None, None) {
         Ok(found) => Ok(found.map(|(head, raw)| (head, raw.len()))),
         Err((kind, at)) => Err(Position::START.error(kind, &buf[..at])),
     }
@@ -229,14 +321,21 @@ pub fn parse_head(buf: &[u8], limits: &Limits) -> Result<Option<(Head, usize)>, 
 ///
 /// `like` is a head parsed before with the same limits: the header lines this one starts
 /// with that are byte-identical to its lines were checked then, so they are taken with
-/// their prefix table instead of checked again.
+/// their prefix table instead of checked again. `answer` is `None` for a request head; for a
+/// response head, what it answers.
 fn parse_head_raw(
     buf: &[u8],
     limits: &Limits,
     like: Option<&Head>,
+    answer: Option<Answer>,
 ) -> Result<Option<(Head, Bytes)>, (ErrorKind, usize)> {
     let Some(line) = next_line(buf, limits.max_line).map_err(|k| (k, 0))? else { return Ok(None) };
-    let (method, target, version) = request_line(&buf[..line.content]).map_err(|k| (k, 0))?;
+    let start_line = &buf[..line.content];
+    let (method, target, version) = match answer {
+        None => request_line(start_line),
+        Some(_) => status_line(start_line),
+    }
+    .map_err(|k| (k, 0))?;
     let mut pos = line.total;
     // The field lines run from `first` to `pos` minus the empty line; the framing line, if
     // any, is the one gap in them.
@@ -312,6 +411,24 @@ fn parse_head_raw(
     if matches!(framing, Some((_, Framing::Chunked, _))) && !version.chunked_allowed() {
         return Err((ErrorKind::ChunkedBeforeHttp11(version.to_string()), 0));
     }
+    let declared = framing.map(|(_, f, _)| f);
+    let kind = match answer {
+        None => declared.unwrap_or(Framing::None),
+        Some(answer) => {
+            let status = status_code(method);
+            // RFC 9112 §6.3: no body after a HEAD, a 1xx, a 204, a 304, nor after a 2xx to
+            // CONNECT (the connection is a tunnel from there); otherwise the framing field,
+            // and without one the body runs to the end of the connection.
+            let bodyless = answer == Answer::Head || status < 200 || status == 204 || status == 304;
+            let tunnel = answer == Answer::Connect && (200..300).contains(&status);
+            match declared {
+                _ if !(bodyless || tunnel) => declared.unwrap_or(Framing::Close),
+                Some(Framing::Length(n)) => Framing::Announced(n),
+                Some(Framing::Chunked) => Framing::AnnouncedChunked,
+                _ => Framing::None,
+            }
+        }
+    };
     let raw = Bytes::copy_from_slice(&buf[..pos]);
     let end = pos - 2;
     let block = match framing {
@@ -321,11 +438,34 @@ fn parse_head_raw(
         Some((.., (at, next))) => [&raw[first..at], &raw[next..end]].concat().into(),
     };
     let list = Headers::from_block(block, count);
-    let method = raw.slice(..method.len());
-    let target = raw.slice(method.len() + 1..method.len() + 1 + target.len());
-    let parts = Parts::with_prefixes(method, target, version, list, prefixes);
-    let head = Head { parts, framing: framing.map_or(Framing::None, |(_, f, _)| f) };
-    Ok(Some((head, raw)))
+    let parts = if answer.is_some() {
+        // `HTTP/x.y SP 3DIGIT SP reason`
+        let (code, reason) = (raw.slice(9..12), raw.slice(13..13 + target.len()));
+        Parts::response_with_prefixes(code, reason, version, list, prefixes)
+    } else {
+        let method = raw.slice(..method.len());
+        let target = raw.slice(method.len() + 1..method.len() + 1 + target.len());
+        Parts::with_prefixes(method, target, version, list, prefixes)
+    };
+    Ok(Some((Head { parts, framing: kind }, raw)))
+}
+
+/// `status-line = HTTP-version SP status-code SP [ reason-phrase ]` (RFC 9112 §4): the
+/// status code's three digits, the reason phrase, the version.
+fn status_line(line: &[u8]) -> Result<(&[u8], &[u8], Version), ErrorKind> {
+    let bad = |why| ErrorKind::InvalidStatusLine { line: escape(line), why };
+    let version = line.get(..8).and_then(Version::parse).ok_or_else(|| bad("expected 'HTTP/DIGIT.DIGIT SP'"))?;
+    let (Some(b' '), Some(code), Some(b' ')) = (line.get(8), line.get(9..12), line.get(12)) else {
+        return Err(bad("expected 'VERSION SP 3DIGIT SP REASON'"));
+    };
+    if !code.iter().all(u8::is_ascii_digit) || code[0] == b'0' {
+        return Err(bad("the status code is not three digits from 100 to 999"));
+    }
+    let reason = &line[13..];
+    if !chars::is_reason(reason) {
+        return Err(bad("the reason phrase holds a control byte"));
+    }
+    Ok((code, reason, version))
 }
 
 /// `request-line = method SP request-target SP HTTP-version`

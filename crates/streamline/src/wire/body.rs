@@ -42,6 +42,8 @@ pub(crate) struct BodyScanner {
 enum State {
     Length(u64),
     Chunked(Chunked),
+    /// A close-delimited body: every byte up to the end of input.
+    Close,
     Done,
 }
 
@@ -49,9 +51,10 @@ impl BodyScanner {
     /// A scanner for a body with this framing.
     pub(crate) fn new(framing: Framing, limits: &Limits) -> Self {
         let state = match framing {
-            Framing::None | Framing::Length(0) => State::Done,
+            Framing::None | Framing::Length(0) | Framing::Announced(_) | Framing::AnnouncedChunked => State::Done,
             Framing::Length(n) => State::Length(n),
             Framing::Chunked => State::Chunked(Chunked::SizeLine),
+            Framing::Close => State::Close,
         };
         BodyScanner { state, max_line: limits.max_line, max_trailers: limits.max_headers }
     }
@@ -61,12 +64,17 @@ impl BodyScanner {
         matches!(self.state, State::Done)
     }
 
+    /// Is this a close-delimited body, which the end of input completes?
+    pub(crate) fn is_close(&self) -> bool {
+        matches!(self.state, State::Close)
+    }
+
     /// Bytes still expected by a Content-Length body (for "input ends inside" messages).
     pub(crate) fn describe_remaining(&self) -> String {
         match self.state {
             State::Length(n) => format!("a body ({n} bytes missing)"),
             State::Chunked(_) => "a chunked body".to_string(),
-            State::Done => "a body".to_string(),
+            State::Close | State::Done => "a body".to_string(),
         }
     }
 
@@ -97,6 +105,7 @@ impl BodyScanner {
             let room = cap.saturating_sub(pos) as u64;
             match self.state {
                 State::Done => return Ok(Scan::Done(pos)),
+                State::Close => return Ok(Scan::More(rest.len().min(cap))),
                 State::Length(n) => {
                     let take = n.min(rest.len() as u64).min(room);
                     pos += take as usize;

@@ -44,6 +44,13 @@ pub(crate) fn is_field_byte(b: u8) -> bool {
     (b == b'\t') | ((b >= 0x20) & (b != 0x7f))
 }
 
+/// A reason phrase: `*( HTAB / SP / VCHAR / obs-text )` (RFC 9112 §4), the bytes of a field
+/// value.
+#[inline]
+pub(crate) fn is_reason(s: &[u8]) -> bool {
+    is_field_value(s)
+}
+
 /// Is every byte of `s` a field-value byte? A value without control bytes (HTAB is one) is
 /// settled eight bytes at a time; only one with a control byte is looked at byte by byte.
 #[inline]

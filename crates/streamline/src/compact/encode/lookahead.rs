@@ -6,7 +6,7 @@ use bytes::BufMut;
 
 use super::Encoder;
 use crate::error::{Error, ErrorKind};
-use crate::message::{Framing, Head, Request};
+use crate::message::{Framing, Head, Message};
 use crate::read::Event;
 
 /// One item [`Lookahead::emit`] wrote, with the sequence number of its request: the
@@ -222,9 +222,10 @@ impl Lookahead {
         Ok(())
     }
 
-    /// Queues a whole request: its head, body and end. Errors as [`Lookahead::push`].
-    pub fn push_request(&mut self, request: Request) -> Result<(), Error> {
-        let (head, body) = request.into_parts();
+    /// Queues a whole message (a [`Request`](crate::Request); a [`Response`](crate::Response)
+    /// for an encoder of responses): its head, body and end. Errors as [`Lookahead::push`].
+    pub fn push_request<M: Message>(&mut self, message: M) -> Result<(), Error> {
+        let (head, body) = message.into_parts();
         self.push(Event::Head(head))?;
         if !body.is_empty() {
             self.push(Event::Data(body))?;
@@ -246,8 +247,8 @@ impl Lookahead {
 
     /// Queues a whole request and writes everything the window lets out. Errors as
     /// [`Lookahead::encode`].
-    pub fn encode_request(&mut self, request: Request, dst: &mut impl BufMut) -> Result<Drained, Error> {
-        self.push_request(request)?;
+    pub fn encode_request<M: Message>(&mut self, message: M, dst: &mut impl BufMut) -> Result<Drained, Error> {
+        self.push_request(message)?;
         self.drain(dst)
     }
 
@@ -364,9 +365,12 @@ impl Lookahead {
                 let seq = self.started;
                 self.started += 1;
                 self.body = match head.framing() {
-                    Framing::None | Framing::Length(0) => Body::Whole,
+                    Framing::None | Framing::Length(0) | Framing::Announced(_) | Framing::AnnouncedChunked => {
+                        Body::Whole
+                    }
                     Framing::Length(n) => Body::Left(n),
-                    Framing::Chunked => Body::Chunked,
+                    // Both end where their events say so.
+                    Framing::Chunked | Framing::Close => Body::Chunked,
                 };
                 let whole = self.body == Body::Whole;
                 self.held -= head.byte_len();

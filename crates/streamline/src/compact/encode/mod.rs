@@ -17,7 +17,7 @@ use crate::compact::op::{Op, Splice};
 use crate::compact::state::{register_cost, Snapshot};
 use crate::compact::table::Table;
 use crate::error::{Error, ErrorKind};
-use crate::message::{block_hash, decimal_len, Framing, Head, Headers, Held, Parts, Request};
+use crate::message::{block_hash, decimal_len, Framing, Head, Headers, Held, Message, Parts};
 use crate::wire::chars::common_prefix;
 use crate::Limits;
 
@@ -90,6 +90,10 @@ pub struct Encoder {
     /// Bytes of state lines written since the current state was last stored or loaded: how
     /// far it has drifted from every register (0: a register holds it).
     drift: usize,
+    /// Does this encoder write a response stream (SPEC.md §13)?
+    responses: bool,
+    /// Responses: the length of the last `+:` written, which a `+:` without one repeats.
+    last_length: Option<u64>,
 }
 
 /// One step of writing a plan: an opcode line, or a run of `H:` lines, with its arguments
@@ -104,6 +108,8 @@ enum Step {
     Version,
     /// `B:` the first `len` bytes of the head's target.
     Base(usize),
+    /// `C:` the response's status code and reason phrase.
+    Status,
     /// `M:` the head's method.
     Method,
     /// `H:` the head's header lines `from..to`, one line each (the state holds the first
@@ -162,7 +168,34 @@ impl Encoder {
             table: Table::indexed(limits.table_bytes),
             scratch: Vec::new(),
             drift: usize::MAX,
+            responses: false,
+            last_length: None,
         }
+    }
+
+    /// Makes this an encoder of responses (SPEC.md §13): it takes response heads and writes a
+    /// compact response stream, which starts with its `C:` line. Call it before the first
+    /// response.
+    ///
+    /// ```
+    /// use streamline::{Encoder, Framing, Head, Headers, Response, Version};
+    /// let mut headers = Headers::new();
+    /// headers.push(b"Server: nginx")?;
+    /// let head = Head::response(200, "OK".into(), Version::HTTP_11, headers, Framing::Length(3))?;
+    /// let ack = Response::new(head, "OK\n".into())?;
+    /// let mut encoder = Encoder::new().responses();
+    /// let mut out = Vec::new();
+    /// encoder.encode(&ack, &mut out)?;
+    /// assert_eq!(out, b"C:200 OK\r\nV:HTTP/1.1\r\nH:Server: nginx\r\n+: 3\r\nOK\n");
+    /// out.clear();
+    /// encoder.encode(&ack, &mut out)?;
+    /// assert_eq!(out, b"+:\r\nOK\n");
+    /// # Ok::<(), streamline::Error>(())
+    /// ```
+    #[must_use]
+    pub fn responses(mut self) -> Self {
+        self.responses = true;
+        self
     }
 
     /// Turns header editing (SPEC.md §4.10) on (the default) or off. Off, the encoder writes
@@ -245,7 +278,7 @@ impl Encoder {
             let same = self.last.as_ref().is_some_and(|last| last.same_parts(head))
                 && self.current.base.len() == head.parts.target.len();
             if same || self.holds(&head.parts) {
-                return Ok(Plan::steady(head));
+                return Ok(Plan::steady(head, self.last_length));
             }
         }
         if head.parts.headers.len() > limits.max_headers {
@@ -278,6 +311,8 @@ impl Encoder {
                 (Pricing { table: &self.table, sensitive: &self.sensitive, max_line: limits.max_line }, self.effort)
             }),
             drift: self.drift,
+            last_length: self.last_length,
+            responses: self.responses,
         };
         let plan = plan(&view, head, ahead, complete)?;
         // The state peaks at the start (just after a load), at the end (the whole head), or,
@@ -337,6 +372,13 @@ impl Encoder {
         if self.failed {
             return Err(ErrorKind::Unencodable("an earlier request failed to encode"));
         }
+        if head.is_response() != self.responses {
+            return Err(ErrorKind::WrongDirection(if self.responses {
+                "a request given to an encoder of responses"
+            } else {
+                "a response given to an encoder of requests (see Encoder::responses)"
+            }));
+        }
         let plan = self.plan_kind(head, ahead, complete)?;
         if dst.remaining_mut() < plan.cost.saturating_add(more) {
             return Ok(None);
@@ -362,9 +404,9 @@ impl Encoder {
     ///
     /// As [`Encoder::encode_head`]; [`Encoder::NO_ROOM`] if `dst` lacks room for the head and
     /// the body.
-    pub fn encode(&mut self, req: &Request, dst: &mut impl BufMut) -> Result<(), Error> {
-        self.encode_head_with_room(&req.head, &[], false, req.body.len(), dst)?;
-        dst.put_slice(&req.body);
+    pub fn encode<M: Message>(&mut self, message: &M, dst: &mut impl BufMut) -> Result<(), Error> {
+        self.encode_head_with_room(message.head(), &[], false, message.body().len(), dst)?;
+        dst.put_slice(message.body());
         Ok(())
     }
 
@@ -377,6 +419,7 @@ impl Encoder {
             let issue = Step::Issue { suffix: plan.suffix };
             self.apply(issue, head)?;
             self.write(issue, head, dst);
+            self.issued(head);
             return Ok(());
         }
         let mut steps = std::mem::take(&mut self.steps);
@@ -395,7 +438,19 @@ impl Encoder {
         if applied.is_ok() && plan.changes.is_some() {
             self.current.headers = head.parts.headers.clone();
         }
+        if applied.is_ok() {
+            self.issued(head);
+        }
         applied
+    }
+
+    /// After a response's issuing line is written: a `+:` without a length repeats its
+    /// length from now on.
+    #[inline]
+    fn issued(&mut self, head: &Head) {
+        if let (true, Framing::Length(n)) = (self.responses, head.framing) {
+            self.last_length = Some(n);
+        }
     }
 
     /// The steps of a plan, in the order they are written.
@@ -403,6 +458,10 @@ impl Encoder {
         // A template keeps the current state as it is: before anything changes it.
         steps.extend(plan.saves.iter().filter(|s| s.template).map(|&s| Step::Store(s)));
         steps.extend(plan.load.map(Step::Load));
+        // A response stream starts with its `C:` line (SPEC.md §13.1).
+        if self.responses && plan.method {
+            steps.push(Step::Status);
+        }
         if plan.version {
             steps.push(Step::Version);
         }
@@ -419,7 +478,9 @@ impl Encoder {
         };
         let method = plan.method.then_some(Step::Method);
         let order = if swap { [method, base] } else { [base, method] };
-        steps.extend(order.into_iter().flatten());
+        if !self.responses {
+            steps.extend(order.into_iter().flatten());
+        }
         if let Some(changes) = &plan.changes {
             steps.extend(changes.iter().map(|&c| Step::Change(c)));
             steps.push(Step::Issue { suffix: plan.suffix });
@@ -522,6 +583,12 @@ impl Encoder {
                 grow(cur, parts.method.len(), cur.method.as_ref().map_or(0, |m| m.len()))?;
                 cur.method = Some(parts.method.clone());
             }
+            Step::Status => {
+                let old = cur.method.as_ref().map_or(0, |m| m.len()) + cur.base.len();
+                grow(cur, parts.method.len() + parts.target.len(), old)?;
+                cur.method = Some(parts.method.clone());
+                cur.base = parts.target.prefix(parts.target.len());
+            }
             Step::Headers { from, to } => {
                 debug_assert_eq!(cur.headers.len(), from, "the lines before are in place");
                 if to > self.limits.max_headers {
@@ -600,6 +667,7 @@ impl Encoder {
             Step::Version => 12,
             Step::Base(len) => 4 + len,
             Step::Method => 4 + parts.method.len(),
+            Step::Status => Op::Status(&parts.method, &parts.target).encoded_len(),
             Step::Headers { from, to } => {
                 let p = head.prefixes();
                 p[to].end - p[from].end + 2 * (to - from)
@@ -624,6 +692,7 @@ impl Encoder {
             }
             Step::Change(change) => change.op(head).write(dst),
             Step::Method => Op::Method(&parts.method).write(dst),
+            Step::Status => Op::Status(&parts.method, &parts.target).write(dst),
             Step::Headers { from, to } => {
                 // `H:` and the line with the CRLF that ends it in the block: what
                 // `Op::Header(..).write` writes, in two copies instead of four.
@@ -643,8 +712,12 @@ impl Encoder {
                 let suffix = &parts.target[suffix..];
                 match head.framing {
                     Framing::None => Op::Bodyless(suffix),
+                    // (`emit` sets `last_length` after writing the issuing line.)
+                    Framing::Length(n) if self.responses && self.last_length == Some(n) => Op::Again,
                     Framing::Length(n) => Op::WithBody(suffix, n),
                     Framing::Chunked => Op::Chunked(suffix),
+                    Framing::Close => Op::Close,
+                    framing => Op::Announce(framing),
                 }
                 .write(dst);
             }
@@ -701,6 +774,8 @@ mod tests {
             max_headers: enc.limits.max_headers,
             editing: None,
             drift: 0,
+            last_length: None,
+            responses: false,
         };
         let fresh = head("/q", b"Host: b", Framing::None);
         assert!(enc.holds(&fresh.parts));

@@ -95,9 +95,9 @@ pub struct Plan {
 
 impl Plan {
     /// The plan when the state already holds everything: just the issuing line.
-    pub(crate) fn steady(head: &Head) -> Plan {
+    pub(crate) fn steady(head: &Head, last_length: Option<u64>) -> Plan {
         let (from, suffix) = (head.parts.headers.len(), head.parts.target.len());
-        let cost = issue_cost(0, head.framing);
+        let cost = issue_cost(0, head.framing, last_length);
         Plan {
             load: None,
             version: false,
@@ -158,6 +158,11 @@ pub(crate) struct View<'a> {
     pub(crate) editing: Option<(Pricing<'a>, usize)>,
     /// Bytes of state lines written since a register last held the current state.
     pub(crate) drift: usize,
+    /// For a response stream, the length a `+:` without one repeats (SPEC.md §13.4); `None`
+    /// for requests (which always give the length) and before the first `+:`.
+    pub(crate) last_length: Option<u64>,
+    /// A response stream: the status is one `C:` line, and the issuing lines take no suffix.
+    pub(crate) responses: bool,
 }
 
 impl View<'_> {
@@ -280,11 +285,14 @@ impl Index {
     }
 }
 
-/// Cost of the issuing line for a suffix of `len` bytes.
-fn issue_cost(len: usize, framing: Framing) -> usize {
+/// Cost of the issuing line for a suffix of `len` bytes. `last_length` is the length a
+/// response's `+:` repeats.
+fn issue_cost(len: usize, framing: Framing, last_length: Option<u64>) -> usize {
     match framing {
-        Framing::Length(n) => 5 + len + decimal_len(n),
-        Framing::None | Framing::Chunked => 4 + len,
+        Framing::Length(n) if last_length == Some(n) => 4,
+        Framing::Length(n) | Framing::Announced(n) => 5 + len + decimal_len(n),
+        Framing::None | Framing::Chunked | Framing::Close => 4 + len,
+        Framing::AnnouncedChunked => 12,
     }
 }
 
@@ -413,12 +421,34 @@ fn from_start(
     let mut cost = load.map_or(0, |i| 4 + view.regs[i].name.len());
     let version = snap.version != Some(head.parts.version);
     cost += if version { 12 } else { 0 };
+    if view.responses {
+        // One `C:` line sets status code (the method's place) and reason (the base's).
+        let (code, reason) = (&head.parts.method, &head.parts.target[..]);
+        let status = snap.method.as_ref() != Some(code) || snap.base[..] != *reason;
+        cost += if status { Op::Status(code, reason).encoded_len() } else { 0 };
+        cost += issue_cost(0, head.framing, view.last_length);
+        return Plan {
+            load,
+            version,
+            method: status,
+            base: status.then_some(reason.len()),
+            from: snap.headers.len(),
+            changes: None,
+            rebase: None,
+            saves: Vec::new(),
+            suffix: reason.len(),
+            cost,
+            leave: 0,
+            held: 0,
+            peak: 0,
+        };
+    }
     let method = snap.method.as_ref() != Some(&head.parts.method);
     cost += if method { 4 + head.parts.method.len() } else { 0 };
     let (base, rebase, base_cost) = choose_base_edit(&snap.base, &head.parts.target, targets, best_new, editing);
     cost += base_cost;
     let suffix = base.unwrap_or(snap.base.len());
-    cost += issue_cost(head.parts.target.len() - suffix, head.framing);
+    cost += issue_cost(head.parts.target.len() - suffix, head.framing, None);
     let from = snap.headers.len();
     Plan {
         load,
@@ -450,7 +480,7 @@ pub(crate) fn plan(view: &View<'_>, head: &Head, ahead: &[Head], complete: bool)
         && cur.method.as_ref() == Some(&head.parts.method)
         && cur.headers == head.parts.headers
     {
-        return Ok(Plan::steady(head));
+        return Ok(Plan::steady(head, view.last_length));
     }
     let mut best: Option<Plan> = None;
     // Starting points: the current state, and the registers whose header lines may be a
