@@ -395,9 +395,14 @@ impl<F: Flows> Reading<'_, F> {
                     self.counts.read += 1;
                     match self.flows.open(&f.key, syntax) {
                         Ok(conn) => {
+                            // (A capture gives each flow's client bytes: requests.)
                             let reader = match syntax {
-                                Syntax::Plain => AnyReader::Plain(http1::Parser::with_limits(self.flows.limits())),
-                                Syntax::Compact => AnyReader::Compact(Decoder::with_limits(self.flows.limits())),
+                                Syntax::Compact | Syntax::CompactResponses => {
+                                    AnyReader::Compact(Decoder::with_limits(self.flows.limits()))
+                                }
+                                Syntax::Plain | Syntax::PlainResponses => {
+                                    AnyReader::Plain(http1::Parser::with_limits(self.flows.limits()))
+                                }
                             };
                             f.stage = Stage::Reading(Box::new(Connection { reader, conn }));
                         }

@@ -504,7 +504,7 @@ pub struct Events<G, S> {
     idle: bool,
 }
 
-impl<G: Grammar, S: Source> Events<G, S> {
+impl<G: Grammar<Direction = streamline::Requests>, S: Source> Events<G, S> {
     /// Reads `source` with `reader`; `buf` may already hold the first bytes.
     pub fn new(reader: Reader<G>, source: S, buf: BytesMut) -> Self {
         Events { reader, source, buf, eof: false, streaming: false, idle: false }

@@ -137,11 +137,11 @@ measure a shorter capture or raise --max-input",
         );
     }
     match Syntax::detect(&bytes) {
-        Ok(Some(Syntax::Compact)) => {
+        Ok(Some(Syntax::Compact | Syntax::CompactResponses)) => {
             let (plain, n) = convert(&mut Decode::job(&bytes), &name, max)?;
             Ok((name, plain, bytes, n))
         }
-        Ok(Some(Syntax::Plain)) | Ok(None) => {
+        Ok(Some(Syntax::Plain | Syntax::PlainResponses)) | Ok(None) => {
             let (compact, n) = convert(&mut Encode::job(&bytes, window, fresh), &name, max)?;
             Ok((name, bytes, compact, n))
         }
@@ -229,7 +229,7 @@ trait Run {
 /// What a codec direction does with the events of its reader.
 trait Codec {
     /// The grammar of its input.
-    type Grammar: Grammar;
+    type Grammar: Grammar<Direction = streamline::Requests>;
     /// A reader for a new connection.
     fn reader() -> Reader<Self::Grammar>;
     /// Handles one event, writing to `out`; returns how many messages were written out.

@@ -63,11 +63,11 @@ pub fn run(args: ReportArgs) -> Result<()> {
                 continue;
             }
             let result = match detect(&mut input, &mut buf, codec.limits.get_max_line())? {
-                Syntax::Plain => {
+                Syntax::Plain | Syntax::PlainResponses => {
                     let mut events = Events::new(http1::Parser::with_limits(codec.limits), input, buf);
                     measure(&mut events, &mut totals, &codec, None)
                 }
-                Syntax::Compact => {
+                Syntax::Compact | Syntax::CompactResponses => {
                     let mut events = Events::new(Decoder::with_limits(codec.limits), input, buf);
                     measure(&mut events, &mut totals, &codec, None)
                 }
@@ -335,7 +335,7 @@ struct Codec {
 }
 
 /// Measures one connection: every request in every encoding.
-fn measure<G: Grammar, S: Source>(
+fn measure<G: Grammar<Direction = streamline::Requests>, S: Source>(
     events: &mut Events<G, S>,
     totals: &mut Totals,
     codec: &Codec,
