@@ -5,7 +5,7 @@ use std::ops::Deref;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 
-use bytes::Bytes;
+use bytes::{BufMut, Bytes};
 
 use crate::error::{escape, Error, ErrorKind};
 use crate::wire::body::{BodyScanner, Scan};
@@ -444,36 +444,35 @@ impl Parts {
     /// Writes request-line and header lines, each with CRLF. The first time, straight into
     /// `dst`; from the second on, from a rendering kept for the parts that repeat (a feed's),
     /// so parts used once (a browsing session's) are not rendered twice.
-    fn write_lines(&self, dst: &mut Vec<u8>) {
+    fn write_lines(&self, dst: &mut impl BufMut) {
         if let Some(rendered) = self.rendered.get() {
-            dst.extend_from_slice(rendered);
+            dst.put_slice(rendered);
         } else if self.written.swap(true, Ordering::Relaxed) {
             let mut out = Vec::with_capacity(self.method.len() + self.target.len() + 12 + self.headers.block.len());
             self.render(&mut out);
-            dst.extend_from_slice(self.rendered.get_or_init(|| out.into_boxed_slice()));
+            dst.put_slice(self.rendered.get_or_init(|| out.into_boxed_slice()));
         } else {
             self.render(dst);
         }
     }
 
-    fn render(&self, dst: &mut Vec<u8>) {
-        dst.reserve(self.method.len() + self.target.len() + 12 + self.headers.block.len());
+    fn render(&self, dst: &mut impl BufMut) {
         if self.response {
             // status-line = HTTP-version SP status-code SP [ reason-phrase ]
-            dst.extend_from_slice(&self.version.to_bytes());
-            dst.push(b' ');
-            dst.extend_from_slice(&self.method);
-            dst.push(b' ');
-            dst.extend_from_slice(&self.target);
+            dst.put_slice(&self.version.to_bytes());
+            dst.put_u8(b' ');
+            dst.put_slice(&self.method);
+            dst.put_u8(b' ');
+            dst.put_slice(&self.target);
         } else {
-            dst.extend_from_slice(&self.method);
-            dst.push(b' ');
-            dst.extend_from_slice(&self.target);
-            dst.push(b' ');
-            dst.extend_from_slice(&self.version.to_bytes());
+            dst.put_slice(&self.method);
+            dst.put_u8(b' ');
+            dst.put_slice(&self.target);
+            dst.put_u8(b' ');
+            dst.put_slice(&self.version.to_bytes());
         }
-        dst.extend_from_slice(b"\r\n");
-        dst.extend_from_slice(&self.headers.block);
+        dst.put_slice(b"\r\n");
+        dst.put_slice(&self.headers.block);
     }
 }
 
@@ -644,18 +643,20 @@ impl Head {
 
     /// Writes the canonical plain head: request-line, header lines, the framing field last,
     /// and the empty line.
-    pub fn write_http1(&self, dst: &mut Vec<u8>) {
+    ///
+    /// Any [`BufMut`] takes it: a `Vec<u8>`, or the `BytesMut` a tokio codec writes into.
+    pub fn write_http1(&self, dst: &mut impl BufMut) {
         self.parts.write_lines(dst);
         match self.framing {
             Framing::None | Framing::Close => {}
             Framing::Length(n) | Framing::Announced(n) => {
-                dst.extend_from_slice(b"Content-Length: ");
+                dst.put_slice(b"Content-Length: ");
                 write_decimal(n, dst);
-                dst.extend_from_slice(b"\r\n");
+                dst.put_slice(b"\r\n");
             }
-            Framing::Chunked | Framing::AnnouncedChunked => dst.extend_from_slice(b"Transfer-Encoding: chunked\r\n"),
+            Framing::Chunked | Framing::AnnouncedChunked => dst.put_slice(b"Transfer-Encoding: chunked\r\n"),
         }
-        dst.extend_from_slice(b"\r\n");
+        dst.put_slice(b"\r\n");
     }
 }
 
@@ -821,9 +822,9 @@ impl Request {
     }
 
     /// Writes the canonical plain form: [`Head::write_http1`], then the body.
-    pub fn write_http1(&self, dst: &mut Vec<u8>) {
+    pub fn write_http1(&self, dst: &mut impl BufMut) {
         self.head.write_http1(dst);
-        dst.extend_from_slice(&self.body);
+        dst.put_slice(&self.body);
     }
 }
 
@@ -858,9 +859,9 @@ impl<'h, 's> RequestRef<'h, 's> {
     }
 
     /// Writes the canonical plain form.
-    pub fn write_http1(&self, dst: &mut Vec<u8>) {
+    pub fn write_http1(&self, dst: &mut impl BufMut) {
         self.head.write_http1(dst);
-        dst.extend_from_slice(self.body);
+        dst.put_slice(self.body);
     }
 
     /// An owned copy.

@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use bytes::Bytes;
+use bytes::{BufMut, Bytes};
 
 use super::request::check_body;
 use crate::error::{escape, Error, ErrorKind};
@@ -69,9 +69,9 @@ impl Response {
     }
 
     /// Writes the canonical plain form: [`Head::write_http1`], then the body.
-    pub fn write_http1(&self, dst: &mut Vec<u8>) {
+    pub fn write_http1(&self, dst: &mut impl BufMut) {
         self.head.write_http1(dst);
-        dst.extend_from_slice(&self.body);
+        dst.put_slice(&self.body);
     }
 }
 
@@ -110,9 +110,9 @@ impl<'h, 's> ResponseRef<'h, 's> {
     }
 
     /// Writes the canonical plain form.
-    pub fn write_http1(&self, dst: &mut Vec<u8>) {
+    pub fn write_http1(&self, dst: &mut impl BufMut) {
         self.head.write_http1(dst);
-        dst.extend_from_slice(self.body);
+        dst.put_slice(self.body);
     }
 
     /// An owned copy.
