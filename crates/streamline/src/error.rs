@@ -232,6 +232,12 @@ to stream it)"
         status: u16,
     },
 
+    /// A broken upgrade handshake (SPEC.md §14): a 101 that switches to another protocol or
+    /// lacks `Connection: upgrade`, an offer on a request that already names a Connection or
+    /// Upgrade field.
+    #[error("upgrade handshake: {0}")]
+    Handshake(&'static str),
+
     // ---- the encoder ----
     /// A request the encoder cannot express within the limits it was given.
     #[error("cannot encode request: {0}")]

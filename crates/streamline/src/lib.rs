@@ -60,6 +60,7 @@ mod wire; // bytes -> lines and bodies // the compact syntax: ops, state, decode
 mod detect;
 mod error;
 mod limits;
+pub mod upgrade; // negotiating the compact syntax on a live connection
 
 pub use compact::decode::{Compact, Decoder, ResponseDecoder};
 pub use compact::encode::{Drained, Emitted, Encoder, Lookahead, Plan, Window};
