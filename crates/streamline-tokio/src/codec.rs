@@ -1,0 +1,270 @@
+//! `tokio_util::codec` implementations: the building blocks (a decoder over any
+//! [`Reader`], an event decoder, the compact and plain writers) and the two ends of a
+//! link (a server's codec reads requests and writes responses, a client's the reverse), each
+//! in either syntax.
+
+use bytes::{BufMut, BytesMut};
+use streamline::{
+    http1, Decoder, Direction, Event, Grammar, Limits, Message, Reader, Request, Response, ResponseDecoder,
+};
+use tokio_util::codec;
+
+use crate::Error;
+
+/// A [`codec::Decoder`] over any reader: whole messages (requests or responses, compact or
+/// plain, as the grammar says), bodies held up to [`Limits::max_body`].
+#[derive(Debug)]
+pub struct Messages<G: Grammar> {
+    reader: Reader<G>,
+}
+
+impl<G: Grammar> Messages<G> {
+    /// Decodes with `reader`.
+    pub fn new(reader: Reader<G>) -> Self {
+        Messages { reader }
+    }
+
+    /// The reader.
+    pub fn reader(&mut self) -> &mut Reader<G> {
+        &mut self.reader
+    }
+}
+
+impl<G: Grammar> codec::Decoder for Messages<G> {
+    type Item = <G::Direction as Direction>::Message;
+    type Error = Error;
+
+    fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Self::Item>, Error> {
+        Ok(self.reader.decode(src)?)
+    }
+
+    /// At the end of the connection: a close-delimited response ends here; anything else left
+    /// over is a truncated message ([`streamline::ErrorKind::UnexpectedEof`]).
+    fn decode_eof(&mut self, src: &mut BytesMut) -> Result<Option<Self::Item>, Error> {
+        Ok(self.reader.decode_eof(src)?)
+    }
+}
+
+/// A [`codec::Decoder`] of [`Event`]s: heads, body pieces as they arrive, ends. For bodies of
+/// any size in bounded memory.
+#[derive(Debug)]
+pub struct Events<G: Grammar> {
+    reader: Reader<G>,
+}
+
+impl<G: Grammar> Events<G> {
+    /// Decodes with `reader`.
+    pub fn new(reader: Reader<G>) -> Self {
+        Events { reader }
+    }
+}
+
+impl<G: Grammar> codec::Decoder for Events<G> {
+    type Item = Event;
+    type Error = Error;
+
+    fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Event>, Error> {
+        Ok(self.reader.next_event(src)?)
+    }
+
+    fn decode_eof(&mut self, src: &mut BytesMut) -> Result<Option<Event>, Error> {
+        Ok(self.reader.next_event_eof(src)?)
+    }
+}
+
+/// A [`codec::Encoder`] of the compact syntax, writing straight into the sink's buffer. Each
+/// message is planned and written as it is given (no window), so none waits for a later one.
+#[derive(Debug, Clone)]
+pub struct CompactWriter {
+    encoder: streamline::Encoder,
+}
+
+impl CompactWriter {
+    /// Writes with `encoder` (made with [`streamline::Encoder::responses`] for responses).
+    pub fn new(encoder: streamline::Encoder) -> Self {
+        CompactWriter { encoder }
+    }
+}
+
+impl<M: Message> codec::Encoder<M> for CompactWriter {
+    type Error = Error;
+
+    fn encode(&mut self, message: M, dst: &mut BytesMut) -> Result<(), Error> {
+        write_compact(&mut self.encoder, &message, dst)
+    }
+}
+
+/// Writes one message compact, with room reserved first (a `BytesMut` grows, but the encoder
+/// asks for the room its plan needs before it writes).
+fn write_compact(encoder: &mut streamline::Encoder, message: &impl Message, dst: &mut BytesMut) -> Result<(), Error> {
+    dst.reserve(message.body().len() + 64);
+    Ok(encoder.encode(message, dst)?)
+}
+
+/// A [`codec::Encoder`] of plain HTTP/1.1, in canonical form, straight into the sink's buffer.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PlainWriter;
+
+impl<M: Message> codec::Encoder<M> for PlainWriter {
+    type Error = Error;
+
+    fn encode(&mut self, message: M, dst: &mut BytesMut) -> Result<(), Error> {
+        message.head().write_http1(dst);
+        dst.put_slice(message.body());
+        Ok(())
+    }
+}
+
+/// Which syntax a link speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Syntax {
+    /// The compact syntax, both ways.
+    Compact,
+    /// Plain HTTP/1.1, both ways.
+    Plain,
+}
+
+/// The server's end of a link: reads requests, writes responses, in the syntax negotiated
+/// ([`crate::link::accept`]) or chosen.
+#[derive(Debug)]
+pub struct ServerCodec {
+    side: ServerSide,
+}
+
+// One per connection, made once and never moved in a loop: the size difference costs nothing.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug)]
+enum ServerSide {
+    Compact { decoder: Decoder, encoder: streamline::Encoder },
+    Plain { parser: http1::Parser },
+}
+
+impl ServerCodec {
+    /// A server's codec for `syntax`, with `limits` on what it reads and writes.
+    pub fn new(syntax: Syntax, limits: Limits) -> Self {
+        let side = match syntax {
+            Syntax::Compact => ServerSide::Compact {
+                decoder: Decoder::with_limits(limits),
+                encoder: streamline::Encoder::with_limits(limits).responses(),
+            },
+            Syntax::Plain => ServerSide::Plain { parser: http1::Parser::with_limits(limits) },
+        };
+        ServerCodec { side }
+    }
+
+    /// The syntax it speaks.
+    pub fn syntax(&self) -> Syntax {
+        match self.side {
+            ServerSide::Compact { .. } => Syntax::Compact,
+            ServerSide::Plain { .. } => Syntax::Plain,
+        }
+    }
+}
+
+impl codec::Decoder for ServerCodec {
+    type Item = Request;
+    type Error = Error;
+
+    fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Request>, Error> {
+        Ok(match &mut self.side {
+            ServerSide::Compact { decoder, .. } => decoder.decode(src)?,
+            ServerSide::Plain { parser } => parser.decode(src)?,
+        })
+    }
+
+    fn decode_eof(&mut self, src: &mut BytesMut) -> Result<Option<Request>, Error> {
+        Ok(match &mut self.side {
+            ServerSide::Compact { decoder, .. } => decoder.decode_eof(src)?,
+            ServerSide::Plain { parser } => parser.decode_eof(src)?,
+        })
+    }
+}
+
+impl codec::Encoder<Response> for ServerCodec {
+    type Error = Error;
+
+    fn encode(&mut self, response: Response, dst: &mut BytesMut) -> Result<(), Error> {
+        match &mut self.side {
+            ServerSide::Compact { encoder, .. } => write_compact(encoder, &response, dst),
+            ServerSide::Plain { .. } => codec::Encoder::encode(&mut PlainWriter, response, dst),
+        }
+    }
+}
+
+/// The client's end of a link: writes requests, reads their responses, in the syntax
+/// negotiated ([`crate::link::connect`]) or chosen. In plain HTTP/1.1 it tells its response
+/// reader the method of each request it writes, so responses to HEAD are read right.
+#[derive(Debug)]
+pub struct ClientCodec {
+    side: ClientSide,
+}
+
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug)]
+enum ClientSide {
+    Compact { encoder: streamline::Encoder, decoder: ResponseDecoder },
+    Plain { parser: http1::ResponseParser },
+}
+
+impl ClientCodec {
+    /// A client's codec for `syntax`, with `limits` on what it reads and writes.
+    pub fn new(syntax: Syntax, limits: Limits) -> Self {
+        let side = match syntax {
+            Syntax::Compact => ClientSide::Compact {
+                encoder: streamline::Encoder::with_limits(limits),
+                decoder: ResponseDecoder::with_limits(limits),
+            },
+            Syntax::Plain => ClientSide::Plain { parser: http1::ResponseParser::with_limits(limits) },
+        };
+        ClientCodec { side }
+    }
+
+    /// The syntax it speaks.
+    pub fn syntax(&self) -> Syntax {
+        match self.side {
+            ClientSide::Compact { .. } => Syntax::Compact,
+            ClientSide::Plain { .. } => Syntax::Plain,
+        }
+    }
+
+    /// Tells a plain codec's response reader the method of a request sent before it took
+    /// over (the one that offered an upgrade the server refused).
+    pub(crate) fn expect(&mut self, method: &[u8]) {
+        if let ClientSide::Plain { parser } = &mut self.side {
+            parser.expect(method);
+        }
+    }
+}
+
+impl codec::Encoder<Request> for ClientCodec {
+    type Error = Error;
+
+    fn encode(&mut self, request: Request, dst: &mut BytesMut) -> Result<(), Error> {
+        match &mut self.side {
+            ClientSide::Compact { encoder, .. } => write_compact(encoder, &request, dst),
+            ClientSide::Plain { parser } => {
+                parser.expect(request.head().method());
+                codec::Encoder::encode(&mut PlainWriter, request, dst)
+            }
+        }
+    }
+}
+
+impl codec::Decoder for ClientCodec {
+    type Item = Response;
+    type Error = Error;
+
+    fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Response>, Error> {
+        Ok(match &mut self.side {
+            ClientSide::Compact { decoder, .. } => decoder.decode(src)?,
+            ClientSide::Plain { parser } => parser.decode(src)?,
+        })
+    }
+
+    fn decode_eof(&mut self, src: &mut BytesMut) -> Result<Option<Response>, Error> {
+        Ok(match &mut self.side {
+            ClientSide::Compact { decoder, .. } => decoder.decode_eof(src)?,
+            ClientSide::Plain { parser } => parser.decode_eof(src)?,
+        })
+    }
+}

@@ -1,0 +1,227 @@
+//! Opening a link: the negotiation of SPEC.md §14 on a connection, leaving a
+//! [`Framed`] whose codec speaks what was agreed.
+//!
+//! - [`accept`] (server): tells the syntax from the first bytes (prior knowledge); a plain
+//!   first request that offers `shttp/3`, with nothing after it, is answered with the 101 and
+//!   the link goes compact; otherwise it stays plain. The first request is the first item
+//!   the codec gives either way.
+//! - [`connect`] (client): compact from the first byte ([`Offer::PriorKnowledge`]), plain
+//!   ([`Offer::Plain`]), or a first request that offers the upgrade ([`Offer::Upgrade`]),
+//!   after which the codec speaks what the server answered; the answer to that request is the
+//!   first response the codec gives.
+
+use bytes::BytesMut;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use streamline::{http1, upgrade, Event, Limits, Request, Response, Syntax as Detected, SyntaxDetector};
+
+use futures_util::{Sink, Stream};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio_util::codec::{Decoder, Encoder, Framed, FramedParts};
+
+use crate::codec::{ClientCodec, ServerCodec, Syntax};
+use crate::Error;
+
+/// An open link: a connection framed with the codec the negotiation chose, as a [`Stream`] of
+/// what it reads and a [`Sink`] of what it writes. A message read during the negotiation
+/// (the request that carried an offer to upgrade) comes out first.
+#[derive(Debug)]
+pub struct Link<S, C: Decoder> {
+    framed: Framed<S, C>,
+    first: Option<C::Item>,
+}
+
+impl<S, C: Decoder> Link<S, C> {
+    /// The codec (to see which [`Syntax`] it speaks).
+    pub fn codec(&self) -> &C {
+        self.framed.codec()
+    }
+
+    /// The connection.
+    pub fn get_ref(&self) -> &S {
+        self.framed.get_ref()
+    }
+
+    /// The framed connection, and the message read during the negotiation, if it has not
+    /// come out yet.
+    pub fn into_parts(self) -> (Framed<S, C>, Option<C::Item>) {
+        (self.framed, self.first)
+    }
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin, C: Decoder + Unpin> Stream for Link<S, C>
+where
+    C::Item: Unpin,
+{
+    type Item = Result<C::Item, C::Error>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        if let Some(first) = self.first.take() {
+            return Poll::Ready(Some(Ok(first)));
+        }
+        Pin::new(&mut self.framed).poll_next(cx)
+    }
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin, C: Decoder + Encoder<I> + Unpin, I> Sink<I> for Link<S, C>
+where
+    C::Item: Unpin,
+{
+    type Error = <C as Encoder<I>>::Error;
+
+    fn poll_ready(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        Pin::new(&mut self.framed).poll_ready(cx)
+    }
+
+    fn start_send(mut self: Pin<&mut Self>, item: I) -> Result<(), Self::Error> {
+        Pin::new(&mut self.framed).start_send(item)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        Pin::new(&mut self.framed).poll_flush(cx)
+    }
+
+    fn poll_close(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        Pin::new(&mut self.framed).poll_close(cx)
+    }
+}
+
+/// What a server does with an offer to upgrade.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Upgrades {
+    /// Switch to the compact syntax when a first request offers it (SPEC.md §14.2).
+    Accept,
+    /// Stay in plain HTTP/1.1 (the offer is answered in plain, as a server that does not know
+    /// the protocol would).
+    Refuse,
+}
+
+/// Serves one connection: negotiates (SPEC.md §14.2, §14.3) and returns it framed with a
+/// codec that reads requests and writes responses in the syntax agreed.
+///
+/// # Errors
+///
+/// The connection's; [`streamline::ErrorKind::UnknownSyntax`] for a start that is neither
+/// syntax; the plain reader's error for a broken first request; [`Error::Closed`] if the
+/// client closes before its first request is whole.
+pub async fn accept<S>(mut io: S, limits: Limits, upgrades: Upgrades) -> Result<Link<S, ServerCodec>, Error>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    let mut buf = BytesMut::with_capacity(8 * 1024);
+    let mut detector = SyntaxDetector::new();
+    let detected = loop {
+        if let Some(syntax) = detector.detect(&buf)? {
+            break syntax;
+        }
+        if io.read_buf(&mut buf).await? == 0 {
+            // A connection closed before its first line says nothing: serve it as plain,
+            // which reads nothing.
+            if buf.is_empty() {
+                break Detected::Plain;
+            }
+            return Err(Error::Closed("the first request"));
+        }
+    };
+    let compact = detected.is_compact();
+    if detected.is_responses() {
+        return Err(streamline::Error::from_kind(streamline::ErrorKind::WrongDirection(
+            "a server reads requests, and the connection starts with a response",
+        ))
+        .into());
+    }
+    if compact || upgrades == Upgrades::Refuse {
+        let syntax = if compact { Syntax::Compact } else { Syntax::Plain };
+        return Ok(link::<_, _, Response>(io, ServerCodec::new(syntax, limits), buf, None));
+    }
+    // A plain first request: read it whole to see whether it offers the upgrade.
+    let mut parser = http1::Parser::with_limits(limits);
+    let first = loop {
+        if let Some(request) = parser.decode(&mut buf)? {
+            break request;
+        }
+        if io.read_buf(&mut buf).await? == 0 {
+            let first = parser.decode_eof(&mut buf)?;
+            return Ok(link::<_, _, Response>(io, ServerCodec::new(Syntax::Plain, limits), buf, first));
+        }
+    };
+    // Bytes after the request: a client that pipelined plain requests (it must not after an
+    // offer), so the link stays plain and reads them as such.
+    if upgrade::requested(first.head()) && buf.is_empty() {
+        io.write_all(upgrade::SWITCHING_PROTOCOLS).await?;
+        return Ok(link::<_, _, Response>(io, ServerCodec::new(Syntax::Compact, limits), buf, Some(first)));
+    }
+    Ok(link::<_, _, Response>(io, ServerCodec::new(Syntax::Plain, limits), buf, Some(first)))
+}
+
+/// How a client opens a link.
+#[derive(Debug)]
+pub enum Offer {
+    /// Compact from the first byte: the server is known to speak it (SPEC.md §14.3).
+    PriorKnowledge,
+    /// Plain HTTP/1.1, no offer.
+    Plain,
+    /// Send this request first, offering the upgrade (SPEC.md §14.2): the link speaks what the
+    /// server answers, and the answer to this request is the first response read.
+    Upgrade(Request),
+}
+
+/// Opens a link on a connection to a server (SPEC.md §14): returns it framed with a codec
+/// that writes requests and reads responses in the syntax agreed.
+///
+/// # Errors
+///
+/// The connection's; [`streamline::ErrorKind::Handshake`] for a 101 that does not switch to
+/// this protocol; the response reader's for a broken answer; [`Error::Closed`] if the server
+/// closes before its answer is whole.
+pub async fn connect<S>(mut io: S, limits: Limits, offer: Offer) -> Result<Link<S, ClientCodec>, Error>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    let first = match offer {
+        Offer::PriorKnowledge => {
+            return Ok(link::<_, _, Request>(io, ClientCodec::new(Syntax::Compact, limits), BytesMut::new(), None))
+        }
+        Offer::Plain => {
+            return Ok(link::<_, _, Request>(io, ClientCodec::new(Syntax::Plain, limits), BytesMut::new(), None))
+        }
+        Offer::Upgrade(first) => first,
+    };
+    let head = upgrade::offer(first.head())?;
+    let mut wire = BytesMut::with_capacity(head.headers().as_block().len() + first.body().len() + 64);
+    head.write_http1(&mut wire);
+    wire.extend_from_slice(first.body());
+    io.write_all(&wire).await?;
+    // The answer's head decides: a 101, and compact from the next byte on; anything else is
+    // the plain answer, which the codec reads (told the request's method).
+    let mut buf = BytesMut::with_capacity(8 * 1024);
+    loop {
+        let mut probe = buf.clone();
+        let mut parser = http1::ResponseParser::with_limits(limits);
+        parser.expect(head.method());
+        if let Some(Event::Head(answer)) = parser.next_event(&mut probe)? {
+            if upgrade::accepted(&answer)? {
+                // (The reader stops after a 101: `probe` holds what follows it.)
+                return Ok(link::<_, _, Request>(io, ClientCodec::new(Syntax::Compact, limits), probe, None));
+            }
+            let mut codec = ClientCodec::new(Syntax::Plain, limits);
+            codec.expect(head.method());
+            return Ok(link::<_, _, Request>(io, codec, buf, None));
+        }
+        if io.read_buf(&mut buf).await? == 0 {
+            return Err(Error::Closed("the upgrade"));
+        }
+    }
+}
+
+/// `io` framed with `codec`, with `buf` (bytes read past what the negotiation consumed) to
+/// be decoded before anything else is read, and `first` to come out before them.
+fn link<S, C: Decoder + Encoder<I>, I>(io: S, codec: C, buf: BytesMut, first: Option<C::Item>) -> Link<S, C>
+where
+    S: AsyncRead + AsyncWrite,
+{
+    // (From parts, a buffer that holds bytes is decoded before the connection is read.)
+    let mut parts = FramedParts::new::<I>(io, codec);
+    parts.read_buf = buf;
+    Link { framed: Framed::from_parts(parts), first }
+}

@@ -1,0 +1,326 @@
+//! Over loopback TCP: every codec pair carries 100,000 messages written in random pieces and
+//! reads back every one of them; and the negotiation of SPEC.md §14 (accept, refuse,
+//! fallback, prior knowledge, bytes pipelined after the offer, a broken handshake).
+
+use bytes::{Bytes, BytesMut};
+use futures_util::{SinkExt, StreamExt};
+use streamline::{
+    http1, upgrade, Decoder, Encoder, Grammar, Limits, Message, Reader, Request, Response, ResponseDecoder,
+};
+use streamline_tokio::codec::{CompactWriter, Messages, PlainWriter};
+use streamline_tokio::link::{self, Offer, Upgrades};
+use streamline_tokio::{Error, Syntax};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio_util::codec::FramedRead;
+
+/// Messages in each codec pair's run.
+const MESSAGES: usize = 100_000;
+
+/// A small deterministic generator of write sizes.
+struct Sizes(u64);
+
+impl Sizes {
+    fn next(&mut self, max: usize) -> usize {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        1 + (self.0 % max as u64) as usize
+    }
+}
+
+/// Every message of a plain stream, read whole.
+fn read_all<G: Grammar>(mut reader: Reader<G>, bytes: &[u8]) -> Vec<<G::Direction as streamline::Direction>::Message> {
+    let mut src = BytesMut::from(bytes);
+    let mut out = Vec::new();
+    while let Some(m) = reader.decode_eof(&mut src).expect("valid input") {
+        out.push(m);
+    }
+    out
+}
+
+/// Requests: the OPRA feed and a browsing session, mixed so the state changes.
+fn requests() -> Vec<Request> {
+    let mut all = read_all(http1::Parser::new(), &streamline_traffic::opra(MESSAGES as u64 - 2_000, 7, 66));
+    let browse = read_all(http1::Parser::new(), &streamline_traffic::browse(2_000, 7));
+    for (i, r) in browse.into_iter().enumerate() {
+        all.insert(i * 49 % all.len(), r);
+    }
+    all
+}
+
+/// Responses: nginx's recorded acknowledgements and browsing responses, repeated.
+fn responses() -> Vec<Response> {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../samples/responses/");
+    let acks = read_all(http1::ResponseParser::new(), &std::fs::read(format!("{dir}opra-acks.http")).unwrap());
+    let methods = read_all(http1::Parser::new(), &std::fs::read(format!("{dir}browse.requests.http")).unwrap());
+    let mut parser = http1::ResponseParser::new();
+    for m in &methods {
+        parser.expect(m.head().method());
+    }
+    let browse = read_all(parser, &std::fs::read(format!("{dir}browse.http")).unwrap());
+    acks.iter().chain(&browse).cycle().take(MESSAGES).cloned().collect()
+}
+
+/// Writes `bytes` to a loopback connection in random pieces and reads the messages back with
+/// `decoder`; checks every one against `expected`.
+async fn carry<G, C>(bytes: Vec<u8>, reader: Reader<G>, expected: &[C], seed: u64)
+where
+    G: Grammar + Send + 'static,
+    G::Direction: streamline::Direction<Message = C>,
+    C: Message + PartialEq + std::fmt::Debug + Send,
+{
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let writer = tokio::spawn(async move {
+        let mut socket = TcpStream::connect(addr).await.unwrap();
+        let mut sizes = Sizes(seed);
+        let mut at = 0;
+        while at < bytes.len() {
+            let n = sizes.next(3000).min(bytes.len() - at);
+            socket.write_all(&bytes[at..at + n]).await.unwrap();
+            at += n;
+        }
+        socket.shutdown().await.unwrap();
+    });
+    let (socket, _) = listener.accept().await.unwrap();
+    let mut frames = FramedRead::new(socket, Messages::new(reader));
+    let mut n = 0;
+    while let Some(message) = frames.next().await {
+        let message = message.unwrap();
+        assert_eq!(message.head(), expected[n].head(), "message {n}");
+        assert_eq!(message.body(), expected[n].body(), "message {n}");
+        n += 1;
+    }
+    assert_eq!(n, expected.len());
+    writer.await.unwrap();
+}
+
+/// Encodes messages with a codec's encoder into one buffer, as a sink would.
+fn encode_all<M: Message + Clone, E: tokio_util::codec::Encoder<M, Error = Error>>(
+    mut codec: E,
+    messages: &[M],
+) -> Vec<u8> {
+    let mut dst = BytesMut::new();
+    for m in messages {
+        codec.encode(m.clone(), &mut dst).unwrap();
+    }
+    dst.to_vec()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn compact_requests() {
+    let messages = requests();
+    let bytes = encode_all(CompactWriter::new(Encoder::new()), &messages);
+    carry(bytes, Decoder::new(), &messages, 1).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plain_requests() {
+    let messages = requests();
+    let bytes = encode_all(PlainWriter, &messages);
+    carry(bytes, http1::Parser::new(), &messages, 2).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn compact_responses() {
+    let messages = responses();
+    let bytes = encode_all(CompactWriter::new(Encoder::new().responses()), &messages);
+    carry(bytes, ResponseDecoder::new(), &messages, 3).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plain_responses() {
+    let messages = responses();
+    let bytes = encode_all(PlainWriter, &messages);
+    let mut parser = http1::ResponseParser::new();
+    // The browsing responses answer HEAD requests too: the parser is told every method.
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../samples/responses/");
+    let methods = read_all(http1::Parser::new(), &std::fs::read(format!("{dir}browse.requests.http")).unwrap());
+    let mut cycle = std::iter::repeat_n(Bytes::from_static(b"POST"), 1000)
+        .chain(methods.iter().map(|m| m.head().method().clone()))
+        .cycle();
+    for _ in 0..messages.len() {
+        parser.expect(&cycle.next().unwrap());
+    }
+    carry(bytes, parser, &messages, 4).await;
+}
+
+// ---- negotiation -------------------------------------------------------------------------
+
+fn get(target: &'static str) -> Request {
+    read_all(http1::Parser::new(), format!("GET {target} HTTP/1.1\r\nHost: feed\r\n\r\n").as_bytes()).remove(0)
+}
+
+fn ack(n: usize) -> Response {
+    let plain = format!("HTTP/1.1 200 OK\r\nServer: test\r\nContent-Length: {}\r\n\r\n{n}", n.to_string().len());
+    read_all(http1::ResponseParser::new(), plain.as_bytes()).remove(0)
+}
+
+/// A server answering each request with `ack(i)`; returns the syntax it spoke.
+async fn serve(listener: TcpListener, upgrades: Upgrades) -> Result<(Syntax, usize), Error> {
+    let (socket, _) = listener.accept().await?;
+    let mut link = link::accept(socket, Limits::default(), upgrades).await?;
+    let syntax = link.codec().syntax();
+    let mut n = 0;
+    while let Some(request) = link.next().await {
+        request?;
+        link.send(ack(n)).await?;
+        n += 1;
+    }
+    Ok((syntax, n))
+}
+
+async fn listener() -> (TcpListener, std::net::SocketAddr) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    (listener, addr)
+}
+
+/// A client that sends `count` requests after opening with `offer`; returns the syntax and
+/// the bodies of the responses.
+async fn client(addr: std::net::SocketAddr, offer: Offer, count: usize) -> Result<(Syntax, Vec<Bytes>), Error> {
+    let socket = TcpStream::connect(addr).await?;
+    let upgrading = matches!(offer, Offer::Upgrade(_));
+    let mut link = link::connect(socket, Limits::default(), offer).await?;
+    let syntax = link.codec().syntax();
+    let mut bodies = Vec::new();
+    if upgrading {
+        bodies.push(link.next().await.expect("the first request's answer")?.body().clone());
+    }
+    for _ in 0..count {
+        link.send(get("/quote")).await?;
+        bodies.push(link.next().await.expect("an answer")?.body().clone());
+    }
+    Ok((syntax, bodies))
+}
+
+fn numbered(n: usize) -> Vec<Bytes> {
+    (0..n).map(|i| Bytes::from(i.to_string())).collect()
+}
+
+#[tokio::test]
+async fn upgrade_accepted() {
+    let (l, addr) = listener().await;
+    let server = tokio::spawn(serve(l, Upgrades::Accept));
+    let (syntax, bodies) = client(addr, Offer::Upgrade(get("/")), 50).await.unwrap();
+    assert_eq!((syntax, bodies), (Syntax::Compact, numbered(51)));
+    assert_eq!(server.await.unwrap().unwrap(), (Syntax::Compact, 51));
+}
+
+#[tokio::test]
+async fn upgrade_refused_goes_on_plain() {
+    let (l, addr) = listener().await;
+    let server = tokio::spawn(serve(l, Upgrades::Refuse));
+    let (syntax, bodies) = client(addr, Offer::Upgrade(get("/")), 50).await.unwrap();
+    assert_eq!((syntax, bodies), (Syntax::Plain, numbered(51)));
+    assert_eq!(server.await.unwrap().unwrap(), (Syntax::Plain, 51));
+}
+
+#[tokio::test]
+async fn prior_knowledge_and_plain_on_one_port() {
+    for (offer, syntax) in [(Offer::PriorKnowledge, Syntax::Compact), (Offer::Plain, Syntax::Plain)] {
+        let (l, addr) = listener().await;
+        let server = tokio::spawn(serve(l, Upgrades::Accept));
+        let got = client(addr, offer, 20).await.unwrap();
+        assert_eq!(got, (syntax, numbered(20)));
+        assert_eq!(server.await.unwrap().unwrap(), (syntax, 20));
+    }
+}
+
+/// A server that does not know the protocol (answers 200 to anything, plain): the client
+/// falls back to plain HTTP/1.1.
+#[tokio::test]
+async fn fallback_to_a_server_that_does_not_know() {
+    let (l, addr) = listener().await;
+    let server = tokio::spawn(async move {
+        let (mut socket, _) = l.accept().await.unwrap();
+        let mut parser = http1::Parser::new();
+        let mut buf = BytesMut::new();
+        let mut n = 0;
+        loop {
+            while let Some(_request) = parser.decode(&mut buf).unwrap() {
+                let mut out = Vec::new();
+                ack(n).write_http1(&mut out);
+                socket.write_all(&out).await.unwrap();
+                n += 1;
+            }
+            if socket.read_buf(&mut buf).await.unwrap() == 0 {
+                return n;
+            }
+        }
+    });
+    let (syntax, bodies) = client(addr, Offer::Upgrade(get("/")), 5).await.unwrap();
+    assert_eq!((syntax, bodies), (Syntax::Plain, numbered(6)));
+    assert_eq!(server.await.unwrap(), 6);
+}
+
+/// A client that pipelines plain requests after its offer (SPEC.md §14.2 rule 3): the server
+/// stays plain and answers them all.
+#[tokio::test]
+async fn bytes_pipelined_after_the_offer_keep_it_plain() {
+    let (l, addr) = listener().await;
+    let server = tokio::spawn(serve(l, Upgrades::Accept));
+    let mut socket = TcpStream::connect(addr).await.unwrap();
+    let mut wire = Vec::new();
+    upgrade::offer(get("/").head()).unwrap().write_http1(&mut wire);
+    get("/a").write_http1(&mut wire);
+    get("/b").write_http1(&mut wire);
+    socket.write_all(&wire).await.unwrap();
+    socket.shutdown().await.unwrap();
+    let mut answers = Vec::new();
+    socket.read_to_end(&mut answers).await.unwrap();
+    let mut parser = http1::ResponseParser::new();
+    let got = {
+        let mut src = BytesMut::from(&answers[..]);
+        let mut v = Vec::new();
+        while let Some(r) = parser.decode_eof(&mut src).unwrap() {
+            v.push(r.status());
+        }
+        v
+    };
+    assert_eq!(got, [200, 200, 200], "three plain answers, no 101");
+    assert_eq!(server.await.unwrap().unwrap(), (Syntax::Plain, 3));
+}
+
+/// A 101 that switches to another protocol is a broken handshake.
+#[tokio::test]
+async fn malformed_handshake() {
+    for answer in [
+        &b"HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n"[..],
+        b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: shttp/3\r\n\r\n",
+        b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nab",
+        b"HTTP/1.1 2",
+    ] {
+        let (l, addr) = listener().await;
+        let server = tokio::spawn(async move {
+            let (mut socket, _) = l.accept().await.unwrap();
+            let mut buf = [0u8; 1024];
+            let _ = socket.read(&mut buf).await.unwrap();
+            socket.write_all(answer).await.unwrap();
+        });
+        let result = client(addr, Offer::Upgrade(get("/")), 1).await;
+        let err = result.expect_err("a broken answer fails");
+        let text = err.to_string();
+        assert!(
+            text.contains("upgrade handshake") || text.contains("input ends") || text.contains("closed"),
+            "{}: {text}",
+            answer.escape_ascii()
+        );
+        server.await.unwrap();
+    }
+}
+
+/// A connection that starts with neither syntax is refused at once.
+#[tokio::test]
+async fn unknown_start_is_refused() {
+    let (l, addr) = listener().await;
+    let server = tokio::spawn(async move {
+        let (socket, _) = l.accept().await.unwrap();
+        link::accept(socket, Limits::default(), Upgrades::Accept).await.map(|_| ())
+    });
+    let mut socket = TcpStream::connect(addr).await.unwrap();
+    socket.write_all(b"{\"hello\": 1}\r\n").await.unwrap();
+    let err = server.await.unwrap().unwrap_err();
+    assert!(err.to_string().contains("cannot tell the syntax"), "{err}");
+}
