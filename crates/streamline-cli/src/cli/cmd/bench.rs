@@ -279,6 +279,7 @@ impl<C: Codec> Run for Job<'_, C> {
             let event = self.events.next().map_err(|err| match err {
                 ReadError::Data(err) => err.to_string(),
                 ReadError::Io(err) => err.to_string(),
+                ReadError::Requests(err) => format!("{err:#}"),
             })?;
             let Some(event) = event else { return Ok(Step::End(written + self.flush()?)) };
             let end = event == Event::End;
