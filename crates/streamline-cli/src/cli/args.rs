@@ -298,8 +298,9 @@ pub enum GenKind {
 
 /// Measure encode and decode speed in this process: messages/s, MB/s, latency percentiles.
 ///
-/// Loads FILE (plain or compact; default: the built-in OPRA-style feed, generated in memory)
-/// and prepares both forms, each at most --max-input bytes. Then, for --duration seconds each, it encodes the plain form
+/// Loads FILE (a request stream, plain or compact; default: the built-in OPRA-style feed,
+/// generated in memory; a response stream is refused, `report` measures those) and prepares
+/// both forms, each at most --max-input bytes. Then, for --duration seconds each, it encodes the plain form
 /// (parser + lookahead encoder, as `encode` does) and decodes the compact form into canonical
 /// plain bytes (as `decode` does), feeding the input in 64 KiB pieces and starting over at
 /// its end, with output kept in memory.
