@@ -253,17 +253,38 @@ pub enum Format {
 ///
 /// All three are written one request at a time and bodies in 64 KiB pieces, so any count and
 /// any --payload-size run in bounded memory.
+///
+/// --responses writes instead the responses an nginx-like server sends back to exactly the
+/// requests the same command writes without it (one per request, in order; the options that
+/// shape the requests keep their meaning). Each carries `Server: nginx/1.22.1` and a `Date`
+/// that starts at Sat, 05 Dec 2026 08:35:18 GMT (a phase within that second drawn from the
+/// seed) and moves on one second every --rate responses:
+///
+/// - opra: one acknowledgement per quote, `200 OK`, `Content-Type: text/plain`,
+///   `Content-Length: 3`, `Connection: keep-alive`, body `OK` and LF (nginx's `return 200`).
+///
+/// - browse: a page is `200 OK` with a generated HTML body in chunks; a static resource is
+///   `200 OK` with Content-Length, Last-Modified, ETag and its bytes. With --revalidate the
+///   browser holds a cache: it asks for a resource fetched before with If-Modified-Since and
+///   If-None-Match (answered `304 Not Modified`) and checks one with HEAD now and then (its
+///   head alone); the pages and resources visited are those of the session without it.
+///
+/// - upload: `201 Created` with the new file's Location and no body.
 #[derive(Debug, Args)]
 #[command(after_long_help = "\
 Examples:
   streamline gen opra --count 1000000 -o opra.http
   streamline gen browse --count 200 --seed 7 | streamline encode | wc -c
-  streamline gen upload --count 10 --payload-size 4096 -o uploads.http")]
+  streamline gen upload --count 10 --payload-size 4096 -o uploads.http
+  streamline gen opra -n 1000 -o feed.http; streamline gen opra -n 1000 --responses -o acks.http
+  streamline gen browse -n 200 --revalidate -o b.http
+  streamline gen browse -n 200 --revalidate --responses -o b.responses.http
+  streamline report b.responses.http --requests b.http")]
 pub struct GenArgs {
     /// What to generate.
     #[arg(value_enum)]
     pub kind: GenKind,
-    /// Number of requests.
+    /// Number of requests (with --responses: of responses, one per request).
     #[arg(long, short = 'n', value_name = "N", value_parser = parse_count)]
     pub count: u64,
     /// Seed of the generator.
@@ -274,6 +295,17 @@ pub struct GenArgs {
     /// (powers of 1,024) or kB, MB, GB (of 1,000), as in 64KiB.
     #[arg(long, value_name = "B", value_parser = parse_size_usize)]
     pub payload_size: Option<usize>,
+    /// Write the server's responses to these requests instead of the requests.
+    #[arg(long)]
+    pub responses: bool,
+    /// browse: the browser revalidates what it fetched before and sends a HEAD now and then
+    /// (so its responses include 304s and a HEAD's).
+    #[arg(long)]
+    pub revalidate: bool,
+    /// Responses a second, for their Date headers: the date moves on one second every R
+    /// responses. (The requests carry no date: without --responses it changes nothing.)
+    #[arg(long, value_name = "R", default_value = "1000", value_parser = parse_per_second)]
+    pub rate: u64,
     /// Write to FILE instead of standard output (`-` is standard output). FILE is replaced
     /// only at the end: the output goes to a temporary file beside it (.FILE.streamline-PID.tmp)
     /// that is renamed over it on success; on an I/O error or an interrupt the temporary file is
@@ -621,6 +653,14 @@ fn parse_size_usize(s: &str) -> Result<usize, String> {
     usize::try_from(parse_size(s)?).map_err(|_| format!("'{s}' is more bytes than this machine can address"))
 }
 
+/// A whole number of messages per second, at least 1 (`1_000`).
+fn parse_per_second(s: &str) -> Result<u64, String> {
+    match parse_count(s) {
+        Ok(n) if n > 0 => Ok(n),
+        _ => Err(format!("'{s}' is not a whole number of messages per second, at least 1")),
+    }
+}
+
 /// A positive rate in messages per second (`1_000_000`, `2.5e6`).
 fn parse_rate(s: &str) -> Result<f64, String> {
     let digits: String = s.chars().filter(|&c| c != '_' && c != ',').collect();
@@ -707,6 +747,11 @@ mod tests {
         let Command::Gen(args) = cli.command else { panic!("not gen") };
         assert_eq!((args.kind, args.count, args.seed, args.payload_size), (GenKind::Upload, 1000, 9, Some(10)));
         assert!(parse(&["gen", "opra"]).is_err(), "--count is required");
+        assert!(!args.responses && !args.revalidate && args.rate == 1000);
+        let cli = parse(&["gen", "browse", "-n", "5", "--responses", "--revalidate", "--rate", "250"]).unwrap();
+        let Command::Gen(args) = cli.command else { panic!("not gen") };
+        assert!(args.responses && args.revalidate && args.rate == 250);
+        assert!(parse(&["gen", "opra", "-n", "5", "--responses", "--rate", "0"]).is_err());
         assert!(parse(&["gen", "video", "--count", "1"]).is_err());
     }
 
