@@ -104,6 +104,7 @@ writes each as a compact file"
             out.finish_after_io_error();
             Err(err).with_context(|| format!("cannot read {name}"))
         }
+        // (No request stream is read beside a compact one.)
         ReadError::Requests(err) => {
             out.finish_at_mark()?;
             Err(err)

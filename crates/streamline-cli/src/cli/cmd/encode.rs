@@ -18,6 +18,9 @@ use crate::cli::{signals, DataError};
 
 /// Encodes the input to the output.
 pub fn run(args: EncodeArgs) -> Result<()> {
+    if let Some(path) = &args.answers.requests {
+        io::refuse_both_stdin(args.io.input.as_deref(), path)?;
+    }
     let mut input = Input::open(args.io.input.as_deref(), args.io.quiet)?;
     let name = input.name().to_string();
     let mut buf = BytesMut::with_capacity(2 * CHUNK);
@@ -43,13 +46,7 @@ pub fn run(args: EncodeArgs) -> Result<()> {
         }
         _ => false,
     };
-    let answers = match &args.answers.requests {
-        Some(path) => {
-            io::refuse_both_stdin(args.io.input.as_deref(), path)?;
-            Some(Answers::open(path, limits, ())?)
-        }
-        None => None,
-    };
+    let answers = args.answers.requests.as_deref().map(|path| Answers::open(path, limits, ())).transpose()?;
     signals::cooperate();
     io::refuse_input_as_output(args.io.input.as_deref(), args.io.output.as_deref())?;
     let mut out = Output::create(args.io.output.as_deref())?;
@@ -117,10 +114,13 @@ where
                 out.finish_after_io_error();
                 return Err(err).with_context(|| format!("cannot read {name}"));
             }
-            Err(ReadError::Requests(err)) => {
-                // The requests file, not this input: what was read of it is written.
+            Err(ReadError::Requests(mut err)) => {
+                // A fault of the requests file, not of this input: what was read whole is written.
                 let _ = writer.finish(out);
                 out.finish_at_mark()?;
+                if let Some(data) = err.downcast_mut::<DataError>() {
+                    data.written = Some((writer.written, G::Direction::NOUN));
+                }
                 return Err(err);
             }
         }

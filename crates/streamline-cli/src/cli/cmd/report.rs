@@ -2,6 +2,7 @@
 
 use std::collections::VecDeque;
 use std::io::Write;
+use std::path::PathBuf;
 
 use anyhow::{bail, Context, Result};
 use bytes::{BufMut, BytesMut};
@@ -37,6 +38,7 @@ pub fn run(args: ReportArgs) -> Result<()> {
                 args.files.len()
             );
         }
+        io::refuse_both_stdin(args.files.first().map(PathBuf::as_path), path)?;
     }
     // A capture malformed or cut short after some packets: the report of what was read is
     // printed, then the error.
@@ -102,7 +104,6 @@ pub fn run(args: ReportArgs) -> Result<()> {
                     measure(&mut events, &mut responses, &codec, None)
                 }
                 (syntax, Some(asked)) => {
-                    io::refuse_both_stdin(Some(path), asked)?;
                     // The requests are read alongside the responses, one ahead, and measured
                     // as they go: the same connection's other direction.
                     let tap = RequestMeter::new(std::mem::take(&mut requests), &codec);
