@@ -284,6 +284,12 @@ fn requests_is_for_a_response_stream_and_names_requests() {
         let (_, stderr) = fails(args, b"", 2);
         assert!(stderr.contains("cannot both be standard input"), "{stderr}");
     }
+    // An empty response stream answers nothing: the connection's requests are all there is.
+    assert!(ok(&["encode", "-", "--requests", &requests], b"").is_empty());
+    let report = report_json(&["-", "--requests", &requests]);
+    let answered = &section(&report, "responses");
+    assert_eq!((&answered["connections"], &answered["messages"]), (&1.into(), &0.into()));
+    assert_eq!(section(&report, "requests")["messages"], 1000);
     // The requests on standard input.
     let compact =
         ok(&["encode", &responses("browse.http"), "--requests", "-"], &read(sample("responses/browse.requests.http")));

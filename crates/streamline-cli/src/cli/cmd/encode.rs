@@ -35,6 +35,8 @@ pub fn run(args: EncodeArgs) -> Result<()> {
     let limits = args.limits.limits();
     // Anything but a response stream goes to the request reader, which says what is wrong.
     let responses = match io::sniff(&mut input, &mut buf, limits.get_max_line())? {
+        // An empty input is as good a response stream as a request stream.
+        Ok(_) if buf.is_empty() => args.answers.requests.is_some(),
         Ok(Syntax::PlainResponses) => true,
         Ok(Syntax::CompactResponses) => {
             let what = "line 1 (byte 0): a compact response stream (it starts with 'C:'), encoded already: use \

@@ -80,7 +80,11 @@ pub fn run(args: ReportArgs) -> Result<()> {
                 }
                 continue;
             }
-            let syntax = detect(&mut input, &mut buf, codec.limits.get_max_line())?;
+            let syntax = match detect(&mut input, &mut buf, codec.limits.get_max_line())? {
+                // An empty input is as good a response stream as a request stream.
+                _ if buf.is_empty() && pair.is_some() => Syntax::PlainResponses,
+                syntax => syntax,
+            };
             let result = match (syntax, pair) {
                 (Syntax::Plain | Syntax::Compact, Some(_)) => bail!(
                     "--requests names the requests a response stream answers, and {name} holds requests, not responses"
