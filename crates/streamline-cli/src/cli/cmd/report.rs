@@ -157,16 +157,21 @@ pub fn run(args: ReportArgs) -> Result<()> {
         responses: responses.as_ref().map(report),
     };
     // The plots show the requests, or the responses when they are all there is.
-    let plotted = requests.as_ref().or(responses.as_ref()).zip(reports.first());
-    if let (Some(path), Some((totals, report))) = (&args.plot, plotted) {
+    let nothing = Totals::new(false);
+    let plotted = requests.as_ref().or(responses.as_ref()).unwrap_or(&nothing);
+    let plot = |out: &mut dyn Write| match reports.first() {
+        Some(report) => plotted.plot(report, out),
+        None => Ok(()),
+    };
+    if let Some(path) = &args.plot {
         let mut svg = Vec::new();
-        totals.plot(report, &mut svg).context("cannot draw the plot")?;
+        plot(&mut svg).context("cannot draw the plot")?;
         std::fs::write(path, svg).with_context(|| format!("cannot write {}", path.display()))?;
     }
     let mut stdout = std::io::stdout().lock();
-    match (args.format, plotted) {
-        (Format::Svg, Some((totals, report))) => totals.plot(report, &mut stdout),
-        (format, _) => output::renderer(format).render(&reports, &mut stdout),
+    match args.format {
+        Format::Svg => plot(&mut stdout),
+        format => output::renderer(format).render(&reports, &mut stdout),
     }
     .context("cannot write <stdout>")?;
     stdout.flush().context("cannot write <stdout>")?;
