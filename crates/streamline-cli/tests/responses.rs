@@ -391,3 +391,56 @@ fn help_speaks_of_responses() {
         }
     }
 }
+
+/// Runs the binary with `input` written to its standard input in pieces of growing, uneven
+/// sizes, with pauses, so its reads see them apart.
+fn run_in_pieces(args: &[&str], input: &[u8]) -> std::process::Output {
+    use std::io::Write;
+    let mut child = common::spawn(args);
+    let mut stdin = child.stdin.take().unwrap();
+    let input = input.to_vec();
+    let writer = std::thread::spawn(move || {
+        let (mut rest, mut size) = (&input[..], 1usize);
+        while !rest.is_empty() {
+            size = (size * 7 + 3) % 9000 + 1;
+            let (piece, tail) = rest.split_at(size.min(rest.len()));
+            if stdin.write_all(piece).and_then(|()| stdin.flush()).is_err() {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_micros(200));
+            rest = tail;
+        }
+    });
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    out
+}
+
+#[test]
+fn results_do_not_depend_on_how_reads_split() {
+    let requests = responses("browse.requests.http");
+    let plain = read(sample("responses/browse.http"));
+    let compact = read(sample("responses/browse.shttp"));
+    let out = run_in_pieces(&["encode", "--requests", &requests], &plain);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(out.stdout == compact, "encode in pieces");
+    let out = run_in_pieces(&["decode"], &compact);
+    assert!(out.stdout == ok(&["decode", &responses("browse.shttp")], b""), "decode in pieces");
+    // A close-delimited last response (to one more request), and a cut one, in pieces.
+    let more = scratch("responses-pieces").join("more.http");
+    let mut asked = read(sample("responses/browse.requests.http"));
+    asked.extend_from_slice(b"GET /stream HTTP/1.1\r\nHost: www.example.com\r\n\r\n");
+    std::fs::write(&more, asked).unwrap();
+    let more = more.to_str().unwrap();
+    let mut close = plain.clone();
+    close.extend_from_slice(b"HTTP/1.1 200 OK\r\n\r\n");
+    close.extend_from_slice(&plain[..40_000]);
+    let out = run_in_pieces(&["encode", "--requests", more], &close);
+    let whole = ok(&["encode", "-", "--requests", more], &close);
+    assert!(out.stdout == whole && whole.ends_with(&plain[..40_000]), "close-delimited in pieces");
+    let cut = &plain[..60_000];
+    let (stdout, stderr) = fails(&["encode", "-", "--requests", &requests], cut, 1);
+    let out = run_in_pieces(&["encode", "--requests", &requests], cut);
+    assert_eq!(String::from_utf8_lossy(&out.stderr), stderr);
+    assert!(out.stdout == stdout, "cut short in pieces");
+}
