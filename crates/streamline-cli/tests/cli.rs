@@ -5,19 +5,11 @@
 mod common;
 
 use std::io::{Read, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
-use common::{bin, canonical, ok, run, spawn};
+use common::{bin, canonical, encoding, fails, num, ok, read, report_json, sample, sample_str, scratch, spawn};
 use serde_json::Value;
-
-/// Runs the binary and expects `code` with one error line on standard error.
-fn fails(args: &[&str], stdin: &[u8], code: i32) -> (Vec<u8>, String) {
-    let out = run(args, stdin);
-    let stderr = String::from_utf8(out.stderr).unwrap();
-    assert_eq!(out.status.code(), Some(code), "{args:?}: {stderr}");
-    (out.stdout, stderr)
-}
 
 /// Runs the binary with `stdin` on standard input and the pipe left open after it, and
 /// expects it to end by itself within `limit` (else kills it and fails): for commands that must
@@ -44,26 +36,6 @@ fn run_with_open_stdin(args: &[&str], stdin: &[u8], limit: std::time::Duration) 
     drop(done);
     writer.join().unwrap();
     child.wait_with_output().unwrap()
-}
-
-fn sample(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../samples").join(name)
-}
-
-fn sample_str(name: &str) -> String {
-    sample(name).to_str().unwrap().to_string()
-}
-
-fn read(path: impl AsRef<Path>) -> Vec<u8> {
-    std::fs::read(path).unwrap()
-}
-
-/// A fresh directory for one test.
-fn scratch(test: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("streamline-cli-{}-{test}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 const SAMPLES: [&str; 4] = ["post-someurl", "post-someurl-x100", "opra-quote", "get-pair"];
@@ -376,19 +348,6 @@ fn closed_pipe_ends_quietly() {
     closed_pipe_after(&["report", "--count", "1000"], 0);
     closed_pipe_after(&["report", "--count", "1000", "--format", "json"], 0);
     closed_pipe_after(&["bench", "--count", "100", "--duration", "0.05"], 0);
-}
-
-fn report_json(args: &[&str]) -> Value {
-    let out = ok(&[&["report", "--format", "json"][..], args].concat(), b"");
-    serde_json::from_slice(&out).expect("report --format json prints JSON")
-}
-
-fn encoding<'a>(report: &'a Value, id: &str) -> &'a Value {
-    report["encodings"].as_array().unwrap().iter().find(|e| e["id"] == id).unwrap()
-}
-
-fn num(v: &Value) -> f64 {
-    v.as_f64().unwrap_or_else(|| panic!("not a number: {v}"))
 }
 
 #[test]

@@ -5,13 +5,15 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use streamline::{Encoder, Limits, Window};
 
-/// Translate HTTP/1.1 request streams to and from the compact streamline encoding, and
-/// measure what it saves on real traffic.
+/// Translate HTTP/1.1 request and response streams to and from the compact streamline
+/// encoding, and measure what it saves on real traffic.
 ///
 /// A stream of plain HTTP/1.1 requests (pipelined, one connection) becomes a stream of short
 /// opcode lines that only state what changed: a feed whose requests repeat their head costs
 /// `+: 66\r\n` (7 bytes) per message instead of the whole head (147 bytes for the OPRA-style
-/// quotes of the built-in feed).
+/// quotes of the built-in feed). The responses of a connection are encoded the same way: a
+/// steady acknowledgement costs `+:\r\n` (4 bytes). Every command tells the direction from the
+/// first bytes: a plain response stream starts with `HTTP/`, a compact one with `C:`.
 ///
 /// Exit status: 0 success; 1 the input was rejected (the message names the file, line, byte
 /// offset, what was found and what was expected); 2 usage or I/O error; 130 interrupted while
@@ -26,6 +28,7 @@ Examples:
   streamline encode feed.http -o feed.shttp          # plain -> compact
   streamline decode feed.shttp | head -c 300         # compact -> plain
   streamline report feed.http --format json          # the same table for scripts
+  streamline encode acks.http --requests feed.http   # responses -> compact
   streamline bench --rate 1000000                    # codec speed and latency under load")]
 pub struct Cli {
     /// What to do.
@@ -43,7 +46,7 @@ pub enum Command {
     Bench(BenchArgs),
 }
 
-/// Plain HTTP/1.1 requests in, compact encoding out.
+/// Plain HTTP/1.1 requests or responses in, compact encoding out.
 ///
 /// Reads FILE (or standard input) as a stream of pipelined HTTP/1.1 requests of one
 /// connection, and writes the compact encoding of the same requests. The input is read in
@@ -51,6 +54,17 @@ pub enum Command {
 /// size. The encoder holds back a window of requests (--window-requests, --window-bytes) to
 /// plan each one knowing what follows; `--window-requests 0 --window-bytes 0` writes each
 /// request as soon as it is read.
+///
+/// A plain response stream (it starts with `HTTP/`: the server's side of a connection) is
+/// encoded the same way, with the same options, into a compact response stream (it starts
+/// with `C:`). How a response is framed depends on the request it answers (RFC 9112 §6.3): a
+/// response to HEAD has no body whatever its Content-Length says, and a 2xx to CONNECT ends
+/// the HTTP stream. --requests FILE gives the request stream the responses answer, read
+/// alongside them; without it every response is read as the answer to a method that is
+/// neither HEAD nor CONNECT (a 1xx, 204 or 304 has no body either way). A response without
+/// Content-Length or Transfer-Encoding runs to the end of the input. After a 101 (or a 2xx to
+/// CONNECT) the connection is no longer HTTP/1.1: the responses before it are encoded, and
+/// the error says how many bytes follow.
 ///
 /// The plain reader is strict: CRLF line ends, a single Content-Length or a single
 /// `Transfer-Encoding: chunked`, no obsolete line folding. On rejected input everything
@@ -65,12 +79,15 @@ pub enum Command {
 #[command(after_long_help = "\
 Examples:
   streamline encode capture.http -o capture.shttp
+  streamline encode acks.http --requests feed.http -o acks.shttp   # the responses to feed.http
   streamline encode traffic.pcapng -o flows/                  # one .shttp file per HTTP flow
   streamline gen opra --count 3 | streamline encode
   streamline encode --window-requests 0 --window-bytes 0 < live.http > live.shttp  # lowest latency")]
 pub struct EncodeArgs {
     #[command(flatten)]
     pub io: IoArgs,
+    #[command(flatten)]
+    pub answers: AnswersArgs,
     #[command(flatten)]
     pub window: WindowArgs,
     #[command(flatten)]
@@ -85,14 +102,19 @@ pub struct EncodeArgs {
 ///
 /// Reads FILE (or standard input) in the compact syntax and writes every request in
 /// canonical plain form: request line, header lines in their order, the framing field
-/// (Content-Length or Transfer-Encoding: chunked) last, the empty line, the body. Streams in
-/// bounded memory. On rejected input everything decoded before the fault is written and
-/// flushed, then the error names the line and byte. A pcap or pcapng capture is refused:
-/// `report` measures its flows, `encode -o DIR` writes them as compact files.
+/// (Content-Length or Transfer-Encoding: chunked) last, the empty line, the body. A compact
+/// response stream (it starts with `C:`) gives the responses in canonical plain form alike,
+/// status line first; it states each response's framing, so no request stream is needed.
+/// The first line tells the direction, and a stream of one direction never reads the opcodes
+/// of the other. Streams in bounded memory. On rejected input everything decoded before the
+/// fault is written and flushed, then the error names the line and byte. A pcap or pcapng
+/// capture is refused: `report` measures its flows, `encode -o DIR` writes them as compact
+/// files.
 #[derive(Debug, Args)]
 #[command(after_long_help = "\
 Examples:
   streamline decode capture.shttp -o capture.http
+  streamline decode acks.shttp -o acks.http          # a compact response stream
   streamline decode - < capture.shttp | head -c 500")]
 pub struct DecodeArgs {
     #[command(flatten)]
@@ -134,6 +156,23 @@ pub struct DecodeArgs {
 /// bytes; and the bandwidth the feed needs at --rate messages per second, in MiB/s (2^20
 /// bytes). Chunked bodies count their chunk data as body, their framing as overhead.
 ///
+/// A response stream (plain: it starts with `HTTP/`; compact: with `C:`) is the server's side
+/// of a connection, measured per response in its own table: plain HTTP/1.1 (status line,
+/// header lines, chunk framing); compact (the encoder of `encode` for responses); HTTP/2 (a
+/// HEADERS frame of `:status` and the fields, compressed by the same HPACK encoder with the
+/// same policy, DATA frames for the body; a response without a body, such as the answer to a
+/// HEAD, a 204 or a 304, ends its stream on HEADERS; the server's 9-byte SETTINGS frame once);
+/// and Binary HTTP (a known-length response). AMQP is left out for responses: a basic.publish
+/// has no reply, so that row would measure nothing a broker sends.
+///
+/// --requests REQUESTS names the request stream the response FILE answers: both are then
+/// measured as the two directions of one connection, the request table, the response table,
+/// and the bytes each way in each encoding measured both ways. The requests also frame the
+/// responses right (a response to HEAD has no body whatever its Content-Length says, a 2xx to
+/// CONNECT ends the HTTP stream); without --requests, a plain response stream is read as the
+/// answers to methods that are neither HEAD nor CONNECT. Files of both directions may also be
+/// given side by side (each its own connection): each direction gets its table.
+///
 /// With no FILE it measures the built-in OPRA-style feed: 1,000,000 quotes with 66-byte
 /// bodies, generated in memory (the same bytes as `streamline gen opra --count 1000000`).
 #[derive(Debug, Args)]
@@ -142,13 +181,17 @@ Examples:
   streamline report                                    # built-in OPRA feed
   streamline report samples/post-someurl-x100.http
   streamline report a.http b.shttp --rate 50000        # two connections
+  streamline report acks.http --requests feed.http     # both directions of one connection
   streamline report capture.http --format json | jq '.encodings[1].overhead'
   streamline report traffic.pcap --plot report.svg     # every HTTP flow of a capture, and the plots")]
 pub struct ReportArgs {
-    /// Inputs to measure: each a connection (plain or compact; `-` is standard input), or a
-    /// pcap or pcapng capture of many. Default: the built-in OPRA-style feed.
+    /// Inputs to measure: each a connection's requests or responses (plain or compact; `-` is
+    /// standard input), or a pcap or pcapng capture of many. Default: the built-in OPRA-style
+    /// feed.
     #[arg(value_name = "FILE")]
     pub files: Vec<PathBuf>,
+    #[command(flatten)]
+    pub answers: AnswersArgs,
     /// Messages per second for the bandwidth column.
     #[arg(long, value_name = "R", default_value = "1000000", value_parser = parse_rate)]
     pub rate: f64,
@@ -158,7 +201,8 @@ pub struct ReportArgs {
     pub format: Format,
     /// Also draw the report as an SVG picture into FILE: (a) overhead bytes per message and
     /// (b) cumulative bytes over the messages, one line per encoding, on a logarithmic message
-    /// axis (the first message, with the set-up, at the left).
+    /// axis (the first message, with the set-up, at the left). It draws the requests, or the
+    /// responses when only responses were measured.
     #[arg(long, value_name = "FILE")]
     pub plot: Option<PathBuf>,
     /// Quotes in the built-in feed (when no FILE is given).
@@ -209,17 +253,38 @@ pub enum Format {
 ///
 /// All three are written one request at a time and bodies in 64 KiB pieces, so any count and
 /// any --payload-size run in bounded memory.
+///
+/// --responses writes instead the responses an nginx-like server sends back to exactly the
+/// requests the same command writes without it (one per request, in order; the options that
+/// shape the requests keep their meaning). Each carries `Server: nginx/1.22.1` and a `Date`
+/// that starts at Sat, 05 Dec 2026 08:35:18 GMT (a phase within that second drawn from the
+/// seed) and moves on one second every --rate responses:
+///
+/// - opra: one acknowledgement per quote, `200 OK`, `Content-Type: text/plain`,
+///   `Content-Length: 3`, `Connection: keep-alive`, body `OK` and LF (nginx's `return 200`).
+///
+/// - browse: a page is `200 OK` with a generated HTML body in chunks; a static resource is
+///   `200 OK` with Content-Length, Last-Modified, ETag and its bytes. With --revalidate the
+///   browser holds a cache: it asks for a resource fetched before with If-Modified-Since and
+///   If-None-Match (answered `304 Not Modified`) and checks one with HEAD now and then (its
+///   head alone); the pages and resources visited are those of the session without it.
+///
+/// - upload: `201 Created` with the new file's Location and no body.
 #[derive(Debug, Args)]
 #[command(after_long_help = "\
 Examples:
   streamline gen opra --count 1000000 -o opra.http
   streamline gen browse --count 200 --seed 7 | streamline encode | wc -c
-  streamline gen upload --count 10 --payload-size 4096 -o uploads.http")]
+  streamline gen upload --count 10 --payload-size 4096 -o uploads.http
+  streamline gen opra -n 1000 -o feed.http; streamline gen opra -n 1000 --responses -o acks.http
+  streamline gen browse -n 200 --revalidate -o b.http
+  streamline gen browse -n 200 --revalidate --responses -o b.responses.http
+  streamline report b.responses.http --requests b.http")]
 pub struct GenArgs {
     /// What to generate.
     #[arg(value_enum)]
     pub kind: GenKind,
-    /// Number of requests.
+    /// Number of requests (with --responses: of responses, one per request).
     #[arg(long, short = 'n', value_name = "N", value_parser = parse_count)]
     pub count: u64,
     /// Seed of the generator.
@@ -230,6 +295,17 @@ pub struct GenArgs {
     /// (powers of 1,024) or kB, MB, GB (of 1,000), as in 64KiB.
     #[arg(long, value_name = "B", value_parser = parse_size_usize)]
     pub payload_size: Option<usize>,
+    /// Write the server's responses to these requests instead of the requests.
+    #[arg(long)]
+    pub responses: bool,
+    /// browse: the browser revalidates what it fetched before and sends a HEAD now and then
+    /// (so its responses include 304s and a HEAD's).
+    #[arg(long)]
+    pub revalidate: bool,
+    /// Responses a second, for their Date headers: the date moves on one second every R
+    /// responses. (The requests carry no date: without --responses it changes nothing.)
+    #[arg(long, value_name = "R", default_value = "1000", value_parser = parse_per_second)]
+    pub rate: u64,
     /// Write to FILE instead of standard output (`-` is standard output). FILE is replaced
     /// only at the end: the output goes to a temporary file beside it (.FILE.streamline-PID.tmp)
     /// that is renamed over it on success; on an I/O error or an interrupt the temporary file is
@@ -254,8 +330,9 @@ pub enum GenKind {
 
 /// Measure encode and decode speed in this process: messages/s, MB/s, latency percentiles.
 ///
-/// Loads FILE (plain or compact; default: the built-in OPRA-style feed, generated in memory)
-/// and prepares both forms, each at most --max-input bytes. Then, for --duration seconds each, it encodes the plain form
+/// Loads FILE (a request stream, plain or compact; default: the built-in OPRA-style feed,
+/// generated in memory; a response stream is refused, `report` measures those) and prepares
+/// both forms, each at most --max-input bytes. Then, for --duration seconds each, it encodes the plain form
 /// (parser + lookahead encoder, as `encode` does) and decodes the compact form into canonical
 /// plain bytes (as `decode` does), feeding the input in 64 KiB pieces and starting over at
 /// its end, with output kept in memory.
@@ -315,6 +392,17 @@ pub enum BenchFormat {
     Text,
     /// One JSON object (schema `streamline-bench/1`).
     Json,
+}
+
+/// The request stream a response stream answers.
+#[derive(Debug, Args)]
+pub struct AnswersArgs {
+    /// The request stream (plain or compact; `-` is standard input) that a plain response
+    /// stream answers, read alongside it: it tells which responses answer a HEAD (no body,
+    /// whatever Content-Length says) or a CONNECT (the HTTP stream ends after a 2xx). Without
+    /// it every response is read as the answer to a method that is neither HEAD nor CONNECT.
+    #[arg(long, value_name = "REQUESTS")]
+    pub requests: Option<PathBuf>,
 }
 
 /// Input and output of the streaming commands.
@@ -565,6 +653,14 @@ fn parse_size_usize(s: &str) -> Result<usize, String> {
     usize::try_from(parse_size(s)?).map_err(|_| format!("'{s}' is more bytes than this machine can address"))
 }
 
+/// A whole number of messages per second, at least 1 (`1_000`).
+fn parse_per_second(s: &str) -> Result<u64, String> {
+    match parse_count(s) {
+        Ok(n) if n > 0 => Ok(n),
+        _ => Err(format!("'{s}' is not a whole number of messages per second, at least 1")),
+    }
+}
+
 /// A positive rate in messages per second (`1_000_000`, `2.5e6`).
 fn parse_rate(s: &str) -> Result<f64, String> {
     let digits: String = s.chars().filter(|&c| c != '_' && c != ',').collect();
@@ -651,6 +747,11 @@ mod tests {
         let Command::Gen(args) = cli.command else { panic!("not gen") };
         assert_eq!((args.kind, args.count, args.seed, args.payload_size), (GenKind::Upload, 1000, 9, Some(10)));
         assert!(parse(&["gen", "opra"]).is_err(), "--count is required");
+        assert!(!args.responses && !args.revalidate && args.rate == 1000);
+        let cli = parse(&["gen", "browse", "-n", "5", "--responses", "--revalidate", "--rate", "250"]).unwrap();
+        let Command::Gen(args) = cli.command else { panic!("not gen") };
+        assert!(args.responses && args.revalidate && args.rate == 250);
+        assert!(parse(&["gen", "opra", "-n", "5", "--responses", "--rate", "0"]).is_err());
         assert!(parse(&["gen", "video", "--count", "1"]).is_err());
     }
 

@@ -13,12 +13,21 @@
 //! The fields are the HTTP/2 row's (see `http2::fields`: names lowercased, Host as the
 //! authority, the connection-specific fields dropped), without `content-length`, which the
 //! content's own length makes redundant; scheme `https`. No padding.
+//!
+//! A response is a known-length response (framing indicator 1) whose control data is the
+//! status code as a varint, then the same sections. Its `content-length` stays when the
+//! response carries no content but announces a length (the answer to a HEAD, a 304 with
+//! Content-Length): there it says something the content does not. An interim (1xx)
+//! response is carried inside the message of the final response that follows it, as its
+//! status and header section alone: it costs the message it would be on its own less the 3
+//! bytes it does not have (framing indicator, empty content, empty trailer section). A status
+//! over 599, which RFC 9292 does not carry, is sized as 599 (a varint of the same length).
 
-use streamline::Head;
+use streamline::{Framing, Head};
 
 use crate::cli::http2;
 
-/// Sizes the Binary HTTP form of requests, one at a time.
+/// Sizes the Binary HTTP form of requests or responses, one at a time.
 #[derive(Default)]
 pub struct Bhttp {
     fields: Vec<(Vec<u8>, Vec<u8>)>,
@@ -42,6 +51,9 @@ impl Bhttp {
                 len
             }
         };
+        if head.status().is_some_and(|status| status < 200) {
+            return empty - INTERIM;
+        }
         // The message was sized with empty content, whose length is the one-byte varint 0.
         empty - 1 + varint_len(payload)
     }
@@ -52,10 +64,19 @@ impl Bhttp {
         http2::fields(head, &mut self.fields);
         let pseudo =
             |name: &[u8]| self.fields.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone()).unwrap_or_default();
-        let mut message =
-            bhttp::Message::request(pseudo(b":method"), pseudo(b":scheme"), pseudo(b":authority"), pseudo(b":path"));
+        let mut message = match head.status() {
+            // Every status a head holds is 100 to 999.
+            Some(status) => {
+                bhttp::Message::response(bhttp::StatusCode::try_from(status.min(599)).unwrap_or(bhttp::StatusCode::OK))
+            }
+            None => {
+                bhttp::Message::request(pseudo(b":method"), pseudo(b":scheme"), pseudo(b":authority"), pseudo(b":path"))
+            }
+        };
+        // The content carries its length, unless there is none and the length is announced.
+        let announced = matches!(head.framing(), Framing::Announced(_));
         for (name, value) in &self.fields {
-            if !name.starts_with(b":") && name != b"content-length" {
+            if !name.starts_with(b":") && (name != b"content-length" || announced) {
                 message.put_header(name.clone(), value.clone());
             }
         }
@@ -69,6 +90,10 @@ impl Bhttp {
         self.buf.len() as u64
     }
 }
+
+/// Bytes an interim response does not have beside a message of its own: the framing
+/// indicator, the empty content's length and the empty trailer section's.
+const INTERIM: u64 = 3;
 
 /// Bytes of a QUIC variable-length integer (RFC 9000 §16), as RFC 9292 uses.
 fn varint_len(n: u64) -> u64 {
@@ -108,6 +133,29 @@ mod tests {
             message.write_bhttp(bhttp::Mode::KnownLength, &mut out).unwrap();
             assert_eq!(sizer.overhead(&h, len, &[]), out.len() as u64 - len, "content of {len}");
         }
+    }
+
+    fn response_head(plain: &[u8], method: &[u8]) -> Head {
+        let mut src = BytesMut::from(plain);
+        let mut parser = http1::ResponseParser::new();
+        parser.expect(method);
+        parser.decode_eof(&mut src).unwrap().unwrap().head().clone()
+    }
+
+    #[test]
+    fn layout_of_responses() {
+        // 1 | status 200 (a two-byte varint) | fields 4: x: y | content 2 | trailers 0
+        let ok = response_head(b"HTTP/1.1 200 OK\r\nX: y\r\nContent-Length: 2\r\n\r\nok", b"GET");
+        assert_eq!(Bhttp::default().overhead(&ok, 2, &[]), 1 + 2 + (1 + 4) + 1 + 1);
+        // The answer to a HEAD keeps its content-length: the content does not say it.
+        let head = response_head(b"HTTP/1.1 200 OK\r\nX: y\r\nContent-Length: 5\r\n\r\n", b"HEAD");
+        assert_eq!(Bhttp::default().overhead(&head, 0, &[]), 1 + 2 + (1 + 4 + 17) + 1 + 1);
+        // An interim response is its status and fields inside the final response's message.
+        let early = response_head(b"HTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\n", b"GET");
+        assert_eq!(Bhttp::default().overhead(&early, 0, &[]), 2 + (1 + 10));
+        // Past 599, sized as 599.
+        let odd = response_head(b"HTTP/1.1 700 Odd\r\nContent-Length: 0\r\n\r\n", b"GET");
+        assert_eq!(Bhttp::default().overhead(&odd, 0, &[]), 1 + 2 + 1 + 1 + 1);
     }
 
     #[test]

@@ -110,6 +110,8 @@ struct Counts {
     flows: u64,
     read: u64,
     not_http: u64,
+    /// Flows whose client sent responses.
+    responses: u64,
     empty: u64,
     faults: u64,
 }
@@ -186,7 +188,13 @@ where
         if c.flows == 1 { "" } else { "s" },
         group(c.read)
     );
-    for (n, what) in [(c.faults, "stopped at a fault"), (c.not_http, "not HTTP"), (c.empty, "without client data")] {
+    let kinds = [
+        (c.faults, "stopped at a fault"),
+        (c.not_http, "not HTTP"),
+        (c.responses, "with responses from the client"),
+        (c.empty, "without client data"),
+    ];
+    for (n, what) in kinds {
         if n > 0 {
             summary.push_str(&format!(", {} {what}", group(n)));
         }
@@ -391,18 +399,21 @@ impl<F: Flows> Reading<'_, F> {
         if let Stage::Detecting(detector) = &mut f.stage {
             let max_line = self.flows.limits().get_max_line();
             match detector.detect(&f.buf) {
+                Ok(Some(syntax)) if syntax.is_responses() => {
+                    self.counts.responses += 1;
+                    let why =
+                        "responses where the client's requests were expected (a server that speaks first?): skipped";
+                    self.skip(f, why);
+                    return;
+                }
                 Ok(Some(syntax)) => {
                     self.counts.read += 1;
                     match self.flows.open(&f.key, syntax) {
                         Ok(conn) => {
                             // (A capture gives each flow's client bytes: requests.)
                             let reader = match syntax {
-                                Syntax::Compact | Syntax::CompactResponses => {
-                                    AnyReader::Compact(Decoder::with_limits(self.flows.limits()))
-                                }
-                                Syntax::Plain | Syntax::PlainResponses => {
-                                    AnyReader::Plain(http1::Parser::with_limits(self.flows.limits()))
-                                }
+                                Syntax::Compact => AnyReader::Compact(Decoder::with_limits(self.flows.limits())),
+                                _ => AnyReader::Plain(http1::Parser::with_limits(self.flows.limits())),
                             };
                             f.stage = Stage::Reading(Box::new(Connection { reader, conn }));
                         }

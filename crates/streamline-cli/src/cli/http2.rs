@@ -1,4 +1,5 @@
-//! What the same requests cost as a browser sends them over HTTP/2 (RFC 9113, HPACK RFC 7541).
+//! What the same requests cost as a browser sends them over HTTP/2 (RFC 9113, HPACK RFC 7541),
+//! and the same responses as a server would send them back.
 //!
 //! Each request becomes a HEADERS frame (plus CONTINUATION frames past 16,384 bytes) holding
 //! its fields compressed by a real HPACK encoder (`httlib-hpack`) whose dynamic table lives as
@@ -30,6 +31,16 @@
 //! indexing every field needs 122). Cookie crumbs make a cookie that changes cost only the
 //! crumb that changed. Other clients index less: nghttp2 and hyper's h2 never index
 //! `:path`, `content-length`, `cookie` or `authorization`.
+//!
+//! A response is sent the same way by the server, on the same connection's other direction
+//! (RFC 9113 §8.3.2): a HEADERS frame of `:status` (a static-table index for 200, 204, 206,
+//! 304, 400, 404 and 500, a literal otherwise, never added to the table) and the other fields
+//! mapped as above, `content-length` last when the response has one (also when it announces
+//! a body it does not carry: the answer to a HEAD, a 304 with Content-Length), compressed by
+//! its own HPACK encoder with the same policy, then DATA frames for the body. A response
+//! without a body ends its stream on HEADERS; a close-delimited or chunked one, whose end the
+//! server learns only when it comes, with an empty DATA frame if no trailer HEADERS frame
+//! ends it. The server's side of the connection costs its SETTINGS frame once.
 
 use std::collections::HashSet;
 
@@ -47,6 +58,10 @@ pub const MAX_FRAME: u64 = 16_384;
 pub const SETTINGS: u64 = FRAME_HEADER;
 /// Bytes the connection costs once, before the first request.
 pub const SETUP: u64 = PREFACE + SETTINGS;
+/// Bytes the server's side of the connection costs once, before the first response: its
+/// SETTINGS frame (its preface), without settings. (Its acknowledgement of the client's
+/// SETTINGS is not counted, as the client's of the server's is not.)
+pub const SERVER_SETUP: u64 = SETTINGS;
 /// SETTINGS_HEADER_TABLE_SIZE's default: the dynamic table the server's decoder keeps.
 pub const TABLE_SIZE: u32 = 4096;
 
@@ -111,13 +126,14 @@ impl Connection {
 
 /// Frame headers of the DATA frames for a body: `payload` bytes of content (for a chunked
 /// body its chunk data), `trailers` whether trailer HEADERS follow (they end the stream).
-/// A request without body ends its stream on the HEADERS frame and has no DATA frame.
+/// A message without body ends its stream on the HEADERS frame and has no DATA frame.
 pub fn data_frames(framing: Framing, payload: u64, trailers: bool) -> u64 {
     let frames = payload.div_ceil(MAX_FRAME);
     let frames = match framing {
-        // A chunked sender learns the body ended only at the last chunk: an empty DATA frame
-        // then ends the stream, unless a trailer HEADERS frame does.
-        Framing::Chunked if frames == 0 && !trailers => 1,
+        // A chunked sender learns the body ended only at the last chunk (a close-delimited
+        // one at the end of its input): an empty DATA frame then ends the stream, unless a
+        // trailer HEADERS frame does.
+        Framing::Chunked | Framing::Close if frames == 0 && !trailers => 1,
         _ => frames,
     };
     frames * FRAME_HEADER
@@ -129,33 +145,13 @@ fn frames_for_block(len: u64) -> u64 {
     len + len.div_ceil(MAX_FRAME).max(1) * FRAME_HEADER
 }
 
-/// The HTTP/2 fields of a request head, in order (see the module docs).
+/// The HTTP/2 fields of a request or response head, in order (see the module docs).
 pub fn fields(head: &Head, out: &mut Vec<(Vec<u8>, Vec<u8>)>) {
-    let target = head.target();
-    let method = &head.method()[..];
-    out.push((b":method".to_vec(), method.to_vec()));
-    let host = head.headers().iter().find_map(|line| {
-        split_field(line).filter(|(name, _)| name.eq_ignore_ascii_case(b"host")).map(|(_, value)| value)
-    });
-    if method == b"CONNECT" {
-        out.push((b":authority".to_vec(), target.to_vec()));
-    } else if let Some((scheme, rest)) = split_absolute(target) {
-        let path_at = rest.iter().position(|&b| b == b'/' || b == b'?').unwrap_or(rest.len());
-        let (authority, path) = rest.split_at(path_at);
-        out.push((b":authority".to_vec(), authority.to_vec()));
-        out.push((b":scheme".to_vec(), scheme.to_ascii_lowercase()));
-        let path = match path.first() {
-            None => b"/".to_vec(),
-            Some(b'?') => [&b"/"[..], path].concat(),
-            Some(_) => path.to_vec(),
-        };
-        out.push((b":path".to_vec(), path));
+    if head.is_response() {
+        // The status code's three digits.
+        out.push((b":status".to_vec(), head.method().to_vec()));
     } else {
-        if let Some(host) = host {
-            out.push((b":authority".to_vec(), host.to_vec()));
-        }
-        out.push((b":scheme".to_vec(), b"https".to_vec()));
-        out.push((b":path".to_vec(), target.to_vec()));
+        request_pseudo_fields(head, out);
     }
     // The fields Connection names, lowercased, gathered once: a set, so a head with many
     // fields and many tokens costs their sum, not their product.
@@ -183,8 +179,38 @@ pub fn fields(head: &Head, out: &mut Vec<(Vec<u8>, Vec<u8>)>) {
             out.push((name, value.to_vec()));
         }
     }
-    if let Framing::Length(n) = head.framing() {
+    if let Framing::Length(n) | Framing::Announced(n) = head.framing() {
         out.push((b"content-length".to_vec(), n.to_string().into_bytes()));
+    }
+}
+
+/// A request's pseudo-header fields, in Chrome's order.
+fn request_pseudo_fields(head: &Head, out: &mut Vec<(Vec<u8>, Vec<u8>)>) {
+    let target = head.target();
+    let method = &head.method()[..];
+    out.push((b":method".to_vec(), method.to_vec()));
+    let host = head.headers().iter().find_map(|line| {
+        split_field(line).filter(|(name, _)| name.eq_ignore_ascii_case(b"host")).map(|(_, value)| value)
+    });
+    if method == b"CONNECT" {
+        out.push((b":authority".to_vec(), target.to_vec()));
+    } else if let Some((scheme, rest)) = split_absolute(target) {
+        let path_at = rest.iter().position(|&b| b == b'/' || b == b'?').unwrap_or(rest.len());
+        let (authority, path) = rest.split_at(path_at);
+        out.push((b":authority".to_vec(), authority.to_vec()));
+        out.push((b":scheme".to_vec(), scheme.to_ascii_lowercase()));
+        let path = match path.first() {
+            None => b"/".to_vec(),
+            Some(b'?') => [&b"/"[..], path].concat(),
+            Some(_) => path.to_vec(),
+        };
+        out.push((b":path".to_vec(), path));
+    } else {
+        if let Some(host) = host {
+            out.push((b":authority".to_vec(), host.to_vec()));
+        }
+        out.push((b":scheme".to_vec(), b"https".to_vec()));
+        out.push((b":path".to_vec(), target.to_vec()));
     }
 }
 
@@ -335,6 +361,38 @@ CONNECT proxy.example:443 HTTP/1.1\r\nHost: proxy.example:443\r\nTransfer-Encodi
             [":method: GET", ":authority: other.example:8080", ":scheme: http", ":path: /?x"]
         );
         assert_eq!(field_strings(&heads[2]), [":method: CONNECT", ":authority: proxy.example:443"]);
+    }
+
+    fn response_heads(plain: &[u8], methods: &[&[u8]]) -> Vec<Head> {
+        let mut src = BytesMut::from(plain);
+        let mut parser = streamline::http1::ResponseParser::new();
+        for method in methods {
+            parser.expect(method);
+        }
+        std::iter::from_fn(|| parser.decode_eof(&mut src).unwrap()).map(|r| r.head().clone()).collect()
+    }
+
+    #[test]
+    fn maps_response_fields() {
+        // A 304, the answer to a HEAD (its Content-Length announced, not carried), a 200.
+        let plain = b"HTTP/1.1 304 Not Modified\r\nServer: nginx\r\nConnection: keep-alive\r\nETag: \"x\"\r\n\r\n\
+HTTP/1.1 200 OK\r\nContent-Length: 5\r\nKeep-Alive: timeout=5\r\nSet-Cookie: a=1; Path=/\r\n\r\n\
+HTTP/1.1 299 Fine\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n";
+        let heads = response_heads(plain, &[b"GET", b"HEAD", b"GET"]);
+        assert_eq!(field_strings(&heads[0]), [":status: 304", "server: nginx", r#"etag: \"x\""#]);
+        assert_eq!(heads[1].framing(), Framing::Announced(5));
+        assert_eq!(field_strings(&heads[1]), [":status: 200", "set-cookie: a=1; Path=/", "content-length: 5"]);
+        assert_eq!(field_strings(&heads[2]), [":status: 299"]);
+        // A status in the static table is one byte; one that is not, a literal never indexed.
+        let blocks = blocks(&mut Connection::new(), &heads);
+        assert_eq!(blocks[0][0], 0x80 | 11, "`:status 304` is static entry 11: {:x?}", blocks[0]);
+        assert_eq!(&blocks[2][..], &[0x08, 3, b'2', b'9', b'9'], "never Huffman-coded: it is not shorter");
+        // No DATA frame for a body announced and not carried; an empty one ends a body whose
+        // end came with the end of the input.
+        assert_eq!(data_frames(Framing::Announced(5), 0, false), 0);
+        assert_eq!(data_frames(Framing::AnnouncedChunked, 0, false), 0);
+        assert_eq!(data_frames(Framing::Close, 0, false), 9);
+        assert_eq!(data_frames(Framing::Close, 20_000, false), 18);
     }
 
     #[test]

@@ -11,12 +11,17 @@ use std::thread;
 use anyhow::{bail, Context, Result};
 use bytes::{Buf, BytesMut};
 use indicatif::ProgressBar;
-use streamline::{Error, Event, Grammar, Reader, Request, RequestRef};
+use streamline::{
+    Direction, Error, ErrorKind, Event, Grammar, Head, Message, Reader, Request, RequestRef, Requests, Response,
+    ResponseRef, Responses,
+};
 
+use crate::cli::output::group;
 use crate::cli::{progress, signals};
 
 /// The syntax of an input, as the library tells it ([`Syntax::detect`]).
 pub use streamline::Syntax;
+use streamline::SyntaxDetector;
 
 /// Bytes read from an input at a time.
 pub const CHUNK: usize = 64 * 1024;
@@ -431,6 +436,15 @@ write to another file",
     }
 }
 
+/// Refuses `--requests -` when the input is standard input too: one stream cannot be both.
+pub fn refuse_both_stdin(input: Option<&Path>, requests: &Path) -> Result<()> {
+    let stdin = |p: Option<&Path>| p.is_none_or(|p| p == Path::new("-"));
+    if stdin(input) && stdin(Some(requests)) {
+        bail!("--requests - and the response stream cannot both be standard input: give one of them as a file");
+    }
+    Ok(())
+}
+
 #[cfg(unix)]
 fn same_file(a: &fs::Metadata, b: &fs::Metadata) -> bool {
     use std::os::unix::fs::MetadataExt;
@@ -469,6 +483,41 @@ fn stdout() -> Box<dyn Write + Send> {
     Box::new(io::stdout())
 }
 
+/// Reads the first bytes of `input` into `buf` until they tell its syntax and direction
+/// ([`SyntaxDetector`]); an empty input is a plain request stream.
+///
+/// The syntax shows within the first line, and a line is at most `max_line` bytes: once more
+/// than that are read without a verdict, the input is refused, so memory stays bounded
+/// whatever the input. The detector looks at each byte once, however the reads split.
+/// `Ok(Err(why))`: the start is neither syntax (`why` is empty), or `max_line` bytes hold no
+/// verdict (`why` says so, for a message that goes on after the start shown).
+pub fn sniff(input: &mut Input, buf: &mut BytesMut, max_line: usize) -> Result<Result<Syntax, String>> {
+    let mut detector = SyntaxDetector::new();
+    loop {
+        match detector.detect(buf) {
+            Ok(Some(syntax)) => return Ok(Ok(syntax)),
+            Err(_) => return Ok(Err(String::new())),
+            Ok(None) if buf.len() > max_line => {
+                return Ok(Err(format!(
+                    ": the first {} bytes hold no space or colon, and the first line may hold at most {} \
+(--max-line)",
+                    group(buf.len() as u64),
+                    group(max_line as u64)
+                )))
+            }
+            Ok(None) => {
+                let n = input.fill(buf).with_context(|| format!("cannot read {}", input.name()))?;
+                if n == 0 && buf.is_empty() {
+                    return Ok(Ok(Syntax::Plain));
+                }
+                if n == 0 {
+                    return Ok(Err(String::new()));
+                }
+            }
+        }
+    }
+}
+
 /// Why reading events stopped early.
 #[derive(Debug)]
 pub enum ReadError {
@@ -476,38 +525,141 @@ pub enum ReadError {
     Io(io::Error),
     /// The input was rejected.
     Data(Error),
+    /// The request stream a response stream answers (`--requests FILE`) could not be read,
+    /// was rejected, or ran out of requests: the error names that file.
+    Requests(anyhow::Error),
 }
 
-/// A whole request, or one event of a request read piece by piece.
-pub enum Item {
-    /// A request that was whole in the buffer.
-    Request(Request),
-    /// An event of a request streamed in pieces.
+/// What the command needs of a direction beyond the library's [`Direction`]: the name of
+/// its messages, and their plain form.
+pub trait Messages: Direction {
+    /// One message, in words: `request` or `response`.
+    const NOUN: &'static str;
+
+    /// The head of a borrowed message.
+    fn head_of<'a>(message: &'a Self::MessageRef<'_, '_>) -> &'a Head;
+
+    /// Writes a borrowed message in canonical plain form.
+    fn write_ref(message: &Self::MessageRef<'_, '_>, dst: &mut Vec<u8>);
+
+    /// Writes an owned message in canonical plain form.
+    fn write(message: &Self::Message, dst: &mut Vec<u8>);
+}
+
+impl Messages for Requests {
+    const NOUN: &'static str = "request";
+
+    fn head_of<'a>(request: &'a RequestRef<'_, '_>) -> &'a Head {
+        request.head()
+    }
+
+    fn write_ref(request: &RequestRef<'_, '_>, dst: &mut Vec<u8>) {
+        request.write_http1(dst);
+    }
+
+    fn write(request: &Request, dst: &mut Vec<u8>) {
+        request.write_http1(dst);
+    }
+}
+
+impl Messages for Responses {
+    const NOUN: &'static str = "response";
+
+    fn head_of<'a>(response: &'a ResponseRef<'_, '_>) -> &'a Head {
+        response.head()
+    }
+
+    fn write_ref(response: &ResponseRef<'_, '_>, dst: &mut Vec<u8>) {
+        response.write_http1(dst);
+    }
+
+    fn write(response: &Response, dst: &mut Vec<u8>) {
+        response.write_http1(dst);
+    }
+}
+
+/// `n` messages in words: `1 request`, `2 responses`.
+pub fn count(n: u64, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
+/// What a reader is told before it reads on. A plain response stream needs the method of
+/// the request each response answers ([`Answers`]); every other stream needs nothing (`()`).
+pub trait Prompt<G: Grammar> {
+    /// Called before the reader looks for the next message.
+    fn before(&mut self, reader: &mut Reader<G>) -> Result<(), ReadError>;
+
+    /// Called with the head of each message read.
+    fn head(&mut self, head: &Head) -> Result<(), ReadError>;
+}
+
+impl<G: Grammar> Prompt<G> for () {
+    #[inline]
+    fn before(&mut self, _: &mut Reader<G>) -> Result<(), ReadError> {
+        Ok(())
+    }
+
+    #[inline]
+    fn head(&mut self, _: &Head) -> Result<(), ReadError> {
+        Ok(())
+    }
+}
+
+/// A whole message, or one event of a message read piece by piece.
+pub enum Item<M> {
+    /// A message that was whole in the buffer.
+    Message(M),
+    /// An event of a message streamed in pieces.
     Event(Event),
     /// Everything read so far has been handed out and the next read may wait for the input:
     /// write out what is ready now (as `cat` does), so a live feed is not held back.
     Idle,
 }
 
+/// The owned message a reader of `G` gives.
+pub type MessageOf<G> = <<G as Grammar>::Direction as Direction>::Message;
+
+/// The borrowed message a reader of `G` gives.
+pub type MessageRefOf<'h, 's, G> = <<G as Grammar>::Direction as Direction>::MessageRef<'h, 's>;
+
 /// Events from a reader fed by a source, in bounded memory: the buffer holds at most the
-/// unfinished line or head plus one piece of input.
-pub struct Events<G, S> {
+/// unfinished line or head plus one piece of input. `P` tells the reader what it must know
+/// before each message (see [`Prompt`]).
+pub struct Events<G, S, P = ()> {
     /// The reader.
     pub reader: Reader<G>,
     /// The input.
     pub source: S,
+    prompt: P,
     buf: BytesMut,
     eof: bool,
-    /// Inside a request read as events (after its head, before its end).
+    /// Inside a message read as events (after its head, before its end).
     streaming: bool,
     /// [`Item::Idle`] was handed out since the last read.
     idle: bool,
 }
 
-impl<G: Grammar<Direction = streamline::Requests>, S: Source> Events<G, S> {
+impl<G: Grammar, S: Source> Events<G, S>
+where
+    G::Direction: Messages,
+{
     /// Reads `source` with `reader`; `buf` may already hold the first bytes.
     pub fn new(reader: Reader<G>, source: S, buf: BytesMut) -> Self {
-        Events { reader, source, buf, eof: false, streaming: false, idle: false }
+        Events::with_prompt(reader, source, buf, ())
+    }
+}
+
+impl<G: Grammar, S: Source, P: Prompt<G>> Events<G, S, P>
+where
+    G::Direction: Messages,
+{
+    /// Reads `source` with `reader`, told by `prompt` what it must know before each message.
+    pub fn with_prompt(reader: Reader<G>, source: S, buf: BytesMut, prompt: P) -> Self {
+        Events { reader, source, prompt, buf, eof: false, streaming: false, idle: false }
     }
 
     /// Input read but not consumed yet.
@@ -515,24 +667,38 @@ impl<G: Grammar<Direction = streamline::Requests>, S: Source> Events<G, S> {
         &self.buf
     }
 
-    /// Hands whole requests already in the buffer to `f`, borrowed (no copies, no reference
+    /// The prompt, once reading is over.
+    pub fn into_prompt(self) -> P {
+        self.prompt
+    }
+
+    /// Hands whole messages already in the buffer to `f`, borrowed (no copies, no reference
     /// counts), until `f` returns `false` (its output is full) or none is left, and returns
-    /// how many there were. 0: none is whole; call [`Events::next_item`].
+    /// how many there were. 0: none is whole; call [`Events::next_item`]. At the end of the
+    /// input a close-delimited response is whole too.
     #[inline]
-    pub fn each_whole(&mut self, mut f: impl FnMut(RequestRef<'_, '_>) -> bool) -> Result<usize, ReadError> {
+    pub fn each_whole(&mut self, mut f: impl FnMut(MessageRefOf<'_, '_, G>) -> bool) -> Result<usize, ReadError> {
         if self.streaming {
             return Ok(0);
         }
         let (mut used, mut count) = (0, 0);
         let result = loop {
-            let (n, request) = match self.reader.decode_slice(&self.buf[used..]) {
+            if let Err(err) = self.prompt.before(&mut self.reader) {
+                break Err(err);
+            }
+            let rest = &self.buf[used..];
+            let found = if self.eof { self.reader.decode_slice_eof(rest) } else { self.reader.decode_slice(rest) };
+            let (n, message) = match found {
                 Ok(found) => found,
                 Err(err) => break Err(ReadError::Data(err)),
             };
             used += n;
-            let Some(request) = request else { break Ok(count) };
+            let Some(message) = message else { break Ok(count) };
             count += 1;
-            if !f(request) {
+            if let Err(err) = self.prompt.head(G::Direction::head_of(&message)) {
+                break Err(err);
+            }
+            if !f(message) {
                 break Ok(count);
             }
         };
@@ -540,16 +706,20 @@ impl<G: Grammar<Direction = streamline::Requests>, S: Source> Events<G, S> {
         result
     }
 
-    /// The next whole request if the buffer holds one (taken without events or copies), else
-    /// the next event (reading more input, or streaming a request bigger than the buffer);
+    /// The next whole message if the buffer holds one (taken without events or copies), else
+    /// the next event (reading more input, or streaming a message bigger than the buffer);
     /// [`Item::Idle`] before a read that may wait; `Ok(None)` at the end of the input.
     ///
     /// Once SIGINT or SIGTERM came (see [`signals`]), the next read fails with
     /// [`signals::Interrupted`].
     #[inline]
-    pub fn next_item(&mut self) -> Result<Option<Item>, ReadError> {
-        if let Some(request) = self.reader.try_decode(&mut self.buf).map_err(ReadError::Data)? {
-            return Ok(Some(Item::Request(request)));
+    pub fn next_item(&mut self) -> Result<Option<Item<MessageOf<G>>>, ReadError> {
+        if !self.streaming {
+            self.prompt.before(&mut self.reader)?;
+            if let Some(message) = self.reader.try_decode(&mut self.buf).map_err(ReadError::Data)? {
+                self.prompt.head(message.head())?;
+                return Ok(Some(Item::Message(message)));
+            }
         }
         self.advance(true)
     }
@@ -564,10 +734,13 @@ impl<G: Grammar<Direction = streamline::Requests>, S: Source> Events<G, S> {
     }
 
     /// The next event, reading as needed; with `idle`, [`Item::Idle`] before a read that may
-    /// wait. Never returns [`Item::Request`].
+    /// wait. Never returns [`Item::Message`].
     #[inline]
-    fn advance(&mut self, idle: bool) -> Result<Option<Item>, ReadError> {
+    fn advance(&mut self, idle: bool) -> Result<Option<Item<MessageOf<G>>>, ReadError> {
         loop {
+            if !self.streaming {
+                self.prompt.before(&mut self.reader)?;
+            }
             let event = if self.eof {
                 self.reader.next_event_eof(&mut self.buf)
             } else {
@@ -575,6 +748,9 @@ impl<G: Grammar<Direction = streamline::Requests>, S: Source> Events<G, S> {
             };
             match event.map_err(ReadError::Data)? {
                 Some(event) => {
+                    if let Event::Head(head) = &event {
+                        self.prompt.head(head)?;
+                    }
                     self.streaming = !matches!(event, Event::End);
                     return Ok(Some(Item::Event(event)));
                 }
@@ -583,7 +759,29 @@ impl<G: Grammar<Direction = streamline::Requests>, S: Source> Events<G, S> {
                     self.idle = true;
                     return Ok(Some(Item::Idle));
                 }
+                None if !self.streaming && self.reader.switched().is_some() => self.after_switch()?,
                 None => self.eof = self.fill()? == 0,
+            }
+        }
+    }
+
+    /// The stream has switched protocols (a 101, a 2xx to CONNECT): what follows is not
+    /// HTTP/1.1. Reads the rest of the input only to count it, holding none of it: nothing
+    /// follows, and the stream has ended; else the library's error for that many bytes, at
+    /// the first of them.
+    fn after_switch(&mut self) -> Result<(), ReadError> {
+        let mut bytes = self.buf.len() as u64;
+        self.buf.clear();
+        while self.fill()? > 0 {
+            bytes += self.buf.len() as u64;
+            self.buf.clear();
+        }
+        self.eof = true;
+        match (bytes, self.reader.switched()) {
+            (0, _) | (_, None) => Ok(()),
+            (bytes, Some(status)) => {
+                let kind = ErrorKind::AfterSwitch { bytes, status };
+                Err(ReadError::Data(Error::new(kind, self.reader.offset(), self.reader.line())))
             }
         }
     }

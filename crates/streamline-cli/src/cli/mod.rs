@@ -1,6 +1,7 @@
 //! The command-line tool: arguments to library calls, output, and exit codes.
 
 pub mod amqp;
+pub mod answers;
 pub mod args;
 pub mod bhttp;
 pub mod capture;
@@ -35,16 +36,16 @@ pub struct DataError {
     pub file: String,
     /// Where and what, e.g. `line 3 (byte 40): unknown opcode 'X' (...)`.
     pub what: String,
-    /// Whole requests written before the fault, for commands that write requests.
-    pub written: Option<u64>,
+    /// Whole messages written before the fault, and what they are (`request`, `response`),
+    /// for commands that write messages.
+    pub written: Option<(u64, &'static str)>,
 }
 
 impl fmt::Display for DataError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}: {}", self.file, self.what)?;
         match self.written {
-            Some(1) => write!(f, " (1 request written)"),
-            Some(n) => write!(f, " ({n} requests written)"),
+            Some((n, noun)) => write!(f, " ({} written)", io::count(n, noun)),
             None => Ok(()),
         }
     }

@@ -96,9 +96,10 @@ fn draw(
     let mean_body = report.mean_body().map_or("-".into(), |m| format!("{m:.1}"));
     title.draw(&Text::new(
         format!(
-            "{}: {} requests, {} connection{}, mean body {mean_body} bytes",
+            "{}: {} {}s, {} connection{}, mean body {mean_body} bytes",
             report.input,
-            crate::cli::output::group(report.requests),
+            crate::cli::output::group(report.messages),
+            report.noun,
             crate::cli::output::group(report.connections),
             if report.connections == 1 { "" } else { "s" }
         ),

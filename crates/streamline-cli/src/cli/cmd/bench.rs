@@ -137,11 +137,21 @@ measure a shorter capture or raise --max-input",
         );
     }
     match Syntax::detect(&bytes) {
-        Ok(Some(Syntax::Compact | Syntax::CompactResponses)) => {
+        Ok(Some(Syntax::Compact)) => {
             let (plain, n) = convert(&mut Decode::job(&bytes), &name, max)?;
             Ok((name, plain, bytes, n))
         }
-        Ok(Some(Syntax::Plain | Syntax::PlainResponses)) | Ok(None) => {
+        Ok(Some(syntax @ (Syntax::PlainResponses | Syntax::CompactResponses))) => Err(DataError {
+            file: name,
+            what: format!(
+                "line 1 (byte 0): a {} response stream: bench measures request streams (`streamline report` \
+measures responses)",
+                if syntax.is_compact() { "compact" } else { "plain" }
+            ),
+            written: None,
+        }
+        .into()),
+        Ok(Some(Syntax::Plain)) | Ok(None) => {
             let (compact, n) = convert(&mut Encode::job(&bytes, window, fresh), &name, max)?;
             Ok((name, bytes, compact, n))
         }
@@ -279,6 +289,7 @@ impl<C: Codec> Run for Job<'_, C> {
             let event = self.events.next().map_err(|err| match err {
                 ReadError::Data(err) => err.to_string(),
                 ReadError::Io(err) => err.to_string(),
+                ReadError::Requests(err) => format!("{err:#}"),
             })?;
             let Some(event) = event else { return Ok(Step::End(written + self.flush()?)) };
             let end = event == Event::End;

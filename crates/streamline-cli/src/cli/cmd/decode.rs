@@ -1,28 +1,44 @@
-//! `streamline decode`: compact in, canonical plain HTTP/1.1 out, streaming.
+//! `streamline decode`: compact requests or responses in, canonical plain HTTP/1.1 out,
+//! streaming.
 
 use anyhow::{Context, Result};
 use bytes::BytesMut;
-use streamline::{Compact, Decoder, Event};
+use streamline::{Decoder, Event, Grammar, ResponseDecoder};
 
 use crate::cli::args::DecodeArgs;
-use crate::cli::io::{self, Events, Input, Item, Output, ReadError, Syntax, BATCH, CHUNK};
+use crate::cli::io::{self, Events, Input, Item, Messages, Output, ReadError, Syntax, BATCH, CHUNK};
 use crate::cli::{signals, DataError};
 
 /// Decodes the input to the output.
 pub fn run(args: DecodeArgs) -> Result<()> {
-    signals::cooperate();
-    let input = Input::open(args.io.input.as_deref(), args.io.quiet)?;
+    let mut input = Input::open(args.io.input.as_deref(), args.io.quiet)?;
     let name = input.name().to_string();
+    let limits = args.limits.limits();
+    let mut buf = BytesMut::with_capacity(2 * CHUNK);
+    // The first line tells the direction; anything but a compact response stream goes to the
+    // request decoder, which says what is wrong with it.
+    let responses = io::sniff(&mut input, &mut buf, limits.get_max_line())? == Ok(Syntax::CompactResponses);
+    signals::cooperate();
     io::refuse_input_as_output(args.io.input.as_deref(), args.io.output.as_deref())?;
     let mut out = Output::create(args.io.output.as_deref())?;
-    let decoder = Decoder::with_limits(args.limits.limits());
-    let mut events = Events::new(decoder, input, BytesMut::with_capacity(2 * CHUNK));
+    if responses {
+        decode(Events::new(ResponseDecoder::with_limits(limits), input, buf), &mut out, &name)
+    } else {
+        decode(Events::new(Decoder::with_limits(limits), input, buf), &mut out, &name)
+    }
+}
+
+/// Writes every message of `events` in canonical plain form to `out`.
+fn decode<G: Grammar>(mut events: Events<G, Input>, out: &mut Output, name: &str) -> Result<()>
+where
+    G::Direction: Messages,
+{
     let mut written = 0u64;
     loop {
         // A short line can issue a large head again: stop at a full buffer, so the output
         // held in memory stays bounded whatever the input makes it amplify to.
-        let whole = events.each_whole(|request| {
-            request.write_http1(&mut out.buf);
+        let whole = events.each_whole(|message| {
+            G::Direction::write_ref(&message, &mut out.buf);
             out.mark();
             written += 1;
             out.buf.len() < BATCH
@@ -33,11 +49,11 @@ pub fn run(args: DecodeArgs) -> Result<()> {
                 out.write_if_full()?;
                 continue;
             }
-            Err(err) => return fail(err, &mut out, &events, &name, written),
+            Err(err) => return fail(err, out, &events, name, written),
         }
         match events.next_item() {
-            Ok(Some(Item::Request(request))) => {
-                request.write_http1(&mut out.buf);
+            Ok(Some(Item::Message(message))) => {
+                G::Direction::write(&message, &mut out.buf);
                 written += 1;
                 out.mark();
             }
@@ -49,26 +65,31 @@ pub fn run(args: DecodeArgs) -> Result<()> {
             }
             Ok(Some(Item::Idle)) => out.write_marked()?,
             Ok(None) => return out.finish(),
-            Err(err) => return fail(err, &mut out, &events, &name, written),
+            Err(err) => return fail(err, out, &events, name, written),
         }
         out.write_if_full()?;
     }
 }
 
-/// Ends a run that stopped at `err`: writes every whole request decoded before it, then
+/// Ends a run that stopped at `err`: writes every whole message decoded before it, then
 /// reports it.
-fn fail<S: io::Source>(
-    err: ReadError,
-    out: &mut Output,
-    events: &Events<Compact, S>,
-    name: &str,
-    written: u64,
-) -> Result<()> {
+fn fail<G: Grammar>(err: ReadError, out: &mut Output, events: &Events<G, Input>, name: &str, written: u64) -> Result<()>
+where
+    G::Direction: Messages,
+{
     match err {
         ReadError::Data(err) => {
             let mut what = err.to_string();
-            if err.offset() == Some(0) && Syntax::detect(events.pending()) == Ok(Some(Syntax::Plain)) {
-                what.push_str("; the input looks like plain HTTP/1.1: use `streamline encode`");
+            if err.offset() == Some(0) {
+                match Syntax::detect(events.pending()) {
+                    Ok(Some(Syntax::Plain)) => {
+                        what.push_str("; the input looks like plain HTTP/1.1: use `streamline encode`");
+                    }
+                    Ok(Some(Syntax::PlainResponses)) => {
+                        what.push_str("; the input looks like plain HTTP/1.1 responses: use `streamline encode`");
+                    }
+                    _ => {}
+                }
             }
             if err.offset() == Some(0) && streamline_capture::is_capture(events.pending()) {
                 what = "a pcap or pcapng capture, not a compact stream: `decode` reads one connection in the \
@@ -77,11 +98,16 @@ writes each as a compact file"
                     .into();
             }
             out.finish_at_mark()?;
-            Err(DataError { file: name.to_string(), what, written: Some(written) }.into())
+            Err(DataError { file: name.to_string(), what, written: Some((written, G::Direction::NOUN)) }.into())
         }
         ReadError::Io(err) => {
             out.finish_after_io_error();
             Err(err).with_context(|| format!("cannot read {name}"))
+        }
+        // (No request stream is read beside a compact one.)
+        ReadError::Requests(err) => {
+            out.finish_at_mark()?;
+            Err(err)
         }
     }
 }

@@ -1,4 +1,4 @@
-//! `streamline encode`: plain HTTP/1.1 in, compact out, streaming.
+//! `streamline encode`: plain HTTP/1.1 requests or responses in, compact out, streaming.
 
 use std::collections::{HashSet, VecDeque};
 use std::fs::{self, File, OpenOptions};
@@ -7,47 +7,90 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 use bytes::BytesMut;
-use streamline::{http1, Drained, Encoder, Error, Event, Limits, Lookahead, Request, Window};
+use streamline::{http1, Drained, Encoder, Error, ErrorKind, Event, Grammar, Limits, Lookahead, Message, Window};
 use streamline_capture::FlowKey;
 
+use crate::cli::answers::{Answers, ASSUMED};
 use crate::cli::args::EncodeArgs;
 use crate::cli::capture::{self, Flows};
-use crate::cli::io::{self, Events, Input, Item, Output, ReadError, Syntax, CHUNK, FLUSH_AT};
+use crate::cli::io::{self, Events, Input, Item, Messages, Output, Prompt, ReadError, Syntax, CHUNK, FLUSH_AT};
 use crate::cli::{signals, DataError};
 
 /// Encodes the input to the output.
 pub fn run(args: EncodeArgs) -> Result<()> {
+    if let Some(path) = &args.answers.requests {
+        io::refuse_both_stdin(args.io.input.as_deref(), path)?;
+    }
     let mut input = Input::open(args.io.input.as_deref(), args.io.quiet)?;
     let name = input.name().to_string();
     let mut buf = BytesMut::with_capacity(2 * CHUNK);
     if capture::is_capture(&mut input, &mut buf)? {
+        if args.answers.requests.is_some() {
+            bail!("{name} is a capture: --requests is for a response stream of one connection");
+        }
         // An interrupt ends the process at once: the files written so far stay.
         signals::install();
         return encode_capture(input, buf, &args);
     }
+    let limits = args.limits.limits();
+    // Anything but a response stream goes to the request reader, which says what is wrong.
+    let responses = match io::sniff(&mut input, &mut buf, limits.get_max_line())? {
+        // An empty input is as good a response stream as a request stream.
+        Ok(_) if buf.is_empty() => args.answers.requests.is_some(),
+        Ok(Syntax::PlainResponses) => true,
+        Ok(Syntax::CompactResponses) => {
+            let what = "line 1 (byte 0): a compact response stream (it starts with 'C:'), encoded already: use \
+`streamline decode`";
+            return Err(DataError { file: name, what: what.into(), written: Some((0, "response")) }.into());
+        }
+        Ok(Syntax::Plain | Syntax::Compact) if args.answers.requests.is_some() => {
+            bail!("--requests names the requests a response stream answers, and {name} holds requests, not responses")
+        }
+        _ => false,
+    };
+    let answers = args.answers.requests.as_deref().map(|path| Answers::open(path, limits, ())).transpose()?;
     signals::cooperate();
     io::refuse_input_as_output(args.io.input.as_deref(), args.io.output.as_deref())?;
     let mut out = Output::create(args.io.output.as_deref())?;
-    let limits = args.limits.limits();
-    let mut events = Events::new(http1::Parser::with_limits(limits), input, buf);
-    let mut writer = Writer {
-        encoder: Lookahead::new(args.editing.encoder(limits), args.window.window()),
-        heads: VecDeque::new(),
-        heads_written: 0,
-        written: 0,
-        last_end: (0, 1),
-    };
+    let encoder = args.editing.encoder(limits);
+    let window = args.window.window();
+    if !responses {
+        let events = Events::new(http1::Parser::with_limits(limits), input, buf);
+        return encode(events, Lookahead::new(encoder, window), &mut out, name, None);
+    }
+    let encoder = Lookahead::new(encoder.responses(), window);
+    let parser = http1::ResponseParser::with_limits(limits);
+    match answers {
+        Some(answers) => encode(Events::with_prompt(parser, input, buf, answers), encoder, &mut out, name, None),
+        None => encode(Events::new(parser, input, buf), encoder, &mut out, name, Some(ASSUMED)),
+    }
+}
+
+/// Encodes the messages of `events` with `encoder` to `out`; on rejected input, writes every
+/// whole message before the fault, then reports it (with `hint` after the library's words).
+fn encode<G, P>(
+    mut events: Events<G, Input, P>,
+    encoder: Lookahead,
+    out: &mut Output,
+    name: String,
+    hint: Option<&str>,
+) -> Result<()>
+where
+    G: Grammar,
+    G::Direction: Messages,
+    P: Prompt<G>,
+{
+    let mut writer = Writer { encoder, heads: VecDeque::new(), heads_written: 0, written: 0, last_end: (0, 1) };
     let stop = loop {
+        let at = |events: &Events<G, Input, P>| (events.reader.offset(), events.reader.line());
         match events.next_item() {
-            Ok(Some(Item::Request(request))) => {
-                if let Err(kind) =
-                    writer.push_request(request, (events.reader.offset(), events.reader.line()), &mut out)?
-                {
+            Ok(Some(Item::Message(message))) => {
+                if let Err(kind) = writer.push_message(message, at(&events), out)? {
                     break Some(writer.encode_error(kind));
                 }
             }
             Ok(Some(Item::Event(event))) => {
-                if let Err(kind) = writer.push(event, (events.reader.offset(), events.reader.line()), &mut out)? {
+                if let Err(kind) = writer.push(event, at(&events), out)? {
                     break Some(writer.encode_error(kind));
                 }
             }
@@ -60,27 +103,39 @@ pub fn run(args: EncodeArgs) -> Result<()> {
                 if err.offset() == Some(0) && Syntax::detect(events.pending()) == Ok(Some(Syntax::Compact)) {
                     what.push_str("; the input looks compact: use `streamline decode`");
                 }
+                if !matches!(err.kind(), ErrorKind::AfterSwitch { .. }) {
+                    what.push_str(hint.unwrap_or_default());
+                }
                 break Some(what);
             }
             Err(ReadError::Io(err)) => {
-                // Standard output keeps every whole request read (a refusal among them writes
+                // Standard output keeps every whole message read (a refusal among them writes
                 // nothing of it or after it); a file is left as it was. The read error (or the
                 // interrupt) is what the user must hear about.
-                let _ = writer.finish(&mut out);
+                let _ = writer.finish(out);
                 out.finish_after_io_error();
                 return Err(err).with_context(|| format!("cannot read {name}"));
             }
+            Err(ReadError::Requests(mut err)) => {
+                // A fault of the requests file, not of this input: what was read whole is written.
+                let _ = writer.finish(out);
+                out.finish_at_mark()?;
+                if let Some(data) = err.downcast_mut::<DataError>() {
+                    data.written = Some((writer.written, G::Direction::NOUN));
+                }
+                return Err(err);
+            }
         }
     };
-    // Write every request read whole (before the fault, if there was one).
-    let what = match (stop, writer.finish(&mut out)?) {
+    // Write every message read whole (before the fault, if there was one).
+    let what = match (stop, writer.finish(out)?) {
         (None, Ok(())) => return out.finish(),
         (Some(what), Ok(())) => what,
-        // An earlier request the encoder could not write is the first fault.
+        // An earlier message the encoder could not write is the first fault.
         (_, Err(kind)) => writer.encode_error(kind),
     };
     out.finish_at_mark()?;
-    Err(DataError { file: name, what, written: Some(writer.written) }.into())
+    Err(DataError { file: name, what, written: Some((writer.written, G::Direction::NOUN)) }.into())
 }
 
 /// The lookahead encoder and what it has written.
@@ -110,12 +165,17 @@ impl Writer {
         self.wrote(drained, out)
     }
 
-    /// Queues a whole request that ended at `offset` and writes whatever the window lets out.
+    /// Queues a whole message that ended at `offset` and writes whatever the window lets out.
     #[inline]
-    fn push_request(&mut self, request: Request, offset: (u64, u64), out: &mut Output) -> Result<Result<(), Error>> {
+    fn push_message<M: Message>(
+        &mut self,
+        message: M,
+        offset: (u64, u64),
+        out: &mut Output,
+    ) -> Result<Result<(), Error>> {
         self.heads.push_back(self.last_end);
         self.last_end = offset;
-        let drained = self.encoder.encode_request(request, &mut out.buf);
+        let drained = self.encoder.encode_request(message, &mut out.buf);
         self.wrote(drained, out)
     }
 

@@ -2,19 +2,21 @@
 
 use std::collections::VecDeque;
 use std::io::Write;
+use std::path::PathBuf;
 
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 use bytes::{BufMut, BytesMut};
 use streamline::{
-    http1, ChunkedBody, ChunkedPart, Decoder, Emitted, Encoder, Error, Event, Framing, Grammar, Head, Limits,
-    Lookahead, Window,
+    http1, ChunkedBody, ChunkedPart, Decoder, Emitted, Encoder, Error, ErrorKind, Event, Framing, Grammar, Head,
+    Limits, Lookahead, ResponseDecoder, Window,
 };
 
+use crate::cli::answers::{Answers, Tap, ASSUMED};
 use crate::cli::args::{Format, ReportArgs};
 use crate::cli::bhttp::Bhttp;
 use crate::cli::capture::{self, Flows};
-use crate::cli::io::{Events, Input, ReadError, Source, Syntax};
-use crate::cli::output::{self, Report, Row};
+use crate::cli::io::{self, Events, Input, Messages, Prompt, ReadError, Source, Syntax};
+use crate::cli::output::{self, Report, Reports, Row};
 use crate::cli::plot::{self, Series};
 use crate::cli::source::{Memory, Opra, OPRA_PAYLOAD};
 use crate::cli::stats::Tally;
@@ -22,9 +24,22 @@ use crate::cli::{amqp, http2, progress, DataError};
 
 /// Measures the inputs and prints the report.
 pub fn run(args: ReportArgs) -> Result<()> {
-    let mut totals = Totals::default();
+    let mut requests = Totals::new(false);
+    let mut responses = Totals::new(true);
     let limits = args.limits.limits();
     let codec = Codec { limits, window: args.window.window(), encoder: args.editing.encoder(limits) };
+    let pair = args.answers.requests.as_deref();
+    if let Some(path) = pair {
+        if args.files.len() != 1 {
+            bail!(
+                "--requests {} names the requests of one response stream: give that one response FILE beside it \
+({} FILEs given)",
+                path.display(),
+                args.files.len()
+            );
+        }
+        io::refuse_both_stdin(args.files.first().map(PathBuf::as_path), path)?;
+    }
     // A capture malformed or cut short after some packets: the report of what was read is
     // printed, then the error.
     let mut late = None;
@@ -32,9 +47,9 @@ pub fn run(args: ReportArgs) -> Result<()> {
         let bar = progress::items(args.count, args.quiet);
         let feed = Opra::new(args.count, args.seed, OPRA_PAYLOAD);
         let mut events = Events::new(http1::Parser::with_limits(codec.limits), feed, BytesMut::new());
-        let result = measure(&mut events, &mut totals, &codec, Some(&bar));
+        let result = measure(&mut events, &mut requests, &codec, Some(&bar));
         bar.finish_and_clear();
-        result.map_err(|stop| stop.into_error("<built-in feed>".into()))?;
+        result.map_err(|stop| stop.into_error("<built-in feed>".into(), ""))?;
         let input = format!(
             "built-in OPRA-style feed: {} quotes, {OPRA_PAYLOAD}-byte bodies, seed {}",
             output::group(args.count),
@@ -49,7 +64,10 @@ pub fn run(args: ReportArgs) -> Result<()> {
             let name = input.name().to_string();
             let mut buf = BytesMut::new();
             if capture::is_capture(&mut input, &mut buf)? {
-                let mut flows = Measured { totals: &mut totals, codec: &codec };
+                if pair.is_some() {
+                    bail!("{name} is a capture: --requests is for a response stream of one connection");
+                }
+                let mut flows = Measured { totals: &mut requests, codec: &codec };
                 let result = capture::read(input, buf, &args.capture, &mut flows);
                 names.push(name);
                 captures += 1;
@@ -62,23 +80,67 @@ pub fn run(args: ReportArgs) -> Result<()> {
                 }
                 continue;
             }
-            let result = match detect(&mut input, &mut buf, codec.limits.get_max_line())? {
-                Syntax::Plain | Syntax::PlainResponses => {
+            let syntax = match detect(&mut input, &mut buf, codec.limits.get_max_line())? {
+                // An empty input is as good a response stream as a request stream.
+                _ if buf.is_empty() && pair.is_some() => Syntax::PlainResponses,
+                syntax => syntax,
+            };
+            let result = match (syntax, pair) {
+                (Syntax::Plain | Syntax::Compact, Some(_)) => bail!(
+                    "--requests names the requests a response stream answers, and {name} holds requests, not responses"
+                ),
+                (Syntax::Plain, None) => {
                     let mut events = Events::new(http1::Parser::with_limits(codec.limits), input, buf);
-                    measure(&mut events, &mut totals, &codec, None)
+                    measure(&mut events, &mut requests, &codec, None)
                 }
-                Syntax::Compact | Syntax::CompactResponses => {
+                (Syntax::Compact, None) => {
                     let mut events = Events::new(Decoder::with_limits(codec.limits), input, buf);
-                    measure(&mut events, &mut totals, &codec, None)
+                    measure(&mut events, &mut requests, &codec, None)
+                }
+                (Syntax::PlainResponses, None) => {
+                    let mut events = Events::new(http1::ResponseParser::with_limits(codec.limits), input, buf);
+                    let measured = measure(&mut events, &mut responses, &codec, None);
+                    measured.map_err(|stop| stop.into_error(name.clone(), ASSUMED))?;
+                    Ok(())
+                }
+                (Syntax::CompactResponses, None) => {
+                    let mut events = Events::new(ResponseDecoder::with_limits(codec.limits), input, buf);
+                    measure(&mut events, &mut responses, &codec, None)
+                }
+                (syntax, Some(asked)) => {
+                    // The requests are read alongside the responses, one ahead, and measured
+                    // as they go: the same connection's other direction.
+                    let tap = RequestMeter::new(std::mem::take(&mut requests), &codec);
+                    let answers = Answers::open(asked, codec.limits, tap)?;
+                    let answers = if syntax == Syntax::PlainResponses {
+                        let parser = http1::ResponseParser::with_limits(codec.limits);
+                        let mut events = Events::with_prompt(parser, input, buf, answers);
+                        measure(&mut events, &mut responses, &codec, None)
+                            .map_err(|stop| stop.into_error(name.clone(), ""))?;
+                        events.into_prompt()
+                    } else {
+                        let mut events = Events::new(ResponseDecoder::with_limits(codec.limits), input, buf);
+                        measure(&mut events, &mut responses, &codec, None)
+                            .map_err(|stop| stop.into_error(name.clone(), ""))?;
+                        answers
+                    };
+                    // The requests no response answered are measured too.
+                    let file = answers.file().to_string();
+                    requests = answers.finish()?.finish(&file)?;
+                    names.push(file);
+                    Ok(())
                 }
             };
-            result.map_err(|stop| stop.into_error(name.clone()))?;
+            result.map_err(|stop| stop.into_error(name.clone(), ""))?;
             names.push(name);
         }
-        let input = match (&names[..], captures) {
-            ([one], _) => one.clone(),
-            (many, 0) => format!("{} files, one connection each", many.len()),
-            (many, c) => format!(
+        let input = match (&names[..], captures, pair) {
+            ([requests, responses], _, Some(_)) => {
+                format!("{responses} answering {requests}: one connection, both directions")
+            }
+            ([one], _, _) => one.clone(),
+            (many, 0, _) => format!("{} files, one connection each", many.len()),
+            (many, c, _) => format!(
                 "{} files ({c} capture{}: a connection per HTTP flow; the others one connection each)",
                 many.len(),
                 if c == 1 { "" } else { "s" }
@@ -86,52 +148,43 @@ pub fn run(args: ReportArgs) -> Result<()> {
         };
         (input, names)
     };
-    let report = totals.report(input, files, args.rate);
+    let measured = |totals: &Totals| totals.connections > 0 || totals.messages > 0;
+    let (requests, responses) = (measured(&requests).then_some(requests), measured(&responses).then_some(responses));
+    let report = |totals: &Totals| totals.report(input.clone(), files.clone(), args.rate);
+    let reports = Reports {
+        // A report always has a table: with nothing measured, the requests'.
+        requests: requests.as_ref().map(report).or_else(|| responses.is_none().then(|| report(&Totals::new(false)))),
+        responses: responses.as_ref().map(report),
+    };
+    // The plots show the requests, or the responses when they are all there is.
+    let nothing = Totals::new(false);
+    let plotted = requests.as_ref().or(responses.as_ref()).unwrap_or(&nothing);
+    let plot = |out: &mut dyn Write| match reports.first() {
+        Some(report) => plotted.plot(report, out),
+        None => Ok(()),
+    };
     if let Some(path) = &args.plot {
         let mut svg = Vec::new();
-        totals.plot(&report, &mut svg).context("cannot draw the plot")?;
+        plot(&mut svg).context("cannot draw the plot")?;
         std::fs::write(path, svg).with_context(|| format!("cannot write {}", path.display()))?;
     }
     let mut stdout = std::io::stdout().lock();
     match args.format {
-        Format::Svg => totals.plot(&report, &mut stdout),
-        format => output::renderer(format).render(&report, &mut stdout),
+        Format::Svg => plot(&mut stdout),
+        format => output::renderer(format).render(&reports, &mut stdout),
     }
     .context("cannot write <stdout>")?;
     stdout.flush().context("cannot write <stdout>")?;
     late.map_or(Ok(()), Err)
 }
 
-/// Reads the first bytes of `input` into `buf` and tells its syntax (an empty input is plain).
-///
-/// The syntax shows within the first line: an opcode and a colon, or a method token and a
-/// space, and a line is at most `max_line` bytes. So once more than `max_line` bytes are read
-/// without a verdict, the input is refused: memory stays bounded whatever the input. The
-/// detector looks at each byte once, however the reads split.
+/// Reads the first bytes of `input` into `buf` and tells its syntax and direction (an empty
+/// input is a plain request stream), or refuses it once `max_line` bytes show neither (see
+/// [`io::sniff`]).
 fn detect(input: &mut Input, buf: &mut BytesMut, max_line: usize) -> Result<Syntax> {
-    let mut detector = streamline::SyntaxDetector::new();
-    let why = loop {
-        match detector.detect(buf) {
-            Ok(Some(syntax)) => return Ok(syntax),
-            Err(_) => break String::new(),
-            Ok(None) if buf.len() > max_line => {
-                break format!(
-                    ": the first {} bytes hold no space or colon, and the first line may hold at most {} \
-(--max-line)",
-                    output::group(buf.len() as u64),
-                    output::group(max_line as u64)
-                )
-            }
-            Ok(None) => {
-                let n = input.fill(buf).with_context(|| format!("cannot read {}", input.name()))?;
-                if n == 0 && buf.is_empty() {
-                    return Ok(Syntax::Plain);
-                }
-                if n == 0 {
-                    break String::new();
-                }
-            }
-        }
+    let why = match io::sniff(input, buf, max_line)? {
+        Ok(syntax) => return Ok(syntax),
+        Err(why) => why,
     };
     let start = &buf[..buf.len().min(24)];
     Err(DataError {
@@ -159,13 +212,17 @@ impl Stop {
         match self {
             Stop::Read(ReadError::Io(err)) => err.to_string(),
             Stop::Read(ReadError::Data(err)) | Stop::Encode(err) => err.to_string(),
+            Stop::Read(ReadError::Requests(err)) => format!("{err:#}"),
         }
     }
 
-    fn into_error(self, file: String) -> anyhow::Error {
+    /// The error for the input `file`, `hint` after the words of a fault the reader found.
+    fn into_error(self, file: String, hint: &str) -> anyhow::Error {
         let what = match self {
             Stop::Read(ReadError::Io(err)) => return anyhow::Error::new(err).context(format!("cannot read {file}")),
-            Stop::Read(ReadError::Data(err)) => err.to_string(),
+            Stop::Read(ReadError::Requests(err)) => return err,
+            Stop::Read(ReadError::Data(err)) if matches!(err.kind(), ErrorKind::AfterSwitch { .. }) => err.to_string(),
+            Stop::Read(ReadError::Data(err)) => format!("{err}{hint}"),
             Stop::Encode(err) => err.to_string(),
         };
         DataError { file, what, written: None }.into()
@@ -182,18 +239,20 @@ pub fn sizes(
     window: Window,
     label: &str,
 ) -> Result<Vec<(&'static str, u64)>> {
-    let mut totals = Totals::default();
+    let mut totals = Totals::new(false);
     let codec = Codec { limits, window, encoder: encoder.clone() };
     let mut events = Events::new(http1::Parser::with_limits(limits), Memory::new(plain), BytesMut::new());
-    measure(&mut events, &mut totals, &codec, None).map_err(|stop| stop.into_error(label.to_string()))?;
+    measure(&mut events, &mut totals, &codec, None).map_err(|stop| stop.into_error(label.to_string(), ""))?;
     Ok(totals.rows().iter().map(|(_, name, tally)| (*name, totals.body_bytes + tally.summary().total)).collect())
 }
 
-/// Everything measured, over all connections.
+/// Everything measured of one direction, over all connections.
 #[derive(Default)]
 struct Totals {
+    /// Responses (else requests).
+    responses: bool,
     connections: u64,
-    requests: u64,
+    messages: u64,
     body_bytes: u64,
     plain: Tally,
     compact: Tally,
@@ -205,14 +264,25 @@ struct Totals {
 }
 
 impl Totals {
-    fn rows(&self) -> [(&'static str, &'static str, &Tally); 5] {
-        [
+    /// Nothing measured yet, of responses or requests.
+    fn new(responses: bool) -> Totals {
+        Totals { responses, ..Totals::default() }
+    }
+
+    /// The rows of the report: every encoding measured, in order. Responses have no AMQP row
+    /// (a basic.publish has no reply).
+    fn rows(&self) -> Vec<(&'static str, &'static str, &Tally)> {
+        let mut rows = vec![
             ("plain", "plain HTTP/1.1", &self.plain),
             ("compact", "compact", &self.compact),
             ("http2", "HTTP/2", &self.http2),
             ("amqp", "AMQP 0-9-1", &self.amqp),
             ("bhttp", "Binary HTTP", &self.bhttp),
-        ]
+        ];
+        if self.responses {
+            rows.retain(|(id, ..)| *id != "amqp");
+        }
+        rows
     }
 
     /// The two plots of the report as SVG.
@@ -230,14 +300,15 @@ impl Totals {
             files,
             connections: self.connections,
             rate,
-            requests: self.requests,
+            messages: self.messages,
             body_bytes: self.body_bytes,
             rows: self.rows().iter().map(|(id, name, tally)| row(id, name, tally)).collect(),
+            noun: if self.responses { "response" } else { "request" },
         }
     }
 }
 
-/// The request being read.
+/// The message being read.
 struct Current {
     head: Head,
     /// Bytes of its plain head.
@@ -250,7 +321,7 @@ struct Current {
 }
 
 impl Current {
-    /// Records the request, now read whole, in every encoding but the compact one (whose
+    /// Records the message, now read whole, in every encoding but the compact one (whose
     /// output lags); returns its chunk framing bytes.
     fn record(self, first: bool, totals: &mut Totals, h2: &mut http2::Connection, bhttp: &mut Bhttp) -> u64 {
         let (payload, trailers) = match &self.chunked {
@@ -258,7 +329,7 @@ impl Current {
             None => (self.body, &[][..]),
         };
         let framing = self.body - payload;
-        totals.requests += 1;
+        totals.messages += 1;
         totals.body_bytes += payload;
         totals.plain.record(self.plain_head + framing, first);
         let mut h2_bytes = self.http2_head + http2::data_frames(self.head.framing(), payload, !trailers.is_empty());
@@ -266,10 +337,12 @@ impl Current {
             h2_bytes += h2.trailers(trailers);
         }
         if first {
-            h2_bytes += http2::SETUP;
+            h2_bytes += if totals.responses { http2::SERVER_SETUP } else { http2::SETUP };
         }
         totals.http2.record(h2_bytes, first);
-        totals.amqp.record(amqp::overhead(self.head.target(), payload), first);
+        if !totals.responses {
+            totals.amqp.record(amqp::overhead(self.head.target(), payload), first);
+        }
         totals.bhttp.record(bhttp.overhead(&self.head, payload, trailers), first);
         totals.bodies.push(payload);
         framing
@@ -334,13 +407,16 @@ struct Codec {
     encoder: Encoder,
 }
 
-/// Measures one connection: every request in every encoding.
-fn measure<G: Grammar<Direction = streamline::Requests>, S: Source>(
-    events: &mut Events<G, S>,
+/// Measures one connection's messages (one direction of it) in every encoding.
+fn measure<G: Grammar, S: Source, P: Prompt<G>>(
+    events: &mut Events<G, S, P>,
     totals: &mut Totals,
     codec: &Codec,
     bar: Option<&indicatif::ProgressBar>,
-) -> Result<(), Stop> {
+) -> Result<(), Stop>
+where
+    G::Direction: Messages,
+{
     let mut meter = Meter::new(totals, codec);
     while let Some(event) = events.next().map_err(Stop::Read)? {
         meter.event(event, totals, bar)?;
@@ -361,13 +437,14 @@ struct Meter {
 }
 
 impl Meter {
-    /// A new connection.
+    /// A new connection (its direction of `totals`).
     fn new(totals: &mut Totals, codec: &Codec) -> Meter {
         totals.connections += 1;
+        let encoder = if totals.responses { codec.encoder.clone().responses() } else { codec.encoder.clone() };
         Meter {
             limits: codec.limits,
             compact: Compact {
-                encoder: Lookahead::new(codec.encoder.clone(), codec.window),
+                encoder: Lookahead::new(encoder, codec.window),
                 framing: VecDeque::new(),
                 head: 0,
                 done: 0,
@@ -423,6 +500,32 @@ impl Meter {
     /// The connection has ended: the compact encoder writes what it holds.
     fn finish(&mut self, totals: &mut Totals) -> Result<(), Stop> {
         self.compact.finish(&mut totals.compact)
+    }
+}
+
+/// The request stream of `--requests`, measured as a connection while it is read beside the
+/// responses that answer it.
+struct RequestMeter {
+    meter: Meter,
+    totals: Totals,
+}
+
+impl RequestMeter {
+    /// A new connection of `totals`' requests.
+    fn new(mut totals: Totals, codec: &Codec) -> RequestMeter {
+        RequestMeter { meter: Meter::new(&mut totals, codec), totals }
+    }
+
+    /// The stream has ended: the requests' figures, with this connection's.
+    fn finish(mut self, file: &str) -> Result<Totals> {
+        self.meter.finish(&mut self.totals).map_err(|stop| stop.into_error(file.to_string(), ""))?;
+        Ok(self.totals)
+    }
+}
+
+impl Tap for RequestMeter {
+    fn event(&mut self, event: Event) -> Result<(), String> {
+        self.meter.event(event, &mut self.totals, None).map_err(Stop::into_what)
     }
 }
 
