@@ -584,7 +584,8 @@ the first ";
     assert!(
         stderr.contains(
             " bytes hold no space or colon, and the first line may hold at most 65,536 (--max-line) \
-(expected an opcode line such as 'V:HTTP/1.1' or a request line such as 'GET / HTTP/1.1')\n"
+(expected an opcode line such as 'V:HTTP/1.1' or 'C:200 OK', a request line such as 'GET / HTTP/1.1', or a status \
+line such as 'HTTP/1.1 200 OK')\n"
         ),
         "{stderr}"
     );

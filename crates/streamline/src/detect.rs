@@ -68,8 +68,8 @@ impl Syntax {
     /// assert_eq!((err.offset(), err.line()), (Some(1), Some(1)));
     /// assert_eq!(
     ///     err.to_string(),
-    ///     "line 1 (byte 1): cannot tell the syntax from 'X:' (expected an opcode and ':', such as 'V:', \
-    ///      or a method and ' ', such as 'GET ')"
+    ///     "line 1 (byte 1): cannot tell the syntax from 'X:' (expected an opcode and ':', such as 'V:' or 'C:', \
+    ///      a method and ' ', such as 'GET ', or 'HTTP/')"
     /// );
     /// ```
     pub fn detect(start: &[u8]) -> Result<Option<Syntax>, Error> {

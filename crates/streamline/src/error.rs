@@ -248,8 +248,8 @@ to stream it)"
     /// and SP ([`Syntax::detect`](crate::Syntax::detect)). Holds the start, escaped, up to
     /// the byte that rules out both.
     #[error(
-        "cannot tell the syntax from '{0}' (expected an opcode and ':', such as 'V:', or a method and ' ', such \
-as 'GET ')"
+        "cannot tell the syntax from '{0}' (expected an opcode and ':', such as 'V:' or 'C:', a method and ' ', \
+such as 'GET ', or 'HTTP/')"
     )]
     UnknownSyntax(String),
 }

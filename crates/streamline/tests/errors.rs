@@ -746,7 +746,8 @@ case!(
     0,
     0,
     1,
-    "cannot tell the syntax from '{' (expected an opcode and ':', such as 'V:', or a method and ' ', such as 'GET ')"
+    "cannot tell the syntax from '{' (expected an opcode and ':', such as 'V:' or 'C:', a method and ' ', such as \
+'GET ', or 'HTTP/')"
 );
 case!(
     unknown_syntax_after_a_token,
@@ -756,6 +757,6 @@ case!(
     0,
     4,
     1,
-    "cannot tell the syntax from 'Host:' (expected an opcode and ':', such as 'V:', or a method and ' ', such as \
-'GET ')"
+    "cannot tell the syntax from 'Host:' (expected an opcode and ':', such as 'V:' or 'C:', a method and ' ', such \
+as 'GET ', or 'HTTP/')"
 );

@@ -263,6 +263,13 @@ fn switching_protocols_stops_the_reader() {
     assert_eq!(parser.decode(&mut src).unwrap().unwrap().status(), 200);
     assert_eq!(parser.switched(), Some(200));
     assert_eq!(&src[..], b"\x16\x03\x01");
+    // A 101 ends a compact stream too, so its decoded form reads back.
+    let mut decoder = ResponseDecoder::new();
+    let mut src = BytesMut::from(&b"C:101 Switching Protocols\r\nV:HTTP/1.1\r\n-:\r\nC:200 OK\r\n"[..]);
+    assert_eq!(decoder.decode(&mut src).unwrap().unwrap().status(), 101);
+    assert_eq!(decoder.switched(), Some(101));
+    assert_eq!(decoder.decode(&mut src).unwrap(), None);
+    assert!(matches!(decoder.decode_eof(&mut src).unwrap_err().kind(), ErrorKind::AfterSwitch { bytes: 10, .. }));
     // A 2xx to anything else is an ordinary response.
     let got = read_plain(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\nHTTP/1.1 200 OK\r\n\r\n", &[b"GET"]).unwrap();
     assert_eq!(got[1].head().framing(), Framing::Close);

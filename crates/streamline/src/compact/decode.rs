@@ -62,6 +62,8 @@ pub struct Compact<D = Requests> {
     slot: Option<Head>,
     /// Responses: has the stream's first line (which must be `C:`) been seen?
     started: bool,
+    /// Responses: a 101 was taken, and the stream is over (SPEC.md §13.3).
+    switched: Option<u16>,
     direction: PhantomData<D>,
 }
 
@@ -132,6 +134,18 @@ impl<D: Direction> Heads for Compact<D> {
         self.slot.as_ref()
     }
 
+    #[inline]
+    fn taken(&mut self) {
+        // A 101 ends a response stream in either syntax, so a decoded stream reads back.
+        if D::RESPONSES && self.slot.as_ref().is_some_and(|head| head.status() == Some(101)) {
+            self.switched = Some(101);
+        }
+    }
+
+    fn switched(&self) -> Option<u16> {
+        self.switched
+    }
+
     fn limits(&self) -> &Limits {
         self.state.limits()
     }
@@ -160,7 +174,7 @@ impl<D: Direction> Reader<Compact<D>> {
     /// A decoder with the given limits.
     pub fn with_limits(limits: Limits) -> Self {
         let state = State::with_direction(limits, D::RESPONSES);
-        Reader::from_heads(Compact { state, slot: None, started: false, direction: PhantomData })
+        Reader::from_heads(Compact { state, slot: None, started: false, switched: None, direction: PhantomData })
     }
 
     /// The connection state as decoded so far.

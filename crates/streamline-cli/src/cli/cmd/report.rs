@@ -191,7 +191,7 @@ fn detect(input: &mut Input, buf: &mut BytesMut, max_line: usize) -> Result<Synt
         file: input.name().into(),
         what: format!(
             "line 1 (byte 0): cannot tell the syntax from '{}'{why} (expected an opcode line such as 'V:HTTP/1.1' \
-or a request line such as 'GET / HTTP/1.1')",
+or 'C:200 OK', a request line such as 'GET / HTTP/1.1', or a status line such as 'HTTP/1.1 200 OK')",
             start.escape_ascii()
         ),
         written: None,
