@@ -35,6 +35,98 @@ pub struct Trailers(pub HeaderMap);
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reason(pub Bytes);
 
+/// Converts a connection's messages, remembering the last head each way: a feed repeats its
+/// head, so a request whose head equals the last one's takes the `http` parts made for it
+/// (cloned: the map's values share their bytes) instead of converting the head again. The
+/// same results as the free functions, faster on a feed.
+#[derive(Debug, Default)]
+pub struct Converter {
+    to_http: Option<(Head, http::request::Parts)>,
+    from_http: Option<(http::request::Parts, Head)>,
+}
+
+impl Converter {
+    /// A converter that remembers nothing yet.
+    pub fn new() -> Self {
+        Converter::default()
+    }
+
+    /// [`to_http_request`], with the head converted last reused when it is the same.
+    ///
+    /// # Errors
+    ///
+    /// As [`to_http_request`].
+    pub fn to_http_request(&mut self, request: &Request) -> Result<http::Request<Bytes>, Error> {
+        let head = request.head();
+        let (body, trailers) = body_of(head.framing(), request.body())?;
+        let parts = match &self.to_http {
+            Some((last, parts)) if same_parts(last, head) => parts.clone(),
+            _ => {
+                let (parts, _) = to_http_request(&request_head_only(head)?)?.into_parts();
+                self.to_http = Some((head.clone(), parts.clone()));
+                parts
+            }
+        };
+        let mut out = http::Request::from_parts(parts, body);
+        if let Some(trailers) = trailers {
+            out.extensions_mut().insert(trailers);
+        }
+        Ok(out)
+    }
+
+    /// [`from_http_request`], with the head made last reused when method, target, version
+    /// and fields are the same.
+    ///
+    /// # Errors
+    ///
+    /// As [`from_http_request`].
+    pub fn from_http_request(&mut self, request: &http::Request<Bytes>) -> Result<Request, Error> {
+        if let Some((last, head)) = &self.from_http {
+            let trailers = request.extensions().get::<Trailers>().is_some_and(|t| !t.0.is_empty());
+            if !trailers
+                && last.method == *request.method()
+                && last.uri == *request.uri()
+                && last.version == request.version()
+                && same_fields(&last.headers, request.headers())
+            {
+                let (framing, body) = framing_for(request.body(), None, length_of(request.headers()), None)?;
+                return Ok(Request::new(head.with_framing(framing), body)?);
+            }
+        }
+        let converted = from_http_request(request)?;
+        let (parts, _) = http::Request::new(()).into_parts();
+        let mut parts = parts;
+        parts.method = request.method().clone();
+        parts.uri = request.uri().clone();
+        parts.version = request.version();
+        parts.headers = request.headers().clone();
+        self.from_http = Some((parts, converted.head().clone()));
+        Ok(converted)
+    }
+}
+
+/// Do both maps hold the same fields in the same order? (Walked side by side: much cheaper
+/// than `HeaderMap`'s own comparison, which looks each name up; a map built in another order
+/// compares unequal, which only costs the converter its shortcut.)
+fn same_fields(a: &HeaderMap, b: &HeaderMap) -> bool {
+    a.len() == b.len() && a.iter().zip(b.iter()).all(|(x, y)| x == y)
+}
+
+/// Are the two heads' method, target, version and header lines the same (framing aside)?
+fn same_parts(a: &Head, b: &Head) -> bool {
+    a.method() == b.method() && a.target() == b.target() && a.version() == b.version() && a.headers() == b.headers()
+}
+
+/// The request with `head` and no body (framing aside), for converting the head alone.
+fn request_head_only(head: &Head) -> Result<Request, Error> {
+    Ok(Request::new(head.with_framing(Framing::None), Bytes::new())?)
+}
+
+/// The `content-length` of a map, if it has a valid one.
+fn length_of(map: &HeaderMap) -> Option<u64> {
+    map.get(http::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse().ok())
+}
+
 /// A request as an `http::Request<Bytes>` (see the module's docs for what it cannot keep).
 ///
 /// # Errors
@@ -43,7 +135,8 @@ pub struct Reason(pub Bytes);
 pub fn to_http_request(request: &Request) -> Result<http::Request<Bytes>, Error> {
     let head = request.head();
     let method = http::Method::from_bytes(head.method()).map_err(|_| convert("the method"))?;
-    let uri = http::Uri::try_from(head.target()).map_err(|_| convert("the request target (http::Uri refuses it)"))?;
+    let uri = http::Uri::from_maybe_shared(head.target_bytes())
+        .map_err(|_| convert("the request target (http::Uri refuses it)"))?;
     let mut out = http::Request::new(Bytes::new());
     *out.method_mut() = method;
     *out.uri_mut() = uri;
@@ -104,7 +197,7 @@ pub fn from_http_request(request: &http::Request<Bytes>) -> Result<Request, Erro
         Some(pq) if request.uri().scheme().is_none() => Bytes::copy_from_slice(pq.as_str().as_bytes()),
         _ => Bytes::from(request.uri().to_string()),
     };
-    let method = Bytes::copy_from_slice(request.method().as_str().as_bytes());
+    let method = method_bytes(request.method());
     let trailers = request.extensions().get::<Trailers>();
     let (headers, length) = headers_from(request.headers())?;
     let (framing, body) = framing_for(request.body(), trailers, length, None)?;
@@ -152,13 +245,15 @@ fn from_http_version(version: http::Version) -> Version {
     }
 }
 
-/// The header lines as a map (names lowercased by `http`).
+/// The header lines as a map (names lowercased by `http`), the values sharing the block's
+/// bytes.
 fn header_map(headers: &Headers) -> Result<HeaderMap, Error> {
     let mut map = HeaderMap::with_capacity(headers.len());
+    let block = headers.block_bytes();
     for line in headers {
         let (name, value) = split_field(line);
         let name = HeaderName::from_bytes(name).map_err(|_| convert("a field name"))?;
-        let value = HeaderValue::from_bytes(value).map_err(|_| convert("a field value"))?;
+        let value = HeaderValue::from_maybe_shared(block.slice_ref(value)).map_err(|_| convert("a field value"))?;
         map.append(name, value);
     }
     Ok(map)
@@ -200,12 +295,27 @@ fn body_of(framing: Framing, body: &Bytes) -> Result<(Bytes, Option<Trailers>), 
     Ok((payload.freeze(), trailers))
 }
 
-/// A map's fields as header lines, the framing fields left out (and the `content-length`
-/// value, if there was one, returned).
+/// A method's bytes, without an allocation for the common ones.
+fn method_bytes(method: &http::Method) -> Bytes {
+    let known: &'static [u8] = match *method {
+        http::Method::GET => b"GET",
+        http::Method::POST => b"POST",
+        http::Method::PUT => b"PUT",
+        http::Method::DELETE => b"DELETE",
+        http::Method::HEAD => b"HEAD",
+        http::Method::OPTIONS => b"OPTIONS",
+        http::Method::PATCH => b"PATCH",
+        _ => return Bytes::copy_from_slice(method.as_str().as_bytes()),
+    };
+    Bytes::from_static(known)
+}
+
+/// A map's fields as header lines (one block, checked in one pass), the framing fields left
+/// out (and the `content-length` value, if there was one, returned).
 fn headers_from(map: &HeaderMap) -> Result<(Headers, Option<u64>), Error> {
-    let mut headers = Headers::new();
     let mut length = None;
-    let mut line = Vec::with_capacity(64);
+    let size: usize = map.iter().map(|(n, v)| n.as_str().len() + v.len() + 4).sum();
+    let mut block = BytesMut::with_capacity(size);
     for (name, value) in map {
         if name == http::header::CONTENT_LENGTH {
             length = value.to_str().ok().and_then(|v| v.trim().parse().ok());
@@ -214,13 +324,12 @@ fn headers_from(map: &HeaderMap) -> Result<(Headers, Option<u64>), Error> {
         if name == http::header::TRANSFER_ENCODING {
             continue;
         }
-        line.clear();
-        line.extend_from_slice(name.as_str().as_bytes());
-        line.extend_from_slice(b": ");
-        line.extend_from_slice(value.as_bytes());
-        headers.push(&line)?;
+        block.put_slice(name.as_str().as_bytes());
+        block.put_slice(b": ");
+        block.put_slice(value.as_bytes());
+        block.put_slice(b"\r\n");
     }
-    Ok((headers, length))
+    Ok((Headers::parse_block(block.freeze())?, length))
 }
 
 /// The framing for a body, and the body as the framing delimits it (chunked with its
@@ -314,5 +423,46 @@ mod tests {
         let h = to_http_response(&no_content).unwrap();
         assert!(h.extensions().get::<Reason>().is_none(), "the canonical reason");
         assert_eq!(from_http_response(&h).unwrap().head().reason(), Some(&b"No Content"[..]));
+    }
+}
+
+#[cfg(test)]
+mod converter_tests {
+    use super::*;
+    use bytes::BytesMut;
+    use streamline::http1;
+
+    /// The converter gives what the free functions give, head reused or not.
+    #[test]
+    fn converter_agrees_with_the_free_functions() {
+        let plain = streamline_traffic_like();
+        let mut src = BytesMut::from(&plain[..]);
+        let mut parser = http1::Parser::new();
+        let mut converter = Converter::new();
+        while let Some(r) = parser.decode_eof(&mut src).unwrap() {
+            let a = converter.to_http_request(&r).unwrap();
+            let b = to_http_request(&r).unwrap();
+            assert_eq!(
+                (a.method(), a.uri(), a.version(), a.headers(), a.body()),
+                (b.method(), b.uri(), b.version(), b.headers(), b.body())
+            );
+            assert_eq!(a.extensions().get::<Trailers>(), b.extensions().get::<Trailers>());
+            assert_eq!(converter.from_http_request(&a).unwrap(), from_http_request(&b).unwrap());
+        }
+    }
+
+    fn streamline_traffic_like() -> Vec<u8> {
+        let mut v = Vec::new();
+        for (i, body) in ["abc", "defg", "", "hi"].iter().enumerate() {
+            let host = if i == 2 { "other" } else { "feed" };
+            v.extend_from_slice(
+                format!("POST /q HTTP/1.1\r\nHost: {host}\r\nContent-Length: {}\r\n\r\n{body}", body.len()).as_bytes(),
+            );
+        }
+        v.extend_from_slice(
+            b"POST /q HTTP/1.1\r\nHost: feed\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nx\r\n0\r\nA: b\r\n\r\n",
+        );
+        v.extend_from_slice(b"GET /q HTTP/1.1\r\nHost: feed\r\n\r\n");
+        v
     }
 }

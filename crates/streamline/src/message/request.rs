@@ -198,6 +198,51 @@ impl Headers {
         Ok(())
     }
 
+    /// A list from a block of lines, each followed by CRLF, as [`Headers::as_block`] gives
+    /// it: checked in one pass as [`Headers::push`] checks a line, and kept without a copy.
+    /// For building a head from another model (the `http` types, say) in one allocation.
+    ///
+    /// # Errors
+    ///
+    /// As [`Headers::push`] for the first bad line; [`ErrorKind::InvalidHeader`] for bytes
+    /// after the last CRLF. No position.
+    ///
+    /// ```
+    /// use streamline::Headers;
+    /// let h = Headers::parse_block("Host: a\r\nAccept: */*\r\n".into())?;
+    /// assert_eq!(h.len(), 2);
+    /// assert!(Headers::parse_block("Host: a\r\nContent-Length: 1\r\n".into()).is_err());
+    /// assert!(Headers::parse_block("Host: a".into()).is_err());
+    /// # Ok::<(), streamline::Error>(())
+    /// ```
+    pub fn parse_block(block: Bytes) -> Result<Headers, Error> {
+        let mut count = 0;
+        let mut start = 0;
+        for lf in memchr::memchr_iter(b'\n', &block) {
+            let line = block[start..lf].strip_suffix(b"\r").ok_or(Error::from_kind(ErrorKind::BareLf))?;
+            let name_len = chars::check_field_line(line).map_err(Error::from_kind)?;
+            if chars::framing_name(&line[..name_len]).is_some() {
+                return Err(Error::from_kind(ErrorKind::FramingHeader(escape(line))));
+            }
+            count += 1;
+            start = lf + 1;
+        }
+        if start != block.len() {
+            let line = escape(&block[start..]);
+            return Err(Error::from_kind(ErrorKind::InvalidHeader { line, why: "no CRLF at its end" }));
+        }
+        Ok(Headers::from_block(block, count))
+    }
+
+    /// The block as `Bytes`: shared with where it came from if it is (a plain reader's input),
+    /// else copied once. For handing out its lines without copying them again.
+    pub fn block_bytes(&self) -> Bytes {
+        match &self.block {
+            Held::Shared(b) => b.clone(),
+            Held::Own(v) => Bytes::copy_from_slice(v),
+        }
+    }
+
     /// A list from a block of checked lines, each followed by CRLF.
     pub(crate) fn from_block(block: Bytes, count: usize) -> Self {
         debug_assert_eq!(memchr::memchr_iter(b'\n', &block).count(), count);
@@ -595,6 +640,14 @@ impl Head {
     /// reason phrase; see [`Head::reason`].)
     pub fn target(&self) -> &[u8] {
         &self.parts.target
+    }
+
+    /// [`Head::target`] as `Bytes`: shared with where it came from if it is, else copied.
+    pub fn target_bytes(&self) -> Bytes {
+        match &self.parts.target {
+            Held::Shared(b) => b.clone(),
+            Held::Own(v) => Bytes::copy_from_slice(v),
+        }
     }
 
     /// The version.
