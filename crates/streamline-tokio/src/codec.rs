@@ -5,7 +5,8 @@
 
 use bytes::{BufMut, BytesMut};
 use streamline::{
-    http1, Decoder, Direction, Event, Grammar, Limits, Message, Reader, Request, Response, ResponseDecoder,
+    http1, Decoder, Direction, Event, Grammar, Limits, Lookahead, Message, Reader, Request, Response, ResponseDecoder,
+    Window,
 };
 use tokio_util::codec;
 
@@ -101,6 +102,55 @@ fn write_compact(encoder: &mut streamline::Encoder, message: &impl Message, dst:
     Ok(encoder.encode(message, dst)?)
 }
 
+/// A link's compact writer: each message written as it comes, or held in a window of
+/// messages so each is planned knowing the next ones ([`Lookahead`]), released at the latest
+/// when the sink is flushed ([`Hold::release`]).
+#[derive(Debug)]
+enum CompactOut {
+    Direct(streamline::Encoder),
+    Window(Box<Lookahead>),
+}
+
+impl CompactOut {
+    fn new(encoder: streamline::Encoder, window: usize) -> Self {
+        match window {
+            0 => CompactOut::Direct(encoder),
+            n => CompactOut::Window(Box::new(Lookahead::new(encoder, Window { requests: n, ..Window::default() }))),
+        }
+    }
+
+    fn write<M: Message>(&mut self, message: M, dst: &mut BytesMut) -> Result<(), Error> {
+        match self {
+            CompactOut::Direct(encoder) => write_compact(encoder, &message, dst),
+            CompactOut::Window(lookahead) => {
+                lookahead.encode_request(message, dst)?;
+                Ok(())
+            }
+        }
+    }
+
+    fn release(&mut self, dst: &mut BytesMut) -> Result<(), Error> {
+        if let CompactOut::Window(lookahead) = self {
+            lookahead.flush(dst)?;
+        }
+        Ok(())
+    }
+}
+
+/// A codec that may hold messages back (a compact writer with a window): the [`Link`] it
+/// frames releases them into the write buffer whenever it is flushed, so no message waits
+/// for a later one once the writer flushes.
+///
+/// [`Link`]: crate::link::Link
+pub trait Hold {
+    /// Writes every message held back into `dst`.
+    ///
+    /// # Errors
+    ///
+    /// The encoder's refusal of a held message.
+    fn release(&mut self, dst: &mut BytesMut) -> Result<(), Error>;
+}
+
 /// A [`codec::Encoder`] of plain HTTP/1.1, in canonical form, straight into the sink's buffer.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct PlainWriter;
@@ -135,7 +185,7 @@ pub struct ServerCodec {
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 enum ServerSide {
-    Compact { decoder: Decoder, encoder: streamline::Encoder },
+    Compact { decoder: Decoder, encoder: CompactOut },
     Plain { parser: http1::Parser },
 }
 
@@ -145,7 +195,7 @@ impl ServerCodec {
         let side = match syntax {
             Syntax::Compact => ServerSide::Compact {
                 decoder: Decoder::with_limits(limits),
-                encoder: streamline::Encoder::with_limits(limits).responses(),
+                encoder: CompactOut::new(streamline::Encoder::with_limits(limits).responses(), 0),
             },
             Syntax::Plain => ServerSide::Plain { parser: http1::Parser::with_limits(limits) },
         };
@@ -157,6 +207,18 @@ impl ServerCodec {
         match self.side {
             ServerSide::Compact { .. } => Syntax::Compact,
             ServerSide::Plain { .. } => Syntax::Plain,
+        }
+    }
+
+    /// Holds up to `messages` responses back so each is planned knowing the next (compact
+    /// only; 0, the default, writes each as it comes). Held responses go out when the
+    /// [`Link`](crate::link::Link) is flushed. Set it before the first response: a window
+    /// set later starts from an encoder that knows nothing, and the decoder would not agree.
+    pub fn set_window(&mut self, messages: usize) {
+        if let ServerSide::Compact { encoder: out, .. } = &mut self.side {
+            if let CompactOut::Direct(encoder) = out {
+                *out = CompactOut::new(encoder.clone(), messages);
+            }
         }
     }
 }
@@ -185,7 +247,7 @@ impl codec::Encoder<Response> for ServerCodec {
 
     fn encode(&mut self, response: Response, dst: &mut BytesMut) -> Result<(), Error> {
         match &mut self.side {
-            ServerSide::Compact { encoder, .. } => write_compact(encoder, &response, dst),
+            ServerSide::Compact { encoder, .. } => encoder.write(response, dst),
             ServerSide::Plain { .. } => codec::Encoder::encode(&mut PlainWriter, response, dst),
         }
     }
@@ -202,7 +264,7 @@ pub struct ClientCodec {
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 enum ClientSide {
-    Compact { encoder: streamline::Encoder, decoder: ResponseDecoder },
+    Compact { encoder: CompactOut, decoder: ResponseDecoder },
     Plain { parser: http1::ResponseParser },
 }
 
@@ -211,7 +273,7 @@ impl ClientCodec {
     pub fn new(syntax: Syntax, limits: Limits) -> Self {
         let side = match syntax {
             Syntax::Compact => ClientSide::Compact {
-                encoder: streamline::Encoder::with_limits(limits),
+                encoder: CompactOut::new(streamline::Encoder::with_limits(limits), 0),
                 decoder: ResponseDecoder::with_limits(limits),
             },
             Syntax::Plain => ClientSide::Plain { parser: http1::ResponseParser::with_limits(limits) },
@@ -224,6 +286,18 @@ impl ClientCodec {
         match self.side {
             ClientSide::Compact { .. } => Syntax::Compact,
             ClientSide::Plain { .. } => Syntax::Plain,
+        }
+    }
+
+    /// Holds up to `messages` requests back so each is planned knowing the next (compact
+    /// only; 0, the default, writes each as it comes). Held requests go out when the
+    /// [`Link`](crate::link::Link) is flushed. Set it before the first request: a window
+    /// set later starts from an encoder that knows nothing, and the decoder would not agree.
+    pub fn set_window(&mut self, messages: usize) {
+        if let ClientSide::Compact { encoder: out, .. } = &mut self.side {
+            if let CompactOut::Direct(encoder) = out {
+                *out = CompactOut::new(encoder.clone(), messages);
+            }
         }
     }
 
@@ -241,7 +315,7 @@ impl codec::Encoder<Request> for ClientCodec {
 
     fn encode(&mut self, request: Request, dst: &mut BytesMut) -> Result<(), Error> {
         match &mut self.side {
-            ClientSide::Compact { encoder, .. } => write_compact(encoder, &request, dst),
+            ClientSide::Compact { encoder, .. } => encoder.write(request, dst),
             ClientSide::Plain { parser } => {
                 parser.expect(request.head().method());
                 codec::Encoder::encode(&mut PlainWriter, request, dst)
@@ -266,5 +340,23 @@ impl codec::Decoder for ClientCodec {
             ClientSide::Compact { decoder, .. } => decoder.decode_eof(src)?,
             ClientSide::Plain { parser } => parser.decode_eof(src)?,
         })
+    }
+}
+
+impl Hold for ServerCodec {
+    fn release(&mut self, dst: &mut BytesMut) -> Result<(), Error> {
+        match &mut self.side {
+            ServerSide::Compact { encoder, .. } => encoder.release(dst),
+            ServerSide::Plain { .. } => Ok(()),
+        }
+    }
+}
+
+impl Hold for ClientCodec {
+    fn release(&mut self, dst: &mut BytesMut) -> Result<(), Error> {
+        match &mut self.side {
+            ClientSide::Compact { encoder, .. } => encoder.release(dst),
+            ClientSide::Plain { .. } => Ok(()),
+        }
     }
 }

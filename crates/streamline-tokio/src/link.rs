@@ -19,7 +19,7 @@ use futures_util::{Sink, Stream};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio_util::codec::{Decoder, Encoder, Framed, FramedParts};
 
-use crate::codec::{ClientCodec, ServerCodec, Syntax};
+use crate::codec::{ClientCodec, Hold, ServerCodec, Syntax};
 use crate::Error;
 
 /// An open link: a connection framed with the codec the negotiation chose, as a [`Stream`] of
@@ -47,6 +47,23 @@ impl<S, C: Decoder> Link<S, C> {
     pub fn into_parts(self) -> (Framed<S, C>, Option<C::Item>) {
         (self.framed, self.first)
     }
+
+    /// The codec, to change it (for a window of held messages:
+    /// [`ServerCodec::set_window`], [`ClientCodec::set_window`]).
+    pub fn codec_mut(&mut self) -> &mut C {
+        self.framed.codec_mut()
+    }
+
+    /// Moves what the codec holds back into the write buffer.
+    fn release<E: From<Error>>(&mut self) -> Result<(), E>
+    where
+        C: Hold,
+    {
+        let mut buffer = std::mem::take(self.framed.write_buffer_mut());
+        let released = self.framed.codec_mut().release(&mut buffer);
+        *self.framed.write_buffer_mut() = buffer;
+        released.map_err(E::from)
+    }
 }
 
 impl<S: AsyncRead + AsyncWrite + Unpin, C: Decoder + Unpin> Stream for Link<S, C>
@@ -63,9 +80,10 @@ where
     }
 }
 
-impl<S: AsyncRead + AsyncWrite + Unpin, C: Decoder + Encoder<I> + Unpin, I> Sink<I> for Link<S, C>
+impl<S: AsyncRead + AsyncWrite + Unpin, C: Decoder + Encoder<I> + Hold + Unpin, I> Sink<I> for Link<S, C>
 where
     C::Item: Unpin,
+    <C as Encoder<I>>::Error: From<Error>,
 {
     type Error = <C as Encoder<I>>::Error;
 
@@ -77,11 +95,15 @@ where
         Pin::new(&mut self.framed).start_send(item)
     }
 
+    /// Releases what the codec holds back (a window of compact messages) into the write
+    /// buffer, then flushes it: a message never waits for a later one past a flush.
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.release()?;
         Pin::new(&mut self.framed).poll_flush(cx)
     }
 
     fn poll_close(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.release()?;
         Pin::new(&mut self.framed).poll_close(cx)
     }
 }

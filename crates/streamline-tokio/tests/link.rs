@@ -324,3 +324,28 @@ async fn unknown_start_is_refused() {
     let err = server.await.unwrap().unwrap_err();
     assert!(err.to_string().contains("cannot tell the syntax"), "{err}");
 }
+
+/// A window holds requests back until the link is flushed: three fed without a flush reach
+/// the server only when the client flushes (SPEC.md §9.4 on a live link).
+#[tokio::test]
+async fn a_window_is_released_by_a_flush() {
+    let (l, addr) = listener().await;
+    let server = tokio::spawn(serve(l, Upgrades::Accept));
+    let socket = TcpStream::connect(addr).await.unwrap();
+    let mut link = link::connect(socket, Limits::default(), Offer::PriorKnowledge).await.unwrap();
+    link.codec_mut().set_window(8);
+    for target in ["/a", "/b", "/c"] {
+        link.feed(get(target)).await.unwrap();
+    }
+    // Nothing went out yet: no answer comes.
+    let early = tokio::time::timeout(std::time::Duration::from_millis(100), link.next()).await;
+    assert!(early.is_err(), "held requests reached the server before a flush");
+    link.flush().await.unwrap();
+    let mut bodies = Vec::new();
+    for _ in 0..3 {
+        bodies.push(link.next().await.unwrap().unwrap().body().clone());
+    }
+    assert_eq!(bodies, numbered(3));
+    drop(link);
+    assert_eq!(server.await.unwrap().unwrap(), (Syntax::Compact, 3));
+}
