@@ -105,6 +105,8 @@ fn write_compact(encoder: &mut streamline::Encoder, message: &impl Message, dst:
 /// A link's compact writer: each message written as it comes, or held in a window of
 /// messages so each is planned knowing the next ones ([`Lookahead`]), released at the latest
 /// when the sink is flushed ([`Hold::release`]).
+// The direct encoder is the common case and stays inline; a window is boxed.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 enum CompactOut {
     Direct(streamline::Encoder),
