@@ -158,7 +158,11 @@ fn measure<'h, H: Heads>(heads: &'h mut H, pos: &mut Position, src: &[u8]) -> Re
     let available = src.len() - start;
     let body = match found.head.framing {
         Framing::None | Framing::Announced(_) | Framing::AnnouncedChunked => Some(0),
-        // Only the end of input ends it (see `decode_slice_eof`).
+        // Only the end of input ends it (see `decode_slice_eof`); held whole, it is refused
+        // as soon as more than `max_body` of it is here.
+        Framing::Close if available as u64 > limits.max_body => {
+            return Err(pos.error(too_large(Framing::Close, limits.max_body), &src[before..start]))
+        }
         Framing::Close => None,
         Framing::Length(n) if n > limits.max_body => {
             return Err(pos.error(too_large(found.head.framing, limits.max_body), &src[before..start]))

@@ -229,6 +229,17 @@ fn close_delimited_last_response() {
     let (n, _) = parser.decode_slice(stream).unwrap();
     let err = parser.finish_slice(&stream[n..]).unwrap_err();
     assert!(err.to_string().contains("decode_slice_eof"), "{err}");
+    // Held whole, it is refused once more than `max_body` of it is here, whichever call
+    // holds it (the borrowed call too, though it never sees the end).
+    let limits = Limits::default().max_body(8);
+    let big = b"HTTP/1.1 200 OK\r\n\r\n123456789";
+    let mut parser = ResponseParser::with_limits(limits);
+    let err = parser.decode_slice(&big[..]).unwrap_err();
+    assert_eq!((err.kind(), err.offset()), (&ErrorKind::BodyTooLarge { len: 9, limit: 8 }, Some(19)));
+    let mut parser = ResponseParser::with_limits(limits);
+    assert_eq!(parser.decode_slice(&big[..27]).unwrap(), (0, None), "8 bytes: not too large yet");
+    let err = ResponseParser::with_limits(limits).decode_eof(&mut BytesMut::from(&big[..])).unwrap_err();
+    assert_eq!(err.kind(), &ErrorKind::BodyTooLarge { len: 9, limit: 8 });
     // Compact: `$:` is the same.
     let (compact, _) = encode(&got, Encoder::new());
     assert!(String::from_utf8_lossy(&compact).contains("$:\r\nall"));
