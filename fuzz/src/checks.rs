@@ -20,6 +20,19 @@
 //! 2..      the stream
 //! ```
 //!
+//! [`responses`] reads the same two bytes, then the methods of the requests the responses
+//! answer, then the stream, which both response readers read: the plain one and the compact
+//! one (each refuses the other's syntax at its first byte).
+//!
+//! ```text
+//! byte 0      limits, as above
+//! byte 1      how to cut the stream, as above
+//! byte 2      n: how many methods the plain response reader is told (`expect`) before it
+//!             reads; the responses after those answer neither HEAD nor CONNECT
+//! 3..3+n      a byte a method, modulo 4: GET, HEAD, CONNECT, POST ([`ANSWERED`])
+//! 3+n..       the stream
+//! ```
+//!
 //! Half the inputs, chosen by a hash of the whole input (so an input always gets the same
 //! checks), take a cheaper pass: the whole read and one other read path (also chosen by the
 //! hash), without the per-request canonical and re-encode checks. That pass costs about a third
@@ -27,15 +40,18 @@
 //! still runs on at least half of them. A selector in the input itself would not do: the
 //! fuzzer seldom mutates byte 0, and keeps few inputs that cover nothing new, so the corpus
 //! would stay almost all full passes. The seed replay in `cargo test` runs every check on every
-//! seed ([`decode_all`], [`http1_all`]).
+//! seed ([`decode_all`], [`http1_all`], [`responses_all`]).
 //!
-//! [`roundtrip`] reads its input as choices ([`Choices`]) that build valid requests.
-//! [`differential`] reads its input as one plain HTTP/1.1 request head.
+//! [`roundtrip`] reads its input as choices ([`Choices`]) that build valid requests,
+//! [`response_roundtrip`] as choices that build valid responses (or, by its first byte, as a
+//! plain response stream). [`differential`] reads its input as one plain HTTP/1.1 request
+//! head, [`response_differential`] as a method byte and one response head.
 
 use bytes::{Bytes, BytesMut};
 use streamline::{
     http1, Compact, Direction, Drained, Encoder, Error, ErrorKind, Event, Framing, Grammar, Head, Headers, Limits,
-    Lookahead, Message, Reader, Request, RequestRef, Requests, Response, ResponseRef, Responses, Version, Window,
+    Lookahead, Message, Reader, Request, RequestRef, Requests, Response, ResponseRef, Responses, Syntax, Version,
+    Window,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -126,6 +142,10 @@ impl Side for Responses {
         (responses.len(), methods)
     }
 }
+
+/// The methods a response input names, by a byte modulo 4: the two that frame a response
+/// differently (RFC 9112 §6.3) and two that do not.
+pub const ANSWERED: [&[u8]; 4] = [b"GET", b"HEAD", b"CONNECT", b"POST"];
 
 /// What the checks need to know of a grammar, beside the [`Reader`] API all share.
 pub trait Checked: Grammar<Direction: Side> + Sized {
@@ -838,6 +858,77 @@ fn check_heads_alone(data: &[u8]) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Responses: both response readers on arbitrary bytes, told the methods answered
+// ---------------------------------------------------------------------------------------------
+
+/// The methods of a response input and the bytes after them: a count byte, then a byte a
+/// method ([`ANSWERED`]). Missing bytes are no methods.
+pub fn answered(data: &[u8]) -> (Vec<&'static [u8]>, &[u8]) {
+    let Some((&n, rest)) = data.split_first() else { return (Vec::new(), data) };
+    let (codes, rest) = rest.split_at(usize::from(n).min(rest.len()));
+    (codes.iter().map(|&b| ANSWERED[usize::from(b % 4)]).collect(), rest)
+}
+
+/// Target `responses`: the plain response reader and the compact response decoder on
+/// arbitrary bytes (see the module documentation for the layout).
+pub fn responses(data: &[u8]) {
+    check_responses(data, false);
+}
+
+/// [`responses`] with every check, whatever byte 0 selects: for replaying seeds.
+pub fn responses_all(data: &[u8]) {
+    check_responses(data, true);
+}
+
+fn check_responses(data: &[u8], all: bool) {
+    let Some((limits, cut, rest)) = controlled(data) else { return };
+    let (methods, stream) = answered(rest);
+    let setup = Setup { limits, methods: &methods };
+    let plain = check_reader::<http1::Plain<Responses>>(data, stream, cut, setup, all);
+    check_answers(&plain, &methods);
+    if !plain.messages.is_empty() {
+        assert_eq!(Syntax::detect(stream), Ok(Some(Syntax::PlainResponses)), "a plain response stream told as other");
+    }
+    let compact = check_reader::<Compact<Responses>>(data, stream, cut, setup, all);
+    if !compact.messages.is_empty() {
+        assert_eq!(
+            Syntax::detect(stream),
+            Ok(Some(Syntax::CompactResponses)),
+            "a compact response stream told as other"
+        );
+    }
+}
+
+/// The plain response reader framed every response as RFC 9112 §6.3 says for the methods it
+/// was told (a method not told is neither HEAD nor CONNECT): no body after HEAD, a 1xx, a 204
+/// or a 304, nor after a 2xx to CONNECT; and it stopped reading after a 101 or a 2xx to
+/// CONNECT, which `switched()` names. Interim responses (1xx but 101) answer no method.
+fn check_answers(outcome: &Outcome<Response>, methods: &[&[u8]]) {
+    let mut queue = methods.iter();
+    let mut switch = None;
+    for (i, resp) in outcome.messages.iter().enumerate() {
+        assert_eq!(switch, None, "response {i} read after the stream switched protocols");
+        let (status, framing) = (resp.status(), resp.head().framing());
+        if status < 200 && status != 101 {
+            assert!(!framing.has_body(), "interim response {i} read with a body ({framing:?})");
+            continue;
+        }
+        let method = queue.next().copied().unwrap_or(b"GET");
+        let tunnel = method == b"CONNECT" && (200..300).contains(&status);
+        let bodyless = method == b"HEAD" || status == 101 || status == 204 || status == 304 || tunnel;
+        assert_eq!(
+            framing.has_body(),
+            !bodyless,
+            "response {i}, {status} to {}, read with framing {framing:?}",
+            method.escape_ascii()
+        );
+        if status == 101 || tunnel {
+            switch = Some(status);
+        }
+    }
+    assert_eq!(outcome.switched, switch, "switched() is not the status that switched protocols");
+}
+// ---------------------------------------------------------------------------------------------
 // Round trip: valid requests built from choices
 // ---------------------------------------------------------------------------------------------
 
@@ -1324,10 +1415,217 @@ pub fn refusal(data: &[u8]) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Differential: the plain parser against httparse
+// Round trip of responses: valid response streams built from choices, and plain ones as they
+// come
 // ---------------------------------------------------------------------------------------------
 
-/// How the two parsers judged one head, for [`differential`].
+/// Status codes, the common ones more than once: interim (100, 103), switching (101), the
+/// bodyless 204 and 304, and the ends of the range.
+const STATUSES: &[u16] = &[200, 200, 200, 204, 304, 100, 103, 101, 201, 206, 301, 404, 500, 999];
+/// Reason phrases: empty, spaced, with HTAB and obs-text (RFC 9112 §4 allows all).
+const REASONS: &[&[u8]] =
+    &[b"OK", b"OK", b"", b"Not Found", b"Partial Content", b" ", b"two  spaces ", b"caf\xe9", b"\tt"];
+/// An nginx's fields (samples/responses), and a few more.
+const RESPONSE_FIELDS: &[&str] = &[
+    "Server: nginx/1.22.1",
+    "Content-Type: text/plain",
+    "Connection: keep-alive",
+    "ETag: W/\"6578a3c0-5f2\"",
+    "Last-Modified: Sat, 05 Dec 2026 08:00:00 GMT",
+    "Content-Encoding: gzip",
+    "Vary: Accept-Encoding",
+    "Set-Cookie: id=1; Path=/",
+    "Cache-Control: max-age=0\t",
+    "X-Empty:",
+];
+/// Body pieces a response reader might take for a head.
+const RESPONSE_BODY_BITS: &[&[u8]] = &[b"HTTP/1.1 200 OK\r\n\r\n", b"C:200 OK\r\n", b"$:\r\n", b"+:\r\n", b"-: 5\r\n"];
+/// Lengths a response without a body may announce: up to 19 digits, the most both syntaxes
+/// carry.
+const ANNOUNCED: &[u64] = &[0, 3, 39_291, 9_999_999_999_999_999_999];
+
+impl Choices<'_> {
+    /// A status code from 100 to 999, usually a common one.
+    fn status(&mut self) -> u16 {
+        match self.below(4) {
+            0 => 100 + (u16::from(self.byte()) << 8 | u16::from(self.byte())) % 900,
+            _ => self.pick(STATUSES),
+        }
+    }
+
+    fn reason(&mut self) -> Bytes {
+        if self.below(4) != 0 {
+            return Bytes::from_static(self.pick(REASONS));
+        }
+        let reason: Vec<u8> = (0..self.below(12))
+            .map(|_| match self.below(6) {
+                0 => b' ',
+                1 => b'\t',
+                2 => 0x80 | self.byte(),
+                _ => 0x21 + self.byte() % 94,
+            })
+            .collect();
+        Bytes::from(reason)
+    }
+
+    /// A `Date` field: the one that changes from response to response.
+    fn date(&mut self) -> Bytes {
+        Bytes::from(format!("Date: Sat, 05 Dec 2026 08:{:02}:{:02} GMT", self.below(60), self.below(60)))
+    }
+
+    fn response_field(&mut self) -> Bytes {
+        match self.below(6) {
+            0 => self.field(),
+            1 => self.date(),
+            _ => Bytes::from_static(self.pick(RESPONSE_FIELDS).as_bytes()),
+        }
+    }
+
+    fn response_body(&mut self) -> Vec<u8> {
+        let mut body = self.body(12);
+        if self.below(4) == 0 {
+            body.extend_from_slice(self.pick(RESPONSE_BODY_BITS));
+        }
+        body
+    }
+
+    /// The next response and the method of the request it answers (none for an interim
+    /// one): often the previous response with a few changes (a new Date above all), as a
+    /// server sends them. Its framing is one RFC 9112 §6.3 allows for the method and status:
+    /// for a response without a body, none or an announced one (HEAD, 1xx, 204, 304, a 2xx
+    /// to CONNECT); otherwise a length, chunks with trailers, or the rest of the stream.
+    fn response(&mut self, prev: Option<&Response>) -> (Response, Option<&'static [u8]>) {
+        let (mut status, mut reason, mut version, mut headers) = match prev {
+            Some(p) if self.below(4) != 0 => {
+                let h = p.head();
+                let reason = Bytes::copy_from_slice(h.reason().unwrap_or_default());
+                let headers: Vec<Bytes> = h.headers().iter().map(Bytes::copy_from_slice).collect();
+                (p.status(), reason, h.version(), headers)
+            }
+            _ => (self.status(), self.reason(), self.version(), Vec::new()),
+        };
+        for _ in 0..self.below(4) {
+            match self.below(8) {
+                0 => status = self.status(),
+                1 => reason = self.reason(),
+                2 => version = self.version(),
+                3 => headers.truncate(self.below(headers.len() + 1)),
+                4 if !headers.is_empty() => {
+                    let i = self.below(headers.len());
+                    headers[i] = self.response_field();
+                }
+                4 | 5 => {
+                    let date = self.date();
+                    match headers.iter_mut().find(|line| line.starts_with(b"Date:")) {
+                        Some(line) => *line = date,
+                        None => headers.push(date),
+                    }
+                }
+                _ => headers.extend((0..self.below(4)).map(|_| self.response_field())),
+            }
+        }
+        let mut list = Headers::new();
+        for line in headers {
+            list.push(&line).expect("generated field lines are valid");
+        }
+        let interim = status < 200 && status != 101;
+        let method = (!interim).then(|| self.pick(&ANSWERED));
+        let tunnel = method == Some(b"CONNECT") && (200..300).contains(&status);
+        let bodyless = interim || status == 101 || status == 204 || status == 304 || tunnel || method == Some(b"HEAD");
+        let chunked = version.chunked_allowed();
+        let (framing, body) = match self.below(8) {
+            0 | 1 if bodyless => (Framing::None, Vec::new()),
+            2 if bodyless && chunked => (Framing::AnnouncedChunked, Vec::new()),
+            _ if bodyless => (Framing::Announced(self.pick(ANNOUNCED)), Vec::new()),
+            0 => (Framing::Close, self.response_body()),
+            1 | 2 if chunked => (Framing::Chunked, self.chunked()),
+            _ => {
+                let body = self.response_body();
+                (Framing::Length(body.len() as u64), body)
+            }
+        };
+        let head = Head::response(status, reason, version, list, framing).expect("generated heads are valid");
+        (Response::new(head, Bytes::from(body)).expect("generated bodies match their framing"), method)
+    }
+
+    /// A response stream and the methods of the requests it answers. It ends after a
+    /// close-delimited response or one that switches protocols (a 101, a 2xx to CONNECT).
+    /// Returns the status a plain reader switches at, if it does.
+    fn responses(&mut self) -> (Vec<Response>, Vec<&'static [u8]>, Option<u16>) {
+        let mut responses: Vec<Response> = Vec::new();
+        let mut methods = Vec::new();
+        let mut switched = None;
+        while responses.len() < 16 && (responses.is_empty() || !self.is_done()) {
+            let (resp, method) = self.response(responses.last());
+            let status = resp.status();
+            let ends = resp.head().framing() == Framing::Close
+                || status == 101
+                || method == Some(b"CONNECT") && (200..300).contains(&status);
+            if ends && resp.head().framing() != Framing::Close {
+                switched = Some(status);
+            }
+            methods.extend(method);
+            responses.push(resp);
+            if ends {
+                break;
+            }
+        }
+        // A reader not told a method reads the response as answering neither HEAD nor
+        // CONNECT: the methods at the end that are neither may go untold. Or methods past
+        // the last response are told, which are never asked for.
+        if self.below(2) == 0 {
+            while methods.last().is_some_and(|m| *m != b"HEAD" && *m != b"CONNECT") {
+                methods.pop();
+            }
+        } else {
+            for _ in 0..self.below(3) {
+                methods.push(self.pick(&ANSWERED));
+            }
+        }
+        (responses, methods, switched)
+    }
+}
+
+/// Target `response_roundtrip`. Byte 0 modulo 4 picks what the rest is:
+///
+/// ```text
+/// 0..=2   choices ([`Choices`]) that build a valid response stream and the methods it
+///         answers; as [`roundtrip`] for requests, its plain forms (canonical or not) parse to
+///         it, and encoding it (`Encoder::responses`, alone or through a `Lookahead`) then
+///         decoding gives it back and writes its canonical form
+/// 3       a plain response stream as [`responses`] reads it after its control bytes (a
+///         method count, the methods, the stream): whatever the plain reader accepts of it
+///         (default limits) reads back from its canonical form, and encodes and decodes to
+///         itself
+/// ```
+pub fn response_roundtrip(data: &[u8]) {
+    let mut c = Choices(data);
+    if c.below(4) == 3 {
+        let (methods, stream) = answered(&data[1..]);
+        let parsed =
+            read_whole::<http1::Plain<Responses>>(stream, Setup { limits: Limits::default(), methods: &methods });
+        check_accepted::<Responses>(&parsed.messages, Limits::default());
+        return;
+    }
+    let (limits, window) = c.encoding();
+    let (responses, methods, switched) = c.responses();
+    let mut canonical = Vec::new();
+    let mut plain = Vec::new();
+    for resp in &responses {
+        resp.write_http1(&mut canonical);
+        match c.below(2) {
+            0 => resp.write_http1(&mut plain),
+            _ => noncanonical(resp, &mut c, &mut plain),
+        }
+    }
+    let written = Written { plain: &plain, canonical: &canonical, methods: &methods, switched };
+    check_roundtrip::<Responses>(&responses, written, limits, window, fnv(data) as u8);
+}
+// ---------------------------------------------------------------------------------------------
+// Differential: the plain parsers against httparse
+// ---------------------------------------------------------------------------------------------
+
+/// How the two parsers judged one head, for [`differential`] and [`response_differential`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verdict {
     /// Both read the same head.
@@ -1444,6 +1742,93 @@ pub fn differential(data: &[u8]) -> Verdict {
         (Err(err), Ok(httparse::Status::Complete(_))) => {
             assert!(
                 stricter_here(err.kind()),
+                "only this parser rejects ({err}): {:?}",
+                data.escape_ascii().to_string()
+            );
+            Verdict::StricterHere
+        }
+        (Ok(None), Ok(httparse::Status::Complete(_))) => {
+            panic!("only this parser wants more input: {:?}", data.escape_ascii().to_string())
+        }
+        _ => Verdict::BothReject,
+    }
+}
+
+/// Status-lines this parser refuses (`InvalidStatusLine`) and httparse 1.10.1 reads
+/// (`Response::parse`, default `ParserConfig`), on purpose:
+///
+/// - empty lines before the status-line: httparse's `skip_empty_lines` drops CRLF and LF
+///   before it as before a request-line, but RFC 9112 §2.2 lets a reader ignore empty lines
+///   only before a request-line; a response starts with its status-line (SPEC.md §13.1: a
+///   plain response stream starts with `HTTP/`). (A bare LF there is `BareLf`.)
+/// - a status code below 100 (`000` to `099`): httparse's `parse_code` takes any three
+///   digits; RFC 9110 §15 has no status code below 100, and `Head::response` and `C:` take
+///   100 to 999 (SPEC.md §13.2).
+/// - no SP after the status code (`HTTP/1.1 200\r\n`): httparse reads an empty reason; RFC
+///   9112 §4 has `status-line = HTTP-version SP status-code SP [ reason-phrase ]`, the
+///   second SP required even with no reason, which the canonical form writes.
+///
+/// Both reject, so they are not listed: a status code that is not three digits, a control
+/// byte in the reason phrase (both allow HTAB, SP, VCHAR and obs-text), whitespace between
+/// a field name and its colon and obs-fold (httparse allows them in responses only with
+/// `allow_spaces_after_header_name_in_responses` and
+/// `allow_obsolete_multiline_headers_in_responses`, off by default).
+fn stricter_status_line(kind: &ErrorKind, head: &[u8]) -> bool {
+    matches!(kind, ErrorKind::InvalidStatusLine { .. })
+        && (head.starts_with(b"\r\n") || head.get(9) == Some(&b'0') || matches!(head.get(12), Some(b'\r' | b'\n')))
+}
+
+/// Target `response_differential`: byte 0 modulo 4 picks the method the response answers
+/// ([`ANSWERED`]), told to the plain response reader; the rest is one response head, which
+/// both it and httparse's `Response::parse` read. Where both accept, they agree on head
+/// length, status code, reason phrase, version and fields; the framing is the one RFC 9112
+/// §6.3 gives the framing field for the method and status, and the reader switches protocols
+/// after a 101 or a 2xx to CONNECT. Where one rejects what the other accepts, it must be a
+/// deliberate difference: those of [`differential`] (SPEC.md §11), and the status-lines of
+/// [`stricter_status_line`].
+///
+/// Representation, not acceptance: httparse gives the reason phrase as a `str`, empty when
+/// it holds obs-text (`parse_reason`); this parser keeps its bytes.
+pub fn response_differential(data: &[u8]) -> Verdict {
+    let Some((&answer, data)) = data.split_first() else { return Verdict::BothReject };
+    let method = ANSWERED[usize::from(answer % 4)];
+    let mut parser = http1::ResponseParser::new();
+    parser.expect(method);
+    let ours = first_head(&mut parser, data);
+    let mut fields = [httparse::EMPTY_HEADER; 300];
+    let mut theirs = httparse::Response::new(&mut fields);
+    let status = theirs.parse(data);
+
+    match (ours, status) {
+        (Ok(Some((head, len))), Ok(httparse::Status::Complete(n))) => {
+            assert_eq!(len, n, "head lengths differ");
+            let code = head.status().expect("a response head has a status");
+            assert_eq!(Some(code), theirs.code, "status codes differ");
+            let reason = head.reason().expect("a response head has a reason");
+            let shown: &[u8] = if reason.iter().any(|&b| b >= 0x80) { b"" } else { reason };
+            assert_eq!(theirs.reason.map(str::as_bytes), Some(shown), "reasons differ");
+            same_version(&head, theirs.version);
+            let declared = same_fields(&head, theirs.headers);
+            let tunnel = method == b"CONNECT" && (200..300).contains(&code);
+            let bodyless = method == b"HEAD" || code < 200 || code == 204 || code == 304 || tunnel;
+            let framing = match declared {
+                Framing::Length(n) if bodyless => Framing::Announced(n),
+                Framing::Chunked if bodyless => Framing::AnnouncedChunked,
+                Framing::None if !bodyless => Framing::Close,
+                declared => declared,
+            };
+            assert_eq!(head.framing(), framing, "not RFC 9112 §6.3's framing for {} and {code}", method.escape_ascii());
+            let switched = (code == 101 || tunnel).then_some(code);
+            assert_eq!(parser.switched(), switched, "switched() after a {code} to {}", method.escape_ascii());
+            Verdict::Agree
+        }
+        (Ok(Some((head, _))), Err(err)) => only_theirs_reject(&head, err, data),
+        (Ok(Some(_)), Ok(httparse::Status::Partial)) => {
+            panic!("only httparse wants more input: {:?}", data.escape_ascii().to_string())
+        }
+        (Err(err), Ok(httparse::Status::Complete(_))) => {
+            assert!(
+                stricter_here(err.kind()) || stricter_status_line(err.kind(), data),
                 "only this parser rejects ({err}): {:?}",
                 data.escape_ascii().to_string()
             );
