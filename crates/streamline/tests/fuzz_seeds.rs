@@ -57,3 +57,20 @@ fn differential_seeds() {
 fn refusal_seeds() {
     replay("refusal", checks::refusal);
 }
+
+#[test]
+fn responses_seeds() {
+    replay("responses", checks::responses_all);
+}
+
+#[test]
+fn response_roundtrip_seeds() {
+    replay("response_roundtrip", checks::response_roundtrip);
+}
+
+#[test]
+fn response_differential_seeds() {
+    replay("response_differential", |data| {
+        checks::response_differential(data);
+    });
+}
