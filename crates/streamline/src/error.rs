@@ -215,6 +215,14 @@ to stream it)"
     /// request encoder, a compact response stream that does not start with `C:`.
     #[error("wrong direction: {0}")]
     WrongDirection(&'static str),
+    /// A body on a response that never has one: a 1xx, a 204 or a 304 (RFC 9112 §6.3), issued
+    /// with `+:`, `*:` or `$:` in a compact stream or built by hand. (Its plain form would be
+    /// read without the body, and the body as the next response.)
+    #[error("a {status} response has no body (RFC 9112 6.3); use '-:' or '-: LEN'")]
+    BodyNotAllowed {
+        /// The response's status.
+        status: u16,
+    },
     /// A response issued with no status set (use `C:` first).
     #[error("response issued with no status set (use C: first)")]
     NoStatus,

@@ -369,6 +369,13 @@ fn response_error_classes() {
         assert!(matches!(err.kind(), InvalidStatusLine { .. }), "{line}: {err}");
     }
     assert_eq!(kinds(compact_err(b"C:200 OK\r\n-:\r\n")), NoVersion);
+    for (status, issue) in [("204", "+: 3"), ("304", "*:"), ("100", "$:"), ("101", "+: 0")] {
+        let err = compact_err(format!("C:{status}\r\nV:HTTP/1.1\r\n{issue}\r\n").as_bytes());
+        assert_eq!(err.kind(), &BodyNotAllowed { status: status.parse().unwrap() }, "{status} {issue}");
+        assert_eq!(err.offset(), Some(19), "at the issuing line");
+    }
+    let head = Head::response(204, "".into(), Version::HTTP_11, Headers::new(), Framing::Length(0));
+    assert_eq!(head.unwrap_err().into_kind(), BodyNotAllowed { status: 204 });
     assert_eq!(kinds(compact_err(b"C:200 OK\r\nV:HTTP/1.1\r\n+:\r\n")), NoLength);
     assert!(matches!(kinds(compact_err(b"C:200 OK\r\nV:HTTP/1.1\r\n-: x\r\n")), InvalidLength(_)));
     assert!(matches!(kinds(compact_err(b"C:200 OK\r\nV:HTTP/1.1\r\n+: 01\r\n")), InvalidLength(_)));

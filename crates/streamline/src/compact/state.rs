@@ -10,7 +10,7 @@ use crate::compact::edit::{line_starts, plan_edit, splice_into};
 use crate::compact::op::Op;
 use crate::compact::table::Table;
 use crate::error::{escape, Error, ErrorKind};
-use crate::message::{assign, Framing, Head, Headers, Held, Parts, Version};
+use crate::message::{assign, may_have_body, status_code, Framing, Head, Headers, Held, Parts, Version};
 use crate::Limits;
 
 /// One complete state: what a register holds and what the current state is.
@@ -619,6 +619,12 @@ impl State {
         }
         if cur.base.is_empty() && suffix.is_empty() && !responses {
             return Err(ErrorKind::EmptyTarget);
+        }
+        if responses && framing.has_body() {
+            let status = status_code(method);
+            if !may_have_body(status) {
+                return Err(ErrorKind::BodyNotAllowed { status });
+            }
         }
         // The request is issued: the lines sent for it enter the table.
         self.table.issued();

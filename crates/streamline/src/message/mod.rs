@@ -5,7 +5,7 @@ mod request;
 mod response;
 
 pub(crate) use request::{
-    assign, block_hash, check_target, decimal_len, status_code, write_decimal, Held, Parts, Prefix,
+    assign, block_hash, check_target, decimal_len, may_have_body, status_code, write_decimal, Held, Parts, Prefix,
 };
 pub use request::{Framing, Head, Headers, Lines, Request, RequestRef, Version};
 pub(crate) use response::sealed::Token;

@@ -611,6 +611,9 @@ impl Head {
         if framing.is_chunked() && !version.chunked_allowed() {
             return Err(Error::from_kind(ErrorKind::ChunkedBeforeHttp11(version.to_string())));
         }
+        if framing.has_body() && !may_have_body(status) {
+            return Err(Error::from_kind(ErrorKind::BodyNotAllowed { status }));
+        }
         let code = Bytes::copy_from_slice(status.to_string().as_bytes());
         Ok(Head { parts: Parts::new_response(code, reason, version, headers), framing })
     }
@@ -941,6 +944,11 @@ pub(crate) fn check_body(framing: Framing, body: &[u8]) -> Result<(), Error> {
         }
         _ => Ok(()),
     }
+}
+
+/// May a response with this status carry a body? Not a 1xx, a 204 or a 304 (RFC 9112 §6.3).
+pub(crate) fn may_have_body(status: u16) -> bool {
+    status >= 200 && status != 204 && status != 304
 }
 
 /// The value of a status code's three digits (checked where they were read).
