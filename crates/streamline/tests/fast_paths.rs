@@ -148,3 +148,73 @@ fn shared_lines_end_exactly_where_the_heads_differ() {
     let last = read_stream(&stream, Limits::default()).pop();
     assert!(matches!(last, Some(Err((ErrorKind::StrayCr, _)))), "{last:?}");
 }
+
+/// SPEC.md §13.4: a response stream's steady `+:` (the last length again) and `+: LEN` are
+/// taken by the decoder's shortcut; the state machine applying each line (the general path)
+/// issues the same heads.
+#[test]
+fn steady_responses_match_the_state_machine() {
+    use streamline::{Op, ResponseDecoder, State};
+    let path = format!("{}/../../samples/responses/opra-acks.shttp", env!("CARGO_MANIFEST_DIR"));
+    let compact = std::fs::read(path).expect("the sample");
+    let mut fast = Vec::new();
+    let mut decoder = ResponseDecoder::new();
+    let mut src = BytesMut::from(&compact[..]);
+    while let Some(response) = decoder.decode_eof(&mut src).expect("valid") {
+        fast.push(response.head().clone());
+    }
+    let mut general = Vec::new();
+    let mut state = State::for_responses(Limits::default());
+    let mut rest = &compact[..];
+    while !rest.is_empty() {
+        let lf = rest.iter().position(|&b| b == b'\n').expect("a line");
+        let op = Op::parse_response(&rest[..lf - 1]).expect("a valid line");
+        rest = &rest[lf + 1..];
+        if let Some(head) = state.apply(&op).expect("applies") {
+            if let streamline::Framing::Length(n) = head.framing() {
+                rest = &rest[n as usize..];
+            }
+            general.push(head);
+        }
+    }
+    assert_eq!(fast.len(), 1000);
+    assert!(fast == general, "the shortcut and the state machine issue different heads");
+}
+
+/// SPEC.md §13.3: the plain response reader's shortcut (a head byte-identical to a recent one
+/// is compared, not parsed) is keyed by what the response answers: the same bytes frame a
+/// body after a GET and none after a HEAD. Read with one reader (shortcut) and each alone.
+#[test]
+fn repeated_response_heads_are_framed_by_their_request() {
+    use streamline::Framing;
+    let head = b"HTTP/1.1 200 OK\r\nServer: x\r\nContent-Length: 2\r\n\r\n";
+    let methods: [&[u8]; 7] = [b"GET", b"HEAD", b"GET", b"HEAD", b"HEAD", b"GET", b"GET"];
+    let mut stream = Vec::new();
+    for m in methods {
+        stream.extend_from_slice(head);
+        if m == b"GET" {
+            stream.extend_from_slice(b"ok");
+        }
+    }
+    let mut parser = http1::ResponseParser::new();
+    for m in methods {
+        parser.expect(m);
+    }
+    let mut src = BytesMut::from(&stream[..]);
+    let mut shortcut = Vec::new();
+    while let Some(r) = parser.decode_eof(&mut src).expect("valid") {
+        shortcut.push(r.head().framing());
+    }
+    let alone: Vec<Framing> = methods
+        .iter()
+        .map(|&m| {
+            let mut p = http1::ResponseParser::new();
+            p.expect(m);
+            let body: &[u8] = if m == b"GET" { b"ok" } else { b"" };
+            let mut src = BytesMut::from(&[&head[..], body].concat()[..]);
+            p.decode_eof(&mut src).expect("valid").expect("one").head().framing()
+        })
+        .collect();
+    assert_eq!(shortcut, alone);
+    assert_eq!(alone[..2], [Framing::Length(2), Framing::Announced(2)]);
+}
