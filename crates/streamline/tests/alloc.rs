@@ -90,6 +90,7 @@ fn steady_feed_allocates_nothing_per_message() {
     assert_eq!(encode_allocs, 0, "plain parser + encoder: allocations over {} steady messages", MESSAGES - WARM_UP);
     drop((src, out, compact, plain));
 
+    steady_acknowledgements_allocate_nothing_per_message();
     pinned_memory_stays_bounded();
     big_header_blocks_grow_geometrically();
     plain_reader_keeps_few_heads();
@@ -191,4 +192,39 @@ fn decode_all(decoder: &mut Decoder, stream: &[u8]) -> usize {
     }
     decoder.finish_slice(rest).unwrap();
     issued
+}
+
+/// The same for the way back (SPEC.md §13): nginx-like acknowledgements read, encoded,
+/// decoded and written plain, nothing allocated per response once the feed is steady.
+fn steady_acknowledgements_allocate_nothing_per_message() {
+    let ack = b"HTTP/1.1 200 OK\r\nServer: nginx/1.22.1\r\nDate: Sat, 05 Dec 2026 08:35:18 GMT\r\n\
+Content-Type: text/plain\r\nContent-Length: 3\r\nConnection: keep-alive\r\n\r\nOK\n";
+    let plain = ack.repeat(MESSAGES);
+    let mut src = BytesMut::from(&plain[..]);
+    let mut parser = http1::ResponseParser::new();
+    let mut encoder = Encoder::new().responses();
+    let mut compact = Vec::with_capacity(plain.len());
+    let mut counted = 0;
+    for i in 0..MESSAGES {
+        if i == WARM_UP {
+            counted = allocations();
+        }
+        let resp = parser.decode(&mut src).unwrap().unwrap();
+        encoder.encode(&resp, &mut compact).unwrap();
+    }
+    let encode_allocs = allocations() - counted;
+    let mut src = BytesMut::from(&compact[..]);
+    let mut decoder = streamline::ResponseDecoder::new();
+    let mut out = Vec::with_capacity(plain.len() + 1024);
+    for i in 0..MESSAGES {
+        if i == WARM_UP {
+            counted = allocations();
+        }
+        let resp = decoder.decode(&mut src).unwrap().unwrap();
+        resp.write_http1(&mut out);
+    }
+    let decode_allocs = allocations() - counted;
+    assert_eq!(compact.len(), 145 + 3 + (MESSAGES - 1) * (4 + 3), "4 bytes per steady acknowledgement");
+    assert_eq!(decode_allocs, 0, "response decoder: allocations over {} steady responses", MESSAGES - WARM_UP);
+    assert_eq!(encode_allocs, 0, "response reader + encoder: allocations over {} steady responses", MESSAGES - WARM_UP);
 }
