@@ -594,3 +594,43 @@ proptest! {
         prop_assert_eq!(plain(&got), canonical);
     }
 }
+
+/// SPEC.md §2.4 for responses: every split point of a stream with every framing (interim,
+/// announced, chunked with trailers, Content-Length, a Date edit, close-delimited last) gives
+/// the same responses, plain and compact.
+#[test]
+fn every_split_point_reads_the_same() {
+    let plain_in = [
+        &b"HTTP/1.1 100 Continue\r\n\r\n"[..],
+        ack("18").as_bytes(),
+        b"HTTP/1.1 304 Not Modified\r\nETag: \"x\"\r\nContent-Length: 9\r\n\r\n",
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\nDigest: d\r\n\r\n",
+        b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n",
+        ack("19").as_bytes(),
+        b"HTTP/1.0 200 OK\r\nServer: x\r\n\r\nto the end\r\n",
+    ]
+    .concat();
+    let methods: [&[u8]; 6] = [b"GET", b"GET", b"GET", b"HEAD", b"GET", b"GET"];
+    let responses = read_plain(&plain_in, &methods).unwrap();
+    let canonical = plain(&responses);
+    let (compact, _) = encode(&responses, Encoder::new());
+    for at in 0..=compact.len() {
+        assert_eq!(plain(&read_split(&compact, &[at])), canonical, "compact split at {at}");
+    }
+    for at in 0..=plain_in.len() {
+        let mut parser = ResponseParser::new();
+        for m in methods {
+            parser.expect(m);
+        }
+        let mut src = BytesMut::from(&plain_in[..at]);
+        let mut got = Vec::new();
+        while let Some(r) = parser.decode(&mut src).unwrap() {
+            got.push(r);
+        }
+        src.extend_from_slice(&plain_in[at..]);
+        while let Some(r) = parser.decode_eof(&mut src).unwrap() {
+            got.push(r);
+        }
+        assert_eq!(plain(&got), canonical, "plain split at {at}");
+    }
+}
