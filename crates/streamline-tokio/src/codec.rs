@@ -167,6 +167,53 @@ impl<M: Message> codec::Encoder<M> for PlainWriter {
     }
 }
 
+/// A [`codec::Encoder`] of [`Event`]s in the compact syntax: heads planned as they come, body
+/// pieces written through as they arrive, so a body of any size passes in bounded memory
+/// (the streaming counterpart of [`CompactWriter`]).
+#[derive(Debug)]
+pub struct CompactEventWriter {
+    lookahead: Lookahead,
+}
+
+impl CompactEventWriter {
+    /// Writes with `encoder` (made with [`streamline::Encoder::responses`] for responses),
+    /// holding nothing back.
+    pub fn new(encoder: streamline::Encoder) -> Self {
+        CompactEventWriter { lookahead: Lookahead::new(encoder, Window { requests: 0, ..Window::default() }) }
+    }
+}
+
+impl codec::Encoder<Event> for CompactEventWriter {
+    type Error = Error;
+
+    fn encode(&mut self, event: Event, dst: &mut BytesMut) -> Result<(), Error> {
+        if let Event::Data(data) = &event {
+            dst.reserve(data.len());
+        }
+        self.lookahead.encode(event, dst)?;
+        Ok(())
+    }
+}
+
+/// A [`codec::Encoder`] of [`Event`]s in plain HTTP/1.1: a head in canonical form, body
+/// pieces verbatim (the streaming counterpart of [`PlainWriter`]).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PlainEventWriter;
+
+impl codec::Encoder<Event> for PlainEventWriter {
+    type Error = Error;
+
+    /// A head in canonical form, body pieces verbatim, nothing for the end.
+    fn encode(&mut self, event: Event, dst: &mut BytesMut) -> Result<(), Error> {
+        match event {
+            Event::Head(head) => head.write_http1(dst),
+            Event::Data(data) => dst.put_slice(&data),
+            Event::End => {}
+        }
+        Ok(())
+    }
+}
+
 /// Which syntax a link speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Syntax {

@@ -349,3 +349,62 @@ async fn a_window_is_released_by_a_flush() {
     drop(link);
     assert_eq!(server.await.unwrap().unwrap(), (Syntax::Compact, 3));
 }
+
+/// Bodies of any size as events: a 4 MiB upload and a 4 MiB response body pass in pieces,
+/// compact and plain, and come out byte for byte.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn big_bodies_stream_as_events() {
+    use streamline::Event;
+    use streamline_tokio::codec::{CompactEventWriter, Events, PlainEventWriter};
+    use tokio_util::codec::FramedWrite;
+    let body: Vec<u8> = (0..4 << 20).map(|i: u32| (i % 251) as u8).collect();
+    let head = format!("POST /upload HTTP/1.1\r\nHost: feed\r\nContent-Length: {}\r\n\r\n", body.len());
+    let request = read_all(http1::Parser::new(), &[head.as_bytes(), &body].concat()).remove(0);
+    for compact in [true, false] {
+        let (l, addr) = listener().await;
+        let (head, body) = (request.head().clone(), request.body().clone());
+        let writer = tokio::spawn(async move {
+            let socket = TcpStream::connect(addr).await.unwrap();
+            let events = [Event::Head(head)]
+                .into_iter()
+                .chain(body.chunks(64 * 1024).map(|c| Event::Data(Bytes::copy_from_slice(c))))
+                .chain([Event::End]);
+            if compact {
+                let mut sink = FramedWrite::new(socket, CompactEventWriter::new(Encoder::new()));
+                for e in events {
+                    sink.feed(e).await.unwrap();
+                }
+                sink.close().await.unwrap();
+            } else {
+                let mut sink = FramedWrite::new(socket, PlainEventWriter);
+                for e in events {
+                    sink.feed(e).await.unwrap();
+                }
+                sink.close().await.unwrap();
+            }
+        });
+        let (socket, _) = l.accept().await.unwrap();
+        let mut got = Vec::new();
+        let mut pieces = 0;
+        if compact {
+            let mut frames = FramedRead::new(socket, Events::new(Decoder::new()));
+            while let Some(e) = frames.next().await {
+                if let Event::Data(d) = e.unwrap() {
+                    got.extend_from_slice(&d);
+                    pieces += 1;
+                }
+            }
+        } else {
+            let mut frames = FramedRead::new(socket, Events::new(http1::Parser::new()));
+            while let Some(e) = frames.next().await {
+                if let Event::Data(d) = e.unwrap() {
+                    got.extend_from_slice(&d);
+                    pieces += 1;
+                }
+            }
+        }
+        writer.await.unwrap();
+        assert!(got == request.body()[..], "compact {compact}: the body differs");
+        assert!(pieces > 1, "the body came in pieces");
+    }
+}
