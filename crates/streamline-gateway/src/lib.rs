@@ -47,7 +47,7 @@ use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
 use std::time::Duration;
 
-pub use shutdown::Shutdown;
+pub use shutdown::{Shutdown, Trigger};
 pub use stats::Stats;
 use streamline::Limits;
 use tokio::net::{TcpListener, TcpStream};
