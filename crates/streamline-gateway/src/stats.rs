@@ -72,7 +72,8 @@ pub(crate) fn spawn_reporter(stats: Arc<Stats>, every: Duration, service: &'stat
             tracing::info!(
                 target: "streamline_gateway::stats",
                 "{service}: {:.0} req/s, {:.0} resp/s; link {} B in, {} B out; plain {} B in, {} B out; link/plain {:.3}; \
-                 link B/msg {:.1}; in flight {}; connections {}; links up {}; errors {}",
+                 link B/msg {:.1}; in flight {}; connections {}; links up {}; errors {}; \
+                 total {} req, {} resp, link {} B in, {} B out",
                 d(0) as f64 / secs,
                 d(1) as f64 / secs,
                 d(2),
@@ -85,6 +86,10 @@ pub(crate) fn spawn_reporter(stats: Arc<Stats>, every: Duration, service: &'stat
                 stats.connections.load(Relaxed),
                 stats.links_up.load(Relaxed),
                 now[6],
+                now[0],
+                now[1],
+                now[2],
+                now[3],
             );
             last = now;
         }
