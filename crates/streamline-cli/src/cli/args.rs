@@ -29,7 +29,9 @@ Examples:
   streamline decode feed.shttp | head -c 300         # compact -> plain
   streamline report feed.http --format json          # the same table for scripts
   streamline encode acks.http --requests feed.http   # responses -> compact
-  streamline bench --rate 1000000                    # codec speed and latency under load")]
+  streamline bench --rate 1000000                    # codec speed and latency under load
+  streamline gateway --listen 127.0.0.1:7000 --upstream 127.0.0.1:8080   # links in, plain out
+  streamline proxy --listen 127.0.0.1:3128 --link 127.0.0.1:7000         # plain in, one link out")]
 pub struct Cli {
     /// What to do.
     #[command(subcommand)]
@@ -44,6 +46,8 @@ pub enum Command {
     Report(ReportArgs),
     Gen(GenArgs),
     Bench(BenchArgs),
+    Gateway(GatewayArgs),
+    Proxy(ProxyArgs),
 }
 
 /// Plain HTTP/1.1 requests or responses in, compact encoding out.
@@ -392,6 +396,126 @@ pub enum BenchFormat {
     Text,
     /// One JSON object (schema `streamline-bench/1`).
     Json,
+}
+
+/// Turn compact links back into plain HTTP/1.1 for an unmodified server (the consumers' side).
+///
+/// Listens on --listen for links from `streamline proxy` (compact from the first byte, or
+/// after an `Upgrade: shttp/3` request; a plain HTTP/1.1 client is served on the same port
+/// too) and forwards every request to the server at --upstream as plain HTTP/1.1, with the
+/// hop-by-hop fields removed (RFC 9110 §7.6.1). Each link gets one keep-alive connection to
+/// the upstream, pipelined: requests are written as they come and the responses read back in
+/// order, then sent back on the link, compact, in the same order. That connection is the
+/// whole pool: a link already carries many clients' requests, and a proxy that wants more
+/// parallelism upstream opens more links (`proxy --links N`).
+///
+/// When the upstream refuses, resets or closes a connection without answering, each request
+/// left unanswered gets a 502 (an idempotent one the upstream dropped without a byte of its
+/// answer is sent again once; requests pipelined after a `Connection: close` response were
+/// never processed and are sent again); the next request opens a fresh connection, so service
+/// resumes as soon as the upstream is back.
+///
+/// Logs go to standard error, one line per connection event (RUST_LOG=debug for more,
+/// RUST_LOG=warn for less); --stats SECS adds a line of figures every SECS seconds. SIGTERM
+/// or SIGINT: stop accepting, let the requests in flight be answered (at most
+/// --drain-timeout), exit 0.
+#[derive(Debug, Args)]
+#[command(after_long_help = "\
+Examples:
+  streamline gateway --listen 127.0.0.1:7000 --upstream 127.0.0.1:8080
+  streamline gateway --listen 0.0.0.0:7000 --upstream 10.0.0.5:80 --stats 10 --max-in-flight 4096
+  curl -s http://127.0.0.1:7000/ -H 'Host: example'   # a plain client works too")]
+pub struct GatewayArgs {
+    /// Address to accept links on (HOST:PORT).
+    #[arg(long, value_name = "ADDR")]
+    pub listen: String,
+    /// The plain HTTP/1.1 server requests are forwarded to (HOST:PORT).
+    #[arg(long, value_name = "ADDR")]
+    pub upstream: String,
+    #[command(flatten)]
+    pub service: ServiceArgs,
+}
+
+/// Carry plain HTTP/1.1 clients over one persistent compact link (the producers' side).
+///
+/// Listens on --listen for unmodified HTTP/1.1 clients (many connections, keep-alive,
+/// pipelining) and carries their requests over one persistent compact link (or --links N)
+/// to `streamline gateway` at --link; each response comes back on the link in the order of
+/// the requests and goes to its own client, in order. A steady feed's request costs a few
+/// bytes of head on the link instead of its whole plain head.
+///
+/// What this hop owns, it answers itself: hop-by-hop fields (Connection and the fields it
+/// names, Keep-Alive, Proxy-Connection, TE, Transfer-Encoding as a field, Upgrade) are
+/// removed before forwarding (RFC 9110 §7.6.1); a request without a Host field, or with two,
+/// gets 400 (RFC 9112 §3.2), as does a malformed one, and that client's connection closes
+/// (no other client notices); a head slower than --header-timeout gets 408; a body over
+/// --max-body gets 413; `Expect: 100-continue` gets its 100 here.
+///
+/// A lost link fails the requests it had in flight with 502 (a request is never sent twice:
+/// the proxy cannot know what the upstream did with it), requests that come while it is
+/// down get 502 at once, and it is reopened with backoff (from 50 ms, doubling to 5 s).
+/// Everything is bounded: --max-connections clients, --max-pipeline requests read ahead
+/// per client, --max-in-flight requests per link (past it, clients wait: backpressure, no
+/// unbounded queue).
+///
+/// Logs go to standard error, one line per connection event (RUST_LOG=debug adds a line per
+/// client connection); --stats SECS adds a line of figures every SECS seconds: requests and
+/// responses per second, link bytes against plain bytes, in flight, errors. SIGTERM or
+/// SIGINT: stop accepting, let the requests in flight be answered, exit 0.
+#[derive(Debug, Args)]
+#[command(after_long_help = "\
+Examples:
+  streamline proxy --listen 127.0.0.1:3128 --link 127.0.0.1:7000
+  streamline proxy --listen 127.0.0.1:3128 --link gw.example:7000 --links 2 --stats 5
+  curl -s http://127.0.0.1:3128/quote -H 'Host: feed' -d 'bid=1.25'")]
+pub struct ProxyArgs {
+    /// Address to accept plain HTTP/1.1 clients on (HOST:PORT).
+    #[arg(long, value_name = "ADDR")]
+    pub listen: String,
+    /// The gateway to open links to (HOST:PORT).
+    #[arg(long, value_name = "ADDR")]
+    pub link: String,
+    /// Links kept open to the gateway; each request takes the next one in turn.
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=64))]
+    pub links: u64,
+    /// Offer the upgrade on each link (a first request with `Upgrade: shttp/3`) instead of
+    /// speaking compact from the first byte.
+    #[arg(long)]
+    pub upgrade: bool,
+    #[command(flatten)]
+    pub service: ServiceArgs,
+}
+
+/// What bounds a service, and what it reports.
+#[derive(Debug, Clone, Args)]
+pub struct ServiceArgs {
+    /// Log a line of figures every SECS seconds (messages/s each way, link and plain bytes,
+    /// in flight, errors).
+    #[arg(long, value_name = "SECS", value_parser = parse_seconds)]
+    pub stats: Option<f64>,
+    /// Connections served at once (clients at the proxy, links at the gateway); past it none
+    /// is accepted until one closes.
+    #[arg(long, value_name = "N", default_value_t = 1024, help_heading = "Limits")]
+    pub max_connections: usize,
+    /// Requests in flight on one link; past it, clients wait (backpressure).
+    #[arg(long, value_name = "N", default_value_t = 1024, help_heading = "Limits")]
+    pub max_in_flight: usize,
+    /// Requests one client may have pipelined ahead of its responses.
+    #[arg(long, value_name = "N", default_value_t = 64, help_heading = "Limits")]
+    pub max_pipeline: usize,
+    /// Largest body held, either way. Bytes, or a number with a unit (KiB, MiB, GiB; kB, MB,
+    /// GB), as in 16MiB.
+    #[arg(long, value_name = "BYTES", default_value = "16MiB", value_parser = parse_size, help_heading = "Limits")]
+    pub max_body: u64,
+    /// Seconds a client may take to send a whole head once its first byte came.
+    #[arg(long, value_name = "SECS", default_value = "10", value_parser = parse_seconds, help_heading = "Limits")]
+    pub header_timeout: f64,
+    /// Seconds a client connection may stay idle between requests.
+    #[arg(long, value_name = "SECS", default_value = "60", value_parser = parse_seconds, help_heading = "Limits")]
+    pub idle_timeout: f64,
+    /// Seconds SIGTERM waits for the requests in flight before exiting anyway.
+    #[arg(long, value_name = "SECS", default_value = "30", value_parser = parse_seconds, help_heading = "Limits")]
+    pub drain_timeout: f64,
 }
 
 /// The request stream a response stream answers.

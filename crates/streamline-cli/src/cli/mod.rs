@@ -69,6 +69,8 @@ pub fn run() -> i32 {
         Command::Report(args) => cmd::report::run(args),
         Command::Gen(args) => cmd::generate::run(args),
         Command::Bench(args) => cmd::bench::run(args),
+        Command::Gateway(args) => cmd::serve::gateway(args),
+        Command::Proxy(args) => cmd::serve::proxy(args),
     };
     let status = match result {
         Ok(()) => EXIT_OK,

@@ -1,0 +1,67 @@
+//! `streamline gateway` and `streamline proxy`: the services of streamline-gateway, with
+//! their logs on standard error.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use streamline::Limits;
+use streamline_gateway::{gateway, proxy, Config};
+
+use crate::cli::args::{GatewayArgs, ProxyArgs, ServiceArgs};
+
+/// Runs the gateway until SIGTERM or SIGINT.
+pub fn gateway(args: GatewayArgs) -> Result<()> {
+    let upstream = resolve(&args.upstream, "--upstream")?;
+    let config = config(&args.service, 1, false);
+    serve(&args.listen, move |listener| gateway::run(listener, upstream, config))
+}
+
+/// Runs the proxy until SIGTERM or SIGINT.
+pub fn proxy(args: ProxyArgs) -> Result<()> {
+    let link = resolve(&args.link, "--link")?;
+    let config = config(&args.service, args.links as usize, args.upgrade);
+    serve(&args.listen, move |listener| proxy::run(listener, link, config))
+}
+
+fn config(args: &ServiceArgs, links: usize, upgrade: bool) -> Config {
+    Config {
+        limits: Limits::default().max_body(args.max_body),
+        max_connections: args.max_connections,
+        max_in_flight: args.max_in_flight,
+        max_pipeline: args.max_pipeline,
+        links,
+        header_timeout: Duration::from_secs_f64(args.header_timeout),
+        idle_timeout: Duration::from_secs_f64(args.idle_timeout),
+        upgrade,
+        drain_timeout: Duration::from_secs_f64(args.drain_timeout),
+        stats_every: args.stats.map(Duration::from_secs_f64),
+        ..Config::default()
+    }
+}
+
+/// HOST:PORT to one address (the first the resolver gives).
+fn resolve(addr: &str, option: &str) -> Result<SocketAddr> {
+    use std::net::ToSocketAddrs;
+    addr.to_socket_addrs()
+        .with_context(|| format!("{option} {addr}: not a HOST:PORT that resolves"))?
+        .next()
+        .with_context(|| format!("{option} {addr}: resolves to no address"))
+}
+
+/// Logs to standard error, a runtime, the listener, then the service until it returns.
+fn serve<F, Fut>(listen: &str, service: F) -> Result<()>
+where
+    F: FnOnce(tokio::net::TcpListener) -> Fut,
+    Fut: std::future::Future<Output = std::io::Result<()>>,
+{
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let colour = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_ansi(colour).with_writer(std::io::stderr).try_init();
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the runtime")?;
+    runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("--listen {listen}"))?;
+        service(listener).await.context("serving")
+    })
+}

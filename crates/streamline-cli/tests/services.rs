@@ -1,0 +1,129 @@
+//! `streamline gateway` and `streamline proxy` as processes: a request through both to a
+//! small upstream, the logs on standard error, and SIGTERM ending each with status 0.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::process::{Child, Stdio};
+use std::time::Duration;
+
+use common::bin;
+
+/// A port free a moment ago.
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// An upstream that answers every request (no bodies) `200 OK` with `ok`, keep-alive.
+fn upstream() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for socket in listener.incoming() {
+            let Ok(socket) = socket else { continue };
+            std::thread::spawn(move || {
+                let mut write = socket.try_clone().unwrap();
+                let mut lines = BufReader::new(socket);
+                let mut line = String::new();
+                while lines.read_line(&mut line).unwrap_or(0) > 0 {
+                    if line == "\r\n" {
+                        let answer = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: keep-alive\r\n\r\nok";
+                        if write.write_all(answer.as_bytes()).is_err() {
+                            return;
+                        }
+                    }
+                    line.clear();
+                }
+            });
+        }
+    });
+    port
+}
+
+fn start(args: &[&str]) -> Child {
+    bin().args(args).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().expect("the binary runs")
+}
+
+/// Connects, retrying while the service starts (at most 30 s: against a hang).
+fn connect(port: u16) -> TcpStream {
+    for _ in 0..3000 {
+        if let Ok(socket) = TcpStream::connect(("127.0.0.1", port)) {
+            return socket;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    panic!("nothing listens on {port}");
+}
+
+fn terminate(child: &mut Child) -> (Option<i32>, String) {
+    let status = std::process::Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    assert!(status.success());
+    let code = child.wait().unwrap().code();
+    let mut stderr = String::new();
+    child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
+    (code, stderr)
+}
+
+#[test]
+fn a_request_through_the_proxy_and_the_gateway_then_sigterm_exits_0() {
+    let (up, gw, px) = (upstream(), free_port(), free_port());
+    let mut gateway =
+        start(&["gateway", "--listen", &format!("127.0.0.1:{gw}"), "--upstream", &format!("127.0.0.1:{up}")]);
+    connect(gw);
+    let mut proxy = start(&[
+        "proxy",
+        "--listen",
+        &format!("127.0.0.1:{px}"),
+        "--link",
+        &format!("127.0.0.1:{gw}"),
+        "--stats",
+        "0.2",
+    ]);
+    let mut client = connect(px);
+    // Until the link is up the proxy answers 502: ask until the answer is the upstream's.
+    let mut answer = String::new();
+    for _ in 0..300 {
+        client.write_all(b"GET /q HTTP/1.1\r\nHost: feed\r\n\r\n").unwrap();
+        let mut buf = [0u8; 512];
+        let n = client.read(&mut buf).unwrap();
+        answer = String::from_utf8_lossy(&buf[..n]).into_owned();
+        if answer.starts_with("HTTP/1.1 200") {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(answer.starts_with("HTTP/1.1 200 OK\r\n"), "{answer}");
+    assert!(answer.ends_with("\r\n\r\nok"), "{answer}");
+    assert!(!answer.contains("Connection"), "hop-by-hop fields stay at their hop: {answer}");
+    std::thread::sleep(Duration::from_millis(300));
+    drop(client);
+    let (code, log) = terminate(&mut proxy);
+    assert_eq!(code, Some(0), "{log}");
+    assert!(log.contains("link up"), "{log}");
+    assert!(log.contains("req/s"), "the --stats line: {log}");
+    let (code, log) = terminate(&mut gateway);
+    assert_eq!(code, Some(0), "{log}");
+    assert!(log.contains("link open"), "{log}");
+}
+
+#[test]
+fn an_address_that_does_not_resolve_is_a_usage_error() {
+    let out = bin().args(["gateway", "--listen", "127.0.0.1:0", "--upstream", "nowhere"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--upstream nowhere"));
+}
+
+#[test]
+fn the_help_says_what_each_hop_owns() {
+    let out = bin().args(["proxy", "--help"]).output().unwrap();
+    let help = String::from_utf8(out.stdout).unwrap();
+    for needle in ["RFC 9110 §7.6.1", "400", "502", "--max-in-flight", "--stats", "SIGTERM"] {
+        assert!(help.contains(needle), "{needle}");
+    }
+    let out = bin().args(["gateway", "--help"]).output().unwrap();
+    let help = String::from_utf8(out.stdout).unwrap();
+    for needle in ["--upstream", "pipelined", "502", "Upgrade: shttp/3"] {
+        assert!(help.contains(needle), "{needle}");
+    }
+}

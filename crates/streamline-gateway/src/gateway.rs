@@ -1,0 +1,462 @@
+//! The gateway: links in (compact by prior knowledge or upgrade, or plain HTTP/1.1), plain
+//! HTTP/1.1 out to one upstream server.
+//!
+//! Each link gets its own upstream connection, kept alive and pipelined: requests are
+//! written as they come off the link and responses read back in the same order (the
+//! response reader told each request's method), then sent back on the link in order. One
+//! connection per link is the whole pool: a link is already the multiplexed traffic of many
+//! clients, and pipelining keeps that connection busy; a proxy that wants more parallelism
+//! upstream opens more links (`--links N`).
+//!
+//! Faults: a connection the upstream refuses, resets or closes without answering gives a
+//! 502 for every request it leaves unanswered, in order; the next request opens a fresh
+//! connection, so service resumes once the upstream is back. Requests pipelined after a
+//! response that said `Connection: close` were not processed (RFC 9112 §9.6) and are sent
+//! again on the next connection; an idempotent request the upstream dropped without a byte
+//! of answer is sent again once; nothing else is ever sent twice.
+
+use std::collections::VecDeque;
+use std::net::SocketAddr;
+use std::sync::atomic::Ordering::Relaxed;
+use std::sync::Arc;
+
+use bytes::BytesMut;
+use futures_util::{SinkExt, StreamExt};
+use streamline::{http1, Request, Response};
+use streamline_tokio::link::{self, Upgrades};
+use streamline_tokio::Syntax;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::counted::{Counted, Side};
+use crate::stats::spawn_reporter;
+use crate::{accept_loop, hop, AbortOnDrop, Config, Shutdown, Stats};
+
+/// Serves links on `listener`, forwarding their requests to `upstream`, until SIGTERM or
+/// SIGINT; then stops accepting, lets every link's requests in flight be answered (up to
+/// [`Config::drain_timeout`]) and returns `Ok`.
+///
+/// # Errors
+///
+/// Only the listener's own failures; a link's or the upstream's are logged and answered.
+pub async fn run(listener: TcpListener, upstream: SocketAddr, config: Config) -> std::io::Result<()> {
+    run_with(listener, upstream, config, Shutdown::on_signals(), Arc::new(Stats::default())).await
+}
+
+/// [`run`], stopped by `shutdown` instead of a signal, counting into `stats`. Dropping the
+/// future closes every link and upstream connection at once.
+///
+/// # Errors
+///
+/// As [`run`].
+pub async fn run_with(
+    listener: TcpListener,
+    upstream: SocketAddr,
+    config: Config,
+    shutdown: Shutdown,
+    stats: Arc<Stats>,
+) -> std::io::Result<()> {
+    let config = Arc::new(config);
+    let _reporter = config.stats_every.map(|every| AbortOnDrop(spawn_reporter(stats.clone(), every, "gateway")));
+    tracing::info!(listen = %listener.local_addr()?, %upstream, "gateway listening");
+    let each = {
+        let config = config.clone();
+        move |socket, peer, stats: Arc<Stats>, shutdown| {
+            let config = config.clone();
+            async move { serve_link(socket, peer, upstream, &config, &stats, shutdown).await }
+        }
+    };
+    accept_loop(listener, &config, shutdown, stats, "links", each).await
+}
+
+/// One link, from the negotiation to its close.
+async fn serve_link(
+    socket: TcpStream,
+    peer: SocketAddr,
+    upstream: SocketAddr,
+    config: &Config,
+    stats: &Arc<Stats>,
+    mut shutdown: Shutdown,
+) {
+    let _ = socket.set_nodelay(true);
+    let counted = Counted::new(socket, stats.clone(), Side::Link);
+    let negotiated = tokio::select! {
+        _ = shutdown.wait() => return,
+        n = tokio::time::timeout(config.header_timeout, link::accept(counted, config.limits, Upgrades::Accept)) => n,
+    };
+    let link = match negotiated {
+        Ok(Ok(link)) => link,
+        Ok(Err(err)) => {
+            stats.error();
+            tracing::info!(%peer, %err, "link refused");
+            return;
+        }
+        Err(_) => {
+            tracing::info!(%peer, "link closed: nothing whole within the header timeout");
+            return;
+        }
+    };
+    let syntax = link.codec().syntax();
+    tracing::info!(%peer, ?syntax, "link open");
+    let (mut sink, mut requests) = link.split();
+    let depth = config.max_in_flight.max(1);
+    // The order responses go back in, one receiver per request: bounded, so a link that
+    // sends faster than the upstream answers is read no further (backpressure).
+    let (order_tx, mut order_rx) = mpsc::channel::<oneshot::Receiver<Response>>(depth);
+    let (jobs_tx, jobs_rx) = mpsc::channel::<Job>(depth);
+    let _upstream = AbortOnDrop(tokio::spawn(upstream_task(upstream, jobs_rx, config.limits, stats.clone())));
+
+    let read = async {
+        let mut why = "closed by the peer";
+        loop {
+            let next = tokio::select! {
+                _ = shutdown.wait() => { why = "draining"; break }
+                // A plain client idle past the idle timeout is closed; a link is not.
+                next = async {
+                    if syntax == Syntax::Plain {
+                        tokio::time::timeout(config.idle_timeout, requests.next()).await.ok()
+                    } else {
+                        Some(requests.next().await)
+                    }
+                } => next,
+            };
+            let request = match next {
+                None => {
+                    why = "idle timeout";
+                    break;
+                }
+                Some(None) => break,
+                Some(Some(Ok(request))) => request,
+                Some(Some(Err(err))) => {
+                    stats.error();
+                    tracing::info!(%peer, %err, "link broken");
+                    why = "broken";
+                    break;
+                }
+            };
+            Stats::add(&stats.requests, 1);
+            let closing = syntax == Syntax::Plain && hop::closes(request.head());
+            let (reply, answer) = oneshot::channel();
+            if order_tx.send(answer).await.is_err() {
+                break;
+            }
+            stats.in_flight.fetch_add(1, Relaxed);
+            match forwardable(request) {
+                Ok(request) => {
+                    if jobs_tx.send(Job { request, reply, retried: false }).await.is_err() {
+                        break;
+                    }
+                }
+                Err(response) => {
+                    let _ = reply.send(response);
+                }
+            }
+            if closing {
+                why = "closed after the request that said so";
+                break;
+            }
+        }
+        drop(order_tx);
+        why
+    };
+    let write = async {
+        let mut writing = true;
+        loop {
+            let answer = match order_rx.try_recv() {
+                Ok(answer) => answer,
+                Err(_) => {
+                    if writing && sink.flush().await.is_err() {
+                        writing = false;
+                    }
+                    match order_rx.recv().await {
+                        Some(answer) => answer,
+                        None => break,
+                    }
+                }
+            };
+            let mut answer = answer;
+            let response = match answer.try_recv() {
+                Ok(response) => Some(response),
+                Err(oneshot::error::TryRecvError::Closed) => None,
+                Err(oneshot::error::TryRecvError::Empty) => {
+                    if writing && sink.flush().await.is_err() {
+                        writing = false;
+                    }
+                    answer.await.ok()
+                }
+            };
+            stats.in_flight.fetch_sub(1, Relaxed);
+            let response = response.unwrap_or_else(|| {
+                stats.error();
+                hop::answer(502, "Bad Gateway", false)
+            });
+            Stats::add(&stats.responses, 1);
+            if writing && sink.feed(response).await.is_err() {
+                // The link is gone: keep taking answers so the upstream side drains.
+                writing = false;
+            }
+        }
+        if writing {
+            let _ = sink.close().await;
+        }
+    };
+    let (why, ()) = tokio::join!(read, write);
+    tracing::info!(%peer, why, "link closed");
+}
+
+/// The request as the upstream gets it (hop-by-hop fields removed), or the answer to give
+/// instead.
+fn forwardable(request: Request) -> Result<Request, Response> {
+    let (head, body) = request.into_parts();
+    hop::forward(&head, &[])
+        .and_then(|head| Request::new(head, body))
+        .map_err(|_| hop::answer(400, "Bad Request", false))
+}
+
+/// A request on its way upstream, and where its response goes.
+#[derive(Debug)]
+struct Job {
+    request: Request,
+    reply: oneshot::Sender<Response>,
+    /// Sent once already, on a connection that dropped it unanswered.
+    retried: bool,
+}
+
+impl Job {
+    fn fail(self, stats: &Stats) {
+        stats.error();
+        let _ = self.reply.send(hop::answer(502, "Bad Gateway", false));
+    }
+}
+
+/// How an upstream connection ended, with the requests it leaves unanswered (in order).
+struct Ended {
+    left: Vec<Job>,
+    /// The upstream said it would process none of them (`Connection: close`, or a clean
+    /// close with nothing outstanding): send them all again.
+    unprocessed: bool,
+    /// The upstream dropped the connection without a byte of the next answer: its
+    /// idempotent requests may be sent again once.
+    dropped: bool,
+}
+
+/// One open upstream connection: its write half here, its read half in a task.
+struct Upstream {
+    write: OwnedWriteHalf,
+    sent: mpsc::UnboundedSender<Job>,
+    reader: tokio::task::JoinHandle<Ended>,
+    abort: Option<oneshot::Sender<()>>,
+}
+
+/// The upstream side of one link: takes jobs in order, keeps one connection open (opening a
+/// fresh one when it is gone) and writes each job's request on it; the reader task answers
+/// the jobs in order.
+async fn upstream_task(addr: SocketAddr, mut jobs: mpsc::Receiver<Job>, limits: streamline::Limits, stats: Arc<Stats>) {
+    let mut conn: Option<Upstream> = None;
+    let mut again: VecDeque<Job> = VecDeque::new();
+    let mut buf = BytesMut::with_capacity(16 * 1024);
+    loop {
+        let job = match again.pop_front() {
+            Some(job) => job,
+            None => {
+                let ended = async {
+                    match conn.as_mut() {
+                        Some(c) => (&mut c.reader).await.ok(),
+                        None => std::future::pending().await,
+                    }
+                };
+                tokio::select! {
+                    biased;
+                    ended = ended => {
+                        if let Some(c) = conn.take() {
+                            stats.links_up.fetch_sub(1, Relaxed);
+                            drop(c.write);
+                        }
+                        settle(ended, &mut again, &stats);
+                        continue;
+                    }
+                    job = jobs.recv() => match job {
+                        Some(job) => job,
+                        None => break,
+                    },
+                }
+            }
+        };
+        if conn.is_none() {
+            match TcpStream::connect(addr).await {
+                Ok(socket) => {
+                    let _ = socket.set_nodelay(true);
+                    stats.links_up.fetch_add(1, Relaxed);
+                    tracing::info!(%addr, "upstream connection open");
+                    conn = Some(open(socket, limits, stats.clone()));
+                }
+                Err(err) => {
+                    tracing::info!(%addr, %err, "upstream unreachable");
+                    job.fail(&stats);
+                    continue;
+                }
+            }
+        }
+        let Some(c) = conn.as_mut() else { continue };
+        // This job and whatever else is ready, in one write.
+        buf.clear();
+        let mut batch = vec![job];
+        while batch.len() < 64 {
+            match jobs.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        let mut refused = None;
+        for (i, job) in batch.into_iter().enumerate() {
+            if refused.is_some() {
+                again.push_back(job);
+                continue;
+            }
+            let at = buf.len();
+            job.request.write_http1(&mut buf);
+            // Queued for the reader before the bytes go: its answer can only come after.
+            if let Err(mpsc::error::SendError(job)) = c.sent.send(job) {
+                buf.truncate(at);
+                refused = Some(i);
+                again.push_back(job);
+            }
+        }
+        let written = c.write.write_all(&buf).await;
+        if refused.is_some() || written.is_err() {
+            // The connection is gone: collect what it leaves unanswered, before the jobs
+            // held back here (they came later).
+            let mut c = conn.take().unwrap_or_else(|| unreachable!());
+            stats.links_up.fetch_sub(1, Relaxed);
+            if written.is_err() {
+                if let Some(abort) = c.abort.take() {
+                    let _ = abort.send(());
+                }
+            }
+            let ended = (&mut c.reader).await.ok();
+            let held: Vec<Job> = again.drain(..).collect();
+            settle(ended, &mut again, &stats);
+            again.extend(held);
+        }
+    }
+    if let Some(c) = conn {
+        stats.links_up.fetch_sub(1, Relaxed);
+        c.reader.abort();
+    }
+}
+
+/// Puts what an ended connection left unanswered back in front of the queue, or answers it
+/// with 502.
+fn settle(ended: Option<Ended>, again: &mut VecDeque<Job>, stats: &Stats) {
+    let Some(ended) = ended else { return };
+    let mut front = Vec::new();
+    for mut job in ended.left {
+        // After a drop, an upstream may have processed any of the requests it had read
+        // (it may work ahead of its answers): only idempotent ones go again, once.
+        let resend = ended.unprocessed || (ended.dropped && !job.retried && hop::idempotent(&job.request));
+        if resend {
+            job.retried |= ended.dropped;
+            front.push(job);
+        } else {
+            job.fail(stats);
+        }
+    }
+    for job in front.into_iter().rev() {
+        again.push_front(job);
+    }
+}
+
+fn open(socket: TcpStream, limits: streamline::Limits, stats: Arc<Stats>) -> Upstream {
+    let (read, write) = socket.into_split();
+    let (sent, queue) = mpsc::unbounded_channel();
+    let (abort, aborted) = oneshot::channel();
+    let reader = tokio::spawn(read_upstream(read, queue, aborted, limits, stats));
+    Upstream { write, sent, reader, abort: Some(abort) }
+}
+
+/// Reads the upstream's responses in the order of the requests sent, answering each job.
+async fn read_upstream(
+    read: OwnedReadHalf,
+    mut queue: mpsc::UnboundedReceiver<Job>,
+    mut aborted: oneshot::Receiver<()>,
+    limits: streamline::Limits,
+    stats: Arc<Stats>,
+) -> Ended {
+    let mut read = Counted::new(read, stats.clone(), Side::Plain);
+    let mut parser = http1::ResponseParser::with_limits(limits);
+    let mut buf = BytesMut::with_capacity(16 * 1024);
+    let end = |mut queue: mpsc::UnboundedReceiver<Job>, current: Option<Job>, unprocessed, dropped| {
+        queue.close();
+        let mut left: Vec<Job> = current.into_iter().collect();
+        while let Ok(job) = queue.try_recv() {
+            left.push(job);
+        }
+        Ended { left, unprocessed, dropped }
+    };
+    loop {
+        // Nothing outstanding: wait for the next request, noticing a close meanwhile.
+        let job = loop {
+            tokio::select! {
+                biased;
+                _ = &mut aborted => return end(queue, None, false, false),
+                job = queue.recv() => match job {
+                    Some(job) => break job,
+                    None => return end(queue, None, false, false),
+                },
+                n = read.read_buf(&mut buf) => match n {
+                    // Closed while idle (the upstream's keep-alive timeout): what was
+                    // queued meanwhile was never read by it.
+                    Ok(0) | Err(_) => {
+                        tracing::info!("upstream connection closed while idle");
+                        return end(queue, None, true, false);
+                    }
+                    Ok(_) => {} // bytes before a request: the parser refuses them below
+                },
+            }
+        };
+        parser.expect(job.request.head().method());
+        let started = !buf.is_empty();
+        let response = loop {
+            match parser.decode(&mut buf) {
+                Ok(Some(response)) if response.status() < 200 && response.status() != 101 => continue,
+                Ok(Some(response)) => break Ok(response),
+                Ok(None) => {}
+                Err(err) => break Err((err.to_string(), true)),
+            }
+            tokio::select! {
+                biased;
+                _ = &mut aborted => return end(queue, Some(job), false, false),
+                n = read.read_buf(&mut buf) => match n {
+                    Ok(0) => match parser.decode_eof(&mut buf) {
+                        Ok(Some(response)) => break Ok(response),
+                        Ok(None) => break Err(("closed before answering".into(), started)),
+                        Err(err) => break Err((err.to_string(), true)),
+                    },
+                    Ok(_) => {}
+                    Err(err) => break Err((err.to_string(), started || !buf.is_empty())),
+                },
+            }
+        };
+        match response {
+            Ok(response) => {
+                let closing = hop::closes(response.head()) || response.head().framing() == streamline::Framing::Close;
+                let response = hop::delimited(response);
+                let response = match hop::forward(response.head(), &[]) {
+                    Ok(head) => Response::new(head, response.body().clone()).unwrap_or(response),
+                    Err(_) => response,
+                };
+                let _ = job.reply.send(response);
+                if closing || parser.switched().is_some() {
+                    tracing::info!("upstream connection closed after a response that said so");
+                    return end(queue, None, true, false);
+                }
+            }
+            Err((why, started)) => {
+                tracing::info!(why, "upstream connection lost");
+                return end(queue, Some(job), false, !started);
+            }
+        }
+    }
+}

@@ -1,0 +1,199 @@
+//! What one hop owns: the hop-by-hop fields (RFC 9110 §7.6.1), the version an intermediary
+//! sends (its own, RFC 9110 §6.2), and the answers a service makes itself.
+
+use bytes::{Bytes, BytesMut};
+use streamline::{Framing, Head, Headers, Request, Response, Version};
+
+/// Fields that describe one connection, never forwarded (RFC 9110 §7.6.1; Transfer-Encoding
+/// is the message's framing in streamline's model and is written by whoever frames it).
+const HOP_BY_HOP: [&[u8]; 6] =
+    [b"connection", b"keep-alive", b"proxy-connection", b"te", b"transfer-encoding", b"upgrade"];
+
+/// A field line's name.
+fn name(line: &[u8]) -> &[u8] {
+    line.split(|&b| b == b':').next().unwrap_or(line)
+}
+
+/// A field line's value, without the whitespace around it.
+fn value(line: &[u8]) -> &[u8] {
+    let v = line.get(name(line).len() + 1..).unwrap_or_default();
+    v.trim_ascii()
+}
+
+/// The comma-separated tokens of every `Connection` line, lowercase.
+fn connection_tokens(headers: &Headers) -> Vec<Vec<u8>> {
+    headers
+        .iter()
+        .filter(|line| name(line).eq_ignore_ascii_case(b"connection"))
+        .flat_map(|line| value(line).split(|&b| b == b',').map(|t| t.trim_ascii().to_ascii_lowercase()))
+        .filter(|t| !t.is_empty())
+        .collect()
+}
+
+/// Is a field of this name dropped when forwarding (a hop-by-hop one, one `Connection`
+/// names, or one of `extra`)?
+fn dropped(name: &[u8], named: &[Vec<u8>], extra: &[&[u8]]) -> bool {
+    HOP_BY_HOP.iter().chain(extra).any(|h| name.eq_ignore_ascii_case(h))
+        || named.iter().any(|t| name.eq_ignore_ascii_case(t))
+}
+
+/// The head to forward: hop-by-hop fields (and those `Connection` names, and `extra`)
+/// removed, in the intermediary's own version (HTTP/1.1). The same head, shared, when there
+/// is nothing to change (the steady case of a feed: the encoder sees the same parts).
+pub(crate) fn forward(head: &Head, extra: &[&[u8]]) -> Result<Head, streamline::Error> {
+    let named = connection_tokens(head.headers());
+    let keep = |line: &&[u8]| !dropped(name(line), &named, extra);
+    if head.version() == Version::HTTP_11 && head.headers().iter().all(|line| keep(&line)) {
+        return Ok(head.clone());
+    }
+    let mut block = BytesMut::with_capacity(head.headers().as_block().len());
+    for line in head.headers().iter().filter(keep) {
+        block.extend_from_slice(line);
+        block.extend_from_slice(b"\r\n");
+    }
+    let headers = Headers::parse_block(block.freeze())?;
+    match head.status() {
+        Some(status) => {
+            let reason = Bytes::copy_from_slice(head.reason().unwrap_or_default());
+            Head::response(status, reason, Version::HTTP_11, headers, head.framing())
+        }
+        None => Head::new(head.method().clone(), head.target_bytes(), Version::HTTP_11, headers, head.framing()),
+    }
+}
+
+/// How many `Host` lines a head has (RFC 9112 §3.2: exactly one).
+pub(crate) fn host_lines(head: &Head) -> usize {
+    head.headers().iter().filter(|line| name(line).eq_ignore_ascii_case(b"host")).count()
+}
+
+/// Does the sender close the connection after this message (`Connection: close`, or
+/// HTTP/1.0 without `keep-alive`; RFC 9112 §9.3)?
+pub(crate) fn closes(head: &Head) -> bool {
+    let tokens = connection_tokens(head.headers());
+    if tokens.iter().any(|t| t == b"close") {
+        return true;
+    }
+    head.version() == Version::HTTP_10 && !tokens.iter().any(|t| t == b"keep-alive")
+}
+
+/// Does the request wait for a `100 Continue` before sending its body (RFC 9110 §10.1.1)?
+pub(crate) fn expects_continue(head: &Head) -> bool {
+    head.framing().has_body()
+        && head
+            .headers()
+            .iter()
+            .any(|line| name(line).eq_ignore_ascii_case(b"expect") && value(line).eq_ignore_ascii_case(b"100-continue"))
+}
+
+/// Is the method idempotent (RFC 9110 §9.2.2): may a request that was sent but not
+/// answered be sent again?
+pub(crate) fn idempotent(request: &Request) -> bool {
+    matches!(&request.head().method()[..], b"GET" | b"HEAD" | b"OPTIONS" | b"TRACE" | b"PUT" | b"DELETE")
+}
+
+/// An answer the service makes itself: `status`, a one-line text body, and
+/// `Connection: close` if the connection closes after it.
+pub(crate) fn answer(status: u16, reason: &'static str, close: bool) -> Response {
+    let body = Bytes::from(format!("{status} {reason}\n"));
+    let mut headers = Headers::new();
+    let _ = headers.push(b"Content-Type: text/plain");
+    if close {
+        let _ = headers.push(b"Connection: close");
+    }
+    let head = Head::response(status, reason.into(), Version::HTTP_11, headers, Framing::Length(body.len() as u64));
+    match head.and_then(|head| Response::new(head, body)) {
+        Ok(response) => response,
+        // Unreachable: every status and reason given is valid; keep serving regardless.
+        Err(_) => Response::new(
+            Head::response(500, Bytes::new(), Version::HTTP_11, Headers::new(), Framing::Length(0))
+                .unwrap_or_else(|_| unreachable!()),
+            Bytes::new(),
+        )
+        .unwrap_or_else(|_| unreachable!()),
+    }
+}
+
+/// The response with `Connection: close` added (the connection closes after it).
+pub(crate) fn with_close(response: Response) -> Response {
+    if closes(response.head()) {
+        return response;
+    }
+    let (head, body) = response.into_parts();
+    let mut block = BytesMut::from(head.headers().as_block());
+    block.extend_from_slice(b"Connection: close\r\n");
+    let rebuilt = Headers::parse_block(block.freeze()).and_then(|headers| {
+        let reason = Bytes::copy_from_slice(head.reason().unwrap_or_default());
+        Head::response(head.status().unwrap_or(200), reason, head.version(), headers, head.framing())
+    });
+    match rebuilt.and_then(|h| Response::new(h, body.clone())) {
+        Ok(response) => response,
+        Err(_) => Response::new(head, body).unwrap_or_else(|_| unreachable!()),
+    }
+}
+
+/// A response whose body ran to the end of its connection (close-delimited), framed by its
+/// length instead: the next hop keeps its connection.
+pub(crate) fn delimited(response: Response) -> Response {
+    if response.head().framing() != Framing::Close {
+        return response;
+    }
+    let (head, body) = response.into_parts();
+    let framed = head.with_framing(Framing::Length(body.len() as u64));
+    Response::new(framed, body).unwrap_or_else(|_| unreachable!())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use streamline::http1;
+
+    fn head(plain: &str) -> Head {
+        let mut src = BytesMut::from(plain);
+        http1::Parser::new().decode_eof(&mut src).unwrap().unwrap().head().clone()
+    }
+
+    fn lines(head: &Head) -> Vec<String> {
+        head.headers().iter().map(|l| String::from_utf8_lossy(l).into_owned()).collect()
+    }
+
+    #[test]
+    fn hop_by_hop_fields_and_the_ones_connection_names_are_dropped() {
+        let h = head(
+            "GET / HTTP/1.0\r\nHost: a\r\nConnection: keep-alive, X-Trace\r\nKeep-Alive: 5\r\nX-Trace: 1\r\n\
+             TE: trailers\r\nUpgrade: websocket\r\nProxy-Connection: x\r\nAccept: */*\r\n\r\n",
+        );
+        let f = forward(&h, &[]).unwrap();
+        assert_eq!(lines(&f), ["Host: a", "Accept: */*"]);
+        assert_eq!(f.version(), Version::HTTP_11);
+        assert_eq!(host_lines(&f), 1);
+        assert!(!closes(&h));
+    }
+
+    #[test]
+    fn a_head_with_nothing_to_drop_is_shared() {
+        let h = head("POST /q HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\nok");
+        let f = forward(&h, &[]).unwrap();
+        assert_eq!(f, h);
+        assert_eq!(f.framing(), Framing::Length(2));
+    }
+
+    #[test]
+    fn close_and_continue_are_read() {
+        assert!(closes(&head("GET / HTTP/1.1\r\nHost: a\r\nConnection: Close\r\n\r\n")));
+        assert!(closes(&head("GET / HTTP/1.0\r\n\r\n")));
+        let h = head("POST / HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 1\r\n\r\nx");
+        assert!(expects_continue(&h));
+        assert_eq!(lines(&forward(&h, &[b"expect"]).unwrap()), ["Host: a"]);
+    }
+
+    #[test]
+    fn answers_are_whole_responses() {
+        let r = with_close(answer(502, "Bad Gateway", false));
+        let mut out = Vec::new();
+        r.write_http1(&mut out);
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/plain\r\nConnection: close\r\nContent-Length: 16\r\n\r\n502 Bad Gateway\n"
+        );
+    }
+}

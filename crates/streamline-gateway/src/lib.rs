@@ -1,0 +1,175 @@
+//! # streamline-gateway
+//!
+//! A pair of small services that let unmodified HTTP/1.1 clients and servers talk over one
+//! persistent compact link (SPEC.md §13, §14), the way a feed would adopt the encoding
+//! without changing either end's code:
+//!
+//! ```text
+//! clients ──plain──► proxy ══compact link══► gateway ──plain──► upstream server
+//!         ◄─────────        ◄═════════════          ◄─────────
+//! ```
+//!
+//! - [`proxy::run`] accepts plain HTTP/1.1 clients (many connections, keep-alive,
+//!   pipelining), carries their requests over one persistent compact link (or a few) to the
+//!   gateway, and hands each response to its own client, in order.
+//! - [`gateway::run`] accepts links (compact by prior knowledge or by upgrade; plain
+//!   HTTP/1.1 is served too), forwards each request as plain HTTP/1.1 to the upstream over a
+//!   keep-alive connection (pipelined, in order), and sends each response back on its link.
+//!
+//! Both remove the hop-by-hop fields of RFC 9110 §7.6.1 from what they forward, answer for
+//! the hop they own (400 for a request without exactly one Host at the proxy, 502 when the
+//! next hop is gone), bound everything a peer can drive ([`Config`]), log one line per
+//! connection event with `tracing`, and drain what is in flight on SIGTERM.
+//!
+//! ```no_run
+//! use streamline_gateway::{gateway, proxy, Config};
+//! # async fn demo() -> std::io::Result<()> {
+//! let link = tokio::net::TcpListener::bind("127.0.0.1:7000").await?;
+//! let upstream = "127.0.0.1:8080".parse().unwrap();
+//! tokio::spawn(gateway::run(link, upstream, Config::default()));
+//! let clients = tokio::net::TcpListener::bind("127.0.0.1:3128").await?;
+//! proxy::run(clients, "127.0.0.1:7000".parse().unwrap(), Config::default()).await
+//! # }
+//! ```
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod counted;
+pub mod gateway;
+mod hop;
+pub mod proxy;
+mod shutdown;
+pub mod stats;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::atomic::Ordering::Relaxed;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub use shutdown::{Shutdown, Trigger};
+pub use stats::Stats;
+use streamline::Limits;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+
+/// What bounds a service, and what it reports. One type for both services: the fields a
+/// service does not use are ignored (see each field).
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Limits of the codec on every connection (line length, header count, state bytes,
+    /// `max_body`: the largest body either service holds).
+    pub limits: Limits,
+    /// Connections served at once: clients at the proxy, links at the gateway. Past it the
+    /// service stops accepting until one closes (the kernel's backlog holds the rest).
+    pub max_connections: usize,
+    /// Requests in flight on one link (proxy: waiting for their response on a link;
+    /// gateway: read from a link and not answered yet). Past it a client's requests wait
+    /// (backpressure); nothing is queued without bound.
+    pub max_in_flight: usize,
+    /// Requests one client may have pipelined ahead of its responses (proxy).
+    pub max_pipeline: usize,
+    /// Links the proxy keeps to the gateway (`--links N`; each request takes the next one in
+    /// turn, each client's responses still come back in order).
+    pub links: usize,
+    /// How long a client may take to send a whole head once its first byte came (proxy),
+    /// and a plain client at the gateway: past it, a 408 and the connection closes.
+    pub header_timeout: Duration,
+    /// How long a client connection may stay idle between requests (proxy, plain clients of
+    /// the gateway).
+    pub idle_timeout: Duration,
+    /// Offer the upgrade on the link (SPEC.md §14.2) instead of speaking compact from the
+    /// first byte (proxy; the first request carries the offer).
+    pub upgrade: bool,
+    /// Backoff between attempts to reopen a lost link: from the first value, doubling up to
+    /// the second (proxy).
+    pub backoff: (Duration, Duration),
+    /// How long SIGTERM waits for what is in flight before the service stops anyway.
+    pub drain_timeout: Duration,
+    /// Log a line of figures this often (`--stats SECS`); `None`: never.
+    pub stats_every: Option<Duration>,
+}
+
+impl Default for Config {
+    /// 1,024 connections, 1,024 requests in flight per link, 64 pipelined per client, one
+    /// link, 10 s for a head, 60 s idle, prior knowledge, backoff 50 ms to 5 s, 30 s to
+    /// drain, no stats line; the codec's default limits.
+    fn default() -> Self {
+        Config {
+            limits: Limits::default(),
+            max_connections: 1024,
+            max_in_flight: 1024,
+            max_pipeline: 64,
+            links: 1,
+            header_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(60),
+            upgrade: false,
+            backoff: (Duration::from_millis(50), Duration::from_secs(5)),
+            drain_timeout: Duration::from_secs(30),
+            stats_every: None,
+        }
+    }
+}
+
+/// A task aborted when this is dropped.
+pub(crate) struct AbortOnDrop(pub(crate) tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// Accepts connections (at most `max_connections` open: past it, none is accepted until one
+/// closes) and serves each in a task of its own, until the shutdown flag is raised; then
+/// waits for the connections to finish, up to the drain timeout.
+pub(crate) async fn accept_loop<F, Fut>(
+    listener: TcpListener,
+    config: &Config,
+    mut shutdown: Shutdown,
+    stats: Arc<Stats>,
+    what: &'static str,
+    serve: F,
+) -> std::io::Result<()>
+where
+    F: Fn(TcpStream, SocketAddr, Arc<Stats>, Shutdown) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let slots = Arc::new(Semaphore::new(config.max_connections.max(1)));
+    let mut open = JoinSet::new();
+    loop {
+        let permit = tokio::select! {
+            _ = shutdown.wait() => break,
+            permit = slots.clone().acquire_owned() => permit.map_err(std::io::Error::other)?,
+        };
+        let (socket, peer) = tokio::select! {
+            _ = shutdown.wait() => break,
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(err) => {
+                    // Out of descriptors and the like: wait a little rather than spin.
+                    tracing::warn!(%err, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+        };
+        while open.try_join_next().is_some() {}
+        let connection = serve(socket, peer, stats.clone(), shutdown.clone());
+        let stats = stats.clone();
+        open.spawn(async move {
+            let _permit = permit;
+            stats.connections.fetch_add(1, Relaxed);
+            connection.await;
+            stats.connections.fetch_sub(1, Relaxed);
+        });
+    }
+    drop(listener);
+    tracing::info!(open = open.len(), "stopped accepting {what}; draining");
+    let drained = tokio::time::timeout(config.drain_timeout, async { while open.join_next().await.is_some() {} });
+    if drained.await.is_err() {
+        tracing::warn!(open = open.len(), "drain timed out; closing the {what} left");
+    }
+    Ok(())
+}

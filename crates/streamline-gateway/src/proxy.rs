@@ -1,0 +1,498 @@
+//! The proxy: plain HTTP/1.1 clients in, one persistent compact link (or a few) out to the
+//! gateway.
+//!
+//! Each client connection has a reader and a writer. The reader takes whole requests
+//! (keep-alive, pipelined), answers for itself what this hop owns (400 for a malformed
+//! request or one without exactly one Host, 408 for a head too slow to come, 413 for a body
+//! past `max_body`; the connection closes after each of them, no other client is touched),
+//! drops the hop-by-hop fields, and hands each request to a link with a channel for its
+//! answer; the writer gives the answers back in the order of the requests. A link writes
+//! requests as they come and reads responses in the same order, so a FIFO of reply channels
+//! routes each response to its own client.
+//!
+//! Bounds: `max_connections` clients (then the proxy stops accepting), `max_pipeline`
+//! requests read ahead per client, `max_in_flight` requests per link (a semaphore: a client
+//! whose request finds it full waits, and reads no further). A lost link fails what it had
+//! in flight with 502 (a request is never sent twice: the proxy cannot know what the
+//! upstream did with it), answers 502 while it is down, and is reopened with backoff.
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+use std::sync::Arc;
+
+use bytes::BytesMut;
+use futures_util::{SinkExt, StreamExt};
+use streamline::{http1, Event, Request, Response};
+use streamline_tokio::link::{self, Offer};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{mpsc, oneshot, OwnedSemaphorePermit, Semaphore};
+use tokio::time::Instant;
+
+use crate::counted::{Counted, Side};
+use crate::stats::spawn_reporter;
+use crate::{accept_loop, hop, AbortOnDrop, Config, Shutdown, Stats};
+
+/// Serves clients on `listener` over links to the gateway at `link_addr` until SIGTERM or
+/// SIGINT; then stops accepting, lets the requests in flight be answered (up to
+/// [`Config::drain_timeout`]) and returns `Ok`.
+///
+/// # Errors
+///
+/// Only the listener's own failures; a client's, a link's or the gateway's are logged and
+/// answered.
+pub async fn run(listener: TcpListener, link_addr: SocketAddr, config: Config) -> std::io::Result<()> {
+    run_with(listener, link_addr, config, Shutdown::on_signals(), Arc::new(Stats::default())).await
+}
+
+/// [`run`], stopped by `shutdown` instead of a signal, counting into `stats`. Dropping the
+/// future closes every client connection and link at once.
+///
+/// # Errors
+///
+/// As [`run`].
+pub async fn run_with(
+    listener: TcpListener,
+    link_addr: SocketAddr,
+    config: Config,
+    shutdown: Shutdown,
+    stats: Arc<Stats>,
+) -> std::io::Result<()> {
+    let config = Arc::new(config);
+    let _reporter = config.stats_every.map(|every| AbortOnDrop(spawn_reporter(stats.clone(), every, "proxy")));
+    let mut tasks = Vec::new();
+    let mut handles = Vec::new();
+    for n in 0..config.links.max(1) {
+        // A few requests queued to each link's writer; the semaphore is the real bound.
+        let (jobs, queue) = mpsc::channel(64);
+        tasks.push(AbortOnDrop(tokio::spawn(link_task(n, link_addr, config.clone(), queue, stats.clone()))));
+        handles.push(LinkHandle { jobs, slots: Arc::new(Semaphore::new(config.max_in_flight.max(1))) });
+    }
+    let links = Arc::new(Links { handles, turn: AtomicUsize::new(0) });
+    tracing::info!(listen = %listener.local_addr()?, link = %link_addr, links = links.handles.len(), "proxy listening");
+    let each = {
+        let config = config.clone();
+        move |socket, peer, stats: Arc<Stats>, shutdown| {
+            let (links, config) = (links.clone(), config.clone());
+            async move { serve_client(socket, peer, &links, &config, &stats, shutdown).await }
+        }
+    };
+    let served = accept_loop(listener, &config, shutdown, stats, "clients", each).await;
+    drop(tasks);
+    served
+}
+
+/// The links, taken in turn.
+struct Links {
+    handles: Vec<LinkHandle>,
+    turn: AtomicUsize,
+}
+
+impl Links {
+    fn next(&self) -> &LinkHandle {
+        &self.handles[self.turn.fetch_add(1, Relaxed) % self.handles.len()]
+    }
+}
+
+/// Where a client hands a request to a link.
+struct LinkHandle {
+    jobs: mpsc::Sender<Job>,
+    /// Requests in flight on the link: a permit each, held until its response is read.
+    slots: Arc<Semaphore>,
+}
+
+/// A request for the link, and where its response goes.
+struct Job {
+    request: Request,
+    reply: oneshot::Sender<Response>,
+    permit: OwnedSemaphorePermit,
+}
+
+/// A request on the link, waiting for its response.
+struct Waiting {
+    reply: oneshot::Sender<Response>,
+    _permit: OwnedSemaphorePermit,
+}
+
+impl Waiting {
+    fn fail(self, stats: &Stats) {
+        stats.error();
+        stats.in_flight.fetch_sub(1, Relaxed);
+        let _ = self.reply.send(hop::answer(502, "Bad Gateway", false));
+    }
+}
+
+/// One link: opened, used until it breaks, reopened with backoff; forever (until dropped).
+async fn link_task(n: usize, addr: SocketAddr, config: Arc<Config>, mut jobs: mpsc::Receiver<Job>, stats: Arc<Stats>) {
+    let mut backoff = config.backoff.0;
+    loop {
+        // With the upgrade, the first request carries the offer (SPEC.md §14.2).
+        let first = if config.upgrade {
+            match jobs.recv().await {
+                Some(job) => Some(job),
+                None => return,
+            }
+        } else {
+            None
+        };
+        let offer = match &first {
+            Some(job) => Offer::Upgrade(job.request.clone()),
+            None => Offer::PriorKnowledge,
+        };
+        let opened = async {
+            let socket = TcpStream::connect(addr).await?;
+            let _ = socket.set_nodelay(true);
+            let counted = Counted::new(socket, stats.clone(), Side::Link);
+            link::connect(counted, config.limits, offer).await.map_err(std::io::Error::from)
+        };
+        let link = match tokio::time::timeout(config.header_timeout, opened).await {
+            Ok(Ok(link)) => link,
+            failed => {
+                let err = match failed {
+                    Ok(Err(err)) => err.to_string(),
+                    _ => "timed out".into(),
+                };
+                tracing::warn!(link = n, %addr, err, retry_in = ?backoff, "link down");
+                if let Some(job) = first {
+                    stats.in_flight.fetch_add(1, Relaxed);
+                    Waiting { reply: job.reply, _permit: job.permit }.fail(&stats);
+                }
+                // While it is down, requests are answered 502 at once rather than held.
+                let pause = tokio::time::sleep(backoff);
+                tokio::pin!(pause);
+                loop {
+                    tokio::select! {
+                        _ = &mut pause => break,
+                        job = jobs.recv() => match job {
+                            Some(job) => {
+                                stats.in_flight.fetch_add(1, Relaxed);
+                                Waiting { reply: job.reply, _permit: job.permit }.fail(&stats);
+                            }
+                            None => return,
+                        },
+                    }
+                }
+                backoff = (backoff * 2).min(config.backoff.1);
+                continue;
+            }
+        };
+        backoff = config.backoff.0;
+        stats.links_up.fetch_add(1, Relaxed);
+        tracing::info!(link = n, %addr, syntax = ?link.codec().syntax(), "link up");
+        let (mut sink, mut responses) = link.split();
+        let (waiting_tx, mut waiting) = mpsc::unbounded_channel::<Waiting>();
+        if let Some(job) = first {
+            Stats::add(&stats.requests, 1);
+            stats.in_flight.fetch_add(1, Relaxed);
+            let _ = waiting_tx.send(Waiting { reply: job.reply, _permit: job.permit });
+        }
+        let (why, closed) = {
+            let write = async {
+                loop {
+                    let job = match jobs.try_recv() {
+                        Ok(job) => job,
+                        Err(mpsc::error::TryRecvError::Disconnected) => return (String::from("proxy stopped"), true),
+                        Err(mpsc::error::TryRecvError::Empty) => {
+                            if let Err(err) = sink.flush().await {
+                                return (err.to_string(), false);
+                            }
+                            match jobs.recv().await {
+                                Some(job) => job,
+                                None => return (String::from("proxy stopped"), true),
+                            }
+                        }
+                    };
+                    Stats::add(&stats.requests, 1);
+                    stats.in_flight.fetch_add(1, Relaxed);
+                    // Waiting before it is written: its response can only come after.
+                    let _ = waiting_tx.send(Waiting { reply: job.reply, _permit: job.permit });
+                    if let Err(err) = sink.feed(job.request).await {
+                        return (err.to_string(), false);
+                    }
+                }
+            };
+            let read = async {
+                loop {
+                    match responses.next().await {
+                        None => return (String::from("closed by the gateway"), false),
+                        Some(Err(err)) => return (err.to_string(), false),
+                        Some(Ok(response)) => match waiting.try_recv() {
+                            Ok(w) => {
+                                Stats::add(&stats.responses, 1);
+                                stats.in_flight.fetch_sub(1, Relaxed);
+                                let _ = w.reply.send(response);
+                            }
+                            Err(_) => return (String::from("a response to no request"), false),
+                        },
+                    }
+                }
+            };
+            tokio::select! {
+                w = write => w,
+                r = read => r,
+            }
+        };
+        stats.links_up.fetch_sub(1, Relaxed);
+        waiting.close();
+        let mut failed = 0;
+        while let Ok(w) = waiting.try_recv() {
+            w.fail(&stats);
+            failed += 1;
+        }
+        if closed {
+            return;
+        }
+        stats.error();
+        tracing::warn!(link = n, %addr, why, failed, "link lost");
+    }
+}
+
+/// What a client's writer sends next, in the order of the requests.
+enum Slot {
+    /// The answer to a request on a link; close the connection after it?
+    Wait(oneshot::Receiver<Response>, bool),
+    /// An answer the proxy made; close after it?
+    Now(Response, bool),
+    /// `100 Continue` for the request being read (its body is awaited).
+    Continue,
+}
+
+async fn serve_client(
+    socket: TcpStream,
+    peer: SocketAddr,
+    links: &Links,
+    config: &Config,
+    stats: &Arc<Stats>,
+    shutdown: Shutdown,
+) {
+    let _ = socket.set_nodelay(true);
+    tracing::debug!(%peer, "client connected");
+    let (read, write) = socket.into_split();
+    let read = Counted::new(read, stats.clone(), Side::Plain);
+    let write = Counted::new(write, stats.clone(), Side::Plain);
+    let (slots, queue) = mpsc::channel(config.max_pipeline.max(1));
+    let reader = read_client(read, slots, peer, links, config, stats, shutdown);
+    let writer = write_client(write, queue, stats);
+    tokio::pin!(reader, writer);
+    // The writer ends the connection (after an answer that closes it, or a client gone);
+    // the reader ending leaves the writer to give the answers still owed.
+    let why = tokio::select! {
+        () = &mut writer => "closed",
+        why = &mut reader => {
+            writer.await;
+            why
+        }
+    };
+    tracing::debug!(%peer, why, "client closed");
+}
+
+/// What reading a client gave.
+enum Got {
+    Event(Event),
+    /// The client closed between requests.
+    End,
+    /// The client closed in the middle of a request.
+    Cut,
+    Timeout,
+    Bad(String),
+    Shutdown,
+}
+
+/// The next event from a client: waiting at most the idle timeout for a request's first
+/// byte, then the header timeout for the rest of its head; in a body, the idle timeout
+/// between reads. A raised shutdown flag ends the wait between requests.
+async fn next_event(
+    parser: &mut http1::Parser,
+    read: &mut (impl AsyncRead + Unpin),
+    buf: &mut BytesMut,
+    in_head: bool,
+    config: &Config,
+    shutdown: &mut Shutdown,
+) -> Got {
+    let wait = |empty: bool| if in_head && !empty { config.header_timeout } else { config.idle_timeout };
+    let mut deadline = Instant::now() + wait(buf.is_empty());
+    loop {
+        match parser.next_event(buf) {
+            Ok(Some(event)) => return Got::Event(event),
+            Ok(None) => {}
+            Err(err) => return Got::Bad(err.to_string()),
+        }
+        let between = in_head && buf.is_empty();
+        let was_empty = buf.is_empty();
+        tokio::select! {
+            _ = tokio::time::sleep_until(deadline) => return Got::Timeout,
+            _ = shutdown.wait(), if between => return Got::Shutdown,
+            n = read.read_buf(buf) => match n {
+                Ok(0) => {
+                    return match parser.next_event_eof(buf) {
+                        Ok(Some(event)) => Got::Event(event),
+                        Ok(None) if between => Got::End,
+                        Ok(None) => Got::Cut,
+                        Err(_) if between => Got::End,
+                        Err(_) => Got::Cut,
+                    };
+                }
+                Ok(_) => {
+                    if !in_head || was_empty {
+                        deadline = Instant::now() + wait(false);
+                    }
+                }
+                Err(_) => return Got::Cut,
+            },
+        }
+    }
+}
+
+/// Reads a client's requests and hands each to a link (or answers it here), until the
+/// client is done or something closes the connection. Says why it stopped.
+async fn read_client(
+    mut read: impl AsyncRead + Unpin,
+    slots: mpsc::Sender<Slot>,
+    peer: SocketAddr,
+    links: &Links,
+    config: &Config,
+    stats: &Stats,
+    mut shutdown: Shutdown,
+) -> &'static str {
+    let mut parser = http1::Parser::with_limits(config.limits);
+    let mut buf = BytesMut::with_capacity(8 * 1024);
+    let refuse = |status, reason: &'static str, why: &'static str| {
+        stats.error();
+        tracing::info!(%peer, status, why, "client refused");
+        Slot::Now(hop::answer(status, reason, true), true)
+    };
+    loop {
+        let head = match next_event(&mut parser, &mut read, &mut buf, true, config, &mut shutdown).await {
+            Got::Event(Event::Head(head)) => head,
+            Got::Event(_) => return "out of step",
+            Got::End => return "done",
+            Got::Shutdown => return "draining",
+            Got::Cut => return "cut in a head",
+            Got::Timeout if buf.is_empty() => return "idle",
+            Got::Timeout => {
+                let _ = slots.send(refuse(408, "Request Timeout", "head too slow")).await;
+                return "head too slow";
+            }
+            Got::Bad(err) => {
+                tracing::debug!(%peer, err, "malformed request");
+                let _ = slots.send(refuse(400, "Bad Request", "malformed request")).await;
+                return "malformed request";
+            }
+        };
+        if hop::host_lines(&head) != 1 {
+            let _ = slots.send(refuse(400, "Bad Request", "not exactly one Host")).await;
+            return "not exactly one Host";
+        }
+        if &head.method()[..] == b"CONNECT" {
+            let _ = slots.send(refuse(501, "Not Implemented", "CONNECT")).await;
+            return "CONNECT";
+        }
+        let close = hop::closes(&head);
+        let continues = hop::expects_continue(&head);
+        if continues && slots.send(Slot::Continue).await.is_err() {
+            return "writer gone";
+        }
+        let mut body = BytesMut::new();
+        loop {
+            match next_event(&mut parser, &mut read, &mut buf, false, config, &mut shutdown).await {
+                Got::Event(Event::Data(piece)) => {
+                    if (body.len() + piece.len()) as u64 > config.limits.get_max_body() {
+                        let _ = slots.send(refuse(413, "Content Too Large", "body too large")).await;
+                        return "body too large";
+                    }
+                    body.extend_from_slice(&piece);
+                }
+                Got::Event(Event::End) => break,
+                Got::Event(Event::Head(_)) => return "out of step",
+                Got::Bad(err) => {
+                    tracing::debug!(%peer, err, "malformed body");
+                    let _ = slots.send(refuse(400, "Bad Request", "malformed body")).await;
+                    return "malformed body";
+                }
+                Got::Timeout => {
+                    let _ = slots.send(refuse(408, "Request Timeout", "body too slow")).await;
+                    return "body too slow";
+                }
+                Got::End | Got::Cut | Got::Shutdown => return "cut in a body",
+            }
+        }
+        let drop_expect: &[&[u8]] = if continues { &[b"expect"] } else { &[] };
+        let request = match hop::forward(&head, drop_expect).and_then(|h| Request::new(h, body.freeze())) {
+            Ok(request) => request,
+            Err(_) => {
+                let _ = slots.send(refuse(400, "Bad Request", "cannot forward")).await;
+                return "cannot forward";
+            }
+        };
+        let link = links.next();
+        let Ok(permit) = link.slots.clone().acquire_owned().await else { return "stopped" };
+        let (reply, answer) = oneshot::channel();
+        if slots.send(Slot::Wait(answer, close)).await.is_err() {
+            return "writer gone";
+        }
+        if link.jobs.send(Job { request, reply, permit }).await.is_err() {
+            return "stopped";
+        }
+        if close {
+            return "closed after the request that said so";
+        }
+    }
+}
+
+/// Gives a client its answers in the order of its requests, writing when nothing more is
+/// ready; ends after an answer that closes the connection, or when the client is gone.
+async fn write_client(mut write: impl AsyncWrite + Unpin, mut queue: mpsc::Receiver<Slot>, stats: &Stats) {
+    let mut out = BytesMut::with_capacity(16 * 1024);
+    loop {
+        let slot = match queue.try_recv() {
+            Ok(slot) => slot,
+            Err(mpsc::error::TryRecvError::Disconnected) => break,
+            Err(mpsc::error::TryRecvError::Empty) => {
+                if write.write_all(&out).await.is_err() {
+                    return;
+                }
+                out.clear();
+                match queue.recv().await {
+                    Some(slot) => slot,
+                    None => break,
+                }
+            }
+        };
+        let (response, close) = match slot {
+            Slot::Continue => {
+                out.extend_from_slice(b"HTTP/1.1 100 Continue\r\n\r\n");
+                if write.write_all(&out).await.is_err() {
+                    return;
+                }
+                out.clear();
+                continue;
+            }
+            Slot::Now(response, close) => (response, close),
+            Slot::Wait(mut answer, close) => {
+                let response = match answer.try_recv() {
+                    Ok(response) => Some(response),
+                    Err(oneshot::error::TryRecvError::Closed) => None,
+                    Err(oneshot::error::TryRecvError::Empty) => {
+                        if write.write_all(&out).await.is_err() {
+                            return;
+                        }
+                        out.clear();
+                        answer.await.ok()
+                    }
+                };
+                let response = response.unwrap_or_else(|| {
+                    stats.error();
+                    hop::answer(502, "Bad Gateway", false)
+                });
+                (hop::delimited(response), close)
+            }
+        };
+        let response = if close { hop::with_close(response) } else { response };
+        response.write_http1(&mut out);
+        if close {
+            break;
+        }
+    }
+    let _ = write.write_all(&out).await;
+    let _ = write.shutdown().await;
+}

@@ -1,0 +1,223 @@
+//! The pair end to end with real parts: a hyper server upstream, the gateway and the proxy
+//! on 127.0.0.1, raw HTTP/1.1 clients.
+
+mod common;
+
+use std::sync::atomic::Ordering::Relaxed;
+
+use common::*;
+use streamline::Framing;
+
+/// What a client would compare: status, end-to-end fields, framing and body.
+fn seen(response: &streamline::Response) -> (u16, Vec<String>, Framing, Vec<u8>) {
+    (response.status(), end_to_end_fields(response), response.head().framing(), response.body().to_vec())
+}
+
+const REQUESTS: [(&str, &str); 6] = [
+    ("GET", "GET /file HTTP/1.1\r\nHost: t\r\n\r\n"),
+    ("HEAD", "HEAD /file HTTP/1.1\r\nHost: t\r\n\r\n"),
+    ("POST", "POST /upload HTTP/1.1\r\nHost: t\r\nContent-Type: text/plain\r\nContent-Length: 11\r\n\r\nhello there"),
+    (
+        "chunked upload",
+        "POST /upload HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n there\r\n0\r\n\r\n",
+    ),
+    ("304", "GET /file HTTP/1.1\r\nHost: t\r\nIf-None-Match: \"v1\"\r\n\r\n"),
+    ("404", "GET /missing HTTP/1.1\r\nHost: t\r\nConnection: keep-alive\r\nTE: trailers\r\n\r\n"),
+];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_kind_of_request_gets_what_it_gets_directly() {
+    for upgrade in [false, true] {
+        let pair = pair(Config { upgrade, ..config() }).await;
+        // One connection each way, the requests one after the other, then all pipelined.
+        let mut direct = Client::connect(pair.upstream.addr).await;
+        let mut through = Client::connect(pair.proxy.addr).await;
+        for (what, request) in REQUESTS {
+            direct.send(request).await;
+            through.send(request).await;
+            let (d, t) = (direct.response().await.unwrap(), through.response().await.unwrap());
+            assert_eq!(seen(&t), seen(&d), "{what}, upgrade {upgrade}");
+            assert!(t.head().headers().iter().all(|l| !l.starts_with(b"Connection")), "{what}");
+        }
+        let all: String = REQUESTS.iter().map(|(_, r)| *r).collect();
+        for (_, request) in REQUESTS {
+            direct.expect(request);
+            through.expect(request);
+        }
+        direct.write(all.as_bytes()).await;
+        through.write(all.as_bytes()).await;
+        for (what, _) in REQUESTS {
+            let (d, t) = (direct.response().await.unwrap(), through.response().await.unwrap());
+            assert_eq!(seen(&t), seen(&d), "{what} pipelined, upgrade {upgrade}");
+        }
+        assert_eq!(seen(&once(pair.gateway.addr, REQUESTS[0].1).await.unwrap()).3, b"hello, world\n");
+        assert_eq!(pair.proxy.stats.errors.load(Relaxed), 0);
+        // Compact on the link, by either negotiation: fewer bytes than the clients sent.
+        let (link, plain) = (pair.proxy.stats.link_out.load(Relaxed), pair.proxy.stats.plain_in.load(Relaxed));
+        assert!(link < plain * 3 / 4, "link {link} B, plain {plain} B, upgrade {upgrade}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hundred_clients_each_get_their_own_responses_in_order() {
+    let pair = pair(config()).await;
+    let (clients, each) = (100, 100);
+    let mut tasks = tokio::task::JoinSet::new();
+    for c in 0..clients {
+        let addr = pair.proxy.addr;
+        tasks.spawn(async move {
+            let mut client = Client::connect(addr).await;
+            // Half the clients pipeline in bursts of ten, half wait for each answer.
+            let burst = if c % 2 == 0 { 10 } else { 1 };
+            for start in (0..each).step_by(burst) {
+                for n in start..start + burst {
+                    client.send(&format!("GET /id/{c}/{n} HTTP/1.1\r\nHost: t\r\n\r\n")).await;
+                }
+                for n in start..start + burst {
+                    let response = client.response().await.expect("a response for every request");
+                    assert_eq!(response.status(), 200);
+                    assert_eq!(response.body(), format!("/id/{c}/{n}").as_bytes(), "client {c}");
+                }
+            }
+            c
+        });
+    }
+    let mut done = 0;
+    while let Some(c) = tasks.join_next().await {
+        c.unwrap();
+        done += 1;
+    }
+    assert_eq!(done, clients);
+    let stats = &pair.proxy.stats;
+    assert_eq!(stats.requests.load(Relaxed), (clients * each) as u64);
+    assert_eq!(stats.responses.load(Relaxed), (clients * each) as u64);
+    assert_eq!(stats.errors.load(Relaxed), 0);
+    assert_eq!(pair.gateway.stats.requests.load(Relaxed), (clients * each) as u64);
+    // The steady requests cost a few bytes a piece on the link.
+    let per_request = stats.link_out.load(Relaxed) as f64 / (clients * each) as f64;
+    assert!(per_request < 30.0, "{per_request} link bytes per request");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn upstream_down_gives_502_and_service_resumes_when_it_returns() {
+    let mut pair = pair(config()).await;
+    let get = "GET /file HTTP/1.1\r\nHost: t\r\n\r\n";
+    let mut client = Client::connect(pair.proxy.addr).await;
+    client.send(get).await;
+    assert_eq!(client.response().await.unwrap().status(), 200);
+
+    // A request in flight when the upstream goes: 502, on the same client connection.
+    client.send("GET /hold HTTP/1.1\r\nHost: t\r\n\r\n").await;
+    until(|| pair.gateway.stats.in_flight.load(Relaxed) == 1).await;
+    let addr = pair.upstream.addr;
+    pair.upstream.kill();
+    assert_eq!(client.response().await.unwrap().status(), 502);
+    // Down: each request a 502, the connection kept.
+    client.send(get).await;
+    assert_eq!(client.response().await.unwrap().status(), 502);
+    let post = "POST /upload HTTP/1.1\r\nHost: t\r\nContent-Length: 1\r\n\r\nx";
+    client.send(post).await;
+    assert_eq!(client.response().await.unwrap().status(), 502);
+
+    pair.upstream = Upstream::start(Some(addr)).await;
+    client.send(get).await;
+    let back = client.response().await.unwrap();
+    assert_eq!((back.status(), &back.body()[..]), (200, &b"hello, world\n"[..]));
+    client.send(post).await;
+    assert_eq!(client.response().await.unwrap().body(), "got 1 bytes: x");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gateway_lost_fails_what_is_in_flight_and_the_proxy_reconnects() {
+    let mut pair = pair(config()).await;
+    let get = "GET /file HTTP/1.1\r\nHost: t\r\n\r\n";
+    assert_eq!(once(pair.proxy.addr, get).await.unwrap().status(), 200);
+
+    let mut held = Client::connect(pair.proxy.addr).await;
+    held.send("POST /upload HTTP/1.1\r\nHost: t\r\nContent-Length: 1\r\n\r\nx").await;
+    held.send("GET /hold HTTP/1.1\r\nHost: t\r\n\r\n").await;
+    assert_eq!(held.response().await.unwrap().status(), 200);
+    until(|| pair.proxy.stats.in_flight.load(Relaxed) == 1).await;
+    let (addr, upstream) = (pair.gateway.addr, pair.upstream.addr);
+    pair.gateway.task.abort();
+    assert_eq!(held.response().await.unwrap().status(), 502);
+    until(|| pair.proxy.stats.links_up.load(Relaxed) == 0).await;
+    // Down: answered 502 at once, never held.
+    assert_eq!(once(pair.proxy.addr, get).await.unwrap().status(), 502);
+
+    pair.gateway = start_gateway(upstream, Some(addr), config()).await;
+    until(|| pair.proxy.stats.links_up.load(Relaxed) == 1).await;
+    let back = once(pair.proxy.addr, get).await.unwrap();
+    assert_eq!((back.status(), &back.body()[..]), (200, &b"hello, world\n"[..]));
+    // The POST in flight was never sent twice: the new gateway saw only the last GET.
+    assert_eq!(pair.gateway.stats.requests.load(Relaxed), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_without_exactly_one_host_or_malformed_gets_400_and_only_its_client_closes() {
+    let pair = pair(config()).await;
+    let mut other = Client::connect(pair.proxy.addr).await;
+    other.send("GET /file HTTP/1.1\r\nHost: t\r\n\r\n").await;
+    assert_eq!(other.response().await.unwrap().status(), 200);
+    for bad in [
+        "GET /file HTTP/1.1\r\nAccept: */*\r\n\r\n",
+        "GET /file HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n",
+        "GET /file HTTP/1.1\r\nHost: t\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
+        "GET /file HTTP/1.1\r\nHost : t\r\n\r\n",
+        "\x16\x03\x01 not http at all\r\n\r\n",
+    ] {
+        let mut client = Client::connect(pair.proxy.addr).await;
+        // A good request pipelined before it is still answered, first.
+        client.send("GET /id/before HTTP/1.1\r\nHost: t\r\n\r\n").await;
+        client.send(bad).await;
+        assert_eq!(client.response().await.unwrap().body(), "/id/before");
+        let refused = client.response().await.unwrap();
+        assert_eq!(refused.status(), 400, "{bad:?}");
+        assert!(refused.head().headers().iter().any(|l| l == b"Connection: close"));
+        assert!(client.closed().await, "{bad:?}");
+        other.send("GET /id/still HTTP/1.1\r\nHost: t\r\n\r\n").await;
+        assert_eq!(other.response().await.unwrap().body(), "/id/still");
+    }
+    assert_eq!(pair.gateway.stats.errors.load(Relaxed), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connection_close_and_http_1_0_close_after_their_answer() {
+    let pair = pair(config()).await;
+    let mut client = Client::connect(pair.proxy.addr).await;
+    client.send("GET /file HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n").await;
+    let r = client.response().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.head().headers().iter().any(|l| l == b"Connection: close"));
+    assert!(client.closed().await);
+    let mut client = Client::connect(pair.proxy.addr).await;
+    client.send("GET /file HTTP/1.0\r\nHost: t\r\n\r\n").await;
+    assert_eq!(client.response().await.unwrap().body(), "hello, world\n");
+    assert!(client.closed().await);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn expect_100_continue_is_answered_by_the_proxy() {
+    let pair = pair(config()).await;
+    let mut client = Client::connect(pair.proxy.addr).await;
+    client.send("POST /upload HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n").await;
+    let interim = client.response().await.unwrap();
+    assert_eq!(interim.status(), 100);
+    client.write(b"ok").await;
+    assert_eq!(client.response().await.unwrap().body(), "got 2 bytes: ok");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_drains_what_is_in_flight() {
+    let pair = pair(config()).await;
+    let mut client = Client::connect(pair.proxy.addr).await;
+    client.send("GET /slow HTTP/1.1\r\nHost: t\r\n\r\n").await;
+    until(|| pair.proxy.stats.in_flight.load(Relaxed) == 1).await;
+    pair.proxy.trigger.fire();
+    pair.gateway.trigger.fire();
+    assert_eq!(client.response().await.unwrap().body(), "slow");
+    assert!(client.closed().await);
+    let Pair { proxy, gateway, .. } = pair;
+    assert!(proxy.task_result().await.is_ok());
+    assert!(gateway.task_result().await.is_ok());
+}

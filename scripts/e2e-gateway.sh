@@ -1,0 +1,209 @@
+#!/usr/bin/env bash
+# The proxy and the gateway end to end with real parts: nginx (Debian's) upstream, curl and
+# a load generator as clients, all on 127.0.0.1.
+#
+#   scripts/e2e-gateway.sh [--out DIR] [--seconds S] [--connections C]
+#
+#   client ──► streamline proxy ══compact link══► streamline gateway ──► nginx
+#
+# 1. curl gets the same status, fields (hop-by-hop and Date aside) and body through the
+#    pair as from nginx directly: GET, HEAD, POST with a body, a chunked upload, a 304
+#    revalidation, a 404.
+# 2. 100 clients x 1,000 requests (scripts/gateway/ids.py), each with a unique id nginx
+#    echoes: every response reaches its own client, in order.
+# 3. Faults: nginx stopped gives 502 and the pair recovers when it is back; the gateway
+#    stopped gives 502 and the proxy reconnects when it is back.
+# 4. Load: the load generator against nginx directly, then through the pair (POSTs of a
+#    66-byte OPRA-style quote, scripts/gateway/opra.lua): requests/s, latency percentiles,
+#    link bytes per request and per acknowledgement (the proxy's --stats totals), the
+#    proxy's RSS before and after.
+#
+# Installs nginx, curl and wrk with apt-get if they are missing (needs root; without wrk in
+# the archive, `cargo install oha`). Builds the command in release mode. Everything it
+# starts is stopped on exit; logs and the figures stay in DIR (default
+# target/e2e-gateway). Exit status 0 when every check passed.
+set -euo pipefail
+
+repo=$(cd "$(dirname "$0")/.." && pwd)
+here=$repo/scripts/gateway
+out=$repo/target/e2e-gateway
+seconds=5
+connections=50
+while [ $# -gt 0 ]; do
+    case $1 in
+    --out) out=$(mkdir -p "$2" && cd "$2" && pwd); shift 2 ;;
+    --seconds) seconds=$2; shift 2 ;;
+    --connections) connections=$2; shift 2 ;;
+    -h | --help) sed -n '2,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+    *) echo "e2e-gateway: unknown argument '$1' (try --help)" >&2; exit 2 ;;
+    esac
+done
+say() { echo "e2e-gateway: $*" >&2; }
+fail() { say "FAIL: $*"; exit 1; }
+
+# --- what it needs -------------------------------------------------------------------
+apt_missing=()
+command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || apt_missing+=(nginx)
+command -v curl >/dev/null || apt_missing+=(curl)
+command -v wrk >/dev/null || command -v oha >/dev/null || apt_missing+=(wrk)
+if [ ${#apt_missing[@]} -gt 0 ]; then
+    say "installing ${apt_missing[*]} (apt-get)"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${apt_missing[@]}" >/dev/null ||
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx curl >/dev/null
+fi
+if ! command -v wrk >/dev/null && ! command -v oha >/dev/null; then
+    say "no wrk in the archive: cargo install oha"
+    cargo install oha --locked
+fi
+nginx=$(command -v nginx || echo /usr/sbin/nginx)
+python=${PYTHON:-python3}
+say "building the command (release)"
+(cd "$repo" && cargo build --release -q -p streamline-cli)
+bin=${CARGO_TARGET_DIR:-$repo/target}/release/streamline
+
+# --- nginx, the gateway, the proxy ---------------------------------------------------
+rm -rf "$out"
+mkdir -p "$out/nginx/tmp" "$out/site"
+printf 'hello from nginx, through a compact link\n' >"$out/site/file.txt"
+free_port() { "$python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+up=$(free_port) gw=$(free_port) px=$(free_port)
+sed -e "s|@ROOT@|$out/site|g" -e "s|@PREFIX@|$out/nginx|g" -e "s|@PORT@|$up|g" \
+    "$here/nginx.conf" >"$out/nginx/nginx.conf"
+
+nginx_pid= gateway_pid= proxy_pid=
+stop() { # PID: SIGTERM, then wait for it
+    if [ -n "${1:-}" ]; then
+        kill "$1" 2>/dev/null || true
+        wait "$1" 2>/dev/null || true
+    fi
+}
+cleanup() {
+    stop "$proxy_pid"
+    stop "$gateway_pid"
+    stop "$nginx_pid"
+}
+trap cleanup EXIT
+start_nginx() {
+    "$nginx" -p "$out/nginx" -c "$out/nginx/nginx.conf" -e "$out/nginx/error.log" &
+    nginx_pid=$!
+}
+start_gateway() {
+    "$bin" gateway --listen "127.0.0.1:$gw" --upstream "127.0.0.1:$up" --stats 1 2>>"$out/gateway.log" &
+    gateway_pid=$!
+}
+# Waits until URL answers STATUS (at most 10 s).
+wait_for() {
+    for _ in $(seq 200); do
+        [ "$(curl -s -o /dev/null -w '%{http_code}' "$1")" = "$2" ] && return 0
+        sleep 0.05
+    done
+    return 1
+}
+start_nginx
+wait_for "http://127.0.0.1:$up/file.txt" 200 || fail "nginx did not start (see $out/nginx/error.log)"
+start_gateway
+"$bin" proxy --listen "127.0.0.1:$px" --link "127.0.0.1:$gw" --stats 1 2>>"$out/proxy.log" &
+proxy_pid=$!
+wait_for "http://127.0.0.1:$px/file.txt" 200 || fail "the pair did not start (see $out/*.log)"
+say "nginx :$up, gateway :$gw, proxy :$px"
+
+# --- 1. the same answers as directly -------------------------------------------------
+etag=$(curl -s -D - -o /dev/null "http://127.0.0.1:$up/file.txt" | tr -d '\r' | sed -n 's/^ETag: //ip')
+head -c 100000 /dev/urandom | base64 >"$out/upload.bin"
+# Status line, the fields but the ones a hop or the clock owns (sorted), the body.
+seen() { # PORT NAME CURL-ARGS...
+    local port=$1 name=$2
+    shift 2
+    : >"$out/$name.body" # (curl writes no file for an empty body)
+    curl -s --http1.1 -D "$out/$name.head" -o "$out/$name.body" "$@" "http://127.0.0.1:$port${path}"
+    tr -d '\r' <"$out/$name.head" | grep -viE '^(date|connection|keep-alive):' | sort
+    # (curl -I writes the head where the body would go: a HEAD's answer has none.)
+    case $name in head.*) ;; *) sha256sum <"$out/$name.body" ;; esac
+}
+check() { # NAME PATH CURL-ARGS...
+    local name=$1
+    path=$2
+    shift 2
+    diff <(seen "$up" "$name.direct" "$@") <(seen "$px" "$name.pair" "$@") >"$out/$name.diff" ||
+        fail "$name differs through the pair (see $out/$name.diff)"
+    say "same through the pair: $name ($(head -1 "$out/$name.pair.head" | tr -d '\r'))"
+}
+check get /file.txt
+check head /file.txt -I
+check post /upload -d 'bid=1.25&ask=1.27'
+check chunked /upload -H 'Transfer-Encoding: chunked' --data-binary "@$out/upload.bin"
+check revalidation /file.txt -H "If-None-Match: $etag"
+check missing /missing
+grep -q '^HTTP/1.1 304' "$out/revalidation.pair.head" || fail "the revalidation was no 304"
+grep -q '^HTTP/1.1 404' "$out/missing.pair.head" || fail "the 404 was no 404"
+code=$(curl -s -o /dev/null -w '%{http_code}' -H 'Host:' "http://127.0.0.1:$px/file.txt")
+[ "$code" = 400 ] || fail "a request without Host got $code, not 400"
+say "a request without Host: 400"
+
+# --- 2. every response to its own client ---------------------------------------------
+"$python" "$here/ids.py" 127.0.0.1 "$px" 100 1000 | tee "$out/ids.txt" || fail "responses lost or misrouted"
+
+# --- 3. faults -------------------------------------------------------------------------
+stop "$nginx_pid"
+nginx_pid=
+code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$px/file.txt")
+[ "$code" = 502 ] || fail "nginx down: $code, not 502"
+start_nginx
+wait_for "http://127.0.0.1:$px/file.txt" 200 || fail "the pair did not recover after nginx came back"
+say "nginx stopped: 502; back: 200"
+stop "$gateway_pid"
+gateway_pid=
+code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$px/file.txt")
+[ "$code" = 502 ] || fail "gateway down: $code, not 502"
+start_gateway
+wait_for "http://127.0.0.1:$px/file.txt" 200 || fail "the proxy did not reconnect"
+say "gateway stopped: 502; back: the proxy reconnected, 200"
+
+# --- 4. load -------------------------------------------------------------------------
+rss() { ps -o rss= -p "$1" | tr -d ' '; }
+# The proxy's totals, from its last --stats line: requests, responses, link bytes in, out.
+totals() {
+    sleep 1.2
+    grep -o 'total [0-9]* req, [0-9]* resp, link [0-9]* B in, [0-9]* B out' "$out/proxy.log" | tail -1 |
+        awk '{print $2, $4, $7, $10}'
+}
+load() { # PORT NAME
+    if command -v wrk >/dev/null; then
+        wrk -t1 -c"$connections" -d"${seconds}s" --latency -s "$here/opra.lua" "http://127.0.0.1:$1/ack" >"$out/$2.load"
+        local rps p50 p90 p99 non2xx
+        rps=$(awk '/^Requests\/sec/ {print $2}' "$out/$2.load")
+        p50=$(awk '$1 == "50%" {print $2}' "$out/$2.load")
+        p90=$(awk '$1 == "90%" {print $2}' "$out/$2.load")
+        p99=$(awk '$1 == "99%" {print $2}' "$out/$2.load")
+        non2xx=$(awk '/Non-2xx/ {print $NF}' "$out/$2.load")
+        echo "$rps $p50 $p90 $p99 ${non2xx:-0}"
+    else
+        oha -z "${seconds}s" -c "$connections" --no-tui -m POST -H 'Content-Type: application/json' \
+            -d '{"sym":"SPY","exp":"2026-12-18","k":600.0,"bid":12.34,"ask":12.38}' \
+            "http://127.0.0.1:$1/ack" >"$out/$2.load"
+        echo "$(awk '/Requests\/sec/ {print $2}' "$out/$2.load") - - - -"
+    fi
+}
+say "load: $connections connections, ${seconds} s each, direct then through the pair"
+read -r d_rps d_p50 d_p90 d_p99 d_bad < <(load "$up" direct)
+before=$(totals)
+rss_before=$(rss "$proxy_pid")
+read -r p_rps p_p50 p_p90 p_p99 p_bad < <(load "$px" pair)
+after=$(totals)
+rss_after=$(rss "$proxy_pid")
+read -r r0 a0 i0 o0 <<<"$before"
+read -r r1 a1 i1 o1 <<<"$after"
+per_req=$(awk -v o="$((o1 - o0))" -v n="$((r1 - r0))" 'BEGIN {printf "%.1f", n ? o / n : 0}')
+per_ack=$(awk -v i="$((i1 - i0))" -v n="$((a1 - a0))" 'BEGIN {printf "%.1f", n ? i / n : 0}')
+ratio=$(awk -v p="$p_rps" -v d="$d_rps" 'BEGIN {printf "%.0f", d ? 100 * p / d : 0}')
+{
+    echo "| path | requests/s | p50 | p90 | p99 | non-2xx | link B/request | link B/ack |"
+    echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+    echo "| wrk -> nginx | $d_rps | $d_p50 | $d_p90 | $d_p99 | $d_bad | - | - |"
+    echo "| wrk -> proxy -> gateway -> nginx | $p_rps | $p_p50 | $p_p90 | $p_p99 | $p_bad | $per_req | $per_ack |"
+    echo
+    echo "through the pair: $ratio % of direct; OPRA body 66 B; proxy RSS ${rss_before} KiB before, ${rss_after} KiB after"
+} | tee "$out/figures.md"
+[ "$p_bad" = 0 ] || fail "errors under load through the pair"
+say "all checks passed (figures in $out/figures.md)"
