@@ -61,7 +61,9 @@ fn every_request_is_acknowledged_and_counted_on_the_wire() {
         for key in ["process", "client_thread", "server_thread"] {
             assert!(num(&r["cpu_us_per_message"][key]) >= 0.0, "{id} cpu {key}");
         }
-        assert!(r["kept_up"].is_null() && r["backlog_max"].is_null(), "{id}: not paced");
+        for key in ["kept_up", "backlog_max", "latency_from_due_us"] {
+            assert!(r[key].is_null(), "{id} {key}: not paced");
+        }
     }
     // What the client wrote is what the encoder writes for these quotes: 7 bytes of head each
     // once the state is set, the first message setting it.
@@ -102,7 +104,7 @@ fn the_table_has_a_row_per_peer() {
     let text = String::from_utf8(out).unwrap();
     let rows = table(&text);
     assert_eq!(rows.len(), 1, "{text}");
-    assert_eq!(rows[0].len(), 17, "{text}");
+    assert_eq!(rows[0].len(), 18, "{text}");
     assert!(text.contains("paced at 100,000 msg/s"), "{text}");
 }
 
@@ -122,4 +124,17 @@ fn link_options_are_checked() {
     }
     let (_, stderr) = fails(&["bench", "--link", "--count", "0"], b"", 2);
     assert!(stderr.contains("--count 0"), "{stderr}");
+}
+
+#[test]
+fn paced_runs_say_whether_they_kept_up() {
+    let out =
+        ok(&["bench", "--link", "--count", "300", "--peers", "compact", "--rate", "50000", "--format", "json"], b"");
+    let bench: Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(bench["rate"].as_f64(), Some(50_000.0));
+    let compact = run(&bench, "compact");
+    assert_eq!(compact["acks_read"].as_u64(), Some(300));
+    assert!(compact["kept_up"].is_boolean() && compact["backlog_max"].as_u64().unwrap() >= 1);
+    let from_due = &compact["latency_from_due_us"];
+    assert!(num(&from_due["p99_9"]) <= num(&from_due["max"]));
 }

@@ -101,15 +101,32 @@ pub struct Stamps {
     unix0: Duration,
     ring: Box<[AtomicU64]>,
     mask: usize,
+    /// A paced run's rate, and when the client began sending: message `i` is due at
+    /// `start + i / rate`.
+    rate: Option<f64>,
+    start: AtomicU64,
 }
 
 impl Stamps {
-    /// For at most `in_flight` messages unacknowledged.
-    pub fn new(in_flight: u64) -> Stamps {
+    /// For at most `in_flight` messages unacknowledged, paced at `rate` if given.
+    pub fn new(in_flight: u64, rate: Option<f64>) -> Stamps {
         let size = (in_flight as usize).saturating_mul(2).next_power_of_two().max(1024);
         let ring = (0..size).map(|_| AtomicU64::new(0)).collect();
         let unix0 = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
-        Stamps { t0: Instant::now(), unix0, ring, mask: size - 1 }
+        Stamps { t0: Instant::now(), unix0, ring, mask: size - 1, rate, start: AtomicU64::new(0) }
+    }
+
+    /// The client begins sending now; returns the time.
+    fn begin(&self) -> u64 {
+        let start = self.now();
+        self.start.store(start, Ordering::Release);
+        start
+    }
+
+    /// When message `seq` of a paced run was due.
+    #[inline]
+    fn due(&self, seq: u64) -> Option<u64> {
+        self.rate.map(|rate| self.start.load(Ordering::Acquire) + (seq as f64 * 1e9 / rate) as u64)
     }
 
     /// Nanoseconds since the run began.
@@ -136,9 +153,13 @@ impl Stamps {
     }
 }
 
-/// What the server saw: each request's one-way latency (send to whole request read, in ns).
+/// What the server saw: each request's one-way latency, from its send time and, in a paced
+/// run, from its due time (in ns, to the whole request read).
 pub struct Received {
     pub latency: Histogram<u64>,
+    /// Paced runs: from the time each request was due, so that a client behind its schedule
+    /// shows (what the send time hides).
+    pub from_due: Histogram<u64>,
     pub requests: u64,
     /// When the last request was read (ns since the run began).
     pub last: u64,
@@ -147,9 +168,11 @@ pub struct Received {
 impl Received {
     pub fn new() -> Received {
         // 1 ns to a minute (a longer one counts as a minute), three significant digits.
-        let latency = Histogram::new_with_bounds(1, 60_000_000_000, 3)
-            .unwrap_or_else(|_| unreachable!("the bounds and 3 significant digits are valid"));
-        Received { latency, requests: 0, last: 0 }
+        let histogram = || {
+            Histogram::new_with_bounds(1, 60_000_000_000, 3)
+                .unwrap_or_else(|_| unreachable!("the bounds and 3 significant digits are valid"))
+        };
+        Received { latency: histogram(), from_due: histogram(), requests: 0, last: 0 }
     }
 
     /// A request with this body has been read whole: records its latency; returns the time.
@@ -158,6 +181,9 @@ impl Received {
         let seq = seq_of(body).ok_or_else(|| anyhow!("the server read a request whose body is not a quote"))?;
         let now = stamps.now();
         self.latency.saturating_record(now.saturating_sub(stamps.sent(seq)));
+        if let Some(due) = stamps.due(seq) {
+            self.from_due.saturating_record(now.saturating_sub(due));
+        }
         self.requests += 1;
         self.last = now;
         Ok(now)
@@ -376,7 +402,7 @@ pub struct Sent {
 /// far above the timer's.
 pub async fn drive(sender: &mut impl Sender, pace: Pace, stamps: &Stamps, progress: &Progress) -> Result<Sent> {
     let total = pace.total().unwrap_or(u64::MAX);
-    let start = stamps.now();
+    let start = stamps.begin();
     let limit = pace.duration.as_nanos() as u64;
     let mut seq = 0;
     let mut backlog = 0;
@@ -482,7 +508,7 @@ mod tests {
 
     #[test]
     fn the_ack_date_moves_with_the_second() {
-        let stamps = Stamps::new(10);
+        let stamps = Stamps::new(10, None);
         let mut ack = Ack::new(|date| date.to_vec(), &stamps);
         let now = stamps.now();
         let first = ack.at(&stamps, now).clone();
@@ -492,12 +518,15 @@ mod tests {
 
     #[test]
     fn the_ring_holds_twice_the_window() {
-        assert_eq!(Stamps::new(1).ring.len(), 1024);
-        assert_eq!(Stamps::new(1000).ring.len(), 2048);
-        let stamps = Stamps::new(4096);
+        assert_eq!(Stamps::new(1, None).ring.len(), 1024);
+        assert_eq!(Stamps::new(1000, None).ring.len(), 2048);
+        let stamps = Stamps::new(4096, Some(1000.0));
         assert_eq!(stamps.ring.len(), 8192);
         stamps.stamp(5);
         assert!(stamps.sent(5) <= stamps.now());
+        let start = stamps.begin();
+        assert_eq!(stamps.due(3), Some(start + 3_000_000));
+        assert_eq!(Stamps::new(1, None).due(3), None);
     }
 
     #[test]

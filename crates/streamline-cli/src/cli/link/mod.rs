@@ -46,7 +46,7 @@ pub fn run(args: &BenchArgs) -> Result<()> {
         say(row.line(pace.rate))?;
         rows.push(row);
     }
-    say(footnotes(&rows))?;
+    say(footnotes(&rows, pace.rate.is_some()))?;
     if !json {
         return Ok(());
     }
@@ -110,7 +110,7 @@ fn measure(peer: LinkPeer, pace: Pace, connections: usize) -> Result<Row> {
         LinkPeer::Hyper1 => (Pace { in_flight: connections as u64, ..pace }, connections),
         _ => (pace, 1),
     };
-    let stamps = Arc::new(Stamps::new(pace.in_flight));
+    let stamps = Arc::new(Stamps::new(pace.in_flight, pace.rate));
     let listener = std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).context("cannot listen on 127.0.0.1")?;
     listener.set_nonblocking(true)?;
     let addr: SocketAddr = listener.local_addr()?;
@@ -167,6 +167,12 @@ fn joined<T>(thread: std::thread::JoinHandle<Result<T>>, side: &str) -> Result<T
     thread.join().map_err(|_| anyhow!("the {side} thread panicked"))?.with_context(|| format!("the {side}"))
 }
 
+/// A quantile of nanoseconds in µs (`1.0`: the max).
+fn quantile(histogram: &Histogram<u64>, q: f64) -> f64 {
+    let ns = if q >= 1.0 { histogram.max() } else { histogram.value_at_quantile(q) };
+    ns as f64 / 1000.0
+}
+
 impl Row {
     fn messages(&self) -> u64 {
         self.client.sent
@@ -193,8 +199,7 @@ impl Row {
 
     /// A latency quantile in µs (`1.0`: the max).
     fn micros(&self, q: f64) -> f64 {
-        let ns = if q >= 1.0 { self.latency().max() } else { self.latency().value_at_quantile(q) };
-        ns as f64 / 1000.0
+        quantile(self.latency(), q)
     }
 
     /// Wire bytes per message: requests, acknowledgements.
@@ -236,7 +241,8 @@ impl Row {
         );
         if let Some(kept) = self.kept_up(rate) {
             let kept = if kept { "yes" } else { "no" };
-            line.push_str(&format!("{kept:>6}{:>9}", group(self.client.backlog)));
+            let late = quantile(&self.server.received.from_due, 0.999);
+            line.push_str(&format!("{kept:>6}{:>9}{:>10}", group(self.client.backlog), tenths(late)));
         }
         line.push('\n');
         line
@@ -271,6 +277,10 @@ impl Row {
             "cpu_us_per_message": { "process": process, "client_thread": client, "server_thread": server },
             "kept_up": self.kept_up(rate),
             "backlog_max": rate.map(|_| self.client.backlog),
+            "latency_from_due_us": rate.map(|_| {
+                let at = |q| quantile(&self.server.received.from_due, q);
+                json!({ "p50": at(0.5), "p99": at(0.99), "p99_9": at(0.999), "max": at(1.0) })
+            }),
         })
     }
 }
@@ -321,20 +331,27 @@ fn header(paced: bool) -> String {
         "server"
     );
     if paced {
-        top.push_str(&format!("{:>15}", "paced"));
-        bottom.push_str(&format!("{:>6}{:>9}", "kept", "backlog"));
+        top.push_str(&format!("{:>25}", "paced: from due, µs"));
+        bottom.push_str(&format!("{:>6}{:>9}{:>10}", "kept", "backlog", "p99.9"));
     }
     format!("{top}\n{bottom}\n")
 }
 
 /// The notes under the table: what the columns mean, and the ratios of the compact row to
 /// hyper's.
-fn footnotes(rows: &[Row]) -> String {
+fn footnotes(rows: &[Row], paced: bool) -> String {
     let mut text = "\nrequests/s, acks/s: messages over the time from the first send to the last request (ack) read. \
 latency: from the client handing\nthe request over to the server having read it whole. wire bytes: all each side wrote \
 (set-up included) over the messages;\nhead: minus the body. CPU: getrusage user + system over the messages (the client \
 spins when paced).\n"
         .to_string();
+    if paced {
+        text.push_str(
+            "paced: kept up if requests/s reached 99 % of the rate; backlog: the most messages due and not sent at a \
+clock read\n(the window full, or the client late); from due: latency from each message's due time, the client's \
+lateness included.\n",
+        );
+    }
     let rate = |peer| rows.iter().find(|r| r.peer == peer).map(Row::requests_per_second);
     if let Some(compact) = rate(LinkPeer::Compact) {
         let ratios: Vec<String> = [(LinkPeer::Plain, "plain"), (LinkPeer::Hyper1, "hyper1"), (LinkPeer::H2, "h2")]
