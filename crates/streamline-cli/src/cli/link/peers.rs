@@ -22,7 +22,7 @@ use streamline_tokio::Syntax;
 use tokio::net::{TcpListener, TcpStream};
 
 use super::harness::{
-    drive, Ack, Counted, Pace, Progress, Quotes, Received, Sender, Sent, Stamps, ACK_BODY, CONTENT_TYPE, SERVER,
+    self, drive, Ack, Counted, Pace, Progress, Quotes, Received, Sender, Sent, Stamps, ACK_BODY, CONTENT_TYPE, SERVER,
 };
 use crate::cli::args::LinkPeer;
 
@@ -57,6 +57,7 @@ pub async fn client(
     stamps: Arc<Stamps>,
     connections: usize,
 ) -> Result<ClientEnd> {
+    harness::precise_sleeps();
     let written = Arc::new(AtomicU64::new(0));
     let progress = Rc::new(Progress::new());
     let mut quotes = Quotes::new()?;
