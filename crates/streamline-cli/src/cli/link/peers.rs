@@ -89,10 +89,8 @@ pub async fn client(
             }
             LinkPeer::H2 => {
                 let io = TokioIo::new(connect().await?);
-                let (sender, conn) = hyper::client::conn::http2::Builder::new(Local)
-                    .max_concurrent_streams(pace.in_flight.min(u64::from(u32::MAX)) as u32)
-                    .handshake::<_, Full<Bytes>>(io)
-                    .await?;
+                let (sender, conn) =
+                    hyper::client::conn::http2::Builder::new(Local).handshake::<_, Full<Bytes>>(io).await?;
                 let task = tokio::task::spawn_local(conn);
                 let template = hyper_request(&quotes, hyper::Version::HTTP_2)?;
                 let mut sender = H2 { sender, template, quotes: &mut quotes, progress: &progress, stamps: &stamps };
