@@ -8,6 +8,7 @@ pub mod capture;
 pub mod cmd;
 pub mod http2;
 pub mod io;
+pub mod link;
 pub mod output;
 pub mod plot;
 pub mod progress;

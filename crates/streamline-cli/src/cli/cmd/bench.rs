@@ -25,20 +25,19 @@ use crate::cli::DataError;
 /// Messages between two clock reads.
 pub const BATCH: u64 = 64;
 
+/// Quotes in the built-in feed without --count.
+const DEFAULT_COUNT: u64 = 1_000_000;
+
 /// Runs the benchmark and prints the figures.
 pub fn run(args: BenchArgs) -> Result<()> {
+    if args.link {
+        return crate::cli::link::run(&args);
+    }
     let window = args.window.window();
     let fresh = args.editing.encoder(Limits::default());
     let (label, plain, compact, messages) = load(&args, window, &fresh)?;
     let json = args.format == BenchFormat::Json;
-    let mut stdout = std::io::stdout();
-    // Text goes out as each figure is ready; JSON in one object at the end.
-    let mut say = |text: String| {
-        if json {
-            return Ok(());
-        }
-        stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()).context("cannot write <stdout>")
-    };
+    let say = |text: String| say(json, &text);
     say(format!(
         "input: {label}\n  {} requests; plain {} bytes, compact {} bytes\n",
         group(messages),
@@ -90,8 +89,23 @@ pub fn run(args: BenchArgs) -> Result<()> {
         "window": { "requests": window.requests, "bytes": window.bytes },
         "runs": [encoded.json("encode", ENCODE, args.rate), decoded.json("decode", DECODE, args.rate)],
     });
+    print_json(&report)
+}
+
+/// Text goes out as each figure is ready (`text` now, unless the output is `json`); JSON in one
+/// object at the end ([`print_json`]).
+pub fn say(json: bool, text: &str) -> Result<()> {
+    if json {
+        return Ok(());
+    }
+    let mut stdout = std::io::stdout();
+    stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()).context("cannot write <stdout>")
+}
+
+/// Prints `report` as one pretty JSON object and a newline.
+pub fn print_json(report: &Value) -> Result<()> {
     let mut stdout = std::io::stdout().lock();
-    serde_json::to_writer_pretty(&mut stdout, &report)
+    serde_json::to_writer_pretty(&mut stdout, report)
         .map_err(std::io::Error::from)
         .and_then(|()| writeln!(stdout))
         .and_then(|()| stdout.flush())
@@ -107,23 +121,24 @@ const DECODE: &str = "decode (compact -> plain)";
 fn load(args: &BenchArgs, window: Window, fresh: &Encoder) -> Result<(String, Vec<u8>, Vec<u8>, u64)> {
     let max = args.max_input;
     let Some(path) = &args.file else {
+        let count = args.count.unwrap_or(DEFAULT_COUNT);
         let mut quote = Vec::new();
         traffic::opra_quote(&mut traffic::Rng::new(DEFAULT_SEED), 0, OPRA_PAYLOAD, &mut quote);
-        let bytes = args.count.checked_mul(quote.len() as u64).filter(|&bytes| bytes <= max);
+        let bytes = count.checked_mul(quote.len() as u64).filter(|&bytes| bytes <= max);
         if bytes.is_none() {
             bail!(
                 "--count {} makes a built-in feed of more than the --max-input limit of {} bytes \
 ({} bytes a quote): bench holds its input in memory; lower --count or raise --max-input",
-                group(args.count),
+                group(count),
                 group(max),
                 quote.len()
             );
         }
-        let plain = traffic::opra(args.count, DEFAULT_SEED, OPRA_PAYLOAD);
+        let plain = traffic::opra(count, DEFAULT_SEED, OPRA_PAYLOAD);
         let (compact, n) = convert(&mut Encode::job(&plain, window, fresh), "<built-in feed>", max)?;
         let label = format!(
             "built-in OPRA-style feed: {} quotes, {OPRA_PAYLOAD}-byte bodies, seed {DEFAULT_SEED}",
-            group(args.count)
+            group(count)
         );
         return Ok((label, plain, compact, n));
     };
@@ -489,7 +504,7 @@ fn duration_ps(ps: u64) -> String {
 }
 
 /// A figure to a tenth, thousands grouped: `1411.83` as `1,411.8`.
-fn tenths(v: f64) -> String {
+pub fn tenths(v: f64) -> String {
     let t = (v * 10.0).round();
     if !(0.0..1e18).contains(&t) {
         return format!("{v:.1}");
