@@ -6,7 +6,7 @@
 //! ```
 
 use bytes::BytesMut;
-use futures_util::{SinkExt, StreamExt};
+use futures_util::{FutureExt, SinkExt, StreamExt};
 use streamline::{http1, Limits, Response};
 use streamline_tokio::link::{self, Upgrades};
 use tokio::net::TcpListener;
@@ -15,11 +15,8 @@ use tokio::net::TcpListener;
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let addr = std::env::args().nth(1).unwrap_or_else(|| "127.0.0.1:7000".into());
     let listener = TcpListener::bind(&addr).await?;
-    println!("listening on {addr}");
-    // One acknowledgement, made once: every clone shares its bytes.
-    let ack = http1::ResponseParser::new()
-        .decode_eof(&mut BytesMut::from("HTTP/1.1 200 OK\r\nServer: feed\r\nContent-Length: 3\r\n\r\nOK\n"))?
-        .ok_or("no ack")?;
+    println!("listening on {}", listener.local_addr()?);
+    let ack = ack()?;
     loop {
         let (socket, peer) = listener.accept().await?;
         let ack = ack.clone();
@@ -32,19 +29,28 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
 }
 
-async fn serve(socket: tokio::net::TcpStream, ack: Response) -> Result<u64, streamline_tokio::Error> {
+/// One acknowledgement, made once: every clone shares its bytes.
+pub fn ack() -> Result<Response, Box<dyn std::error::Error>> {
+    let plain = "HTTP/1.1 200 OK\r\nServer: feed\r\nContent-Length: 3\r\n\r\nOK\n";
+    Ok(http1::ResponseParser::new().decode_eof(&mut BytesMut::from(plain))?.ok_or("no ack")?)
+}
+
+/// Serves one connection: negotiates, then acknowledges every request.
+pub async fn serve(socket: tokio::net::TcpStream, ack: Response) -> Result<u64, streamline_tokio::Error> {
     let mut link = link::accept(socket, Limits::default(), Upgrades::Accept).await?;
     println!("a link speaking {:?}", link.codec().syntax());
     let mut n = 0;
     while let Some(request) = link.next().await {
-        let _quote = request?;
-        // Write without flushing while requests are waiting; flush when caught up.
-        link.feed(ack.clone()).await?;
-        n += 1;
-        if n % 64 == 0 {
-            link.flush().await?;
+        // Answer every request already read without flushing; flush once caught up, so no
+        // acknowledgement waits for a later request.
+        let mut request = Some(request);
+        while let Some(quote) = request.take() {
+            let _quote = quote?;
+            link.feed(ack.clone()).await?;
+            n += 1;
+            request = link.next().now_or_never().flatten();
         }
+        link.flush().await?;
     }
-    link.flush().await?;
     Ok(n)
 }

@@ -42,6 +42,12 @@ impl<S, C: Decoder> Link<S, C> {
         self.framed.get_ref()
     }
 
+    /// The connection, to change it (not to read or write it: the codec's buffers would
+    /// miss those bytes).
+    pub fn get_mut(&mut self) -> &mut S {
+        self.framed.get_mut()
+    }
+
     /// The framed connection, and the message read during the negotiation, if it has not
     /// come out yet.
     pub fn into_parts(self) -> (Framed<S, C>, Option<C::Item>) {

@@ -408,3 +408,33 @@ async fn big_bodies_stream_as_events() {
         assert!(pieces > 1, "the body came in pieces");
     }
 }
+
+/// The README's examples, their own code (included from `examples/`): the server and the
+/// client with counts that are and are not multiples of anything, by prior knowledge and by
+/// upgrade; every acknowledgement arrives (a server that batched its flushes and never
+/// flushed the rest would hang here: the run has a deadline).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_examples_run_as_shown() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    let ack = feed_server::ack().unwrap();
+    tokio::spawn(async move {
+        loop {
+            let (socket, _) = listener.accept().await.unwrap();
+            tokio::spawn(feed_server::serve(socket, ack.clone()));
+        }
+    });
+    for (count, upgrade) in [(1000, false), (999, true), (7, false)] {
+        let run = feed_client::run(&addr, count, upgrade);
+        let acks = tokio::time::timeout(std::time::Duration::from_secs(60), run).await;
+        assert_eq!(acks.expect("finished in time").unwrap(), count, "{count} quotes, upgrade {upgrade}");
+    }
+}
+
+#[allow(dead_code)]
+#[path = "../examples/feed_server.rs"]
+mod feed_server;
+
+#[allow(dead_code)]
+#[path = "../examples/feed_client.rs"]
+mod feed_client;
