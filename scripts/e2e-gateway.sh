@@ -2,7 +2,7 @@
 # The proxy and the gateway end to end with real parts: nginx (Debian's) upstream, curl and
 # a load generator as clients, all on 127.0.0.1.
 #
-#   scripts/e2e-gateway.sh [--out DIR] [--seconds S] [--connections C]
+#   scripts/e2e-gateway.sh [--out DIR] [--seconds S] [--connections C] [--links N]
 #
 #   client ──► streamline proxy ══compact link══► streamline gateway ──► nginx
 #
@@ -29,11 +29,13 @@ here=$repo/scripts/gateway
 out=$repo/target/e2e-gateway
 seconds=5
 connections=50
+links=1
 while [ $# -gt 0 ]; do
     case $1 in
     --out) out=$(mkdir -p "$2" && cd "$2" && pwd); shift 2 ;;
     --seconds) seconds=$2; shift 2 ;;
     --connections) connections=$2; shift 2 ;;
+    --links) links=$2; shift 2 ;;
     -h | --help) sed -n '2,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) echo "e2e-gateway: unknown argument '$1' (try --help)" >&2; exit 2 ;;
     esac
@@ -103,7 +105,7 @@ wait_for() {
 start_nginx
 wait_for "http://127.0.0.1:$up/file.txt" 200 || fail "nginx did not start (see $out/nginx/error.log)"
 start_gateway
-"$bin" proxy --listen "127.0.0.1:$px" --link "127.0.0.1:$gw" --stats 1 2>>"$out/proxy.log" &
+"$bin" proxy --listen "127.0.0.1:$px" --link "127.0.0.1:$gw" --links "$links" --stats 1 2>>"$out/proxy.log" &
 proxy_pid=$!
 wait_for "http://127.0.0.1:$px/file.txt" 200 || fail "the pair did not start (see $out/*.log)"
 say "nginx :$up, gateway :$gw, proxy :$px"
