@@ -259,6 +259,16 @@ impl ServerCodec {
         }
     }
 
+    /// Writes compact responses with `encoder` (made with [`streamline::Encoder::responses`], with the options wanted: header
+    /// editing, sensitive fields, effort, limits) in place of the default one. Set it before
+    /// the first message: the encoder's state must be the one the peer's decoder has. Plain
+    /// codecs have no encoder, and ignore it.
+    pub fn set_encoder(&mut self, encoder: streamline::Encoder) {
+        if let ServerSide::Compact { encoder: out, .. } = &mut self.side {
+            *out = CompactOut::new(encoder, 0);
+        }
+    }
+
     /// Holds up to `messages` responses back so each is planned knowing the next (compact
     /// only; 0, the default, writes each as it comes). Held responses go out when the
     /// [`Link`](crate::link::Link) is flushed. Set it before the first response: a window
@@ -335,6 +345,16 @@ impl ClientCodec {
         match self.side {
             ClientSide::Compact { .. } => Syntax::Compact,
             ClientSide::Plain { .. } => Syntax::Plain,
+        }
+    }
+
+    /// Writes compact requests with `encoder` (of requests, with the options wanted: header
+    /// editing, sensitive fields, effort, limits) in place of the default one. Set it before
+    /// the first message: the encoder's state must be the one the peer's decoder has. Plain
+    /// codecs have no encoder, and ignore it.
+    pub fn set_encoder(&mut self, encoder: streamline::Encoder) {
+        if let ClientSide::Compact { encoder: out, .. } = &mut self.side {
+            *out = CompactOut::new(encoder, 0);
         }
     }
 

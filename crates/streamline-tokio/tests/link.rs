@@ -438,3 +438,20 @@ mod feed_server;
 #[allow(dead_code)]
 #[path = "../examples/feed_client.rs"]
 mod feed_client;
+
+/// An encoder with other options (no header editing) set on a link's codec: both ends still
+/// agree, and the link carries the same messages.
+#[tokio::test]
+async fn a_link_takes_an_encoder_with_other_options() {
+    let (l, addr) = listener().await;
+    let server = tokio::spawn(serve(l, Upgrades::Accept));
+    let socket = TcpStream::connect(addr).await.unwrap();
+    let mut link = link::connect(socket, Limits::default(), Offer::PriorKnowledge).await.unwrap();
+    link.codec_mut().set_encoder(Encoder::new().editing(false));
+    for _ in 0..3 {
+        link.send(get("/q")).await.unwrap();
+        link.next().await.unwrap().unwrap();
+    }
+    drop(link);
+    assert_eq!(server.await.unwrap().unwrap(), (Syntax::Compact, 3));
+}
