@@ -164,6 +164,15 @@ say "gateway stopped: 502; back: the proxy reconnected, 200"
 
 # --- 4. load -------------------------------------------------------------------------
 rss() { ps -o rss= -p "$1" | tr -d ' '; }
+# CPU time a process (and its threads) has used, in clock ticks (utime + stime).
+ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# The same for nginx: its master and workers.
+nginx_ticks() {
+    local t p
+    t=$(ticks "$nginx_pid")
+    for p in $(pgrep -P "$nginx_pid" || true); do t=$((t + $(ticks "$p"))); done
+    echo "$t"
+}
 # The proxy's totals, from its last --stats line: requests, responses, link bytes in, out.
 totals() {
     sleep 1.2
@@ -191,7 +200,9 @@ say "load: $connections connections, ${seconds} s each, direct then through the 
 read -r d_rps d_p50 d_p90 d_p99 d_bad < <(load "$up" direct)
 before=$(totals)
 rss_before=$(rss "$proxy_pid")
+cpu_before="$(ticks "$proxy_pid") $(ticks "$gateway_pid") $(nginx_ticks)"
 read -r p_rps p_p50 p_p90 p_p99 p_bad < <(load "$px" pair)
+cpu_after="$(ticks "$proxy_pid") $(ticks "$gateway_pid") $(nginx_ticks)"
 after=$(totals)
 rss_after=$(rss "$proxy_pid")
 read -r r0 a0 i0 o0 <<<"$before"
@@ -206,6 +217,13 @@ ratio=$(awk -v p="$p_rps" -v d="$d_rps" 'BEGIN {printf "%.0f", d ? 100 * p / d :
     echo "| wrk -> proxy -> gateway -> nginx | $p_rps | $p_p50 | $p_p90 | $p_p99 | $p_bad | $per_req | $per_ack |"
     echo
     echo "through the pair: $ratio % of direct; OPRA body 66 B; proxy RSS ${rss_before} KiB before, ${rss_after} KiB after"
+    # Where the cores went during the run through the pair (clock ticks, per second of it).
+    read -r pb gb nb <<<"$cpu_before"
+    read -r pa ga na <<<"$cpu_after"
+    hz=$(getconf CLK_TCK)
+    awk -v p=$((pa - pb)) -v g=$((ga - gb)) -v n=$((na - nb)) -v hz="$hz" -v s="$seconds" \
+        -v r="$p_rps" 'BEGIN {printf "cores busy during the run through the pair: proxy %.2f, gateway %.2f, nginx %.2f (of 2); CPU per request: proxy %.1f us, gateway %.1f us\n", p/hz/s, g/hz/s, n/hz/s, r ? 1e6*p/hz/s/r : 0, r ? 1e6*g/hz/s/r : 0}'
+
 } | tee "$out/figures.md"
 [ "$p_bad" = 0 ] || fail "errors under load through the pair"
 say "all checks passed (figures in $out/figures.md)"
