@@ -14,14 +14,14 @@ use crate::cli::args::{GatewayArgs, ProxyArgs, ServiceArgs};
 pub fn gateway(args: GatewayArgs) -> Result<()> {
     let upstream = resolve(&args.upstream, "--upstream")?;
     let config = config(&args.service, 1, false);
-    serve(&args.listen, move |listener| gateway::run(listener, upstream, config))
+    serve(&args.listen, args.service.threads, move |listener| gateway::run(listener, upstream, config))
 }
 
 /// Runs the proxy until SIGTERM or SIGINT.
 pub fn proxy(args: ProxyArgs) -> Result<()> {
     let link = resolve(&args.link, "--link")?;
     let config = config(&args.service, args.links as usize, args.upgrade);
-    serve(&args.listen, move |listener| proxy::run(listener, link, config))
+    serve(&args.listen, args.service.threads, move |listener| proxy::run(listener, link, config))
 }
 
 fn config(args: &ServiceArgs, links: usize, upgrade: bool) -> Config {
@@ -49,8 +49,9 @@ fn resolve(addr: &str, option: &str) -> Result<SocketAddr> {
         .with_context(|| format!("{option} {addr}: resolves to no address"))
 }
 
-/// Logs to standard error, a runtime, the listener, then the service until it returns.
-fn serve<F, Fut>(listen: &str, service: F) -> Result<()>
+/// Logs to standard error, a runtime of `threads` threads, the listener, then the service
+/// until it returns.
+fn serve<F, Fut>(listen: &str, threads: u16, service: F) -> Result<()>
 where
     F: FnOnce(tokio::net::TcpListener) -> Fut,
     Fut: std::future::Future<Output = std::io::Result<()>>,
@@ -59,7 +60,15 @@ where
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let colour = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let _ = tracing_subscriber::fmt().with_env_filter(filter).with_ansi(colour).with_writer(std::io::stderr).try_init();
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the runtime")?;
+    let mut builder = match threads {
+        1 => tokio::runtime::Builder::new_current_thread(),
+        n => {
+            let mut multi = tokio::runtime::Builder::new_multi_thread();
+            multi.worker_threads(usize::from(n));
+            multi
+        }
+    };
+    let runtime = builder.enable_all().build().context("starting the runtime")?;
     runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("--listen {listen}"))?;
         service(listener).await.context("serving")
