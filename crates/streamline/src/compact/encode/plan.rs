@@ -421,34 +421,22 @@ fn from_start(
     let mut cost = load.map_or(0, |i| 4 + view.regs[i].name.len());
     let version = snap.version != Some(head.parts.version);
     cost += if version { 12 } else { 0 };
-    if view.responses {
+    let (method, base, rebase, suffix) = if view.responses {
         // One `C:` line sets status code (the method's place) and reason (the base's).
         let (code, reason) = (&head.parts.method, &head.parts.target[..]);
         let status = snap.method.as_ref() != Some(code) || snap.base[..] != *reason;
         cost += if status { Op::Status(code, reason).encoded_len() } else { 0 };
         cost += issue_cost(0, head.framing, view.last_length);
-        return Plan {
-            load,
-            version,
-            method: status,
-            base: status.then_some(reason.len()),
-            from: snap.headers.len(),
-            changes: None,
-            rebase: None,
-            saves: Vec::new(),
-            suffix: reason.len(),
-            cost,
-            leave: 0,
-            held: 0,
-            peak: 0,
-        };
-    }
-    let method = snap.method.as_ref() != Some(&head.parts.method);
-    cost += if method { 4 + head.parts.method.len() } else { 0 };
-    let (base, rebase, base_cost) = choose_base_edit(&snap.base, &head.parts.target, targets, best_new, editing);
-    cost += base_cost;
-    let suffix = base.unwrap_or(snap.base.len());
-    cost += issue_cost(head.parts.target.len() - suffix, head.framing, None);
+        (status, status.then_some(reason.len()), None, reason.len())
+    } else {
+        let method = snap.method.as_ref() != Some(&head.parts.method);
+        cost += if method { 4 + head.parts.method.len() } else { 0 };
+        let (base, rebase, base_cost) = choose_base_edit(&snap.base, &head.parts.target, targets, best_new, editing);
+        cost += base_cost;
+        let suffix = base.unwrap_or(snap.base.len());
+        cost += issue_cost(head.parts.target.len() - suffix, head.framing, None);
+        (method, base, rebase, suffix)
+    };
     let from = snap.headers.len();
     Plan {
         load,
