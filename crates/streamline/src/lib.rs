@@ -70,8 +70,8 @@ pub use detect::{Syntax, SyntaxDetector};
 pub use error::{Error, ErrorKind};
 pub use limits::Limits;
 pub use message::{
-    Direction, Framing, Head, Headers, Lines, Message, Request, RequestRef, Requests, Response, ResponseRef, Responses,
-    Version,
+    BorrowedMessage, Direction, Framing, Head, Headers, Lines, Message, Request, RequestRef, Requests, Response,
+    ResponseRef, Responses, Version,
 };
 pub use read::{Event, Grammar, Reader};
 pub use wire::chunks::{ChunkedBody, ChunkedPart};

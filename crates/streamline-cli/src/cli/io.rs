@@ -12,8 +12,7 @@ use anyhow::{bail, Context, Result};
 use bytes::{Buf, BytesMut};
 use indicatif::ProgressBar;
 use streamline::{
-    Direction, Error, ErrorKind, Event, Grammar, Head, Message, Reader, Request, RequestRef, Requests, Response,
-    ResponseRef, Responses,
+    BorrowedMessage, Direction, Error, ErrorKind, Event, Grammar, Head, Message, Reader, Requests, Responses,
 };
 
 use crate::cli::output::group;
@@ -531,51 +530,19 @@ pub enum ReadError {
 }
 
 /// What the command needs of a direction beyond the library's [`Direction`]: the name of
-/// its messages, and their plain form.
+/// its messages (the library's `Message` and `BorrowedMessage` give heads, bodies and the
+/// plain form).
 pub trait Messages: Direction {
     /// One message, in words: `request` or `response`.
     const NOUN: &'static str;
-
-    /// The head of a borrowed message.
-    fn head_of<'a>(message: &'a Self::MessageRef<'_, '_>) -> &'a Head;
-
-    /// Writes a borrowed message in canonical plain form.
-    fn write_ref(message: &Self::MessageRef<'_, '_>, dst: &mut Vec<u8>);
-
-    /// Writes an owned message in canonical plain form.
-    fn write(message: &Self::Message, dst: &mut Vec<u8>);
 }
 
 impl Messages for Requests {
     const NOUN: &'static str = "request";
-
-    fn head_of<'a>(request: &'a RequestRef<'_, '_>) -> &'a Head {
-        request.head()
-    }
-
-    fn write_ref(request: &RequestRef<'_, '_>, dst: &mut Vec<u8>) {
-        request.write_http1(dst);
-    }
-
-    fn write(request: &Request, dst: &mut Vec<u8>) {
-        request.write_http1(dst);
-    }
 }
 
 impl Messages for Responses {
     const NOUN: &'static str = "response";
-
-    fn head_of<'a>(response: &'a ResponseRef<'_, '_>) -> &'a Head {
-        response.head()
-    }
-
-    fn write_ref(response: &ResponseRef<'_, '_>, dst: &mut Vec<u8>) {
-        response.write_http1(dst);
-    }
-
-    fn write(response: &Response, dst: &mut Vec<u8>) {
-        response.write_http1(dst);
-    }
 }
 
 /// `n` messages in words: `1 request`, `2 responses`.
@@ -695,7 +662,7 @@ where
             used += n;
             let Some(message) = message else { break Ok(count) };
             count += 1;
-            if let Err(err) = self.prompt.head(G::Direction::head_of(&message)) {
+            if let Err(err) = self.prompt.head(message.head()) {
                 break Err(err);
             }
             if !f(message) {

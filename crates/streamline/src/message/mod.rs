@@ -9,4 +9,4 @@ pub(crate) use request::{
 };
 pub use request::{Framing, Head, Headers, Lines, Request, RequestRef, Version};
 pub(crate) use response::sealed::Token;
-pub use response::{Direction, Message, Requests, Response, ResponseRef, Responses};
+pub use response::{BorrowedMessage, Direction, Message, Requests, Response, ResponseRef, Responses};

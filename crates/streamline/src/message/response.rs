@@ -122,7 +122,8 @@ impl<'h, 's> ResponseRef<'h, 's> {
 }
 
 /// A whole message of either direction: [`Request`] or [`Response`]. What the
-/// [`Encoder`](crate::Encoder) and [`Lookahead`](crate::Lookahead) take. Sealed.
+/// [`Encoder`](crate::Encoder) and [`Lookahead`](crate::Lookahead) take, and what code
+/// written for either direction reads. Sealed.
 pub trait Message: sealed::Sealed {
     /// The head.
     fn head(&self) -> &Head;
@@ -130,6 +131,11 @@ pub trait Message: sealed::Sealed {
     fn body(&self) -> &Bytes;
     /// Head and body.
     fn into_parts(self) -> (Head, Bytes);
+    /// Writes the canonical plain form.
+    fn write_http1(&self, dst: &mut impl BufMut) {
+        self.head().write_http1(dst);
+        dst.put_slice(self.body());
+    }
 }
 
 impl Message for Request {
@@ -156,6 +162,38 @@ impl Message for Response {
     }
 }
 
+/// A whole message of either direction borrowed from a reader and its input:
+/// [`RequestRef`] or [`ResponseRef`], as `decode_slice` gives them. Sealed.
+pub trait BorrowedMessage<'h, 's>: sealed::Sealed + Copy {
+    /// The head.
+    fn head(&self) -> &'h Head;
+    /// The body bytes.
+    fn body(&self) -> &'s [u8];
+    /// Writes the canonical plain form.
+    fn write_http1(&self, dst: &mut impl BufMut) {
+        self.head().write_http1(dst);
+        dst.put_slice(self.body());
+    }
+}
+
+impl<'h, 's> BorrowedMessage<'h, 's> for RequestRef<'h, 's> {
+    fn head(&self) -> &'h Head {
+        self.head
+    }
+    fn body(&self) -> &'s [u8] {
+        self.body
+    }
+}
+
+impl<'h, 's> BorrowedMessage<'h, 's> for ResponseRef<'h, 's> {
+    fn head(&self) -> &'h Head {
+        self.head
+    }
+    fn body(&self) -> &'s [u8] {
+        self.body
+    }
+}
+
 /// Which way a stream flows: [`Requests`] (client to server) or [`Responses`] (server to
 /// client). A reader's grammar takes one as a type parameter, which fixes the messages it
 /// gives: [`Decoder`](crate::Decoder) and [`http1::Parser`](crate::http1::Parser) read
@@ -165,7 +203,7 @@ pub trait Direction: sealed::Sealed + fmt::Debug + Send + Sync + 'static {
     /// A whole message of this direction, owned.
     type Message: Message + fmt::Debug + Clone + PartialEq;
     /// A whole message of this direction, borrowed from the reader and the input.
-    type MessageRef<'h, 's>: fmt::Debug + Copy;
+    type MessageRef<'h, 's>: BorrowedMessage<'h, 's> + fmt::Debug;
     /// Is this the response direction?
     const RESPONSES: bool;
     /// Makes a message of a head and body a reader checked. (`Token` keeps it to the crate.)
@@ -217,6 +255,8 @@ pub(crate) mod sealed {
     pub trait Sealed {}
     impl Sealed for crate::Request {}
     impl Sealed for crate::Response {}
+    impl Sealed for crate::RequestRef<'_, '_> {}
+    impl Sealed for crate::ResponseRef<'_, '_> {}
     impl Sealed for super::Requests {}
     impl Sealed for super::Responses {}
 

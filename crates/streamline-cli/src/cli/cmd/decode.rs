@@ -3,7 +3,7 @@
 
 use anyhow::{Context, Result};
 use bytes::BytesMut;
-use streamline::{Decoder, Event, Grammar, ResponseDecoder};
+use streamline::{BorrowedMessage, Decoder, Event, Grammar, Message, ResponseDecoder};
 
 use crate::cli::args::DecodeArgs;
 use crate::cli::io::{self, Events, Input, Item, Messages, Output, ReadError, Syntax, BATCH, CHUNK};
@@ -38,7 +38,7 @@ where
         // A short line can issue a large head again: stop at a full buffer, so the output
         // held in memory stays bounded whatever the input makes it amplify to.
         let whole = events.each_whole(|message| {
-            G::Direction::write_ref(&message, &mut out.buf);
+            message.write_http1(&mut out.buf);
             out.mark();
             written += 1;
             out.buf.len() < BATCH
@@ -53,7 +53,7 @@ where
         }
         match events.next_item() {
             Ok(Some(Item::Message(message))) => {
-                G::Direction::write(&message, &mut out.buf);
+                message.write_http1(&mut out.buf);
                 written += 1;
                 out.mark();
             }
