@@ -1,7 +1,8 @@
 //! The `http` conversions per OPRA message, each way, beside building the same
 //! `http::Request` with its builder (the peer: what a handler pays for the `http` type
 //! alone): the free functions (each head converted), and a `Converter` (a feed's repeated
-//! head converted once). Target (issue): at most 150 ns a message each way.
+//! head converted once; `_recycled`: each request given back to it once handled, as a
+//! handler that takes one at a time can). Target (issue): at most 150 ns a message each way.
 
 use std::hint::black_box;
 use std::time::Duration;
@@ -47,6 +48,15 @@ fn convert(c: &mut Criterion) {
             let mut converter = Converter::new();
             for r in &requests {
                 black_box(converter.to_http_request(black_box(r)).expect("converts"));
+            }
+        })
+    });
+    group.bench_function("converter_to_http_recycled", |b| {
+        b.iter(|| {
+            let mut converter = Converter::new();
+            for r in &requests {
+                let converted = converter.to_http_request(black_box(r)).expect("converts");
+                converter.recycle(black_box(converted));
             }
         })
     });

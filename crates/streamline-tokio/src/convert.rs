@@ -39,10 +39,17 @@ pub struct Reason(pub Bytes);
 /// head, so a request whose head equals the last one's takes the `http` parts made for it
 /// (cloned: the map's values share their bytes) instead of converting the head again. The
 /// same results as the free functions, faster on a feed.
+///
+/// A handler done with a converted request can give it back ([`Converter::recycle`]): the
+/// next request of the same head then takes those parts as they are, with no allocation and
+/// no reference count touched (an owned `http::Request` otherwise costs a new `HeaderMap`,
+/// two allocations, and a count per shared value, made and later dropped).
 #[derive(Debug, Default)]
 pub struct Converter {
     to_http: Option<(Head, http::request::Parts)>,
     from_http: Option<(http::request::Parts, Head)>,
+    /// A request given back, if its parts are those of the head converted last.
+    spare: Option<http::Request<Bytes>>,
 }
 
 impl Converter {
@@ -59,19 +66,42 @@ impl Converter {
     pub fn to_http_request(&mut self, request: &Request) -> Result<http::Request<Bytes>, Error> {
         let head = request.head();
         let (body, trailers) = body_of(head.framing(), request.body())?;
-        let parts = match &self.to_http {
-            Some((last, parts)) if same_parts(last, head) => parts.clone(),
+        let mut out = match &self.to_http {
+            Some((last, parts)) if same_parts(last, head) => match self.spare.take() {
+                Some(mut spare) => {
+                    *spare.body_mut() = body;
+                    spare
+                }
+                None => http::Request::from_parts(parts.clone(), body),
+            },
             _ => {
+                self.spare = None;
                 let (parts, _) = to_http_request(&request_head_only(head)?)?.into_parts();
                 self.to_http = Some((head.clone(), parts.clone()));
-                parts
+                http::Request::from_parts(parts, body)
             }
         };
-        let mut out = http::Request::from_parts(parts, body);
         if let Some(trailers) = trailers {
             out.extensions_mut().insert(trailers);
         }
         Ok(out)
+    }
+
+    /// Takes back a request this converter made, once the handler is done with it, so that
+    /// the next request with the same head reuses its parts. Parts that no longer match the
+    /// head converted last (changed by the handler, or another head's) are dropped; the
+    /// request's extensions are cleared.
+    pub fn recycle(&mut self, request: http::Request<Bytes>) {
+        let Some((_, parts)) = &self.to_http else { return };
+        let mut spare = request;
+        if spare.method() == parts.method
+            && spare.version() == parts.version
+            && same_uri(spare.uri(), &parts.uri)
+            && same_values(spare.headers(), &parts.headers)
+        {
+            spare.extensions_mut().clear();
+            self.spare = Some(spare);
+        }
     }
 
     /// [`from_http_request`], with the head made last reused when method, target, version
@@ -112,9 +142,32 @@ fn same_fields(a: &HeaderMap, b: &HeaderMap) -> bool {
     a.len() == b.len() && a.iter().zip(b.iter()).all(|(x, y)| x == y)
 }
 
+/// Do both maps hold the same names with the very same values (the same bytes in memory, as
+/// clones of one map's values have)? Content that only compares equal does not count: this is
+/// the test that a map was left as it was made, without reading its values.
+fn same_values(a: &HeaderMap, b: &HeaderMap) -> bool {
+    let same = |x: &HeaderValue, y: &HeaderValue| x.as_bytes().as_ptr() == y.as_bytes().as_ptr() && x.len() == y.len();
+    a.len() == b.len() && a.iter().zip(b.iter()).all(|((n, x), (m, y))| n == m && same(x, y))
+}
+
+/// Is `a` the same URI as `b`, made from the same bytes (see [`same_values`])?
+fn same_uri(a: &http::Uri, b: &http::Uri) -> bool {
+    let same = |x: Option<&str>, y: Option<&str>| match (x, y) {
+        (Some(x), Some(y)) => x.as_ptr() == y.as_ptr() && x.len() == y.len(),
+        (x, y) => x.is_none() && y.is_none(),
+    };
+    a.scheme() == b.scheme()
+        && same(a.authority().map(|x| x.as_str()), b.authority().map(|x| x.as_str()))
+        && same(a.path_and_query().map(|x| x.as_str()), b.path_and_query().map(|x| x.as_str()))
+}
+
 /// Are the two heads' method, target, version and header lines the same (framing aside)?
 fn same_parts(a: &Head, b: &Head) -> bool {
-    a.method() == b.method() && a.target() == b.target() && a.version() == b.version() && a.headers() == b.headers()
+    let (x, y) = (a.headers().as_block(), b.headers().as_block());
+    // The same bytes (a feed's heads share their block) are equal without reading them.
+    let same_lines = (x.as_ptr() == y.as_ptr() && x.len() == y.len() && a.headers().len() == b.headers().len())
+        || a.headers() == b.headers();
+    same_lines && a.method() == b.method() && a.target() == b.target() && a.version() == b.version()
 }
 
 /// The request with `head` and no body (framing aside), for converting the head alone.
@@ -449,6 +502,41 @@ mod converter_tests {
             assert_eq!(a.extensions().get::<Trailers>(), b.extensions().get::<Trailers>());
             assert_eq!(converter.from_http_request(&a).unwrap(), from_http_request(&b).unwrap());
         }
+    }
+
+    /// Recycled parts are taken only for their own head, and only as they were made.
+    #[test]
+    fn recycled_parts_are_reused_only_unchanged() {
+        let plain = streamline_traffic_like();
+        let mut src = BytesMut::from(&plain[..]);
+        let mut parser = http1::Parser::new();
+        let mut converter = Converter::new();
+        let mut previous: Option<http::Request<Bytes>> = None;
+        while let Some(r) = parser.decode_eof(&mut src).unwrap() {
+            if let Some(mut done) = previous.take() {
+                done.extensions_mut().insert(7u8);
+                converter.recycle(done);
+            }
+            let a = converter.to_http_request(&r).unwrap();
+            let b = to_http_request(&r).unwrap();
+            assert_eq!(
+                (a.method(), a.uri(), a.version(), a.headers(), a.body()),
+                (b.method(), b.uri(), b.version(), b.headers(), b.body())
+            );
+            assert!(a.extensions().get::<u8>().is_none(), "extensions cleared");
+            previous = Some(a);
+        }
+        // A request changed by its handler is not taken back.
+        let r = request(b"POST /q HTTP/1.1\r\nHost: feed\r\nContent-Length: 1\r\n\r\nx");
+        let mut changed = converter.to_http_request(&r).unwrap();
+        changed.headers_mut().insert("x-added", HeaderValue::from_static("1"));
+        converter.recycle(changed);
+        let again = converter.to_http_request(&r).unwrap();
+        assert_eq!(again.headers(), to_http_request(&r).unwrap().headers());
+    }
+
+    fn request(plain: &[u8]) -> Request {
+        http1::Parser::new().decode_eof(&mut BytesMut::from(plain)).unwrap().unwrap()
     }
 
     fn streamline_traffic_like() -> Vec<u8> {
