@@ -485,44 +485,49 @@ mod converter_tests {
     use bytes::BytesMut;
     use streamline::http1;
 
+    /// The requests of [`streamline_traffic_like`].
+    fn requests() -> Vec<Request> {
+        let plain = streamline_traffic_like();
+        let (mut src, mut parser, mut out) = (BytesMut::from(&plain[..]), http1::Parser::new(), Vec::new());
+        while let Some(r) = parser.decode_eof(&mut src).unwrap() {
+            out.push(r);
+        }
+        out
+    }
+
+    /// `a`, made by a converter from `r`, is what the free function makes of it.
+    fn assert_converted(a: &http::Request<Bytes>, r: &Request) {
+        let b = to_http_request(r).unwrap();
+        assert_eq!(
+            (a.method(), a.uri(), a.version(), a.headers(), a.body()),
+            (b.method(), b.uri(), b.version(), b.headers(), b.body())
+        );
+        assert_eq!(a.extensions().get::<Trailers>(), b.extensions().get::<Trailers>());
+    }
+
     /// The converter gives what the free functions give, head reused or not.
     #[test]
     fn converter_agrees_with_the_free_functions() {
-        let plain = streamline_traffic_like();
-        let mut src = BytesMut::from(&plain[..]);
-        let mut parser = http1::Parser::new();
         let mut converter = Converter::new();
-        while let Some(r) = parser.decode_eof(&mut src).unwrap() {
+        for r in requests() {
             let a = converter.to_http_request(&r).unwrap();
-            let b = to_http_request(&r).unwrap();
-            assert_eq!(
-                (a.method(), a.uri(), a.version(), a.headers(), a.body()),
-                (b.method(), b.uri(), b.version(), b.headers(), b.body())
-            );
-            assert_eq!(a.extensions().get::<Trailers>(), b.extensions().get::<Trailers>());
-            assert_eq!(converter.from_http_request(&a).unwrap(), from_http_request(&b).unwrap());
+            assert_converted(&a, &r);
+            assert_eq!(converter.from_http_request(&a).unwrap(), from_http_request(&a).unwrap());
         }
     }
 
     /// Recycled parts are taken only for their own head, and only as they were made.
     #[test]
     fn recycled_parts_are_reused_only_unchanged() {
-        let plain = streamline_traffic_like();
-        let mut src = BytesMut::from(&plain[..]);
-        let mut parser = http1::Parser::new();
         let mut converter = Converter::new();
         let mut previous: Option<http::Request<Bytes>> = None;
-        while let Some(r) = parser.decode_eof(&mut src).unwrap() {
+        for r in requests() {
             if let Some(mut done) = previous.take() {
                 done.extensions_mut().insert(7u8);
                 converter.recycle(done);
             }
             let a = converter.to_http_request(&r).unwrap();
-            let b = to_http_request(&r).unwrap();
-            assert_eq!(
-                (a.method(), a.uri(), a.version(), a.headers(), a.body()),
-                (b.method(), b.uri(), b.version(), b.headers(), b.body())
-            );
+            assert_converted(&a, &r);
             assert!(a.extensions().get::<u8>().is_none(), "extensions cleared");
             previous = Some(a);
         }
