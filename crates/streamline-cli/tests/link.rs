@@ -61,6 +61,12 @@ fn every_request_is_acknowledged_and_counted_on_the_wire() {
         for key in ["process", "client_thread", "server_thread"] {
             assert!(num(&r["cpu_us_per_message"][key]) >= 0.0, "{id} cpu {key}");
         }
+        for key in ["client_thread", "server_thread"] {
+            let waited = &r["waited_for_cpu_ms"][key];
+            assert!(waited.is_null() || num(waited) >= 0.0, "{id} waited {key}");
+            #[cfg(target_os = "linux")]
+            assert!(num(waited) >= 0.0, "{id}: Linux tells how long a thread waited");
+        }
         for key in ["kept_up", "backlog_max", "latency_from_due_us"] {
             assert!(r[key].is_null(), "{id} {key}: not paced");
         }

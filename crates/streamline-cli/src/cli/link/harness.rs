@@ -507,6 +507,15 @@ impl Cpu {
     }
 }
 
+/// How long the calling thread has been runnable but not running, waiting for a CPU (Linux's
+/// `/proc/thread-self/schedstat`, second field); `None` where the system does not tell. Time
+/// a thread waits here is latency no code of its own can remove.
+pub fn waited_for_cpu() -> Option<Duration> {
+    let stat = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    let ns = stat.split_ascii_whitespace().nth(1)?.parse().ok()?;
+    Some(Duration::from_nanos(ns))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -565,5 +574,7 @@ mod tests {
         assert!(Cpu::Process.used().unwrap() >= before);
         #[cfg(target_os = "linux")]
         assert!(Cpu::Thread.used().is_some());
+        #[cfg(target_os = "linux")]
+        assert!(waited_for_cpu().is_some());
     }
 }

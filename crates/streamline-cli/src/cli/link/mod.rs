@@ -14,7 +14,7 @@ use anyhow::{anyhow, bail, Context, Result};
 use hdrhistogram::Histogram;
 use serde_json::{json, Value};
 
-use self::harness::{Cpu, Pace, Stamps};
+use self::harness::{waited_for_cpu, Cpu, Pace, Stamps};
 use self::peers::{ClientEnd, ServerEnd};
 use crate::cli::args::{BenchArgs, BenchFormat, LinkPeer};
 use crate::cli::cmd::bench::{print_json, say, tenths};
@@ -102,6 +102,8 @@ struct Row {
     server: ServerEnd,
     /// CPU time of the process, of the client's thread and of the server's thread.
     cpu: [Option<Duration>; 3],
+    /// How long the client's and the server's threads waited for a CPU while runnable.
+    waited: [Option<Duration>; 2],
 }
 
 /// Runs one peer: a server thread and a client thread, each with a current-thread runtime.
@@ -123,7 +125,7 @@ fn measure(peer: LinkPeer, pace: Pace, connections: usize) -> Result<Row> {
     let client = joined(client, "client");
     let server = joined(server, "server");
     let process = Cpu::Process.used().zip(process).map(|(after, before)| after.saturating_sub(before));
-    let ((client, client_cpu), (server, server_cpu)) = match (client, server) {
+    let ((client, client_cpu, client_waited), (server, server_cpu, server_waited)) = match (client, server) {
         (Ok(client), Ok(server)) => (client, server),
         (Err(err), _) | (_, Err(err)) => return Err(err),
     };
@@ -136,14 +138,15 @@ fn measure(peer: LinkPeer, pace: Pace, connections: usize) -> Result<Row> {
         client,
         server,
         cpu: [process, client_cpu, server_cpu],
+        waited: [client_waited, server_waited],
     })
 }
 
-/// What a thread gave, and the CPU time it used.
-type Timed<T> = (T, Option<Duration>);
+/// What a thread gave, the CPU time it used, and how long it waited for a CPU.
+type Timed<T> = (T, Option<Duration>, Option<Duration>);
 
 /// Runs the future `start` makes on a new thread, on a current-thread runtime of its own (its
-/// tasks need not be `Send`); gives its result and the thread's CPU time.
+/// tasks need not be `Send`); gives its result, the thread's CPU time and its wait for a CPU.
 fn on_thread<T, F>(
     name: &str,
     start: impl FnOnce() -> F + Send + 'static,
@@ -155,10 +158,11 @@ where
     let thread = std::thread::Builder::new().name(name.into()).spawn(move || {
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
         let local = tokio::task::LocalSet::new();
-        let before = Cpu::Thread.used();
+        let (before, waited) = (Cpu::Thread.used(), waited_for_cpu());
         let out = local.block_on(&runtime, start())?;
-        let cpu = Cpu::Thread.used().zip(before).map(|(after, before)| after.saturating_sub(before));
-        Ok((out, cpu))
+        let since =
+            |after: Option<Duration>, before| after.zip(before).map(|(a, b): (_, Duration)| a.saturating_sub(b));
+        Ok((out, since(Cpu::Thread.used(), before), since(waited_for_cpu(), waited)))
     });
     thread.context("cannot start a thread")
 }
@@ -275,6 +279,10 @@ impl Row {
                 "ack_head": ack - ACK_PAYLOAD as f64,
             },
             "cpu_us_per_message": { "process": process, "client_thread": client, "server_thread": server },
+            "waited_for_cpu_ms": {
+                "client_thread": self.waited[0].map(|d| d.as_secs_f64() * 1e3),
+                "server_thread": self.waited[1].map(|d| d.as_secs_f64() * 1e3),
+            },
             "kept_up": self.kept_up(rate),
             "backlog_max": rate.map(|_| self.client.backlog),
             "latency_from_due_us": rate.map(|_| {
@@ -351,6 +359,18 @@ spins when paced).\n"
 clock read\n(the window full, or the client late); from due: latency from each message's due time, the client's \
 lateness included.\n",
         );
+    }
+    for row in rows {
+        if let [Some(client), Some(server)] = row.waited {
+            text.push_str(&format!(
+                "{}: runnable but waiting for a CPU (/proc/thread-self/schedstat): client {:.1} ms, server {:.1} ms \
+of {:.1} s\n",
+                id(row.peer),
+                client.as_secs_f64() * 1e3,
+                server.as_secs_f64() * 1e3,
+                row.seconds_to(row.client.last_ack),
+            ));
+        }
     }
     let rate = |peer| rows.iter().find(|r| r.peer == peer).map(Row::requests_per_second);
     if let Some(compact) = rate(LinkPeer::Compact) {
