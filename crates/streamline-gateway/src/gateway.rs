@@ -386,6 +386,7 @@ async fn read_upstream(
 ) -> Ended {
     let mut read = Counted::new(read, stats.clone(), Side::Plain);
     let mut parser = http1::ResponseParser::with_limits(limits);
+    let mut responses = hop::Responses::default();
     let mut buf = BytesMut::with_capacity(16 * 1024);
     let end = |mut queue: mpsc::UnboundedReceiver<Job>, current: Option<Job>, unprocessed, dropped| {
         queue.close();
@@ -441,12 +442,7 @@ async fn read_upstream(
         };
         match response {
             Ok(response) => {
-                let closing = hop::closes(response.head()) || response.head().framing() == streamline::Framing::Close;
-                let response = hop::delimited(response);
-                let response = match hop::forward(response.head(), &[]) {
-                    Ok(head) => Response::new(head, response.body().clone()).unwrap_or(response),
-                    Err(_) => response,
-                };
+                let (response, closing) = responses.forward(response);
                 let _ = job.reply.send(response);
                 if closing || parser.switched().is_some() {
                     tracing::info!("upstream connection closed after a response that said so");

@@ -20,21 +20,20 @@ fn value(line: &[u8]) -> &[u8] {
     v.trim_ascii()
 }
 
-/// The comma-separated tokens of every `Connection` line, lowercase.
-fn connection_tokens(headers: &Headers) -> Vec<Vec<u8>> {
+/// The comma-separated tokens of every `Connection` line, as sent (compare them ignoring
+/// case); nothing is allocated, so the common head, with no such line or one, costs a pass.
+fn connection_tokens(headers: &Headers) -> impl Iterator<Item = &[u8]> + Clone {
     headers
         .iter()
         .filter(|line| name(line).eq_ignore_ascii_case(b"connection"))
-        .flat_map(|line| value(line).split(|&b| b == b',').map(|t| t.trim_ascii().to_ascii_lowercase()))
+        .flat_map(|line| value(line).split(|&b| b == b',').map(<[u8]>::trim_ascii))
         .filter(|t| !t.is_empty())
-        .collect()
 }
 
 /// Is a field of this name dropped when forwarding (a hop-by-hop one, one `Connection`
 /// names, or one of `extra`)?
-fn dropped(name: &[u8], named: &[Vec<u8>], extra: &[&[u8]]) -> bool {
-    HOP_BY_HOP.iter().chain(extra).any(|h| name.eq_ignore_ascii_case(h))
-        || named.iter().any(|t| name.eq_ignore_ascii_case(t))
+fn dropped<'a>(name: &[u8], mut named: impl Iterator<Item = &'a [u8]>, extra: &[&[u8]]) -> bool {
+    HOP_BY_HOP.iter().chain(extra).any(|h| name.eq_ignore_ascii_case(h)) || named.any(|t| name.eq_ignore_ascii_case(t))
 }
 
 /// The head to forward: hop-by-hop fields (and those `Connection` names, and `extra`)
@@ -42,7 +41,7 @@ fn dropped(name: &[u8], named: &[Vec<u8>], extra: &[&[u8]]) -> bool {
 /// is nothing to change (the steady case of a feed: the encoder sees the same parts).
 pub(crate) fn forward(head: &Head, extra: &[&[u8]]) -> Result<Head, streamline::Error> {
     let named = connection_tokens(head.headers());
-    let keep = |line: &&[u8]| !dropped(name(line), &named, extra);
+    let keep = |line: &&[u8]| !dropped(name(line), named.clone(), extra);
     if head.version() == Version::HTTP_11 && head.headers().iter().all(|line| keep(&line)) {
         return Ok(head.clone());
     }
@@ -61,6 +60,43 @@ pub(crate) fn forward(head: &Head, extra: &[&[u8]]) -> Result<Head, streamline::
     }
 }
 
+/// Response heads on their way to the next hop, with the last one remembered: an upstream
+/// answers a feed with the same head again and again (nginx: the same lines, its `Date`
+/// aside, which changes once a second), so the hop-by-hop fields are taken out once per
+/// distinct head, and the link's encoder is given the same parts each time (its steady
+/// path).
+#[derive(Debug, Default)]
+pub(crate) struct Responses {
+    /// The head as received (its framing aside), what it became, and whether its sender
+    /// closes after it.
+    last: Option<(Head, Head, bool)>,
+}
+
+impl Responses {
+    /// The response as the next hop gets it (a close-delimited body framed by its length,
+    /// the hop-by-hop fields removed), and whether the upstream closes after it.
+    pub(crate) fn forward(&mut self, response: Response) -> (Response, bool) {
+        let close_delimited = response.head().framing() == Framing::Close;
+        let response = delimited(response);
+        let head = response.head();
+        let (to, closes) = match &self.last {
+            Some((from, to, closes)) if same_but_framing(from, head) => (to, *closes),
+            _ => {
+                let to = forward(head, &[]).unwrap_or_else(|_| head.clone());
+                let last = self.last.insert((head.clone(), to, closes(head)));
+                (&last.1, last.2)
+            }
+        };
+        let forwarded = Response::new(to.with_framing(head.framing()), response.body().clone()).unwrap_or(response);
+        (forwarded, closes || close_delimited)
+    }
+}
+
+/// Do two heads differ in their framing at most?
+fn same_but_framing(a: &Head, b: &Head) -> bool {
+    a.status() == b.status() && a.version() == b.version() && a.reason() == b.reason() && a.headers() == b.headers()
+}
+
 /// How many `Host` lines a head has (RFC 9112 §3.2: exactly one).
 pub(crate) fn host_lines(head: &Head) -> usize {
     head.headers().iter().filter(|line| name(line).eq_ignore_ascii_case(b"host")).count()
@@ -69,11 +105,11 @@ pub(crate) fn host_lines(head: &Head) -> usize {
 /// Does the sender close the connection after this message (`Connection: close`, or
 /// HTTP/1.0 without `keep-alive`; RFC 9112 §9.3)?
 pub(crate) fn closes(head: &Head) -> bool {
-    let tokens = connection_tokens(head.headers());
-    if tokens.iter().any(|t| t == b"close") {
+    let mut tokens = connection_tokens(head.headers());
+    if tokens.clone().any(|t| t.eq_ignore_ascii_case(b"close")) {
         return true;
     }
-    head.version() == Version::HTTP_10 && !tokens.iter().any(|t| t == b"keep-alive")
+    head.version() == Version::HTTP_10 && !tokens.any(|t| t.eq_ignore_ascii_case(b"keep-alive"))
 }
 
 /// Does the request wait for a `100 Continue` before sending its body (RFC 9110 §10.1.1)?
@@ -184,6 +220,35 @@ mod tests {
         let h = head("POST / HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 1\r\n\r\nx");
         assert!(expects_continue(&h));
         assert_eq!(lines(&forward(&h, &[b"expect"]).unwrap()), ["Host: a"]);
+    }
+
+    fn response(plain: &str, method: &[u8]) -> Response {
+        let mut src = BytesMut::from(plain);
+        let mut parser = http1::ResponseParser::new();
+        parser.expect(method);
+        parser.decode_eof(&mut src).unwrap().unwrap()
+    }
+
+    #[test]
+    fn a_repeated_response_head_is_forwarded_as_the_first_was() {
+        let mut responses = Responses::default();
+        let a = "HTTP/1.1 200 OK\r\nServer: n\r\nContent-Length: 3\r\nConnection: keep-alive\r\n\r\nOK\n";
+        let b = "HTTP/1.1 200 OK\r\nServer: n\r\nContent-Length: 5\r\nConnection: keep-alive\r\n\r\nOKOK\n";
+        let (first, closes) = responses.forward(response(a, b"GET"));
+        assert!(!closes);
+        assert_eq!(lines(first.head()), ["Server: n"]);
+        let (second, _) = responses.forward(response(b, b"GET"));
+        assert_eq!((second.head().framing(), &second.body()[..]), (Framing::Length(5), &b"OKOK\n"[..]));
+        assert_eq!(second.head().with_framing(Framing::None), first.head().with_framing(Framing::None));
+        // Another head is worked out afresh: its Connection line, and its close.
+        let c = "HTTP/1.1 200 OK\r\nServer: n\r\nConnection: close, X-A\r\nX-A: 1\r\nContent-Length: 0\r\n\r\n";
+        let (third, closes) = responses.forward(response(c, b"GET"));
+        assert!(closes);
+        assert_eq!(lines(third.head()), ["Server: n"]);
+        // A body to the end of the connection: framed by its length, and the upstream closes.
+        let (fourth, closes) = responses.forward(response("HTTP/1.1 200 OK\r\nServer: n\r\n\r\nto the end", b"GET"));
+        assert!(closes);
+        assert_eq!(fourth.head().framing(), Framing::Length(10));
     }
 
     #[test]

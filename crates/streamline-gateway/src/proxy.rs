@@ -17,17 +17,18 @@
 //! upstream did with it), answers 502 while it is down, and is reopened with backoff.
 
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::sync::Arc;
 
-use bytes::BytesMut;
+use bytes::{Bytes, BytesMut};
 use futures_util::{SinkExt, StreamExt};
 use streamline::{http1, Event, Request, Response};
 use streamline_tokio::link::{self, Offer};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, oneshot, OwnedSemaphorePermit, Semaphore};
-use tokio::time::Instant;
+use tokio::time::{Instant, Sleep};
 
 use crate::counted::{Counted, Side};
 use crate::stats::spawn_reporter;
@@ -179,7 +180,7 @@ async fn link_task(n: usize, addr: SocketAddr, config: Arc<Config>, mut jobs: mp
         backoff = config.backoff.0;
         stats.links_up.fetch_add(1, Relaxed);
         tracing::info!(link = n, %addr, syntax = ?link.codec().syntax(), "link up");
-        let (mut sink, mut responses) = link.split();
+        let (mut sink, mut responses) = crate::roomy(link).split();
         let (waiting_tx, mut waiting) = mpsc::unbounded_channel::<Waiting>();
         if let Some(job) = first {
             Stats::add(&stats.requests, 1);
@@ -301,6 +302,10 @@ enum Got {
 /// The next event from a client: waiting at most the idle timeout for a request's first
 /// byte, then the header timeout for the rest of its head; in a body, the idle timeout
 /// between reads. A raised shutdown flag ends the wait between requests.
+///
+/// `timer` is the connection's one timer, armed lazily: it is moved only when a deadline
+/// comes sooner than it is set for, and when it fires early (the deadline moved on since)
+/// it is set again; a request read at once costs a clock reading, no timer work.
 async fn next_event(
     parser: &mut http1::Parser,
     read: &mut (impl AsyncRead + Unpin),
@@ -308,6 +313,7 @@ async fn next_event(
     in_head: bool,
     config: &Config,
     shutdown: &mut Shutdown,
+    timer: &mut Pin<Box<Sleep>>,
 ) -> Got {
     let wait = |empty: bool| if in_head && !empty { config.header_timeout } else { config.idle_timeout };
     let mut deadline = Instant::now() + wait(buf.is_empty());
@@ -317,10 +323,18 @@ async fn next_event(
             Ok(None) => {}
             Err(err) => return Got::Bad(err.to_string()),
         }
+        if timer.deadline() > deadline {
+            timer.as_mut().reset(deadline);
+        }
         let between = in_head && buf.is_empty();
         let was_empty = buf.is_empty();
         tokio::select! {
-            _ = tokio::time::sleep_until(deadline) => return Got::Timeout,
+            () = timer.as_mut() => {
+                if Instant::now() >= deadline {
+                    return Got::Timeout;
+                }
+                timer.as_mut().reset(deadline);
+            }
             _ = shutdown.wait(), if between => return Got::Shutdown,
             n = read.read_buf(buf) => match n {
                 Ok(0) => {
@@ -356,13 +370,14 @@ async fn read_client(
 ) -> &'static str {
     let mut parser = http1::Parser::with_limits(config.limits);
     let mut buf = BytesMut::with_capacity(8 * 1024);
+    let mut timer = Box::pin(tokio::time::sleep(config.idle_timeout));
     let refuse = |status, reason: &'static str, why: &'static str| {
         stats.error();
         tracing::info!(%peer, status, why, "client refused");
         Slot::Now(hop::answer(status, reason, true), true)
     };
     loop {
-        let head = match next_event(&mut parser, &mut read, &mut buf, true, config, &mut shutdown).await {
+        let head = match next_event(&mut parser, &mut read, &mut buf, true, config, &mut shutdown, &mut timer).await {
             Got::Event(Event::Head(head)) => head,
             Got::Event(_) => return "out of step",
             Got::End => return "done",
@@ -392,15 +407,28 @@ async fn read_client(
         if continues && slots.send(Slot::Continue).await.is_err() {
             return "writer gone";
         }
-        let mut body = BytesMut::new();
+        // A body that came in one piece is that piece (shared with the read buffer); one in
+        // several is gathered.
+        let mut body = Bytes::new();
+        let mut gathered: Option<BytesMut> = None;
         loop {
-            match next_event(&mut parser, &mut read, &mut buf, false, config, &mut shutdown).await {
+            match next_event(&mut parser, &mut read, &mut buf, false, config, &mut shutdown, &mut timer).await {
                 Got::Event(Event::Data(piece)) => {
-                    if (body.len() + piece.len()) as u64 > config.limits.get_max_body() {
+                    let held = gathered.as_ref().map_or(body.len(), BytesMut::len);
+                    if (held + piece.len()) as u64 > config.limits.get_max_body() {
                         let _ = slots.send(refuse(413, "Content Too Large", "body too large")).await;
                         return "body too large";
                     }
-                    body.extend_from_slice(&piece);
+                    match &mut gathered {
+                        None if body.is_empty() => body = piece,
+                        None => {
+                            let mut all = BytesMut::with_capacity(body.len() + piece.len());
+                            all.extend_from_slice(&body);
+                            all.extend_from_slice(&piece);
+                            gathered = Some(all);
+                        }
+                        Some(all) => all.extend_from_slice(&piece),
+                    }
                 }
                 Got::Event(Event::End) => break,
                 Got::Event(Event::Head(_)) => return "out of step",
@@ -417,7 +445,8 @@ async fn read_client(
             }
         }
         let drop_expect: &[&[u8]] = if continues { &[b"expect"] } else { &[] };
-        let request = match hop::forward(&head, drop_expect).and_then(|h| Request::new(h, body.freeze())) {
+        let body = gathered.map_or(body, BytesMut::freeze);
+        let request = match hop::forward(&head, drop_expect).and_then(|h| Request::new(h, body)) {
             Ok(request) => request,
             Err(_) => {
                 let _ = slots.send(refuse(400, "Bad Request", "cannot forward")).await;

@@ -221,3 +221,48 @@ async fn shutdown_drains_what_is_in_flight() {
     assert!(proxy.task_result().await.is_ok());
     assert!(gateway.task_result().await.is_ok());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_head_gets_408_an_idle_client_is_closed_and_a_patient_one_is_served() {
+    use std::time::{Duration, Instant};
+    let (header_timeout, idle_timeout) = (Duration::from_millis(300), Duration::from_millis(900));
+    let pair = pair(Config { header_timeout, idle_timeout, ..config() }).await;
+    let get = "GET /file HTTP/1.1\r\nHost: t\r\n\r\n";
+
+    // Requests further apart than the header timeout, closer than the idle one: each served
+    // (the timer set for one wait does not cut a later, longer one short).
+    let mut patient = Client::connect(pair.proxy.addr).await;
+    for _ in 0..3 {
+        patient.send(get).await;
+        assert_eq!(patient.response().await.unwrap().status(), 200);
+        tokio::time::sleep(header_timeout * 2).await;
+    }
+
+    // Half a head: a 408 once the header timeout has passed, then the close.
+    let started = Instant::now();
+    let mut slow = Client::connect(pair.proxy.addr).await;
+    slow.write(b"GET /file HTTP/1.1\r\nHo").await;
+    let refused = slow.response().await.unwrap();
+    assert_eq!(refused.status(), 408);
+    assert!(started.elapsed() >= header_timeout, "{:?}", started.elapsed());
+    assert!(slow.closed().await);
+
+    // A head that starts late in a long wait still gets only the header timeout for the
+    // rest of it.
+    let mut late = Client::connect(pair.proxy.addr).await;
+    late.send(get).await;
+    assert_eq!(late.response().await.unwrap().status(), 200);
+    tokio::time::sleep(idle_timeout / 2).await;
+    let started = Instant::now();
+    late.write(b"GET /file HTTP/1.1\r\n").await;
+    assert_eq!(late.response().await.unwrap().status(), 408);
+    assert!(started.elapsed() < idle_timeout / 2 + header_timeout, "{:?}", started.elapsed());
+
+    // Nothing after an answer: closed after the idle timeout, without an answer.
+    let started = Instant::now();
+    let mut idle = Client::connect(pair.proxy.addr).await;
+    idle.send(get).await;
+    assert_eq!(idle.response().await.unwrap().status(), 200);
+    assert!(idle.response().await.is_none());
+    assert!(started.elapsed() >= idle_timeout, "{:?}", started.elapsed());
+}
