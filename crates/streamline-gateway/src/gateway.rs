@@ -100,6 +100,10 @@ async fn serve_link(
     };
     let syntax = link.codec().syntax();
     tracing::info!(%peer, ?syntax, "link open");
+    let mut link = link;
+    if syntax == streamline_tokio::codec::Syntax::Compact {
+        link.reserve_read(crate::LINK_READ);
+    }
     let (mut sink, mut requests) = link.split();
     let depth = config.max_in_flight.max(1);
     // The order responses go back in, one receiver per request: bounded, so a link that

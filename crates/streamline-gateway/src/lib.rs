@@ -112,27 +112,9 @@ impl Default for Config {
     }
 }
 
-/// What a link's reader asks the socket for at once, at least.
-const LINK_READ: usize = 64 * 1024;
-
-/// The framed connection of a link that carries nothing from its negotiation (a client's:
-/// prior knowledge or a settled upgrade), its read buffer made [`LINK_READ`] bytes. The
-/// codec splits each message off that buffer and a new one is only as large as the buffer
-/// was made at first, so a link opened with an empty one would read a message or two per
-/// read call. No window is held (the codec writes each message as it comes), so the
-/// framed connection flushes all there is.
-pub(crate) fn roomy<S, C>(link: streamline_tokio::link::Link<S, C>) -> tokio_util::codec::Framed<S, C>
-where
-    C: tokio_util::codec::Decoder,
-{
-    let (mut framed, first) = link.into_parts();
-    debug_assert!(first.is_none(), "a client's link holds no message from its negotiation");
-    let read = framed.read_buffer_mut();
-    let mut buffer = bytes::BytesMut::with_capacity(LINK_READ.max(read.len()));
-    buffer.extend_from_slice(read);
-    *read = buffer;
-    framed
-}
+/// Room a link's read buffer is given: a link carries every client's requests (or
+/// responses), so it reads many messages per call.
+pub(crate) const LINK_READ: usize = 64 * 1024;
 
 /// A task aborted when this is dropped.
 pub(crate) struct AbortOnDrop(pub(crate) tokio::task::JoinHandle<()>);

@@ -180,7 +180,9 @@ async fn link_task(n: usize, addr: SocketAddr, config: Arc<Config>, mut jobs: mp
         backoff = config.backoff.0;
         stats.links_up.fetch_add(1, Relaxed);
         tracing::info!(link = n, %addr, syntax = ?link.codec().syntax(), "link up");
-        let (mut sink, mut responses) = crate::roomy(link).split();
+        let mut link = link;
+        link.reserve_read(crate::LINK_READ);
+        let (mut sink, mut responses) = link.split();
         let (waiting_tx, mut waiting) = mpsc::unbounded_channel::<Waiting>();
         if let Some(job) = first {
             Stats::add(&stats.requests, 1);

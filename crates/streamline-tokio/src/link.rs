@@ -54,6 +54,15 @@ impl<S, C: Decoder> Link<S, C> {
         (self.framed, self.first)
     }
 
+    /// Reads into a buffer of at least `capacity` bytes from now on (a link starts with
+    /// 8 KiB): one that carries a fast feed reads more messages per call with more.
+    pub fn reserve_read(&mut self, capacity: usize) {
+        let buffer = self.framed.read_buffer_mut();
+        if buffer.capacity() < capacity {
+            *buffer = roomy(buffer, capacity);
+        }
+    }
+
     /// The codec, to change it (for a window of held messages:
     /// [`ServerCodec::set_window`], [`ClientCodec::set_window`]).
     pub fn codec_mut(&mut self) -> &mut C {
@@ -242,6 +251,20 @@ where
     }
 }
 
+/// Room a link's read buffer starts with (as `Framed::new` gives its own); a link that carries
+/// a fast feed reads more per call with more ([`Link::reserve_read`]).
+const READ_BUFFER: usize = 8 * 1024;
+
+/// The bytes of `buf` in a new buffer made with room for `capacity`. Framed reads into what
+/// room its buffer has; once the messages split off it are still held, a new buffer is made as
+/// large as the one first *made* (grown later or not), so a buffer handed over empty, or as a
+/// tight copy, would make the link read a message or two per call.
+fn roomy(buf: &[u8], capacity: usize) -> BytesMut {
+    let mut roomy = BytesMut::with_capacity(capacity.max(buf.len()));
+    roomy.extend_from_slice(buf);
+    roomy
+}
+
 /// `io` framed with `codec`, with `buf` (bytes read past what the negotiation consumed) to
 /// be decoded before anything else is read, and `first` to come out before them.
 fn link<S, C: Decoder + Encoder<I>, I>(io: S, codec: C, buf: BytesMut, first: Option<C::Item>) -> Link<S, C>
@@ -250,6 +273,6 @@ where
 {
     // (From parts, a buffer that holds bytes is decoded before the connection is read.)
     let mut parts = FramedParts::new::<I>(io, codec);
-    parts.read_buf = buf;
+    parts.read_buf = roomy(&buf, READ_BUFFER);
     Link { framed: Framed::from_parts(parts), first }
 }

@@ -327,6 +327,78 @@ async fn unknown_start_is_refused() {
 
 /// A window holds requests back until the link is flushed: three fed without a flush reach
 /// the server only when the client flushes (SPEC.md §9.4 on a live link).
+/// A connection that tells how much room each read offered.
+struct Recorded<S> {
+    io: S,
+    rooms: std::sync::Arc<std::sync::Mutex<Vec<usize>>>,
+}
+
+impl<S: tokio::io::AsyncRead + Unpin> tokio::io::AsyncRead for Recorded<S> {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        self.rooms.lock().unwrap().push(buf.remaining());
+        std::pin::Pin::new(&mut self.io).poll_read(cx, buf)
+    }
+}
+
+impl<S: tokio::io::AsyncWrite + Unpin> tokio::io::AsyncWrite for Recorded<S> {
+    fn poll_write(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        std::pin::Pin::new(&mut self.io).poll_write(cx, buf)
+    }
+    fn poll_flush(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.io).poll_flush(cx)
+    }
+    fn poll_shutdown(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.io).poll_shutdown(cx)
+    }
+}
+
+/// A link reads many messages per call all along, while the messages it gave out are still
+/// held (so its buffer cannot be reused): a buffer handed to the framed connection empty made
+/// every later one as small, and the link read a message or two per call.
+#[tokio::test]
+async fn links_read_many_messages_per_call() {
+    let acks: Vec<Response> = (0..20_000).map(ack).collect();
+    let wire = encode_all(CompactWriter::new(Encoder::new().responses()), &acks);
+    for grow in [false, true] {
+        let (near, mut far) = tokio::io::duplex(1 << 20);
+        let rooms = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let io = Recorded { io: near, rooms: rooms.clone() };
+        let mut link = link::connect(io, Limits::default(), Offer::PriorKnowledge).await.unwrap();
+        if grow {
+            link.reserve_read(64 * 1024);
+        }
+        let writer = {
+            let wire = wire.clone();
+            tokio::spawn(async move { far.write_all(&wire).await.map(|_| far) })
+        };
+        let mut held = Vec::new();
+        while held.len() < acks.len() {
+            held.push(link.next().await.unwrap().unwrap());
+        }
+        assert_eq!(held, acks);
+        let _far = writer.await.unwrap().unwrap();
+        let rooms = rooms.lock().unwrap();
+        let (reads, room) = (rooms.len(), rooms.iter().sum::<usize>() / rooms.len());
+        let least = if grow { 64 * 1024 } else { 8 * 1024 };
+        assert!(room >= least / 2, "{reads} reads, {room} bytes of room each on average (grown: {grow})");
+        assert!(reads <= 2 * wire.len() / least + 2, "{reads} reads for {} bytes (grown: {grow})", wire.len());
+    }
+}
+
 #[tokio::test]
 async fn a_window_is_released_by_a_flush() {
     let (l, addr) = listener().await;
