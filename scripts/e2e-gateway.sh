@@ -2,7 +2,7 @@
 # The proxy and the gateway end to end with real parts: nginx (Debian's) upstream, curl and
 # a load generator as clients, all on 127.0.0.1.
 #
-#   scripts/e2e-gateway.sh [--out DIR] [--seconds S] [--connections C] [--links N]
+#   scripts/e2e-gateway.sh [--out DIR] [--seconds S] [--connections C] [--links N] [--soak S]
 #
 #   client ──► streamline proxy ══compact link══► streamline gateway ──► nginx
 #
@@ -17,6 +17,12 @@
 #    66-byte OPRA-style quote, scripts/gateway/opra.lua): requests/s, latency percentiles,
 #    link bytes per request and per acknowledgement (the proxy's --stats totals), the
 #    proxy's RSS before and after.
+# 5. Soak (--soak S seconds, default 30; 0 skips it): rounds of 8 s of load through the pair,
+#    nginx stopped for a second in each, the gateway killed (SIGKILL) and restarted in every
+#    other one. After each round the pair must answer 200 again (no hang), and at the end no
+#    process may have panicked and the proxy's and the gateway's memory must be flat: RSS
+#    at most 4 MiB or 10 % above what it was after the first round (the gateway's since
+#    its last restart).
 #
 # Installs nginx, curl and wrk with apt-get if they are missing (needs root; without wrk in
 # the archive, `cargo install oha`). Builds the command in release mode. Everything it
@@ -30,12 +36,14 @@ out=$repo/target/e2e-gateway
 seconds=5
 connections=50
 links=1
+soak=30
 while [ $# -gt 0 ]; do
     case $1 in
     --out) out=$(mkdir -p "$2" && cd "$2" && pwd); shift 2 ;;
     --seconds) seconds=$2; shift 2 ;;
     --connections) connections=$2; shift 2 ;;
     --links) links=$2; shift 2 ;;
+    --soak) soak=$2; shift 2 ;;
     -h | --help) sed -n '2,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) echo "e2e-gateway: unknown argument '$1' (try --help)" >&2; exit 2 ;;
     esac
@@ -226,4 +234,45 @@ ratio=$(awk -v p="$p_rps" -v d="$d_rps" 'BEGIN {printf "%.0f", d ? 100 * p / d :
 
 } | tee "$out/figures.md"
 [ "$p_bad" = 0 ] || fail "errors under load through the pair"
+
+# --- 5. soak -----------------------------------------------------------------------------
+# Is RSS (KiB) $2 flat against $1: at most 4 MiB or 10 % above it?
+flat() { awk -v a="$1" -v b="$2" 'BEGIN {exit !(b <= a + 4096 || b <= a * 1.1)}'; }
+if [ "$soak" -gt 0 ] && command -v wrk >/dev/null; then
+    say "soak: ${soak} s of rounds through the pair, nginx stopped in each, the gateway killed in every other"
+    echo "round proxy_rss_kib gateway_rss_kib requests non2xx" >"$out/soak.txt"
+    end=$((SECONDS + soak)) round=0 proxy_base= gateway_base=
+    while [ "$SECONDS" -lt "$end" ] || [ "$round" -lt 2 ]; do
+        round=$((round + 1))
+        wrk -t1 -c"$connections" -d8s -s "$here/opra.lua" "http://127.0.0.1:$px/ack" >"$out/soak.$round.load" &
+        wrk_pid=$!
+        sleep 3
+        stop "$nginx_pid"
+        nginx_pid=
+        sleep 1
+        start_nginx
+        restarted=
+        if [ $((round % 2)) = 0 ]; then
+            kill -9 "$gateway_pid" 2>/dev/null || true
+            wait "$gateway_pid" 2>/dev/null || true
+            start_gateway
+            restarted=1
+        fi
+        wait "$wrk_pid" || fail "soak round $round: the load generator failed (see $out/soak.$round.load)"
+        wait_for "http://127.0.0.1:$px/file.txt" 200 || fail "soak round $round: the pair did not recover"
+        p=$(rss "$proxy_pid") g=$(rss "$gateway_pid")
+        [ -n "$proxy_base" ] || proxy_base=$p
+        if [ -n "$restarted" ] || [ -z "$gateway_base" ]; then
+            gateway_base=$g
+        else
+            flat "$gateway_base" "$g" || fail "the gateway's memory grew: $gateway_base KiB -> $g KiB by round $round"
+        fi
+        echo "$round $p $g $(awk '/requests in/ {print $1}' "$out/soak.$round.load") \
+$(awk '/Non-2xx/ {print $NF}' "$out/soak.$round.load")" >>"$out/soak.txt"
+    done
+    column -t "$out/soak.txt" >&2
+    ! grep -il 'panicked' "$out"/*.log || fail "a process panicked (see the logs above)"
+    flat "$proxy_base" "$p" || fail "the proxy's memory grew over the soak: $proxy_base KiB -> $p KiB"
+    say "soak: $round rounds; proxy RSS $proxy_base -> $p KiB, the gateway's flat between its restarts: flat"
+fi
 say "all checks passed (figures in $out/figures.md)"
