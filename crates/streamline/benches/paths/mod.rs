@@ -103,7 +103,7 @@ pub fn encode_slice(input: &[u8], out: &mut Vec<u8>) -> u64 {
 }
 
 /// The encoder's first step alone: plain requests borrowed with `http1::Parser::decode_slice`,
-/// each head read and checked (and its prefix table made), nothing encoded; the
+/// each head read and checked, nothing encoded; the
 /// like-for-like peer of httparse parse-only. Returns requests and bytes read.
 pub fn parse_slice(input: &[u8]) -> (u64, usize) {
     let mut parser = http1::Parser::new();
