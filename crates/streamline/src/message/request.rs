@@ -2,8 +2,7 @@
 
 use std::fmt;
 use std::ops::Deref;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use bytes::{BufMut, Bytes};
 
@@ -396,11 +395,6 @@ pub(crate) struct Parts {
     pub(crate) response: bool,
     pub(crate) version: Version,
     pub(crate) headers: Headers,
-    /// The plain rendering of request-line and header lines, made on second use, so a steady
-    /// feed writes its head with one copy.
-    rendered: OnceLock<Box<[u8]>>,
-    /// Have these parts been written once?
-    written: AtomicBool,
 }
 
 impl Parts {
@@ -416,21 +410,13 @@ impl Parts {
     }
 
     fn fresh(method: Bytes, target: Bytes, version: Version, headers: Headers) -> Parts {
-        Parts {
-            method,
-            target: Held::Shared(target),
-            response: false,
-            version,
-            headers,
-            rendered: OnceLock::new(),
-            written: AtomicBool::new(false),
-        }
+        Parts { method, target: Held::Shared(target), response: false, version, headers }
     }
 
-    /// Rebuilds parts nobody else holds for another request, clearing what was made from
-    /// them: target and header lines are copied into buffers of their own, reused from one
-    /// request to the next, and a method that stays the same is kept, so no reference count
-    /// is touched. (A borrowed read's head is rebuilt this way.)
+    /// Rebuilds parts nobody else holds for another request: target and header lines are
+    /// copied into buffers of their own, reused from one request to the next, and a method
+    /// that stays the same is kept, so no reference count is touched. (A borrowed read's head
+    /// is rebuilt this way.)
     pub(crate) fn rebuild(
         &mut self,
         response: bool,
@@ -446,26 +432,15 @@ impl Parts {
         self.version = version;
         self.headers.block.set(&[block]);
         self.headers.count = count;
-        self.rendered = OnceLock::new();
-        *self.written.get_mut() = false;
     }
 
-    /// Writes request-line and header lines, each with CRLF. The first time, straight into
-    /// `dst`; from the second on, from a rendering kept for the parts that repeat (a feed's),
-    /// so parts used once (a browsing session's) are not rendered twice.
-    fn write_lines(&self, dst: &mut impl BufMut) {
-        if let Some(rendered) = self.rendered.get() {
-            dst.put_slice(rendered);
-        } else if self.written.swap(true, Ordering::Relaxed) {
-            let mut out = Vec::with_capacity(self.method.len() + self.target.len() + 12 + self.headers.block.len());
-            self.render(&mut out);
-            dst.put_slice(self.rendered.get_or_init(|| out.into_boxed_slice()));
-        } else {
-            self.render(dst);
-        }
+    /// Bytes [`Parts::render`] writes.
+    pub(crate) fn rendered_len(&self) -> usize {
+        self.method.len() + self.target.len() + 12 + self.headers.block.len()
     }
 
-    fn render(&self, dst: &mut impl BufMut) {
+    /// Writes request-line (or status-line) and header lines, each with CRLF.
+    pub(crate) fn render(&self, dst: &mut impl BufMut) {
         if self.response {
             // status-line = HTTP-version SP status-code SP [ reason-phrase ]
             dst.put_slice(&self.version.to_bytes());
@@ -653,7 +628,13 @@ impl Head {
     ///
     /// Any [`BufMut`] takes it: a `Vec<u8>`, or the `BytesMut` a tokio codec writes into.
     pub fn write_http1(&self, dst: &mut impl BufMut) {
-        self.parts.write_lines(dst);
+        self.parts.render(dst);
+        self.write_framing(dst);
+    }
+
+    /// Writes what follows the header lines in the plain head: the framing field and the
+    /// empty line.
+    pub(crate) fn write_framing(&self, dst: &mut impl BufMut) {
         match self.framing {
             Framing::None | Framing::Close => {}
             Framing::Length(n) | Framing::Announced(n) => {
