@@ -261,6 +261,8 @@ async fn upstream_task(addr: SocketAddr, mut jobs: mpsc::Receiver<Job>, limits: 
     let mut conn: Option<Upstream> = None;
     let mut again: VecDeque<Job> = VecDeque::new();
     let mut buf = BytesMut::with_capacity(16 * 1024);
+    // A feed's requests share their head: written with one copy once it repeats.
+    let mut writer = http1::Writer::new();
     loop {
         let job = match again.pop_front() {
             Some(job) => job,
@@ -320,7 +322,7 @@ async fn upstream_task(addr: SocketAddr, mut jobs: mpsc::Receiver<Job>, limits: 
                 continue;
             }
             let at = buf.len();
-            job.request.write_http1(&mut buf);
+            writer.write(job.request.head(), job.request.body(), &mut buf);
             // Queued for the reader before the bytes go: its answer can only come after.
             if let Err(mpsc::error::SendError(job)) = c.sent.send(job) {
                 buf.truncate(at);

@@ -474,6 +474,8 @@ async fn read_client(
 /// ready; ends after an answer that closes the connection, or when the client is gone.
 async fn write_client(mut write: impl AsyncWrite + Unpin, mut queue: mpsc::Receiver<Slot>, stats: &Stats) {
     let mut out = BytesMut::with_capacity(16 * 1024);
+    // A feed's responses share their head: written with one copy once it repeats.
+    let mut writer = http1::Writer::new();
     loop {
         let slot = match queue.try_recv() {
             Ok(slot) => slot,
@@ -519,7 +521,7 @@ async fn write_client(mut write: impl AsyncWrite + Unpin, mut queue: mpsc::Recei
             }
         };
         let response = if close { hop::with_close(response) } else { response };
-        response.write_http1(&mut out);
+        writer.write(response.head(), response.body(), &mut out);
         if close {
             break;
         }

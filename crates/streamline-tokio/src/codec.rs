@@ -153,16 +153,25 @@ pub trait Hold {
     fn release(&mut self, dst: &mut BytesMut) -> Result<(), Error>;
 }
 
-/// A [`codec::Encoder`] of plain HTTP/1.1, in canonical form, straight into the sink's buffer.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct PlainWriter;
+/// A [`codec::Encoder`] of plain HTTP/1.1, in canonical form, straight into the sink's buffer
+/// (through an [`http1::Writer`], so a repeated head is written with one copy).
+#[derive(Debug, Clone, Default)]
+pub struct PlainWriter {
+    writer: http1::Writer,
+}
+
+impl PlainWriter {
+    /// A writer that has written nothing yet.
+    pub fn new() -> Self {
+        PlainWriter::default()
+    }
+}
 
 impl<M: Message> codec::Encoder<M> for PlainWriter {
     type Error = Error;
 
     fn encode(&mut self, message: M, dst: &mut BytesMut) -> Result<(), Error> {
-        message.head().write_http1(dst);
-        dst.put_slice(message.body());
+        self.writer.write(message.head(), message.body(), dst);
         Ok(())
     }
 }
@@ -197,8 +206,17 @@ impl codec::Encoder<Event> for CompactEventWriter {
 
 /// A [`codec::Encoder`] of [`Event`]s in plain HTTP/1.1: a head in canonical form, body
 /// pieces verbatim (the streaming counterpart of [`PlainWriter`]).
-#[derive(Debug, Clone, Copy, Default)]
-pub struct PlainEventWriter;
+#[derive(Debug, Clone, Default)]
+pub struct PlainEventWriter {
+    writer: http1::Writer,
+}
+
+impl PlainEventWriter {
+    /// A writer that has written nothing yet.
+    pub fn new() -> Self {
+        PlainEventWriter::default()
+    }
+}
 
 impl codec::Encoder<Event> for PlainEventWriter {
     type Error = Error;
@@ -206,7 +224,7 @@ impl codec::Encoder<Event> for PlainEventWriter {
     /// A head in canonical form, body pieces verbatim, nothing for the end.
     fn encode(&mut self, event: Event, dst: &mut BytesMut) -> Result<(), Error> {
         match event {
-            Event::Head(head) => head.write_http1(dst),
+            Event::Head(head) => self.writer.write_head(&head, dst),
             Event::Data(data) => dst.put_slice(&data),
             Event::End => {}
         }
@@ -235,7 +253,7 @@ pub struct ServerCodec {
 #[derive(Debug)]
 enum ServerSide {
     Compact { decoder: Decoder, encoder: CompactOut },
-    Plain { parser: http1::Parser },
+    Plain { parser: http1::Parser, writer: PlainWriter },
 }
 
 impl ServerCodec {
@@ -246,7 +264,9 @@ impl ServerCodec {
                 decoder: Decoder::with_limits(limits),
                 encoder: CompactOut::new(streamline::Encoder::with_limits(limits).responses(), 0),
             },
-            Syntax::Plain => ServerSide::Plain { parser: http1::Parser::with_limits(limits) },
+            Syntax::Plain => {
+                ServerSide::Plain { parser: http1::Parser::with_limits(limits), writer: PlainWriter::new() }
+            }
         };
         ServerCodec { side }
     }
@@ -289,14 +309,14 @@ impl codec::Decoder for ServerCodec {
     fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Request>, Error> {
         Ok(match &mut self.side {
             ServerSide::Compact { decoder, .. } => decoder.decode(src)?,
-            ServerSide::Plain { parser } => parser.decode(src)?,
+            ServerSide::Plain { parser, .. } => parser.decode(src)?,
         })
     }
 
     fn decode_eof(&mut self, src: &mut BytesMut) -> Result<Option<Request>, Error> {
         Ok(match &mut self.side {
             ServerSide::Compact { decoder, .. } => decoder.decode_eof(src)?,
-            ServerSide::Plain { parser } => parser.decode_eof(src)?,
+            ServerSide::Plain { parser, .. } => parser.decode_eof(src)?,
         })
     }
 }
@@ -307,7 +327,7 @@ impl codec::Encoder<Response> for ServerCodec {
     fn encode(&mut self, response: Response, dst: &mut BytesMut) -> Result<(), Error> {
         match &mut self.side {
             ServerSide::Compact { encoder, .. } => encoder.write(response, dst),
-            ServerSide::Plain { .. } => codec::Encoder::encode(&mut PlainWriter, response, dst),
+            ServerSide::Plain { writer, .. } => codec::Encoder::encode(writer, response, dst),
         }
     }
 }
@@ -324,7 +344,7 @@ pub struct ClientCodec {
 #[derive(Debug)]
 enum ClientSide {
     Compact { encoder: CompactOut, decoder: ResponseDecoder },
-    Plain { parser: http1::ResponseParser },
+    Plain { parser: http1::ResponseParser, writer: PlainWriter },
 }
 
 impl ClientCodec {
@@ -335,7 +355,9 @@ impl ClientCodec {
                 encoder: CompactOut::new(streamline::Encoder::with_limits(limits), 0),
                 decoder: ResponseDecoder::with_limits(limits),
             },
-            Syntax::Plain => ClientSide::Plain { parser: http1::ResponseParser::with_limits(limits) },
+            Syntax::Plain => {
+                ClientSide::Plain { parser: http1::ResponseParser::with_limits(limits), writer: PlainWriter::new() }
+            }
         };
         ClientCodec { side }
     }
@@ -373,7 +395,7 @@ impl ClientCodec {
     /// Tells a plain codec's response reader the method of a request sent before it took
     /// over (the one that offered an upgrade the server refused).
     pub(crate) fn expect(&mut self, method: &[u8]) {
-        if let ClientSide::Plain { parser } = &mut self.side {
+        if let ClientSide::Plain { parser, .. } = &mut self.side {
             parser.expect(method);
         }
     }
@@ -385,9 +407,9 @@ impl codec::Encoder<Request> for ClientCodec {
     fn encode(&mut self, request: Request, dst: &mut BytesMut) -> Result<(), Error> {
         match &mut self.side {
             ClientSide::Compact { encoder, .. } => encoder.write(request, dst),
-            ClientSide::Plain { parser } => {
+            ClientSide::Plain { parser, writer } => {
                 parser.expect(request.head().method());
-                codec::Encoder::encode(&mut PlainWriter, request, dst)
+                codec::Encoder::encode(writer, request, dst)
             }
         }
     }
@@ -400,14 +422,14 @@ impl codec::Decoder for ClientCodec {
     fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Response>, Error> {
         Ok(match &mut self.side {
             ClientSide::Compact { decoder, .. } => decoder.decode(src)?,
-            ClientSide::Plain { parser } => parser.decode(src)?,
+            ClientSide::Plain { parser, .. } => parser.decode(src)?,
         })
     }
 
     fn decode_eof(&mut self, src: &mut BytesMut) -> Result<Option<Response>, Error> {
         Ok(match &mut self.side {
             ClientSide::Compact { decoder, .. } => decoder.decode_eof(src)?,
-            ClientSide::Plain { parser } => parser.decode_eof(src)?,
+            ClientSide::Plain { parser, .. } => parser.decode_eof(src)?,
         })
     }
 }

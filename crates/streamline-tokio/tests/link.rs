@@ -118,7 +118,7 @@ async fn compact_requests() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn plain_requests() {
     let messages = requests();
-    let bytes = encode_all(PlainWriter, &messages);
+    let bytes = encode_all(PlainWriter::new(), &messages);
     carry(bytes, http1::Parser::new(), &messages, 2).await;
 }
 
@@ -132,7 +132,7 @@ async fn compact_responses() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn plain_responses() {
     let messages = responses();
-    let bytes = encode_all(PlainWriter, &messages);
+    let bytes = encode_all(PlainWriter::new(), &messages);
     let mut parser = http1::ResponseParser::new();
     // The browsing responses answer HEAD requests too: the parser is told every method.
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../samples/responses/");
@@ -448,7 +448,7 @@ async fn big_bodies_stream_as_events() {
                 }
                 sink.close().await.unwrap();
             } else {
-                let mut sink = FramedWrite::new(socket, PlainEventWriter);
+                let mut sink = FramedWrite::new(socket, PlainEventWriter::new());
                 for e in events {
                     sink.feed(e).await.unwrap();
                 }

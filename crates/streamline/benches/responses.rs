@@ -8,7 +8,8 @@
 //!   compact lines (messages/s);
 //! - `acks_encode`: plain → compact (`decode_slice` + `encode_head`, and `decode` +
 //!   `Encoder::encode`), with the plain parse alone beside them, against httparse parse-only;
-//! - `acks_decode_plain`: compact → plain bytes (`decode_slice` + `write_http1`).
+//! - `acks_decode_plain`: compact → plain bytes (`decode_slice` + an `http1::Writer`, as the
+//!   CLI writes).
 //!
 //! `cargo bench --bench responses` measures; `cargo test --benches` runs each routine once and
 //! checks that every routine reads the whole input.
@@ -18,7 +19,7 @@ use std::time::Duration;
 
 use bytes::BytesMut;
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
-use streamline::http1::ResponseParser;
+use streamline::http1::{self, ResponseParser};
 use streamline::{Encoder, ResponseDecoder, ResponseRef};
 
 /// Copies of the recorded stream in the input.
@@ -47,8 +48,8 @@ impl Input {
         let mut again = Vec::new();
         assert_eq!(encode_owned(&mut BytesMut::from(&input.plain[..]), &mut again), messages);
         assert_eq!(again, input.compact, "borrowed and owned encoding write the same bytes");
-        let mut out = Vec::new();
-        assert_eq!(decode_slice(&input.compact, |r| r.write_http1(&mut out)), messages);
+        let (mut out, mut writer) = (Vec::new(), http1::Writer::new());
+        assert_eq!(decode_slice(&input.compact, |r| writer.write(r.head(), r.body(), &mut out)), messages);
         let mut canonical = Vec::new();
         decode_slice_plain(&input.plain, |r| r.write_http1(&mut canonical));
         assert_eq!(out, canonical, "decoding gives the canonical form");
@@ -211,7 +212,8 @@ fn acks(c: &mut Criterion) {
     group.bench_function("streamline_decode_slice", |b| {
         b.iter(|| {
             plain.clear();
-            decode_slice(black_box(&input.compact), |r| r.write_http1(&mut plain));
+            let mut writer = http1::Writer::new();
+            decode_slice(black_box(&input.compact), |r| writer.write(r.head(), r.body(), &mut plain));
             black_box(&plain);
         })
     });

@@ -99,7 +99,8 @@ fn run(path: &str, plain: &[u8], compact: &[u8], out: &mut Vec<u8>) -> u64 {
         "next_event" => paths::decode_events(&mut compact_buf()),
         "decode_slice_plain" => {
             out.clear();
-            paths::decode_slice(compact, |req| req.write_http1(out))
+            let mut writer = streamline::http1::Writer::new();
+            paths::decode_slice(compact, |req| writer.write(req.head(), req.body(), out))
         }
         "decode_plain" => size(paths::decode_plain(&mut compact_buf(), out)),
         "next_event_plain" => size(paths::decode_plain_events(&mut compact_buf(), out)),

@@ -79,7 +79,8 @@ pub use wire::chunks::{ChunkedBody, ChunkedPart};
 /// Plain HTTP/1.1: the [`Parser`](http1::Parser) and the
 /// [`ResponseParser`](http1::ResponseParser) ([`Reader`]s of the [`Plain`](http1::Plain)
 /// grammar) and [`parse_head`](http1::parse_head). The writers are
-/// [`Request::write_http1`] and [`Response::write_http1`].
+/// [`Request::write_http1`] and [`Response::write_http1`], and for a stream whose heads
+/// repeat, the [`Writer`](http1::Writer), which writes a repeated head with one copy.
 pub mod http1 {
-    pub use crate::plain::{parse_head, Parser, Plain, ResponseParser};
+    pub use crate::plain::{parse_head, Parser, Plain, ResponseParser, Writer};
 }

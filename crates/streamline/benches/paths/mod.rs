@@ -103,7 +103,7 @@ pub fn encode_slice(input: &[u8], out: &mut Vec<u8>) -> u64 {
 }
 
 /// The encoder's first step alone: plain requests borrowed with `http1::Parser::decode_slice`,
-/// each head read and checked (and its prefix table made), nothing encoded; the
+/// each head read and checked, nothing encoded; the
 /// like-for-like peer of httparse parse-only. Returns requests and bytes read.
 pub fn parse_slice(input: &[u8]) -> (u64, usize) {
     let mut parser = http1::Parser::new();
@@ -174,23 +174,25 @@ pub fn decode_slice(mut src: &[u8], mut each: impl FnMut(streamline::RequestRef<
     n
 }
 
-/// Compact → plain bytes through whole requests; returns the output size.
+/// Compact → plain bytes through whole requests, written by an `http1::Writer` (as a
+/// caller writing a stream keeps one); returns the output size.
 pub fn decode_plain(src: &mut BytesMut, out: &mut Vec<u8>) -> usize {
     out.clear();
-    let mut decoder = Decoder::new();
+    let (mut decoder, mut writer) = (Decoder::new(), http1::Writer::new());
     while let Some(req) = decoder.decode_eof(src).expect("valid") {
-        req.write_http1(out);
+        writer.write(req.head(), req.body(), out);
     }
     out.len()
 }
 
-/// Compact → plain bytes through events (the streaming form); returns the output size.
+/// Compact → plain bytes through events (the streaming form), heads written by an
+/// `http1::Writer`; returns the output size.
 pub fn decode_plain_events(src: &mut BytesMut, out: &mut Vec<u8>) -> usize {
     out.clear();
-    let mut decoder = Decoder::new();
+    let (mut decoder, mut writer) = (Decoder::new(), http1::Writer::new());
     while let Some(event) = decoder.next_event_eof(src).expect("valid") {
         match event {
-            Event::Head(head) => head.write_http1(out),
+            Event::Head(head) => writer.write_head(&head, out),
             Event::Data(data) => out.extend_from_slice(&data),
             Event::End => {}
         }

@@ -2,8 +2,7 @@
 
 use std::fmt;
 use std::ops::Deref;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use bytes::{BufMut, Bytes};
 
@@ -396,15 +395,6 @@ pub(crate) struct Parts {
     pub(crate) response: bool,
     pub(crate) version: Version,
     pub(crate) headers: Headers,
-    /// The plain rendering of request-line and header lines, made on second use, so a steady
-    /// feed writes its head with one copy.
-    rendered: OnceLock<Box<[u8]>>,
-    /// Have these parts been written once?
-    written: AtomicBool,
-    /// Every prefix of the header lines (index k: the first k lines), made by the plain
-    /// reader as it reads or else on first use: the encoder's quick test for shared
-    /// prefixes, and where each line ends.
-    prefixes: OnceLock<Vec<Prefix>>,
 }
 
 impl Parts {
@@ -419,53 +409,14 @@ impl Parts {
         Arc::new(parts)
     }
 
-    /// [`Parts::new`] with the [`Head::prefixes`] table already made (by a reader that has
-    /// the lines in hand).
-    pub(crate) fn with_prefixes(
-        method: Bytes,
-        target: Bytes,
-        version: Version,
-        headers: Headers,
-        prefixes: Vec<Prefix>,
-    ) -> Arc<Parts> {
-        debug_assert_eq!(prefixes, prefix_table(headers.as_block(), headers.len()));
-        let parts = Parts::fresh(method, target, version, headers);
-        let _ = parts.prefixes.set(prefixes);
-        Arc::new(parts)
-    }
-
-    /// [`Parts::with_prefixes`] for a response (see [`Parts::new_response`]).
-    pub(crate) fn response_with_prefixes(
-        code: Bytes,
-        reason: Bytes,
-        version: Version,
-        headers: Headers,
-        prefixes: Vec<Prefix>,
-    ) -> Arc<Parts> {
-        debug_assert_eq!(prefixes, prefix_table(headers.as_block(), headers.len()));
-        let mut parts = Parts::fresh(code, reason, version, headers);
-        parts.response = true;
-        let _ = parts.prefixes.set(prefixes);
-        Arc::new(parts)
-    }
-
     fn fresh(method: Bytes, target: Bytes, version: Version, headers: Headers) -> Parts {
-        Parts {
-            method,
-            target: Held::Shared(target),
-            response: false,
-            version,
-            headers,
-            rendered: OnceLock::new(),
-            written: AtomicBool::new(false),
-            prefixes: OnceLock::new(),
-        }
+        Parts { method, target: Held::Shared(target), response: false, version, headers }
     }
 
-    /// Rebuilds parts nobody else holds for another request, clearing what was made from
-    /// them: target and header lines are copied into buffers of their own, reused from one
-    /// request to the next, and a method that stays the same is kept, so no reference count
-    /// is touched. (A borrowed read's head is rebuilt this way.)
+    /// Rebuilds parts nobody else holds for another request: target and header lines are
+    /// copied into buffers of their own, reused from one request to the next, and a method
+    /// that stays the same is kept, so no reference count is touched. (A borrowed read's head
+    /// is rebuilt this way.)
     pub(crate) fn rebuild(
         &mut self,
         response: bool,
@@ -481,27 +432,15 @@ impl Parts {
         self.version = version;
         self.headers.block.set(&[block]);
         self.headers.count = count;
-        self.rendered = OnceLock::new();
-        *self.written.get_mut() = false;
-        self.prefixes = OnceLock::new();
     }
 
-    /// Writes request-line and header lines, each with CRLF. The first time, straight into
-    /// `dst`; from the second on, from a rendering kept for the parts that repeat (a feed's),
-    /// so parts used once (a browsing session's) are not rendered twice.
-    fn write_lines(&self, dst: &mut impl BufMut) {
-        if let Some(rendered) = self.rendered.get() {
-            dst.put_slice(rendered);
-        } else if self.written.swap(true, Ordering::Relaxed) {
-            let mut out = Vec::with_capacity(self.method.len() + self.target.len() + 12 + self.headers.block.len());
-            self.render(&mut out);
-            dst.put_slice(self.rendered.get_or_init(|| out.into_boxed_slice()));
-        } else {
-            self.render(dst);
-        }
+    /// Bytes [`Parts::render`] writes.
+    pub(crate) fn rendered_len(&self) -> usize {
+        self.method.len() + self.target.len() + 12 + self.headers.block.len()
     }
 
-    fn render(&self, dst: &mut impl BufMut) {
+    /// Writes request-line (or status-line) and header lines, each with CRLF.
+    pub(crate) fn render(&self, dst: &mut impl BufMut) {
         if self.response {
             // status-line = HTTP-version SP status-code SP [ reason-phrase ]
             dst.put_slice(&self.version.to_bytes());
@@ -673,19 +612,6 @@ impl Head {
         8 + self.parts.method.len() + self.parts.target.len() + self.parts.headers.byte_len()
     }
 
-    /// Each prefix of the header lines, index k covering the first k lines: its hash and its
-    /// length in the block. Equal prefixes hash equal; unequal ones almost never do, so
-    /// callers that act on a match compare the lines themselves.
-    pub(crate) fn prefixes(&self) -> &[Prefix] {
-        self.parts.prefixes.get_or_init(|| prefix_table(self.parts.headers.as_block(), self.parts.headers.len()))
-    }
-
-    /// Has the [`Head::prefixes`] table been made?
-    #[cfg(test)]
-    pub(crate) fn has_prefixes(&self) -> bool {
-        self.parts.prefixes.get().is_some()
-    }
-
     /// The same head with other framing.
     pub fn with_framing(&self, framing: Framing) -> Head {
         Head { parts: self.parts.clone(), framing }
@@ -702,7 +628,13 @@ impl Head {
     ///
     /// Any [`BufMut`] takes it: a `Vec<u8>`, or the `BytesMut` a tokio codec writes into.
     pub fn write_http1(&self, dst: &mut impl BufMut) {
-        self.parts.write_lines(dst);
+        self.parts.render(dst);
+        self.write_framing(dst);
+    }
+
+    /// Writes what follows the header lines in the plain head: the framing field and the
+    /// empty line.
+    pub(crate) fn write_framing(&self, dst: &mut impl BufMut) {
         match self.framing {
             Framing::None | Framing::Close => {}
             Framing::Length(n) | Framing::Announced(n) => {
@@ -735,92 +667,6 @@ impl fmt::Debug for Head {
             .field("headers", &self.parts.headers)
             .field("framing", &self.framing)
             .finish()
-    }
-}
-
-/// The hash of no lines.
-const SEED: u64 = 0x243f_6a88_85a3_08d3;
-
-/// The folded multiply of wyhash and foldhash: the 128-bit product's halves XORed, so every
-/// input bit reaches the low bits too.
-#[inline]
-fn mix(x: u64, y: u64) -> u64 {
-    let product = u128::from(x) * u128::from(y);
-    (product as u64) ^ (product >> 64) as u64
-}
-
-/// One word into a prefix hash.
-#[inline]
-fn step(hash: u64, word: u64) -> u64 {
-    mix(hash ^ word, 0x517c_c1b7_2722_0a95)
-}
-
-/// Sixteen bytes into a prefix hash, with one multiply: a line's hash waits on half as many
-/// as with [`step`]. (The constant holds a byte no field line does, 0x1D, so the second
-/// factor is never zero.)
-#[inline]
-fn step2(hash: u64, pair: &[u8; 16]) -> u64 {
-    let pair = u128::from_le_bytes(*pair);
-    let (x, y) = (pair as u64, (pair >> 64) as u64);
-    mix(hash ^ x, y ^ 0xa076_1d64_78bd_642f)
-}
-
-/// The [`Head::prefixes`] of a block of `lines` CRLF-terminated lines (for heads the plain
-/// reader did not make, which has the table made as it reads).
-fn prefix_table(block: &[u8], lines: usize) -> Vec<Prefix> {
-    let mut out = Vec::with_capacity(lines + 1);
-    out.push(Prefix::EMPTY);
-    let mut start = 0;
-    for lf in memchr::memchr_iter(b'\n', block) {
-        let last = out[out.len() - 1];
-        out.push(last.then(&block[start..=lf]));
-        start = lf + 1;
-    }
-    out
-}
-
-/// The hash [`Head::prefixes`] gives the whole of a block of CRLF-terminated lines.
-pub(crate) fn block_hash(block: &[u8]) -> u64 {
-    let mut prefix = Prefix::EMPTY;
-    let mut start = 0;
-    for lf in memchr::memchr_iter(b'\n', block) {
-        prefix = prefix.then(&block[start..=lf]);
-        start = lf + 1;
-    }
-    prefix.hash
-}
-
-/// One prefix of a head's header lines (see [`Head::prefixes`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Prefix {
-    pub(crate) hash: u64,
-    /// Bytes of the block it takes, CRLFs included.
-    pub(crate) end: usize,
-}
-
-impl Prefix {
-    /// The empty prefix.
-    pub(crate) const EMPTY: Prefix = Prefix { hash: SEED, end: 0 };
-
-    /// This prefix and the next line, `line` (CRLF included): sixteen bytes at a time, then
-    /// a word, then the last bytes zero-padded with their count in the top byte.
-    ///
-    /// Not inlined: the reader calls it once per line from a loop that has enough to keep in
-    /// registers already.
-    #[inline(never)]
-    pub(crate) fn then(self, line: &[u8]) -> Prefix {
-        let (pairs, rest) = line.as_chunks::<16>();
-        let mut hash = pairs.iter().fold(self.hash, step2);
-        let (words, tail) = rest.as_chunks::<8>();
-        if let Some(w) = words.first() {
-            hash = step(hash, u64::from_le_bytes(*w));
-        }
-        // The tail bytes are the top of the line's last eight, when it has eight.
-        let last = match line.last_chunk::<8>() {
-            Some(w) if !tail.is_empty() => u64::from_le_bytes(*w) >> (64 - 8 * tail.len()),
-            _ => tail.iter().rev().fold(0, |w, &b| (w << 8) | u64::from(b)),
-        };
-        Prefix { hash: step(hash, last ^ (tail.len() as u64) << 56), end: self.end + line.len() }
     }
 }
 
@@ -1006,35 +852,6 @@ mod tests {
             assert_eq!(v, n.to_string().as_bytes());
             assert_eq!(decimal_len(n), v.len());
         }
-    }
-
-    /// The table: a prefix per line, ends at each CRLF, and hashes that tell lines apart.
-    #[test]
-    fn prefix_tables() {
-        let block = b"Host: a\r\nX-Long-Name: a value of some length\r\nX:\r\n\r\n";
-        let table = prefix_table(block, 4);
-        let ends: Vec<usize> = table.iter().map(|p| p.end).collect();
-        assert_eq!(ends, [0, 9, 46, 50, 52]);
-        // Bytes after the last LF are no line.
-        assert_eq!(prefix_table(&block[..51], 0).len(), 4);
-        // Every one-byte change of a line, at every length from 0 to 40 bytes, and every
-        // line of those lengths, hashes apart from all the others, alone and after a line.
-        let mut seen = std::collections::HashMap::new();
-        let after = Prefix::EMPTY.then(b"Host: a\r\n");
-        for len in 0..=40usize {
-            let base: Vec<u8> = (0..len).map(|i| b"abcdefgh"[i % 8]).collect();
-            crate::wire::chars::tests::each_variant(&base, |line| {
-                let mut line = line.to_vec();
-                line.extend_from_slice(b"\r\n");
-                for start in [Prefix::EMPTY, after] {
-                    let hash = start.then(&line).hash;
-                    if let Some(other) = seen.insert(hash, (start, line.clone())) {
-                        assert_eq!(other, (start, line.clone()), "{hash:x}");
-                    }
-                }
-            });
-        }
-        assert!(seen.len() > 200_000);
     }
 
     #[test]

@@ -2,8 +2,10 @@
 //! and the writer of the canonical form (SPEC.md §6, §13).
 
 mod read;
+mod write;
 
 pub use read::{parse_head, Plain};
+pub use write::Writer;
 
 /// Reads a plain HTTP/1.1 request stream (pipelined requests, one after another): a
 /// [`Reader`](crate::Reader) of the [`Plain`] grammar.

@@ -11,11 +11,11 @@ use bytes::Bytes;
 
 use crate::error::{escape, Error, ErrorKind};
 use crate::message::{
-    check_target, status_code, Direction, Framing, Head, Headers, Parts, Prefix, Requests, Responses, Version,
+    check_target, status_code, Direction, Framing, Head, Headers, Parts, Requests, Responses, Version,
 };
 use crate::read::{Found, Grammar, Heads, Position, Reader};
 use crate::wire::chars::{self, FramingName};
-use crate::wire::line::next_line;
+use crate::wire::line::{count_lf, next_line};
 use crate::Limits;
 
 impl<D: Direction> Default for Reader<Plain<D>> {
@@ -320,8 +320,8 @@ pub fn parse_head(buf: &[u8], limits: &Limits) -> Result<Option<(Head, usize)>, 
 /// [`parse_head`], also returning the head's raw bytes, which its parts share.
 ///
 /// `like` is a head parsed before with the same limits: the header lines this one starts
-/// with that are byte-identical to its lines were checked then, so they are taken with
-/// their prefix table instead of checked again. `answer` is `None` for a request head; for a
+/// with that are byte-identical to its lines were checked then, so they are taken without
+/// being checked again. `answer` is `None` for a request head; for a
 /// response head, what it answers.
 fn parse_head_raw(
     buf: &[u8],
@@ -343,18 +343,13 @@ fn parse_head_raw(
     let mut count = 0;
     // The framing field, and where its line starts and ends in `buf`.
     let mut framing = None::<(FramingName, Framing, (usize, usize))>;
-    let mut prefixes = Vec::with_capacity(16);
-    prefixes.push(Prefix::EMPTY);
     if let Some(like) = like {
-        // Its block holds no framing line, so neither do the lines it shares.
+        // Its block holds no framing line, so neither do the lines it shares: those whose
+        // LF lies in the bytes both share.
         let shared = chars::common_prefix(&buf[first..], like.headers().as_block());
-        let table = like.prefixes();
-        let lines = table.iter().rposition(|p| p.end <= shared).unwrap_or(0);
-        if lines > 0 {
-            prefixes.clear();
-            prefixes.extend_from_slice(&table[..=lines]);
-            count = lines;
-            pos += table[lines].end;
+        if let Some(lf) = memchr::memrchr(b'\n', &buf[first..first + shared]) {
+            count = count_lf(&buf[first..=first + lf]) as usize;
+            pos += lf + 1;
         }
     }
     loop {
@@ -383,9 +378,6 @@ fn parse_head_raw(
                     return Err((ErrorKind::TooManyHeaders { limit: limits.max_headers }, at));
                 }
                 count += 1;
-                // The line is in cache now: the encoder's table of prefixes is made here.
-                let last = prefixes.last().copied().unwrap_or(Prefix::EMPTY);
-                prefixes.push(last.then(&buf[at..pos]));
             }
             Some(name) => {
                 let value = chars::trim_ows(&field[name_len + 1..]);
@@ -441,11 +433,11 @@ fn parse_head_raw(
     let parts = if answer.is_some() {
         // `HTTP/x.y SP 3DIGIT SP reason`
         let (code, reason) = (raw.slice(9..12), raw.slice(13..13 + target.len()));
-        Parts::response_with_prefixes(code, reason, version, list, prefixes)
+        Parts::new_response(code, reason, version, list)
     } else {
         let method = raw.slice(..method.len());
         let target = raw.slice(method.len() + 1..method.len() + 1 + target.len());
-        Parts::with_prefixes(method, target, version, list, prefixes)
+        Parts::new(method, target, version, list)
     };
     Ok(Some((Head { parts, framing: kind }, raw)))
 }

@@ -384,12 +384,15 @@ impl Codec for Encode {
     }
 }
 
-/// Compact to canonical plain bytes, as `streamline decode` does it.
-struct Decode;
+/// Compact to canonical plain bytes, as `streamline decode` does it (through a writer that
+/// keeps a repeated head's rendering).
+struct Decode {
+    writer: http1::Writer,
+}
 
 impl Decode {
     fn job(input: &[u8]) -> Job<'_, Decode> {
-        Job::new(input, Decode)
+        Job::new(input, Decode { writer: http1::Writer::new() })
     }
 }
 
@@ -403,7 +406,7 @@ impl Codec for Decode {
     #[inline]
     fn event(&mut self, event: Event, out: &mut Vec<u8>) -> Result<u64, String> {
         match event {
-            Event::Head(head) => head.write_http1(out),
+            Event::Head(head) => self.writer.write_head(&head, out),
             Event::Data(data) => out.extend_from_slice(&data),
             Event::End => return Ok(1),
         }
@@ -414,7 +417,9 @@ impl Codec for Decode {
         Ok(0)
     }
 
-    fn reset(&mut self) {}
+    fn reset(&mut self) {
+        self.writer = http1::Writer::new();
+    }
 }
 
 /// What one measurement found.

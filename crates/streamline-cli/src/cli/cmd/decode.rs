@@ -3,7 +3,7 @@
 
 use anyhow::{Context, Result};
 use bytes::BytesMut;
-use streamline::{BorrowedMessage, Decoder, Event, Grammar, Message, ResponseDecoder};
+use streamline::{http1, BorrowedMessage, Decoder, Event, Grammar, Message, ResponseDecoder};
 
 use crate::cli::args::DecodeArgs;
 use crate::cli::io::{self, Events, Input, Item, Messages, Output, ReadError, Syntax, BATCH, CHUNK};
@@ -28,17 +28,19 @@ pub fn run(args: DecodeArgs) -> Result<()> {
     }
 }
 
-/// Writes every message of `events` in canonical plain form to `out`.
+/// Writes every message of `events` in canonical plain form to `out` (a feed's repeated head
+/// with one copy: the writer keeps its rendering).
 fn decode<G: Grammar>(mut events: Events<G, Input>, out: &mut Output, name: &str) -> Result<()>
 where
     G::Direction: Messages,
 {
     let mut written = 0u64;
+    let mut writer = http1::Writer::new();
     loop {
         // A short line can issue a large head again: stop at a full buffer, so the output
         // held in memory stays bounded whatever the input makes it amplify to.
         let whole = events.each_whole(|message| {
-            message.write_http1(&mut out.buf);
+            writer.write(message.head(), message.body(), &mut out.buf);
             out.mark();
             written += 1;
             out.buf.len() < BATCH
@@ -53,11 +55,11 @@ where
         }
         match events.next_item() {
             Ok(Some(Item::Message(message))) => {
-                message.write_http1(&mut out.buf);
+                writer.write(message.head(), message.body(), &mut out.buf);
                 written += 1;
                 out.mark();
             }
-            Ok(Some(Item::Event(Event::Head(head)))) => head.write_http1(&mut out.buf),
+            Ok(Some(Item::Event(Event::Head(head)))) => writer.write_head(&head, &mut out.buf),
             Ok(Some(Item::Event(Event::Data(data)))) => out.put(&data)?,
             Ok(Some(Item::Event(Event::End))) => {
                 written += 1;

@@ -8,6 +8,7 @@
 //! [`Change::op`], for both).
 
 use crate::compact::edit::{name_of, spans, splits_word};
+use crate::compact::encode::prefix::Prefix;
 use crate::compact::op::{Op, Select, Source, Splice};
 use crate::compact::table::line_hash;
 use crate::compact::table::Table;
@@ -45,9 +46,9 @@ pub(crate) enum Change {
 }
 
 impl Change {
-    /// The opcode this change writes, with the request's line `line` taken from `head`.
-    pub(crate) fn op<'h>(&self, head: &'h Head) -> Op<'h> {
-        let p = head.prefixes();
+    /// The opcode this change writes, with the request's line `line` taken from `head`,
+    /// whose prefix table is `p`.
+    pub(crate) fn op<'h>(&self, head: &'h Head, p: &[Prefix]) -> Op<'h> {
         self.op_with(|i| &head.headers().as_block()[p[i].end..p[i + 1].end - 2])
     }
 

@@ -4,6 +4,7 @@
 mod align;
 mod lookahead;
 mod plan;
+mod prefix;
 
 pub use lookahead::{Drained, Emitted, Lookahead, Window};
 pub use plan::Plan;
@@ -11,13 +12,14 @@ pub use plan::Plan;
 use bytes::BufMut;
 
 use self::align::{line_hashes, Change, Pricing};
-use self::plan::{plan, register_name, Index, Reg, Save, Slot, View};
+use self::plan::{header_cost, plan, register_name, Index, Reg, Save, Slot, View, ESTIMATE_AHEAD};
+use self::prefix::{block_hash, Tables};
 use crate::compact::edit::{edit_block, splice_into};
 use crate::compact::op::{Op, Splice};
 use crate::compact::state::{register_cost, Snapshot};
 use crate::compact::table::Table;
 use crate::error::{Error, ErrorKind};
-use crate::message::{block_hash, decimal_len, Framing, Head, Headers, Held, Message, Parts};
+use crate::message::{decimal_len, Framing, Head, Headers, Held, Message, Parts};
 use crate::wire::chars::common_prefix;
 use crate::Limits;
 
@@ -77,6 +79,8 @@ pub struct Encoder {
     last: Option<Head>,
     /// The steps of the plan being written (kept to reuse the allocation).
     steps: Vec<Step>,
+    /// The prefix tables of the heads the last plan in full looked at.
+    tables: Tables,
     /// Header editing (SPEC.md §4.10) on: the opcodes of the first version only if off.
     editing: bool,
     /// Field names (lowercase) whose values are never edited in part.
@@ -162,6 +166,7 @@ impl Encoder {
             requests: 0,
             last: None,
             steps: Vec::new(),
+            tables: Tables::default(),
             editing: true,
             sensitive: DEFAULT_SENSITIVE.iter().map(|n| n.to_vec()).collect(),
             effort: DEFAULT_EFFORT,
@@ -257,7 +262,22 @@ impl Encoder {
     /// A request the encoder cannot express within its limits, numbered (from 1) among the
     /// requests this encoder has written ([`Error::request`]).
     pub fn plan(&self, head: &Head, ahead: &[Head], complete: bool) -> Result<Plan, Error> {
-        self.plan_kind(head, ahead, complete).map_err(|kind| self.refusal(kind))
+        if self.steady(head) {
+            return Ok(Plan::steady(head, self.last_length));
+        }
+        let mut tables = Tables::default();
+        tables.make(head, self.ahead_read(ahead));
+        self.plan_in_full(head, ahead, complete, &tables).map_err(|kind| self.refusal(kind))
+    }
+
+    /// The requests ahead whose prefix tables the planner reads: with header editing off,
+    /// those whose saves it weighs; none with it on.
+    fn ahead_read<'a>(&self, ahead: &'a [Head]) -> &'a [Head] {
+        if self.editing {
+            &[]
+        } else {
+            &ahead[..ahead.len().min(ESTIMATE_AHEAD)]
+        }
     }
 
     /// An error for the request being encoded now.
@@ -265,8 +285,10 @@ impl Encoder {
         Error::for_request(kind, self.requests + 1)
     }
 
-    /// [`Encoder::plan`], with the bare kind of a refusal.
-    fn plan_kind(&self, head: &Head, ahead: &[Head], complete: bool) -> Result<Plan, ErrorKind> {
+    /// Is `head` a steady request, whose plan is [`Plan::steady`]: the state holds
+    /// everything but its framing?
+    #[inline]
+    fn steady(&self, head: &Head) -> bool {
         // The steady case: the state holds everything but the framing. Its lines were checked
         // when they were written; only the framing line, which may differ from the last
         // request's, can be too long now. (The longest, `Content-Length: ` + 20 digits + CRLF,
@@ -274,19 +296,21 @@ impl Encoder {
         // comparing bytes; a head built afresh with the same content is compared.
         let limits = &self.limits;
         let framing_fits = limits.max_line >= 40 || head.framing.line_len() <= limits.max_line;
-        if framing_fits {
-            let same = self.last.as_ref().is_some_and(|last| last.same_parts(head))
-                && self.current.base.len() == head.parts.target.len();
-            if same || self.holds(&head.parts) {
-                return Ok(Plan::steady(head, self.last_length));
-            }
-        }
+        let same = self.last.as_ref().is_some_and(|last| last.same_parts(head))
+            && self.current.base.len() == head.parts.target.len();
+        framing_fits && (same || self.holds(&head.parts))
+    }
+
+    /// [`Encoder::plan`] for a request that is not steady, with the bare kind of a refusal:
+    /// `tables` holds the prefix tables of `head` and of [`Encoder::ahead_read`].
+    fn plan_in_full(&self, head: &Head, ahead: &[Head], complete: bool, tables: &Tables) -> Result<Plan, ErrorKind> {
+        let limits = &self.limits;
         if head.parts.headers.len() > limits.max_headers {
             return Err(ErrorKind::Unencodable("more header lines than the max_headers limit"));
         }
         // Every line is `X:` + argument + CRLF; the longest arguments are a header line, the
         // method, and the target (as a base, or as a suffix with ` LEN` after it).
-        let longest = head.prefixes().windows(2).map(|w| w[1].end - w[0].end - 2).max().unwrap_or(0);
+        let longest = tables.of(head).windows(2).map(|w| w[1].end - w[0].end - 2).max().unwrap_or(0);
         let length = match head.framing {
             Framing::Length(n) => 1 + decimal_len(n),
             _ => 0,
@@ -301,6 +325,7 @@ impl Encoder {
         }
         let view = View {
             current: &self.current,
+            tables,
             regs: &self.regs,
             index: &self.index,
             max_registers: limits.max_registers,
@@ -379,7 +404,12 @@ impl Encoder {
                 "a response given to an encoder of requests (see Encoder::responses)"
             }));
         }
-        let plan = self.plan_kind(head, ahead, complete)?;
+        let plan = if self.steady(head) {
+            Plan::steady(head, self.last_length)
+        } else {
+            self.tables.make(head, self.ahead_read(ahead));
+            self.plan_in_full(head, ahead, complete, &self.tables)?
+        };
         if dst.remaining_mut() < plan.cost.saturating_add(more) {
             return Ok(None);
         }
@@ -556,7 +586,7 @@ impl Encoder {
                 cur.base = parts.target.prefix(len);
             }
             Step::Change(change) => {
-                let op = change.op(head);
+                let op = change.op(head, self.tables.of(head));
                 let mut out = std::mem::take(&mut self.scratch);
                 let edited = edit_block(cur.headers.as_block(), cur.headers.len(), &op, &self.table.lines, &mut out);
                 let result = edited.and_then(|edited| {
@@ -594,10 +624,11 @@ impl Encoder {
                 if to > self.limits.max_headers {
                     return Err(ErrorKind::TooManyHeaders { limit: self.limits.max_headers });
                 }
-                let end = head.prefixes()[to].end;
+                let p = self.tables.of(head);
+                let end = p[to].end;
                 grow(cur, end - 2 * to, cur.headers.byte_len())?;
                 if self.editing {
-                    let (p, block) = (head.prefixes(), parts.headers.as_block());
+                    let block = parts.headers.as_block();
                     for k in from..to {
                         self.table.sent(&block[p[k].end..p[k + 1].end - 2]);
                     }
@@ -635,7 +666,7 @@ impl Encoder {
                 self.register_bytes = register_bytes;
                 reg.snap.clone_from(cur);
                 let hash =
-                    if save.template { block_hash(cur.headers.as_block()) } else { head.prefixes()[save.at].hash };
+                    if save.template { block_hash(cur.headers.as_block()) } else { self.tables.of(head)[save.at].hash };
                 let old = std::mem::replace(&mut reg.hash, hash);
                 reg.used = self.tick;
                 reg.anchor |= save.anchor;
@@ -668,14 +699,11 @@ impl Encoder {
             Step::Base(len) => 4 + len,
             Step::Method => 4 + parts.method.len(),
             Step::Status => Op::Status(&parts.method, &parts.target).encoded_len(),
-            Step::Headers { from, to } => {
-                let p = head.prefixes();
-                p[to].end - p[from].end + 2 * (to - from)
-            }
+            Step::Headers { from, to } => header_cost(self.tables.of(head), from, to),
             // Words edited in place do not move the state away from its kind (see
             // `plan::TEMPLATE_MIN`).
             Step::Change(Change::Edit { .. }) | Step::EditBase { .. } => 0,
-            Step::Change(change) => change.op(head).encoded_len(),
+            Step::Change(change) => change.op(head, self.tables.of(head)).encoded_len(),
             Step::Load(_) | Step::Store(_) | Step::Issue { .. } => 0,
         }
     }
@@ -690,13 +718,13 @@ impl Encoder {
             Step::EditBase { at, cut, text, .. } => {
                 Op::EditBase(Splice { at, len: cut, text: &parts.target[at..at + text] }).write(dst)
             }
-            Step::Change(change) => change.op(head).write(dst),
+            Step::Change(change) => change.op(head, self.tables.of(head)).write(dst),
             Step::Method => Op::Method(&parts.method).write(dst),
             Step::Status => Op::Status(&parts.method, &parts.target).write(dst),
             Step::Headers { from, to } => {
                 // `H:` and the line with the CRLF that ends it in the block: what
                 // `Op::Header(..).write` writes, in two copies instead of four.
-                let (prefixes, block) = (head.prefixes(), parts.headers.as_block());
+                let (prefixes, block) = (self.tables.of(head), parts.headers.as_block());
                 for line in prefixes[from..=to].windows(2) {
                     dst.put_slice(b"H:");
                     dst.put_slice(&block[line[0].end..line[1].end]);
@@ -747,7 +775,7 @@ mod tests {
     }
 
     /// A fresh head equal to the state takes the steady path without its prefix table being
-    /// made (the general planner makes it); one byte off, it is planned in full.
+    /// made (the general planner has it made); one byte off, it is planned in full.
     #[test]
     fn fresh_equal_head_is_steady_without_planning() {
         let mut enc = Encoder::new();
@@ -757,15 +785,19 @@ mod tests {
         let again = head("/q", b"Host: a", Framing::Length(5));
         assert_eq!(enc.encode_head(&again, &[], false, &mut out).unwrap().cost(), 6);
         assert_eq!(out, b"+: 5\r\n");
-        assert!(!again.has_prefixes(), "planned in full");
+        assert!(!enc.tables.has(&again), "planned in full");
         let other = head("/q", b"Host: b", Framing::Length(5));
         assert!(!enc.holds(&other.parts));
         out.clear();
         enc.encode_head(&other, &[], false, &mut out).unwrap();
-        assert!(other.has_prefixes());
+        assert!(enc.tables.has(&other));
         // The general planner agrees with the shortcut on a head it takes.
+        let fresh = head("/q", b"Host: b", Framing::None);
+        let mut tables = Tables::default();
+        tables.make(&fresh, &[]);
         let view = View {
             current: &enc.current,
+            tables: &tables,
             regs: &enc.regs,
             index: &enc.index,
             max_registers: enc.limits.max_registers,
@@ -777,7 +809,6 @@ mod tests {
             last_length: None,
             responses: false,
         };
-        let fresh = head("/q", b"Host: b", Framing::None);
         assert!(enc.holds(&fresh.parts));
         assert_eq!(plan(&view, &fresh, &[], false).unwrap(), enc.plan(&fresh, &[], false).unwrap());
     }

@@ -10,6 +10,7 @@ use std::hash::BuildHasherDefault;
 use bytes::Bytes;
 
 use crate::compact::encode::align::{align, line_hashes, splice_keeping, Change, Pricing, Wanted};
+use crate::compact::encode::prefix::{Prefix, Tables};
 use crate::compact::op::{Op, Splice};
 use crate::compact::state::{register_cost, Snapshot};
 use crate::compact::table::Prehashed;
@@ -26,7 +27,7 @@ pub(crate) const ESTIMATE_AHEAD: usize = 16;
 pub(crate) struct Reg {
     pub(crate) name: Bytes,
     pub(crate) snap: Snapshot,
-    /// [`Head::prefixes`] value of the register's header lines: a quick filter before
+    /// The prefix hash of the register's header lines ([`Prefix`]): a quick filter before
     /// comparing lines.
     pub(crate) hash: u64,
     /// The hashes of the register's header lines (`align::line_hashes`), for the edits
@@ -95,6 +96,7 @@ pub struct Plan {
 
 impl Plan {
     /// The plan when the state already holds everything: just the issuing line.
+    #[inline]
     pub(crate) fn steady(head: &Head, last_length: Option<u64>) -> Plan {
         let (from, suffix) = (head.parts.headers.len(), head.parts.target.len());
         let cost = issue_cost(0, head.framing, last_length);
@@ -142,9 +144,12 @@ impl Plan {
     }
 }
 
-/// What the planner sees: the mirror state and the encoder's registers.
+/// What the planner sees: the mirror state, the encoder's registers, and the prefix tables
+/// of the heads it plans with.
 pub(crate) struct View<'a> {
     pub(crate) current: &'a Snapshot,
+    /// Made for the request and, with header editing off, the requests ahead.
+    pub(crate) tables: &'a Tables,
     pub(crate) regs: &'a [Reg],
     pub(crate) index: &'a Index,
     pub(crate) max_registers: usize,
@@ -165,11 +170,17 @@ pub(crate) struct View<'a> {
     pub(crate) responses: bool,
 }
 
-impl View<'_> {
+impl<'a> View<'a> {
     /// Optional saves keep the registers within half the state limit, leaving the rest for
     /// the current state.
     fn save_budget(&self) -> usize {
         self.max_state_bytes / 2
+    }
+
+    /// The prefix table of `head` (the request, or one ahead).
+    #[inline]
+    pub(crate) fn prefixes(&self, head: &Head) -> &'a [Prefix] {
+        self.tables.of(head)
     }
 
     /// Bytes of the state a plan starts from.
@@ -223,22 +234,22 @@ fn is_prefix(prefix: &Headers, list: &Headers) -> bool {
     p.len() <= l.len() && common_prefix(p, l) == p.len()
 }
 
-/// Cost of appending lines `from..to` of a head (`H:` + line + CRLF each).
-fn header_cost(head: &Head, from: usize, to: usize) -> usize {
-    let p = head.prefixes();
+/// Cost of appending lines `from..to` of a head whose prefix table is `p` (`H:` + line +
+/// CRLF each).
+pub(crate) fn header_cost(p: &[Prefix], from: usize, to: usize) -> usize {
     p[to].end - p[from].end + 2 * (to - from)
 }
 
-/// Common prefix of two heads' header lists, in lines, by their prefix hashes, given that
+/// Common prefix of two heads' header lists, in lines, by their prefix tables, given that
 /// both have `from` lines whose prefixes hash alike (each hash covers every line before it,
 /// so the hashes before agree too): an estimate, used only where a wrong answer costs
 /// bytes, not correctness.
-fn common_lines_hashed(a: &Head, b: &Head, from: usize) -> usize {
-    let (pa, pb) = (&a.prefixes()[from..], &b.prefixes()[from..]);
+fn common_lines_hashed(a: &[Prefix], b: &[Prefix], from: usize) -> usize {
+    let (pa, pb) = (&a[from..], &b[from..]);
     from + pa.iter().zip(pb).take_while(|(x, y)| x.hash == y.hash).count().saturating_sub(1)
 }
 
-/// Registers by the hash of their header lines ([`Head::prefixes`]).
+/// Registers by the hash of their header lines ([`Prefix`]).
 ///
 /// The planner asks about every prefix of every request in view, and most prefixes are in
 /// no register: a bit per hash class answers those without touching the map.
@@ -480,8 +491,8 @@ pub(crate) fn plan(view: &View<'_>, head: &Head, ahead: &[Head], complete: bool)
     let rank = |load: Option<usize>| load.map_or(0, |i| i + 1);
     let targets = Targets::new(&head.parts.target, ahead, view.editing.is_some());
     let best_new = targets.best_new();
-    let loads =
-        head.prefixes().iter().rev().flat_map(|p| view.index.get(p.hash)).map(|&i| (Some(i), &view.regs[i].snap));
+    let table = view.prefixes(head);
+    let loads = table.iter().rev().flat_map(|p| view.index.get(p.hash)).map(|&i| (Some(i), &view.regs[i].snap));
     let h = &head.parts.headers;
     for (load, snap) in std::iter::once((None, cur)).chain(loads) {
         if snap.headers.as_block().len() > h.as_block().len() || snap.headers.len() > h.len() {
@@ -489,7 +500,7 @@ pub(crate) fn plan(view: &View<'_>, head: &Head, ahead: &[Head], complete: bool)
         }
         let mut plan = from_start(view, head, load, snap, &targets, best_new, view.editing.is_some());
         // If the start's block is a prefix of the request's, the rest is appended.
-        plan.cost += header_cost(head, plan.from, h.len());
+        plan.cost += header_cost(table, plan.from, h.len());
         let better = |b: &Plan| plan.cost < b.cost || (plan.cost == b.cost && rank(load) < rank(b.load));
         if best.as_ref().is_none_or(better) && is_prefix(&snap.headers, h) {
             best = Some(plan);
@@ -661,23 +672,24 @@ fn plan_saves(view: &View<'_>, head: &Head, ahead: &[Head], complete: bool, plan
     // Saves that pay for themselves within the next requests. (With editing a later request
     // reaches its lines by edits and templates, which these estimates do not weigh.)
     let price = 2 * (4 + register_name_len(view.regs.len()));
-    let mine = head.prefixes();
+    let mine = view.prefixes(head);
     let ahead = if view.editing.is_some() { &[] } else { ahead };
     for next in ahead.iter().take(ESTIMATE_AHEAD) {
         // Most requests ahead part from this one before `from`: a differing hash there says
         // so without walking the lines before it (the first hashes always agree, so the
         // shared count would be below `from`).
-        if next.prefixes().get(from).is_none_or(|p| p.hash != mine[from].hash) {
+        let theirs = view.prefixes(next);
+        if theirs.get(from).is_none_or(|p| p.hash != mine[from].hash) {
             continue;
         }
-        let shared = common_lines_hashed(head, next, from);
+        let shared = common_lines_hashed(mine, theirs, from);
         if shared >= n || shared < from || points.iter().any(|&(at, _)| at == shared) {
             continue;
         }
         // The best start `next` would have without a save here.
-        let registered = next.prefixes().iter().rposition(|p| !view.index.get(p.hash).is_empty());
+        let registered = theirs.iter().rposition(|p| !view.index.get(p.hash).is_empty());
         let existing = registered.into_iter().chain(points.iter().map(|&(at, _)| at).filter(|&at| at <= shared)).max();
-        if existing.is_none_or(|e| e < shared && header_cost(next, e, shared) > price) {
+        if existing.is_none_or(|e| e < shared && header_cost(theirs, e, shared) > price) {
             points.push((shared, false));
         }
     }
@@ -732,7 +744,7 @@ fn plan_bytes(view: &View<'_>, head: &Head, plan: &Plan, at: usize) -> usize {
             None => view.current.base.len(),
         },
     };
-    8 + base + head.parts.method.len() + head.prefixes()[at].end - 2 * at
+    8 + base + head.parts.method.len() + view.prefixes(head)[at].end - 2 * at
 }
 
 #[cfg(test)]
