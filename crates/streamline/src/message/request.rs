@@ -725,8 +725,7 @@ impl Request {
 
     /// Writes the canonical plain form: [`Head::write_http1`], then the body.
     pub fn write_http1(&self, dst: &mut impl BufMut) {
-        self.head.write_http1(dst);
-        dst.put_slice(&self.body);
+        super::response::write_message(&self.head, &self.body, dst);
     }
 }
 
@@ -762,8 +761,7 @@ impl<'h, 's> RequestRef<'h, 's> {
 
     /// Writes the canonical plain form.
     pub fn write_http1(&self, dst: &mut impl BufMut) {
-        self.head.write_http1(dst);
-        dst.put_slice(self.body);
+        super::response::write_message(self.head, self.body, dst);
     }
 
     /// An owned copy.

@@ -70,8 +70,7 @@ impl Response {
 
     /// Writes the canonical plain form: [`Head::write_http1`], then the body.
     pub fn write_http1(&self, dst: &mut impl BufMut) {
-        self.head.write_http1(dst);
-        dst.put_slice(&self.body);
+        write_message(&self.head, &self.body, dst);
     }
 }
 
@@ -111,8 +110,7 @@ impl<'h, 's> ResponseRef<'h, 's> {
 
     /// Writes the canonical plain form.
     pub fn write_http1(&self, dst: &mut impl BufMut) {
-        self.head.write_http1(dst);
-        dst.put_slice(self.body);
+        write_message(self.head, self.body, dst);
     }
 
     /// An owned copy.
@@ -133,8 +131,7 @@ pub trait Message: sealed::Sealed {
     fn into_parts(self) -> (Head, Bytes);
     /// Writes the canonical plain form.
     fn write_http1(&self, dst: &mut impl BufMut) {
-        self.head().write_http1(dst);
-        dst.put_slice(self.body());
+        write_message(self.head(), self.body(), dst);
     }
 }
 
@@ -162,6 +159,13 @@ impl Message for Response {
     }
 }
 
+/// A message's canonical plain form, wherever a message is written whole: the head
+/// ([`Head::write_http1`]), then the body bytes as they are.
+pub(crate) fn write_message(head: &Head, body: &[u8], dst: &mut impl BufMut) {
+    head.write_http1(dst);
+    dst.put_slice(body);
+}
+
 /// A whole message of either direction borrowed from a reader and its input:
 /// [`RequestRef`] or [`ResponseRef`], as `decode_slice` gives them. Sealed.
 pub trait BorrowedMessage<'h, 's>: sealed::Sealed + Copy {
@@ -171,8 +175,7 @@ pub trait BorrowedMessage<'h, 's>: sealed::Sealed + Copy {
     fn body(&self) -> &'s [u8];
     /// Writes the canonical plain form.
     fn write_http1(&self, dst: &mut impl BufMut) {
-        self.head().write_http1(dst);
-        dst.put_slice(self.body());
+        write_message(self.head(), self.body(), dst);
     }
 }
 
