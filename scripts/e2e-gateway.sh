@@ -155,19 +155,24 @@ say "a request without Host: 400"
 "$python" "$here/ids.py" 127.0.0.1 "$px" 100 1000 | tee "$out/ids.txt" || fail "responses lost or misrouted"
 
 # --- 3. faults -------------------------------------------------------------------------
-stop "$nginx_pid"
-nginx_pid=
-code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$px/file.txt")
-[ "$code" = 502 ] || fail "nginx down: $code, not 502"
-start_nginx
-wait_for "http://127.0.0.1:$px/file.txt" 200 || fail "the pair did not recover after nginx came back"
+# Stops NAME (nginx or gateway): the pair must answer 502; starts it again: the pair must
+# answer 200 (else fails with WHY).
+outage() { # NAME WHY
+    if [ "$1" = nginx ]; then
+        stop "$nginx_pid"
+        nginx_pid=
+    else
+        stop "$gateway_pid"
+        gateway_pid=
+    fi
+    code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$px/file.txt")
+    [ "$code" = 502 ] || fail "$1 down: $code, not 502"
+    "start_$1"
+    wait_for "http://127.0.0.1:$px/file.txt" 200 || fail "$2"
+}
+outage nginx "the pair did not recover after nginx came back"
 say "nginx stopped: 502; back: 200"
-stop "$gateway_pid"
-gateway_pid=
-code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$px/file.txt")
-[ "$code" = 502 ] || fail "gateway down: $code, not 502"
-start_gateway
-wait_for "http://127.0.0.1:$px/file.txt" 200 || fail "the proxy did not reconnect"
+outage gateway "the proxy did not reconnect"
 say "gateway stopped: 502; back: the proxy reconnected, 200"
 
 # --- 4. load -------------------------------------------------------------------------
