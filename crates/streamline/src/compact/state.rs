@@ -89,8 +89,17 @@ impl Hasher for Fnv {
 /// compares a word; a longer name by its bytes.
 #[derive(Debug, Clone, Default)]
 struct Registers {
-    short: HashMap<u64, Snapshot, BuildHasherDefault<WordHash>>,
-    long: HashMap<Bytes, Snapshot, BuildHasherDefault<Fnv>>,
+    short: HashMap<u64, Saved, BuildHasherDefault<WordHash>>,
+    long: HashMap<Bytes, Saved, BuildHasherDefault<Fnv>>,
+}
+
+/// A register: the state saved, and where each line of its header block starts, so a load
+/// needs no scan of the block before the edits that usually follow it. The index is at most
+/// [`Limits::max_headers`] words a register.
+#[derive(Debug, Clone, Default)]
+struct Saved {
+    state: Snapshot,
+    starts: Vec<usize>,
 }
 
 impl Registers {
@@ -102,7 +111,7 @@ impl Registers {
     }
 
     #[inline]
-    fn get(&self, name: &[u8]) -> Option<&Snapshot> {
+    fn get(&self, name: &[u8]) -> Option<&Saved> {
         match Registers::word(name) {
             Some(w) => self.short.get(&w),
             None => self.long.get(name),
@@ -110,14 +119,14 @@ impl Registers {
     }
 
     #[inline]
-    fn get_mut(&mut self, name: &[u8]) -> Option<&mut Snapshot> {
+    fn get_mut(&mut self, name: &[u8]) -> Option<&mut Saved> {
         match Registers::word(name) {
             Some(w) => self.short.get_mut(&w),
             None => self.long.get_mut(name),
         }
     }
 
-    fn insert(&mut self, name: &[u8], snap: Snapshot) {
+    fn insert(&mut self, name: &[u8], snap: Saved) {
         match Registers::word(name) {
             Some(w) => self.short.insert(w, snap),
             None => self.long.insert(Bytes::copy_from_slice(name), snap),
@@ -178,11 +187,10 @@ pub struct State {
     table: Table,
     /// Where `E:` makes its line (kept to reuse the allocation).
     scratch: Vec<u8>,
-    /// Where each line of the current header block starts, if `starts_known`: made by the
-    /// first edit after a load and kept up to date by edits and `H:` lines, so the editing
-    /// opcodes find their lines without searching the block.
+    /// Where each line of the current header block starts, kept up to date by every opcode
+    /// that changes the block (`H:`, the edits, `<:`, which takes the register's own index),
+    /// so the editing opcodes find their lines without searching the block.
     starts: Vec<usize>,
-    starts_known: bool,
     /// Is this a response stream's state (SPEC.md §13)? Its status code is held where a
     /// request's method is, its reason phrase where a request's base is.
     responses: bool,
@@ -242,7 +250,6 @@ impl State {
             table: Table::new(limits.table_bytes),
             scratch: Vec::new(),
             starts: Vec::new(),
-            starts_known: true,
         }
     }
 
@@ -370,7 +377,7 @@ impl State {
             Op::Header(h) => self.push_header(h)?,
             Op::Store(name) => {
                 let new = register_cost(name.len(), self.current.bytes);
-                let old = self.registers.get(name).map(|r| register_cost(name.len(), r.bytes));
+                let old = self.registers.get(name).map(|r| register_cost(name.len(), r.state.bytes));
                 if old.is_none() && self.registers.len() >= self.limits.max_registers {
                     return Err(ErrorKind::TooManyRegisters { limit: self.limits.max_registers });
                 }
@@ -387,8 +394,14 @@ impl State {
                     self.block = Block::Held;
                 }
                 match self.registers.get_mut(name) {
-                    Some(reg) => reg.clone_from(&self.current),
-                    None => self.registers.insert(name, self.current.clone()),
+                    Some(reg) => {
+                        reg.state.clone_from(&self.current);
+                        reg.starts.clone_from(&self.starts);
+                    }
+                    None => {
+                        let saved = Saved { state: self.current.clone(), starts: self.starts.clone() };
+                        self.registers.insert(name, saved);
+                    }
                 }
             }
             Op::Load(name) => self.load(name)?,
@@ -431,11 +444,12 @@ impl State {
     #[inline(never)]
     fn load(&mut self, name: &[u8]) -> Result<(), ErrorKind> {
         self.issued = None;
-        let reg = self.registers.get(name).ok_or_else(|| ErrorKind::UnknownRegister(escape(name)))?;
+        let saved = self.registers.get(name).ok_or_else(|| ErrorKind::UnknownRegister(escape(name)))?;
+        let reg = &saved.state;
         if self.register_bytes + reg.bytes > self.limits.max_state_bytes {
             return Err(ErrorKind::StateTooLarge { limit: self.limits.max_state_bytes });
         }
-        self.starts_known = false;
+        self.starts.clone_from(&saved.starts);
         let cur = &mut self.current;
         cur.assign_all_but_headers(reg);
         self.arena.chunk.clear();
@@ -476,10 +490,6 @@ impl State {
             Block::Held | Block::Cut => &self.current.headers.block,
         };
         let old_len = block.len();
-        if !self.starts_known {
-            line_starts(block, &mut self.starts);
-            self.starts_known = true;
-        }
         // The index kept up to date is the index a fresh scan makes (the fast path beside
         // the general one, checked wherever debug assertions are on: every test and fuzz run).
         debug_assert!(
@@ -530,8 +540,14 @@ impl State {
         for start in &mut self.starts[edit.first + edit.removed..] {
             *start = start.wrapping_add_signed(shift);
         }
-        let inserted = edit.line.map(|_| edit.cut);
-        self.starts.splice(edit.first..edit.first + edit.removed, inserted);
+        match (edit.removed, edit.line) {
+            // A line replaced (most edits): its start stays.
+            (1, Some(_)) => {}
+            (0, Some(_)) => self.starts.insert(edit.first, edit.cut),
+            (n, inserted) => {
+                self.starts.splice(edit.first..edit.first + n, inserted.map(|_| edit.cut));
+            }
+        }
         self.current.bytes = self.current.bytes + new - old;
         self.current.headers.count = edit.count;
         if edit.sent {
@@ -559,10 +575,10 @@ impl State {
             self.arena.chunk.extend_from_slice(&self.current.headers.block);
             self.block = Block::Open;
         }
+        self.starts.push(self.arena.chunk.len());
         self.arena.chunk.extend_from_slice(h);
         self.arena.chunk.extend_from_slice(b"\r\n");
         self.current.headers.count += 1;
-        self.starts_known = false;
         self.table.sent(h);
         Ok(())
     }
