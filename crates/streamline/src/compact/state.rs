@@ -172,9 +172,12 @@ pub struct State {
     /// Sum of [`register_cost`] over the registers.
     register_bytes: usize,
     limits: Limits,
-    /// The parts of a request issued with an empty suffix from the current state, made on
-    /// first use and dropped when the state changes: a steady feed builds them once.
-    issued: Option<Arc<Parts>>,
+    /// Does the slot given to [`State::apply_into`] hold the head an empty suffix issues from
+    /// the current state? Set by such an issue, cleared by any change of state and by an issue
+    /// with a suffix: a steady feed builds its head once and then only sets its framing. (A
+    /// flag, not a reference to the parts: holding one cost an atomic increment and decrement
+    /// a request, and made every rebuild in place find the parts shared.)
+    issued: bool,
     /// Where the bytes that change with every request go (header blocks and targets): copied
     /// into chunks of [`ARENA_CHUNK`] bytes and split off as `Bytes` that share a chunk, so a
     /// request built from opcode lines costs no allocation of its own. A chunk lives while
@@ -244,7 +247,7 @@ impl State {
             registers: Registers::default(),
             register_bytes: 0,
             limits,
-            issued: None,
+            issued: false,
             arena: Arena::default(),
             block: Block::Held,
             table: Table::new(limits.table_bytes),
@@ -291,7 +294,7 @@ impl State {
     fn set_base(&mut self, base: Bytes) -> Result<(), ErrorKind> {
         let old = self.current.base.len();
         self.check_growth(base.len(), old)?;
-        self.issued = None;
+        self.issued = false;
         self.current.bytes = self.current.bytes + base.len() - old;
         self.current.base = base;
         Ok(())
@@ -358,7 +361,7 @@ impl State {
                 | Op::Announce(_)
                 | Op::Close
         ) {
-            self.issued = None;
+            self.issued = false;
         }
         match *op {
             Op::Version(v) => {
@@ -443,7 +446,7 @@ impl State {
     /// (criterion, `browse_decode/streamline_decode_slice`, 7.3 M/s against 6.7 M/s).
     #[inline(never)]
     fn load(&mut self, name: &[u8]) -> Result<(), ErrorKind> {
-        self.issued = None;
+        self.issued = false;
         let saved = self.registers.get(name).ok_or_else(|| ErrorKind::UnknownRegister(escape(name)))?;
         let reg = &saved.state;
         if self.register_bytes + reg.bytes > self.limits.max_state_bytes {
@@ -476,7 +479,7 @@ impl State {
     /// checked against the limits first, then made in place in the open header block.
     #[inline(never)]
     fn edit_headers(&mut self, op: &Op<'_>) -> Result<(), ErrorKind> {
-        self.issued = None;
+        self.issued = false;
         let mut made = std::mem::take(&mut self.scratch);
         let result = self.commit_edit(op, &mut made);
         self.scratch = made;
@@ -560,7 +563,7 @@ impl State {
     /// Applies `H:` with this (checked) line.
     #[inline]
     pub(crate) fn push_header(&mut self, h: &[u8]) -> Result<(), ErrorKind> {
-        self.issued = None;
+        self.issued = false;
         if self.current.headers.len() >= self.limits.max_headers {
             return Err(ErrorKind::TooManyHeaders { limit: self.limits.max_headers });
         }
@@ -595,10 +598,7 @@ impl State {
     /// its framing needs setting)?
     #[inline]
     pub(crate) fn reissues(&self, slot: &Option<Head>) -> bool {
-        match (slot, &self.issued) {
-            (Some(head), Some(parts)) => Arc::ptr_eq(&head.parts, parts),
-            _ => false,
-        }
+        self.issued && slot.is_some()
     }
 
     /// Puts the head `-:`/`+:`/`*:` issue into `slot`. The steady case (empty suffix, state
@@ -613,12 +613,9 @@ impl State {
             self.last_length = Some(n);
         }
         if suffix.is_empty() && (!framing.is_chunked() || self.current.version.is_some_and(Version::chunked_allowed)) {
-            if let Some(parts) = &self.issued {
-                // Nothing waits for the table: every opcode that sends a line drops `issued`.
-                match slot {
-                    Some(head) if Arc::ptr_eq(&head.parts, parts) => head.framing = framing,
-                    _ => *slot = Some(Head { parts: parts.clone(), framing }),
-                }
+            if let (true, Some(head)) = (self.issued, slot.as_mut()) {
+                // Nothing waits for the table: every opcode that sends a line clears `issued`.
+                head.framing = framing;
                 return Ok(());
             }
         }
@@ -644,15 +641,13 @@ impl State {
         }
         // The request is issued: the lines sent for it enter the table.
         self.table.issued();
+        self.issued = suffix.is_empty();
         // The slot's parts are nobody else's (a borrowed read is done with them): rebuilt in
         // place from the state, the open header block included, without sharing anything.
         if let Some(head) = slot.as_mut() {
             if let Some(parts) = Arc::get_mut(&mut head.parts) {
                 parts.rebuild(responses, method, &[&cur.base, suffix], version, self.block_bytes(), cur.headers.count);
                 head.framing = framing;
-                if suffix.is_empty() {
-                    self.issued = Some(head.parts.clone());
-                }
                 return Ok(());
             }
         }
@@ -666,9 +661,6 @@ impl State {
         } else {
             Parts::new(method, target, version, headers)
         };
-        if suffix.is_empty() {
-            self.issued = Some(parts.clone());
-        }
         *slot = Some(Head { parts, framing });
         Ok(())
     }
