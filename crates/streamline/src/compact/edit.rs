@@ -163,6 +163,7 @@ pub(crate) struct Edit<'a> {
 /// `block`, a list of CRLF-terminated lines starting at `starts`, and checks what the opcode itself
 /// requires (the selected line exists, the table holds the entry, the edit keeps words
 /// whole); the caller checks the limits. A line `E:` makes is written to `made`.
+#[inline]
 pub(crate) fn plan_edit<'a>(
     block: &[u8],
     starts: &[usize],

@@ -84,11 +84,16 @@ impl Hasher for Fnv {
     }
 }
 
-/// The registers by name. A name of up to seven bytes (all the encoder writes are one or two)
-/// is keyed by one word, its bytes and its length packed together, so a lookup hashes and
-/// compares a word; a longer name by its bytes.
+/// The registers by name. A one-byte name (all the encoder writes for its first 62
+/// registers) finds its register through a table of the 256 bytes, with no hashing; a name of
+/// up to seven bytes is keyed by one word, its bytes and its length packed together, so a
+/// lookup hashes and compares a word; a longer name by its bytes.
 #[derive(Debug, Clone, Default)]
 struct Registers {
+    /// For each byte, 1 + the index in `one` of the register it names (0: none); made, 256
+    /// entries, by the first one-byte name.
+    byte: Vec<u16>,
+    one: Vec<Saved>,
     short: HashMap<u64, Saved, BuildHasherDefault<WordHash>>,
     long: HashMap<Bytes, Saved, BuildHasherDefault<Fnv>>,
 }
@@ -110,31 +115,58 @@ impl Registers {
         (name.len() <= 7).then(|| name.iter().rev().fold(name.len() as u64, |w, &b| (w << 8) | u64::from(b)))
     }
 
+    /// Where a one-byte name's register is in `one`, if it has one.
+    #[inline]
+    fn one_index(&self, b: u8) -> Option<usize> {
+        self.byte.get(usize::from(b)).and_then(|&i| usize::from(i).checked_sub(1))
+    }
+
     #[inline]
     fn get(&self, name: &[u8]) -> Option<&Saved> {
-        match Registers::word(name) {
-            Some(w) => self.short.get(&w),
-            None => self.long.get(name),
+        match *name {
+            [b] => self.one_index(b).map(|i| &self.one[i]),
+            _ => match Registers::word(name) {
+                Some(w) => self.short.get(&w),
+                None => self.long.get(name),
+            },
         }
     }
 
     #[inline]
     fn get_mut(&mut self, name: &[u8]) -> Option<&mut Saved> {
-        match Registers::word(name) {
-            Some(w) => self.short.get_mut(&w),
-            None => self.long.get_mut(name),
+        match *name {
+            [b] => self.one_index(b).map(|i| &mut self.one[i]),
+            _ => match Registers::word(name) {
+                Some(w) => self.short.get_mut(&w),
+                None => self.long.get_mut(name),
+            },
         }
     }
 
-    fn insert(&mut self, name: &[u8], snap: Saved) {
-        match Registers::word(name) {
-            Some(w) => self.short.insert(w, snap),
-            None => self.long.insert(Bytes::copy_from_slice(name), snap),
-        };
+    fn insert(&mut self, name: &[u8], saved: Saved) {
+        match *name {
+            [b] => match self.one_index(b) {
+                Some(i) => self.one[i] = saved,
+                None => {
+                    self.byte.resize(256, 0);
+                    self.one.push(saved);
+                    // At most 256 one-byte names: the index always fits.
+                    self.byte[usize::from(b)] = u16::try_from(self.one.len()).unwrap_or(u16::MAX);
+                }
+            },
+            _ => match Registers::word(name) {
+                Some(w) => {
+                    self.short.insert(w, saved);
+                }
+                None => {
+                    self.long.insert(Bytes::copy_from_slice(name), saved);
+                }
+            },
+        }
     }
 
     fn len(&self) -> usize {
-        self.short.len() + self.long.len()
+        self.one.len() + self.short.len() + self.long.len()
     }
 }
 
@@ -771,6 +803,35 @@ mod tests {
         assert_eq!(run(&mut s, &[b"<:nope"]), Err(ErrorKind::UnknownRegister("nope".into())));
         let c = &s.current;
         assert_eq!(c.bytes, 8 + c.base.len() + c.method.as_ref().map_or(0, Bytes::len) + c.headers.byte_len());
+    }
+
+    /// SPEC.md §5.2: a register is found by its whole name, whatever its length: one byte (the
+    /// table of bytes), two to seven (one word), eight and more (the bytes), with names that
+    /// share a first byte or a prefix, saved over and loaded back, each with its own lines.
+    #[test]
+    fn registers_by_each_kind_of_name() {
+        let names: [&[u8]; 7] = [b"a", b"b", b"ab", b"abcdefg", b"abcdefgh", b"abcdefghi", b"A"];
+        let mut s = State::new(Limits::default());
+        run(&mut s, &[b"V:HTTP/1.1", b"M:GET", b"B:/"]).unwrap();
+        for (i, name) in names.iter().enumerate() {
+            let lines = [format!("H:N{i}: {i}").into_bytes(), [&b">:"[..], name].concat(), b"D:0".to_vec()];
+            run(&mut s, &lines.iter().map(Vec::as_slice).collect::<Vec<_>>()).unwrap();
+        }
+        // Saved over: the second save of a name replaces the first.
+        run(&mut s, &[b"H:Again: 1", b">:ab", b"D:0"]).unwrap();
+        for (i, name) in names.iter().enumerate() {
+            let heads = run(&mut s, &[&[&b"<:"[..], name].concat(), b"S:Edited: yes", b"-:"]).unwrap();
+            let want = if *name == b"ab" {
+                "Again: 1\r\nEdited: yes\r\n".to_string()
+            } else {
+                format!("N{i}: {i}\r\nEdited: yes\r\n")
+            };
+            assert_eq!(heads[0].headers().as_block(), want.as_bytes(), "register {}", escape(name));
+        }
+        assert_eq!(s.registers.len(), names.len());
+        assert_eq!(run(&mut s, &[b"<:c"]), Err(ErrorKind::UnknownRegister("c".into())));
+        assert_eq!(run(&mut s, &[b"<:abcdef"]), Err(ErrorKind::UnknownRegister("abcdef".into())));
+        assert_eq!(run(&mut s, &[b"<:abcdefghij"]), Err(ErrorKind::UnknownRegister("abcdefghij".into())));
     }
 
     #[test]
