@@ -2,7 +2,8 @@
 # The proxy and the gateway end to end with real parts: nginx (Debian's) upstream, curl and
 # a load generator as clients, all on 127.0.0.1.
 #
-#   scripts/e2e-gateway.sh [--out DIR] [--seconds S] [--connections C] [--links N] [--soak S]
+#   scripts/e2e-gateway.sh [--out DIR] [--seconds S] [--rounds R] [--threads T] [--connections C]
+#                          [--links N] [--soak S]
 #
 #   client ──► streamline proxy ══compact link══► streamline gateway ──► nginx
 #
@@ -13,10 +14,15 @@
 #    echoes: every response reaches its own client, in order.
 # 3. Faults: nginx stopped gives 502 and the pair recovers when it is back; the gateway
 #    stopped gives 502 and the proxy reconnects when it is back.
-# 4. Load: the load generator against nginx directly, then through the pair (POSTs of a
-#    66-byte OPRA-style quote, scripts/gateway/opra.lua): requests/s, latency percentiles,
-#    link bytes per request and per acknowledgement (the proxy's --stats totals), the
-#    proxy's RSS before and after.
+# 4. Load: the load generator against nginx directly, then through the pair, R rounds
+#    (default 3) taken alternately, each S seconds (default 5): POSTs of a 66-byte
+#    OPRA-style quote (scripts/gateway/opra.lua) from wrk with C connections (default 100),
+#    each path taken at its best over the thread counts T (default 1,2: one wrk thread
+#    drives nginx directly hardest, two drive the pair harder). Per round: requests/s,
+#    latency percentiles, the cores the whole machine kept busy, and through the pair the
+#    CPU per request of each process; then the medians and their ratio, link bytes per
+#    request and per acknowledgement (the proxy's --stats totals), the proxy's RSS before
+#    and after.
 # 5. Soak (--soak S seconds, default 30; 0 skips it): rounds of 8 s of load through the pair,
 #    nginx stopped for a second in each, the gateway killed (SIGKILL) and restarted in every
 #    other one. After each round the pair must answer 200 again (no hang), and at the end no
@@ -34,13 +40,17 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 here=$repo/scripts/gateway
 out=$repo/target/e2e-gateway
 seconds=5
-connections=50
+rounds=3
+threads=1,2
+connections=100
 links=1
 soak=30
 while [ $# -gt 0 ]; do
     case $1 in
     --out) out=$(mkdir -p "$2" && cd "$2" && pwd); shift 2 ;;
     --seconds) seconds=$2; shift 2 ;;
+    --rounds) rounds=$2; shift 2 ;;
+    --threads) threads=$2; shift 2 ;; # a comma-separated list
     --connections) connections=$2; shift 2 ;;
     --links) links=$2; shift 2 ;;
     --soak) soak=$2; shift 2 ;;
@@ -186,59 +196,107 @@ nginx_ticks() {
     for p in $(pgrep -P "$nginx_pid" || true); do t=$((t + $(ticks "$p"))); done
     echo "$t"
 }
+# The whole machine's busy and total clock ticks (every CPU; idle and I/O wait are not busy):
+# what the processes' own counts miss, the softirq work of loopback TCP among it.
+machine() { awk '/^cpu / {t = 0; for (i = 2; i <= NF; i++) t += $i; print t - $5 - $6, t}' /proc/stat; }
 # The proxy's totals, from its last --stats line: requests, responses, link bytes in, out.
 totals() {
     sleep 1.2
     grep -o 'total [0-9]* req, [0-9]* resp, link [0-9]* B in, [0-9]* B out' "$out/proxy.log" | tail -1 |
         awk '{print $2, $4, $7, $10}'
 }
-load() { # PORT NAME
+# One run of the load generator against PORT with T threads: "requests/s p50 p90 p99 non-2xx
+# cores-busy".
+load1() { # PORT NAME T
+    local m0 m1 busy
+    m0=$(machine)
     if command -v wrk >/dev/null; then
-        wrk -t1 -c"$connections" -d"${seconds}s" --latency -s "$here/opra.lua" "http://127.0.0.1:$1/ack" >"$out/$2.load"
+        wrk -t"$3" -c"$connections" -d"${seconds}s" --latency -s "$here/opra.lua" "http://127.0.0.1:$1/ack" >"$out/$2.load"
+    else
+        oha -z "${seconds}s" -c "$connections" --no-tui -m POST -H 'Content-Type: application/json' \
+            -d '{"sym":"SPY","exp":"2026-12-18","k":600.0,"bid":12.34,"ask":12.38}' \
+            "http://127.0.0.1:$1/ack" >"$out/$2.load"
+    fi
+    m1=$(machine)
+    busy=$(echo "$m0 $m1" | awk -v n="$(nproc)" '{printf "%.2f", n * ($3 - $1) / ($4 - $2)}')
+    if command -v wrk >/dev/null; then
         local rps p50 p90 p99 non2xx
         rps=$(awk '/^Requests\/sec/ {print $2}' "$out/$2.load")
         p50=$(awk '$1 == "50%" {print $2}' "$out/$2.load")
         p90=$(awk '$1 == "90%" {print $2}' "$out/$2.load")
         p99=$(awk '$1 == "99%" {print $2}' "$out/$2.load")
         non2xx=$(awk '/Non-2xx/ {print $NF}' "$out/$2.load")
-        echo "$rps $p50 $p90 $p99 ${non2xx:-0}"
+        echo "$rps $p50 $p90 $p99 ${non2xx:-0} $busy"
     else
-        oha -z "${seconds}s" -c "$connections" --no-tui -m POST -H 'Content-Type: application/json' \
-            -d '{"sym":"SPY","exp":"2026-12-18","k":600.0,"bid":12.34,"ask":12.38}' \
-            "http://127.0.0.1:$1/ack" >"$out/$2.load"
-        echo "$(awk '/Requests\/sec/ {print $2}' "$out/$2.load") - - - -"
+        echo "$(awk '/Requests\/sec/ {print $2}' "$out/$2.load") - - - 0 $busy"
     fi
 }
-say "load: $connections connections, ${seconds} s each, direct then through the pair"
-read -r d_rps d_p50 d_p90 d_p99 d_bad < <(load "$up" direct)
+# A path's capacity in a round: the best of its runs with each thread count in `threads`
+# (one wrk thread drives nginx directly hardest, two drive the pair harder: each path is
+# measured at its best). Prints load1's figures and the thread count that gave them; the
+# pair's runs all count towards errors.
+load() { # PORT NAME
+    local t best="" fig
+    for t in ${threads//,/ }; do
+        fig="$(load1 "$1" "$2.t$t" "$t") $t"
+        [ "$(echo "$fig" | awk '{print $5}')" = 0 ] || { echo "$fig"; return; }
+        if [ -z "$best" ] || awk -v a="${fig%% *}" -v b="${best%% *}" 'BEGIN {exit !(a > b)}'; then
+            best=$fig
+        fi
+    done
+    echo "$best"
+}
+median() { sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+say "load: wrk -t${threads//,/ and -t}, $connections connections, ${seconds} s a run, $rounds rounds of direct then through the pair"
 before=$(totals)
+round_before=$before
 rss_before=$(rss "$proxy_pid")
-cpu_before="$(ticks "$proxy_pid") $(ticks "$gateway_pid") $(nginx_ticks)"
-read -r p_rps p_p50 p_p90 p_p99 p_bad < <(load "$px" pair)
-cpu_after="$(ticks "$proxy_pid") $(ticks "$gateway_pid") $(nginx_ticks)"
+rows=() direct=() pair=() per_px=() per_gw=() per_ng=()
+for round in $(seq "$rounds"); do
+    read -r d_rps d_p50 d_p90 d_p99 d_bad d_busy d_t < <(load "$up" "direct.$round")
+    cpu_before="$(ticks "$proxy_pid") $(ticks "$gateway_pid") $(nginx_ticks)"
+    read -r p_rps p_p50 p_p90 p_p99 p_bad p_busy p_t < <(load "$px" "pair.$round")
+    cpu_after="$(ticks "$proxy_pid") $(ticks "$gateway_pid") $(nginx_ticks)"
+    [ "$p_bad" = 0 ] || fail "errors under load through the pair (round $round, see $out/pair.$round.load)"
+    # CPU per request through the pair, each process (µs), over the round's runs through it
+    # (the requests as the proxy counted them).
+    read -r pb gb nb <<<"$cpu_before"
+    read -r pa ga na <<<"$cpu_after"
+    read -r n0 _ <<<"$round_before"
+    round_before=$(totals)
+    read -r n1 _ <<<"$round_before"
+    read -r c_px c_gw c_ng < <(awk -v p=$((pa - pb)) -v g=$((ga - gb)) -v n=$((na - nb)) -v hz="$(getconf CLK_TCK)" \
+        -v r=$((n1 - n0)) 'BEGIN {f = r ? 1e6 / hz / r : 0; printf "%.1f %.1f %.1f\n", p * f, g * f, n * f}')
+    direct+=("$d_rps") pair+=("$p_rps") per_px+=("$c_px") per_gw+=("$c_gw") per_ng+=("$c_ng")
+    share=$(awk -v p="$p_rps" -v d="$d_rps" 'BEGIN {printf "%.0f", d ? 100 * p / d : 0}')
+    rows+=("| $round | $d_rps (-t$d_t) | $d_p50 / $d_p99 | $d_busy | $p_rps (-t$p_t) | $p_p50 / $p_p99 | $p_busy | $share % | $c_px / $c_gw / $c_ng |")
+    say "round $round: direct $d_rps req/s, through the pair $p_rps req/s ($share %)"
+done
 after=$(totals)
 rss_after=$(rss "$proxy_pid")
 read -r r0 a0 i0 o0 <<<"$before"
 read -r r1 a1 i1 o1 <<<"$after"
 per_req=$(awk -v o="$((o1 - o0))" -v n="$((r1 - r0))" 'BEGIN {printf "%.1f", n ? o / n : 0}')
 per_ack=$(awk -v i="$((i1 - i0))" -v n="$((a1 - a0))" 'BEGIN {printf "%.1f", n ? i / n : 0}')
-ratio=$(awk -v p="$p_rps" -v d="$d_rps" 'BEGIN {printf "%.0f", d ? 100 * p / d : 0}')
+d_med=$(printf '%s\n' "${direct[@]}" | median)
+p_med=$(printf '%s\n' "${pair[@]}" | median)
+ratio=$(awk -v p="$p_med" -v d="$d_med" 'BEGIN {printf "%.0f", d ? 100 * p / d : 0}')
 {
-    echo "| path | requests/s | p50 | p90 | p99 | non-2xx | link B/request | link B/ack |"
-    echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
-    echo "| wrk -> nginx | $d_rps | $d_p50 | $d_p90 | $d_p99 | $d_bad | - | - |"
-    echo "| wrk -> proxy -> gateway -> nginx | $p_rps | $p_p50 | $p_p90 | $p_p99 | $p_bad | $per_req | $per_ack |"
+    echo "| round | wrk -> nginx, req/s | p50 / p99 | cores busy | wrk -> proxy -> gateway -> nginx, req/s | p50 / p99 | cores busy | share | CPU µs/request: proxy / gateway / nginx |"
+    echo "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+    printf '%s\n' "${rows[@]}"
     echo
-    echo "through the pair: $ratio % of direct; OPRA body 66 B; proxy RSS ${rss_before} KiB before, ${rss_after} KiB after"
-    # Where the cores went during the run through the pair (clock ticks, per second of it).
-    read -r pb gb nb <<<"$cpu_before"
-    read -r pa ga na <<<"$cpu_after"
-    hz=$(getconf CLK_TCK)
-    awk -v p=$((pa - pb)) -v g=$((ga - gb)) -v n=$((na - nb)) -v hz="$hz" -v s="$seconds" \
-        -v r="$p_rps" 'BEGIN {printf "cores busy during the run through the pair: proxy %.2f, gateway %.2f, nginx %.2f (of 2); CPU per request: proxy %.1f us, gateway %.1f us\n", p/hz/s, g/hz/s, n/hz/s, r ? 1e6*p/hz/s/r : 0, r ? 1e6*g/hz/s/r : 0}'
-
+    echo "medians: direct $d_med req/s, through the pair $p_med req/s: $ratio % of direct" \
+        "(each path the best of wrk -t${threads//,/ and -t} in each round; -c$connections, ${seconds} s a run, $(nproc) CPUs)"
+    echo "CPU per request through the pair (median): proxy $(printf '%s\n' "${per_px[@]}" | median) µs," \
+        "gateway $(printf '%s\n' "${per_gw[@]}" | median) µs, nginx $(printf '%s\n' "${per_ng[@]}" | median) µs"
+    echo "link bytes: $per_req a request, $per_ack an acknowledgement (OPRA body 66 B);" \
+        "proxy RSS ${rss_before} KiB before, ${rss_after} KiB after"
 } | tee "$out/figures.md"
-[ "$p_bad" = 0 ] || fail "errors under load through the pair"
+# A steady OPRA request costs 7 bytes and its body on the link, an acknowledgement 4 and its
+# 3-byte body; the link's first messages, which carry the heads, add a little to the means.
+awk -v r="$per_req" -v a="$per_ack" 'BEGIN {exit !(r <= 7 + 66 + 0.5 && a <= 4 + 3 + 0.5)}' ||
+    fail "link bytes above the steady costs: $per_req a request, $per_ack an acknowledgement"
 
 # --- 5. soak -----------------------------------------------------------------------------
 # Is RSS (KiB) $2 flat against $1: at most 4 MiB or 10 % above it?
