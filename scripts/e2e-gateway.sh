@@ -248,8 +248,7 @@ load() { # PORT NAME
 }
 median() { sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 say "load: wrk -t${threads//,/ and -t}, $connections connections, ${seconds} s a run, $rounds rounds of direct then through the pair"
-before=$(totals)
-round_before=$before
+round_before=$(totals)
 rss_before=$(rss "$proxy_pid")
 rows=() direct=() pair=() per_px=() per_gw=() per_ng=()
 for round in $(seq "$rounds"); do
@@ -272,8 +271,13 @@ for round in $(seq "$rounds"); do
     rows+=("| $round | $d_rps (-t$d_t) | $d_p50 / $d_p99 | $d_busy | $p_rps (-t$p_t) | $p_p50 / $p_p99 | $p_busy | $share % | $c_px / $c_gw / $c_ng |")
     say "round $round: direct $d_rps req/s, through the pair $p_rps req/s ($share %)"
 done
-after=$(totals)
 rss_after=$(rss "$proxy_pid")
+# Link bytes, from one more run through the pair with one wrk thread: a feed of one head.
+# (wrk's threads each send the same fields in their own order, so with two the link carries
+# two heads and switches between two registers: a few bytes more a request.)
+before=$round_before
+load1 "$px" bytes 1 >/dev/null
+after=$(totals)
 read -r r0 a0 i0 o0 <<<"$before"
 read -r r1 a1 i1 o1 <<<"$after"
 per_req=$(awk -v o="$((o1 - o0))" -v n="$((r1 - r0))" 'BEGIN {printf "%.1f", n ? o / n : 0}')
@@ -290,7 +294,7 @@ ratio=$(awk -v p="$p_med" -v d="$d_med" 'BEGIN {printf "%.0f", d ? 100 * p / d :
         "(each path the best of wrk -t${threads//,/ and -t} in each round; -c$connections, ${seconds} s a run, $(nproc) CPUs)"
     echo "CPU per request through the pair (median): proxy $(printf '%s\n' "${per_px[@]}" | median) µs," \
         "gateway $(printf '%s\n' "${per_gw[@]}" | median) µs, nginx $(printf '%s\n' "${per_ng[@]}" | median) µs"
-    echo "link bytes: $per_req a request, $per_ack an acknowledgement (OPRA body 66 B);" \
+    echo "link bytes (one more run, wrk -t1): $per_req a request, $per_ack an acknowledgement (OPRA body 66 B);" \
         "proxy RSS ${rss_before} KiB before, ${rss_after} KiB after"
 } | tee "$out/figures.md"
 # A steady OPRA request costs 7 bytes and its body on the link, an acknowledgement 4 and its
