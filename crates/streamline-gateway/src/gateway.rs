@@ -114,9 +114,14 @@ async fn serve_link(
 
     let read = async {
         let mut why = "closed by the peer";
+        // One wait for the flag, made once: made anew for every request, it registered and
+        // dropped a waiter each time.
+        let stop = shutdown.wait();
+        tokio::pin!(stop);
         loop {
             let next = tokio::select! {
-                _ = shutdown.wait() => { why = "draining"; break }
+                biased;
+                () = &mut stop => { why = "draining"; break }
                 // A plain client idle past the idle timeout is closed; a link is not.
                 next = async {
                     if syntax == Syntax::Plain {

@@ -16,6 +16,7 @@
 //! in flight with 502 (a request is never sent twice: the proxy cannot know what the
 //! upstream did with it), answers 502 while it is down, and is reopened with backoff.
 
+use std::future::Future;
 use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
@@ -231,6 +232,7 @@ async fn link_task(n: usize, addr: SocketAddr, config: Arc<Config>, mut jobs: mp
                 }
             };
             tokio::select! {
+                biased;
                 w = write => w,
                 r = read => r,
             }
@@ -280,6 +282,7 @@ async fn serve_client(
     // The writer ends the connection (after an answer that closes it, or a client gone);
     // the reader ending leaves the writer to give the answers still owed.
     let why = tokio::select! {
+        biased;
         () = &mut writer => "closed",
         why = &mut reader => {
             writer.await;
@@ -307,37 +310,43 @@ enum Got {
 ///
 /// `timer` is the connection's one timer, armed lazily: it is moved only when a deadline
 /// comes sooner than it is set for, and when it fires early (the deadline moved on since)
-/// it is set again; a request read at once costs a clock reading, no timer work.
+/// it is set again; an event already in the buffer costs no clock reading and no timer work.
+/// `stop` is the connection's one wait for the shutdown flag, made once (a wait made anew
+/// for every request registered and dropped a waiter each time).
 async fn next_event(
     parser: &mut http1::Parser,
     read: &mut (impl AsyncRead + Unpin),
     buf: &mut BytesMut,
     in_head: bool,
     config: &Config,
-    shutdown: &mut Shutdown,
+    mut stop: Pin<&mut impl Future<Output = ()>>,
     timer: &mut Pin<Box<Sleep>>,
 ) -> Got {
     let wait = |empty: bool| if in_head && !empty { config.header_timeout } else { config.idle_timeout };
-    let mut deadline = Instant::now() + wait(buf.is_empty());
+    let empty_at_start = buf.is_empty();
+    let mut deadline = None;
     loop {
         match parser.next_event(buf) {
             Ok(Some(event)) => return Got::Event(event),
             Ok(None) => {}
             Err(err) => return Got::Bad(err.to_string()),
         }
-        if timer.deadline() > deadline {
-            timer.as_mut().reset(deadline);
+        let deadline = deadline.get_or_insert_with(|| Instant::now() + wait(empty_at_start));
+        if timer.deadline() > *deadline {
+            timer.as_mut().reset(*deadline);
         }
         let between = in_head && buf.is_empty();
         let was_empty = buf.is_empty();
+        // In this order, without the random start `select!` draws by default.
         tokio::select! {
+            biased;
             () = timer.as_mut() => {
-                if Instant::now() >= deadline {
+                if Instant::now() >= *deadline {
                     return Got::Timeout;
                 }
-                timer.as_mut().reset(deadline);
+                timer.as_mut().reset(*deadline);
             }
-            _ = shutdown.wait(), if between => return Got::Shutdown,
+            () = stop.as_mut(), if between => return Got::Shutdown,
             n = read.read_buf(buf) => match n {
                 Ok(0) => {
                     return match parser.next_event_eof(buf) {
@@ -350,7 +359,7 @@ async fn next_event(
                 }
                 Ok(_) => {
                     if !in_head || was_empty {
-                        deadline = Instant::now() + wait(false);
+                        *deadline = Instant::now() + wait(false);
                     }
                 }
                 Err(_) => return Got::Cut,
@@ -373,13 +382,15 @@ async fn read_client(
     let mut parser = http1::Parser::with_limits(config.limits);
     let mut buf = BytesMut::with_capacity(8 * 1024);
     let mut timer = Box::pin(tokio::time::sleep(config.idle_timeout));
+    let stop = shutdown.wait();
+    tokio::pin!(stop);
     let refuse = |status, reason: &'static str, why: &'static str| {
         stats.error();
         tracing::info!(%peer, status, why, "client refused");
         Slot::Now(hop::answer(status, reason, true), true)
     };
     loop {
-        let head = match next_event(&mut parser, &mut read, &mut buf, true, config, &mut shutdown, &mut timer).await {
+        let head = match next_event(&mut parser, &mut read, &mut buf, true, config, stop.as_mut(), &mut timer).await {
             Got::Event(Event::Head(head)) => head,
             Got::Event(_) => return "out of step",
             Got::End => return "done",
@@ -396,7 +407,8 @@ async fn read_client(
                 return "malformed request";
             }
         };
-        if hop::host_lines(&head) != 1 {
+        let fields = hop::Fields::of(&head);
+        if fields.hosts != 1 {
             let _ = slots.send(refuse(400, "Bad Request", "not exactly one Host")).await;
             return "not exactly one Host";
         }
@@ -404,8 +416,8 @@ async fn read_client(
             let _ = slots.send(refuse(501, "Not Implemented", "CONNECT")).await;
             return "CONNECT";
         }
-        let close = hop::closes(&head);
-        let continues = hop::expects_continue(&head);
+        let close = fields.closes(&head);
+        let continues = fields.expects_continue(&head);
         if continues && slots.send(Slot::Continue).await.is_err() {
             return "writer gone";
         }
@@ -414,7 +426,7 @@ async fn read_client(
         let mut body = Bytes::new();
         let mut gathered: Option<BytesMut> = None;
         loop {
-            match next_event(&mut parser, &mut read, &mut buf, false, config, &mut shutdown, &mut timer).await {
+            match next_event(&mut parser, &mut read, &mut buf, false, config, stop.as_mut(), &mut timer).await {
                 Got::Event(Event::Data(piece)) => {
                     let held = gathered.as_ref().map_or(body.len(), BytesMut::len);
                     if (held + piece.len()) as u64 > config.limits.get_max_body() {
@@ -448,7 +460,7 @@ async fn read_client(
         }
         let drop_expect: &[&[u8]] = if continues { &[b"expect"] } else { &[] };
         let body = gathered.map_or(body, BytesMut::freeze);
-        let request = match hop::forward(&head, drop_expect).and_then(|h| Request::new(h, body)) {
+        let request = match fields.forward(&head, drop_expect).and_then(|h| Request::new(h, body)) {
             Ok(request) => request,
             Err(_) => {
                 let _ = slots.send(refuse(400, "Bad Request", "cannot forward")).await;
