@@ -74,10 +74,11 @@ struct Connection<C> {
     conn: C,
 }
 
-/// A reader of either syntax.
+/// A reader of either syntax, boxed (the two differ in size by hundreds of bytes; a flow
+/// holds one reader for its life).
 enum AnyReader {
-    Plain(Reader<Plain>),
-    Compact(Reader<Compact>),
+    Plain(Box<Reader<Plain>>),
+    Compact(Box<Reader<Compact>>),
 }
 
 impl AnyReader {
@@ -412,8 +413,10 @@ impl<F: Flows> Reading<'_, F> {
                         Ok(conn) => {
                             // (A capture gives each flow's client bytes: requests.)
                             let reader = match syntax {
-                                Syntax::Compact => AnyReader::Compact(Decoder::with_limits(self.flows.limits())),
-                                _ => AnyReader::Plain(http1::Parser::with_limits(self.flows.limits())),
+                                Syntax::Compact => {
+                                    AnyReader::Compact(Box::new(Decoder::with_limits(self.flows.limits())))
+                                }
+                                _ => AnyReader::Plain(Box::new(http1::Parser::with_limits(self.flows.limits()))),
                             };
                             f.stage = Stage::Reading(Box::new(Connection { reader, conn }));
                         }

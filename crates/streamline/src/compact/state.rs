@@ -208,7 +208,8 @@ pub struct State {
     /// the current state? Set by such an issue, cleared by any change of state and by an issue
     /// with a suffix: a steady feed builds its head once and then only sets its framing. (A
     /// flag, not a reference to the parts: holding one cost an atomic increment and decrement
-    /// a request, and made every rebuild in place find the parts shared.)
+    /// a request.) Only a slot kept from call to call (the decoder's) ever finds it set with
+    /// a head in it; a fresh slot takes the general path.
     issued: bool,
     /// Where the bytes that change with every request go (header blocks and targets): copied
     /// into chunks of [`ARENA_CHUNK`] bytes and split off as `Bytes` that share a chunk, so a
