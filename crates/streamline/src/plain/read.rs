@@ -295,7 +295,7 @@ impl<D: Direction> Heads for Plain<D> {
 ///
 /// # Errors
 ///
-/// The error a [`Parser`] would give for the same bytes at the start of a stream: its
+/// The error a [`Parser`](crate::http1::Parser) would give for the same bytes at the start of a stream: its
 /// [`offset`](Error::offset) is that of the line at fault from the start of `buf`, its
 /// [`line`](Error::line) 1 + the LFs before it. Unlike a parser, this reports a fault in an
 /// unfinished head as soon as its line is whole (SPEC.md §2.4).

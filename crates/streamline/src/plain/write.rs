@@ -9,7 +9,7 @@ use crate::message::{Head, Parts};
 
 /// Writes heads in canonical plain form, byte for byte as [`Head::write_http1`] does,
 /// keeping the rendering of a head's request-line (or status-line) and header lines once the
-/// same parts come [`SEEN_BEFORE_RENDERING`] + 1 times in a row: a feed repeats its head (one
+/// same parts come four times in a row: a feed repeats its head (one
 /// object, shared by its messages, only the framing changing) thousands of times and then
 /// writes it with one copy, while heads written a few times (a browsing session's) are
 /// written straight, never rendered twice, and not held (a borrowed read rebuilds its head
