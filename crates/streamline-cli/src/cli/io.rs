@@ -555,7 +555,7 @@ pub fn count(n: u64, noun: &str) -> String {
 }
 
 /// What a reader is told before it reads on. A plain response stream needs the method of
-/// the request each response answers ([`Answers`]); every other stream needs nothing (`()`).
+/// the request each response answers ([`Answers`](crate::cli::answers::Answers)); every other stream needs nothing (`()`).
 pub trait Prompt<G: Grammar> {
     /// Called before the reader looks for the next message.
     fn before(&mut self, reader: &mut Reader<G>) -> Result<(), ReadError>;
