@@ -7,11 +7,12 @@ use futures_util::{SinkExt, StreamExt};
 use streamline::{
     http1, upgrade, Decoder, Encoder, Grammar, Limits, Message, Reader, Request, Response, ResponseDecoder,
 };
-use streamline_tokio::codec::{CompactWriter, Messages, PlainWriter};
-use streamline_tokio::link::{self, Offer, Upgrades};
+use streamline_tokio::codec::{ClientCodec, CompactWriter, Messages, PlainWriter};
+use streamline_tokio::link::{self, Link, Offer, Upgrades};
 use streamline_tokio::{Error, Syntax};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
+use tokio::task::JoinHandle;
 use tokio_util::codec::FramedRead;
 
 /// Messages in each codec pair's run.
@@ -175,6 +176,14 @@ async fn listener() -> (TcpListener, std::net::SocketAddr) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     (listener, addr)
+}
+
+/// A client link by prior knowledge to a [`serve`] server of its own (its task returned too).
+async fn prior_knowledge_link() -> (Link<TcpStream, ClientCodec>, JoinHandle<Result<(Syntax, usize), Error>>) {
+    let (l, addr) = listener().await;
+    let server = tokio::spawn(serve(l, Upgrades::Accept));
+    let socket = TcpStream::connect(addr).await.unwrap();
+    (link::connect(socket, Limits::default(), Offer::PriorKnowledge).await.unwrap(), server)
 }
 
 /// A client that sends `count` requests after opening with `offer`; returns the syntax and
@@ -401,10 +410,7 @@ async fn links_read_many_messages_per_call() {
 
 #[tokio::test]
 async fn a_window_is_released_by_a_flush() {
-    let (l, addr) = listener().await;
-    let server = tokio::spawn(serve(l, Upgrades::Accept));
-    let socket = TcpStream::connect(addr).await.unwrap();
-    let mut link = link::connect(socket, Limits::default(), Offer::PriorKnowledge).await.unwrap();
+    let (mut link, server) = prior_knowledge_link().await;
     link.codec_mut().set_window(8);
     for target in ["/a", "/b", "/c"] {
         link.feed(get(target)).await.unwrap();
@@ -515,10 +521,7 @@ mod feed_client;
 /// agree, and the link carries the same messages.
 #[tokio::test]
 async fn a_link_takes_an_encoder_with_other_options() {
-    let (l, addr) = listener().await;
-    let server = tokio::spawn(serve(l, Upgrades::Accept));
-    let socket = TcpStream::connect(addr).await.unwrap();
-    let mut link = link::connect(socket, Limits::default(), Offer::PriorKnowledge).await.unwrap();
+    let (mut link, server) = prior_knowledge_link().await;
     link.codec_mut().set_encoder(Encoder::new().editing(false));
     for _ in 0..3 {
         link.send(get("/q")).await.unwrap();
