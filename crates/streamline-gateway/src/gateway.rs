@@ -146,13 +146,14 @@ async fn serve_link(
                 }
             };
             Stats::add(&stats.requests, 1);
-            let closing = syntax == Syntax::Plain && hop::closes(request.head());
+            let fields = hop::Fields::of(request.head());
+            let closing = syntax == Syntax::Plain && fields.closes(request.head());
             let (reply, answer) = oneshot::channel();
             if order_tx.send(answer).await.is_err() {
                 break;
             }
             stats.in_flight.fetch_add(1, Relaxed);
-            match forwardable(request) {
+            match forwardable(request, &fields) {
                 Ok(request) => {
                     if jobs_tx.send(Job { request, reply, retried: false }).await.is_err() {
                         break;
@@ -217,9 +218,10 @@ async fn serve_link(
 
 /// The request as the upstream gets it (hop-by-hop fields removed), or the answer to give
 /// instead.
-fn forwardable(request: Request) -> Result<Request, Response> {
+fn forwardable(request: Request, fields: &hop::Fields) -> Result<Request, Response> {
     let (head, body) = request.into_parts();
-    hop::forward(&head, &[])
+    fields
+        .forward(&head, &[])
         .and_then(|head| Request::new(head, body))
         .map_err(|_| hop::answer(400, "Bad Request", false))
 }

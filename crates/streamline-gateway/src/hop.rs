@@ -85,8 +85,10 @@ impl Fields {
         self.expect_continue && head.framing().has_body()
     }
 
-    /// [`forward`], with these fields read already: the same head, shared, when there is
-    /// nothing to change (no line to drop, nothing in `extra`, HTTP/1.1 already).
+    /// The head to forward: hop-by-hop fields (and those `Connection` names, and `extra`)
+    /// removed, in the intermediary's own version (HTTP/1.1). The same head, shared, when
+    /// there is nothing to change (no line to drop, nothing in `extra`, HTTP/1.1 already: the
+    /// steady case of a feed, whose encoder then sees the same parts).
     pub(crate) fn forward(&self, head: &Head, extra: &[&[u8]]) -> Result<Head, streamline::Error> {
         if !self.hop_lines && extra.is_empty() && head.version() == Version::HTTP_11 {
             return Ok(head.clone());
@@ -95,21 +97,11 @@ impl Fields {
     }
 }
 
-/// The head to forward: hop-by-hop fields (and those `Connection` names, and `extra`)
-/// removed, in the intermediary's own version (HTTP/1.1). The same head, shared, when there
-/// is nothing to change (the steady case of a feed: the encoder sees the same parts).
-pub(crate) fn forward(head: &Head, extra: &[&[u8]]) -> Result<Head, streamline::Error> {
-    Fields::of(head).forward(head, extra)
-}
-
-/// [`forward`] the long way: every line checked against the hop-by-hop names, the ones
-/// `Connection` names and `extra`.
+/// [`Fields::forward`] the long way, a new head always: every line checked against the
+/// hop-by-hop names, the ones `Connection` names and `extra`.
 fn forward_general(head: &Head, extra: &[&[u8]]) -> Result<Head, streamline::Error> {
     let named = connection_tokens(head.headers());
     let keep = |line: &&[u8]| !dropped(name(line), named.clone(), extra);
-    if head.version() == Version::HTTP_11 && head.headers().iter().all(|line| keep(&line)) {
-        return Ok(head.clone());
-    }
     let mut block = BytesMut::with_capacity(head.headers().as_block().len());
     for line in head.headers().iter().filter(keep) {
         block.extend_from_slice(line);
@@ -147,8 +139,9 @@ impl Responses {
         let (to, closes) = match &self.last {
             Some((from, to, closes)) if same_but_framing(from, head) => (to, *closes),
             _ => {
-                let to = forward(head, &[]).unwrap_or_else(|_| head.clone());
-                let last = self.last.insert((head.clone(), to, closes(head)));
+                let fields = Fields::of(head);
+                let to = fields.forward(head, &[]).unwrap_or_else(|_| head.clone());
+                let last = self.last.insert((head.clone(), to, fields.closes(head)));
                 (&last.1, last.2)
             }
         };
@@ -162,22 +155,10 @@ fn same_but_framing(a: &Head, b: &Head) -> bool {
     a.status() == b.status() && a.version() == b.version() && a.reason() == b.reason() && a.headers() == b.headers()
 }
 
-/// How many `Host` lines a head has (RFC 9112 §3.2: exactly one).
-#[cfg(test)]
-pub(crate) fn host_lines(head: &Head) -> usize {
-    Fields::of(head).hosts
-}
-
 /// Does the sender close the connection after this message (`Connection: close`, or
 /// HTTP/1.0 without `keep-alive`; RFC 9112 §9.3)?
 pub(crate) fn closes(head: &Head) -> bool {
     Fields::of(head).closes(head)
-}
-
-/// Does the request wait for a `100 Continue` before sending its body (RFC 9110 §10.1.1)?
-#[cfg(test)]
-pub(crate) fn expects_continue(head: &Head) -> bool {
-    Fields::of(head).expects_continue(head)
 }
 
 /// Is the method idempotent (RFC 9110 §9.2.2): may a request that was sent but not
@@ -257,17 +238,17 @@ mod tests {
             "GET / HTTP/1.0\r\nHost: a\r\nConnection: keep-alive, X-Trace\r\nKeep-Alive: 5\r\nX-Trace: 1\r\n\
              TE: trailers\r\nUpgrade: websocket\r\nProxy-Connection: x\r\nAccept: */*\r\n\r\n",
         );
-        let f = forward(&h, &[]).unwrap();
+        let f = Fields::of(&h).forward(&h, &[]).unwrap();
         assert_eq!(lines(&f), ["Host: a", "Accept: */*"]);
         assert_eq!(f.version(), Version::HTTP_11);
-        assert_eq!(host_lines(&f), 1);
+        assert_eq!(Fields::of(&f).hosts, 1);
         assert!(!closes(&h));
     }
 
     #[test]
     fn a_head_with_nothing_to_drop_is_shared() {
         let h = head("POST /q HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\nok");
-        let f = forward(&h, &[]).unwrap();
+        let f = Fields::of(&h).forward(&h, &[]).unwrap();
         assert_eq!(f, h);
         assert_eq!(f.framing(), Framing::Length(2));
     }
@@ -277,8 +258,8 @@ mod tests {
         assert!(closes(&head("GET / HTTP/1.1\r\nHost: a\r\nConnection: Close\r\n\r\n")));
         assert!(closes(&head("GET / HTTP/1.0\r\n\r\n")));
         let h = head("POST / HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 1\r\n\r\nx");
-        assert!(expects_continue(&h));
-        assert_eq!(lines(&forward(&h, &[b"expect"]).unwrap()), ["Host: a"]);
+        assert!(Fields::of(&h).expects_continue(&h));
+        assert_eq!(lines(&Fields::of(&h).forward(&h, &[b"expect"]).unwrap()), ["Host: a"]);
     }
 
     /// The one-pass reading beside the long way, on heads that reach each of its branches:
