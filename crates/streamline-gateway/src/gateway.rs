@@ -119,9 +119,10 @@ async fn serve_link(
         let stop = shutdown.wait();
         tokio::pin!(stop);
         loop {
+            // A request already here is taken before the flag is looked at: the proxy counts
+            // it in flight once it is sent, so draining answers it rather than dropping it.
             let next = tokio::select! {
                 biased;
-                () = &mut stop => { why = "draining"; break }
                 // A plain client idle past the idle timeout is closed; a link is not.
                 next = async {
                     if syntax == Syntax::Plain {
@@ -130,6 +131,7 @@ async fn serve_link(
                         Some(requests.next().await)
                     }
                 } => next,
+                () = &mut stop => { why = "draining"; break }
             };
             let request = match next {
                 None => {

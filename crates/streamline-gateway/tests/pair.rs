@@ -212,7 +212,8 @@ async fn shutdown_drains_what_is_in_flight() {
     let pair = pair(config()).await;
     let mut client = Client::connect(pair.proxy.addr).await;
     client.send("GET /slow HTTP/1.1\r\nHost: t\r\n\r\n").await;
-    until(|| pair.proxy.stats.in_flight.load(Relaxed) == 1).await;
+    // In flight at both ends (the gateway has read it off the link) before the flags go up.
+    until(|| pair.proxy.stats.in_flight.load(Relaxed) == 1 && pair.gateway.stats.in_flight.load(Relaxed) == 1).await;
     pair.proxy.trigger.fire();
     pair.gateway.trigger.fire();
     assert_eq!(client.response().await.unwrap().body(), "slow");
