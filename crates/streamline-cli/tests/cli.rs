@@ -98,7 +98,7 @@ fn decode_error_flushes_what_came_before() {
     );
     assert_eq!(
         stderr,
-        "streamline: error: <stdin>: line 6 (byte 38): unknown opcode 'X' (expected one of V B M H > < - + * S R I D E U) \
+        "streamline: error: <stdin>: line 6 (byte 38): unknown opcode 'X' (expected one of V B M H > < - + * S R I D E U ~) \
 (2 requests written)\n"
     );
 }
@@ -566,7 +566,7 @@ fn report_rejects_unknown_syntax() {
     let (_, stderr) = fails(&["report", "-"], b"V:HTTP/1.1\r\nQ:x\r\n", 1);
     assert_eq!(
         stderr,
-        "streamline: error: <stdin>: line 2 (byte 12): unknown opcode 'Q' (expected one of V B M H > < - + * S R I D E U)\n"
+        "streamline: error: <stdin>: line 2 (byte 12): unknown opcode 'Q' (expected one of V B M H > < - + * S R I D E U ~)\n"
     );
 }
 

@@ -705,6 +705,12 @@ pub struct EditArgs {
     /// (BENCHMARKS.md).
     #[arg(long, value_name = "N", default_value_t = 8, help_heading = "Encoder")]
     pub effort: usize,
+    /// Write a line as `~:LEN` and LEN bytes of HPACK's Huffman code where that is shorter
+    /// (packed lines, SPEC.md §4.11): about a fifth off request ids, tokens and query
+    /// strings, but the output is no longer text. `report` measures both ways whatever this
+    /// says.
+    #[arg(long, help_heading = "Encoder")]
+    pub pack: bool,
 }
 
 impl EditArgs {
@@ -714,6 +720,7 @@ impl EditArgs {
             .editing(!self.no_editing)
             .sensitive(self.sensitive.iter().filter(|n| !n.is_empty()))
             .effort(self.effort)
+            .packing(self.pack)
     }
 }
 

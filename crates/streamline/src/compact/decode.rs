@@ -5,10 +5,11 @@ use std::marker::PhantomData;
 
 use crate::compact::state::State;
 use crate::compact::syntax::{parse_op, parse_response_op, steady_line};
-use crate::error::{Error, ErrorKind};
+use crate::error::{escape, Error, ErrorKind};
 use crate::message::{Direction, Framing, Head, Requests, Responses};
 use crate::read::{Found, Grammar, Heads, Position, Reader};
-use crate::wire::chars::header_line;
+use crate::wire::chars::{self, header_line};
+use crate::wire::huffman::{self, Invalid};
 use crate::wire::line::next_line;
 use crate::Limits;
 
@@ -64,6 +65,8 @@ pub struct Compact<D = Requests> {
     started: bool,
     /// Responses: a 101 was taken, and the stream is over (SPEC.md §13.3).
     switched: Option<u16>,
+    /// The line the last packed line (SPEC.md §4.11) decoded to: at most `max_line` bytes.
+    unpacked: Vec<u8>,
     direction: PhantomData<D>,
 }
 
@@ -100,7 +103,20 @@ impl<D: Direction> Heads for Compact<D> {
                 Ok(None) => return Ok((used, None)),
                 Err(kind) => return Err(pos.error(kind, &[])),
             };
-            let content = &rest[..line.content];
+            let (mut content, mut total, mut lines) = (&rest[..line.content], line.total, 1);
+            if let [b'~', b':', len @ ..] = content {
+                let Some(packed) = packed_len(len, max_line) else {
+                    return Err(pos.error(invalid_packed(content, "expected '~:LEN', LEN 1 to max_line"), &[]));
+                };
+                let Some(code) = rest.get(total..total + packed) else {
+                    return Ok((used, None));
+                };
+                if pos.offset + used as u64 == 0 {
+                    return Err(pos.error(invalid_packed(content, "a stream's first line is never packed"), &[]));
+                }
+                unpack(content, code, max_line, &mut self.unpacked).map_err(|kind| pos.error(kind, &[]))?;
+                (content, total, lines) = (&self.unpacked, total + packed, 1 + memchr::memchr_iter(b'\n', code).count() as u64);
+            }
             let op = if D::RESPONSES { parse_response_op(content) } else { parse_op(content) };
             // Borrowed where it lies: moving the parsed opcode out of its `Result` made the
             // compiler copy it through the stack in pieces of other sizes than it was written
@@ -110,11 +126,11 @@ impl<D: Direction> Heads for Compact<D> {
                 Err(kind) => return Err(pos.error(kind.clone(), &[])),
             };
             if self.state.apply_into(op, &mut self.slot).map_err(|kind| pos.error(kind, &[]))? {
-                let found = self.slot.as_ref().map(|head| Found { head, len: line.total, lines: 1 });
+                let found = self.slot.as_ref().map(|head| Found { head, len: total, lines });
                 return Ok((used, found));
             }
-            used += line.total;
-            pos.consume(line.total, 1);
+            used += total;
+            pos.consume(total, lines);
         }
     }
 
@@ -156,9 +172,48 @@ impl<D: Direction> Heads for Compact<D> {
         self.state.limits()
     }
 
-    fn unfinished(&mut self, _rest: &[u8], pos: &Position) -> Error {
+    fn unfinished(&mut self, rest: &[u8], pos: &Position) -> Error {
+        let max_line = self.state.limits().max_line;
+        // A whole `~:LEN` line whose code is cut short.
+        if let Ok(Some(line)) = next_line(rest, max_line) {
+            if let [b'~', b':', len @ ..] = &rest[..line.content] {
+                if let Some(packed) = packed_len(len, max_line) {
+                    let missing = (line.total + packed).saturating_sub(rest.len());
+                    return pos.error(ErrorKind::UnexpectedEof { what: format!("a packed line ({missing} bytes missing)") }, &[]);
+                }
+            }
+        }
         pos.error(ErrorKind::UnexpectedEof { what: "a line (no CRLF at the end)".into() }, &[])
     }
+}
+
+/// `packed-line = %s"~:" length CRLF code`: the length, 1 to `max_line` (SPEC.md §4.11).
+fn packed_len(digits: &[u8], max_line: usize) -> Option<usize> {
+    match digits {
+        [b'1'..=b'9', ..] if digits.len() <= 9 && digits.iter().all(u8::is_ascii_digit) => {
+            chars::parse_decimal(digits).map(|n| n as usize).filter(|&n| n <= max_line)
+        }
+        _ => None,
+    }
+}
+
+/// Decodes a packed line's code into `into`: one line of at most `max_line` bytes with its
+/// CRLF, not itself packed (SPEC.md §4.11).
+fn unpack(line: &[u8], code: &[u8], max_line: usize, into: &mut Vec<u8>) -> Result<(), ErrorKind> {
+    into.clear();
+    let fault = match huffman::decode(code, into, max_line.saturating_sub(2)) {
+        Ok(()) if memchr::memchr2(b'\r', b'\n', into).is_some() => "the line it decodes to holds a CR or LF",
+        Ok(()) if into.starts_with(b"~:") => "the line it decodes to is packed too",
+        Ok(()) => return Ok(()),
+        Err(Invalid::Eos) => "the code holds EOS",
+        Err(Invalid::Padding) => "the code ends in bits that are not EOS's first seven or fewer",
+        Err(Invalid::TooLong) => "the line it decodes to is longer than max_line",
+    };
+    Err(invalid_packed(line, fault))
+}
+
+fn invalid_packed(line: &[u8], why: &'static str) -> ErrorKind {
+    ErrorKind::InvalidPacked { line: escape(line), why }
 }
 
 impl<D: Direction> Grammar for Compact<D> {
@@ -180,7 +235,7 @@ impl<D: Direction> Reader<Compact<D>> {
     /// A decoder with the given limits.
     pub fn with_limits(limits: Limits) -> Self {
         let state = State::with_direction(limits, D::RESPONSES);
-        Reader::from_heads(Compact { state, slot: None, started: false, switched: None, direction: PhantomData })
+        Reader::from_heads(Compact { state, slot: None, started: false, switched: None, unpacked: Vec::new(), direction: PhantomData })
     }
 
     /// The connection state as decoded so far.

@@ -4,4 +4,5 @@
 pub(crate) mod body;
 pub(crate) mod chars;
 pub(crate) mod chunks;
+pub(crate) mod huffman;
 pub(crate) mod line;

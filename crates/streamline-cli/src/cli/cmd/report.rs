@@ -256,6 +256,8 @@ struct Totals {
     body_bytes: u64,
     plain: Tally,
     compact: Tally,
+    /// The compact encoder with packed lines (SPEC.md §4.11).
+    packed: Tally,
     http2: Tally,
     amqp: Tally,
     bhttp: Tally,
@@ -275,6 +277,7 @@ impl Totals {
         let mut rows = vec![
             ("plain", "plain HTTP/1.1", &self.plain),
             ("compact", "compact", &self.compact),
+            ("packed", "compact, packed", &self.packed),
             ("http2", "HTTP/2", &self.http2),
             ("amqp", "AMQP 0-9-1", &self.amqp),
             ("bhttp", "Binary HTTP", &self.bhttp),
@@ -428,6 +431,8 @@ where
 struct Meter {
     limits: Limits,
     compact: Compact,
+    /// The same encoder with packed lines.
+    packed: Compact,
     h2: http2::Connection,
     bhttp: Bhttp,
     plain: Vec<u8>,
@@ -443,13 +448,8 @@ impl Meter {
         let encoder = if totals.responses { codec.encoder.clone().responses() } else { codec.encoder.clone() };
         Meter {
             limits: codec.limits,
-            compact: Compact {
-                encoder: Lookahead::new(encoder, codec.window),
-                framing: VecDeque::new(),
-                head: 0,
-                done: 0,
-                scratch: Vec::new(),
-            },
+            packed: Compact::new(encoder.clone().packing(true), codec.window),
+            compact: Compact::new(encoder.packing(false), codec.window),
             h2: http2::Connection::new(),
             bhttp: Bhttp::default(),
             plain: Vec::new(),
@@ -483,7 +483,9 @@ impl Meter {
             }
             Event::End => {
                 if let Some(c) = self.current.take() {
-                    self.compact.framing.push_back(c.record(self.n == 0, totals, &mut self.h2, &mut self.bhttp));
+                    let framing = c.record(self.n == 0, totals, &mut self.h2, &mut self.bhttp);
+                    self.compact.framing.push_back(framing);
+                    self.packed.framing.push_back(framing);
                     self.n += 1;
                     if self.n.is_multiple_of(65_536) {
                         if let Some(bar) = bar {
@@ -493,12 +495,15 @@ impl Meter {
                 }
             }
         }
+        self.packed.encoder.push(event.clone()).map_err(Stop::Encode)?;
+        self.packed.drain(&mut totals.packed)?;
         self.compact.encoder.push(event).map_err(Stop::Encode)?;
         self.compact.drain(&mut totals.compact)
     }
 
     /// The connection has ended: the compact encoder writes what it holds.
     fn finish(&mut self, totals: &mut Totals) -> Result<(), Stop> {
+        self.packed.finish(&mut totals.packed)?;
         self.compact.finish(&mut totals.compact)
     }
 }
@@ -568,6 +573,10 @@ struct Compact {
 }
 
 impl Compact {
+    fn new(encoder: Encoder, window: Window) -> Compact {
+        Compact { encoder: Lookahead::new(encoder, window), framing: VecDeque::new(), head: 0, done: 0, scratch: Vec::new() }
+    }
+
     /// Writes what the window lets out, item by item (a draining call's totals would not give
     /// each request's head size), into a scratch buffer that only counts.
     #[inline]

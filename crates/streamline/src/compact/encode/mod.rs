@@ -19,8 +19,9 @@ use crate::compact::op::{Op, Splice};
 use crate::compact::state::{register_cost, Snapshot};
 use crate::compact::table::Table;
 use crate::error::{Error, ErrorKind};
-use crate::message::{decimal_len, Framing, Head, Headers, Held, Message, Parts};
+use crate::message::{decimal_len, write_decimal, Framing, Head, Headers, Held, Message, Parts};
 use crate::wire::chars::common_prefix;
+use crate::wire::huffman;
 use crate::Limits;
 
 /// Encodes requests into the compact syntax, choosing the shortest opcode sequence it can
@@ -98,6 +99,11 @@ pub struct Encoder {
     responses: bool,
     /// Responses: the length of the last `+:` written, which a `+:` without one repeats.
     last_length: Option<u64>,
+    /// Packed lines (SPEC.md §4.11) on: a line is written in HPACK's Huffman code where that
+    /// is shorter.
+    packing: bool,
+    /// Where a plan's lines wait to be packed or copied (kept to reuse the allocation).
+    lines: Vec<u8>,
 }
 
 /// One step of writing a plan: an opcode line, or a run of `H:` lines, with its arguments
@@ -175,6 +181,8 @@ impl Encoder {
             drift: usize::MAX,
             responses: false,
             last_length: None,
+            packing: false,
+            lines: Vec::new(),
         }
     }
 
@@ -210,6 +218,31 @@ impl Encoder {
     #[must_use]
     pub fn editing(mut self, on: bool) -> Self {
         self.editing = on;
+        self
+    }
+
+    /// Turns packed lines (SPEC.md §4.11) on or off (the default). On, every line but a
+    /// stream's first is written as `~:LEN` and LEN bytes of HPACK's Huffman code (RFC 7541
+    /// Appendix B) where that is shorter than the line: about a fifth off text such as
+    /// request ids, tokens and query strings, which the line opcodes cannot shorten. The
+    /// stream is then no longer readable as text; a line of 8 bytes or fewer (a steady feed's
+    /// `+: 66`) is never packed.
+    ///
+    /// ```
+    /// use streamline::{Decoder, Encoder, Request};
+    /// let plain = b"GET /a HTTP/1.1\r\nX-Id: 9f3c7e1a-56b2-4d0e-8c11-2b7f0d9e4a63\r\n\r\n";
+    /// let request = Request::parse(plain)?;
+    /// let (mut text, mut packed) = (Vec::new(), Vec::new());
+    /// Encoder::new().encode(&request, &mut text)?;
+    /// Encoder::new().packing(true).encode(&request, &mut packed)?;
+    /// assert!(packed.len() < text.len());
+    /// let back = Decoder::new().decode_slice(&packed)?;
+    /// assert_eq!(back[0], request);
+    /// # Ok::<(), streamline::Error>(())
+    /// ```
+    #[must_use]
+    pub fn packing(mut self, on: bool) -> Self {
+        self.packing = on;
         self
     }
 
@@ -448,7 +481,15 @@ impl Encoder {
         if plan.only_issues(head) {
             let issue = Step::Issue { suffix: plan.suffix };
             self.apply(issue, head)?;
-            self.write(issue, head, dst);
+            if self.packing {
+                let mut lines = std::mem::take(&mut self.lines);
+                lines.clear();
+                self.write(issue, head, &mut lines);
+                self.put_lines(&lines, dst);
+                self.lines = lines;
+            } else {
+                self.write(issue, head, dst);
+            }
             self.issued(head);
             return Ok(());
         }
@@ -456,7 +497,16 @@ impl Encoder {
         steps.clear();
         self.steps(plan, head, &mut steps);
         let applied = steps.iter().try_for_each(|&step| self.apply(step, head));
-        if applied.is_ok() {
+        if applied.is_ok() && self.packing {
+            let mut lines = std::mem::take(&mut self.lines);
+            lines.clear();
+            for &step in &steps {
+                self.write(step, head, &mut lines);
+            }
+            debug_assert_eq!(lines.len(), plan.cost, "the plan's cost is what it writes");
+            self.put_lines(&lines, dst);
+            self.lines = lines;
+        } else if applied.is_ok() {
             let room = dst.remaining_mut();
             for &step in &steps {
                 self.write(step, head, dst);
@@ -705,6 +755,31 @@ impl Encoder {
             Step::Change(Change::Edit { .. }) | Step::EditBase { .. } => 0,
             Step::Change(change) => change.op(head, self.tables.of(head)).encoded_len(),
             Step::Load(_) | Step::Store(_) | Step::Issue { .. } => 0,
+        }
+    }
+
+    /// Writes whole lines, each packed (SPEC.md §4.11) where that is shorter, but a stream's
+    /// first (nothing has been written before the first request's plan is).
+    fn put_lines(&self, lines: &[u8], dst: &mut impl BufMut) {
+        let mut start = 0;
+        for end in memchr::memchr_iter(b'\n', lines) {
+            let line = &lines[start..=end];
+            let first = start == 0 && self.requests == 0;
+            start = end + 1;
+            // A packed line costs at least `~:N` CRLF and 5 bits a byte: never less for 8
+            // bytes or fewer.
+            let content = &line[..line.len() - 2];
+            if content.len() > 8 && !first {
+                let code = huffman::encoded_len(content);
+                if 4 + decimal_len(code as u64) + code < line.len() {
+                    dst.put_slice(b"~:");
+                    write_decimal(code as u64, dst);
+                    dst.put_slice(b"\r\n");
+                    huffman::encode(content, dst);
+                    continue;
+                }
+            }
+            dst.put_slice(line);
         }
     }
 
