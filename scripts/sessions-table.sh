@@ -4,8 +4,9 @@
 # Runs `streamline report --format json` (a release build of this checkout) on each recorded
 # session in samples/sessions, once with the default window and once with
 # --window-requests 0 --window-bytes 0, and prints one Markdown row per session: requests,
-# mean overhead per request of plain HTTP/1.1, compact (default window), compact (window 0)
-# and HTTP/2, then the total bytes of compact at window 0 against plain. The one-shot
+# mean overhead per request of plain HTTP/1.1, compact (default window), compact (window 0),
+# compact with packed lines (default window, and window 0) and HTTP/2, then the total bytes of
+# compact at window 0 against plain. The one-shot
 # connections are one row, measured together as `report` measures several files: each file
 # one connection.
 set -euo pipefail
@@ -26,16 +27,17 @@ name, default, zero = sys.argv[1], json.loads(sys.argv[2]), json.loads(sys.argv[
 def enc(report, id):
     return next(e for e in report["encodings"] if e["id"] == id)
 plain, compact, h2 = enc(default, "plain"), enc(default, "compact"), enc(default, "http2")
-compact0 = enc(zero, "compact")
+compact0, packed, packed0 = enc(zero, "compact"), enc(default, "packed"), enc(zero, "packed")
 ratio = compact0["total_bytes"] / plain["total_bytes"]
 print(f"| {name} | {default['requests']:,} | {plain['overhead']['mean']:.1f} | {compact['overhead']['mean']:.1f} "
-      f"| {compact0['overhead']['mean']:.1f} | {h2['overhead']['mean']:.1f} "
+      f"| {compact0['overhead']['mean']:.1f} | {packed['overhead']['mean']:.1f} | {packed0['overhead']['mean']:.1f} "
+      f"| {h2['overhead']['mean']:.1f} "
       f"| {compact0['total_bytes']:,} / {plain['total_bytes']:,} ({100 * ratio:.1f} %) |")
 EOF
 }
 
-echo "| session | requests | plain | compact | compact, window 0 | HTTP/2 | compact, window 0 / plain, total bytes |"
-echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
+echo "| session | requests | plain | compact | compact, window 0 | packed | packed, window 0 | HTTP/2 | compact, window 0 / plain, total bytes |"
+echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
 for name in browser api-requests api-fetch; do
     row "$name.http" "samples/sessions/$name.http"
 done

@@ -410,12 +410,14 @@ fn report_built_in_feed_matches_the_article() {
 #[test]
 fn report_table_and_csv() {
     let table = String::from_utf8(ok(&["report", "--count", "1000"], b"")).unwrap();
-    for row in ["plain HTTP/1.1", "compact", "HTTP/2", "AMQP 0-9-1", "Binary HTTP", "222.7 %", "10."] {
+    for row in
+        ["plain HTTP/1.1", "compact", "compact (packed)", "HTTP/2", "AMQP 0-9-1", "Binary HTTP", "222.7 %", "10."]
+    {
         assert!(table.contains(row), "{row} missing:\n{table}");
     }
     let csv = String::from_utf8(ok(&["report", &sample_str("get-pair.http"), "--format", "csv"], b"")).unwrap();
     let lines: Vec<&str> = csv.lines().collect();
-    assert_eq!(lines.len(), 6);
+    assert_eq!(lines.len(), 7);
     assert!(lines[0].starts_with("id,name,requests,"));
     assert!(lines[1].starts_with("plain,plain HTTP/1.1,2,"));
 }
@@ -469,6 +471,21 @@ const CHUNKED_UPLOAD_REPORT: &str = r#"{
         "total": 1081
       },
       "total_bytes": 8132
+    },
+    {
+      "id": "packed",
+      "increase_percent": 15.189334846121117,
+      "mib_per_second": 387.2871398925781,
+      "name": "compact (packed)",
+      "overhead": {
+        "first": 159.0,
+        "mean": 53.55,
+        "steady_max": 82,
+        "steady_median": 43,
+        "steady_p99": 82,
+        "total": 1071
+      },
+      "total_bytes": 8122
     },
     {
       "id": "http2",
@@ -549,8 +566,8 @@ fn report_counts_chunk_data_of_bodies_larger_than_a_read() {
         report["encodings"].as_array().unwrap().iter().map(|e| e["total_bytes"].as_u64().unwrap()).collect();
     assert_eq!(
         totals,
-        [1_164_380, 1_163_804, 1_164_367, 1_163_771, 1_163_987],
-        "plain, compact, HTTP/2, AMQP, Binary HTTP"
+        [1_164_380, 1_163_804, 1_163_794, 1_164_367, 1_163_771, 1_163_987],
+        "plain, compact, compact (packed), HTTP/2, AMQP, Binary HTTP"
     );
     assert_eq!(totals[0], upload.len() as u64);
 }
@@ -961,5 +978,8 @@ fn bench_shows_the_bytes_of_every_encoding() {
     assert_eq!(wire, reported);
     assert_eq!(wire[1], ("compact".to_string(), bench["compact_bytes"].as_u64().unwrap()));
     let text = String::from_utf8(ok(&["bench", &file, "--duration", "0.05"], b"")).unwrap();
-    assert!(text.contains("  on the wire: plain HTTP/1.1 15,100, compact 2,130, HTTP/2 "), "{text}");
+    assert!(
+        text.contains("  on the wire: plain HTTP/1.1 15,100, compact 2,130, compact (packed) 2,118, HTTP/2 "),
+        "{text}"
+    );
 }

@@ -115,7 +115,8 @@ impl<D: Direction> Heads for Compact<D> {
                     return Err(pos.error(invalid_packed(content, "a stream's first line is never packed"), &[]));
                 }
                 unpack(content, code, max_line, &mut self.unpacked).map_err(|kind| pos.error(kind, &[]))?;
-                (content, total, lines) = (&self.unpacked, total + packed, 1 + memchr::memchr_iter(b'\n', code).count() as u64);
+                (content, total, lines) =
+                    (&self.unpacked, total + packed, 1 + memchr::memchr_iter(b'\n', code).count() as u64);
             }
             let op = if D::RESPONSES { parse_response_op(content) } else { parse_op(content) };
             // Borrowed where it lies: moving the parsed opcode out of its `Result` made the
@@ -179,7 +180,10 @@ impl<D: Direction> Heads for Compact<D> {
             if let [b'~', b':', len @ ..] = &rest[..line.content] {
                 if let Some(packed) = packed_len(len, max_line) {
                     let missing = (line.total + packed).saturating_sub(rest.len());
-                    return pos.error(ErrorKind::UnexpectedEof { what: format!("a packed line ({missing} bytes missing)") }, &[]);
+                    return pos.error(
+                        ErrorKind::UnexpectedEof { what: format!("a packed line ({missing} bytes missing)") },
+                        &[],
+                    );
                 }
             }
         }
@@ -235,7 +239,14 @@ impl<D: Direction> Reader<Compact<D>> {
     /// A decoder with the given limits.
     pub fn with_limits(limits: Limits) -> Self {
         let state = State::with_direction(limits, D::RESPONSES);
-        Reader::from_heads(Compact { state, slot: None, started: false, switched: None, unpacked: Vec::new(), direction: PhantomData })
+        Reader::from_heads(Compact {
+            state,
+            slot: None,
+            started: false,
+            switched: None,
+            unpacked: Vec::new(),
+            direction: PhantomData,
+        })
     }
 
     /// The connection state as decoded so far.

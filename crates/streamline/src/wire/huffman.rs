@@ -305,7 +305,11 @@ mod tests {
                     seed ^= seed >> 7;
                     seed ^= seed << 17;
                     // Mostly printable text, sometimes any byte.
-                    if seed % 8 == 0 { (seed >> 8) as u8 } else { 0x20 + ((seed >> 8) % 95) as u8 }
+                    if seed.is_multiple_of(8) {
+                        (seed >> 8) as u8
+                    } else {
+                        0x20 + ((seed >> 8) % 95) as u8
+                    }
                 })
                 .collect();
             let mut theirs = Vec::new();

@@ -10,9 +10,14 @@ pub fn encode(plain: &[u8]) -> Result<Vec<u8>, Error> {
 }
 
 pub fn encode_with(plain: &[u8], limits: Limits, window: Window) -> Result<Vec<u8>, Error> {
+    encode_by(plain, limits, Encoder::with_limits(limits), window)
+}
+
+/// Plain bytes, read with `limits`, to compact bytes by `encoder`.
+pub fn encode_by(plain: &[u8], limits: Limits, encoder: Encoder, window: Window) -> Result<Vec<u8>, Error> {
     let mut src = BytesMut::from(plain);
     let mut parser = http1::Parser::with_limits(limits);
-    let mut enc = Lookahead::new(Encoder::with_limits(limits), window);
+    let mut enc = Lookahead::new(encoder, window);
     let mut out = Vec::new();
     while let Some(event) = parser.next_event_eof(&mut src)? {
         enc.encode(event, &mut out)?;
@@ -70,6 +75,24 @@ pub fn read_sample(name: &str) -> Vec<u8> {
 /// entries or spans that do not exist.
 pub fn editing_program() -> impl proptest::strategy::Strategy<Value = Vec<u8>> {
     use proptest::prelude::*;
+    editing_ops().prop_map(|ops| {
+        let mut out = EDITING_START.to_vec();
+        for op in ops {
+            out.extend_from_slice(op.as_bytes());
+            out.extend_from_slice(b"\r\n");
+        }
+        out
+    })
+}
+
+/// What every editing program starts with.
+pub const EDITING_START: &[u8] =
+    b"V:HTTP/1.1\r\nM:GET\r\nB:/p/7/x\r\nH:Host: a\r\nH:X-Id: 12\r\nH:Cookie: id=9; t=dark\r\n-:\r\n";
+
+/// The opcodes of [`editing_program`] after its start: each an opcode line without its CRLF,
+/// then (for `+:` and `*:`) CRLF and the body without the CRLF the program adds.
+pub fn editing_ops() -> impl proptest::strategy::Strategy<Value = Vec<String>> {
+    use proptest::prelude::*;
     let name = prop::sample::select(vec!["Host", "Accept", "X-Id", "Cookie", "Referer", "a"]);
     let value = prop::sample::select(vec!["1", "12", "abc", "a-b c", "/p/7/x", "", "id=9; t=dark"]);
     let line = (name.clone(), value.clone()).prop_map(|(n, v)| format!("{n}: {v}"));
@@ -89,13 +112,5 @@ pub fn editing_program() -> impl proptest::strategy::Strategy<Value = Vec<u8>> {
             .prop_map(str::to_string),
         3 => prop::sample::select(vec!["-:", "-:q", "+: 4\r\nhi", "*:\r\n1\r\nz\r\n0\r\n"]).prop_map(str::to_string),
     ];
-    proptest::collection::vec(op, 1..40).prop_map(|ops| {
-        let mut out =
-            b"V:HTTP/1.1\r\nM:GET\r\nB:/p/7/x\r\nH:Host: a\r\nH:X-Id: 12\r\nH:Cookie: id=9; t=dark\r\n-:\r\n".to_vec();
-        for op in ops {
-            out.extend_from_slice(op.as_bytes());
-            out.extend_from_slice(b"\r\n");
-        }
-        out
-    })
+    proptest::collection::vec(op, 1..40)
 }

@@ -277,7 +277,7 @@ impl Totals {
         let mut rows = vec![
             ("plain", "plain HTTP/1.1", &self.plain),
             ("compact", "compact", &self.compact),
-            ("packed", "compact, packed", &self.packed),
+            ("packed", "compact (packed)", &self.packed),
             ("http2", "HTTP/2", &self.http2),
             ("amqp", "AMQP 0-9-1", &self.amqp),
             ("bhttp", "Binary HTTP", &self.bhttp),
@@ -574,7 +574,13 @@ struct Compact {
 
 impl Compact {
     fn new(encoder: Encoder, window: Window) -> Compact {
-        Compact { encoder: Lookahead::new(encoder, window), framing: VecDeque::new(), head: 0, done: 0, scratch: Vec::new() }
+        Compact {
+            encoder: Lookahead::new(encoder, window),
+            framing: VecDeque::new(),
+            head: 0,
+            done: 0,
+            scratch: Vec::new(),
+        }
     }
 
     /// Writes what the window lets out, item by item (a draining call's totals would not give

@@ -229,15 +229,16 @@ impl Encoder {
     /// `+: 66`) is never packed.
     ///
     /// ```
-    /// use streamline::{Decoder, Encoder, Request};
-    /// let plain = b"GET /a HTTP/1.1\r\nX-Id: 9f3c7e1a-56b2-4d0e-8c11-2b7f0d9e4a63\r\n\r\n";
-    /// let request = Request::parse(plain)?;
+    /// use bytes::BytesMut;
+    /// use streamline::{http1, Decoder, Encoder};
+    /// let mut plain = BytesMut::from(&b"GET /a HTTP/1.1\r\nX-Id: 9f3c7e1a-56b2-4d0e-8c11-2b7f0d9e4a63\r\n\r\n"[..]);
+    /// let request = http1::Parser::new().decode(&mut plain)?.unwrap();
     /// let (mut text, mut packed) = (Vec::new(), Vec::new());
     /// Encoder::new().encode(&request, &mut text)?;
     /// Encoder::new().packing(true).encode(&request, &mut packed)?;
     /// assert!(packed.len() < text.len());
-    /// let back = Decoder::new().decode_slice(&packed)?;
-    /// assert_eq!(back[0], request);
+    /// let back = Decoder::new().decode(&mut BytesMut::from(&packed[..]))?.unwrap();
+    /// assert_eq!(back, request);
     /// # Ok::<(), streamline::Error>(())
     /// ```
     #[must_use]
