@@ -92,7 +92,7 @@ up=$(free_port) gw=$(free_port) px=$(free_port)
 sed -e "s|@ROOT@|$out/site|g" -e "s|@PREFIX@|$out/nginx|g" -e "s|@PORT@|$up|g" \
     "$here/nginx.conf" >"$out/nginx/nginx.conf"
 
-nginx_pid= gateway_pid= proxy_pid=
+nginx_pid= gateway_pid= proxy_pid= packing_gateway_pid= packing_proxy_pid=
 stop() { # PID: SIGTERM, then wait for it
     if [ -n "${1:-}" ]; then
         kill "$1" 2>/dev/null || true
@@ -100,6 +100,8 @@ stop() { # PID: SIGTERM, then wait for it
     fi
 }
 cleanup() {
+    stop "$packing_proxy_pid"
+    stop "$packing_gateway_pid"
     stop "$proxy_pid"
     stop "$gateway_pid"
     stop "$nginx_pid"
@@ -161,6 +163,24 @@ grep -q '^HTTP/1.1 404' "$out/missing.pair.head" || fail "the 404 was no 404"
 code=$(curl -s -o /dev/null -w '%{http_code}' -H 'Host:' "http://127.0.0.1:$px/file.txt")
 [ "$code" = 400 ] || fail "a request without Host got $code, not 400"
 say "a request without Host: 400"
+# The same through a second pair whose ends pack the lines they write (SPEC.md §4.11).
+pgw=$(free_port) ppx=$(free_port)
+"$bin" gateway --listen "127.0.0.1:$pgw" --upstream "127.0.0.1:$up" --pack 2>>"$out/gateway-pack.log" &
+packing_gateway_pid=$!
+"$bin" proxy --listen "127.0.0.1:$ppx" --link "127.0.0.1:$pgw" --pack 2>>"$out/proxy-pack.log" &
+packing_proxy_pid=$!
+wait_for "http://127.0.0.1:$ppx/file.txt" 200 || fail "the packing pair did not start (see $out/*-pack.log)"
+text_px=$px px=$ppx
+check packed.get /file.txt -H 'X-Request-Id: 9f3c7e1a-56b2-4d0e-8c11-2b7f0d9e4a63'
+check packed.head /file.txt -I -H 'X-Request-Id: 4b1d2c3e-0f9a-4e8b-9c7d-6a5b4c3d2e1f'
+check packed.post /upload -d 'bid=1.25&ask=1.27' -H 'Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiI3In0'
+check packed.chunked /upload -H 'Transfer-Encoding: chunked' --data-binary "@$out/upload.bin"
+check packed.revalidation /file.txt -H "If-None-Match: $etag"
+check packed.missing /missing
+px=$text_px
+stop "$packing_proxy_pid"
+stop "$packing_gateway_pid"
+packing_proxy_pid= packing_gateway_pid=
 
 # --- 2. every response to its own client ---------------------------------------------
 "$python" "$here/ids.py" 127.0.0.1 "$px" 100 1000 | tee "$out/ids.txt" || fail "responses lost or misrouted"

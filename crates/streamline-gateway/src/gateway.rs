@@ -103,6 +103,9 @@ async fn serve_link(
     let mut link = link;
     if syntax == streamline_tokio::codec::Syntax::Compact {
         link.reserve_read(crate::LINK_READ);
+        if config.pack {
+            link.codec_mut().set_encoder(streamline::Encoder::with_limits(config.limits).responses().packing(true));
+        }
     }
     let (mut sink, mut requests) = link.split();
     let depth = config.max_in_flight.max(1);

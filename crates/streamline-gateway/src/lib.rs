@@ -89,12 +89,16 @@ pub struct Config {
     pub drain_timeout: Duration,
     /// Log a line of figures this often (`--stats SECS`); `None`: never.
     pub stats_every: Option<Duration>,
+    /// Pack the lines this service writes on a link (SPEC.md §4.11): the proxy's requests,
+    /// the gateway's responses. A decoder always reads packed lines, so each end decides for
+    /// what it writes.
+    pub pack: bool,
 }
 
 impl Default for Config {
     /// 1,024 connections, 1,024 requests in flight per link, 64 pipelined per client, one
     /// link, 10 s for a head, 60 s idle, prior knowledge, backoff 50 ms to 5 s, 30 s to
-    /// drain, no stats line; the codec's default limits.
+    /// drain, no stats line, no packed lines; the codec's default limits.
     fn default() -> Self {
         Config {
             limits: Limits::default(),
@@ -108,6 +112,7 @@ impl Default for Config {
             backoff: (Duration::from_millis(50), Duration::from_secs(5)),
             drain_timeout: Duration::from_secs(30),
             stats_every: None,
+            pack: false,
         }
     }
 }

@@ -183,6 +183,10 @@ async fn link_task(n: usize, addr: SocketAddr, config: Arc<Config>, mut jobs: mp
         tracing::info!(link = n, %addr, syntax = ?link.codec().syntax(), "link up");
         let mut link = link;
         link.reserve_read(crate::LINK_READ);
+        if config.pack {
+            // Before the first compact request (an upgrade's first request went plain).
+            link.codec_mut().set_encoder(streamline::Encoder::with_limits(config.limits).packing(true));
+        }
         let (mut sink, mut responses) = link.split();
         let (waiting_tx, mut waiting) = mpsc::unbounded_channel::<Waiting>();
         if let Some(job) = first {

@@ -267,3 +267,38 @@ async fn a_slow_head_gets_408_an_idle_client_is_closed_and_a_patient_one_is_serv
     assert!(idle.response().await.is_none());
     assert!(started.elapsed() >= idle_timeout, "{:?}", started.elapsed());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn packed_lines_on_the_link_carry_the_same_answers_in_fewer_bytes() {
+    // Each request carries a fresh id, the text no line opcode shortens (SPEC.md §4.11).
+    let requests: Vec<String> = (0..200u32)
+        .map(|n| {
+            let id = format!(
+                "{:08x}-{:04x}-4{:03x}-a{:03x}-{:012x}",
+                n.wrapping_mul(2_654_435_761),
+                n,
+                n * 7,
+                n * 13,
+                n * 977
+            );
+            format!("GET /id/{n} HTTP/1.1\r\nHost: t\r\nX-Request-Id: {id}\r\n\r\n")
+        })
+        .collect();
+    let mut bytes = Vec::new();
+    for (pack, upgrade) in [(false, false), (true, false), (true, true)] {
+        let pair = pair(Config { pack, upgrade, ..config() }).await;
+        let mut direct = Client::connect(pair.upstream.addr).await;
+        let mut through = Client::connect(pair.proxy.addr).await;
+        for request in &requests {
+            direct.send(request).await;
+            through.send(request).await;
+            let (d, t) = (direct.response().await.unwrap(), through.response().await.unwrap());
+            assert_eq!(seen(&t), seen(&d), "pack {pack}, upgrade {upgrade}");
+        }
+        assert_eq!(pair.proxy.stats.errors.load(Relaxed), 0);
+        bytes.push((pair.proxy.stats.link_out.load(Relaxed), pair.gateway.stats.link_out.load(Relaxed)));
+    }
+    let (text, packed) = (bytes[0], bytes[1]);
+    assert!(packed.0 * 10 < text.0 * 9, "requests: {} B packed, {} B as text", packed.0, text.0);
+    assert!(packed.1 <= text.1, "responses: {} B packed, {} B as text", packed.1, text.1);
+}

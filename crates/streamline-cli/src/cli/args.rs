@@ -624,6 +624,12 @@ pub struct ServiceArgs {
     /// Seconds SIGTERM waits for the requests in flight before exiting anyway.
     #[arg(long, value_name = "SECS", default_value = "30", value_parser = parse_seconds, help_heading = "Limits")]
     pub drain_timeout: f64,
+    /// Pack the lines written on the link where that is shorter (SPEC.md §4.11; requests at
+    /// the proxy, responses at the gateway): fewer link bytes for random text such as
+    /// request ids and tokens, none saved on a steady feed. Either end reads packed lines
+    /// whatever it is told here.
+    #[arg(long)]
+    pub pack: bool,
 }
 
 /// The request stream a response stream answers.

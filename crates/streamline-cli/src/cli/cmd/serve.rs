@@ -36,6 +36,7 @@ fn config(args: &ServiceArgs, links: usize, upgrade: bool) -> Config {
         upgrade,
         drain_timeout: Duration::from_secs_f64(args.drain_timeout),
         stats_every: args.stats.map(Duration::from_secs_f64),
+        pack: args.pack,
         ..Config::default()
     }
 }
