@@ -16,8 +16,6 @@
 //!   output's size.
 //! - `browse_encode`, `browse_decode`, `browse_decode_plain`: the same three for a
 //!   browser-like session, with httparse on its plain form.
-//! - `packing`: the same streams as text and with packed lines (SPEC.md §4.11), encoded and
-//!   decoded, on the recorded API session and the browse session.
 //!
 //! `cargo bench --bench codec` measures; `cargo test --benches` runs each routine once and
 //! checks that every routine reads the whole input and gets the expected counts.
@@ -27,7 +25,7 @@ use std::time::Duration;
 
 use bytes::BytesMut;
 use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkGroup, Criterion, Throughput};
-use streamline::{http1, Encoder};
+use streamline::http1;
 use streamline_traffic as gen;
 
 mod paths;
@@ -223,43 +221,9 @@ fn browse(c: &mut Criterion) {
     decode_plain_group(c, "browse", &input);
 }
 
-/// Packed lines (SPEC.md §4.11) against the same streams as text, on the traffic they are for
-/// (the recorded API session: a fresh id on every request, a new token now and then) and on
-/// the browse session: encode through the window and decode with `decode_slice`.
-fn packing(c: &mut Criterion) {
-    let api = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../../samples/sessions/api-requests.http"))
-        .expect("the recorded API session");
-    let browse = Input::browse().plain;
-    let mut group = c.benchmark_group("packing");
-    for (name, plain) in [("api", api), ("browse", browse)] {
-        let (mut text, mut packed) = (Vec::new(), Vec::new());
-        encode_window(&mut BytesMut::from(&plain[..]), &mut text);
-        encode_window_by(Encoder::new().packing(true), &mut BytesMut::from(&plain[..]), &mut packed);
-        let messages = decode_slice(&text, |_| ());
-        assert_eq!(decode_slice(&packed, |_| ()), messages);
-        assert!(packed.len() < text.len());
-        group.throughput(Throughput::Elements(messages));
-        let mut out = Vec::with_capacity(text.len());
-        bench_consuming(&mut group, &format!("{name}_encode_text"), &plain, |src| encode_window(src, &mut out));
-        bench_consuming(&mut group, &format!("{name}_encode_packed"), &plain, |src| {
-            encode_window_by(Encoder::new().packing(true), src, &mut out)
-        });
-        for (form, compact) in [("text", &text), ("packed", &packed)] {
-            group.bench_function(format!("{name}_decode_slice_{form}"), |b| {
-                b.iter(|| {
-                    decode_slice(black_box(compact), |req| {
-                        black_box(req);
-                    })
-                })
-            });
-        }
-    }
-    group.finish();
-}
-
 criterion_group! {
     name = benches;
     config = config();
-    targets = opra, browse, packing
+    targets = opra, browse
 }
 criterion_main!(benches);

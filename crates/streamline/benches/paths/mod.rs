@@ -13,14 +13,9 @@ use streamline::{http1, Decoder, Encoder, Event, Head, Headers, Lookahead, Windo
 /// Plain → compact the way the CLI does it: whole requests taken with `try_decode` into a
 /// lookahead window, finished at the end.
 pub fn encode_window(src: &mut BytesMut, out: &mut Vec<u8>) -> usize {
-    encode_window_by(Encoder::new(), src, out)
-}
-
-/// [`encode_window`] by `encoder` (with packed lines, say).
-pub fn encode_window_by(encoder: Encoder, src: &mut BytesMut, out: &mut Vec<u8>) -> usize {
     out.clear();
     let mut parser = http1::Parser::new();
-    let mut enc = Lookahead::new(encoder, Window::default());
+    let mut enc = Lookahead::new(Encoder::new(), Window::default());
     while let Some(request) = parser.try_decode(src).expect("valid") {
         enc.encode_request(request, out).expect("encodable");
     }

@@ -103,21 +103,22 @@ impl<D: Direction> Heads for Compact<D> {
                 Ok(None) => return Ok((used, None)),
                 Err(kind) => return Err(pos.error(kind, &[])),
             };
-            let (mut content, mut total, mut lines) = (&rest[..line.content], line.total, 1);
-            if let [b'~', b':', len @ ..] = content {
-                let Some(packed) = packed_len(len, max_line) else {
-                    return Err(pos.error(invalid_packed(content, "expected '~:LEN', LEN 1 to max_line"), &[]));
+            // `~` is no opcode: a packed line is taken here, out of the way.
+            if rest[0] == b'~' && rest.get(1) == Some(&b':') {
+                let first = pos.offset + used as u64 == 0;
+                let (total, lines, issued) = match self.packed(rest, line.content, line.total, first) {
+                    Ok(Some(read)) => read,
+                    Ok(None) => return Ok((used, None)),
+                    Err(kind) => return Err(pos.error(kind, &[])),
                 };
-                let Some(code) = rest.get(total..total + packed) else {
-                    return Ok((used, None));
-                };
-                if pos.offset + used as u64 == 0 {
-                    return Err(pos.error(invalid_packed(content, "a stream's first line is never packed"), &[]));
+                if issued {
+                    return Ok((used, self.slot.as_ref().map(|head| Found { head, len: total, lines })));
                 }
-                unpack(content, code, max_line, &mut self.unpacked).map_err(|kind| pos.error(kind, &[]))?;
-                (content, total, lines) =
-                    (&self.unpacked, total + packed, 1 + memchr::memchr_iter(b'\n', code).count() as u64);
+                used += total;
+                pos.consume(total, lines);
+                continue;
             }
+            let content = &rest[..line.content];
             let op = if D::RESPONSES { parse_response_op(content) } else { parse_op(content) };
             // Borrowed where it lies: moving the parsed opcode out of its `Result` made the
             // compiler copy it through the stack in pieces of other sizes than it was written
@@ -127,11 +128,11 @@ impl<D: Direction> Heads for Compact<D> {
                 Err(kind) => return Err(pos.error(kind.clone(), &[])),
             };
             if self.state.apply_into(op, &mut self.slot).map_err(|kind| pos.error(kind, &[]))? {
-                let found = self.slot.as_ref().map(|head| Found { head, len: total, lines });
+                let found = self.slot.as_ref().map(|head| Found { head, len: line.total, lines: 1 });
                 return Ok((used, found));
             }
-            used += total;
-            pos.consume(total, lines);
+            used += line.total;
+            pos.consume(line.total, 1);
         }
     }
 
@@ -191,6 +192,31 @@ impl<D: Direction> Heads for Compact<D> {
     }
 }
 
+impl<D: Direction> Compact<D> {
+    /// Reads the packed line (SPEC.md §4.11) at the start of `rest` (its `~:LEN` line has
+    /// `content` bytes, `total` with CRLF): decodes its code, then parses and applies the
+    /// line it stands for. Gives the bytes the packed line takes, the LF octets in it, and
+    /// whether the line issued a message; `None` if its code has not all arrived.
+    #[cold]
+    #[inline(never)]
+    fn packed(
+        &mut self,
+        rest: &[u8],
+        content: usize,
+        total: usize,
+        first: bool,
+    ) -> Result<Option<(usize, u64, bool)>, ErrorKind> {
+        let max_line = self.state.limits().max_line;
+        let Some((len, lines)) = unpack(rest, content, total, first, max_line, &mut self.unpacked)? else {
+            return Ok(None);
+        };
+        let line = &self.unpacked[..];
+        let op = if D::RESPONSES { parse_response_op(line) } else { parse_op(line) }?;
+        let issued = self.state.apply_into(&op, &mut self.slot)?;
+        Ok(Some((len, lines, issued)))
+    }
+}
+
 /// `packed-line = %s"~:" length CRLF code`: the length, 1 to `max_line` (SPEC.md §4.11).
 fn packed_len(digits: &[u8], max_line: usize) -> Option<usize> {
     match digits {
@@ -201,14 +227,33 @@ fn packed_len(digits: &[u8], max_line: usize) -> Option<usize> {
     }
 }
 
-/// Decodes a packed line's code into `into`: one line of at most `max_line` bytes with its
-/// CRLF, not itself packed (SPEC.md §4.11).
-fn unpack(line: &[u8], code: &[u8], max_line: usize, into: &mut Vec<u8>) -> Result<(), ErrorKind> {
+/// Decodes the packed line (SPEC.md §4.11) at the start of `rest` (its `~:LEN` line has
+/// `content` bytes, `total` with CRLF) into `into`: one line of at most `max_line` bytes with
+/// its CRLF, not itself packed. Gives the bytes the packed line takes and the LF octets in it,
+/// or `None` if its code has not all arrived.
+fn unpack(
+    rest: &[u8],
+    content: usize,
+    total: usize,
+    first: bool,
+    max_line: usize,
+    into: &mut Vec<u8>,
+) -> Result<Option<(usize, u64)>, ErrorKind> {
+    let line = &rest[..content];
+    let Some(packed) = packed_len(&line[2..], max_line) else {
+        return Err(invalid_packed(line, "expected '~:LEN', LEN 1 to max_line"));
+    };
+    let Some(code) = rest.get(total..total + packed) else {
+        return Ok(None);
+    };
+    if first {
+        return Err(invalid_packed(line, "a stream's first line is never packed"));
+    }
     into.clear();
     let fault = match huffman::decode(code, into, max_line.saturating_sub(2)) {
         Ok(()) if memchr::memchr2(b'\r', b'\n', into).is_some() => "the line it decodes to holds a CR or LF",
         Ok(()) if into.starts_with(b"~:") => "the line it decodes to is packed too",
-        Ok(()) => return Ok(()),
+        Ok(()) => return Ok(Some((total + packed, 1 + memchr::memchr_iter(b'\n', code).count() as u64))),
         Err(Invalid::Eos) => "the code holds EOS",
         Err(Invalid::Padding) => "the code ends in bits that are not EOS's first seven or fewer",
         Err(Invalid::TooLong) => "the line it decodes to is longer than max_line",

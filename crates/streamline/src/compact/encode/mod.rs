@@ -102,7 +102,8 @@ pub struct Encoder {
     /// Packed lines (SPEC.md §4.11) on: a line is written in HPACK's Huffman code where that
     /// is shorter.
     packing: bool,
-    /// Where a plan's lines wait to be packed or copied (kept to reuse the allocation).
+    /// With packing on, where a plan's lines wait to be packed or copied (kept to reuse the
+    /// allocation).
     lines: Vec<u8>,
 }
 
@@ -447,7 +448,8 @@ impl Encoder {
         if dst.remaining_mut() < plan.cost.saturating_add(more) {
             return Ok(None);
         }
-        if let Err(kind) = self.emit(&plan, head, dst) {
+        let emitted = if self.packing { self.emit_packed(&plan, head, dst) } else { self.emit(&plan, head, dst) };
+        if let Err(kind) = emitted {
             self.failed = true;
             self.last = None;
             return Err(kind);
@@ -482,15 +484,7 @@ impl Encoder {
         if plan.only_issues(head) {
             let issue = Step::Issue { suffix: plan.suffix };
             self.apply(issue, head)?;
-            if self.packing {
-                let mut lines = std::mem::take(&mut self.lines);
-                lines.clear();
-                self.write(issue, head, &mut lines);
-                self.put_lines(&lines, dst);
-                self.lines = lines;
-            } else {
-                self.write(issue, head, dst);
-            }
+            self.write(issue, head, dst);
             self.issued(head);
             return Ok(());
         }
@@ -498,16 +492,7 @@ impl Encoder {
         steps.clear();
         self.steps(plan, head, &mut steps);
         let applied = steps.iter().try_for_each(|&step| self.apply(step, head));
-        if applied.is_ok() && self.packing {
-            let mut lines = std::mem::take(&mut self.lines);
-            lines.clear();
-            for &step in &steps {
-                self.write(step, head, &mut lines);
-            }
-            debug_assert_eq!(lines.len(), plan.cost, "the plan's cost is what it writes");
-            self.put_lines(&lines, dst);
-            self.lines = lines;
-        } else if applied.is_ok() {
+        if applied.is_ok() {
             let room = dst.remaining_mut();
             for &step in &steps {
                 self.write(step, head, dst);
@@ -757,6 +742,25 @@ impl Encoder {
             Step::Change(change) => change.op(head, self.tables.of(head)).encoded_len(),
             Step::Load(_) | Step::Store(_) | Step::Issue { .. } => 0,
         }
+    }
+
+    /// [`Encoder::emit`] with packed lines: the plan's lines are written to a buffer, then
+    /// each is packed where that is shorter. (Out of the way of the unpacked path, which a
+    /// steady feed's encoder takes.)
+    #[cold]
+    #[inline(never)]
+    fn emit_packed(&mut self, plan: &Plan, head: &Head, dst: &mut impl BufMut) -> Result<(), ErrorKind> {
+        let mut lines = std::mem::take(&mut self.lines);
+        lines.clear();
+        // Through `&mut Vec`, a type of its own, so that this is an instance of `emit` apart
+        // from the one that writes to a caller's `Vec` (which keeps one caller, and is inlined
+        // there as it was before packed lines).
+        let emitted = self.emit(plan, head, &mut &mut lines);
+        if emitted.is_ok() {
+            self.put_lines(&lines, dst);
+        }
+        self.lines = lines;
+        emitted
     }
 
     /// Writes whole lines, each packed (SPEC.md §4.11) where that is shorter, but a stream's
