@@ -171,12 +171,12 @@ packing_gateway_pid=$!
 packing_proxy_pid=$!
 wait_for "http://127.0.0.1:$ppx/file.txt" 200 || fail "the packing pair did not start (see $out/*-pack.log)"
 text_px=$px px=$ppx
-check packed.get /file.txt -H 'X-Request-Id: 9f3c7e1a-56b2-4d0e-8c11-2b7f0d9e4a63'
-check packed.head /file.txt -I -H 'X-Request-Id: 4b1d2c3e-0f9a-4e8b-9c7d-6a5b4c3d2e1f'
-check packed.post /upload -d 'bid=1.25&ask=1.27' -H 'Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiI3In0'
-check packed.chunked /upload -H 'Transfer-Encoding: chunked' --data-binary "@$out/upload.bin"
-check packed.revalidation /file.txt -H "If-None-Match: $etag"
-check packed.missing /missing
+check get.packed /file.txt -H 'X-Request-Id: 9f3c7e1a-56b2-4d0e-8c11-2b7f0d9e4a63'
+check head.packed /file.txt -I -H 'X-Request-Id: 4b1d2c3e-0f9a-4e8b-9c7d-6a5b4c3d2e1f'
+check post.packed /upload -d 'bid=1.25&ask=1.27' -H 'Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiI3In0'
+check chunked.packed /upload -H 'Transfer-Encoding: chunked' --data-binary "@$out/upload.bin"
+check revalidation.packed /file.txt -H "If-None-Match: $etag"
+check missing.packed /missing
 px=$text_px
 stop "$packing_proxy_pid"
 stop "$packing_gateway_pid"
