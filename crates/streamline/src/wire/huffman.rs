@@ -138,9 +138,9 @@ pub(crate) fn decode(code: &[u8], dst: &mut Vec<u8>, max: usize) -> Result<(), I
     let limit = dst.len() + max;
     // While eight whole octets remain: refill to 56 bits or more in one load, then take
     // symbols while 30 bits (the longest code) are held, with no test for the end.
-    while let Some(word) = code.get(next..next + 8) {
+    while let Some(word) = code.get(next..).and_then(<[u8]>::first_chunk::<8>) {
         let take = (63 - held) / 8; // at least 4: fewer than 30 bits are held here
-        let word = u64::from_be_bytes(word.try_into().expect("eight octets"));
+        let word = u64::from_be_bytes(*word);
         acc = (acc << (8 * take)) | (word >> (64 - 8 * take));
         held += 8 * take;
         next += take as usize;
