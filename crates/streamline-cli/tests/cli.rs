@@ -89,6 +89,30 @@ fn round_trip_of_generated_traffic() {
 }
 
 #[test]
+fn packed_lines_round_trip_and_cost_less() {
+    let session = read(sample("sessions/api-requests.http"));
+    let text = ok(&["encode"], &session);
+    let packed = ok(&["encode", "--pack"], &session);
+    assert!(packed.len() * 10 < text.len() * 9, "{} packed, {} as text", packed.len(), text.len());
+    assert_eq!(ok(&["decode"], &packed), canonical(&session));
+    // Large bodies through the same path, and a feed's steady lines stay 7 bytes.
+    let plain = ok(&["gen", "opra", "--count", "500"], b"");
+    let (text, packed) = (ok(&["encode"], &plain), ok(&["encode", "--pack"], &plain));
+    assert_eq!(text.len() - packed.len(), 15, "only the set-up lines pack");
+    assert_eq!(ok(&["decode"], &packed), canonical(&plain));
+    // A packed line that does not decode: what came before it is written.
+    let mut bad = b"V:HTTP/1.1\r\nB:/q\r\nM:GET\r\n-:\r\n~:2\r\n".to_vec();
+    bad.extend_from_slice(&[0xff, 0xff]);
+    let (stdout, stderr) = fails(&["decode"], &bad, 1);
+    assert_eq!(String::from_utf8(stdout).unwrap(), "GET /q HTTP/1.1\r\n\r\n");
+    assert_eq!(
+        stderr,
+        "streamline: error: <stdin>: line 5 (byte 29): invalid packed line '~:2': the code ends in bits that are not \
+EOS's first seven or fewer (1 request written)\n"
+    );
+}
+
+#[test]
 fn decode_error_flushes_what_came_before() {
     let compact = b"V:HTTP/1.1\r\nB:/q\r\nM:POST\r\n+: 2\r\nhi-:\r\nX:nope\r\n-:\r\n";
     let (stdout, stderr) = fails(&["decode"], compact, 1);
