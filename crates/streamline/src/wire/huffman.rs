@@ -145,15 +145,8 @@ pub(crate) fn decode(code: &[u8], dst: &mut Vec<u8>, max: usize) -> Result<(), I
         held += 8 * take;
         next += take as usize;
         while held >= MAX_LEN as u32 {
-            let fast = CODE.fast[((acc >> (held - FAST_BITS)) & 0xff) as usize];
-            let (symbol, len) = if fast != 0 { (fast & 0x1ff, u32::from(fast >> 9)) } else { symbol_at(acc, held) };
-            if symbol == EOS {
-                return Err(Invalid::Eos);
-            }
-            if dst.len() == limit {
-                return Err(Invalid::TooLong);
-            }
-            dst.push(symbol as u8);
+            let (symbol, len) = symbol_at(acc, held);
+            put(symbol, dst, limit)?;
             held -= len;
             acc &= (1 << held) - 1;
         }
@@ -177,16 +170,24 @@ pub(crate) fn decode(code: &[u8], dst: &mut Vec<u8>, max: usize) -> Result<(), I
             // (for EOS's own 30 bits) was 8 bits or more.
             return Err(Invalid::Padding);
         }
-        if symbol == EOS {
-            return Err(Invalid::Eos);
-        }
-        if dst.len() == limit {
-            return Err(Invalid::TooLong);
-        }
-        dst.push(symbol as u8);
+        put(symbol, dst, limit)?;
         held -= len;
         acc &= (1 << held) - 1;
     }
+}
+
+/// Appends a decoded symbol to `dst`: refused if it is EOS, or if `dst` already holds
+/// `limit` bytes.
+#[inline]
+fn put(symbol: u16, dst: &mut Vec<u8>, limit: usize) -> Result<(), Invalid> {
+    if symbol == EOS {
+        return Err(Invalid::Eos);
+    }
+    if dst.len() == limit {
+        return Err(Invalid::TooLong);
+    }
+    dst.push(symbol as u8);
+    Ok(())
 }
 
 /// The symbol whose code starts the `held` low bits of `acc`, and its length; past the end
