@@ -8,7 +8,7 @@
 # compact with packed lines (default window, and window 0) and HTTP/2, then the total bytes of
 # compact at window 0 against plain. The one-shot
 # connections are one row, measured together as `report` measures several files: each file
-# one connection.
+# one connection; a second row measures those without an `Authorization: Bearer` line.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
@@ -42,3 +42,6 @@ for name in browser api-requests api-fetch; do
     row "$name.http" "samples/sessions/$name.http"
 done
 row "oneshot/*.http" samples/sessions/oneshot/*.http
+# The one-shot connections without a bearer token (whose signature no encoding shortens).
+mapfile -t tokenless < <(grep -L -i '^authorization: bearer' samples/sessions/oneshot/*.http)
+row "oneshot, the ${#tokenless[@]} without a token" "${tokenless[@]}"

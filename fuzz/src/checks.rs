@@ -1259,8 +1259,8 @@ impl Choices<'_> {
 /// The round trip of valid `messages` written as `written` says: both plain forms parse to
 /// them (whole, and cut as `cut` says); encoding them with `limits` (through a [`Lookahead`]
 /// with `window`, and one at a time) and decoding gives them back (whole and cut) and writes
-/// their canonical form. One of the two encodings packs its lines (the top bit of `cut` says
-/// which).
+/// their canonical form. One of the two encodings packs its lines and writes static ones (the
+/// top bit of `cut` says which).
 pub fn check_roundtrip<D: Side>(
     messages: &[D::Message],
     written: Written<'_>,
@@ -1279,7 +1279,8 @@ pub fn check_roundtrip<D: Side>(
     let again = read_whole::<http1::Plain<D>>(written.canonical, setup);
     assert_eq!(again, parsed, "canonical form parses to other messages");
 
-    // One of the two encodings packs its lines (SPEC.md §4.11), as the cut's top bit says.
+    // One of the two encodings packs its lines and writes static ones (SPEC.md §4.11, §4.12),
+    // as the cut's top bit says.
     let packs = cut & 0x80 != 0;
     let (compact, done) = encode_lookahead_by(D::encoder(limits).packing(packs), messages, window);
     let back = read_whole::<Compact<D>>(&compact, limits);

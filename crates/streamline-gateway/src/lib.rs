@@ -89,9 +89,9 @@ pub struct Config {
     pub drain_timeout: Duration,
     /// Log a line of figures this often (`--stats SECS`); `None`: never.
     pub stats_every: Option<Duration>,
-    /// Pack the lines this service writes on a link (SPEC.md §4.11): the proxy's requests,
-    /// the gateway's responses. A decoder always reads packed lines, so each end decides for
-    /// what it writes.
+    /// Pack the lines this service writes on a link, and write common ones as static lines
+    /// (SPEC.md §4.11, §4.12): the proxy's requests, the gateway's responses. A decoder always
+    /// reads packed and static lines, so each end decides for what it writes.
     pub pack: bool,
 }
 

@@ -1,15 +1,17 @@
-//! Packed lines (SPEC.md §4.11): a line in HPACK's Huffman code reads as the line written out,
-//! whole or in pieces; every way a packed line can be wrong is refused where it stands; the
-//! encoder packs only where that is shorter, never a stream's first line.
+//! Packed lines (SPEC.md §4.11) and static lines (§4.12): a line in HPACK's Huffman code, or
+//! named by its entry in the static list, reads as the line written out, whole or in pieces;
+//! every way either can be wrong is refused where it stands; the encoder uses them only where
+//! that is shorter, never for a stream's first line.
 //!
-//! Codes are made with httlib-huffman, another implementation than the library's.
+//! Codes are made with httlib-huffman, another implementation than the library's; static
+//! lines from the list in SPEC.md.
 
 mod common;
 
 use bytes::BytesMut;
-use common::{decode_requests, encode_by, encode_with, read_sample, EDITING_START};
+use common::{decode_requests, encode_by, encode_with, read_sample, spec_static_lines, static_form, EDITING_START};
 use proptest::prelude::*;
-use streamline::{Decoder, Encoder, Limits, Request, Window};
+use streamline::{Decoder, Encoder, Limits, Request, Response, ResponseDecoder, Window};
 
 /// The Huffman code of `text`.
 fn code_of(text: &[u8]) -> Vec<u8> {
@@ -43,21 +45,37 @@ fn program(lines: &[&[u8]], packed: &[usize]) -> Vec<u8> {
 /// Requests until the end or an error, fed whole or in pieces of `piece` bytes.
 fn read(input: &[u8], limits: Limits, piece: usize) -> (Vec<Request>, Option<streamline::Error>) {
     let mut decoder = Decoder::with_limits(limits);
+    read_by(input, piece, |src, end| if end { decoder.decode_eof(src) } else { decoder.decode(src) })
+}
+
+/// Responses until the end or an error, fed whole or in pieces of `piece` bytes.
+fn read_responses(input: &[u8], piece: usize) -> (Vec<Response>, Option<streamline::Error>) {
+    let mut decoder = ResponseDecoder::new();
+    read_by(input, piece, |src, end| if end { decoder.decode_eof(src) } else { decoder.decode(src) })
+}
+
+/// Messages from `next` (a decoder's `decode`, or its `decode_eof` once told the input has
+/// ended) until the end or an error, fed whole or in pieces of `piece` bytes.
+fn read_by<M>(
+    input: &[u8],
+    piece: usize,
+    mut next: impl FnMut(&mut BytesMut, bool) -> Result<Option<M>, streamline::Error>,
+) -> (Vec<M>, Option<streamline::Error>) {
     let mut src = BytesMut::new();
     let mut out = Vec::new();
     for chunk in input.chunks(piece.max(1)) {
         src.extend_from_slice(chunk);
         loop {
-            match decoder.decode(&mut src) {
-                Ok(Some(request)) => out.push(request),
+            match next(&mut src, false) {
+                Ok(Some(message)) => out.push(message),
                 Ok(None) => break,
                 Err(err) => return (out, Some(err)),
             }
         }
     }
     loop {
-        match decoder.decode_eof(&mut src) {
-            Ok(Some(request)) => out.push(request),
+        match next(&mut src, true) {
+            Ok(Some(message)) => out.push(message),
             Ok(None) => return (out, None),
             Err(err) => return (out, Some(err)),
         }
@@ -173,7 +191,7 @@ fn every_fault_of_a_packed_line_is_refused_at_it() {
     }
     // The decoded line's own fault, at the packed line.
     let input = after_start(&pack(b"Q:unknown opcode"));
-    let unknown = "unknown opcode 'Q' (expected one of V B M H > < - + * S R I D E U ~)";
+    let unknown = "unknown opcode 'Q' (expected one of V B M H > < - + * S R I D E U ~ @)";
     assert_eq!(fault(&input, Limits::default()), (1, at, 5, unknown.to_string()));
 }
 
@@ -245,13 +263,16 @@ fn lines_of(text: &[u8]) -> Vec<(&[u8], &[u8])> {
 }
 
 /// Packing changes lines, never plans: the packed output is the text output with each line
-/// but the first replaced by its code where that is shorter, on the encoder's fast path (a
-/// plan that is its issuing line alone) as on its general one.
+/// but the first in the shortest of its forms (as it is or static, SPEC.md §4.12, either of
+/// those packed, §4.11), and the first request's `V:` line after its base and method lines;
+/// on the encoder's fast path (a plan that is its issuing line alone) as on its general one.
+/// The static forms come from SPEC.md's list, every entry tried.
 #[test]
 fn packing_is_the_text_output_line_by_line() {
     let ids = ["e01cf4a2-8ae6-439a-aa73-8798f9734f57", "b5451d68-f5c6-4afd-a1cb-43be00d2819c", "3766fb17-ae3b-4282"];
     let fast: String = ids.iter().map(|id| format!("GET /v1/items/{id} HTTP/1.1\r\nHost: a\r\n\r\n")).collect();
     let limits = Limits::default();
+    let list = spec_static_lines();
     let mut inputs: Vec<(String, Vec<u8>)> =
         sessions().into_iter().filter(|(name, _)| !name.contains("chunked")).collect();
     inputs.push(("fast path".into(), fast.into_bytes()));
@@ -260,14 +281,20 @@ fn packing_is_the_text_output_line_by_line() {
         let encoder = Encoder::new().editing(name != "fast path");
         let text = encode_by(&plain, limits, encoder.clone(), Window::default()).unwrap();
         let packed = encode_by(&plain, limits, encoder.packing(true), Window::default()).unwrap();
+        let mut lines = lines_of(&text);
+        // The first request's `V:` line after the `B:` and `M:` lines that follow it.
+        let moved = lines.iter().skip(1).take_while(|(l, _)| l.starts_with(b"B:") || l.starts_with(b"M:")).count();
+        assert!(lines[0].0.starts_with(b"V:") && moved > 0, "{name}");
+        lines[..=moved].rotate_left(1);
         let mut want = Vec::new();
-        for (i, (line, body)) in lines_of(&text).into_iter().enumerate() {
-            let code = code_of(line);
-            let shorter = 4 + code.len().to_string().len() + code.len() < line.len() + 2;
+        for (i, (line, body)) in lines.into_iter().enumerate() {
+            let form = if i > 0 { static_form(line, &list).unwrap_or(line.to_vec()) } else { line.to_vec() };
+            let code = code_of(&form);
+            let shorter = 4 + code.len().to_string().len() + code.len() < form.len() + 2;
             if i > 0 && shorter {
-                want.extend(pack(line));
+                want.extend(pack(&form));
             } else {
-                want.extend_from_slice(&[line, b"\r\n"].concat());
+                want.extend_from_slice(&[&form[..], b"\r\n"].concat());
             }
             want.extend_from_slice(body);
         }
@@ -283,24 +310,38 @@ fn packing_is_the_text_output_line_by_line() {
     }
 }
 
-/// The editing programs of `common`, with any of their lines but the first packed: the same
-/// requests and the same error (its kind; positions move with the bytes), whole or in pieces.
+/// The editing programs of `common`, with any of their lines but the first static (SPEC.md
+/// §4.12, where an entry fits), packed, or both: the same requests and the same error (its
+/// kind; positions move with the bytes), whole or in pieces.
 fn packed_program() -> impl Strategy<Value = (Vec<u8>, Vec<u8>)> {
-    (common::editing_ops(), proptest::collection::vec(any::<bool>(), 64)).prop_map(|(ops, mask)| {
+    let masks = (proptest::collection::vec(any::<bool>(), 64), proptest::collection::vec(any::<bool>(), 64));
+    (common::editing_ops(), masks).prop_map(|(ops, (packs, statics))| {
+        let list = spec_static_lines();
+        let form = |i: usize, line: &[u8]| {
+            let line = match static_form(line, &list) {
+                Some(form) if i > 0 && statics[i % 64] => form,
+                _ => line.to_vec(),
+            };
+            if i > 0 && packs[i % 64] {
+                pack(&line)
+            } else {
+                [&line[..], b"\r\n"].concat()
+            }
+        };
         let start: Vec<&[u8]> = EDITING_START.split(|&b| b == b'\n').filter(|l| !l.is_empty()).collect();
         let (mut plain, mut packed) = (Vec::new(), Vec::new());
         for (i, line) in start.iter().enumerate() {
             let line = &line[..line.len() - 1];
             plain.extend_from_slice(line);
             plain.extend_from_slice(b"\r\n");
-            packed.extend(if i > 0 && mask[i] { pack(line) } else { [line, b"\r\n"].concat() });
+            packed.extend(form(i, line));
         }
         for (i, op) in ops.iter().enumerate() {
             let (line, rest) = op.split_once("\r\n").map_or((op.as_str(), None), |(l, r)| (l, Some(r)));
             let line = line.as_bytes();
             plain.extend_from_slice(op.as_bytes());
             plain.extend_from_slice(b"\r\n");
-            packed.extend(if mask[(start.len() + i) % 64] { pack(line) } else { [line, b"\r\n"].concat() });
+            packed.extend(form(start.len() + i, line));
             if let Some(rest) = rest {
                 packed.extend_from_slice(rest.as_bytes());
                 packed.extend_from_slice(b"\r\n");
@@ -323,4 +364,106 @@ proptest! {
             prop_assert_eq!(err.map(|e| e.kind().clone()), want_err.clone(), "{}", label);
         }
     }
+}
+
+/// SPEC.md §4.12: every entry of the list there, as a static line alone and with text after
+/// it, packed or not, reads as the line written out, in the direction it belongs to; so the
+/// library's list is the specification's, entry for entry.
+#[test]
+fn every_static_line_reads_as_the_line_written_out() {
+    let list = spec_static_lines();
+    assert_eq!(list.len(), 92);
+    for (i, entry) in list.iter().enumerate() {
+        let texts: &[&[u8]] = match () {
+            _ if entry.ends_with(b": ") => &[b"v", b"a b, c"],
+            _ if entry.starts_with(b"H:") => &[b"", b", x"],
+            _ => &[b""],
+        };
+        for &text in texts {
+            let line = [&entry[..], text].concat();
+            let mut form = format!("@:{i}").into_bytes();
+            if !text.is_empty() {
+                form.push(b' ');
+                form.extend_from_slice(text);
+            }
+            let (written, forms) = if entry.starts_with(b"C:") {
+                let program = |l: &[u8]| [&b"C:100 Continue\r\nV:HTTP/1.1\r\n"[..], l, b"+: 2\r\nhi"].concat();
+                (program(&[&line[..], b"\r\n"].concat()), [form.clone(), pack(&form)].map(|f| program(&f_line(&f))))
+            } else {
+                let program = |l: &[u8]| [&b"B:/\r\nM:GET\r\nV:HTTP/1.1\r\n"[..], l, b"-:\r\n"].concat();
+                (program(&[&line[..], b"\r\n"].concat()), [form.clone(), pack(&form)].map(|f| program(&f_line(&f))))
+            };
+            for input in forms {
+                for piece in [input.len(), 1, 3] {
+                    if entry.starts_with(b"C:") {
+                        // (A 204 or 304 with a body is refused either way.)
+                        let (want, want_err) = read_responses(&written, written.len());
+                        let (got, err) = read_responses(&input, piece);
+                        assert_eq!(want.len() + usize::from(want_err.is_some()), 1, "entry {i}");
+                        assert_eq!(got, want, "entry {i}");
+                        assert_eq!(err.map(|e| e.kind().clone()), want_err.map(|e| e.kind().clone()), "entry {i}");
+                    } else {
+                        let (want, want_err) = read(&written, Limits::default(), written.len());
+                        let (got, err) = read(&input, Limits::default(), piece);
+                        assert!(want_err.is_none() && err.is_none() && want.len() == 1, "entry {i}: {err:?}");
+                        assert_eq!(got, want, "entry {i}");
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A line with its CRLF, unless it is packed (its code follows its `~:` line).
+fn f_line(form: &[u8]) -> Vec<u8> {
+    if form.starts_with(b"~:") {
+        form.to_vec()
+    } else {
+        [form, b"\r\n"].concat()
+    }
+}
+
+#[test]
+fn every_fault_of_a_static_line_is_refused_at_it() {
+    let invalid = |why: &str, line: &str| format!("invalid static line '{line}': {why}");
+    let at = START.len() as u64;
+    let shape = "expected '@:INDEX' or '@:INDEX TEXT', INDEX a number";
+    for line in ["@:", "@:01", "@:x", "@:-1", "@: 1", "@:1234567890"] {
+        let input = after_start(format!("{line}\r\n-:\r\n").as_bytes());
+        assert_eq!(fault(&input, Limits::default()), (1, at, 5, invalid(shape, line)), "{line}");
+    }
+    let empty = "expected '@:INDEX' or '@:INDEX TEXT', TEXT not empty";
+    assert_eq!(fault(&after_start(b"@:1 \r\n"), Limits::default()), (1, at, 5, invalid(empty, "@:1 ")));
+    let range = "no such static line (there are 92, from 0 to 91)";
+    for line in ["@:92", "@:123456789"] {
+        let input = after_start(format!("{line}\r\n").as_bytes());
+        assert_eq!(fault(&input, Limits::default()), (1, at, 5, invalid(range, line)), "{line}");
+    }
+    // The first line of a stream, written out or packed.
+    let first = "a stream's first line is never static";
+    assert_eq!(fault(b"@:0\r\nM:GET\r\n", Limits::default()), (0, 0, 1, invalid(first, "@:0")));
+    let packed_first = pack(b"@:0");
+    let line = String::from_utf8_lossy(&packed_first[..packed_first.iter().position(|&b| b == b'\r').unwrap()]);
+    assert!(fault(&packed_first, Limits::default()).3.contains("a stream's first line is never packed"), "{line}");
+    // Longer than max_line less its CRLF, where the line is shorter than that.
+    let limits = Limits::default().max_line(30);
+    let long = "@:2 0123456789abcdef"; // H:User-Agent: + 16 = 30 bytes
+    let too_long = "the line it stands for is longer than max_line";
+    assert_eq!(fault(&after_start(format!("{long}\r\n").as_bytes()), limits), (1, at, 5, invalid(too_long, long)));
+    let fits = after_start(b"@:2 0123456789abcd\r\n-:\r\n");
+    assert_eq!(read(&fits, limits, 1).0.len(), 2);
+    // Packed, the same fault at the packed line.
+    let packed = pack(long.as_bytes());
+    let err = fault(&after_start(&packed), limits);
+    assert_eq!((err.0, err.1, err.2, err.3), (1, at, 5, invalid(too_long, long)));
+    // The line's own fault, at the static line: a response opcode in a request stream, a
+    // header line with a bad value.
+    let wrong = "wrong direction: 'C:' and '$:' are response opcodes; this is a request stream";
+    assert_eq!(fault(&after_start(b"@:62\r\n"), Limits::default()), (1, at, 5, wrong.to_string()));
+    assert!(fault(&after_start(b"@:1 a\x7fb\r\n"), Limits::default()).3.contains("header"));
+    // A request opcode in a response stream.
+    let (got, err) = read_responses(b"C:200 OK\r\nV:HTTP/1.1\r\n+: 0\r\n@:55\r\n", 1);
+    assert_eq!(got.len(), 1);
+    let err = err.unwrap();
+    assert_eq!((err.offset(), err.line()), (Some(28), Some(4)));
 }

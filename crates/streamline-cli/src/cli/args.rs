@@ -624,10 +624,11 @@ pub struct ServiceArgs {
     /// Seconds SIGTERM waits for the requests in flight before exiting anyway.
     #[arg(long, value_name = "SECS", default_value = "30", value_parser = parse_seconds, help_heading = "Limits")]
     pub drain_timeout: f64,
-    /// Pack the lines written on the link where that is shorter (SPEC.md §4.11; requests at
-    /// the proxy, responses at the gateway): fewer link bytes for random text such as
-    /// request ids and tokens, none saved on a steady feed. Either end reads packed lines
-    /// whatever it is told here.
+    /// Pack the lines written on the link, and name common ones by their static entry, where
+    /// that is shorter (SPEC.md §4.11, §4.12; requests at the proxy, responses at the
+    /// gateway): fewer link bytes for random text such as request ids and tokens and for a
+    /// head's common fields, none saved on a steady feed. Either end reads packed and static
+    /// lines whatever it is told here.
     #[arg(long)]
     pub pack: bool,
 }
@@ -711,10 +712,12 @@ pub struct EditArgs {
     /// (BENCHMARKS.md).
     #[arg(long, value_name = "N", default_value_t = 8, help_heading = "Encoder")]
     pub effort: usize,
-    /// Write a line as `~:LEN` and LEN bytes of HPACK's Huffman code where that is shorter
-    /// (packed lines, SPEC.md §4.11): about a fifth off request ids, tokens and query
-    /// strings, but the output is no longer text. `report` measures both ways whatever this
-    /// says.
+    /// Write a line as `~:LEN` and LEN bytes of HPACK's Huffman code (packed lines, SPEC.md
+    /// §4.11), or as `@:N` and the text after entry N of the format's list of common lines
+    /// (static lines, §4.12, e.g. `@:3` for `H:Accept: */*`), or both, where that is shorter:
+    /// about a fifth off request ids, tokens and query strings, and most of a short
+    /// connection's common fields, but the output is no longer text. `report` measures both
+    /// ways whatever this says.
     #[arg(long, help_heading = "Encoder")]
     pub pack: bool,
 }

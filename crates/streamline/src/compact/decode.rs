@@ -4,6 +4,7 @@
 use std::marker::PhantomData;
 
 use crate::compact::state::State;
+use crate::compact::statics;
 use crate::compact::syntax::{parse_op, parse_response_op, steady_line};
 use crate::error::{escape, Error, ErrorKind};
 use crate::message::{Direction, Framing, Head, Requests, Responses};
@@ -67,6 +68,8 @@ pub struct Compact<D = Requests> {
     switched: Option<u16>,
     /// The line the last packed line (SPEC.md §4.11) decoded to: at most `max_line` bytes.
     unpacked: Vec<u8>,
+    /// The line the last static line (SPEC.md §4.12) stands for: at most `max_line` bytes.
+    expanded: Vec<u8>,
     direction: PhantomData<D>,
 }
 
@@ -103,8 +106,8 @@ impl<D: Direction> Heads for Compact<D> {
                 Ok(None) => return Ok((used, None)),
                 Err(kind) => return Err(pos.error(kind, &[])),
             };
-            // `~` is no opcode: a packed line is taken here, out of the way.
-            if rest[0] == b'~' && rest.get(1) == Some(&b':') {
+            // `~` and `@` are no opcodes: a packed or static line is taken here, out of the way.
+            if matches!(rest[0], b'~' | b'@') && rest.get(1) == Some(&b':') {
                 let first = pos.offset + used as u64 == 0;
                 let (total, lines, issued) = match self.packed(rest, line.content, line.total, first) {
                     Ok(Some(read)) => read,
@@ -193,10 +196,11 @@ impl<D: Direction> Heads for Compact<D> {
 }
 
 impl<D: Direction> Compact<D> {
-    /// Reads the packed line (SPEC.md §4.11) at the start of `rest` (its `~:LEN` line has
-    /// `content` bytes, `total` with CRLF): decodes its code, then parses and applies the
-    /// line it stands for. Gives the bytes the packed line takes, the LF octets in it, and
-    /// whether the line issued a message; `None` if its code has not all arrived.
+    /// Reads the packed line (SPEC.md §4.11) or static line (§4.12) at the start of `rest`
+    /// (its `~:LEN` or `@:` line has `content` bytes, `total` with CRLF): decodes its code or
+    /// expands it (a packed line may stand for a static line, which is then expanded), then
+    /// parses and applies the line it stands for. Gives the bytes the line takes, the LF
+    /// octets in it, and whether it issued a message; `None` if a code has not all arrived.
     #[cold]
     #[inline(never)]
     fn packed(
@@ -207,10 +211,24 @@ impl<D: Direction> Compact<D> {
         first: bool,
     ) -> Result<Option<(usize, u64, bool)>, ErrorKind> {
         let max_line = self.state.limits().max_line;
-        let Some((len, lines)) = unpack(rest, content, total, first, max_line, &mut self.unpacked)? else {
-            return Ok(None);
+        let (len, lines, mut line) = if rest[0] == b'~' {
+            let Some((len, lines)) = unpack(rest, content, total, first, max_line, &mut self.unpacked)? else {
+                return Ok(None);
+            };
+            (len, lines, &self.unpacked[..])
+        } else {
+            (total, 1, &rest[..content])
         };
-        let line = &self.unpacked[..];
+        if line.starts_with(b"@:") {
+            if first {
+                return Err(ErrorKind::InvalidStatic {
+                    line: escape(line),
+                    why: "a stream's first line is never static",
+                });
+            }
+            statics::expand(line, max_line.saturating_sub(2), &mut self.expanded)?;
+            line = &self.expanded;
+        }
         let op = if D::RESPONSES { parse_response_op(line) } else { parse_op(line) }?;
         let issued = self.state.apply_into(&op, &mut self.slot)?;
         Ok(Some((len, lines, issued)))
@@ -290,6 +308,7 @@ impl<D: Direction> Reader<Compact<D>> {
             started: false,
             switched: None,
             unpacked: Vec::new(),
+            expanded: Vec::new(),
             direction: PhantomData,
         })
     }

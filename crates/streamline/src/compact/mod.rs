@@ -6,5 +6,6 @@ pub(crate) mod edit;
 pub(crate) mod encode;
 pub(crate) mod op;
 pub(crate) mod state;
+pub(crate) mod statics;
 pub(crate) mod syntax;
 pub(crate) mod table;

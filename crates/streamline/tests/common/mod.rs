@@ -114,3 +114,45 @@ pub fn editing_ops() -> impl proptest::strategy::Strategy<Value = Vec<String>> {
     ];
     proptest::collection::vec(op, 1..40)
 }
+
+/// The static lines of SPEC.md §4.12, read from the table there (the format's one source),
+/// by index.
+pub fn spec_static_lines() -> Vec<Vec<u8>> {
+    let spec = std::fs::read_to_string(format!("{}/../../SPEC.md", env!("CARGO_MANIFEST_DIR"))).unwrap();
+    let section = spec.split("### 4.12 Static lines").nth(1).unwrap().split("\n### ").next().unwrap();
+    let mut entries: Vec<(usize, Vec<u8>)> = Vec::new();
+    for row in section.lines().filter(|l| l.starts_with("| ") && l.contains('`')) {
+        let cells: Vec<&str> = row.split(" | ").map(|c| c.trim_matches(|c| c == '|' || c == ' ')).collect();
+        for pair in cells.chunks(2) {
+            if let [n, line] = pair {
+                if let (Ok(n), Some(line)) = (n.parse(), line.strip_prefix('`').and_then(|l| l.strip_suffix('`'))) {
+                    entries.push((n, line.as_bytes().to_vec()));
+                }
+            }
+        }
+    }
+    entries.sort();
+    assert!(entries.iter().enumerate().all(|(i, (n, _))| i == *n), "SPEC.md §4.12 lists every index once");
+    entries.into_iter().map(|(_, line)| line).collect()
+}
+
+/// `line` (without its CRLF) as the shortest static line (SPEC.md §4.12) that says it, if one
+/// is shorter than the line: every entry of `list` tried.
+pub fn static_form(line: &[u8], list: &[Vec<u8>]) -> Option<Vec<u8>> {
+    list.iter()
+        .enumerate()
+        .filter(|(_, e)| line.starts_with(e))
+        .map(|(i, e)| {
+            let rest = &line[e.len()..];
+            let mut out = format!("@:{i}").into_bytes();
+            if !rest.is_empty() {
+                out.push(b' ');
+                out.extend_from_slice(rest);
+            }
+            (out, e.len())
+        })
+        // The shortest; of two as short, the one with the longer entry (as the encoder picks).
+        .min_by_key(|(form, entry)| (form.len(), std::cmp::Reverse(*entry)))
+        .map(|(form, _)| form)
+        .filter(|form| form.len() < line.len())
+}

@@ -17,6 +17,7 @@ use self::prefix::{block_hash, Tables};
 use crate::compact::edit::{edit_block, splice_into};
 use crate::compact::op::{Op, Splice};
 use crate::compact::state::{register_cost, Snapshot};
+use crate::compact::statics;
 use crate::compact::table::Table;
 use crate::error::{Error, ErrorKind};
 use crate::message::{decimal_len, write_decimal, Framing, Head, Headers, Held, Message, Parts};
@@ -102,9 +103,10 @@ pub struct Encoder {
     /// Packed lines (SPEC.md §4.11) on: a line is written in HPACK's Huffman code where that
     /// is shorter.
     packing: bool,
-    /// With packing on, where a plan's lines wait to be packed or copied (kept to reuse the
-    /// allocation).
+    /// With packing on, where a plan's lines wait to be packed or copied, and where a line's
+    /// static form is made (both kept to reuse their allocations).
     lines: Vec<u8>,
+    static_line: Vec<u8>,
 }
 
 /// One step of writing a plan: an opcode line, or a run of `H:` lines, with its arguments
@@ -183,6 +185,7 @@ impl Encoder {
             responses: false,
             last_length: None,
             packing: false,
+            static_line: Vec::new(),
             lines: Vec::new(),
         }
     }
@@ -222,12 +225,15 @@ impl Encoder {
         self
     }
 
-    /// Turns packed lines (SPEC.md §4.11) on or off (the default). On, every line but a
-    /// stream's first is written as `~:LEN` and LEN bytes of HPACK's Huffman code (RFC 7541
-    /// Appendix B) where that is shorter than the line: about a fifth off text such as
-    /// request ids, tokens and query strings, which the line opcodes cannot shorten. The
-    /// stream is then no longer readable as text; a line of 8 bytes or fewer (a steady feed's
-    /// `+: 66`) is never packed.
+    /// Turns packed and static lines (SPEC.md §4.11, §4.12) on or off (the default). On,
+    /// every line but a stream's first is written in the shortest of four forms: as it is;
+    /// as a static line, `@:N` and the text after entry N of the format's fixed list of
+    /// common lines (`@:3` for `H:Accept: */*`, `@:1 example.com` for `H:Host: example.com`);
+    /// or either of those as `~:LEN` and LEN bytes of HPACK's Huffman code (RFC 7541 Appendix
+    /// B): about a fifth off text such as request ids, tokens and query strings, which the
+    /// line opcodes cannot shorten. The stream is then no longer readable as text; a line of
+    /// 8 bytes or fewer (a steady feed's `+: 66`) is never packed. A stream's first request
+    /// then writes its version after its base and method, so that its `V:` line can be static.
     ///
     /// ```
     /// use bytes::BytesMut;
@@ -528,7 +534,10 @@ impl Encoder {
         if self.responses && plan.method {
             steps.push(Step::Status);
         }
-        if plan.version {
+        // With static lines on, a request stream's first line is its base or method line,
+        // so that `V:HTTP/1.1` after it is `@:0` (a stream's first line is never static).
+        let version_last = self.packing && !self.responses && self.requests == 0;
+        if plan.version && !version_last {
             steps.push(Step::Version);
         }
         // Base before method (the article's order), unless the method shrinks the state and
@@ -546,6 +555,9 @@ impl Encoder {
         let order = if swap { [method, base] } else { [base, method] };
         if !self.responses {
             steps.extend(order.into_iter().flatten());
+        }
+        if plan.version && version_last {
+            steps.push(Step::Version);
         }
         if let Some(changes) = &plan.changes {
             steps.extend(changes.iter().map(|&c| Step::Change(c)));
@@ -763,20 +775,34 @@ impl Encoder {
         emitted
     }
 
-    /// Writes whole lines, each packed (SPEC.md §4.11) where that is shorter, but a stream's
-    /// first (nothing has been written before the first request's plan is).
-    fn put_lines(&self, lines: &[u8], dst: &mut impl BufMut) {
+    /// Writes whole lines, each in the shortest of its forms (SPEC.md §4.11, §4.12): as it
+    /// is or static, and either of those packed; but a stream's first line as it is (nothing
+    /// has been written before the first request's plan is).
+    fn put_lines(&mut self, lines: &[u8], dst: &mut impl BufMut) {
         let mut start = 0;
+        let mut form = std::mem::take(&mut self.static_line);
         for end in memchr::memchr_iter(b'\n', lines) {
             let line = &lines[start..=end];
             let first = start == 0 && self.requests == 0;
             start = end + 1;
+            if first {
+                dst.put_slice(line);
+                continue;
+            }
+            let mut content = &line[..line.len() - 2];
+            // Only `V:`, `M:`, `H:` and `C:` lines have static forms.
+            if matches!(content[0], b'H' | b'M' | b'V' | b'C') {
+                if let Some(i) = statics::shortest(content) {
+                    form.clear();
+                    statics::write(i, content, &mut form);
+                    content = &form;
+                }
+            }
             // A packed line costs at least `~:N` CRLF and 5 bits a byte: never less for 8
             // bytes or fewer.
-            let content = &line[..line.len() - 2];
-            if content.len() > 8 && !first {
+            if content.len() > 8 {
                 let code = huffman::encoded_len(content);
-                if 4 + decimal_len(code as u64) + code < line.len() {
+                if 2 + decimal_len(code as u64) + code < content.len() {
                     dst.put_slice(b"~:");
                     write_decimal(code as u64, dst);
                     dst.put_slice(b"\r\n");
@@ -784,8 +810,10 @@ impl Encoder {
                     continue;
                 }
             }
-            dst.put_slice(line);
+            dst.put_slice(content);
+            dst.put_slice(b"\r\n");
         }
+        self.static_line = form;
     }
 
     /// Writes one step's lines (after [`Encoder::apply`] took it).
