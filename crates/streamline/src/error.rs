@@ -40,8 +40,8 @@ pub enum ErrorKind {
     /// An empty line where an opcode line was expected.
     #[error("empty line (expected an opcode line such as 'H:...')")]
     EmptyLine,
-    /// An opcode line whose opcode is not one of `V B M H > < - + * S R I D E U ~ @`.
-    #[error("unknown opcode '{0}' (expected one of V B M H > < - + * S R I D E U ~ @)")]
+    /// An opcode line whose opcode is not one of `V B M H > < - + * S R I D E U ~`.
+    #[error("unknown opcode '{0}' (expected one of V B M H > < - + * S R I D E U ~)")]
     UnknownOpcode(String),
     /// An opcode not followed by a colon.
     #[error("missing ':' after opcode '{0}'")]
@@ -100,11 +100,11 @@ pub enum ErrorKind {
         /// What is wrong with it.
         why: &'static str,
     },
-    /// A static line (`@:INDEX`, or `@:INDEX TEXT`, SPEC.md §4.12) that is not one: a bad
+    /// A static line (`~INDEX`, or `~INDEX TEXT`, SPEC.md §4.12) that is not one: a bad
     /// index or shape, or a line it stands for that is too long.
     #[error("invalid static line '{line}': {why}")]
     InvalidStatic {
-        /// The `@:` line, escaped.
+        /// The `~` line, escaped.
         line: String,
         /// What is wrong with it.
         why: &'static str,
@@ -311,7 +311,7 @@ such as 'GET ', or 'HTTP/')"
 /// let err = Decoder::new().decode_eof(&mut BytesMut::from("V:HTTP/1.1\r\nX:\r\n")).unwrap_err();
 /// assert_eq!(err.kind(), &ErrorKind::UnknownOpcode("X".into()));
 /// assert_eq!((err.offset(), err.line(), err.request()), (Some(12), Some(2), None));
-/// assert_eq!(err.to_string(), "line 2 (byte 12): unknown opcode 'X' (expected one of V B M H > < - + * S R I D E U ~ @)");
+/// assert_eq!(err.to_string(), "line 2 (byte 12): unknown opcode 'X' (expected one of V B M H > < - + * S R I D E U ~)");
 /// ```
 #[derive(Clone, PartialEq, Eq)]
 pub struct Error {

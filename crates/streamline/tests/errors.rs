@@ -102,7 +102,7 @@ case!(
     0,
     0,
     1,
-    "unknown opcode 'G' (expected one of V B M H > < - + * S R I D E U ~ @)"
+    "unknown opcode 'G' (expected one of V B M H > < - + * S R I D E U ~)"
 );
 case!(missing_colon, fail_compact, b"H Host: a\r\n", d(), 0, 0, 1, "missing ':' after opcode 'H'");
 case!(

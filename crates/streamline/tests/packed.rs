@@ -191,7 +191,7 @@ fn every_fault_of_a_packed_line_is_refused_at_it() {
     }
     // The decoded line's own fault, at the packed line.
     let input = after_start(&pack(b"Q:unknown opcode"));
-    let unknown = "unknown opcode 'Q' (expected one of V B M H > < - + * S R I D E U ~ @)";
+    let unknown = "unknown opcode 'Q' (expected one of V B M H > < - + * S R I D E U ~)";
     assert_eq!(fault(&input, Limits::default()), (1, at, 5, unknown.to_string()));
 }
 
@@ -381,7 +381,7 @@ fn every_static_line_reads_as_the_line_written_out() {
         };
         for &text in texts {
             let line = [&entry[..], text].concat();
-            let mut form = format!("@:{i}").into_bytes();
+            let mut form = format!("~{i}").into_bytes();
             if !text.is_empty() {
                 form.push(b' ');
                 form.extend_from_slice(text);
@@ -427,30 +427,30 @@ fn f_line(form: &[u8]) -> Vec<u8> {
 fn every_fault_of_a_static_line_is_refused_at_it() {
     let invalid = |why: &str, line: &str| format!("invalid static line '{line}': {why}");
     let at = START.len() as u64;
-    let shape = "expected '@:INDEX' or '@:INDEX TEXT', INDEX a number";
-    for line in ["@:", "@:01", "@:x", "@:-1", "@: 1", "@:1234567890"] {
+    let shape = "expected '~INDEX' or '~INDEX TEXT', INDEX a number";
+    for line in ["~", "~01", "~x", "~-1", "~ 1", "~1234567890", "~;3"] {
         let input = after_start(format!("{line}\r\n-:\r\n").as_bytes());
         assert_eq!(fault(&input, Limits::default()), (1, at, 5, invalid(shape, line)), "{line}");
     }
-    let empty = "expected '@:INDEX' or '@:INDEX TEXT', TEXT not empty";
-    assert_eq!(fault(&after_start(b"@:1 \r\n"), Limits::default()), (1, at, 5, invalid(empty, "@:1 ")));
+    let empty = "expected '~INDEX' or '~INDEX TEXT', TEXT not empty";
+    assert_eq!(fault(&after_start(b"~1 \r\n"), Limits::default()), (1, at, 5, invalid(empty, "~1 ")));
     let range = "no such static line (there are 92, from 0 to 91)";
-    for line in ["@:92", "@:123456789"] {
+    for line in ["~92", "~123456789"] {
         let input = after_start(format!("{line}\r\n").as_bytes());
         assert_eq!(fault(&input, Limits::default()), (1, at, 5, invalid(range, line)), "{line}");
     }
     // The first line of a stream, written out or packed.
     let first = "a stream's first line is never static";
-    assert_eq!(fault(b"@:0\r\nM:GET\r\n", Limits::default()), (0, 0, 1, invalid(first, "@:0")));
-    let packed_first = pack(b"@:0");
+    assert_eq!(fault(b"~0\r\nM:GET\r\n", Limits::default()), (0, 0, 1, invalid(first, "~0")));
+    let packed_first = pack(b"~0");
     let line = String::from_utf8_lossy(&packed_first[..packed_first.iter().position(|&b| b == b'\r').unwrap()]);
     assert!(fault(&packed_first, Limits::default()).3.contains("a stream's first line is never packed"), "{line}");
     // Longer than max_line less its CRLF, where the line is shorter than that.
     let limits = Limits::default().max_line(30);
-    let long = "@:2 0123456789abcdef"; // H:User-Agent: + 16 = 30 bytes
+    let long = "~2 0123456789abcdef"; // H:User-Agent: + 16 = 30 bytes
     let too_long = "the line it stands for is longer than max_line";
     assert_eq!(fault(&after_start(format!("{long}\r\n").as_bytes()), limits), (1, at, 5, invalid(too_long, long)));
-    let fits = after_start(b"@:2 0123456789abcd\r\n-:\r\n");
+    let fits = after_start(b"~2 0123456789abcd\r\n-:\r\n");
     assert_eq!(read(&fits, limits, 1).0.len(), 2);
     // Packed, the same fault at the packed line.
     let packed = pack(long.as_bytes());
@@ -459,10 +459,10 @@ fn every_fault_of_a_static_line_is_refused_at_it() {
     // The line's own fault, at the static line: a response opcode in a request stream, a
     // header line with a bad value.
     let wrong = "wrong direction: 'C:' and '$:' are response opcodes; this is a request stream";
-    assert_eq!(fault(&after_start(b"@:62\r\n"), Limits::default()), (1, at, 5, wrong.to_string()));
-    assert!(fault(&after_start(b"@:1 a\x7fb\r\n"), Limits::default()).3.contains("header"));
+    assert_eq!(fault(&after_start(b"~62\r\n"), Limits::default()), (1, at, 5, wrong.to_string()));
+    assert!(fault(&after_start(b"~1 a\x7fb\r\n"), Limits::default()).3.contains("header"));
     // A request opcode in a response stream.
-    let (got, err) = read_responses(b"C:200 OK\r\nV:HTTP/1.1\r\n+: 0\r\n@:55\r\n", 1);
+    let (got, err) = read_responses(b"C:200 OK\r\nV:HTTP/1.1\r\n+: 0\r\n~55\r\n", 1);
     assert_eq!(got.len(), 1);
     let err = err.unwrap();
     assert_eq!((err.offset(), err.line()), (Some(28), Some(4)));

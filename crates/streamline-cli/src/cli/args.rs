@@ -713,8 +713,8 @@ pub struct EditArgs {
     #[arg(long, value_name = "N", default_value_t = 8, help_heading = "Encoder")]
     pub effort: usize,
     /// Write a line as `~:LEN` and LEN bytes of HPACK's Huffman code (packed lines, SPEC.md
-    /// §4.11), or as `@:N` and the text after entry N of the format's list of common lines
-    /// (static lines, §4.12, e.g. `@:3` for `H:Accept: */*`), or both, where that is shorter:
+    /// §4.11), or as `~N` and the text after entry N of the format's list of common lines
+    /// (static lines, §4.12, e.g. `~3` for `H:Accept: */*`), or both, where that is shorter:
     /// about a fifth off request ids, tokens and query strings, and most of a short
     /// connection's common fields, but the output is no longer text. `report` measures both
     /// ways whatever this says.

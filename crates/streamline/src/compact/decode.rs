@@ -106,8 +106,8 @@ impl<D: Direction> Heads for Compact<D> {
                 Ok(None) => return Ok((used, None)),
                 Err(kind) => return Err(pos.error(kind, &[])),
             };
-            // `~` and `@` are no opcodes: a packed or static line is taken here, out of the way.
-            if matches!(rest[0], b'~' | b'@') && rest.get(1) == Some(&b':') {
+            // `~` is no opcode: a packed or static line is taken here, out of the way.
+            if rest[0] == b'~' {
                 let first = pos.offset + used as u64 == 0;
                 let (total, lines, issued) = match self.packed(rest, line.content, line.total, first) {
                     Ok(Some(read)) => read,
@@ -197,9 +197,9 @@ impl<D: Direction> Heads for Compact<D> {
 
 impl<D: Direction> Compact<D> {
     /// Reads the packed line (SPEC.md §4.11) or static line (§4.12) at the start of `rest`
-    /// (its `~:LEN` or `@:` line has `content` bytes, `total` with CRLF): decodes its code or
-    /// expands it (a packed line may stand for a static line, which is then expanded), then
-    /// parses and applies the line it stands for. Gives the bytes the line takes, the LF
+    /// (its `~:LEN` or `~INDEX` line has `content` bytes, `total` with CRLF): decodes its code
+    /// or expands it (a packed line may stand for a static line, which is then expanded),
+    /// then parses and applies the line it stands for. Gives the bytes the line takes, the LF
     /// octets in it, and whether it issued a message; `None` if a code has not all arrived.
     #[cold]
     #[inline(never)]
@@ -211,7 +211,7 @@ impl<D: Direction> Compact<D> {
         first: bool,
     ) -> Result<Option<(usize, u64, bool)>, ErrorKind> {
         let max_line = self.state.limits().max_line;
-        let (len, lines, mut line) = if rest[0] == b'~' {
+        let (len, lines, mut line) = if rest.get(1) == Some(&b':') {
             let Some((len, lines)) = unpack(rest, content, total, first, max_line, &mut self.unpacked)? else {
                 return Ok(None);
             };
@@ -219,7 +219,7 @@ impl<D: Direction> Compact<D> {
         } else {
             (total, 1, &rest[..content])
         };
-        if line.starts_with(b"@:") {
+        if line.first() == Some(&b'~') {
             if first {
                 return Err(ErrorKind::InvalidStatic {
                     line: escape(line),

@@ -1,5 +1,5 @@
 //! Static lines (SPEC.md §4.12): a fixed list of common opcode lines and line starts, which
-//! `@:N`, or `@:N` SP text, stands for. The list is part of the format, like HPACK's static
+//! `~N`, or `~N` SP text, stands for. The list is part of the format, like HPACK's static
 //! table (RFC 7541 Appendix A): both ends know it, so naming an entry costs its index alone.
 
 use std::sync::OnceLock;
@@ -117,10 +117,10 @@ pub(crate) const LINES: [&[u8]; 92] = [
 /// Reads a static line (SPEC.md §4.12), `line` without its CRLF, into `into` (cleared first):
 /// the entry it names followed by its text. The line it stands for is at most `max` bytes.
 pub(crate) fn expand(line: &[u8], max: usize, into: &mut Vec<u8>) -> Result<(), ErrorKind> {
-    let arg = &line[2..];
+    let arg = &line[1..];
     let (index, text) = match memchr::memchr(b' ', arg) {
         Some(sp) if sp + 1 < arg.len() => (&arg[..sp], &arg[sp + 1..]),
-        Some(_) => return Err(invalid(line, "expected '@:INDEX' or '@:INDEX TEXT', TEXT not empty")),
+        Some(_) => return Err(invalid(line, "expected '~INDEX' or '~INDEX TEXT', TEXT not empty")),
         None => (arg, &[][..]),
     };
     let index = match index {
@@ -128,7 +128,7 @@ pub(crate) fn expand(line: &[u8], max: usize, into: &mut Vec<u8>) -> Result<(), 
         [b'1'..=b'9', ..] if index.len() <= 9 && index.iter().all(u8::is_ascii_digit) => {
             chars::parse_decimal(index).map(|n| n as usize)
         }
-        _ => return Err(invalid(line, "expected '@:INDEX' or '@:INDEX TEXT', INDEX a number")),
+        _ => return Err(invalid(line, "expected '~INDEX' or '~INDEX TEXT', INDEX a number")),
     };
     let Some(entry) = index.and_then(|i| LINES.get(i)) else {
         return Err(invalid(line, "no such static line (there are 92, from 0 to 91)"));
@@ -166,12 +166,12 @@ pub(crate) fn shortest(line: &[u8]) -> Option<usize> {
 
 /// Bytes of the static line for entry `i` with `rest` bytes of text after it, CR LF aside.
 pub(crate) fn static_len(i: usize, rest: usize) -> usize {
-    2 + decimal_len(i as u64) + if rest == 0 { 0 } else { 1 + rest }
+    1 + decimal_len(i as u64) + if rest == 0 { 0 } else { 1 + rest }
 }
 
 /// Writes the static line for entry `i` of `line` (which starts with it), CR LF aside.
 pub(crate) fn write(i: usize, line: &[u8], dst: &mut impl bytes::BufMut) {
-    dst.put_slice(b"@:");
+    dst.put_u8(b'~');
     write_decimal(i as u64, dst);
     let rest = &line[LINES[i].len()..];
     if !rest.is_empty() {
@@ -206,7 +206,8 @@ mod tests {
                 .map(|(i, _)| i)
                 .filter(|&i| static_len(i, line.len() - LINES[i].len()) < line.len())
         };
-        let mut lines: Vec<Vec<u8>> = vec![b"".to_vec(), b"H:".to_vec(), b"H:X-Id: 1".to_vec(), b"~:12".to_vec()];
+        let mut lines: Vec<Vec<u8>> =
+            vec![b"".to_vec(), b"H:".to_vec(), b"H:X-Id: 1".to_vec(), b"~:12".to_vec(), b"M:GE".to_vec()];
         for e in LINES {
             lines.push(e.to_vec());
             lines.push([e, &b"x"[..]].concat());
@@ -244,21 +245,21 @@ mod tests {
         let ok = |line: &[u8], out: &mut Vec<u8>| {
             expand(line, 8190, out).map(|()| String::from_utf8_lossy(out).into_owned())
         };
-        assert_eq!(ok(b"@:3", &mut out).unwrap(), "H:Accept: */*");
-        assert_eq!(ok(b"@:1 127.0.0.1:8080", &mut out).unwrap(), "H:Host: 127.0.0.1:8080");
-        assert_eq!(ok(b"@:4 , br", &mut out).unwrap(), "H:Accept-Encoding: gzip, deflate, br");
-        assert_eq!(ok(b"@:91", &mut out).unwrap(), "H:Content-Type: application/octet-stream");
+        assert_eq!(ok(b"~3", &mut out).unwrap(), "H:Accept: */*");
+        assert_eq!(ok(b"~1 127.0.0.1:8080", &mut out).unwrap(), "H:Host: 127.0.0.1:8080");
+        assert_eq!(ok(b"~4 , br", &mut out).unwrap(), "H:Accept-Encoding: gzip, deflate, br");
+        assert_eq!(ok(b"~91", &mut out).unwrap(), "H:Content-Type: application/octet-stream");
         let why = |line: &[u8]| match expand(line, 20, &mut Vec::new()) {
             Err(ErrorKind::InvalidStatic { why, .. }) => why,
             other => panic!("{other:?}"),
         };
-        assert!(why(b"@:92").contains("no such"));
-        assert!(why(b"@:999999999").contains("no such"));
-        assert!(why(b"@:03").contains("INDEX a number"));
-        assert!(why(b"@:").contains("INDEX a number"));
-        assert!(why(b"@:x").contains("INDEX a number"));
-        assert!(why(b"@:1 ").contains("TEXT not empty"));
-        assert!(why(b"@:1 0123456789abc").contains("longer than max_line"));
-        assert!(expand(b"@:1 0123456789ab", 20, &mut out).is_ok());
+        assert!(why(b"~92").contains("no such"));
+        assert!(why(b"~999999999").contains("no such"));
+        assert!(why(b"~03").contains("INDEX a number"));
+        assert!(why(b"~").contains("INDEX a number"));
+        assert!(why(b"~x").contains("INDEX a number"));
+        assert!(why(b"~1 ").contains("TEXT not empty"));
+        assert!(why(b"~1 0123456789abc").contains("longer than max_line"));
+        assert!(expand(b"~1 0123456789ab", 20, &mut out).is_ok());
     }
 }

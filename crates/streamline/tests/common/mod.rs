@@ -144,7 +144,7 @@ pub fn static_form(line: &[u8], list: &[Vec<u8>]) -> Option<Vec<u8>> {
         .filter(|(_, e)| line.starts_with(e))
         .map(|(i, e)| {
             let rest = &line[e.len()..];
-            let mut out = format!("@:{i}").into_bytes();
+            let mut out = format!("~{i}").into_bytes();
             if !rest.is_empty() {
                 out.push(b' ');
                 out.extend_from_slice(rest);

@@ -227,8 +227,8 @@ impl Encoder {
 
     /// Turns packed and static lines (SPEC.md §4.11, §4.12) on or off (the default). On,
     /// every line but a stream's first is written in the shortest of four forms: as it is;
-    /// as a static line, `@:N` and the text after entry N of the format's fixed list of
-    /// common lines (`@:3` for `H:Accept: */*`, `@:1 example.com` for `H:Host: example.com`);
+    /// as a static line, `~N` and the text after entry N of the format's fixed list of
+    /// common lines (`~3` for `H:Accept: */*`, `~1 example.com` for `H:Host: example.com`);
     /// or either of those as `~:LEN` and LEN bytes of HPACK's Huffman code (RFC 7541 Appendix
     /// B): about a fifth off text such as request ids, tokens and query strings, which the
     /// line opcodes cannot shorten. The stream is then no longer readable as text; a line of
@@ -535,7 +535,7 @@ impl Encoder {
             steps.push(Step::Status);
         }
         // With static lines on, a request stream's first line is its base or method line,
-        // so that `V:HTTP/1.1` after it is `@:0` (a stream's first line is never static).
+        // so that `V:HTTP/1.1` after it is `~0` (a stream's first line is never static).
         let version_last = self.packing && !self.responses && self.requests == 0;
         if plan.version && !version_last {
             steps.push(Step::Version);
