@@ -76,7 +76,7 @@ pub(crate) fn splice_into(
 pub(crate) fn resolve<'a>(src: Source<'a>, table: &'a Ring) -> Result<&'a [u8], ErrorKind> {
     match src {
         Source::Line(line) => Ok(line),
-        Source::Entry(index) => table.get(index).ok_or(ErrorKind::UnknownEntry { index, held: table.len() }),
+        Source::Entry(index) => table.get(index).ok_or_else(|| ErrorKind::UnknownEntry { index, held: table.len() }),
     }
 }
 

@@ -464,7 +464,7 @@ impl State {
             Op::WithBody(s, n) => return self.issue(s, Framing::Length(n), slot).map(|()| true),
             Op::Chunked(s) => return self.issue(s, Framing::Chunked, slot).map(|()| true),
             Op::Again => {
-                let n = self.last_length.ok_or(ErrorKind::NoLength)?;
+                let Some(n) = self.last_length else { return Err(ErrorKind::NoLength) };
                 return self.issue(b"", Framing::Length(n), slot).map(|()| true);
             }
             Op::Announce(framing) => return self.issue(b"", framing, slot).map(|()| true),
@@ -654,8 +654,12 @@ impl State {
         }
         let cur = &self.current;
         let responses = self.responses;
-        let method = cur.method.as_ref().ok_or(if responses { ErrorKind::NoStatus } else { ErrorKind::NoMethod })?;
-        let version = cur.version.ok_or(ErrorKind::NoVersion)?;
+        // (`let else` rather than `ok_or`: an error made, and dropped, on every issue was 1.5 %
+        // of the browse decode.)
+        let Some(method) = cur.method.as_ref() else {
+            return Err(if responses { ErrorKind::NoStatus } else { ErrorKind::NoMethod });
+        };
+        let Some(version) = cur.version else { return Err(ErrorKind::NoVersion) };
         if framing.is_chunked() && !version.chunked_allowed() {
             return Err(ErrorKind::ChunkedBeforeHttp11(version.to_string()));
         }

@@ -218,7 +218,7 @@ impl Headers {
         let mut count = 0;
         let mut start = 0;
         for lf in memchr::memchr_iter(b'\n', &block) {
-            let line = block[start..lf].strip_suffix(b"\r").ok_or(Error::from_kind(ErrorKind::BareLf))?;
+            let line = block[start..lf].strip_suffix(b"\r").ok_or_else(|| Error::from_kind(ErrorKind::BareLf))?;
             let name_len = chars::check_field_line(line).map_err(Error::from_kind)?;
             if chars::framing_name(&line[..name_len]).is_some() {
                 return Err(Error::from_kind(ErrorKind::FramingHeader(escape(line))));
