@@ -634,3 +634,28 @@ fn every_split_point_reads_the_same() {
         assert_eq!(plain(&got), canonical, "plain split at {at}");
     }
 }
+
+/// SPEC.md §4.11, §4.12 in the response direction: with packing on, the recorded sessions'
+/// responses come back the same in fewer bytes; the stream's first line, `C:`, is written
+/// out, and the version and the common fields after it are static lines.
+#[test]
+fn packed_and_static_lines_in_responses() {
+    let requests = sample("browse.requests.http");
+    let methods = methods(&requests);
+    let refs: Vec<&[u8]> = methods.iter().map(|m| &m[..]).collect();
+    for responses in
+        [read_plain(&sample("browse.http"), &refs).unwrap(), read_plain(&sample("opra-acks.http"), &[]).unwrap()]
+    {
+        let (text, _) = encode(&responses, Encoder::new());
+        let (packed, _) = encode(&responses, Encoder::new().packing(true));
+        assert!(packed.len() < text.len(), "{} packed, {} as text", packed.len(), text.len());
+        assert_eq!(plain(&read_compact(&packed).unwrap()), plain(&responses));
+        let first = text.split(|&b| b == b'\n').next().unwrap();
+        assert!(packed.starts_with(first) && first.starts_with(b"C:"), "{:?}", String::from_utf8_lossy(first));
+        assert_eq!(&packed[first.len() + 1..][..4], b"~0\r\n", "V:HTTP/1.1 is static");
+        assert!(packed.windows(6).any(|w| w == b"\r\n~71 "), "Server: is static");
+        for cut in [1, 7, packed.len() / 2] {
+            assert_eq!(plain(&read_split(&packed, &[cut])), plain(&responses), "cut at {cut}");
+        }
+    }
+}

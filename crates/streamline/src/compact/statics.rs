@@ -147,8 +147,8 @@ fn invalid(line: &[u8], why: &'static str) -> ErrorKind {
 }
 
 /// The static line that says `line` (without its CRLF) in the fewest bytes, if one is
-/// shorter than the line: the longest entry the line starts with, where the rest, if any,
-/// follows a SP. Gives the entry's index.
+/// shorter than the line: the one with the longest entry the line starts with (the rest of
+/// the line becomes its text, after a SP). Gives the entry's index.
 pub(crate) fn shortest(line: &[u8]) -> Option<usize> {
     let sorted = SORTED.get_or_init(sort);
     // The entries the line starts with sort at or before it, the longest last of them; every

@@ -256,7 +256,7 @@ struct Totals {
     body_bytes: u64,
     plain: Tally,
     compact: Tally,
-    /// The compact encoder with packed lines (SPEC.md §4.11).
+    /// The compact encoder with packed and static lines (SPEC.md §4.11, §4.12).
     packed: Tally,
     http2: Tally,
     amqp: Tally,
@@ -431,7 +431,7 @@ where
 struct Meter {
     limits: Limits,
     compact: Compact,
-    /// The same encoder with packed lines.
+    /// The same encoder with packed and static lines.
     packed: Compact,
     h2: http2::Connection,
     bhttp: Bhttp,

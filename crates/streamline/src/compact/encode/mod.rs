@@ -100,12 +100,14 @@ pub struct Encoder {
     responses: bool,
     /// Responses: the length of the last `+:` written, which a `+:` without one repeats.
     last_length: Option<u64>,
-    /// Packed lines (SPEC.md §4.11) on: a line is written in HPACK's Huffman code where that
-    /// is shorter.
+    /// Packed and static lines (SPEC.md §4.11, §4.12) on: a line is written in HPACK's
+    /// Huffman code, or as an entry of the static list and its text, or both, where that is
+    /// shorter.
     packing: bool,
-    /// With packing on, where a plan's lines wait to be packed or copied, and where a line's
-    /// static form is made (both kept to reuse their allocations).
+    /// With packing on, where a plan's lines wait to be packed or copied (kept to reuse the
+    /// allocation).
     lines: Vec<u8>,
+    /// With packing on, where a line's static form is made (kept to reuse the allocation).
     static_line: Vec<u8>,
 }
 
@@ -789,29 +791,45 @@ impl Encoder {
                 dst.put_slice(line);
                 continue;
             }
-            let mut content = &line[..line.len() - 2];
+            let content = &line[..line.len() - 2];
             // Only `V:`, `M:`, `H:` and `C:` lines have static forms.
+            let mut stat: &[u8] = &[];
             if matches!(content[0], b'H' | b'M' | b'V' | b'C') {
                 if let Some(i) = statics::shortest(content) {
                     form.clear();
                     statics::write(i, content, &mut form);
-                    content = &form;
+                    stat = &form;
                 }
             }
-            // A packed line costs at least `~:N` CRLF and 5 bits a byte: never less for 8
-            // bytes or fewer.
-            if content.len() > 8 {
-                let code = huffman::encoded_len(content);
-                if 2 + decimal_len(code as u64) + code < content.len() {
+            // The shortest of the line, its static form, and either packed, the first of
+            // equals in that order. A packed line costs at least `~:N` CRLF and 5 bits a
+            // byte: never less for 8 bytes or fewer.
+            let packed = |text: &[u8]| {
+                (text.len() > 8)
+                    .then(|| huffman::encoded_len(text))
+                    .map(|code| (2 + decimal_len(code as u64) + code, code))
+            };
+            let mut best = (content.len(), content, None);
+            if !stat.is_empty() && stat.len() < best.0 {
+                best = (stat.len(), stat, None);
+            }
+            for text in [content, stat] {
+                if let Some((len, code)) = packed(text).filter(|&(len, _)| len < best.0) {
+                    best = (len, text, Some(code));
+                }
+            }
+            match best {
+                (_, text, Some(code)) => {
                     dst.put_slice(b"~:");
                     write_decimal(code as u64, dst);
                     dst.put_slice(b"\r\n");
-                    huffman::encode(content, dst);
-                    continue;
+                    huffman::encode(text, dst);
+                }
+                (_, text, None) => {
+                    dst.put_slice(text);
+                    dst.put_slice(b"\r\n");
                 }
             }
-            dst.put_slice(content);
-            dst.put_slice(b"\r\n");
         }
         self.static_line = form;
     }
