@@ -792,9 +792,15 @@ impl Encoder {
                 continue;
             }
             let content = &line[..line.len() - 2];
-            // Only `V:`, `M:`, `H:` and `C:` lines have static forms.
+            // Only `V:`, `M:`, `H:` and `C:` lines have static forms, and no line of 8 bytes
+            // or fewer packs: a steady feed's `+: 66` is written as it is, at once.
+            let named = matches!(content[0], b'H' | b'M' | b'V' | b'C');
+            if !named && content.len() <= 8 {
+                dst.put_slice(line);
+                continue;
+            }
             let mut stat: &[u8] = &[];
-            if matches!(content[0], b'H' | b'M' | b'V' | b'C') {
+            if named {
                 if let Some(i) = statics::shortest(content) {
                     form.clear();
                     statics::write(i, content, &mut form);
