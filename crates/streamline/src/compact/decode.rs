@@ -5,11 +5,11 @@ use std::marker::PhantomData;
 
 use crate::compact::state::State;
 use crate::compact::statics;
-use crate::compact::syntax::{parse_op, parse_response_op, steady_line};
+use crate::compact::syntax::{number, parse_op, parse_response_op, steady_line};
 use crate::error::{escape, Error, ErrorKind};
 use crate::message::{Direction, Framing, Head, Requests, Responses};
 use crate::read::{Found, Grammar, Heads, Position, Reader};
-use crate::wire::chars::{self, header_line};
+use crate::wire::chars::header_line;
 use crate::wire::huffman::{self, Invalid};
 use crate::wire::line::next_line;
 use crate::Limits;
@@ -237,12 +237,7 @@ impl<D: Direction> Compact<D> {
 
 /// `packed-line = %s"~:" length CRLF code`: the length, 1 to `max_line` (SPEC.md §4.11).
 fn packed_len(digits: &[u8], max_line: usize) -> Option<usize> {
-    match digits {
-        [b'1'..=b'9', ..] if digits.len() <= 9 && digits.iter().all(u8::is_ascii_digit) => {
-            chars::parse_decimal(digits).map(|n| n as usize).filter(|&n| n <= max_line)
-        }
-        _ => None,
-    }
+    number(digits).filter(|&n| n >= 1 && n <= max_line)
 }
 
 /// Decodes the packed line (SPEC.md §4.11) at the start of `rest` (its `~:LEN` line has

@@ -4,9 +4,9 @@
 
 use std::sync::OnceLock;
 
+use crate::compact::syntax::number;
 use crate::error::{escape, ErrorKind};
 use crate::message::{decimal_len, write_decimal};
-use crate::wire::chars;
 
 /// The static lines, by index (SPEC.md §4.12, whose table lists the same lines in the same
 /// order). A line that ends in `: ` is the start of a field line, to be followed by a value.
@@ -123,14 +123,10 @@ pub(crate) fn expand(line: &[u8], max: usize, into: &mut Vec<u8>) -> Result<(), 
         Some(_) => return Err(invalid(line, "expected '~INDEX' or '~INDEX TEXT', TEXT not empty")),
         None => (arg, &[][..]),
     };
-    let index = match index {
-        [b'0'] => Some(0),
-        [b'1'..=b'9', ..] if index.len() <= 9 && index.iter().all(u8::is_ascii_digit) => {
-            chars::parse_decimal(index).map(|n| n as usize)
-        }
-        _ => return Err(invalid(line, "expected '~INDEX' or '~INDEX TEXT', INDEX a number")),
+    let Some(index) = number(index) else {
+        return Err(invalid(line, "expected '~INDEX' or '~INDEX TEXT', INDEX a number"));
     };
-    let Some(entry) = index.and_then(|i| LINES.get(i)) else {
+    let Some(entry) = LINES.get(index) else {
         return Err(invalid(line, "no such static line (there are 92, from 0 to 91)"));
     };
     if entry.len() + text.len() > max {

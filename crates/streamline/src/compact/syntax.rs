@@ -224,7 +224,7 @@ fn selector_name(n: &[u8]) -> bool {
 }
 
 /// `number = "0" / %x31-39 0*8DIGIT`
-fn number(i: &[u8]) -> Option<usize> {
+pub(crate) fn number(i: &[u8]) -> Option<usize> {
     match i {
         [b'0'] => Some(0),
         [b'1'..=b'9', ..] if i.len() <= 9 && i.iter().all(u8::is_ascii_digit) => {

@@ -815,10 +815,8 @@ impl Encoder {
                     .then(|| huffman::encoded_len(text))
                     .map(|code| (2 + decimal_len(code as u64) + code, code))
             };
-            let mut best = (content.len(), content, None);
-            if !stat.is_empty() && stat.len() < best.0 {
-                best = (stat.len(), stat, None);
-            }
+            // (A static form is only made where it is shorter than the line.)
+            let mut best = if stat.is_empty() { (content.len(), content, None) } else { (stat.len(), stat, None) };
             for text in [content, stat] {
                 if let Some((len, code)) = packed(text).filter(|&(len, _)| len < best.0) {
                     best = (len, text, Some(code));
