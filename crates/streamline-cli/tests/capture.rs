@@ -2,9 +2,12 @@
 //! flows extracted as files; `encode -o DIR` writes one compact file per HTTP flow, each what
 //! `encode` makes of the flow alone; `decode` refuses a capture; the plots; the bounds.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use common::scratch;
 use serde_json::Value;
 use streamline_capture::craft::{self, Connection, Link, Writer};
 
@@ -30,13 +33,6 @@ fn captures() -> PathBuf {
 
 fn path_str(p: &Path) -> String {
     p.to_str().unwrap().to_string()
-}
-
-fn scratch(test: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("streamline-capture-{}-{test}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 /// The report's figures without the names of the inputs.
@@ -178,7 +174,8 @@ fn encode_a_capture_needs_a_directory() {
     let capture = path_str(&captures().join("crafted-raw-ipv6.pcap"));
     let (_, stderr) = expect(&["encode", &capture], 2);
     assert!(stderr.contains("is a capture, which holds many connections: give -o DIR"), "{stderr}");
-    let file = scratch("not-a-dir").join("f");
+    let dir = scratch("not-a-dir");
+    let file = dir.join("f");
     std::fs::write(&file, b"x").unwrap();
     let (_, stderr) = expect(&["encode", &capture, "-o", &path_str(&file)], 2);
     assert!(stderr.contains("must be a directory"), "{stderr}");

@@ -427,7 +427,8 @@ fn results_do_not_depend_on_how_reads_split() {
     let out = run_in_pieces(&["decode"], &compact);
     assert!(out.stdout == ok(&["decode", &responses("browse.shttp")], b""), "decode in pieces");
     // A close-delimited last response (to one more request), and a cut one, in pieces.
-    let more = scratch("responses-pieces").join("more.http");
+    let dir = scratch("responses-pieces");
+    let more = dir.join("more.http");
     let mut asked = read(sample("responses/browse.requests.http"));
     asked.extend_from_slice(b"GET /stream HTTP/1.1\r\nHost: www.example.com\r\n\r\n");
     std::fs::write(&more, asked).unwrap();

@@ -72,12 +72,36 @@ pub fn read(path: impl AsRef<Path>) -> Vec<u8> {
     std::fs::read(path).unwrap()
 }
 
-/// A fresh directory for one test.
-pub fn scratch(test: &str) -> PathBuf {
+/// A fresh directory for one test, removed with what is in it when the test ends (passed or
+/// failed): a run leaves nothing behind in the temporary directory.
+pub fn scratch(test: &str) -> Scratch {
     let dir = std::env::temp_dir().join(format!("streamline-cli-{}-{test}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
-    dir
+    Scratch(dir)
+}
+
+/// The directory [`scratch`] made; it reads as its path.
+pub struct Scratch(PathBuf);
+
+impl std::ops::Deref for Scratch {
+    type Target = Path;
+
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl AsRef<Path> for Scratch {
+    fn as_ref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
 
 /// `report --format json` with `args`, parsed.
