@@ -54,48 +54,85 @@ impl Limits {
     /// registers' real memory stays within twice what they count; while the table grows, the
     /// old and the new table are briefly both held (at most about 2.2 times).
     pub const REGISTER_OVERHEAD: usize = 256;
-}
 
-macro_rules! setters {
-    ($($(#[$doc:meta])* $name:ident / $get:ident : $ty:ty;)*) => {
-        impl Limits {
-            $(
-                $(#[$doc])*
-                #[must_use = "Limits setters return a new value"]
-                pub fn $name(mut self, value: $ty) -> Self {
-                    self.$name = value;
-                    self
-                }
-
-                $(#[$doc])*
-                pub fn $get(&self) -> $ty {
-                    self.$name
-                }
-            )*
-        }
-    };
-}
-
-setters! {
     /// Longest line, CRLF included: an opcode line, a request-line, a field line, a chunk-size
     /// line or a trailer line. Default 65,536.
-    max_line / get_max_line: usize;
+    #[must_use = "Limits setters return a new value"]
+    pub fn max_line(mut self, value: usize) -> Self {
+        self.max_line = value;
+        self
+    }
+
+    /// The value set by [`Limits::max_line`].
+    pub fn get_max_line(&self) -> usize {
+        self.max_line
+    }
+
     /// Most registers a compact stream may hold at once. Default 256.
-    max_registers / get_max_registers: usize;
+    #[must_use = "Limits setters return a new value"]
+    pub fn max_registers(mut self, value: usize) -> Self {
+        self.max_registers = value;
+        self
+    }
+
+    /// The value set by [`Limits::max_registers`].
+    pub fn get_max_registers(&self) -> usize {
+        self.max_registers
+    }
+
     /// Most header lines in one state or one plain request (and trailer lines in one chunked
     /// body). Default 256.
-    max_headers / get_max_headers: usize;
+    #[must_use = "Limits setters return a new value"]
+    pub fn max_headers(mut self, value: usize) -> Self {
+        self.max_headers = value;
+        self
+    }
+
+    /// The value set by [`Limits::max_headers`].
+    pub fn get_max_headers(&self) -> usize {
+        self.max_headers
+    }
+
     /// Most state bytes: the bytes of version, base, method and header lines of the current
     /// state, and for every register [`Limits::REGISTER_OVERHEAD`], its name's length and the
     /// same bytes of its copy (each register counted in full, though copies share memory;
     /// SPEC.md §7.2). Default 1,048,576.
-    max_state_bytes / get_max_state_bytes: usize;
+    #[must_use = "Limits setters return a new value"]
+    pub fn max_state_bytes(mut self, value: usize) -> Self {
+        self.max_state_bytes = value;
+        self
+    }
+
+    /// The value set by [`Limits::max_state_bytes`].
+    pub fn get_max_state_bytes(&self) -> usize {
+        self.max_state_bytes
+    }
+
     /// Largest body the whole-request calls (`decode`, `decode_slice`) hold;
     /// the event calls stream bodies of any size. Default 16,777,216.
-    max_body / get_max_body: u64;
+    #[must_use = "Limits setters return a new value"]
+    pub fn max_body(mut self, value: u64) -> Self {
+        self.max_body = value;
+        self
+    }
+
+    /// The value set by [`Limits::max_body`].
+    pub fn get_max_body(&self) -> u64 {
+        self.max_body
+    }
+
     /// Size of the table of recently sent header lines (SPEC.md §5.4): each line counts its
     /// length and 32. Both ends of a stream must use the same value (like HPACK's
     /// SETTINGS_HEADER_TABLE_SIZE, it is agreed per connection); 0 turns the table off.
     /// The decoder holds at most about three times this many bytes for it. Default 4,096.
-    table_bytes / get_table_bytes: usize;
+    #[must_use = "Limits setters return a new value"]
+    pub fn table_bytes(mut self, value: usize) -> Self {
+        self.table_bytes = value;
+        self
+    }
+
+    /// The value set by [`Limits::table_bytes`].
+    pub fn get_table_bytes(&self) -> usize {
+        self.table_bytes
+    }
 }
