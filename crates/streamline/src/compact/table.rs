@@ -77,7 +77,9 @@ impl Ring {
     /// The line `index` places from the newest (0 is the newest).
     #[inline]
     pub(crate) fn get(&self, index: usize) -> Option<&[u8]> {
-        let i = self.spans.len().checked_sub(index + 1)?;
+        // (`index + 1` would overflow for `usize::MAX`, which a caller of
+        // `State::table_entry` may pass.)
+        let i = self.spans.len().checked_sub(1)?.checked_sub(index)?;
         let (at, len) = self.spans[i];
         Some(&self.data[at - self.start..at - self.start + len])
     }

@@ -153,7 +153,7 @@ impl<D: Direction> Plain<D> {
             // Not the input the scan was made on (the caller dropped bytes): start again.
             self.pending = Pending::default();
         }
-        let (max_line, max_lines) = (self.limits.max_line, self.limits.max_headers + 1);
+        let (max_line, max_lines) = (self.limits.max_line, self.limits.max_headers.saturating_add(1));
         let p = &mut self.pending;
         let from = p.scanned.saturating_sub(3);
         if self.head_end.find(&rest[from..]).is_some() {

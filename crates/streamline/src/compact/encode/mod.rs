@@ -194,7 +194,10 @@ impl Encoder {
 
     /// Makes this an encoder of responses (SPEC.md §13): it takes response heads and writes a
     /// compact response stream, which starts with its `C:` line. Call it before the first
-    /// response.
+    /// message: a stream keeps the direction it started in, so on an encoder that has written
+    /// a request it changes nothing, and a response given to it is refused
+    /// ([`ErrorKind::WrongDirection`](crate::ErrorKind::WrongDirection)), not written into the
+    /// request stream.
     ///
     /// ```
     /// use streamline::{Encoder, Framing, Head, Headers, Response, Version};
@@ -213,7 +216,9 @@ impl Encoder {
     /// ```
     #[must_use]
     pub fn responses(mut self) -> Self {
-        self.responses = true;
+        if self.requests == 0 {
+            self.responses = true;
+        }
         self
     }
 
@@ -221,8 +226,23 @@ impl Encoder {
     /// only the opcodes of the format's first version (`V B M H > < - + *`), which a decoder
     /// without editing reads; on, a changed header line or base costs about the bytes that
     /// changed.
+    ///
+    /// Best set before the first request. Switched on later, the encoder starts its mirror of
+    /// the decoder's table of sent lines afresh (entries count from the newest, so the lines
+    /// sent from then on have the same indices in both) and reads the lines of the registers
+    /// it saved meanwhile. Switched off later, a request may find no register to start from
+    /// (the first version's opcodes cannot take a line away) and be refused as
+    /// [`ErrorKind::Unencodable`](crate::ErrorKind::Unencodable), with nothing written.
     #[must_use]
     pub fn editing(mut self, on: bool) -> Self {
+        if on && !self.editing {
+            // With editing off, the table's mirror and the registers' line hashes were not
+            // kept.
+            self.table = Table::indexed(self.limits.table_bytes);
+            for reg in &mut self.regs {
+                line_hashes(reg.snap.headers.as_block(), &mut reg.lines);
+            }
+        }
         self.editing = on;
         self
     }
