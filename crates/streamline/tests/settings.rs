@@ -5,6 +5,7 @@
 mod common;
 
 use bytes::{Bytes, BytesMut};
+use proptest::prelude::*;
 use streamline::{
     http1, Decoder, Encoder, ErrorKind, Framing, Head, Headers, Limits, Request, Response, State, Version,
 };
@@ -106,4 +107,42 @@ fn direction_switched_mid_stream() {
     assert_eq!(compact.len(), before);
     encoder.encode(&requests[1], &mut compact).unwrap();
     assert_eq!(decode(&compact), requests[..2]);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// Editing, packing and effort changed at random between the requests of a random
+    /// session: the stream reads back as the requests the encoder took, in order. (With
+    /// editing off, a request the first version's opcodes cannot reach from any register is
+    /// refused, nothing of it written.)
+    #[test]
+    fn settings_changed_between_requests(
+        seed in 0u64..1000,
+        changes in proptest::collection::vec((0usize..60, any::<bool>(), any::<bool>(), 0usize..12), 0..8),
+    ) {
+        let plain = streamline_traffic::browse(60, seed);
+        let mut src = BytesMut::from(&plain[..]);
+        let mut parser = http1::Parser::new();
+        let mut requests = Vec::new();
+        while let Some(r) = parser.decode_eof(&mut src).unwrap() {
+            requests.push(r);
+        }
+        let mut encoder = Some(Encoder::new());
+        let (mut compact, mut taken) = (Vec::new(), Vec::new());
+        for (i, r) in requests.iter().enumerate() {
+            for &(_, editing, packing, effort) in changes.iter().filter(|c| c.0 == i) {
+                encoder = encoder.take().map(|e| e.editing(editing).packing(packing).effort(effort));
+            }
+            let before = compact.len();
+            match encoder.as_mut().unwrap().encode(r, &mut compact) {
+                Ok(()) => taken.push(r.clone()),
+                Err(e) => {
+                    prop_assert_eq!(e.kind(), &ErrorKind::Unencodable(NO_PREFIX));
+                    prop_assert_eq!(compact.len(), before);
+                }
+            }
+        }
+        prop_assert_eq!(decode(&compact), taken);
+    }
 }
