@@ -108,7 +108,7 @@ async fn serve_link(
         }
     }
     let (mut sink, mut requests) = link.split();
-    let depth = config.max_in_flight.max(1);
+    let depth = crate::bound(config.max_in_flight);
     // The order responses go back in, one receiver per request: bounded, so a link that
     // sends faster than the upstream answers is read no further (backpressure).
     let (order_tx, mut order_rx) = mpsc::channel::<oneshot::Receiver<Response>>(depth);

@@ -55,7 +55,9 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 /// What bounds a service, and what it reports. One type for both services: the fields a
-/// service does not use are ignored (see each field).
+/// service does not use are ignored (see each field). A count of 0 counts as 1, and one
+/// beyond what tokio's semaphores hold (about 2.3 × 10^18) as that many: no limit is reached
+/// that way, and none makes a service panic.
 #[derive(Debug, Clone)]
 pub struct Config {
     /// Limits of the codec on every connection (line length, header count, state bytes,
@@ -117,6 +119,14 @@ impl Default for Config {
     }
 }
 
+/// A count limit as a semaphore's permits or a channel's bound: at least 1, and at most what
+/// tokio's semaphores take (`Semaphore::MAX_PERMITS`, about 2.3 × 10^18), a bound no service
+/// reaches, so a larger value means the same and a `usize::MAX` given for "no limit" does not
+/// panic.
+pub(crate) fn bound(limit: usize) -> usize {
+    limit.clamp(1, Semaphore::MAX_PERMITS)
+}
+
 /// Room a link's read buffer is given: a link carries every client's requests (or
 /// responses), so it reads many messages per call.
 pub(crate) const LINK_READ: usize = 64 * 1024;
@@ -145,7 +155,7 @@ where
     F: Fn(TcpStream, SocketAddr, Arc<Stats>, Shutdown) -> Fut,
     Fut: Future<Output = ()> + Send + 'static,
 {
-    let slots = Arc::new(Semaphore::new(config.max_connections.max(1)));
+    let slots = Arc::new(Semaphore::new(bound(config.max_connections)));
     let mut open = JoinSet::new();
     loop {
         let permit = tokio::select! {

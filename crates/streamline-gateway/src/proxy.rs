@@ -68,7 +68,7 @@ pub async fn run_with(
         // A few requests queued to each link's writer; the semaphore is the real bound.
         let (jobs, queue) = mpsc::channel(64);
         tasks.push(AbortOnDrop(tokio::spawn(link_task(n, link_addr, config.clone(), queue, stats.clone()))));
-        handles.push(LinkHandle { jobs, slots: Arc::new(Semaphore::new(config.max_in_flight.max(1))) });
+        handles.push(LinkHandle { jobs, slots: Arc::new(Semaphore::new(crate::bound(config.max_in_flight))) });
     }
     let links = Arc::new(Links { handles, turn: AtomicUsize::new(0) });
     tracing::info!(listen = %listener.local_addr()?, link = %link_addr, links = links.handles.len(), "proxy listening");
@@ -174,7 +174,7 @@ async fn link_task(n: usize, addr: SocketAddr, config: Arc<Config>, mut jobs: mp
                         },
                     }
                 }
-                backoff = (backoff * 2).min(config.backoff.1);
+                backoff = backoff.saturating_mul(2).min(config.backoff.1);
                 continue;
             }
         };
@@ -279,7 +279,7 @@ async fn serve_client(
     let (read, write) = socket.into_split();
     let read = Counted::new(read, stats.clone(), Side::Plain);
     let write = Counted::new(write, stats.clone(), Side::Plain);
-    let (slots, queue) = mpsc::channel(config.max_pipeline.max(1));
+    let (slots, queue) = mpsc::channel(crate::bound(config.max_pipeline));
     let reader = read_client(read, slots, peer, links, config, stats, shutdown);
     let writer = write_client(write, queue, stats);
     tokio::pin!(reader, writer);

@@ -303,3 +303,22 @@ async fn packed_lines_on_the_link_carry_the_same_answers_in_fewer_bytes() {
     let (text, packed) = (bytes[0], bytes[1]);
     assert!(packed * 10 < text * 9, "requests: {packed} B packed, {text} B as text");
 }
+
+/// Counts of 0 (taken as 1) and `usize::MAX` (past what tokio's semaphores hold): the pair
+/// serves pipelined requests and panics on neither.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn counts_at_their_extremes_serve_without_a_panic() {
+    for count in [usize::MAX, 0] {
+        let config = Config { max_connections: count, max_in_flight: count, max_pipeline: count, ..config() };
+        let pair = pair(config).await;
+        let mut client = Client::connect(pair.proxy.addr).await;
+        let all: String = REQUESTS.iter().map(|(_, r)| *r).collect();
+        for (_, request) in REQUESTS {
+            client.expect(request);
+        }
+        client.write(all.as_bytes()).await;
+        for (what, _) in REQUESTS {
+            assert!(client.response().await.is_some_and(|r| r.status() < 500), "{what}, counts {count}");
+        }
+    }
+}

@@ -603,14 +603,14 @@ pub struct ServiceArgs {
     pub threads: u16,
     /// Connections served at once (clients at the proxy, links at the gateway); past it none
     /// is accepted until one closes.
-    #[arg(long, value_name = "N", default_value_t = 1024, help_heading = "Limits")]
-    pub max_connections: usize,
+    #[arg(long, value_name = "N", default_value_t = 1024, value_parser = clap::value_parser!(u32).range(1..), help_heading = "Limits")]
+    pub max_connections: u32,
     /// Requests in flight on one link; past it, clients wait (backpressure).
-    #[arg(long, value_name = "N", default_value_t = 1024, help_heading = "Limits")]
-    pub max_in_flight: usize,
+    #[arg(long, value_name = "N", default_value_t = 1024, value_parser = clap::value_parser!(u32).range(1..), help_heading = "Limits")]
+    pub max_in_flight: u32,
     /// Requests one client may have pipelined ahead of its responses.
-    #[arg(long, value_name = "N", default_value_t = 64, help_heading = "Limits")]
-    pub max_pipeline: usize,
+    #[arg(long, value_name = "N", default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..), help_heading = "Limits")]
+    pub max_pipeline: u32,
     /// Largest body held, either way. Bytes, or a number with a unit (KiB, MiB, GiB; kB, MB,
     /// GB), as in 16MiB.
     #[arg(long, value_name = "BYTES", default_value = "16MiB", value_parser = parse_size, help_heading = "Limits")]
@@ -1114,6 +1114,22 @@ mod tests {
             assert!(parse_size(bad).is_err(), "{bad} was accepted");
         }
         assert_eq!(parse_size("16777216TiB"), Err("'16777216TiB' is more bytes than 64 bits can count".into()));
+    }
+
+    /// The services' counts are whole numbers from 1 to 4,294,967,295: 0 and larger numbers
+    /// are refused with the range, not taken (a semaphore of more than about 2.3 × 10^18
+    /// permits would panic).
+    #[test]
+    fn service_counts_are_bounded() {
+        for flag in ["--max-connections", "--max-in-flight", "--max-pipeline"] {
+            for (value, says) in [("0", "0 is not in 1..=4294967295"), ("18446744073709551615", "too large")] {
+                let args = ["proxy", "--listen", "127.0.0.1:1", "--link", "127.0.0.1:2", flag, value];
+                let err = parse(&args).unwrap_err().to_string();
+                assert!(err.contains(says), "{flag} {value}: {err}");
+            }
+            let args = ["gateway", "--listen", "127.0.0.1:1", "--upstream", "127.0.0.1:2", flag, "4294967295"];
+            assert!(parse(&args).is_ok(), "{flag}");
+        }
     }
 
     #[test]

@@ -27,9 +27,9 @@ pub fn proxy(args: ProxyArgs) -> Result<()> {
 fn config(args: &ServiceArgs, links: usize, upgrade: bool) -> Config {
     Config {
         limits: Limits::default().max_body(args.max_body),
-        max_connections: args.max_connections,
-        max_in_flight: args.max_in_flight,
-        max_pipeline: args.max_pipeline,
+        max_connections: args.max_connections as usize,
+        max_in_flight: args.max_in_flight as usize,
+        max_pipeline: args.max_pipeline as usize,
         links,
         header_timeout: Duration::from_secs_f64(args.header_timeout),
         idle_timeout: Duration::from_secs_f64(args.idle_timeout),
