@@ -4,33 +4,18 @@
 
 mod common;
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use proptest::prelude::*;
-use streamline::{
-    http1, Decoder, Encoder, ErrorKind, Framing, Head, Headers, Limits, Request, Response, State, Version,
-};
+use streamline::{Encoder, ErrorKind, Framing, Head, Headers, Limits, Request, Response, State, Version};
 
-/// Requests of a browsing session, plain.
+/// Requests of a browsing session.
 fn session() -> Vec<Request> {
-    let plain = streamline_traffic::browse(60, 7);
-    let mut src = BytesMut::from(&plain[..]);
-    let mut parser = http1::Parser::new();
-    let mut requests = Vec::new();
-    while let Some(r) = parser.decode_eof(&mut src).unwrap() {
-        requests.push(r);
-    }
-    requests
+    common::parse_plain(&streamline_traffic::browse(60, 7)).unwrap()
 }
 
 /// Decodes a whole compact stream.
 fn decode(compact: &[u8]) -> Vec<Request> {
-    let mut src = BytesMut::from(compact);
-    let mut decoder = Decoder::new();
-    let mut out = Vec::new();
-    while let Some(r) = decoder.decode_eof(&mut src).unwrap() {
-        out.push(r);
-    }
-    out
+    common::decode_requests(compact).unwrap()
 }
 
 /// Encodes `requests`, switching editing to `switches[k]` at the k-th of equal parts; stops
@@ -121,13 +106,7 @@ proptest! {
         seed in 0u64..1000,
         changes in proptest::collection::vec((0usize..60, any::<bool>(), any::<bool>(), 0usize..12), 0..8),
     ) {
-        let plain = streamline_traffic::browse(60, seed);
-        let mut src = BytesMut::from(&plain[..]);
-        let mut parser = http1::Parser::new();
-        let mut requests = Vec::new();
-        while let Some(r) = parser.decode_eof(&mut src).unwrap() {
-            requests.push(r);
-        }
+        let requests = common::parse_plain(&streamline_traffic::browse(60, seed)).unwrap();
         let mut encoder = Some(Encoder::new());
         let (mut compact, mut taken) = (Vec::new(), Vec::new());
         for (i, r) in requests.iter().enumerate() {
@@ -144,5 +123,43 @@ proptest! {
             }
         }
         prop_assert_eq!(decode(&compact), taken);
+    }
+}
+
+/// Every limit at its largest and the window unbounded: a session and a feed read back as
+/// they were (no limit is added to, multiplied or allocated by in a way that overflows).
+#[test]
+fn limits_at_their_largest() {
+    let limits = Limits::default()
+        .max_line(usize::MAX)
+        .max_registers(usize::MAX)
+        .max_headers(usize::MAX)
+        .max_state_bytes(usize::MAX)
+        .max_body(u64::MAX)
+        .table_bytes(usize::MAX);
+    let window = streamline::Window { requests: usize::MAX, bytes: usize::MAX };
+    for plain in [streamline_traffic::browse(60, 7), streamline_traffic::opra(100, 7, 66)] {
+        let compact = common::encode_with(&plain, limits, window).unwrap();
+        let mut src = bytes::BytesMut::from(&compact[..]);
+        let mut decoder = streamline::Decoder::with_limits(limits);
+        let mut back = Vec::new();
+        while let Some(r) = decoder.decode_eof(&mut src).unwrap() {
+            back.push(r);
+        }
+        assert_eq!(back, common::parse_plain(&plain).unwrap());
+    }
+}
+
+/// Every limit at 0: encoding is refused and decoding a stream made with the defaults is
+/// refused, with errors, not panics.
+#[test]
+fn limits_at_zero() {
+    let zero =
+        Limits::default().max_line(0).max_registers(0).max_headers(0).max_state_bytes(0).max_body(0).table_bytes(0);
+    for plain in [streamline_traffic::browse(5, 7), streamline_traffic::opra(5, 7, 66)] {
+        assert!(common::encode_with(&plain, zero, streamline::Window::default()).is_err());
+        let compact = common::encode(&plain).unwrap();
+        let mut src = bytes::BytesMut::from(&compact[..]);
+        assert!(streamline::Decoder::with_limits(zero).decode_eof(&mut src).is_err());
     }
 }

@@ -104,7 +104,7 @@ impl Ring {
             evicted(oldest, &self.data[at - self.start..at - self.start + len]);
             self.size -= len + ENTRY_OVERHEAD;
         }
-        if self.data.len() > 2 * self.cap {
+        if self.data.len() > self.cap.saturating_mul(2) {
             let keep = self.spans.front().map_or(self.start + self.data.len(), |s| s.0);
             self.data.drain(..keep - self.start);
             self.start = keep;
