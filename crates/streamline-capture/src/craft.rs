@@ -175,8 +175,10 @@ impl Writer {
     ///
     /// # Panics
     ///
-    /// On a pcap writer: only pcapng has interfaces.
+    /// On a pcap writer: only pcapng has interfaces. For a `tsresol` over 19: the timestamps
+    /// would not fit their 64 bits (and this writer makes only powers of 10).
     pub fn interface(&mut self, link: Link, tsresol: u8, snaplen: u32) -> u32 {
+        assert!(tsresol <= 19, "tsresol {tsresol}: at most 19 (10^-19 s)");
         let Kind::Pcapng { interfaces, .. } = &mut self.kind else { panic!("interfaces are pcapng's") };
         interfaces.push((link, tsresol, snaplen));
         let id = interfaces.len() as u32 - 1;
@@ -200,6 +202,10 @@ impl Writer {
     }
 
     /// Writes an IP packet on pcapng interface `interface` (a pcap has only one).
+    ///
+    /// # Panics
+    ///
+    /// On a pcapng writer, for an interface not declared by [`Writer::interface`].
     pub fn packet_on(&mut self, interface: u32, ip: &[u8]) {
         let time = self.time_ns;
         self.time_ns += STEP_NS;
@@ -350,6 +356,10 @@ impl Connection {
     }
 
     /// The client's next segment, carrying `payload`.
+    ///
+    /// # Panics
+    ///
+    /// For a payload too long for one IP packet (about 65,000 bytes).
     pub fn data(&mut self, payload: &[u8]) -> Vec<u8> {
         let p = self.build(true, self.client_seq, Flags { ack: true, psh: true, ..Flags::default() }, payload);
         self.client_seq = self.client_seq.wrapping_add(payload.len() as u32);
@@ -359,6 +369,10 @@ impl Connection {
     /// A client segment carrying `payload` at stream offset `offset` (from the first byte
     /// after the SYN), the next sequence number left as it is: for retransmissions, overlaps
     /// and reordering.
+    ///
+    /// # Panics
+    ///
+    /// As [`Connection::data`].
     pub fn data_at(&self, offset: u32, payload: &[u8]) -> Vec<u8> {
         let seq = self.client_isn.wrapping_add(1).wrapping_add(offset);
         self.build(true, seq, Flags { ack: true, psh: true, ..Flags::default() }, payload)
@@ -370,6 +384,10 @@ impl Connection {
     }
 
     /// The server's next segment, carrying `payload`.
+    ///
+    /// # Panics
+    ///
+    /// As [`Connection::data`].
     pub fn reply(&mut self, payload: &[u8]) -> Vec<u8> {
         let p = self.build(false, self.server_seq, Flags { ack: true, psh: true, ..Flags::default() }, payload);
         self.server_seq = self.server_seq.wrapping_add(payload.len() as u32);
@@ -378,6 +396,10 @@ impl Connection {
 
     /// A server segment carrying `payload` at stream offset `offset` of the server's stream,
     /// the next sequence number left as it is.
+    ///
+    /// # Panics
+    ///
+    /// As [`Connection::data`].
     pub fn reply_at(&self, offset: u32, payload: &[u8]) -> Vec<u8> {
         let seq = self.server_isn.wrapping_add(1).wrapping_add(offset);
         self.build(false, seq, Flags { ack: true, psh: true, ..Flags::default() }, payload)
@@ -435,7 +457,7 @@ impl Connection {
             tcp = tcp.rst();
         }
         let mut out = Vec::with_capacity(tcp.size(payload.len()));
-        tcp.write(&mut out, payload).expect("a Vec takes every byte");
+        tcp.write(&mut out, payload).expect("a payload that fits one IP packet");
         out
     }
 }
@@ -450,7 +472,7 @@ struct Flags {
 }
 
 /// Writes one whole connection carrying `stream` from client to server: the handshake, the
-/// stream in segments of at most `mss` bytes, both FINs.
+/// stream in segments of at most `mss` bytes (an `mss` of 0 counts as 1), both FINs.
 pub fn connection(w: &mut Writer, conn: &mut Connection, stream: &[u8], mss: usize) {
     let mut one = [(conn.clone(), stream)];
     interleaved(w, &mut one, mss);
@@ -459,8 +481,10 @@ pub fn connection(w: &mut Writer, conn: &mut Connection, stream: &[u8], mss: usi
 
 /// Writes whole connections, each carrying its stream from client to server, their segments
 /// taken in turn (one segment of each connection, then the next of each): the handshakes,
-/// the streams in segments of at most `mss` bytes, both FINs of each.
+/// the streams in segments of at most `mss` bytes (an `mss` of 0 counts as 1), both FINs of
+/// each.
 pub fn interleaved(w: &mut Writer, conns: &mut [(Connection, &[u8])], mss: usize) {
+    let mss = mss.max(1);
     for (conn, _) in conns.iter_mut() {
         w.packet(&conn.syn());
         w.packet(&conn.syn_ack());

@@ -73,7 +73,7 @@ pub struct Config {
     /// Requests one client may have pipelined ahead of its responses (proxy).
     pub max_pipeline: usize,
     /// Links the proxy keeps to the gateway (`--links N`; each request takes the next one in
-    /// turn, each client's responses still come back in order).
+    /// turn, each client's responses still come back in order). At most [`MAX_LINKS`].
     pub links: usize,
     /// How long a client may take to send a whole head once its first byte came (proxy),
     /// and a plain client at the gateway: past it, a 408 and the connection closes.
@@ -89,7 +89,8 @@ pub struct Config {
     pub backoff: (Duration, Duration),
     /// How long SIGTERM waits for what is in flight before the service stops anyway.
     pub drain_timeout: Duration,
-    /// Log a line of figures this often (`--stats SECS`); `None`: never.
+    /// Log a line of figures this often (`--stats SECS`; at least every millisecond, at most
+    /// every day); `None`: never.
     pub stats_every: Option<Duration>,
     /// Pack the lines this service writes on a link, and write common ones as static lines
     /// (SPEC.md §4.11, §4.12): the proxy's requests, the gateway's responses. A decoder always
@@ -125,6 +126,16 @@ impl Default for Config {
 /// panic.
 pub(crate) fn bound(limit: usize) -> usize {
     limit.clamp(1, Semaphore::MAX_PERMITS)
+}
+
+/// Most links a proxy keeps ([`Config::links`]; a larger number counts as this).
+pub const MAX_LINKS: usize = 64;
+
+/// The instant `wait` from now, or one so far ahead it never comes (for a wait too long to
+/// add to the clock, such as `Duration::MAX` for "no timeout").
+pub(crate) fn after(wait: Duration) -> tokio::time::Instant {
+    let now = tokio::time::Instant::now();
+    now.checked_add(wait).unwrap_or_else(|| now + Duration::from_secs(86_400 * 365 * 30))
 }
 
 /// Room a link's read buffer is given: a link carries every client's requests (or

@@ -21,6 +21,7 @@ use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::sync::Arc;
+use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 use futures_util::{SinkExt, StreamExt};
@@ -64,7 +65,7 @@ pub async fn run_with(
     let _reporter = config.stats_every.map(|every| AbortOnDrop(spawn_reporter(stats.clone(), every, "proxy")));
     let mut tasks = Vec::new();
     let mut handles = Vec::new();
-    for n in 0..config.links.max(1) {
+    for n in 0..config.links.clamp(1, crate::MAX_LINKS) {
         // A few requests queued to each link's writer; the semaphore is the real bound.
         let (jobs, queue) = mpsc::channel(64);
         tasks.push(AbortOnDrop(tokio::spawn(link_task(n, link_addr, config.clone(), queue, stats.clone()))));
@@ -126,7 +127,9 @@ impl Waiting {
 
 /// One link: opened, used until it breaks, reopened with backoff; forever (until dropped).
 async fn link_task(n: usize, addr: SocketAddr, config: Arc<Config>, mut jobs: mpsc::Receiver<Job>, stats: Arc<Stats>) {
-    let mut backoff = config.backoff.0;
+    // A backoff of zero would retry in a tight loop: a millisecond at least.
+    let first_backoff = config.backoff.0.max(Duration::from_millis(1));
+    let mut backoff = first_backoff;
     loop {
         // With the upgrade, the first request carries the offer (SPEC.md §14.2).
         let first = if config.upgrade {
@@ -178,7 +181,7 @@ async fn link_task(n: usize, addr: SocketAddr, config: Arc<Config>, mut jobs: mp
                 continue;
             }
         };
-        backoff = config.backoff.0;
+        backoff = first_backoff;
         stats.links_up.fetch_add(1, Relaxed);
         tracing::info!(link = n, %addr, syntax = ?link.codec().syntax(), "link up");
         let mut link = link;
@@ -335,7 +338,7 @@ async fn next_event(
             Ok(None) => {}
             Err(err) => return Got::Bad(err.to_string()),
         }
-        let deadline = deadline.get_or_insert_with(|| Instant::now() + wait(empty_at_start));
+        let deadline = deadline.get_or_insert_with(|| crate::after(wait(empty_at_start)));
         if timer.deadline() > *deadline {
             timer.as_mut().reset(*deadline);
         }
@@ -363,7 +366,7 @@ async fn next_event(
                 }
                 Ok(_) => {
                     if !in_head || was_empty {
-                        *deadline = Instant::now() + wait(false);
+                        *deadline = crate::after(wait(false));
                     }
                 }
                 Err(_) => return Got::Cut,

@@ -57,6 +57,9 @@ impl Stats {
 /// way, link bytes against plain bytes over the interval, what is in flight, errors so far.
 pub(crate) fn spawn_reporter(stats: Arc<Stats>, every: Duration, service: &'static str) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
+        // (`interval` takes no zero period, and a period too long to add to the clock would
+        // overflow at the second tick.)
+        let every = every.clamp(Duration::from_millis(1), Duration::from_secs(86_400));
         let mut tick = tokio::time::interval(every);
         tick.tick().await;
         let mut last = stats.snapshot();

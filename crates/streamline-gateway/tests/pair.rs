@@ -4,6 +4,7 @@
 mod common;
 
 use std::sync::atomic::Ordering::Relaxed;
+use std::time::Duration;
 
 use common::*;
 use streamline::Framing;
@@ -321,4 +322,25 @@ async fn counts_at_their_extremes_serve_without_a_panic() {
             assert!(client.response().await.is_some_and(|r| r.status() < 500), "{what}, counts {count}");
         }
     }
+}
+
+/// Durations at their extremes (no timeout as `Duration::MAX`, a stats line every 0 s, no
+/// backoff) and `usize::MAX` links: the pair serves, and panics on none.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn durations_and_links_at_their_extremes_serve_without_a_panic() {
+    let config = Config {
+        header_timeout: Duration::MAX,
+        idle_timeout: Duration::MAX,
+        stats_every: Some(Duration::ZERO),
+        backoff: (Duration::ZERO, Duration::ZERO),
+        links: usize::MAX,
+        ..config()
+    };
+    let pair = pair(config).await;
+    let mut client = Client::connect(pair.proxy.addr).await;
+    for (what, request) in REQUESTS {
+        client.send(request).await;
+        assert!(client.response().await.is_some_and(|r| r.status() < 500), "{what}");
+    }
+    assert!(pair.proxy.stats.links_up.load(Relaxed) <= streamline_gateway::MAX_LINKS as i64);
 }

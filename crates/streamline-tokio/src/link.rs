@@ -151,6 +151,12 @@ where
         if let Some(syntax) = detector.detect(&buf)? {
             break syntax;
         }
+        // The verdict comes within the first line: a start longer than a line with none (a
+        // method that never ends) is refused, not buffered without end.
+        if buf.len() > limits.get_max_line() {
+            let limit = limits.get_max_line();
+            return Err(streamline::Error::from_kind(streamline::ErrorKind::LineTooLong { limit }).into());
+        }
         if io.read_buf(&mut buf).await? == 0 {
             // A connection closed before its first line says nothing: serve it as plain,
             // which reads nothing.
@@ -230,12 +236,14 @@ where
     wire.extend_from_slice(first.body());
     io.write_all(&wire).await?;
     // The answer's head decides: a 101, and compact from the next byte on; anything else is
-    // the plain answer, which the codec reads (told the request's method).
+    // the plain answer, which the codec reads (told the request's method) from `buf`, kept
+    // whole. The parser reads a copy, `probe`, which grows by what each read adds (one parser
+    // for the whole head: it looks at each byte once, however the head arrives).
     let mut buf = BytesMut::with_capacity(8 * 1024);
+    let mut probe = BytesMut::new();
+    let mut parser = http1::ResponseParser::with_limits(limits);
+    parser.expect(head.method());
     loop {
-        let mut probe = buf.clone();
-        let mut parser = http1::ResponseParser::with_limits(limits);
-        parser.expect(head.method());
         if let Some(Event::Head(answer)) = parser.next_event(&mut probe)? {
             if upgrade::accepted(&answer)? {
                 // (The reader stops after a 101: `probe` holds what follows it.)
@@ -245,9 +253,11 @@ where
             codec.expect(head.method());
             return Ok(link::<_, _, Request>(io, codec, buf, None));
         }
-        if io.read_buf(&mut buf).await? == 0 {
+        let n = io.read_buf(&mut buf).await?;
+        if n == 0 {
             return Err(Error::Closed("the upgrade"));
         }
+        probe.extend_from_slice(&buf[buf.len() - n..]);
     }
 }
 

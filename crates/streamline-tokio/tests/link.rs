@@ -530,3 +530,53 @@ async fn a_link_takes_an_encoder_with_other_options() {
     drop(link);
     assert_eq!(server.await.unwrap().unwrap(), (Syntax::Compact, 3));
 }
+
+/// A start that never ends its first word (a method of a megabyte) is refused once it passes
+/// `max_line`, not read into memory without end.
+#[tokio::test]
+async fn a_start_longer_than_a_line_is_refused() {
+    let limits = Limits::default().max_line(1024);
+    let (client, server) = tokio::io::duplex(4096);
+    let server = tokio::spawn(async move { link::accept(server, limits, Upgrades::Accept).await.map(|_| ()) });
+    let writer = tokio::spawn(async move {
+        let mut client = client;
+        for _ in 0..256 {
+            if client.write_all(&[b'M'; 4096]).await.is_err() {
+                return false;
+            }
+        }
+        true
+    });
+    let err = server.await.unwrap().unwrap_err();
+    assert!(
+        matches!(&err, Error::Codec(e) if e.kind() == &streamline::ErrorKind::LineTooLong { limit: 1024 }),
+        "{err}"
+    );
+    assert!(!writer.await.unwrap(), "refused before the megabyte was read");
+}
+
+/// The answer to an offer arriving a byte at a time: a 101 gives a compact link whose first
+/// message is what followed it; a plain answer gives a plain link that reads it whole.
+#[tokio::test]
+async fn an_answer_read_a_byte_at_a_time() {
+    let switched = [upgrade::SWITCHING_PROTOCOLS, b"C:200 OK\r\nV:HTTP/1.1\r\n+: 1\r\n0"].concat();
+    let plain = b"HTTP/1.1 200 OK\r\nServer: test\r\nX-A: 1\r\nX-B: 2\r\nContent-Length: 1\r\n\r\n0".to_vec();
+    for (answer, syntax) in [(switched, Syntax::Compact), (plain, Syntax::Plain)] {
+        let (client, server) = tokio::io::duplex(4096);
+        let served = tokio::spawn(async move {
+            let mut server = server;
+            let mut offer = [0u8; 1024];
+            let _ = server.read(&mut offer).await.unwrap();
+            for &b in &answer {
+                server.write_all(&[b]).await.unwrap();
+                tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+            }
+            server
+        });
+        let mut link = link::connect(client, Limits::default(), Offer::Upgrade(get("/"))).await.unwrap();
+        assert_eq!(link.codec().syntax(), syntax);
+        let first = link.next().await.unwrap().unwrap();
+        assert_eq!((first.status(), &first.body()[..]), (200, &b"0"[..]), "{syntax:?}");
+        drop(served.await.unwrap());
+    }
+}
