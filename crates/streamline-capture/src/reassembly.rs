@@ -178,9 +178,16 @@ impl Half {
             return;
         }
         let end = start + payload.len() as u64 + missing;
+        if end <= self.next {
+            // An old copy of bytes already handed out: it takes no room, so it makes no room.
+            self.stats.retransmitted += end - start;
+            return;
+        }
         let cost = PIECE_COST + payload.len();
-        // Make room: what waits in front of the oldest hole is given up as lost.
-        while self.pending_cost + cost > budget && !self.pending.is_empty() {
+        // Make room for a segment that waits: what waits in front of the oldest hole is given
+        // up as lost. (One that starts at or before `next` goes out at once with what it puts
+        // in order, and needs none.)
+        while start > self.next && self.pending_cost + cost > budget && !self.pending.is_empty() {
             self.skip_to_first(out);
             self.stats.budget_gaps += 1;
             self.drain(out);
@@ -198,6 +205,13 @@ impl Half {
         }
         self.insert(start, payload, missing);
         self.drain(out);
+        // A segment that filled several holes was stored as several pieces, each costing
+        // PIECE_COST: past the budget, the oldest hole is given up as above.
+        while self.pending_cost > budget && !self.pending.is_empty() {
+            self.skip_to_first(out);
+            self.stats.budget_gaps += 1;
+            self.drain(out);
+        }
     }
 
     fn check_fin_only(&mut self, track: bool) {

@@ -464,6 +464,46 @@ fn out_of_order_budget_bounds_what_waits() {
     assert_eq!(only(&run).client.len(), 50_000);
 }
 
+/// A segment that fills many holes at once is stored as many pieces: what waits stays within
+/// the budget all the same (the oldest hole is given up, as for any segment over it).
+#[test]
+fn a_segment_filling_many_holes_stays_within_the_budget() {
+    let mut conn = v4();
+    let mut w = Writer::pcap(Link::Ethernet);
+    w.packet(&conn.syn());
+    // One byte at every even offset from 2 to 120, offset 0 never sent: 60 pieces, 65 each.
+    for offset in (2..=120).step_by(2) {
+        w.packet(&conn.data_at(offset, b"x"));
+    }
+    // Then bytes 1 to 120 in one segment: a piece for each odd hole it fills.
+    w.packet(&conn.data_at(1, &[b'y'; 120]));
+    let budget = 4096;
+    let mut capture = Capture::new(w.bytes(), Limits::default().max_out_of_order(budget), Directions::ClientToServer);
+    let mut most = 0;
+    while capture.step(&mut |_| {}).unwrap() {
+        most = most.max(capture.tracker().buffered());
+    }
+    assert!(most <= budget, "{most} bytes waited against a budget of {budget}");
+}
+
+/// An old copy of bytes already handed out, arriving while others wait, takes no room and so
+/// gives up no hole: the hole fills when its bytes come.
+#[test]
+fn an_old_copy_gives_up_no_hole() {
+    let mut conn = v4();
+    let mut w = Writer::pcap(Link::Ethernet);
+    w.packet(&conn.syn());
+    w.packet(&conn.data_at(0, b"hello"));
+    w.packet(&conn.data_at(10, b"world"));
+    w.packet(&conn.data_at(0, b"hello"));
+    w.packet(&conn.data_at(5, b" and "));
+    // Room for the waiting segment and no more.
+    let run = run_with(w.bytes(), Limits::default().max_out_of_order(64 + 5), Directions::ClientToServer);
+    let flow = only(&run);
+    assert_eq!(flow.gaps, []);
+    assert_eq!(flow.client, b"hello and world");
+}
+
 #[test]
 fn the_table_holds_at_most_max_flows() {
     let mut w = Writer::pcap(Link::Ethernet);
