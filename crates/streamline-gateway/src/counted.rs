@@ -1,12 +1,16 @@
-//! A connection that counts the bytes it carries into [`Stats`].
+//! A connection that counts the bytes it carries into [`Stats`], and gives up on a peer that
+//! takes none of its bytes for too long.
 
+use std::future::Future;
 use std::io;
 use std::pin::Pin;
 use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::time::Sleep;
 
 use crate::Stats;
 
@@ -23,11 +27,24 @@ pub(crate) struct Counted<S> {
     inner: S,
     stats: Arc<Stats>,
     side: Side,
+    /// How long a write may wait with the peer taking nothing before it fails.
+    stall: Option<Duration>,
+    /// Armed while a write waits; disarmed by any progress. (The services poll a write until
+    /// it is done or drop the connection with it, so a timer never outlives its write.)
+    waiting: Option<Pin<Box<Sleep>>>,
 }
 
 impl<S> Counted<S> {
     pub(crate) fn new(inner: S, stats: Arc<Stats>, side: Side) -> Self {
-        Counted { inner, stats, side }
+        Counted { inner, stats, side, stall: None, waiting: None }
+    }
+
+    /// Fails a write (`TimedOut`) that waits `stall` with the peer taking none of the bytes:
+    /// a peer that stops reading is let go, and what was queued for it freed, rather than held
+    /// with its connection for ever.
+    pub(crate) fn stalling_after(mut self, stall: Duration) -> Self {
+        self.stall = Some(stall);
+        self
     }
 
     fn counters(&self) -> (&AtomicU64, &AtomicU64) {
@@ -51,9 +68,24 @@ impl<S: AsyncRead + Unpin> AsyncRead for Counted<S> {
 
 impl<S: AsyncWrite + Unpin> AsyncWrite for Counted<S> {
     fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        let polled = Pin::new(&mut self.inner).poll_write(cx, buf);
-        if let Poll::Ready(Ok(n)) = polled {
-            Stats::add(self.counters().1, n as u64);
+        let this = &mut *self;
+        let polled = Pin::new(&mut this.inner).poll_write(cx, buf);
+        match (&polled, this.stall) {
+            (Poll::Pending, Some(stall)) => {
+                let timer = this.waiting.get_or_insert_with(|| Box::pin(tokio::time::sleep(stall)));
+                if timer.as_mut().poll(cx).is_ready() {
+                    this.waiting = None;
+                    let why = "the peer took no bytes for the idle timeout";
+                    return Poll::Ready(Err(io::Error::new(io::ErrorKind::TimedOut, why)));
+                }
+            }
+            (Poll::Pending, None) => {}
+            (Poll::Ready(result), _) => {
+                this.waiting = None;
+                if let Ok(n) = result {
+                    Stats::add(this.counters().1, *n as u64);
+                }
+            }
         }
         polled
     }

@@ -81,7 +81,7 @@ async fn serve_link(
     mut shutdown: Shutdown,
 ) {
     let _ = socket.set_nodelay(true);
-    let counted = Counted::new(socket, stats.clone(), Side::Link);
+    let counted = Counted::new(socket, stats.clone(), Side::Link).stalling_after(config.idle_timeout);
     let negotiated = tokio::select! {
         _ = shutdown.wait() => return,
         n = tokio::time::timeout(config.header_timeout, link::accept(counted, config.limits, Upgrades::Accept)) => n,

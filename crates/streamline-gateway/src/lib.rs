@@ -79,7 +79,9 @@ pub struct Config {
     /// and a plain client at the gateway: past it, a 408 and the connection closes.
     pub header_timeout: Duration,
     /// How long a client connection may stay idle between requests (proxy, plain clients of
-    /// the gateway).
+    /// the gateway); also how long any peer, a client or a link's other end, may take none of
+    /// the bytes written to it before its connection is closed (and what was queued for it
+    /// freed).
     pub idle_timeout: Duration,
     /// Offer the upgrade on the link (SPEC.md §14.2) instead of speaking compact from the
     /// first byte (proxy; the first request carries the offer).

@@ -147,7 +147,7 @@ async fn link_task(n: usize, addr: SocketAddr, config: Arc<Config>, mut jobs: mp
         let opened = async {
             let socket = TcpStream::connect(addr).await?;
             let _ = socket.set_nodelay(true);
-            let counted = Counted::new(socket, stats.clone(), Side::Link);
+            let counted = Counted::new(socket, stats.clone(), Side::Link).stalling_after(config.idle_timeout);
             link::connect(counted, config.limits, offer).await.map_err(std::io::Error::from)
         };
         let link = match tokio::time::timeout(config.header_timeout, opened).await {
@@ -281,7 +281,7 @@ async fn serve_client(
     tracing::debug!(%peer, "client connected");
     let (read, write) = socket.into_split();
     let read = Counted::new(read, stats.clone(), Side::Plain);
-    let write = Counted::new(write, stats.clone(), Side::Plain);
+    let write = Counted::new(write, stats.clone(), Side::Plain).stalling_after(config.idle_timeout);
     let (slots, queue) = mpsc::channel(crate::bound(config.max_pipeline));
     let reader = read_client(read, slots, peer, links, config, stats, shutdown);
     let writer = write_client(write, queue, stats);

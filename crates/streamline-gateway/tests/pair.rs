@@ -344,3 +344,41 @@ async fn durations_and_links_at_their_extremes_serve_without_a_panic() {
     }
     assert!(pair.proxy.stats.links_up.load(Relaxed) <= streamline_gateway::MAX_LINKS as i64);
 }
+
+/// A client that asks for megabytes of answers and reads none of them is closed once it has
+/// taken nothing for the idle timeout: its connection slot and what was queued for it are
+/// freed, and the next client is served (with one slot, it would wait for ever otherwise).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_reads_no_answers_is_closed_after_the_idle_timeout() {
+    let idle = Duration::from_millis(500);
+    let pair = pair(Config { max_connections: 1, idle_timeout: idle, ..config() }).await;
+    let mut greedy = Client::connect(pair.proxy.addr).await;
+    let body = "x".repeat(1 << 20);
+    let post = format!("POST /upload HTTP/1.1\r\nHost: t\r\nContent-Length: {}\r\n\r\n{body}", body.len());
+    for _ in 0..24 {
+        greedy.write(post.as_bytes()).await;
+    }
+    // The next client waits for the slot, and gets its answer once the greedy one is closed
+    // (`Client::response` gives up after 30 s).
+    let answer = once(pair.proxy.addr, REQUESTS[0].1).await.unwrap();
+    assert_eq!(&answer.body()[..], b"hello, world\n");
+    assert_eq!(pair.proxy.stats.errors.load(Relaxed), 0);
+    drop(greedy);
+}
+
+/// The same at the gateway, for a plain client that reads none of its answers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plain_client_of_the_gateway_that_reads_no_answers_is_closed() {
+    let upstream = Upstream::start(None).await;
+    let config = Config { max_connections: 1, idle_timeout: Duration::from_millis(500), ..config() };
+    let gateway = start_gateway(upstream.addr, None, config).await;
+    let mut greedy = Client::connect(gateway.addr).await;
+    let body = "x".repeat(1 << 20);
+    let post = format!("POST /upload HTTP/1.1\r\nHost: t\r\nContent-Length: {}\r\n\r\n{body}", body.len());
+    for _ in 0..24 {
+        greedy.write(post.as_bytes()).await;
+    }
+    let answer = once(gateway.addr, REQUESTS[0].1).await.unwrap();
+    assert_eq!(&answer.body()[..], b"hello, world\n");
+    drop(greedy);
+}

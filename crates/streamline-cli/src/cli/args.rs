@@ -618,7 +618,9 @@ pub struct ServiceArgs {
     /// Seconds a client may take to send a whole head once its first byte came.
     #[arg(long, value_name = "SECS", default_value = "10", value_parser = parse_seconds, help_heading = "Limits")]
     pub header_timeout: f64,
-    /// Seconds a client connection may stay idle between requests.
+    /// Seconds a client connection may stay idle between requests; also how long any peer (a
+    /// client, or the other end of a link) may take none of the bytes written to it before
+    /// its connection is closed.
     #[arg(long, value_name = "SECS", default_value = "60", value_parser = parse_seconds, help_heading = "Limits")]
     pub idle_timeout: f64,
     /// Seconds SIGTERM waits for the requests in flight before exiting anyway.
