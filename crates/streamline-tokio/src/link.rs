@@ -139,8 +139,9 @@ pub enum Upgrades {
 /// # Errors
 ///
 /// The connection's; [`streamline::ErrorKind::UnknownSyntax`] for a start that is neither
-/// syntax; the plain reader's error for a broken first request; [`Error::Closed`] if the
-/// client closes before its first request is whole.
+/// syntax, and [`streamline::ErrorKind::LineTooLong`] for one longer than `max_line` that
+/// does not tell (a first word that never ends); the plain reader's error for a broken first
+/// request; [`Error::Closed`] if the client closes before its first request is whole.
 pub async fn accept<S>(mut io: S, limits: Limits, upgrades: Upgrades) -> Result<Link<S, ServerCodec>, Error>
 where
     S: AsyncRead + AsyncWrite + Unpin,
