@@ -26,6 +26,26 @@ const REQUESTS: [(&str, &str); 6] = [
     ("404", "GET /missing HTTP/1.1\r\nHost: t\r\nConnection: keep-alive\r\nTE: trailers\r\n\r\n"),
 ];
 
+/// Writes every request of [`REQUESTS`] at once, pipelined.
+async fn pipeline_all(client: &mut Client) {
+    let all: String = REQUESTS.iter().map(|(_, r)| *r).collect();
+    for (_, request) in REQUESTS {
+        client.expect(request);
+    }
+    client.write(all.as_bytes()).await;
+}
+
+/// A client that asks for 24 MiB of answers (24 uploads of 1 MiB, echoed) and reads none.
+async fn greedy(addr: std::net::SocketAddr) -> Client {
+    let mut client = Client::connect(addr).await;
+    let body = "x".repeat(1 << 20);
+    let post = format!("POST /upload HTTP/1.1\r\nHost: t\r\nContent-Length: {}\r\n\r\n{body}", body.len());
+    for _ in 0..24 {
+        client.write(post.as_bytes()).await;
+    }
+    client
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_kind_of_request_gets_what_it_gets_directly() {
     for upgrade in [false, true] {
@@ -40,13 +60,8 @@ async fn each_kind_of_request_gets_what_it_gets_directly() {
             assert_eq!(seen(&t), seen(&d), "{what}, upgrade {upgrade}");
             assert!(t.head().headers().iter().all(|l| !l.starts_with(b"Connection")), "{what}");
         }
-        let all: String = REQUESTS.iter().map(|(_, r)| *r).collect();
-        for (_, request) in REQUESTS {
-            direct.expect(request);
-            through.expect(request);
-        }
-        direct.write(all.as_bytes()).await;
-        through.write(all.as_bytes()).await;
+        pipeline_all(&mut direct).await;
+        pipeline_all(&mut through).await;
         for (what, _) in REQUESTS {
             let (d, t) = (direct.response().await.unwrap(), through.response().await.unwrap());
             assert_eq!(seen(&t), seen(&d), "{what} pipelined, upgrade {upgrade}");
@@ -313,11 +328,7 @@ async fn counts_at_their_extremes_serve_without_a_panic() {
         let config = Config { max_connections: count, max_in_flight: count, max_pipeline: count, ..config() };
         let pair = pair(config).await;
         let mut client = Client::connect(pair.proxy.addr).await;
-        let all: String = REQUESTS.iter().map(|(_, r)| *r).collect();
-        for (_, request) in REQUESTS {
-            client.expect(request);
-        }
-        client.write(all.as_bytes()).await;
+        pipeline_all(&mut client).await;
         for (what, _) in REQUESTS {
             assert!(client.response().await.is_some_and(|r| r.status() < 500), "{what}, counts {count}");
         }
@@ -352,12 +363,7 @@ async fn durations_and_links_at_their_extremes_serve_without_a_panic() {
 async fn a_client_that_reads_no_answers_is_closed_after_the_idle_timeout() {
     let idle = Duration::from_millis(500);
     let pair = pair(Config { max_connections: 1, idle_timeout: idle, ..config() }).await;
-    let mut greedy = Client::connect(pair.proxy.addr).await;
-    let body = "x".repeat(1 << 20);
-    let post = format!("POST /upload HTTP/1.1\r\nHost: t\r\nContent-Length: {}\r\n\r\n{body}", body.len());
-    for _ in 0..24 {
-        greedy.write(post.as_bytes()).await;
-    }
+    let greedy = greedy(pair.proxy.addr).await;
     // The next client waits for the slot, and gets its answer once the greedy one is closed
     // (`Client::response` gives up after 30 s).
     let answer = once(pair.proxy.addr, REQUESTS[0].1).await.unwrap();
@@ -372,12 +378,7 @@ async fn a_plain_client_of_the_gateway_that_reads_no_answers_is_closed() {
     let upstream = Upstream::start(None).await;
     let config = Config { max_connections: 1, idle_timeout: Duration::from_millis(500), ..config() };
     let gateway = start_gateway(upstream.addr, None, config).await;
-    let mut greedy = Client::connect(gateway.addr).await;
-    let body = "x".repeat(1 << 20);
-    let post = format!("POST /upload HTTP/1.1\r\nHost: t\r\nContent-Length: {}\r\n\r\n{body}", body.len());
-    for _ in 0..24 {
-        greedy.write(post.as_bytes()).await;
-    }
+    let greedy = greedy(gateway.addr).await;
     let answer = once(gateway.addr, REQUESTS[0].1).await.unwrap();
     assert_eq!(&answer.body()[..], b"hello, world\n");
     drop(greedy);

@@ -140,12 +140,7 @@ fn limits_at_their_largest() {
     let window = streamline::Window { requests: usize::MAX, bytes: usize::MAX };
     for plain in [streamline_traffic::browse(60, 7), streamline_traffic::opra(100, 7, 66)] {
         let compact = common::encode_with(&plain, limits, window).unwrap();
-        let mut src = bytes::BytesMut::from(&compact[..]);
-        let mut decoder = streamline::Decoder::with_limits(limits);
-        let mut back = Vec::new();
-        while let Some(r) = decoder.decode_eof(&mut src).unwrap() {
-            back.push(r);
-        }
+        let back = common::decode_requests_with(&compact, limits).unwrap();
         assert_eq!(back, common::parse_plain(&plain).unwrap());
     }
 }
@@ -159,7 +154,6 @@ fn limits_at_zero() {
     for plain in [streamline_traffic::browse(5, 7), streamline_traffic::opra(5, 7, 66)] {
         assert!(common::encode_with(&plain, zero, streamline::Window::default()).is_err());
         let compact = common::encode(&plain).unwrap();
-        let mut src = bytes::BytesMut::from(&compact[..]);
-        assert!(streamline::Decoder::with_limits(zero).decode_eof(&mut src).is_err());
+        assert!(common::decode_requests_with(&compact, zero).is_err());
     }
 }

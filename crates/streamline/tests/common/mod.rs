@@ -36,8 +36,13 @@ pub fn decode(compact: &[u8]) -> Result<Vec<u8>, Error> {
 }
 
 pub fn decode_requests(compact: &[u8]) -> Result<Vec<Request>, Error> {
+    decode_requests_with(compact, Limits::default())
+}
+
+/// Compact bytes to requests, read with `limits`.
+pub fn decode_requests_with(compact: &[u8], limits: Limits) -> Result<Vec<Request>, Error> {
     let mut src = BytesMut::from(compact);
-    let mut decoder = Decoder::new();
+    let mut decoder = Decoder::with_limits(limits);
     let mut out = Vec::new();
     while let Some(req) = decoder.decode_eof(&mut src)? {
         out.push(req);
