@@ -577,7 +577,7 @@ pub struct ProxyArgs {
     #[arg(long, value_name = "ADDR")]
     pub link: String,
     /// Links kept open to the gateway; each request takes the next one in turn.
-    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=64))]
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=streamline_gateway::MAX_LINKS as u64))]
     pub links: u64,
     /// Offer the upgrade on each link (a first request with `Upgrade: shttp/3`) instead of
     /// speaking compact from the first byte.
