@@ -168,6 +168,10 @@ pub struct Tracker {
     directions: Directions,
     /// Flows by their endpoints, lower address first.
     flows: HashMap<(SocketAddr, SocketAddr), Flow>,
+    /// The same flows by when they were last seen (packet number, then id), so the one idle
+    /// longest is found without a scan: with a large `max_flows`, a scan per new flow made
+    /// a capture of many connections quadratic.
+    idle: BTreeMap<(u64, FlowId), (SocketAddr, SocketAddr)>,
     next_id: u64,
     stats: CaptureStats,
     /// The last packet number seen.
@@ -177,7 +181,15 @@ pub struct Tracker {
 impl Tracker {
     /// An empty table.
     pub fn new(limits: Limits, directions: Directions) -> Tracker {
-        Tracker { limits, directions, flows: HashMap::new(), next_id: 1, stats: CaptureStats::default(), packet: 0 }
+        Tracker {
+            limits,
+            directions,
+            flows: HashMap::new(),
+            idle: BTreeMap::new(),
+            next_id: 1,
+            stats: CaptureStats::default(),
+            packet: 0,
+        }
     }
 
     /// What the capture held so far.
@@ -223,7 +235,11 @@ impl Tracker {
         let track_server = self.directions == Directions::Both;
         let Some(flow) = self.flows.get_mut(&table_key) else { return };
         flow.packets += 1;
-        flow.last = packet;
+        if flow.last != packet {
+            self.idle.remove(&(flow.last, flow.id));
+            self.idle.insert((packet, flow.id), table_key);
+            flow.last = packet;
+        }
         let from_client = s.src == flow.key.client;
         let (id, half, direction, track) = if from_client {
             (flow.id, &mut flow.client, Direction::ClientToServer, true)
@@ -239,6 +255,7 @@ impl Tracker {
         if done {
             let reason = if s.rst { CloseReason::Reset } else { CloseReason::Fin };
             if let Some(flow) = self.flows.remove(&table_key) {
+                self.idle.remove(&(flow.last, flow.id));
                 self.close(flow, reason, out);
             }
         }
@@ -246,7 +263,7 @@ impl Tracker {
 
     fn open(&mut self, table_key: (SocketAddr, SocketAddr), s: &Segment<'_>, out: &mut impl FnMut(Event<'_>)) {
         if self.flows.len() >= self.limits.max_flows.max(1) {
-            let oldest = self.flows.iter().min_by_key(|(_, f)| f.last).map(|(k, _)| *k);
+            let oldest = self.idle.pop_first().map(|(_, k)| k);
             if let Some(flow) = oldest.and_then(|k| self.flows.remove(&k)) {
                 self.stats.evicted += 1;
                 self.close(flow, CloseReason::Evicted, out);
@@ -267,7 +284,9 @@ impl Tracker {
         self.stats.flows += 1;
         out(Event::Open { flow: id, key, packet: self.packet, mid_stream: !s.syn });
         let flow = Flow { id, key, client: Half::default(), server: Half::default(), packets: 0, last: self.packet };
+        self.idle.insert((flow.last, id), table_key);
         self.flows.insert(table_key, flow);
+        debug_assert_eq!(self.idle.len(), self.flows.len(), "every open flow is in the idle order once");
     }
 
     fn close(&mut self, mut flow: Flow, reason: CloseReason, out: &mut impl FnMut(Event<'_>)) {
@@ -281,6 +300,7 @@ impl Tracker {
 
     /// The capture has ended: closes every open flow, in the order they opened.
     pub fn finish(&mut self, out: &mut impl FnMut(Event<'_>)) {
+        self.idle.clear();
         let mut flows: Vec<Flow> = self.flows.drain().map(|(_, f)| f).collect();
         flows.sort_by_key(|f| f.id);
         for flow in flows {

@@ -223,6 +223,12 @@ impl<R: Read> Capture<R> {
         };
         match read {
             Ok(0) => self.eof = true,
+            // `Read` promises no more than it was asked for; one that breaks the promise
+            // would make the buffer's end point past its bytes.
+            Ok(n) if n > PIECE => {
+                let why = format!("the input said it read {n} bytes into a buffer of {PIECE}");
+                return Err(Error::new(ErrorKind::Io(why), self.file.offset(), self.file.packets() + 1));
+            }
             Ok(n) => self.end += n,
             Err(err) => {
                 return Err(Error::new(ErrorKind::Io(err.to_string()), self.file.offset(), self.file.packets() + 1))
@@ -235,6 +241,22 @@ impl<R: Read> Capture<R> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A `Read` that says it read more than it was given room for.
+    struct Boastful;
+
+    impl Read for Boastful {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            Ok(buf.len() + 1)
+        }
+    }
+
+    #[test]
+    fn a_read_of_more_than_the_buffer_is_an_error_not_a_panic() {
+        let mut capture = Capture::new(Boastful, Limits::default(), Directions::Both);
+        let err = capture.step(&mut |_| {}).unwrap_err();
+        assert!(err.to_string().contains("bytes into a buffer of"), "{err}");
+    }
 
     #[test]
     fn send_and_sync() {

@@ -520,6 +520,33 @@ fn the_table_holds_at_most_max_flows() {
     assert_eq!(run.stats.evicted, 7);
 }
 
+/// The flow evicted to make room is the one whose last segment is oldest, not the one opened
+/// first; a flow closed by a RST leaves the table at once and makes room without evicting.
+#[test]
+fn the_flow_idle_longest_is_the_one_evicted() {
+    let mut w = Writer::pcap(Link::Ethernet);
+    let mut c: Vec<Connection> =
+        (0..6).map(|i| Connection::ipv4([10, 0, 0, 1], 40000 + i, [10, 0, 0, 2], 80, 1)).collect();
+    w.packet(&c[0].syn()); // flow 1
+    w.packet(&c[1].syn()); // flow 2
+    w.packet(&c[2].syn()); // flow 3
+    w.packet(&c[0].data(b"a")); // flow 1 seen again: flow 2 is idle longest
+    w.packet(&c[3].syn()); // flow 4: evicts flow 2
+    w.packet(&c[2].data(b"c")); // flow 3 seen again: flow 1 is idle longest
+    w.packet(&c[4].syn()); // flow 5: evicts flow 1
+    w.packet(&c[3].rst()); // flow 4 closed by its RST: room for one
+    w.packet(&c[5].syn()); // flow 6: evicts nothing
+    let run = run_with(w.bytes(), Limits::default().max_flows(3), Directions::ClientToServer);
+    let closes: Vec<(u64, CloseReason)> = run.flows.iter().map(|(id, f)| (*id, f.close.unwrap())).collect();
+    use CloseReason::*;
+    assert_eq!(
+        closes,
+        [(1, Evicted), (2, Evicted), (3, EndOfCapture), (4, Reset), (5, EndOfCapture), (6, EndOfCapture)]
+    );
+    assert_eq!(run.stats.evicted, 2);
+    assert_eq!(run.flows[&1].client, b"a");
+}
+
 #[test]
 fn not_tcp_is_skipped_and_counted() {
     let mut w = Writer::pcap(Link::Ethernet);
