@@ -32,7 +32,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::counted::{Counted, Side};
 use crate::stats::spawn_reporter;
-use crate::{accept_loop, hop, AbortOnDrop, Config, Shutdown, Stats};
+use crate::{accept_loop, hop, message_bytes, AbortOnDrop, Answer, Budgets, Charge, Config, Shutdown, Stats};
 
 /// Serves links on `listener`, forwarding their requests to `upstream`, until SIGTERM or
 /// SIGINT; then stops accepting, lets every link's requests in flight be answered (up to
@@ -60,12 +60,13 @@ pub async fn run_with(
 ) -> std::io::Result<()> {
     let config = Arc::new(config);
     let _reporter = config.stats_every.map(|every| AbortOnDrop(spawn_reporter(stats.clone(), every, "gateway")));
+    let budgets = Budgets::new(&config, &stats);
     tracing::info!(listen = %listener.local_addr()?, %upstream, "gateway listening");
     let each = {
         let config = config.clone();
         move |socket, peer, stats: Arc<Stats>, shutdown| {
-            let config = config.clone();
-            async move { serve_link(socket, peer, upstream, &config, &stats, shutdown).await }
+            let (config, budgets) = (config.clone(), budgets.clone());
+            async move { serve_link(socket, peer, upstream, &config, &stats, &budgets, shutdown).await }
         }
     };
     accept_loop(listener, &config, shutdown, stats, "links", each).await
@@ -78,6 +79,7 @@ async fn serve_link(
     upstream: SocketAddr,
     config: &Config,
     stats: &Arc<Stats>,
+    budgets: &Budgets,
     mut shutdown: Shutdown,
 ) {
     let _ = socket.set_nodelay(true);
@@ -111,9 +113,10 @@ async fn serve_link(
     let depth = crate::bound(config.max_in_flight);
     // The order responses go back in, one receiver per request: bounded, so a link that
     // sends faster than the upstream answers is read no further (backpressure).
-    let (order_tx, mut order_rx) = mpsc::channel::<oneshot::Receiver<Response>>(depth);
+    let (order_tx, mut order_rx) = mpsc::channel::<oneshot::Receiver<Answer>>(depth);
     let (jobs_tx, jobs_rx) = mpsc::channel::<Job>(depth);
-    let _upstream = AbortOnDrop(tokio::spawn(upstream_task(upstream, jobs_rx, config.limits, stats.clone())));
+    let task = upstream_task(upstream, jobs_rx, config.limits, stats.clone(), budgets.clone());
+    let _upstream = AbortOnDrop(tokio::spawn(task));
 
     let read = async {
         let mut why = "closed by the peer";
@@ -151,6 +154,9 @@ async fn serve_link(
                 }
             };
             Stats::add(&stats.requests, 1);
+            // Held until answered (it may be sent again): read no further until the budget
+            // has room for it.
+            let charge = budgets.requests.charge(message_bytes(request.head(), request.body().len())).await;
             let fields = hop::Fields::of(request.head());
             let closing = syntax == Syntax::Plain && fields.closes(request.head());
             let (reply, answer) = oneshot::channel();
@@ -160,12 +166,12 @@ async fn serve_link(
             stats.in_flight.fetch_add(1, Relaxed);
             match forwardable(request, &fields) {
                 Ok(request) => {
-                    if jobs_tx.send(Job { request, reply, retried: false }).await.is_err() {
+                    if jobs_tx.send(Job { request, reply, retried: false, _charge: charge }).await.is_err() {
                         break;
                     }
                 }
                 Err(response) => {
-                    let _ = reply.send(response);
+                    let _ = reply.send(Answer::made(response));
                 }
             }
             if closing {
@@ -178,6 +184,9 @@ async fn serve_link(
     };
     let write = async {
         let mut writing = true;
+        // What the answers fed since the last flush hold of the budget, given back once they
+        // are written.
+        let mut held: Vec<Charge> = Vec::new();
         loop {
             let answer = match order_rx.try_recv() {
                 Ok(answer) => answer,
@@ -185,6 +194,7 @@ async fn serve_link(
                     if writing && sink.flush().await.is_err() {
                         writing = false;
                     }
+                    held.clear();
                     match order_rx.recv().await {
                         Some(answer) => answer,
                         None => break,
@@ -192,26 +202,28 @@ async fn serve_link(
                 }
             };
             let mut answer = answer;
-            let response = match answer.try_recv() {
-                Ok(response) => Some(response),
+            let answer = match answer.try_recv() {
+                Ok(answer) => Some(answer),
                 Err(oneshot::error::TryRecvError::Closed) => None,
                 Err(oneshot::error::TryRecvError::Empty) => {
                     if writing && sink.flush().await.is_err() {
                         writing = false;
                     }
+                    held.clear();
                     answer.await.ok()
                 }
             };
             stats.in_flight.fetch_sub(1, Relaxed);
-            let response = response.unwrap_or_else(|| {
+            let Answer { response, charge } = answer.unwrap_or_else(|| {
                 stats.error();
-                hop::answer(502, "Bad Gateway", false)
+                Answer::made(hop::answer(502, "Bad Gateway", false))
             });
             Stats::add(&stats.responses, 1);
             if writing && sink.feed(response).await.is_err() {
                 // The link is gone: keep taking answers so the upstream side drains.
                 writing = false;
             }
+            held.push(charge);
         }
         if writing {
             let _ = sink.close().await;
@@ -232,18 +244,19 @@ fn forwardable(request: Request, fields: &hop::Fields) -> Result<Request, Respon
 }
 
 /// A request on its way upstream, and where its response goes.
-#[derive(Debug)]
 struct Job {
     request: Request,
-    reply: oneshot::Sender<Response>,
+    reply: oneshot::Sender<Answer>,
     /// Sent once already, on a connection that dropped it unanswered.
     retried: bool,
+    /// What the request holds of the budget, until it is answered.
+    _charge: Charge,
 }
 
 impl Job {
     fn fail(self, stats: &Stats) {
         stats.error();
-        let _ = self.reply.send(hop::answer(502, "Bad Gateway", false));
+        let _ = self.reply.send(Answer::made(hop::answer(502, "Bad Gateway", false)));
     }
 }
 
@@ -269,7 +282,13 @@ struct Upstream {
 /// The upstream side of one link: takes jobs in order, keeps one connection open (opening a
 /// fresh one when it is gone) and writes each job's request on it; the reader task answers
 /// the jobs in order.
-async fn upstream_task(addr: SocketAddr, mut jobs: mpsc::Receiver<Job>, limits: streamline::Limits, stats: Arc<Stats>) {
+async fn upstream_task(
+    addr: SocketAddr,
+    mut jobs: mpsc::Receiver<Job>,
+    limits: streamline::Limits,
+    stats: Arc<Stats>,
+    budgets: Budgets,
+) {
     let mut conn: Option<Upstream> = None;
     let mut again: VecDeque<Job> = VecDeque::new();
     let mut buf = BytesMut::with_capacity(16 * 1024);
@@ -308,7 +327,7 @@ async fn upstream_task(addr: SocketAddr, mut jobs: mpsc::Receiver<Job>, limits: 
                     let _ = socket.set_nodelay(true);
                     stats.links_up.fetch_add(1, Relaxed);
                     tracing::info!(%addr, "upstream connection open");
-                    conn = Some(open(socket, limits, stats.clone()));
+                    conn = Some(open(socket, limits, stats.clone(), budgets.clone()));
                 }
                 Err(err) => {
                     tracing::info!(%addr, %err, "upstream unreachable");
@@ -386,11 +405,11 @@ fn settle(ended: Option<Ended>, again: &mut VecDeque<Job>, stats: &Stats) {
     }
 }
 
-fn open(socket: TcpStream, limits: streamline::Limits, stats: Arc<Stats>) -> Upstream {
+fn open(socket: TcpStream, limits: streamline::Limits, stats: Arc<Stats>, budgets: Budgets) -> Upstream {
     let (read, write) = socket.into_split();
     let (sent, queue) = mpsc::unbounded_channel();
     let (abort, aborted) = oneshot::channel();
-    let reader = tokio::spawn(read_upstream(read, queue, aborted, limits, stats));
+    let reader = tokio::spawn(read_upstream(read, queue, aborted, limits, stats, budgets));
     Upstream { write, sent, reader, abort: Some(abort) }
 }
 
@@ -401,6 +420,7 @@ async fn read_upstream(
     mut aborted: oneshot::Receiver<()>,
     limits: streamline::Limits,
     stats: Arc<Stats>,
+    budgets: Budgets,
 ) -> Ended {
     let mut read = Counted::new(read, stats.clone(), Side::Plain);
     let mut parser = http1::ResponseParser::with_limits(limits);
@@ -461,7 +481,14 @@ async fn read_upstream(
         match response {
             Ok(response) => {
                 let (response, closing) = responses.forward(response);
-                let _ = job.reply.send(response);
+                // Read no further until the budget has room for it.
+                let bytes = message_bytes(response.head(), response.body().len());
+                let charge = tokio::select! {
+                    biased;
+                    _ = &mut aborted => return end(queue, Some(job), false, false),
+                    charge = budgets.responses.charge(bytes) => charge,
+                };
+                let _ = job.reply.send(Answer { response, charge });
                 if closing || parser.switched().is_some() {
                     tracing::info!("upstream connection closed after a response that said so");
                     return end(queue, None, true, false);

@@ -12,7 +12,11 @@
 //!
 //! Bounds: `max_connections` clients (then the proxy stops accepting), `max_pipeline`
 //! requests read ahead per client, `max_in_flight` requests per link (a semaphore: a client
-//! whose request finds it full waits, and reads no further). A lost link fails what it had
+//! whose request finds it full waits, and reads no further), and `max_buffered` bytes of
+//! messages held each way over all clients (a request is charged from its head until it is
+//! written to the link, a response from when the link reads it until it is written to its
+//! client; a chunked body that finds no room gets 503). Each client keeps to one link (the
+//! links taken in turn by new clients). A lost link fails what it had
 //! in flight with 502 (a request is never sent twice: the proxy cannot know what the
 //! upstream did with it), answers 502 while it is down, and is reopened with backoff.
 
@@ -25,7 +29,7 @@ use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 use futures_util::{SinkExt, StreamExt};
-use streamline::{http1, Event, Request, Response};
+use streamline::{http1, Event, Framing, Request, Response};
 use streamline_tokio::link::{self, Offer};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -34,7 +38,7 @@ use tokio::time::{Instant, Sleep};
 
 use crate::counted::{Counted, Side};
 use crate::stats::spawn_reporter;
-use crate::{accept_loop, hop, AbortOnDrop, Config, Shutdown, Stats};
+use crate::{accept_loop, hop, message_bytes, AbortOnDrop, Answer, Budget, Budgets, Charge, Config, Shutdown, Stats};
 
 /// Serves clients on `listener` over links to the gateway at `link_addr` until SIGTERM or
 /// SIGINT; then stops accepting, lets the requests in flight be answered (up to
@@ -63,12 +67,14 @@ pub async fn run_with(
 ) -> std::io::Result<()> {
     let config = Arc::new(config);
     let _reporter = config.stats_every.map(|every| AbortOnDrop(spawn_reporter(stats.clone(), every, "proxy")));
+    let budgets = Budgets::new(&config, &stats);
     let mut tasks = Vec::new();
     let mut handles = Vec::new();
     for n in 0..config.links.clamp(1, crate::MAX_LINKS) {
         // A few requests queued to each link's writer; the semaphore is the real bound.
         let (jobs, queue) = mpsc::channel(64);
-        tasks.push(AbortOnDrop(tokio::spawn(link_task(n, link_addr, config.clone(), queue, stats.clone()))));
+        let task = link_task(n, link_addr, config.clone(), queue, stats.clone(), budgets.clone());
+        tasks.push(AbortOnDrop(tokio::spawn(task)));
         handles.push(LinkHandle { jobs, slots: Arc::new(Semaphore::new(crate::bound(config.max_in_flight))) });
     }
     let links = Arc::new(Links { handles, turn: AtomicUsize::new(0) });
@@ -76,8 +82,8 @@ pub async fn run_with(
     let each = {
         let config = config.clone();
         move |socket, peer, stats: Arc<Stats>, shutdown| {
-            let (links, config) = (links.clone(), config.clone());
-            async move { serve_client(socket, peer, &links, &config, &stats, shutdown).await }
+            let (links, config, budgets) = (links.clone(), config.clone(), budgets.clone());
+            async move { serve_client(socket, peer, &links, &config, &stats, &budgets, shutdown).await }
         }
     };
     let served = accept_loop(listener, &config, shutdown, stats, "clients", each).await;
@@ -85,7 +91,10 @@ pub async fn run_with(
     served
 }
 
-/// The links, taken in turn.
+/// The links, taken in turn by each new client: a client's requests all go on one link, so
+/// its answers come back in the order it waits for them (with the budget spent, a link waits
+/// to read an answer until a client's writer has passed one on; a client waiting on one link
+/// for an answer that another link could not read would wait for ever).
 struct Links {
     handles: Vec<LinkHandle>,
     turn: AtomicUsize,
@@ -107,13 +116,15 @@ struct LinkHandle {
 /// A request for the link, and where its response goes.
 struct Job {
     request: Request,
-    reply: oneshot::Sender<Response>,
+    reply: oneshot::Sender<Answer>,
     permit: OwnedSemaphorePermit,
+    /// What the request holds of the budget: given back once it is written to the link.
+    _charge: Charge,
 }
 
 /// A request on the link, waiting for its response.
 struct Waiting {
-    reply: oneshot::Sender<Response>,
+    reply: oneshot::Sender<Answer>,
     _permit: OwnedSemaphorePermit,
 }
 
@@ -121,12 +132,19 @@ impl Waiting {
     fn fail(self, stats: &Stats) {
         stats.error();
         stats.in_flight.fetch_sub(1, Relaxed);
-        let _ = self.reply.send(hop::answer(502, "Bad Gateway", false));
+        let _ = self.reply.send(Answer::made(hop::answer(502, "Bad Gateway", false)));
     }
 }
 
 /// One link: opened, used until it breaks, reopened with backoff; forever (until dropped).
-async fn link_task(n: usize, addr: SocketAddr, config: Arc<Config>, mut jobs: mpsc::Receiver<Job>, stats: Arc<Stats>) {
+async fn link_task(
+    n: usize,
+    addr: SocketAddr,
+    config: Arc<Config>,
+    mut jobs: mpsc::Receiver<Job>,
+    stats: Arc<Stats>,
+    budgets: Budgets,
+) {
     // A backoff of zero would retry in a tight loop: a millisecond at least.
     let first_backoff = config.backoff.0.max(Duration::from_millis(1));
     let mut backoff = first_backoff;
@@ -231,7 +249,10 @@ async fn link_task(n: usize, addr: SocketAddr, config: Arc<Config>, mut jobs: mp
                             Ok(w) => {
                                 Stats::add(&stats.responses, 1);
                                 stats.in_flight.fetch_sub(1, Relaxed);
-                                let _ = w.reply.send(response);
+                                // Read no further until the budget has room for it.
+                                let bytes = message_bytes(response.head(), response.body().len());
+                                let charge = budgets.responses.charge(bytes).await;
+                                let _ = w.reply.send(Answer { response, charge });
                             }
                             Err(_) => return (String::from("a response to no request"), false),
                         },
@@ -262,7 +283,7 @@ async fn link_task(n: usize, addr: SocketAddr, config: Arc<Config>, mut jobs: mp
 /// What a client's writer sends next, in the order of the requests.
 enum Slot {
     /// The answer to a request on a link; close the connection after it?
-    Wait(oneshot::Receiver<Response>, bool),
+    Wait(oneshot::Receiver<Answer>, bool),
     /// An answer the proxy made; close after it?
     Now(Response, bool),
     /// `100 Continue` for the request being read (its body is awaited).
@@ -275,6 +296,7 @@ async fn serve_client(
     links: &Links,
     config: &Config,
     stats: &Arc<Stats>,
+    budgets: &Budgets,
     shutdown: Shutdown,
 ) {
     let _ = socket.set_nodelay(true);
@@ -283,7 +305,7 @@ async fn serve_client(
     let read = Counted::new(read, stats.clone(), Side::Plain);
     let write = Counted::new(write, stats.clone(), Side::Plain).stalling_after(config.idle_timeout);
     let (slots, queue) = mpsc::channel(crate::bound(config.max_pipeline));
-    let reader = read_client(read, slots, peer, links, config, stats, shutdown);
+    let reader = read_client(read, slots, peer, links.next(), config, stats, budgets, shutdown);
     let writer = write_client(write, queue, stats);
     tokio::pin!(reader, writer);
     // The writer ends the connection (after an answer that closes it, or a client gone);
@@ -299,6 +321,11 @@ async fn serve_client(
     tracing::debug!(%peer, why, "client closed");
 }
 
+/// Bytes of a head being read (with whatever came after it) that a client holds without
+/// charging the budget: a usual head, or a burst of pipelined ones, costs no budget work; a
+/// longer one is charged past this.
+const HEAD_FREE: u64 = 16 * 1024;
+
 /// What reading a client gave.
 enum Got {
     Event(Event),
@@ -309,6 +336,8 @@ enum Got {
     Timeout,
     Bad(String),
     Shutdown,
+    /// The bytes of a head being read found the budget spent.
+    NoRoom,
 }
 
 /// The next event from a client: waiting at most the idle timeout for a request's first
@@ -320,6 +349,12 @@ enum Got {
 /// it is set again; an event already in the buffer costs no clock reading and no timer work.
 /// `stop` is the connection's one wait for the shutdown flag, made once (a wait made anew
 /// for every request registered and dropped a waiter each time).
+///
+/// `reading`, while a head is read: the budget and the charge that the bytes waiting in
+/// `buf` past the first [`HEAD_FREE`] are added to as they come, so long heads half read are
+/// bounded by the budget too. They never wait for room (every client could be left waiting on
+/// the others): a read that finds none gives `NoRoom`.
+#[allow(clippy::too_many_arguments)]
 async fn next_event(
     parser: &mut http1::Parser,
     read: &mut (impl AsyncRead + Unpin),
@@ -328,15 +363,21 @@ async fn next_event(
     config: &Config,
     mut stop: Pin<&mut impl Future<Output = ()>>,
     timer: &mut Pin<Box<Sleep>>,
+    mut reading: Option<(&Arc<Budget>, &mut Charge)>,
 ) -> Got {
     let wait = |empty: bool| if in_head && !empty { config.header_timeout } else { config.idle_timeout };
     let empty_at_start = buf.is_empty();
     let mut deadline = None;
+    // A head still unfinished when a read past its deadline came.
+    let mut late = false;
     loop {
         match parser.next_event(buf) {
             Ok(Some(event)) => return Got::Event(event),
             Ok(None) => {}
             Err(err) => return Got::Bad(err.to_string()),
+        }
+        if late {
+            return Got::Timeout;
         }
         let deadline = deadline.get_or_insert_with(|| crate::after(wait(empty_at_start)));
         if timer.deadline() > *deadline {
@@ -344,16 +385,13 @@ async fn next_event(
         }
         let between = in_head && buf.is_empty();
         let was_empty = buf.is_empty();
-        // In this order, without the random start `select!` draws by default.
+        // In this order, without the random start `select!` draws by default: bytes already
+        // here first, so the timer and the flag are looked at only when there are none (each
+        // look at the flag takes a lock; looked at first, it cost the proxy about 800
+        // instructions a request). A request already here is taken before the flag, as the
+        // gateway does; a head whose bytes keep coming is still held to its deadline (`late`).
         tokio::select! {
             biased;
-            () = timer.as_mut() => {
-                if Instant::now() >= *deadline {
-                    return Got::Timeout;
-                }
-                timer.as_mut().reset(*deadline);
-            }
-            () = stop.as_mut(), if between => return Got::Shutdown,
             n = read.read_buf(buf) => match n {
                 Ok(0) => {
                     return match parser.next_event_eof(buf) {
@@ -365,25 +403,45 @@ async fn next_event(
                     };
                 }
                 Ok(_) => {
+                    if let Some((budget, charge)) = reading.as_mut() {
+                        let over = (buf.len() as u64).saturating_sub(HEAD_FREE);
+                        if over > charge.bytes() {
+                            match budget.try_charge(over - charge.bytes()) {
+                                Some(more) => charge.absorb(more),
+                                None => return Got::NoRoom,
+                            }
+                        }
+                    }
                     if !in_head || was_empty {
                         *deadline = crate::after(wait(false));
+                    } else if Instant::now() >= *deadline {
+                        late = true;
                     }
                 }
                 Err(_) => return Got::Cut,
             },
+            () = timer.as_mut() => {
+                if Instant::now() >= *deadline {
+                    return Got::Timeout;
+                }
+                timer.as_mut().reset(*deadline);
+            }
+            () = stop.as_mut(), if between => return Got::Shutdown,
         }
     }
 }
 
 /// Reads a client's requests and hands each to a link (or answers it here), until the
 /// client is done or something closes the connection. Says why it stopped.
+#[allow(clippy::too_many_arguments)]
 async fn read_client(
     mut read: impl AsyncRead + Unpin,
     slots: mpsc::Sender<Slot>,
     peer: SocketAddr,
-    links: &Links,
+    link: &LinkHandle,
     config: &Config,
     stats: &Stats,
+    budgets: &Budgets,
     mut shutdown: Shutdown,
 ) -> &'static str {
     let mut parser = http1::Parser::with_limits(config.limits);
@@ -396,8 +454,14 @@ async fn read_client(
         tracing::info!(%peer, status, why, "client refused");
         Slot::Now(hop::answer(status, reason, true), true)
     };
+    // What the bytes of the head being read hold of the budget, until the head is whole.
+    let mut reading = Charge::default();
     loop {
-        let head = match next_event(&mut parser, &mut read, &mut buf, true, config, stop.as_mut(), &mut timer).await {
+        let room = Some((&budgets.requests, &mut reading));
+        let got = next_event(&mut parser, &mut read, &mut buf, true, config, stop.as_mut(), &mut timer, room).await;
+        // Whole, the head is charged as part of its request below.
+        drop(std::mem::take(&mut reading));
+        let head = match got {
             Got::Event(Event::Head(head)) => head,
             Got::Event(_) => return "out of step",
             Got::End => return "done",
@@ -413,6 +477,10 @@ async fn read_client(
                 let _ = slots.send(refuse(400, "Bad Request", "malformed request")).await;
                 return "malformed request";
             }
+            Got::NoRoom => {
+                let _ = slots.send(refuse(503, "Service Unavailable", "no room for a head")).await;
+                return "no room for a head";
+            }
         };
         let fields = hop::Fields::of(&head);
         if fields.hosts != 1 {
@@ -425,6 +493,22 @@ async fn read_client(
         }
         let close = fields.closes(&head);
         let continues = fields.expects_continue(&head);
+        // The head and a body of known length are charged before the body is read, waiting
+        // for room; a chunked body is charged piece by piece, and one that finds no room is
+        // refused (bodies half read must not wait on each other).
+        let head_bytes = message_bytes(&head, 0);
+        let mut charge = match head.framing() {
+            Framing::Length(n) => budgets.requests.charge(head_bytes.saturating_add(n)).await,
+            Framing::Chunked => match budgets.requests.try_charge(head_bytes) {
+                Some(charge) => charge,
+                None => {
+                    let _ = slots.send(refuse(503, "Service Unavailable", "no room for a chunked body")).await;
+                    return "no room for a chunked body";
+                }
+            },
+            _ => budgets.requests.charge(head_bytes).await,
+        };
+        let chunked = head.framing() == Framing::Chunked;
         if continues && slots.send(Slot::Continue).await.is_err() {
             return "writer gone";
         }
@@ -433,12 +517,22 @@ async fn read_client(
         let mut body = Bytes::new();
         let mut gathered: Option<BytesMut> = None;
         loop {
-            match next_event(&mut parser, &mut read, &mut buf, false, config, stop.as_mut(), &mut timer).await {
+            match next_event(&mut parser, &mut read, &mut buf, false, config, stop.as_mut(), &mut timer, None).await {
                 Got::Event(Event::Data(piece)) => {
                     let held = gathered.as_ref().map_or(body.len(), BytesMut::len);
                     if (held + piece.len()) as u64 > config.limits.get_max_body() {
                         let _ = slots.send(refuse(413, "Content Too Large", "body too large")).await;
                         return "body too large";
+                    }
+                    if chunked {
+                        match budgets.requests.try_charge(piece.len() as u64) {
+                            Some(more) => charge.absorb(more),
+                            None => {
+                                let _ =
+                                    slots.send(refuse(503, "Service Unavailable", "no room for a chunked body")).await;
+                                return "no room for a chunked body";
+                            }
+                        }
                     }
                     match &mut gathered {
                         None if body.is_empty() => body = piece,
@@ -462,7 +556,7 @@ async fn read_client(
                     let _ = slots.send(refuse(408, "Request Timeout", "body too slow")).await;
                     return "body too slow";
                 }
-                Got::End | Got::Cut | Got::Shutdown => return "cut in a body",
+                Got::End | Got::Cut | Got::Shutdown | Got::NoRoom => return "cut in a body",
             }
         }
         let drop_expect: &[&[u8]] = if continues { &[b"expect"] } else { &[] };
@@ -474,13 +568,12 @@ async fn read_client(
                 return "cannot forward";
             }
         };
-        let link = links.next();
         let Ok(permit) = link.slots.clone().acquire_owned().await else { return "stopped" };
         let (reply, answer) = oneshot::channel();
         if slots.send(Slot::Wait(answer, close)).await.is_err() {
             return "writer gone";
         }
-        if link.jobs.send(Job { request, reply, permit }).await.is_err() {
+        if link.jobs.send(Job { request, reply, permit, _charge: charge }).await.is_err() {
             return "stopped";
         }
         if close {
@@ -493,6 +586,8 @@ async fn read_client(
 /// ready; ends after an answer that closes the connection, or when the client is gone.
 async fn write_client(mut write: impl AsyncWrite + Unpin, mut queue: mpsc::Receiver<Slot>, stats: &Stats) {
     let mut out = BytesMut::with_capacity(16 * 1024);
+    // What the answers in `out` hold of the budget, given back once they are written.
+    let mut held: Vec<Charge> = Vec::new();
     // A feed's responses share their head: written with one copy once it repeats.
     let mut writer = http1::Writer::new();
     loop {
@@ -504,6 +599,7 @@ async fn write_client(mut write: impl AsyncWrite + Unpin, mut queue: mpsc::Recei
                     return;
                 }
                 out.clear();
+                held.clear();
                 match queue.recv().await {
                     Some(slot) => slot,
                     None => break,
@@ -517,25 +613,28 @@ async fn write_client(mut write: impl AsyncWrite + Unpin, mut queue: mpsc::Recei
                     return;
                 }
                 out.clear();
+                held.clear();
                 continue;
             }
             Slot::Now(response, close) => (response, close),
             Slot::Wait(mut answer, close) => {
-                let response = match answer.try_recv() {
-                    Ok(response) => Some(response),
+                let answer = match answer.try_recv() {
+                    Ok(answer) => Some(answer),
                     Err(oneshot::error::TryRecvError::Closed) => None,
                     Err(oneshot::error::TryRecvError::Empty) => {
                         if write.write_all(&out).await.is_err() {
                             return;
                         }
                         out.clear();
+                        held.clear();
                         answer.await.ok()
                     }
                 };
-                let response = response.unwrap_or_else(|| {
+                let Answer { response, charge } = answer.unwrap_or_else(|| {
                     stats.error();
-                    hop::answer(502, "Bad Gateway", false)
+                    Answer::made(hop::answer(502, "Bad Gateway", false))
                 });
+                held.push(charge);
                 (hop::delimited(response), close)
             }
         };

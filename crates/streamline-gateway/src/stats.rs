@@ -28,6 +28,11 @@ pub struct Stats {
     pub connections: AtomicI64,
     /// Links up now (proxy), upstream connections open now (gateway).
     pub links_up: AtomicI64,
+    /// Bytes of messages held now, both ways, as [`Config::max_buffered`](crate::Config::max_buffered)
+    /// counts them.
+    pub held: AtomicU64,
+    /// The most `held` has been.
+    pub held_peak: AtomicU64,
 }
 
 impl Stats {
@@ -54,7 +59,8 @@ impl Stats {
 }
 
 /// Logs a line of figures every `every` until the task is dropped: messages per second each
-/// way, link bytes against plain bytes over the interval, what is in flight, errors so far.
+/// way, link bytes against plain bytes over the interval, what is in flight and held, errors
+/// so far.
 pub(crate) fn spawn_reporter(stats: Arc<Stats>, every: Duration, service: &'static str) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         // (`interval` takes no zero period, and a period too long to add to the clock would
@@ -75,7 +81,7 @@ pub(crate) fn spawn_reporter(stats: Arc<Stats>, every: Duration, service: &'stat
             tracing::info!(
                 target: "streamline_gateway::stats",
                 "{service}: {:.0} req/s, {:.0} resp/s; link {} B in, {} B out; plain {} B in, {} B out; link/plain {:.3}; \
-                 link B/msg {:.1}; in flight {}; connections {}; links up {}; errors {}; \
+                 link B/msg {:.1}; in flight {}; held {} KiB (peak {} KiB); connections {}; links up {}; errors {}; \
                  total {} req, {} resp, link {} B in, {} B out",
                 d(0) as f64 / secs,
                 d(1) as f64 / secs,
@@ -86,6 +92,8 @@ pub(crate) fn spawn_reporter(stats: Arc<Stats>, every: Duration, service: &'stat
                 if plain == 0 { 0.0 } else { link as f64 / plain as f64 },
                 if d(0) + d(1) == 0 { 0.0 } else { link as f64 / (d(0) + d(1)) as f64 },
                 stats.in_flight.load(Relaxed),
+                stats.held.load(Relaxed) / 1024,
+                stats.held_peak.load(Relaxed) / 1024,
                 stats.connections.load(Relaxed),
                 stats.links_up.load(Relaxed),
                 now[6],

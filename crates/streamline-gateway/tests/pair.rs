@@ -46,6 +46,35 @@ async fn greedy(addr: std::net::SocketAddr) -> Client {
     client
 }
 
+/// `clients` clients at once, each sending `each` requests for unique ids in bursts of
+/// `burst(client)` and checking that every answer is its own, in order.
+async fn clients_in_bursts(addr: std::net::SocketAddr, clients: usize, each: usize, burst: fn(usize) -> usize) {
+    let mut tasks = tokio::task::JoinSet::new();
+    for c in 0..clients {
+        tasks.spawn(async move {
+            let mut client = Client::connect(addr).await;
+            let burst = burst(c);
+            for start in (0..each).step_by(burst) {
+                let end = (start + burst).min(each);
+                for n in start..end {
+                    client.send(&format!("GET /id/{c}/{n} HTTP/1.1\r\nHost: t\r\n\r\n")).await;
+                }
+                for n in start..end {
+                    let response = client.response().await.expect("a response for every request");
+                    assert_eq!(response.status(), 200);
+                    assert_eq!(response.body(), format!("/id/{c}/{n}").as_bytes(), "client {c}");
+                }
+            }
+        });
+    }
+    let mut done = 0;
+    while let Some(finished) = tasks.join_next().await {
+        finished.unwrap();
+        done += 1;
+    }
+    assert_eq!(done, clients);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_kind_of_request_gets_what_it_gets_directly() {
     for upgrade in [false, true] {
@@ -78,32 +107,8 @@ async fn each_kind_of_request_gets_what_it_gets_directly() {
 async fn a_hundred_clients_each_get_their_own_responses_in_order() {
     let pair = pair(config()).await;
     let (clients, each) = (100, 100);
-    let mut tasks = tokio::task::JoinSet::new();
-    for c in 0..clients {
-        let addr = pair.proxy.addr;
-        tasks.spawn(async move {
-            let mut client = Client::connect(addr).await;
-            // Half the clients pipeline in bursts of ten, half wait for each answer.
-            let burst = if c % 2 == 0 { 10 } else { 1 };
-            for start in (0..each).step_by(burst) {
-                for n in start..start + burst {
-                    client.send(&format!("GET /id/{c}/{n} HTTP/1.1\r\nHost: t\r\n\r\n")).await;
-                }
-                for n in start..start + burst {
-                    let response = client.response().await.expect("a response for every request");
-                    assert_eq!(response.status(), 200);
-                    assert_eq!(response.body(), format!("/id/{c}/{n}").as_bytes(), "client {c}");
-                }
-            }
-            c
-        });
-    }
-    let mut done = 0;
-    while let Some(c) = tasks.join_next().await {
-        c.unwrap();
-        done += 1;
-    }
-    assert_eq!(done, clients);
+    // Half the clients pipeline in bursts of ten, half wait for each answer.
+    clients_in_bursts(pair.proxy.addr, clients, each, |c| if c % 2 == 0 { 10 } else { 1 }).await;
     let stats = &pair.proxy.stats;
     assert_eq!(stats.requests.load(Relaxed), (clients * each) as u64);
     assert_eq!(stats.responses.load(Relaxed), (clients * each) as u64);
@@ -382,4 +387,108 @@ async fn a_plain_client_of_the_gateway_that_reads_no_answers_is_closed() {
     let answer = once(gateway.addr, REQUESTS[0].1).await.unwrap();
     assert_eq!(&answer.body()[..], b"hello, world\n");
     drop(greedy);
+}
+
+/// The pair with each service's own configuration (the proxy's and the gateway's).
+async fn pair_of(proxy: Config, gateway: Config) -> Pair {
+    let upstream = Upstream::start(None).await;
+    let gateway = start_gateway(upstream.addr, None, gateway).await;
+    let proxy = start_proxy(gateway.addr, proxy).await;
+    Pair { upstream, gateway, proxy }
+}
+
+/// `max_buffered` bounds the messages each service holds, whatever the other limits allow:
+/// a client that asks for 24 MiB of answers and reads none makes each service hold at most
+/// its budget each way; the other clients wait (backpressure, nothing lost) until the proxy
+/// closes the greedy one at its idle timeout, then are served. With the default budget the
+/// same client makes the proxy hold far more, so the bound is the budget's doing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_budget_bounds_what_each_service_holds_and_a_greedy_client_only_delays_the_others() {
+    let budget = 4u64 << 20;
+    let mut peaks = Vec::new();
+    for max_buffered in [budget, Config::default().max_buffered] {
+        // The proxy gives up on the greedy client long before the gateway gives up on a link
+        // that stopped reading (the proxy's link waits on the budget meanwhile).
+        let proxy = Config { max_buffered, idle_timeout: Duration::from_millis(500), ..config() };
+        let gateway = Config { max_buffered, idle_timeout: Duration::from_secs(30), ..config() };
+        let pair = pair_of(proxy, gateway).await;
+        let greedy = greedy(pair.proxy.addr).await;
+        // Time for the answers to pile up.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let answer = once(pair.proxy.addr, REQUESTS[0].1).await.expect("served once the greedy client is closed");
+        assert_eq!(&answer.body()[..], b"hello, world\n");
+        let (proxy_peak, gateway_peak) =
+            (pair.proxy.stats.held_peak.load(Relaxed), pair.gateway.stats.held_peak.load(Relaxed));
+        peaks.push((max_buffered, proxy_peak, gateway_peak));
+        drop(greedy);
+    }
+    let [(_, proxy_peak, gateway_peak), (_, unbounded_peak, _)] = peaks[..] else { unreachable!() };
+    // Each way at most the budget: requests and responses together at most twice it.
+    assert!(proxy_peak <= 2 * budget, "{peaks:?}");
+    assert!(gateway_peak <= 2 * budget, "{peaks:?}");
+    assert!(unbounded_peak > 2 * budget, "the default budget left the greedy client as much: {peaks:?}");
+}
+
+/// A small budget shared by many pipelining clients over two links: each answer reaches its
+/// own client in order, and none waits for ever (a client's requests all take one link, so
+/// no answer waits behind one another link cannot read).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_small_budget_serves_many_pipelining_clients_over_two_links() {
+    let config = Config { max_buffered: 16 * 1024, links: 2, ..config() };
+    let pair = pair(config).await;
+    let (clients, each) = (20, 50);
+    clients_in_bursts(pair.proxy.addr, clients, each, |_| 50).await;
+    assert_eq!(pair.proxy.stats.responses.load(Relaxed), (clients * each) as u64);
+    assert_eq!(pair.proxy.stats.errors.load(Relaxed), 0);
+    // A message counts at least 1 KiB: 16 each way at most.
+    assert!(pair.proxy.stats.held_peak.load(Relaxed) <= 2 * 16 * 1024);
+    assert!(pair.gateway.stats.held_peak.load(Relaxed) <= 2 * 16 * 1024);
+    assert_eq!(pair.proxy.stats.held.load(Relaxed), 0, "all given back");
+}
+
+/// A body of known length bigger than the whole budget waits for all of it and is carried;
+/// a chunked body, charged piece by piece, that finds the budget spent gets 503.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_body_bigger_than_the_budget_is_carried_and_a_chunked_one_that_finds_no_room_gets_503() {
+    let pair = pair(Config { max_buffered: 4 * 1024, ..config() }).await;
+    let body = "y".repeat(6 * 1024);
+    let post = format!("POST /upload HTTP/1.1\r\nHost: t\r\nContent-Length: {}\r\n\r\n{body}", body.len());
+    let answer = once(pair.proxy.addr, &post).await.unwrap();
+    assert_eq!(answer.status(), 200);
+    assert_eq!(answer.body().len(), "got 6144 bytes: ".len() + body.len());
+    let piece = "z".repeat(2 * 1024);
+    let chunked = format!(
+        "POST /upload HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n800\r\n{piece}\r\n800\r\n{piece}\r\n800\r\n{piece}\r\n0\r\n\r\n"
+    );
+    let answer = once(pair.proxy.addr, &chunked).await.unwrap();
+    assert_eq!(answer.status(), 503);
+    // And nothing is left charged.
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert_eq!(pair.proxy.stats.held.load(Relaxed), 0);
+    assert_eq!(pair.gateway.stats.held.load(Relaxed), 0);
+}
+
+/// The bytes of a head being read past the first 16 KiB are charged as they come: a head
+/// that arrives in pieces and outgrows a spent budget gets 503 rather than waiting, and frees
+/// what it held.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_head_that_outgrows_the_budget_gets_503() {
+    let pair = pair(Config { max_buffered: 4 * 1024, ..config() }).await;
+    let mut client = Client::connect(pair.proxy.addr).await;
+    client.expect("GET");
+    client.write(b"GET /file HTTP/1.1\r\nHost: t\r\n").await;
+    // 16 KiB free, then 4 KiB charged, then no room.
+    let line = format!("X-Long: {}\r\n", "v".repeat(2 * 1024));
+    for _ in 0..16 {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        if !client.try_write(line.as_bytes()).await {
+            break;
+        }
+    }
+    let answer = client.response().await.unwrap();
+    assert_eq!(answer.status(), 503);
+    assert!(client.response().await.is_none(), "closed after the 503");
+    assert_eq!(pair.proxy.stats.held.load(Relaxed), 0);
+    // The next client is served.
+    assert_eq!(once(pair.proxy.addr, REQUESTS[0].1).await.unwrap().status(), 200);
 }

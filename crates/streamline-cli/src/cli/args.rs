@@ -557,7 +557,7 @@ pub struct GatewayArgs {
 /// down get 502 at once, and it is reopened with backoff (from 50 ms, doubling to 5 s).
 /// Everything is bounded: --max-connections clients, --max-pipeline requests read ahead
 /// per client, --max-in-flight requests per link (past it, clients wait: backpressure, no
-/// unbounded queue).
+/// unbounded queue), --max-buffered bytes of messages held each way over all clients.
 ///
 /// Logs go to standard error, one line per connection event (RUST_LOG=debug adds a line per
 /// client connection); --stats SECS adds a line of figures every SECS seconds: requests and
@@ -576,7 +576,8 @@ pub struct ProxyArgs {
     /// The gateway to open links to (HOST:PORT).
     #[arg(long, value_name = "ADDR")]
     pub link: String,
-    /// Links kept open to the gateway; each request takes the next one in turn.
+    /// Links kept open to the gateway; each new client takes the next one in turn, and
+    /// keeps to it.
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=streamline_gateway::MAX_LINKS as u64))]
     pub links: u64,
     /// Offer the upgrade on each link (a first request with `Upgrade: shttp/3`) instead of
@@ -615,6 +616,13 @@ pub struct ServiceArgs {
     /// GB), as in 16MiB.
     #[arg(long, value_name = "BYTES", default_value = "16MiB", value_parser = parse_size, help_heading = "Limits")]
     pub max_body: u64,
+    /// Bytes of messages held at once each way, over all connections: requests read and not
+    /// yet passed on, responses read and not yet passed on (each counts its head and body, at
+    /// least 1 KiB). Past it, no further message is read that way until others are passed on;
+    /// a chunked upload that finds no room gets 503. This, not the product of the other
+    /// limits, is what bounds the messages a service holds (SECURITY.md).
+    #[arg(long, value_name = "BYTES", default_value = "256MiB", value_parser = parse_size, help_heading = "Limits")]
+    pub max_buffered: u64,
     /// Seconds a client may take to send a whole head once its first byte came.
     #[arg(long, value_name = "SECS", default_value = "10", value_parser = parse_seconds, help_heading = "Limits")]
     pub header_timeout: f64,

@@ -185,6 +185,11 @@ impl Client {
         self.socket.write_all(bytes).await.unwrap();
     }
 
+    /// Writes what the peer still takes; `false` once it has closed.
+    pub async fn try_write(&mut self, bytes: &[u8]) -> bool {
+        self.socket.write_all(bytes).await.is_ok()
+    }
+
     /// The next response; `None` if the connection closes first.
     pub async fn response(&mut self) -> Option<Response> {
         loop {

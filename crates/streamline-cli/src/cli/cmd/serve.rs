@@ -37,6 +37,7 @@ fn config(args: &ServiceArgs, links: usize, upgrade: bool) -> Config {
         drain_timeout: Duration::from_secs_f64(args.drain_timeout),
         stats_every: args.stats.map(Duration::from_secs_f64),
         pack: args.pack,
+        max_buffered: args.max_buffered,
         ..Config::default()
     }
 }
