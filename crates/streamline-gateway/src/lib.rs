@@ -104,10 +104,10 @@ pub struct Config {
     /// passed on (until written to their client or link). A message counts its head and body,
     /// at least 1 KiB. Past it, the service reads no further message in that direction until
     /// others are passed on (backpressure: a client that does not read its answers holds its
-    /// share until the idle timeout closes it); a message bigger than the whole budget waits
-    /// until it has the budget to itself. A chunked request body, read piece by piece, that
-    /// finds the budget spent gets 503 at the proxy instead of waiting (bodies half read
-    /// could otherwise wait on each other for ever).
+    /// share until the idle timeout closes it); a response bigger than the whole budget waits
+    /// until it has the budget to itself. At the proxy a request is charged as its bytes
+    /// come and, once begun, never waits: one that finds the budget spent gets 503 (requests
+    /// half read, each waiting for the room the others hold, could wait for ever).
     pub max_buffered: u64,
 }
 

@@ -15,7 +15,7 @@
 //! whose request finds it full waits, and reads no further), and `max_buffered` bytes of
 //! messages held each way over all clients (a request is charged from its head until it is
 //! written to the link, a response from when the link reads it until it is written to its
-//! client; a chunked body that finds no room gets 503). Each client keeps to one link (the
+//! client; a request whose bytes find no room gets 503). Each client keeps to one link (the
 //! links taken in turn by new clients). A lost link fails what it had
 //! in flight with 502 (a request is never sent twice: the proxy cannot know what the
 //! upstream did with it), answers 502 while it is down, and is reopened with backoff.
@@ -456,11 +456,25 @@ async fn read_client(
     };
     // What the bytes of the head being read hold of the budget, until the head is whole.
     let mut reading = Charge::default();
+    // Makes a request's charge cover its first `bytes`, if the budget has room for the rest.
+    let cover = |charge: &mut Charge, bytes: u64| {
+        let more = bytes.saturating_sub(charge.bytes());
+        more == 0 || budgets.requests.try_charge(more).map(|more| charge.absorb(more)).is_some()
+    };
     loop {
         let room = Some((&budgets.requests, &mut reading));
         let got = next_event(&mut parser, &mut read, &mut buf, true, config, stop.as_mut(), &mut timer, room).await;
-        // Whole, the head is charged as part of its request below.
-        drop(std::mem::take(&mut reading));
+        // A whole head of the usual size (its bytes held uncharged) waits for the least a
+        // message is charged: with the budget spent, the client is read no further
+        // (backpressure). A longer one starts from what its bytes were charged. Past that, a
+        // request never waits: what more its head and body take is charged as it comes, and
+        // one that finds no room gets 503 (requests half read, each waiting for the room the
+        // others hold, could wait for ever; a request that reserved its declared length
+        // would hold it for as long as its client took to send it).
+        let mut charge = match (&got, reading.bytes()) {
+            (Got::Event(Event::Head(_)), 0) => budgets.requests.charge(0).await,
+            _ => std::mem::take(&mut reading),
+        };
         let head = match got {
             Got::Event(Event::Head(head)) => head,
             Got::Event(_) => return "out of step",
@@ -493,22 +507,15 @@ async fn read_client(
         }
         let close = fields.closes(&head);
         let continues = fields.expects_continue(&head);
-        // The head and a body of known length are charged before the body is read, waiting
-        // for room; a chunked body is charged piece by piece, and one that finds no room is
-        // refused (bodies half read must not wait on each other).
+        if matches!(head.framing(), Framing::Length(n) if n > config.limits.get_max_body()) {
+            let _ = slots.send(refuse(413, "Content Too Large", "body too large")).await;
+            return "body too large";
+        }
         let head_bytes = message_bytes(&head, 0);
-        let mut charge = match head.framing() {
-            Framing::Length(n) => budgets.requests.charge(head_bytes.saturating_add(n)).await,
-            Framing::Chunked => match budgets.requests.try_charge(head_bytes) {
-                Some(charge) => charge,
-                None => {
-                    let _ = slots.send(refuse(503, "Service Unavailable", "no room for a chunked body")).await;
-                    return "no room for a chunked body";
-                }
-            },
-            _ => budgets.requests.charge(head_bytes).await,
-        };
-        let chunked = head.framing() == Framing::Chunked;
+        if !cover(&mut charge, head_bytes) {
+            let _ = slots.send(refuse(503, "Service Unavailable", "no room for a head")).await;
+            return "no room for a head";
+        }
         if continues && slots.send(Slot::Continue).await.is_err() {
             return "writer gone";
         }
@@ -524,15 +531,9 @@ async fn read_client(
                         let _ = slots.send(refuse(413, "Content Too Large", "body too large")).await;
                         return "body too large";
                     }
-                    if chunked {
-                        match budgets.requests.try_charge(piece.len() as u64) {
-                            Some(more) => charge.absorb(more),
-                            None => {
-                                let _ =
-                                    slots.send(refuse(503, "Service Unavailable", "no room for a chunked body")).await;
-                                return "no room for a chunked body";
-                            }
-                        }
+                    if !cover(&mut charge, head_bytes + (held + piece.len()) as u64) {
+                        let _ = slots.send(refuse(503, "Service Unavailable", "no room for a body")).await;
+                        return "no room for a body";
                     }
                     match &mut gathered {
                         None if body.is_empty() => body = piece,

@@ -23,6 +23,7 @@ use tokio::task::{JoinHandle, JoinSet};
 /// - `GET|HEAD /file`: `hello, world\n` with an ETag, 304 for `If-None-Match` of it;
 /// - `POST /upload`: echoes the body (de-chunked by hyper) after `got N bytes: `;
 /// - `GET /id/...`: the path as the body (each request's unique id, echoed);
+/// - `GET /big/N`: N bytes of body;
 /// - `GET /slow`: answered after 300 ms; `GET /hold`: never answered;
 /// - anything else: 404.
 async fn handle(req: hyper::Request<hyper::body::Incoming>) -> Result<hyper::Response<Full<Bytes>>, Infallible> {
@@ -51,6 +52,7 @@ async fn handle(req: hyper::Request<hyper::body::Incoming>) -> Result<hyper::Res
         }
         ("GET", "/hold") => std::future::pending().await,
         ("GET", p) if p.starts_with("/id/") => Bytes::copy_from_slice(p.as_bytes()),
+        ("GET", p) if p.starts_with("/big/") => Bytes::from(vec![b'b'; p[5..].parse().unwrap_or(0)]),
         _ => {
             res = res.status(404);
             Bytes::from_static(b"not found\n")
