@@ -115,10 +115,20 @@ fn an_address_that_does_not_resolve_is_a_usage_error() {
 }
 
 #[test]
+fn a_budget_smaller_than_a_body_is_a_usage_error() {
+    let args =
+        ["proxy", "--listen", "127.0.0.1:0", "--link", "127.0.0.1:1", "--max-buffered", "1MiB", "--max-body", "2MiB"];
+    let out = bin().args(args).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--max-buffered 1048576 is less than --max-body 2097152"), "{err}");
+}
+
+#[test]
 fn the_help_says_what_each_hop_owns() {
     let out = bin().args(["proxy", "--help"]).output().unwrap();
     let help = String::from_utf8(out.stdout).unwrap();
-    for needle in ["RFC 9110 §7.6.1", "400", "502", "--max-in-flight", "--stats", "SIGTERM"] {
+    for needle in ["RFC 9110 §7.6.1", "400", "502", "--max-in-flight", "--max-buffered", "--stats", "SIGTERM"] {
         assert!(help.contains(needle), "{needle}");
     }
     let out = bin().args(["gateway", "--help"]).output().unwrap();

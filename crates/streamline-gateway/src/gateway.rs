@@ -187,6 +187,7 @@ async fn serve_link(
         // What the answers fed since the last flush hold of the budget, given back once they
         // are written.
         let mut held: Vec<Charge> = Vec::new();
+        let mut held_bytes = 0;
         loop {
             let answer = match order_rx.try_recv() {
                 Ok(answer) => answer,
@@ -195,6 +196,7 @@ async fn serve_link(
                         writing = false;
                     }
                     held.clear();
+                    held_bytes = 0;
                     match order_rx.recv().await {
                         Some(answer) => answer,
                         None => break,
@@ -210,6 +212,7 @@ async fn serve_link(
                         writing = false;
                     }
                     held.clear();
+                    held_bytes = 0;
                     answer.await.ok()
                 }
             };
@@ -223,7 +226,17 @@ async fn serve_link(
                 // The link is gone: keep taking answers so the upstream side drains.
                 writing = false;
             }
+            held_bytes += charge.bytes();
             held.push(charge);
+            // A link always busy is written as its buffer fills, but flushed here only when
+            // no answer is ready: past this much, flush, so what was written is given back.
+            if held_bytes > FLUSH_HELD {
+                if writing && sink.flush().await.is_err() {
+                    writing = false;
+                }
+                held.clear();
+                held_bytes = 0;
+            }
         }
         if writing {
             let _ = sink.close().await;
@@ -232,6 +245,9 @@ async fn serve_link(
     let (why, ()) = tokio::join!(read, write);
     tracing::info!(%peer, why, "link closed");
 }
+
+/// Budget held by answers fed to a link past which its writer flushes, to give it back.
+const FLUSH_HELD: u64 = 1024 * 1024;
 
 /// The request as the upstream gets it (hop-by-hop fields removed), or the answer to give
 /// instead.

@@ -107,7 +107,9 @@ pub struct Config {
     /// share until the idle timeout closes it); a response bigger than the whole budget waits
     /// until it has the budget to itself. At the proxy a request is charged as its bytes
     /// come and, once begun, never waits: one that finds the budget spent gets 503 (requests
-    /// half read, each waiting for the room the others hold, could wait for ever).
+    /// half read, each waiting for the room the others hold, could wait for ever), so a
+    /// budget below `limits.max_body` refuses the largest requests (the command refuses such
+    /// a budget).
     pub max_buffered: u64,
 }
 
@@ -178,9 +180,11 @@ pub(crate) struct Charge {
 }
 
 impl Budget {
-    /// A budget of `bytes` (at least one unit, at most 4 TiB), counted into `stats`.
+    /// A budget of `bytes` (at least one unit; at most 4 TiB, or what tokio's semaphores
+    /// hold if less: 512 GiB on a 32-bit target), counted into `stats`.
     pub(crate) fn new(bytes: u64, stats: Arc<Stats>) -> Arc<Budget> {
-        let total = u32::try_from(bytes.div_ceil(UNIT)).unwrap_or(u32::MAX).max(1);
+        let most = u32::try_from(Semaphore::MAX_PERMITS).unwrap_or(u32::MAX);
+        let total = u32::try_from(bytes.div_ceil(UNIT)).unwrap_or(u32::MAX).clamp(1, most);
         Arc::new(Budget { permits: Semaphore::new(total as usize), total, stats })
     }
 

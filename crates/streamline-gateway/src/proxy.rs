@@ -326,6 +326,9 @@ async fn serve_client(
 /// longer one is charged past this.
 const HEAD_FREE: u64 = 16 * 1024;
 
+/// Room a client's read buffer starts with.
+const READ_BUFFER: usize = 8 * 1024;
+
 /// What reading a client gave.
 enum Got {
     Event(Event),
@@ -445,8 +448,11 @@ async fn read_client(
     mut shutdown: Shutdown,
 ) -> &'static str {
     let mut parser = http1::Parser::with_limits(config.limits);
-    let mut buf = BytesMut::with_capacity(8 * 1024);
+    let mut buf = BytesMut::with_capacity(READ_BUFFER);
     let mut timer = Box::pin(tokio::time::sleep(config.idle_timeout));
+    // The flag looked at between requests (a client that keeps sending never has its
+    // reader wait, where `stop` is looked at).
+    let flag = shutdown.clone();
     let stop = shutdown.wait();
     tokio::pin!(stop);
     let refuse = |status, reason: &'static str, why: &'static str| {
@@ -462,6 +468,16 @@ async fn read_client(
         more == 0 || budgets.requests.try_charge(more).map(|more| charge.absorb(more)).is_some()
     };
     loop {
+        if buf.is_empty() && flag.is_set() {
+            return "draining";
+        }
+        // A buffer grown for a long head is not kept for the short ones after it (what it
+        // held past the first 16 KiB was charged only while the head was read).
+        if buf.capacity() > 4 * HEAD_FREE as usize && buf.len() <= HEAD_FREE as usize {
+            let mut fresh = BytesMut::with_capacity(READ_BUFFER.max(buf.len()));
+            fresh.extend_from_slice(&buf);
+            buf = fresh;
+        }
         let room = Some((&budgets.requests, &mut reading));
         let got = next_event(&mut parser, &mut read, &mut buf, true, config, stop.as_mut(), &mut timer, room).await;
         // A whole head of the usual size (its bytes held uncharged) waits for the least a

@@ -621,7 +621,7 @@ pub struct ServiceArgs {
     /// least 1 KiB). Past it, no further message is read that way until others are passed on;
     /// at the proxy, a request whose bytes come when there is no room for them gets 503.
     /// This, not the product of the other limits, is what bounds the messages a service
-    /// holds (SECURITY.md).
+    /// holds (SECURITY.md). At least --max-body.
     #[arg(long, value_name = "BYTES", default_value = "256MiB", value_parser = parse_size, help_heading = "Limits")]
     pub max_buffered: u64,
     /// Seconds a client may take to send a whole head once its first byte came.

@@ -13,19 +13,28 @@ use crate::cli::args::{GatewayArgs, ProxyArgs, ServiceArgs};
 /// Runs the gateway until SIGTERM or SIGINT.
 pub fn gateway(args: GatewayArgs) -> Result<()> {
     let upstream = resolve(&args.upstream, "--upstream")?;
-    let config = config(&args.service, 1, false);
+    let config = config(&args.service, 1, false)?;
     serve(&args.listen, args.service.threads, move |listener| gateway::run(listener, upstream, config))
 }
 
 /// Runs the proxy until SIGTERM or SIGINT.
 pub fn proxy(args: ProxyArgs) -> Result<()> {
     let link = resolve(&args.link, "--link")?;
-    let config = config(&args.service, args.links as usize, args.upgrade);
+    let config = config(&args.service, args.links as usize, args.upgrade)?;
     serve(&args.listen, args.service.threads, move |listener| proxy::run(listener, link, config))
 }
 
-fn config(args: &ServiceArgs, links: usize, upgrade: bool) -> Config {
-    Config {
+fn config(args: &ServiceArgs, links: usize, upgrade: bool) -> Result<Config> {
+    // A request is charged to the budget whole, head and body: one of --max-body would never
+    // fit a smaller budget (the proxy would answer it 503 however idle).
+    if args.max_buffered < args.max_body {
+        anyhow::bail!(
+            "--max-buffered {} is less than --max-body {}: a body of --max-body could never be held",
+            args.max_buffered,
+            args.max_body
+        );
+    }
+    Ok(Config {
         limits: Limits::default().max_body(args.max_body),
         max_connections: args.max_connections as usize,
         max_in_flight: args.max_in_flight as usize,
@@ -39,7 +48,7 @@ fn config(args: &ServiceArgs, links: usize, upgrade: bool) -> Config {
         pack: args.pack,
         max_buffered: args.max_buffered,
         ..Config::default()
-    }
+    })
 }
 
 /// HOST:PORT to one address (the first the resolver gives).
