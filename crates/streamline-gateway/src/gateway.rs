@@ -32,7 +32,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::counted::{Counted, Side};
 use crate::stats::spawn_reporter;
-use crate::{accept_loop, hop, message_bytes, AbortOnDrop, Answer, Budgets, Charge, Config, Shutdown, Stats};
+use crate::{accept_loop, hop, message_bytes, AbortOnDrop, Answer, Budgets, Charge, Config, Holder, Shutdown, Stats};
 
 /// Serves links on `listener`, forwarding their requests to `upstream`, until SIGTERM or
 /// SIGINT; then stops accepting, lets every link's requests in flight be answered (up to
@@ -115,7 +115,11 @@ async fn serve_link(
     // sends faster than the upstream answers is read no further (backpressure).
     let (order_tx, mut order_rx) = mpsc::channel::<oneshot::Receiver<Answer>>(depth);
     let (jobs_tx, jobs_rx) = mpsc::channel::<Job>(depth);
-    let task = upstream_task(upstream, jobs_rx, config.limits, stats.clone(), budgets.clone());
+    // What this link's answers hold of the response budget: a link (or plain client) that
+    // stops reading them is closed once the budget has been spent a while and it holds the
+    // most.
+    let holder = budgets.holders.join();
+    let task = upstream_task(upstream, jobs_rx, config.limits, stats.clone(), budgets.clone(), holder.clone());
     let _upstream = AbortOnDrop(tokio::spawn(task));
 
     let read = async {
@@ -242,9 +246,19 @@ async fn serve_link(
             let _ = sink.close().await;
         }
     };
-    let (why, ()) = tokio::join!(read, write);
+    let (why, ()) = tokio::select! {
+        biased;
+        both = async { tokio::join!(read, write) } => both,
+        () = holder.evicted() => ("it held the most of the spent response budget", ()),
+    };
     tracing::info!(%peer, why, "link closed");
 }
+
+/// How long an upstream reader waits for room in the response budget before the link holding
+/// the most is closed: longer than the proxy's wait ([`EVICT_AFTER`](crate::EVICT_AFTER)), so
+/// that when a proxy stops reading a link because its own budget is spent, the proxy closes
+/// its greedy client before the gateway closes the link.
+const GATEWAY_EVICT_AFTER: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// Budget held by answers fed to a link past which its writer flushes, to give it back.
 const FLUSH_HELD: u64 = 1024 * 1024;
@@ -304,6 +318,7 @@ async fn upstream_task(
     limits: streamline::Limits,
     stats: Arc<Stats>,
     budgets: Budgets,
+    holder: Arc<Holder>,
 ) {
     let mut conn: Option<Upstream> = None;
     let mut again: VecDeque<Job> = VecDeque::new();
@@ -343,7 +358,7 @@ async fn upstream_task(
                     let _ = socket.set_nodelay(true);
                     stats.links_up.fetch_add(1, Relaxed);
                     tracing::info!(%addr, "upstream connection open");
-                    conn = Some(open(socket, limits, stats.clone(), budgets.clone()));
+                    conn = Some(open(socket, limits, stats.clone(), budgets.clone(), holder.clone()));
                 }
                 Err(err) => {
                     tracing::info!(%addr, %err, "upstream unreachable");
@@ -421,11 +436,17 @@ fn settle(ended: Option<Ended>, again: &mut VecDeque<Job>, stats: &Stats) {
     }
 }
 
-fn open(socket: TcpStream, limits: streamline::Limits, stats: Arc<Stats>, budgets: Budgets) -> Upstream {
+fn open(
+    socket: TcpStream,
+    limits: streamline::Limits,
+    stats: Arc<Stats>,
+    budgets: Budgets,
+    holder: Arc<Holder>,
+) -> Upstream {
     let (read, write) = socket.into_split();
     let (sent, queue) = mpsc::unbounded_channel();
     let (abort, aborted) = oneshot::channel();
-    let reader = tokio::spawn(read_upstream(read, queue, aborted, limits, stats, budgets));
+    let reader = tokio::spawn(read_upstream(read, queue, aborted, limits, stats, budgets, holder));
     Upstream { write, sent, reader, abort: Some(abort) }
 }
 
@@ -437,6 +458,7 @@ async fn read_upstream(
     limits: streamline::Limits,
     stats: Arc<Stats>,
     budgets: Budgets,
+    holder: Arc<Holder>,
 ) -> Ended {
     let mut read = Counted::new(read, stats.clone(), Side::Plain);
     let mut parser = http1::ResponseParser::with_limits(limits);
@@ -502,7 +524,7 @@ async fn read_upstream(
                 let charge = tokio::select! {
                     biased;
                     _ = &mut aborted => return end(queue, Some(job), false, false),
-                    charge = budgets.responses.charge(bytes) => charge,
+                    charge = budgets.responses.charge_evicting(bytes, &holder, &budgets.holders, GATEWAY_EVICT_AFTER) => charge,
                 };
                 let _ = job.reply.send(Answer { response, charge });
                 if closing || parser.switched().is_some() {

@@ -43,7 +43,7 @@ pub mod stats;
 
 use std::future::Future;
 use std::net::SocketAddr;
-use std::sync::atomic::Ordering::Relaxed;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -177,6 +177,62 @@ pub(crate) struct Budget {
 pub(crate) struct Charge {
     budget: Option<Arc<Budget>>,
     units: u32,
+    /// The connection that holds it, if it counts against one (an answer on its way out).
+    holder: Option<Arc<Holder>>,
+}
+
+/// What one connection holds of a budget, counted so that the connection holding the most
+/// can be found and closed ([`Holders::evict_largest`]).
+#[derive(Default)]
+pub(crate) struct Holder {
+    held: AtomicU64,
+    evict: tokio::sync::Notify,
+}
+
+impl Holder {
+    /// Completes once this connection has been told to close.
+    pub(crate) async fn evicted(&self) {
+        self.evict.notified().await;
+    }
+}
+
+/// The connections holding a budget's answers. When a budget has been spent for a while,
+/// the connection holding the most of it is closed: a link carries every client's answers in
+/// order, so without this a client that reads slowly, yet not so slowly that its idle timeout
+/// closes it, would hold every other client's answers back for as long as it kept it up.
+#[derive(Default)]
+pub(crate) struct Holders {
+    /// Every connection's holder, and how many there were after connections gone were last
+    /// let go of (they are, once the list has doubled since: a constant time a connection).
+    all: std::sync::Mutex<(Vec<std::sync::Weak<Holder>>, usize)>,
+}
+
+impl Holders {
+    /// A new connection's holder, listed until it is dropped.
+    pub(crate) fn join(&self) -> Arc<Holder> {
+        let holder = Arc::new(Holder::default());
+        let mut guard = self.all.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let (all, swept) = &mut *guard;
+        if all.len() >= 2 * (*swept).max(32) {
+            all.retain(|h| h.strong_count() > 0);
+            *swept = all.len();
+        }
+        all.push(Arc::downgrade(&holder));
+        holder
+    }
+
+    /// Tells the connection holding the most to close; `false` if none holds anything.
+    pub(crate) fn evict_largest(&self) -> bool {
+        let guard = self.all.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let largest = guard.0.iter().filter_map(std::sync::Weak::upgrade).max_by_key(|h| h.held.load(Relaxed));
+        match largest {
+            Some(holder) if holder.held.load(Relaxed) > 0 => {
+                holder.evict.notify_one();
+                true
+            }
+            _ => false,
+        }
+    }
 }
 
 impl Budget {
@@ -223,7 +279,7 @@ impl Budget {
         let held = u64::from(units) * UNIT;
         let now = self.stats.held.fetch_add(held, Relaxed) + held;
         self.stats.held_peak.fetch_max(now, Relaxed);
-        Charge { budget: Some(self.clone()), units }
+        Charge { budget: Some(self.clone()), units, holder: None }
     }
 }
 
@@ -235,6 +291,7 @@ impl Charge {
 
     /// Adds `other` to this charge (one message's pieces).
     pub(crate) fn absorb(&mut self, mut other: Charge) {
+        debug_assert!(self.holder.is_none() && other.holder.is_none(), "only a request's pieces are absorbed");
         if self.budget.is_none() {
             self.budget = other.budget.take();
         } else {
@@ -244,11 +301,51 @@ impl Charge {
     }
 }
 
+impl Charge {
+    /// This charge, counted against `holder` until it is dropped.
+    pub(crate) fn held_by(mut self, holder: &Arc<Holder>) -> Charge {
+        holder.held.fetch_add(self.bytes(), Relaxed);
+        self.holder = Some(holder.clone());
+        self
+    }
+}
+
 impl Drop for Charge {
     fn drop(&mut self) {
         if let Some(budget) = &self.budget {
             budget.permits.add_permits(self.units as usize);
             budget.stats.held.fetch_sub(u64::from(self.units) * UNIT, Relaxed);
+        }
+        if let Some(holder) = &self.holder {
+            holder.held.fetch_sub(self.bytes(), Relaxed);
+        }
+    }
+}
+
+/// How long the proxy's link waits for room in the response budget before the client holding
+/// the most of it is closed (and again after each such close).
+pub(crate) const EVICT_AFTER: Duration = Duration::from_secs(1);
+
+impl Budget {
+    /// Charges an answer of `bytes` to `holder`, waiting until the budget has room for it;
+    /// each `after` it waits, the connection holding the most of it is closed.
+    pub(crate) async fn charge_evicting(
+        self: &Arc<Self>,
+        bytes: u64,
+        holder: &Arc<Holder>,
+        holders: &Holders,
+        after: Duration,
+    ) -> Charge {
+        if let Some(charge) = self.try_charge(bytes) {
+            return charge.held_by(holder);
+        }
+        loop {
+            if let Ok(charge) = tokio::time::timeout(after, self.charge(bytes)).await {
+                return charge.held_by(holder);
+            }
+            if holders.evict_largest() {
+                tracing::info!("response budget spent for {after:?}: closing the connection holding the most");
+            }
         }
     }
 }
@@ -272,11 +369,13 @@ impl Answer {
     }
 }
 
-/// A service's two budgets ([`Config::max_buffered`] each).
+/// A service's two budgets ([`Config::max_buffered`] each), and the connections holding
+/// its answers.
 #[derive(Clone)]
 pub(crate) struct Budgets {
     pub(crate) requests: Arc<Budget>,
     pub(crate) responses: Arc<Budget>,
+    pub(crate) holders: Arc<Holders>,
 }
 
 impl Budgets {
@@ -284,6 +383,7 @@ impl Budgets {
         Budgets {
             requests: Budget::new(config.max_buffered, stats.clone()),
             responses: Budget::new(config.max_buffered, stats.clone()),
+            holders: Arc::new(Holders::default()),
         }
     }
 }

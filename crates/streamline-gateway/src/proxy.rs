@@ -38,7 +38,10 @@ use tokio::time::{Instant, Sleep};
 
 use crate::counted::{Counted, Side};
 use crate::stats::spawn_reporter;
-use crate::{accept_loop, hop, message_bytes, AbortOnDrop, Answer, Budget, Budgets, Charge, Config, Shutdown, Stats};
+use crate::{
+    accept_loop, hop, message_bytes, AbortOnDrop, Answer, Budget, Budgets, Charge, Config, Holder, Shutdown, Stats,
+    EVICT_AFTER,
+};
 
 /// Serves clients on `listener` over links to the gateway at `link_addr` until SIGTERM or
 /// SIGINT; then stops accepting, lets the requests in flight be answered (up to
@@ -120,12 +123,15 @@ struct Job {
     permit: OwnedSemaphorePermit,
     /// What the request holds of the budget: given back once it is written to the link.
     _charge: Charge,
+    /// The client, whose answers count against it.
+    holder: Arc<Holder>,
 }
 
 /// A request on the link, waiting for its response.
 struct Waiting {
     reply: oneshot::Sender<Answer>,
     _permit: OwnedSemaphorePermit,
+    holder: Arc<Holder>,
 }
 
 impl Waiting {
@@ -178,7 +184,7 @@ async fn link_task(
                 tracing::warn!(link = n, %addr, err, retry_in = ?backoff, "link down");
                 if let Some(job) = first {
                     stats.in_flight.fetch_add(1, Relaxed);
-                    Waiting { reply: job.reply, _permit: job.permit }.fail(&stats);
+                    Waiting { reply: job.reply, _permit: job.permit, holder: job.holder }.fail(&stats);
                 }
                 // While it is down, requests are answered 502 at once rather than held.
                 let pause = tokio::time::sleep(backoff);
@@ -189,7 +195,7 @@ async fn link_task(
                         job = jobs.recv() => match job {
                             Some(job) => {
                                 stats.in_flight.fetch_add(1, Relaxed);
-                                Waiting { reply: job.reply, _permit: job.permit }.fail(&stats);
+                                Waiting { reply: job.reply, _permit: job.permit, holder: job.holder }.fail(&stats);
                             }
                             None => return,
                         },
@@ -213,7 +219,7 @@ async fn link_task(
         if let Some(job) = first {
             Stats::add(&stats.requests, 1);
             stats.in_flight.fetch_add(1, Relaxed);
-            let _ = waiting_tx.send(Waiting { reply: job.reply, _permit: job.permit });
+            let _ = waiting_tx.send(Waiting { reply: job.reply, _permit: job.permit, holder: job.holder });
         }
         let (why, closed) = {
             let write = async {
@@ -234,7 +240,7 @@ async fn link_task(
                     Stats::add(&stats.requests, 1);
                     stats.in_flight.fetch_add(1, Relaxed);
                     // Waiting before it is written: its response can only come after.
-                    let _ = waiting_tx.send(Waiting { reply: job.reply, _permit: job.permit });
+                    let _ = waiting_tx.send(Waiting { reply: job.reply, _permit: job.permit, holder: job.holder });
                     if let Err(err) = sink.feed(job.request).await {
                         return (err.to_string(), false);
                     }
@@ -251,7 +257,10 @@ async fn link_task(
                                 stats.in_flight.fetch_sub(1, Relaxed);
                                 // Read no further until the budget has room for it.
                                 let bytes = message_bytes(response.head(), response.body().len());
-                                let charge = budgets.responses.charge(bytes).await;
+                                let charge = budgets
+                                    .responses
+                                    .charge_evicting(bytes, &w.holder, &budgets.holders, EVICT_AFTER)
+                                    .await;
                                 let _ = w.reply.send(Answer { response, charge });
                             }
                             Err(_) => return (String::from("a response to no request"), false),
@@ -305,8 +314,9 @@ async fn serve_client(
     let read = Counted::new(read, stats.clone(), Side::Plain);
     let write = Counted::new(write, stats.clone(), Side::Plain).stalling_after(config.idle_timeout);
     let (slots, queue) = mpsc::channel(crate::bound(config.max_pipeline));
-    let reader = read_client(read, slots, peer, links.next(), config, stats, budgets, shutdown);
-    let writer = write_client(write, queue, stats);
+    let holder = budgets.holders.join();
+    let reader = read_client(read, slots, peer, links.next(), config, stats, budgets, &holder, shutdown);
+    let writer = write_client(write, queue, stats, &holder);
     tokio::pin!(reader, writer);
     // The writer ends the connection (after an answer that closes it, or a client gone);
     // the reader ending leaves the writer to give the answers still owed.
@@ -445,6 +455,7 @@ async fn read_client(
     config: &Config,
     stats: &Stats,
     budgets: &Budgets,
+    holder: &Arc<Holder>,
     mut shutdown: Shutdown,
 ) -> &'static str {
     let mut parser = http1::Parser::with_limits(config.limits);
@@ -590,7 +601,8 @@ async fn read_client(
         if slots.send(Slot::Wait(answer, close)).await.is_err() {
             return "writer gone";
         }
-        if link.jobs.send(Job { request, reply, permit, _charge: charge }).await.is_err() {
+        let job = Job { request, reply, permit, _charge: charge, holder: holder.clone() };
+        if link.jobs.send(job).await.is_err() {
             return "stopped";
         }
         if close {
@@ -601,7 +613,24 @@ async fn read_client(
 
 /// Gives a client its answers in the order of its requests, writing when nothing more is
 /// ready; ends after an answer that closes the connection, or when the client is gone.
-async fn write_client(mut write: impl AsyncWrite + Unpin, mut queue: mpsc::Receiver<Slot>, stats: &Stats) {
+async fn write_client(
+    mut write: impl AsyncWrite + Unpin,
+    mut queue: mpsc::Receiver<Slot>,
+    stats: &Stats,
+    holder: &Holder,
+) {
+    // Writes `out`, unless the client is told to close first (it holds the most of a
+    // response budget spent for a while): `false` then, or when the client is gone.
+    async fn put(write: &mut (impl AsyncWrite + Unpin), out: &[u8], holder: &Holder) -> bool {
+        tokio::select! {
+            biased;
+            written = write.write_all(out) => written.is_ok(),
+            () = holder.evicted() => {
+                tracing::info!("client closed: it holds the most of the spent response budget");
+                false
+            }
+        }
+    }
     let mut out = BytesMut::with_capacity(16 * 1024);
     // What the answers in `out` hold of the budget, given back once they are written.
     let mut held: Vec<Charge> = Vec::new();
@@ -612,7 +641,7 @@ async fn write_client(mut write: impl AsyncWrite + Unpin, mut queue: mpsc::Recei
             Ok(slot) => slot,
             Err(mpsc::error::TryRecvError::Disconnected) => break,
             Err(mpsc::error::TryRecvError::Empty) => {
-                if write.write_all(&out).await.is_err() {
+                if !put(&mut write, &out, holder).await {
                     return;
                 }
                 out.clear();
@@ -626,7 +655,7 @@ async fn write_client(mut write: impl AsyncWrite + Unpin, mut queue: mpsc::Recei
         let (response, close) = match slot {
             Slot::Continue => {
                 out.extend_from_slice(b"HTTP/1.1 100 Continue\r\n\r\n");
-                if write.write_all(&out).await.is_err() {
+                if !put(&mut write, &out, holder).await {
                     return;
                 }
                 out.clear();
@@ -639,7 +668,7 @@ async fn write_client(mut write: impl AsyncWrite + Unpin, mut queue: mpsc::Recei
                     Ok(answer) => Some(answer),
                     Err(oneshot::error::TryRecvError::Closed) => None,
                     Err(oneshot::error::TryRecvError::Empty) => {
-                        if write.write_all(&out).await.is_err() {
+                        if !put(&mut write, &out, holder).await {
                             return;
                         }
                         out.clear();
@@ -661,6 +690,6 @@ async fn write_client(mut write: impl AsyncWrite + Unpin, mut queue: mpsc::Recei
             break;
         }
     }
-    let _ = write.write_all(&out).await;
+    put(&mut write, &out, holder).await;
     let _ = write.shutdown().await;
 }

@@ -35,15 +35,30 @@ async fn pipeline_all(client: &mut Client) {
     client.write(all.as_bytes()).await;
 }
 
-/// A client that asks for 24 MiB of answers (24 uploads of 1 MiB, echoed) and reads none.
-async fn greedy(addr: std::net::SocketAddr) -> Client {
+/// A client that asks for 24 MiB of answers (24 uploads of 1 MiB, echoed) and reads none; it
+/// writes in a task of its own (a service may stop reading it, or close it), dropped with the
+/// handle.
+async fn greedy(addr: std::net::SocketAddr) -> AbortOnDrop {
     let mut client = Client::connect(addr).await;
     let body = "x".repeat(1 << 20);
     let post = format!("POST /upload HTTP/1.1\r\nHost: t\r\nContent-Length: {}\r\n\r\n{body}", body.len());
-    for _ in 0..24 {
-        client.write(post.as_bytes()).await;
+    AbortOnDrop(tokio::spawn(async move {
+        for _ in 0..24 {
+            if !client.try_write(post.as_bytes()).await {
+                break;
+            }
+        }
+        std::future::pending::<()>().await;
+    }))
+}
+
+/// A task aborted when this is dropped.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
     }
-    client
 }
 
 /// `clients` clients at once, each sending `each` requests for unique ids in bursts of
@@ -502,4 +517,38 @@ async fn a_head_that_outgrows_the_budget_gets_503() {
     assert_eq!(pair.proxy.stats.held.load(Relaxed), 0);
     // The next client is served.
     assert_eq!(once(pair.proxy.addr, REQUESTS[0].1).await.unwrap().status(), 200);
+}
+
+/// A client that reads none of its answers, with an idle timeout far off: once the response
+/// budget has been spent for a second, the proxy closes the client holding the most of it,
+/// and the others are answered (without it they would wait the whole idle timeout; a client
+/// that reads a trickle would hold them for ever).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_client_holding_the_most_of_a_spent_budget_is_closed() {
+    let config = Config { max_buffered: 4 << 20, idle_timeout: Duration::from_secs(120), ..config() };
+    let pair = pair(config).await;
+    let greedy = greedy(pair.proxy.addr).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let started = std::time::Instant::now();
+    let answer = once(pair.proxy.addr, REQUESTS[0].1).await.expect("answered once the greedy client is closed");
+    assert_eq!(&answer.body()[..], b"hello, world\n");
+    assert!(started.elapsed() < Duration::from_secs(20), "{:?}", started.elapsed());
+    drop(greedy);
+}
+
+/// The same at the gateway, for a plain client that reads none of its answers: after five
+/// seconds of a spent response budget, the link holding the most is closed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_link_holding_the_most_of_a_spent_budget_is_closed_at_the_gateway() {
+    let upstream = Upstream::start(None).await;
+    let config = Config { max_buffered: 4 << 20, idle_timeout: Duration::from_secs(120), ..config() };
+    let gateway = start_gateway(upstream.addr, None, config).await;
+    let greedy = greedy(gateway.addr).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let started = std::time::Instant::now();
+    let answer = once(gateway.addr, REQUESTS[0].1).await.expect("answered once the greedy client is closed");
+    assert_eq!(&answer.body()[..], b"hello, world\n");
+    assert!(started.elapsed() < Duration::from_secs(25), "{:?}", started.elapsed());
+    assert!(gateway.stats.held_peak.load(Relaxed) <= 2 * (4 << 20));
+    drop(greedy);
 }
