@@ -115,10 +115,12 @@ async fn serve_link(
     // sends faster than the upstream answers is read no further (backpressure).
     let (order_tx, mut order_rx) = mpsc::channel::<oneshot::Receiver<Answer>>(depth);
     let (jobs_tx, jobs_rx) = mpsc::channel::<Job>(depth);
-    // What this link's answers hold of the response budget: a link (or plain client) that
-    // stops reading them is closed once the budget has been spent a while and it holds the
-    // most.
-    let holder = budgets.holders.join();
+    // What this connection's answers hold of the response budget. A plain client stuck
+    // reading them is closed once the budget has been spent a while and it holds the most; a
+    // link never is (it carries a proxy's clients, whom closing it would answer 502: a proxy
+    // that stops reading its link is waiting for room itself, which it makes by closing its
+    // own slowest client).
+    let holder = if syntax == Syntax::Plain { budgets.holders.join() } else { Arc::new(Holder::default()) };
     let task = upstream_task(upstream, jobs_rx, config.limits, stats.clone(), budgets.clone(), holder.clone());
     let _upstream = AbortOnDrop(tokio::spawn(task));
 
@@ -519,14 +521,18 @@ async fn read_upstream(
         match response {
             Ok(response) => {
                 let (response, closing) = responses.forward(response);
-                // Read no further until the budget has room for it.
-                let bytes = message_bytes(response.head(), response.body().len());
-                let charge = tokio::select! {
-                    biased;
-                    _ = &mut aborted => return end(queue, Some(job), false, false),
-                    charge = budgets.responses.charge_evicting(bytes, &holder, &budgets.holders, GATEWAY_EVICT_AFTER) => charge,
-                };
-                let _ = job.reply.send(Answer { response, charge });
+                // Read no further until the budget has room for it (unless nobody waits for
+                // it any more: its link is gone).
+                if !job.reply.is_closed() {
+                    let bytes = message_bytes(response.head(), response.body().len());
+                    let holders = &budgets.holders;
+                    let charge = tokio::select! {
+                        biased;
+                        _ = &mut aborted => return end(queue, Some(job), false, false),
+                        charge = budgets.responses.charge_evicting(bytes, &holder, holders, GATEWAY_EVICT_AFTER) => charge,
+                    };
+                    let _ = job.reply.send(Answer { response, charge });
+                }
                 if closing || parser.switched().is_some() {
                     tracing::info!("upstream connection closed after a response that said so");
                     return end(queue, None, true, false);

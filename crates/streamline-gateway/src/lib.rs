@@ -103,8 +103,9 @@ pub struct Config {
     /// gateway: until answered, as one may be sent again), and responses read and not yet
     /// passed on (until written to their client or link). A message counts its head and body,
     /// at least 1 KiB. Past it, the service reads no further message in that direction until
-    /// others are passed on (backpressure: a client that does not read its answers holds its
-    /// share until the idle timeout closes it); a response bigger than the whole budget waits
+    /// others are passed on (backpressure; when the response budget stays spent, 1 s at the
+    /// proxy and 5 s at the gateway, the plain client holding the most of it is closed if it
+    /// is stuck writing, one each interval); a response bigger than the whole budget waits
     /// until it has the budget to itself. At the proxy a request is charged as its bytes
     /// come and, once begun, never waits: one that finds the budget spent gets 503 (requests
     /// half read, each waiting for the room the others hold, could wait for ever), so a
@@ -190,7 +191,8 @@ pub(crate) struct Holder {
 }
 
 impl Holder {
-    /// Completes once this connection has been told to close.
+    /// Completes if this connection is told to close while it waits here: only a connection
+    /// stuck writing waits here, so one that has caught up by then is never closed for it.
     pub(crate) async fn evicted(&self) {
         self.evict.notified().await;
     }
@@ -205,6 +207,9 @@ pub(crate) struct Holders {
     /// Every connection's holder, and how many there were after connections gone were last
     /// let go of (they are, once the list has doubled since: a constant time a connection).
     all: std::sync::Mutex<(Vec<std::sync::Weak<Holder>>, usize)>,
+    /// When a connection was last told to close: however many wait for room, one is closed
+    /// each interval at most.
+    last: std::sync::Mutex<Option<tokio::time::Instant>>,
 }
 
 impl Holders {
@@ -221,13 +226,21 @@ impl Holders {
         holder
     }
 
-    /// Tells the connection holding the most to close; `false` if none holds anything.
-    pub(crate) fn evict_largest(&self) -> bool {
+    /// Tells the connection holding the most to close, unless one was told less than
+    /// `every` ago; `false` if none was told.
+    pub(crate) fn evict_largest(&self, every: Duration) -> bool {
+        let now = tokio::time::Instant::now();
+        let mut last = self.last.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if last.is_some_and(|at| now.saturating_duration_since(at) < every) {
+            return false;
+        }
         let guard = self.all.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let largest = guard.0.iter().filter_map(std::sync::Weak::upgrade).max_by_key(|h| h.held.load(Relaxed));
         match largest {
             Some(holder) if holder.held.load(Relaxed) > 0 => {
-                holder.evict.notify_one();
+                // Wakes it only if it is stuck writing (no permit is stored for later).
+                holder.evict.notify_waiters();
+                *last = Some(now);
                 true
             }
             _ => false,
@@ -339,12 +352,18 @@ impl Budget {
         if let Some(charge) = self.try_charge(bytes) {
             return charge.held_by(holder);
         }
+        // One wait, kept in its place in the queue, however many intervals pass.
+        let wait = self.charge(bytes);
+        tokio::pin!(wait);
         loop {
-            if let Ok(charge) = tokio::time::timeout(after, self.charge(bytes)).await {
-                return charge.held_by(holder);
-            }
-            if holders.evict_largest() {
-                tracing::info!("response budget spent for {after:?}: closing the connection holding the most");
+            tokio::select! {
+                biased;
+                charge = &mut wait => return charge.held_by(holder),
+                () = tokio::time::sleep(after) => {
+                    if holders.evict_largest(after) {
+                        tracing::info!("response budget spent for {after:?}: closing the connection holding the most");
+                    }
+                }
             }
         }
     }

@@ -252,6 +252,11 @@ async fn link_task(
                         None => return (String::from("closed by the gateway"), false),
                         Some(Err(err)) => return (err.to_string(), false),
                         Some(Ok(response)) => match waiting.try_recv() {
+                            Ok(w) if w.reply.is_closed() => {
+                                // Its client is gone: nothing to hold it for.
+                                Stats::add(&stats.responses, 1);
+                                stats.in_flight.fetch_sub(1, Relaxed);
+                            }
                             Ok(w) => {
                                 Stats::add(&stats.responses, 1);
                                 stats.in_flight.fetch_sub(1, Relaxed);

@@ -619,9 +619,11 @@ pub struct ServiceArgs {
     /// Bytes of messages held at once each way, over all connections: requests read and not
     /// yet passed on, responses read and not yet passed on (each counts its head and body, at
     /// least 1 KiB). Past it, no further message is read that way until others are passed on;
-    /// at the proxy, a request whose bytes come when there is no room for them gets 503.
-    /// This, not the product of the other limits, is what bounds the messages a service
-    /// holds (SECURITY.md). At least --max-body.
+    /// at the proxy, a request whose bytes come when there is no room for them gets 503, and
+    /// when the response budget stays spent (1 s at the proxy, 5 s at the gateway) the plain
+    /// client holding the most of it, if stuck writing, is closed. This, not the product of
+    /// the other limits, is what bounds the messages a service holds (SECURITY.md). At least
+    /// --max-body.
     #[arg(long, value_name = "BYTES", default_value = "256MiB", value_parser = parse_size, help_heading = "Limits")]
     pub max_buffered: u64,
     /// Seconds a client may take to send a whole head once its first byte came.
