@@ -11,7 +11,9 @@
 #    pair as from nginx directly: GET, HEAD, POST with a body, a chunked upload, a 304
 #    revalidation, a 404.
 # 2. 100 clients x 1,000 requests (scripts/gateway/ids.py), each with a unique id nginx
-#    echoes: every response reaches its own client, in order.
+#    echoes: every response reaches its own client, in order; then 100 x 200 through a pair
+#    whose byte budgets (--max-buffered) hold 32 messages each way, so that most requests
+#    and answers wait for room: none lost, none stuck.
 # 3. Faults: nginx stopped gives 502 and the pair recovers when it is back; the gateway
 #    stopped gives 502 and the proxy reconnects when it is back.
 # 4. Load: the load generator against nginx directly, then through the pair, R rounds
@@ -92,7 +94,7 @@ up=$(free_port) gw=$(free_port) px=$(free_port)
 sed -e "s|@ROOT@|$out/site|g" -e "s|@PREFIX@|$out/nginx|g" -e "s|@PORT@|$up|g" \
     "$here/nginx.conf" >"$out/nginx/nginx.conf"
 
-nginx_pid= gateway_pid= proxy_pid= packing_gateway_pid= packing_proxy_pid=
+nginx_pid= gateway_pid= proxy_pid= packing_gateway_pid= packing_proxy_pid= tight_gateway_pid= tight_proxy_pid=
 stop() { # PID: SIGTERM, then wait for it
     if [ -n "${1:-}" ]; then
         kill "$1" 2>/dev/null || true
@@ -100,6 +102,8 @@ stop() { # PID: SIGTERM, then wait for it
     fi
 }
 cleanup() {
+    stop "$tight_proxy_pid"
+    stop "$tight_gateway_pid"
     stop "$packing_proxy_pid"
     stop "$packing_gateway_pid"
     stop "$proxy_pid"
@@ -184,6 +188,26 @@ packing_proxy_pid= packing_gateway_pid=
 
 # --- 2. every response to its own client ---------------------------------------------
 "$python" "$here/ids.py" 127.0.0.1 "$px" 100 1000 | tee "$out/ids.txt" || fail "responses lost or misrouted"
+# The same through a pair with budgets of 32 KiB (a message counts at least 1 KiB).
+tgw=$(free_port) tpx=$(free_port)
+tight=(--max-buffered 32KiB --max-body 16KiB --stats 0.2)
+"$bin" gateway --listen "127.0.0.1:$tgw" --upstream "127.0.0.1:$up" "${tight[@]}" 2>>"$out/gateway-tight.log" &
+tight_gateway_pid=$!
+"$bin" proxy --listen "127.0.0.1:$tpx" --link "127.0.0.1:$tgw" "${tight[@]}" 2>>"$out/proxy-tight.log" &
+tight_proxy_pid=$!
+wait_for "http://127.0.0.1:$tpx/file.txt" 200 || fail "the pair with tight budgets did not start (see $out/*-tight.log)"
+"$python" "$here/ids.py" 127.0.0.1 "$tpx" 100 200 | tee "$out/ids-tight.txt" ||
+    fail "responses lost or misrouted with tight budgets (see $out/*-tight.log)"
+sleep 0.5
+stop "$tight_proxy_pid"
+stop "$tight_gateway_pid"
+tight_proxy_pid= tight_gateway_pid=
+# What each held at most, both ways together (the --stats lines): at most the two budgets.
+for side in proxy gateway; do
+    peak=$(grep -o 'peak [0-9]* KiB' "$out/$side-tight.log" | awk '{print $2}' | sort -n | tail -1)
+    [ -n "$peak" ] && [ "$peak" -le 64 ] || fail "the $side with tight budgets held ${peak:-?} KiB at most, over 2 x 32 KiB"
+    say "tight budgets: the $side held at most $peak KiB (2 x 32 KiB allowed)"
+done
 
 # --- 3. faults -------------------------------------------------------------------------
 # Stops NAME (nginx or gateway): the pair must answer 502; starts it again: the pair must
