@@ -232,6 +232,38 @@ fn results_do_not_depend_on_how_reads_split() {
     }
 }
 
+/// A signal while `encode` waits on a live input writes out the requests its lookahead
+/// window holds too (README, "A live input"): every whole request read, none of the one cut
+/// short. The window of one request lets the first out when the second arrives, so the first
+/// one's output shows that the second was read before the signal is sent.
+#[test]
+fn a_signal_writes_out_what_the_window_holds() {
+    for signal in ["-INT", "-TERM"] {
+        let mut child = spawn(&["encode", "--window-requests", "1"]);
+        let mut input = child.stdin.take().expect("piped stdin");
+        let rx = lines_of(&mut child);
+        let mut got = Vec::new();
+        input
+            .write_all(b"GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\n\r\nGET /c")
+            .expect("written");
+        input.flush().expect("flushed");
+        wait_for(&rx, &mut got, b"-:a\r\n");
+        let kill = Command::new("kill").args([signal, &child.id().to_string()]).status().expect("kill runs");
+        assert!(kill.success());
+        let status = child.wait().expect("the binary ends");
+        assert_eq!(status.code(), Some(130), "{signal}");
+        drop(input);
+        while let Ok(piece) = rx.recv_timeout(Duration::from_secs(10)) {
+            got.extend_from_slice(&piece);
+        }
+        assert_eq!(
+            got.escape_ascii().to_string(),
+            "V:HTTP/1.1\\r\\nB:/\\r\\nM:GET\\r\\nH:Host: x\\r\\n-:a\\r\\nB:/b\\r\\n-:\\r\\n",
+            "{signal}: both whole requests, nothing of the third"
+        );
+    }
+}
+
 /// Reads the child's standard output on a thread, line by line.
 fn lines_of(child: &mut Child) -> mpsc::Receiver<Vec<u8>> {
     let mut stdout = child.stdout.take().expect("piped stdout");

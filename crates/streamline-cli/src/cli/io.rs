@@ -43,6 +43,12 @@ pub trait Source {
     fn may_wait(&self) -> bool {
         false
     }
+
+    /// Whether a signal wakes a [`Source::fill`] that waits (it then fails with
+    /// [`signals::Interrupted`]).
+    fn wakes(&self) -> bool {
+        false
+    }
 }
 
 /// A named input file or standard input, read in [`CHUNK`] pieces.
@@ -52,6 +58,9 @@ pub struct Input {
     bar: ProgressBar,
     /// Not a regular file: a read may wait for the writer at the other end.
     live: bool,
+    /// A live input's descriptor, watched before each read so that a signal wakes a wait
+    /// (see [`signals::wait_readable`]).
+    wait_fd: Option<RawFd>,
 }
 
 impl Input {
@@ -65,14 +74,24 @@ impl Input {
                 let name = p.display().to_string();
                 let file = File::open(p).with_context(|| format!("cannot open {name}"))?;
                 let len = file.metadata().ok().filter(|m| m.is_file()).map(|m| m.len());
-                Ok(Input { name, reader: Box::new(file), bar: progress::bytes(len, quiet), live: len.is_none() })
+                let wait_fd = len.is_none().then(|| raw_fd(&file)).flatten();
+                let bar = progress::bytes(len, quiet);
+                Ok(Input { name, reader: Box::new(file), bar, live: len.is_none(), wait_fd })
             }
         }
     }
 
     fn stdin(quiet: bool) -> Input {
         let live = !stdin_is_file();
-        Input { name: "<stdin>".into(), reader: Box::new(io::stdin().lock()), bar: progress::bytes(None, quiet), live }
+        let name = "<stdin>".to_string();
+        let bar = progress::bytes(None, quiet);
+        // A live standard input is read through a descriptor of its own, unbuffered, so that
+        // what its descriptor's readiness says is all there is to read.
+        if let Some(file) = live.then(stdin_file).flatten() {
+            let wait_fd = raw_fd(&file);
+            return Input { name, reader: Box::new(file), bar, live, wait_fd };
+        }
+        Input { name, reader: Box::new(io::stdin().lock()), bar, live, wait_fd: None }
     }
 
     /// The name for messages: the path, or `<stdin>`.
@@ -98,6 +117,11 @@ impl Read for Input {
 
 impl Source for Input {
     fn fill(&mut self, buf: &mut BytesMut) -> io::Result<usize> {
+        if let Some(fd) = self.wait_fd {
+            if !wait_readable(fd)? {
+                return Err(io::Error::other(signals::Interrupted));
+            }
+        }
         let start = buf.len();
         buf.resize(start + CHUNK, 0);
         let read = loop {
@@ -114,6 +138,10 @@ impl Source for Input {
 
     fn may_wait(&self) -> bool {
         self.live
+    }
+
+    fn wakes(&self) -> bool {
+        self.wait_fd.is_some()
     }
 }
 
@@ -132,6 +160,44 @@ fn stdin_is_file() -> bool {
 #[cfg(not(unix))]
 fn stdin_is_file() -> bool {
     false
+}
+
+/// Standard input as a file of its own descriptor (a duplicate), read without a buffer.
+#[cfg(unix)]
+fn stdin_file() -> Option<File> {
+    use std::os::fd::AsFd;
+    io::stdin().as_fd().try_clone_to_owned().ok().map(File::from)
+}
+
+#[cfg(not(unix))]
+fn stdin_file() -> Option<File> {
+    None
+}
+
+#[cfg(unix)]
+type RawFd = std::os::fd::RawFd;
+#[cfg(not(unix))]
+type RawFd = i32;
+
+#[cfg(unix)]
+fn raw_fd(file: &File) -> Option<RawFd> {
+    use std::os::fd::AsRawFd;
+    Some(file.as_raw_fd())
+}
+
+#[cfg(not(unix))]
+fn raw_fd(_: &File) -> Option<RawFd> {
+    None
+}
+
+#[cfg(unix)]
+fn wait_readable(fd: RawFd) -> io::Result<bool> {
+    signals::wait_readable(fd)
+}
+
+#[cfg(not(unix))]
+fn wait_readable(_: RawFd) -> io::Result<bool> {
+    Ok(true)
 }
 
 /// A buffered output (file or standard output) that knows where the last whole request ends,
@@ -758,9 +824,10 @@ where
         if signals::interrupted() {
             return Err(ReadError::Io(io::Error::other(signals::Interrupted)));
         }
-        // After Idle everything whole has been handed to the writer: a signal during this
-        // read may end the process at once.
-        signals::set_waiting(self.idle);
+        // After Idle everything the window let out has been handed to the writer: a signal
+        // during a read that cannot be woken may end the process at once. (One that can is
+        // woken, and what the window holds is written out too.)
+        signals::set_waiting(self.idle && !self.source.wakes());
         let read = self.source.fill(&mut self.buf);
         signals::set_waiting(false);
         self.idle = false;
