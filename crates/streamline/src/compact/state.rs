@@ -52,6 +52,19 @@ impl Clone for Snapshot {
 }
 
 impl Snapshot {
+    /// Makes this a copy of `source` that holds bytes of its own. The encoder's mirror shares
+    /// the heads it is given (its base, method and lines are slices of a head's bytes); a
+    /// register that shared them would keep each whole head alive for a few bytes it counts,
+    /// so a register's real memory would be many times what `max_state_bytes` bounds.
+    pub(crate) fn copy_detached(&mut self, source: &Snapshot) {
+        self.version = source.version;
+        self.base = Bytes::copy_from_slice(&source.base);
+        self.method = source.method.as_deref().map(Bytes::copy_from_slice);
+        let block = source.headers.as_block();
+        self.headers = Headers::from_block(Bytes::copy_from_slice(block), source.headers.len());
+        self.bytes = source.bytes;
+    }
+
     /// Takes version, base, method and byte count from `source`, keeping what is already the
     /// same without touching its reference count.
     fn assign_all_but_headers(&mut self, source: &Snapshot) {

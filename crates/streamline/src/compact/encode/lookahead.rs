@@ -129,6 +129,8 @@ pub struct Lookahead {
     /// ones waiting always form one slice to plan with.
     heads: Vec<Head>,
     written: usize,
+    /// Bytes of the heads before `written`, still held until the batch is dropped.
+    written_bytes: usize,
     /// Everything not written yet, in order.
     items: VecDeque<Item>,
     held: usize,
@@ -167,6 +169,10 @@ enum Item {
     End,
 }
 
+/// Bytes of written heads a [`Lookahead`] may hold before it drops them (as much as the
+/// default window holds: a feed of small heads still drops them in batches of a window).
+const DROP_BYTES: usize = 1 << 20;
+
 impl Lookahead {
     /// Wraps an encoder.
     pub fn new(encoder: Encoder, window: Window) -> Self {
@@ -175,6 +181,7 @@ impl Lookahead {
             window,
             heads: Vec::new(),
             written: 0,
+            written_bytes: 0,
             items: VecDeque::new(),
             held: 0,
             finished: false,
@@ -357,6 +364,7 @@ impl Lookahead {
                         self.items.clear();
                         self.heads.clear();
                         self.written = 0;
+                        self.written_bytes = 0;
                         self.held = 0;
                         self.forced = 0;
                         return Err(err);
@@ -375,10 +383,16 @@ impl Lookahead {
                 let whole = self.body == Body::Whole;
                 self.held -= head.byte_len();
                 self.written += 1;
+                self.written_bytes += head.byte_len();
                 self.forced = self.forced.saturating_sub(1);
-                if self.written >= 64 && self.written * 2 >= self.heads.len() {
+                // Heads written go in batches (moving the waiting ones down once per batch),
+                // or as soon as they hold more than `DROP_BYTES`: a batch of large heads
+                // would otherwise keep 64 of them alive (64 heads of a megabyte each, with
+                // the window at 0), far past what the window bounds.
+                if (self.written >= 64 && self.written * 2 >= self.heads.len()) || self.written_bytes > DROP_BYTES {
                     self.heads.drain(..self.written);
                     self.written = 0;
+                    self.written_bytes = 0;
                 }
                 (Emitted::Head { seq, bytes: room - dst.remaining_mut() }, whole)
             }
@@ -432,4 +446,49 @@ enum Next {
     Wait,
     /// `dst` has no room for the next item.
     Full,
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::message::{Headers, Version};
+
+    /// A head of `lines` header lines of 30,000 bytes, unlike any other's (`n` in their names).
+    fn big_head(n: usize, lines: usize) -> Head {
+        let mut headers = Headers::new();
+        for i in 0..lines {
+            headers.push(format!("X-{n}-{i}: {}", "v".repeat(30_000)).as_bytes()).unwrap();
+        }
+        Head::new("GET".into(), format!("/{n}").into(), Version::HTTP_11, headers, Framing::None).unwrap()
+    }
+
+    /// A written head is dropped once the written ones hold more than `DROP_BYTES`, not kept
+    /// until 64 of them are written: 64 large heads would be far more memory than the window
+    /// bounds (SECURITY.md, "Peak memory of each command"). Small heads still go in batches.
+    #[test]
+    fn written_large_heads_are_not_kept() {
+        let window = Window { requests: 0, bytes: 0 };
+        let encoder = Encoder::with_limits(crate::Limits::default().max_state_bytes(16 << 20));
+        let mut lookahead = Lookahead::new(encoder, window);
+        let mut out = Vec::new();
+        // Each a little over half of `DROP_BYTES`: two written make a batch to drop.
+        let kept: Vec<Head> = (0..4).map(|n| big_head(n, 20)).collect();
+        assert!(kept[0].byte_len() > DROP_BYTES / 2);
+        for head in &kept {
+            lookahead.encode(Event::Head(head.clone()), &mut out).unwrap();
+            lookahead.encode(Event::End, &mut out).unwrap();
+        }
+        // The encoder keeps the last head it wrote; the first two are nobody's but ours.
+        for head in &kept[..2] {
+            assert_eq!(Arc::strong_count(&head.parts), 1, "a written large head is still held");
+        }
+        let small: Vec<Head> = (4..14).map(|n| big_head(n, 0)).collect();
+        for head in &small {
+            lookahead.encode(Event::Head(head.clone()), &mut out).unwrap();
+            lookahead.encode(Event::End, &mut out).unwrap();
+        }
+        assert!(Arc::strong_count(&small[0].parts) > 1, "small heads go in batches");
+    }
 }

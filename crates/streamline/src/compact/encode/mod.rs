@@ -734,7 +734,8 @@ impl Encoder {
                     return Err(too_large);
                 }
                 self.register_bytes = register_bytes;
-                reg.snap.clone_from(cur);
+                // Its own copy: what it counts is what it holds.
+                reg.snap.copy_detached(cur);
                 let hash =
                     if save.template { block_hash(cur.headers.as_block()) } else { self.tables.of(head)[save.at].hash };
                 let old = std::mem::replace(&mut reg.hash, hash);
