@@ -268,6 +268,14 @@ const FLUSH_HELD: u64 = 1024 * 1024;
 /// The request as the upstream gets it (hop-by-hop fields removed), or the answer to give
 /// instead.
 fn forwardable(request: Request, fields: &hop::Fields) -> Result<Request, Response> {
+    // What the proxy refuses before it sends a request on a link, the gateway refuses too (its
+    // plain clients, and a link's peer that is not a streamline proxy).
+    if fields.hosts != 1 {
+        return Err(hop::answer(400, "Bad Request", false));
+    }
+    if &request.head().method()[..] == b"CONNECT" {
+        return Err(hop::answer(501, "Not Implemented", false));
+    }
     let (head, body) = request.into_parts();
     fields
         .forward(&head, &[])
@@ -475,8 +483,25 @@ async fn read_upstream(
         Ended { left, unprocessed, dropped }
     };
     loop {
-        // Nothing outstanding: wait for the next request, noticing a close meanwhile.
+        // Nothing outstanding: wait for the next request, noticing a close meanwhile. A job
+        // is queued before its request is written, so bytes with no job queued answer no
+        // request: an upstream that sends them (a second response after one, a body after a
+        // HEAD's) would have them read as the next client's answer, and every answer after
+        // it one client late. The connection is closed instead.
         let job = loop {
+            if !buf.is_empty() {
+                match queue.try_recv() {
+                    Ok(job) => break job,
+                    Err(_) => {
+                        stats.error();
+                        tracing::warn!(
+                            bytes = buf.len(),
+                            "upstream sent bytes that answer no request: connection closed"
+                        );
+                        return end(queue, None, false, true);
+                    }
+                }
+            }
             tokio::select! {
                 biased;
                 _ = &mut aborted => return end(queue, None, false, false),
@@ -491,7 +516,7 @@ async fn read_upstream(
                         tracing::info!("upstream connection closed while idle");
                         return end(queue, None, true, false);
                     }
-                    Ok(_) => {} // bytes before a request: the parser refuses them below
+                    Ok(_) => {} // looked at above: a job queued since, or none
                 },
             }
         };
@@ -499,7 +524,13 @@ async fn read_upstream(
         let started = !buf.is_empty();
         let response = loop {
             match parser.decode(&mut buf) {
-                Ok(Some(response)) if response.status() < 200 && response.status() != 101 => continue,
+                // The pair forwards no `Upgrade`, so a 101 answers nothing it sent (RFC 9110
+                // §15.2.2), and would end the link's response stream (SPEC.md §13.3): 502,
+                // and the connection closed.
+                Ok(Some(response)) if response.status() == 101 => {
+                    break Err(("101 Switching Protocols to a request without Upgrade".into(), true))
+                }
+                Ok(Some(response)) if response.status() < 200 => continue,
                 Ok(Some(response)) => break Ok(response),
                 Ok(None) => {}
                 Err(err) => break Err((err.to_string(), true)),

@@ -31,9 +31,12 @@ fn connection_tokens(headers: &Headers) -> impl Iterator<Item = &[u8]> + Clone {
 }
 
 /// Is a field of this name dropped when forwarding (a hop-by-hop one, one `Connection`
-/// names, or one of `extra`)?
+/// names, or one of `extra`)? `Host` is never dropped for being named: a request checked for
+/// exactly one Host must reach the upstream with it (a sender must not name it, RFC 9110
+/// §7.6.1, and the framing fields are not header lines here).
 fn dropped<'a>(name: &[u8], mut named: impl Iterator<Item = &'a [u8]>, extra: &[&[u8]]) -> bool {
-    HOP_BY_HOP.iter().chain(extra).any(|h| name.eq_ignore_ascii_case(h)) || named.any(|t| name.eq_ignore_ascii_case(t))
+    HOP_BY_HOP.iter().chain(extra).any(|h| name.eq_ignore_ascii_case(h))
+        || (named.any(|t| name.eq_ignore_ascii_case(t)) && !name.eq_ignore_ascii_case(b"host"))
 }
 
 /// What a hop needs to know of a head's field lines, found in one pass over them (each
@@ -243,6 +246,13 @@ mod tests {
         assert_eq!(f.version(), Version::HTTP_11);
         assert_eq!(Fields::of(&f).hosts, 1);
         assert!(!closes(&h));
+    }
+
+    /// `Connection: Host` does not take away the Host the proxy checked (RFC 9112 §3.2).
+    #[test]
+    fn host_stays_whatever_connection_names() {
+        let h = head("GET / HTTP/1.1\r\nHost: a\r\nConnection: Host, X-Trace\r\nX-Trace: 1\r\n\r\n");
+        assert_eq!(lines(&Fields::of(&h).forward(&h, &[]).unwrap()), ["Host: a"]);
     }
 
     #[test]

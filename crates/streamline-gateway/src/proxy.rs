@@ -251,6 +251,13 @@ async fn link_task(
                     match responses.next().await {
                         None => return (String::from("closed by the gateway"), false),
                         Some(Err(err)) => return (err.to_string(), false),
+                        // A 101 ends the link's response stream (SPEC.md §13.3): nothing more
+                        // could be read from it. The pair never asks for one, so the link is
+                        // lost: 502 for what is in flight (this request among them), and a
+                        // new link.
+                        Some(Ok(response)) if response.status() == 101 => {
+                            return (String::from("a 101 on the link, which ends its responses"), false)
+                        }
                         Some(Ok(response)) => match waiting.try_recv() {
                             Ok(w) if w.reply.is_closed() => {
                                 // Its client is gone: nothing to hold it for.

@@ -552,3 +552,134 @@ async fn the_link_holding_the_most_of_a_spent_budget_is_closed_at_the_gateway() 
     assert!(gateway.stats.held_peak.load(Relaxed) <= 2 * (4 << 20));
     drop(greedy);
 }
+
+/// An upstream that breaks the protocol, on raw sockets: each request's path picks its answer.
+/// `/two`: a response and, unasked, a second one after it; `/101`: a 101 without any
+/// `Upgrade` asked; anything else: 200 with the path as its body.
+async fn rogue_upstream() -> (std::net::SocketAddr, AbortOnDrop) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let task = tokio::spawn(async move {
+        loop {
+            let Ok((mut socket, _)) = listener.accept().await else { return };
+            tokio::spawn(async move {
+                let mut buf = Vec::new();
+                let mut piece = [0u8; 4096];
+                loop {
+                    let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") else {
+                        match socket.read(&mut piece).await {
+                            Ok(0) | Err(_) => return,
+                            Ok(n) => buf.extend_from_slice(&piece[..n]),
+                        }
+                        continue;
+                    };
+                    let head = String::from_utf8_lossy(&buf[..end]).into_owned();
+                    buf.drain(..end + 4);
+                    let path = head.split(' ').nth(1).unwrap_or("/").to_string();
+                    let ok = |body: &str, extra: &str| {
+                        format!("HTTP/1.1 200 OK\r\n{extra}Content-Length: {}\r\n\r\n{body}", body.len())
+                    };
+                    let answer = match path.as_str() {
+                        "/two" => ok("first", "") + &ok("stray", "Set-Cookie: session=attacker\r\n"),
+                        "/101" => "HTTP/1.1 101 Switching Protocols\r\n\r\n".to_string(),
+                        _ => ok(&path, ""),
+                    };
+                    if socket.write_all(answer.as_bytes()).await.is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    (addr, AbortOnDrop(task))
+}
+
+/// An upstream that answers a request twice: the second answer is no one's. Read as the next
+/// request's, it would go to the next client, and every answer after it one client late (a
+/// cookie of one client's handed to another). The gateway closes that upstream connection
+/// instead, and every later client gets its own answer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_answer_no_request_asked_for_reaches_no_client() {
+    let (upstream, _upstream) = rogue_upstream().await;
+    let gateway = start_gateway(upstream, None, config()).await;
+    let proxy = start_proxy(gateway.addr, config()).await;
+    let first = once(proxy.addr, "GET /two HTTP/1.1\r\nHost: t\r\n\r\n").await.unwrap();
+    assert_eq!(first.body(), "first");
+    // Let the stray answer arrive while nothing is outstanding.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    for n in 0..5 {
+        let path = format!("/victim{n}");
+        let answer = once(proxy.addr, &format!("GET {path} HTTP/1.1\r\nHost: t\r\n\r\n")).await.unwrap();
+        assert_eq!((answer.status(), answer.body().to_vec()), (200, path.into_bytes()), "client {n}");
+        assert!(!end_to_end_fields(&answer).iter().any(|f| f.contains("attacker")), "client {n}");
+    }
+    assert!(gateway.stats.errors.load(Relaxed) >= 1, "the stray answer is counted as an error");
+}
+
+/// An upstream 101 to a request that asked for no upgrade (the pair forwards none): 502 to
+/// its client, and the link goes on serving the others (a 101 on the link would end its
+/// response stream, SPEC.md §13.3). The gateway also refuses what the proxy refuses, for its
+/// own plain clients: no Host (400), CONNECT (501).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_upstream_101_gets_502_and_the_link_goes_on() {
+    let (upstream, _upstream) = rogue_upstream().await;
+    let gateway = start_gateway(upstream, None, config()).await;
+    let proxy = start_proxy(gateway.addr, config()).await;
+    let switched = once(proxy.addr, "GET /101 HTTP/1.1\r\nHost: t\r\n\r\n").await.unwrap();
+    assert_eq!(switched.status(), 502);
+    for n in 0..3 {
+        let answer = once(proxy.addr, &format!("GET /after{n} HTTP/1.1\r\nHost: t\r\n\r\n")).await.unwrap();
+        assert_eq!((answer.status(), answer.body().to_vec()), (200, format!("/after{n}").into_bytes()));
+    }
+    let direct = |request: &'static str| once(gateway.addr, request);
+    assert_eq!(direct("GET /101 HTTP/1.1\r\nHost: t\r\n\r\n").await.unwrap().status(), 502);
+    assert_eq!(direct("GET /x HTTP/1.1\r\n\r\n").await.unwrap().status(), 400);
+    assert_eq!(direct("GET /x HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n").await.unwrap().status(), 400);
+    assert_eq!(direct("CONNECT a:443 HTTP/1.1\r\nHost: a:443\r\n\r\n").await.unwrap().status(), 501);
+    assert_eq!(direct("GET /x HTTP/1.1\r\nHost: t\r\n\r\n").await.unwrap().body(), "/x");
+}
+
+/// A peer on the link that answers the first link's first request with a 101 (which ends a
+/// compact response stream, SPEC.md §13.3), and every other request with `200 ok`. The proxy
+/// can read nothing more from that link: it counts it lost (502 for what was in flight) and
+/// opens another, rather than waiting on it for ever.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_101_on_the_link_loses_the_link_not_the_proxy() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let fake = tokio::spawn(async move {
+        let mut first = true;
+        loop {
+            let Ok((mut socket, _)) = listener.accept().await else { return };
+            let switch = std::mem::take(&mut first);
+            tokio::spawn(async move {
+                let mut seen = Vec::new();
+                let mut answered = 0;
+                let mut piece = [0u8; 4096];
+                while let Ok(n @ 1..) = socket.read(&mut piece).await {
+                    seen.extend_from_slice(&piece[..n]);
+                    let issued = seen.split(|&b| b == b'\n').filter(|line| line.starts_with(b"-:")).count();
+                    for _ in answered..issued {
+                        let answer: &[u8] = if switch {
+                            b"C:101 Switching Protocols\r\nV:HTTP/1.1\r\n-:\r\n"
+                        } else {
+                            b"C:200 OK\r\nV:HTTP/1.1\r\n+: 2\r\nok"
+                        };
+                        if socket.write_all(answer).await.is_err() {
+                            return;
+                        }
+                    }
+                    answered = issued;
+                }
+            });
+        }
+    });
+    let _fake = AbortOnDrop(fake);
+    let proxy = start_proxy(addr, config()).await;
+    let get = "GET /a HTTP/1.1\r\nHost: t\r\n\r\n";
+    assert_eq!(once(proxy.addr, get).await.unwrap().status(), 502);
+    let next = once(proxy.addr, get).await.unwrap();
+    assert_eq!((next.status(), next.body().to_vec()), (200, b"ok".to_vec()));
+}
