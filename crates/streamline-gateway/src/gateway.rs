@@ -113,7 +113,9 @@ async fn serve_link(
     let depth = crate::bound(config.max_in_flight);
     // The order responses go back in, one receiver per request: bounded, so a link that
     // sends faster than the upstream answers is read no further (backpressure).
-    let (order_tx, mut order_rx) = mpsc::channel::<oneshot::Receiver<Answer>>(depth);
+    // With each, for a plain HTTP/1.0 client, whether its connection closes after the answer
+    // (the answer is then made fit for HTTP/1.0: `hop::for_http10`).
+    let (order_tx, mut order_rx) = mpsc::channel::<(oneshot::Receiver<Answer>, Option<bool>)>(depth);
     let (jobs_tx, jobs_rx) = mpsc::channel::<Job>(depth);
     // What this connection's answers hold of the response budget. A plain client stuck
     // reading them is closed once the budget has been spent a while and it holds the most; a
@@ -165,8 +167,9 @@ async fn serve_link(
             let charge = budgets.requests.charge(message_bytes(request.head(), request.body().len())).await;
             let fields = hop::Fields::of(request.head());
             let closing = syntax == Syntax::Plain && fields.closes(request.head());
+            let http10 = syntax == Syntax::Plain && request.head().version() == streamline::Version::HTTP_10;
             let (reply, answer) = oneshot::channel();
-            if order_tx.send(answer).await.is_err() {
+            if order_tx.send((answer, http10.then_some(closing))).await.is_err() {
                 break;
             }
             stats.in_flight.fetch_add(1, Relaxed);
@@ -209,7 +212,7 @@ async fn serve_link(
                     }
                 }
             };
-            let mut answer = answer;
+            let (mut answer, http10) = answer;
             let answer = match answer.try_recv() {
                 Ok(answer) => Some(answer),
                 Err(oneshot::error::TryRecvError::Closed) => None,
@@ -228,6 +231,10 @@ async fn serve_link(
                 Answer::made(hop::answer(502, "Bad Gateway", false))
             });
             Stats::add(&stats.responses, 1);
+            let response = match http10 {
+                Some(close) => hop::for_http10(response, close),
+                None => response,
+            };
             if writing && sink.feed(response).await.is_err() {
                 // The link is gone: keep taking answers so the upstream side drains.
                 writing = false;

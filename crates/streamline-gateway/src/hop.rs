@@ -2,7 +2,7 @@
 //! sends (its own, RFC 9110 §6.2), and the answers a service makes itself.
 
 use bytes::{Bytes, BytesMut};
-use streamline::{Framing, Head, Headers, Request, Response, Version};
+use streamline::{ChunkedBody, ChunkedPart, Framing, Head, Headers, Request, Response, Version};
 
 /// Fields that describe one connection, never forwarded (RFC 9110 §7.6.1; Transfer-Encoding
 /// is the message's framing in streamline's model and is written by whoever frames it).
@@ -197,9 +197,15 @@ pub(crate) fn with_close(response: Response) -> Response {
     if closes(response.head()) {
         return response;
     }
+    with_field(response, b"Connection: close")
+}
+
+/// The response with one more field line (the same response if it cannot take it).
+fn with_field(response: Response, line: &[u8]) -> Response {
     let (head, body) = response.into_parts();
     let mut block = BytesMut::from(head.headers().as_block());
-    block.extend_from_slice(b"Connection: close\r\n");
+    block.extend_from_slice(line);
+    block.extend_from_slice(b"\r\n");
     let rebuilt = Headers::parse_block(block.freeze()).and_then(|headers| {
         let reason = Bytes::copy_from_slice(head.reason().unwrap_or_default());
         Head::response(head.status().unwrap_or(200), reason, head.version(), headers, head.framing())
@@ -216,6 +222,47 @@ pub(crate) fn delimited(response: Response) -> Response {
     if response.head().framing() != Framing::Close {
         return response;
     }
+    by_length(response)
+}
+
+/// The response as an HTTP/1.0 client may get it: a chunked body framed by its length instead
+/// (RFC 9112 §6.1: no Transfer-Encoding to a request that does not say HTTP/1.1; the body is
+/// here whole, its trailer fields dropped as a recipient may), and `Connection: keep-alive`
+/// when the connection stays open (an HTTP/1.0 client closes otherwise, RFC 9112 §9.3).
+pub(crate) fn for_http10(response: Response, close: bool) -> Response {
+    let response = if response.head().framing() == Framing::Chunked { dechunked(response) } else { response };
+    if close {
+        return response;
+    }
+    with_field(response, b"Connection: keep-alive")
+}
+
+/// A chunked response with its payload framed by its length (the chunk framing and the
+/// trailer fields left out). The reader checked the body, so the walk does not fail; if it
+/// did, the response would stay as it came.
+fn dechunked(response: Response) -> Response {
+    let mut walker = ChunkedBody::new();
+    let mut payload = BytesMut::with_capacity(response.body().len());
+    let mut src = &response.body()[..];
+    loop {
+        match walker.next(src) {
+            Ok((used, Some(ChunkedPart::Data(data)))) => {
+                payload.extend_from_slice(data);
+                src = &src[used..];
+            }
+            Ok((used, Some(ChunkedPart::Trailer(_)))) => src = &src[used..],
+            Ok((_, Some(ChunkedPart::End))) => break,
+            Ok((_, None)) | Err(_) => return response,
+        }
+    }
+    let (head, _) = response.into_parts();
+    let payload = payload.freeze();
+    let framed = head.with_framing(Framing::Length(payload.len() as u64));
+    Response::new(framed, payload).unwrap_or_else(|_| unreachable!())
+}
+
+/// The response with its (whole) body framed by its length.
+fn by_length(response: Response) -> Response {
     let (head, body) = response.into_parts();
     let framed = head.with_framing(Framing::Length(body.len() as u64));
     Response::new(framed, body).unwrap_or_else(|_| unreachable!())

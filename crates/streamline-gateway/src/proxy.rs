@@ -303,8 +303,15 @@ async fn link_task(
 
 /// What a client's writer sends next, in the order of the requests.
 enum Slot {
-    /// The answer to a request on a link; close the connection after it?
-    Wait(oneshot::Receiver<Answer>, bool),
+    /// The answer to a request on a link.
+    Wait {
+        answer: oneshot::Receiver<Answer>,
+        /// Close the connection after it.
+        close: bool,
+        /// The request was HTTP/1.0: the answer must not be chunked (RFC 9112 §6.1), and a
+        /// connection kept open says so (`Connection: keep-alive`).
+        http10: bool,
+    },
     /// An answer the proxy made; close after it?
     Now(Response, bool),
     /// `100 Continue` for the request being read (its body is awaited).
@@ -545,7 +552,10 @@ async fn read_client(
             return "CONNECT";
         }
         let close = fields.closes(&head);
-        let continues = fields.expects_continue(&head);
+        let http10 = head.version() == streamline::Version::HTTP_10;
+        // An HTTP/1.0 request's expectation is ignored (RFC 9110 §10.1.1): no 100 for it.
+        let expects = fields.expects_continue(&head);
+        let continues = expects && !http10;
         if matches!(head.framing(), Framing::Length(n) if n > config.limits.get_max_body()) {
             let _ = slots.send(refuse(413, "Content Too Large", "body too large")).await;
             return "body too large";
@@ -599,7 +609,7 @@ async fn read_client(
                 Got::End | Got::Cut | Got::Shutdown | Got::NoRoom => return "cut in a body",
             }
         }
-        let drop_expect: &[&[u8]] = if continues { &[b"expect"] } else { &[] };
+        let drop_expect: &[&[u8]] = if expects { &[b"expect"] } else { &[] };
         let body = gathered.map_or(body, BytesMut::freeze);
         let request = match fields.forward(&head, drop_expect).and_then(|h| Request::new(h, body)) {
             Ok(request) => request,
@@ -610,7 +620,7 @@ async fn read_client(
         };
         let Ok(permit) = link.slots.clone().acquire_owned().await else { return "stopped" };
         let (reply, answer) = oneshot::channel();
-        if slots.send(Slot::Wait(answer, close)).await.is_err() {
+        if slots.send(Slot::Wait { answer, close, http10 }).await.is_err() {
             return "writer gone";
         }
         let job = Job { request, reply, permit, _charge: charge, holder: holder.clone() };
@@ -675,7 +685,7 @@ async fn write_client(
                 continue;
             }
             Slot::Now(response, close) => (response, close),
-            Slot::Wait(mut answer, close) => {
+            Slot::Wait { mut answer, close, http10 } => {
                 let answer = match answer.try_recv() {
                     Ok(answer) => Some(answer),
                     Err(oneshot::error::TryRecvError::Closed) => None,
@@ -693,7 +703,8 @@ async fn write_client(
                     Answer::made(hop::answer(502, "Bad Gateway", false))
                 });
                 held.push(charge);
-                (hop::delimited(response), close)
+                let response = hop::delimited(response);
+                (if http10 { hop::for_http10(response, close) } else { response }, close)
             }
         };
         let response = if close { hop::with_close(response) } else { response };

@@ -555,7 +555,8 @@ async fn the_link_holding_the_most_of_a_spent_budget_is_closed_at_the_gateway() 
 
 /// An upstream that breaks the protocol, on raw sockets: each request's path picks its answer.
 /// `/two`: a response and, unasked, a second one after it; `/101`: a 101 without any
-/// `Upgrade` asked; anything else: 200 with the path as its body.
+/// `Upgrade` asked; `/chunked`: `hello` chunked, with a trailer field; anything else: 200
+/// with the path as its body.
 async fn rogue_upstream() -> (std::net::SocketAddr, AbortOnDrop) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -583,6 +584,10 @@ async fn rogue_upstream() -> (std::net::SocketAddr, AbortOnDrop) {
                     let answer = match path.as_str() {
                         "/two" => ok("first", "") + &ok("stray", "Set-Cookie: session=attacker\r\n"),
                         "/101" => "HTTP/1.1 101 Switching Protocols\r\n\r\n".to_string(),
+                        "/chunked" => {
+                            "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\nX-T: 1\r\n\r\n"
+                                .to_string()
+                        }
                         _ => ok(&path, ""),
                     };
                     if socket.write_all(answer.as_bytes()).await.is_err() {
@@ -682,4 +687,39 @@ async fn a_101_on_the_link_loses_the_link_not_the_proxy() {
     assert_eq!(once(proxy.addr, get).await.unwrap().status(), 502);
     let next = once(proxy.addr, get).await.unwrap();
     assert_eq!((next.status(), next.body().to_vec()), (200, b"ok".to_vec()));
+}
+
+/// An HTTP/1.0 client never gets a chunked answer (RFC 9112 §6.1): the proxy frames it by its
+/// length; a connection it keeps open says `Connection: keep-alive`; and an HTTP/1.0
+/// `Expect: 100-continue` is ignored (RFC 9110 §10.1.1): no 100, the final answer only.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_http_1_0_client_gets_no_chunked_answer_and_no_100() {
+    let (upstream, _upstream) = rogue_upstream().await;
+    let gateway = start_gateway(upstream, None, config()).await;
+    let proxy = start_proxy(gateway.addr, config()).await;
+    let mut client = Client::connect(proxy.addr).await;
+    for _ in 0..2 {
+        client.send("GET /chunked HTTP/1.0\r\nHost: t\r\nConnection: keep-alive\r\n\r\n").await;
+        let answer = client.response().await.unwrap();
+        assert_eq!((answer.head().framing(), &answer.body()[..]), (Framing::Length(5), &b"hello"[..]));
+        assert!(answer.head().headers().iter().any(|l| l == b"Connection: keep-alive"));
+    }
+    client.send("GET /chunked HTTP/1.0\r\nHost: t\r\n\r\n").await;
+    assert_eq!(client.response().await.unwrap().head().framing(), Framing::Length(5));
+    assert!(client.closed().await);
+    // HTTP/1.1 still gets the chunked answer as it came.
+    let chunked = once(proxy.addr, "GET /chunked HTTP/1.1\r\nHost: t\r\n\r\n").await.unwrap();
+    assert_eq!(chunked.head().framing(), Framing::Chunked);
+    // The gateway's own plain clients too.
+    let mut direct = Client::connect(gateway.addr).await;
+    direct.send("GET /chunked HTTP/1.0\r\nHost: t\r\nConnection: keep-alive\r\n\r\n").await;
+    let answer = direct.response().await.unwrap();
+    assert_eq!((answer.head().framing(), &answer.body()[..]), (Framing::Length(5), &b"hello"[..]));
+    assert!(answer.head().headers().iter().any(|l| l == b"Connection: keep-alive"));
+
+    let pair = pair(config()).await;
+    let mut client = Client::connect(pair.proxy.addr).await;
+    client.send("POST /upload HTTP/1.0\r\nHost: t\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\nok").await;
+    let answer = client.response().await.unwrap();
+    assert_eq!((answer.status(), &answer.body()[..]), (200, &b"got 2 bytes: ok"[..]));
 }
