@@ -23,7 +23,7 @@
 use std::future::Future;
 use std::net::SocketAddr;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::Relaxed};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -334,8 +334,9 @@ async fn serve_client(
     let write = Counted::new(write, stats.clone(), Side::Plain).stalling_after(config.idle_timeout);
     let (slots, queue) = mpsc::channel(crate::bound(config.max_pipeline));
     let holder = budgets.holders.join();
-    let reader = read_client(read, slots, peer, links.next(), config, stats, budgets, &holder, shutdown);
-    let writer = write_client(write, queue, stats, &holder);
+    let owed = Owed::new();
+    let reader = read_client(read, slots, peer, links.next(), config, stats, budgets, &holder, &owed, shutdown);
+    let writer = write_client(write, queue, stats, &holder, &owed);
     tokio::pin!(reader, writer);
     // The writer ends the connection (after an answer that closes it, or a client gone);
     // the reader ending leaves the writer to give the answers still owed.
@@ -348,6 +349,43 @@ async fn serve_client(
         }
     };
     tracing::debug!(%peer, why, "client closed");
+}
+
+/// The answers a client is owed, and when it was last owed none: its idle time between
+/// requests counts from the last answer written, and not at all while one is owed (a request
+/// slower than the idle timeout keeps its connection, and the timer starts when its answer
+/// goes).
+struct Owed {
+    count: AtomicUsize,
+    /// Milliseconds from `start` to the last answer written.
+    since: AtomicU64,
+    start: Instant,
+}
+
+impl Owed {
+    fn new() -> Owed {
+        Owed { count: AtomicUsize::new(0), since: AtomicU64::new(0), start: Instant::now() }
+    }
+
+    /// A request went to a link: its answer is owed.
+    fn asked(&self) {
+        self.count.fetch_add(1, Relaxed);
+    }
+
+    /// An answer to a request on a link was written.
+    fn answered(&self) {
+        self.since.store(self.start.elapsed().as_millis() as u64, Relaxed);
+        self.count.fetch_sub(1, Relaxed);
+    }
+
+    /// When a client idle for `timeout` is closed, as things stand.
+    fn idle_until(&self, timeout: Duration) -> Instant {
+        if self.count.load(Relaxed) > 0 {
+            return crate::after(timeout);
+        }
+        let since = self.start + Duration::from_millis(self.since.load(Relaxed));
+        since.checked_add(timeout).unwrap_or_else(|| crate::after(timeout))
+    }
 }
 
 /// Bytes of a head being read (with whatever came after it) that a client holds without
@@ -382,6 +420,8 @@ enum Got {
 /// `stop` is the connection's one wait for the shutdown flag, made once (a wait made anew
 /// for every request registered and dropped a waiter each time).
 ///
+/// `owed`, between requests: what the client is owed, from which its idle time counts.
+///
 /// `reading`, while a head is read: the budget and the charge that the bytes waiting in
 /// `buf` past the first [`HEAD_FREE`] are added to as they come, so long heads half read are
 /// bounded by the budget too. They never wait for room (every client could be left waiting on
@@ -395,6 +435,7 @@ async fn next_event(
     config: &Config,
     mut stop: Pin<&mut impl Future<Output = ()>>,
     timer: &mut Pin<Box<Sleep>>,
+    owed: Option<&Owed>,
     mut reading: Option<(&Arc<Budget>, &mut Charge)>,
 ) -> Got {
     let wait = |empty: bool| if in_head && !empty { config.header_timeout } else { config.idle_timeout };
@@ -453,8 +494,12 @@ async fn next_event(
                 Err(_) => return Got::Cut,
             },
             () = timer.as_mut() => {
-                if Instant::now() >= *deadline {
-                    return Got::Timeout;
+                let now = Instant::now();
+                if now >= *deadline {
+                    match owed.filter(|_| between).map(|owed| owed.idle_until(config.idle_timeout)) {
+                        Some(until) if until > now => *deadline = until,
+                        _ => return Got::Timeout,
+                    }
                 }
                 timer.as_mut().reset(*deadline);
             }
@@ -475,6 +520,7 @@ async fn read_client(
     stats: &Stats,
     budgets: &Budgets,
     holder: &Arc<Holder>,
+    owed: &Owed,
     mut shutdown: Shutdown,
 ) -> &'static str {
     let mut parser = http1::Parser::with_limits(config.limits);
@@ -509,7 +555,9 @@ async fn read_client(
             buf = fresh;
         }
         let room = Some((&budgets.requests, &mut reading));
-        let got = next_event(&mut parser, &mut read, &mut buf, true, config, stop.as_mut(), &mut timer, room).await;
+        let got =
+            next_event(&mut parser, &mut read, &mut buf, true, config, stop.as_mut(), &mut timer, Some(owed), room)
+                .await;
         // A whole head of the usual size (its bytes held uncharged) waits for the least a
         // message is charged: with the budget spent, the client is read no further
         // (backpressure). A longer one starts from what its bytes were charged. Past that, a
@@ -573,7 +621,9 @@ async fn read_client(
         let mut body = Bytes::new();
         let mut gathered: Option<BytesMut> = None;
         loop {
-            match next_event(&mut parser, &mut read, &mut buf, false, config, stop.as_mut(), &mut timer, None).await {
+            match next_event(&mut parser, &mut read, &mut buf, false, config, stop.as_mut(), &mut timer, None, None)
+                .await
+            {
                 Got::Event(Event::Data(piece)) => {
                     let held = gathered.as_ref().map_or(body.len(), BytesMut::len);
                     if (held + piece.len()) as u64 > config.limits.get_max_body() {
@@ -620,6 +670,7 @@ async fn read_client(
         };
         let Ok(permit) = link.slots.clone().acquire_owned().await else { return "stopped" };
         let (reply, answer) = oneshot::channel();
+        owed.asked();
         if slots.send(Slot::Wait { answer, close, http10 }).await.is_err() {
             return "writer gone";
         }
@@ -640,6 +691,7 @@ async fn write_client(
     mut queue: mpsc::Receiver<Slot>,
     stats: &Stats,
     holder: &Holder,
+    owed: &Owed,
 ) {
     // Writes `out`, unless the client is told to close first (it holds the most of a
     // response budget spent for a while): `false` then, or when the client is gone.
@@ -703,6 +755,8 @@ async fn write_client(
                     Answer::made(hop::answer(502, "Bad Gateway", false))
                 });
                 held.push(charge);
+                // In hand and going out: the client's idle time counts from here.
+                owed.answered();
                 let response = hop::delimited(response);
                 (if http10 { hop::for_http10(response, close) } else { response }, close)
             }

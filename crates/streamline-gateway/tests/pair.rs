@@ -723,3 +723,21 @@ async fn an_http_1_0_client_gets_no_chunked_answer_and_no_100() {
     let answer = client.response().await.unwrap();
     assert_eq!((answer.status(), &answer.body()[..]), (200, &b"got 2 bytes: ok"[..]));
 }
+
+/// The idle timeout counts between requests from the last answer written, not from the last
+/// request: an answer slower than the timeout (300 ms against 200) keeps its connection, the
+/// next request on it is served, and a client idle past the timeout after its answer is
+/// closed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_idle_time_counts_from_the_last_answer() {
+    let idle_timeout = Duration::from_millis(200);
+    let pair = pair(Config { idle_timeout, ..config() }).await;
+    let mut client = Client::connect(pair.proxy.addr).await;
+    client.send("GET /slow HTTP/1.1\r\nHost: t\r\n\r\n").await;
+    assert_eq!(client.response().await.unwrap().body(), "slow");
+    client.send("GET /file HTTP/1.1\r\nHost: t\r\n\r\n").await;
+    assert_eq!(client.response().await.unwrap().body(), "hello, world\n");
+    let answered = std::time::Instant::now();
+    assert!(client.closed().await);
+    assert!(answered.elapsed() >= idle_timeout - Duration::from_millis(20), "{:?}", answered.elapsed());
+}
