@@ -249,6 +249,22 @@ destroy the input; write to another file\n"
     assert_eq!(read(&plain), read(sample("post-someurl-x100.http")), "the input is untouched");
     assert_eq!(read(&compact), read(sample("post-someurl-x100.shttp")), "the input is untouched");
     assert_eq!(names(&dir), ["hard.http", "soft.http", "x.http", "x.shttp"]);
+    // The other inputs: the requests a response stream answers, and every input of a report
+    // whose plot is written to a file.
+    let responses = sample_str("responses/browse.http");
+    let requests = dir.join("requests.http");
+    std::fs::copy(sample("responses/browse.requests.http"), &requests).unwrap();
+    let requests_s = requests.to_str().unwrap().to_string();
+    for args in [
+        vec!["encode", &responses, "--requests", &requests_s, "-o", &requests_s],
+        vec!["report", &responses, "--requests", &requests_s, "--plot", &requests_s],
+        vec!["report", &plain_s, &compact_s, "--plot", &compact_s],
+    ] {
+        let (_, stderr) = fails(&args, b"", 2);
+        assert!(stderr.contains("writing it would destroy the input"), "{args:?}: {stderr}");
+    }
+    assert_eq!(read(&requests), read(sample("responses/browse.requests.http")), "the input is untouched");
+    assert_eq!(read(&compact), read(sample("post-someurl-x100.shttp")), "the input is untouched");
 }
 
 #[test]

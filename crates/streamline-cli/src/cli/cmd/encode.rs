@@ -20,6 +20,8 @@ use crate::cli::{signals, DataError};
 pub fn run(args: EncodeArgs) -> Result<()> {
     if let Some(path) = &args.answers.requests {
         io::refuse_both_stdin(args.io.input.as_deref(), path)?;
+        // The requests file is an input too: refused as the output before anything is read.
+        io::refuse_input_as_output(Some(path), args.io.output.as_deref())?;
     }
     let mut input = Input::open(args.io.input.as_deref(), args.io.quiet)?;
     let name = input.name().to_string();

@@ -40,6 +40,12 @@ pub fn run(args: ReportArgs) -> Result<()> {
         }
         io::refuse_both_stdin(args.files.first().map(PathBuf::as_path), path)?;
     }
+    // The plot is written over no input: refused before anything is read.
+    if let Some(plot) = &args.plot {
+        for input in args.files.iter().map(PathBuf::as_path).chain(pair) {
+            io::refuse_input_as_output(Some(input), Some(plot))?;
+        }
+    }
     // A capture malformed or cut short after some packets: the report of what was read is
     // printed, then the error.
     let mut late = None;
