@@ -777,6 +777,15 @@ fn bench_flat_out_and_paced() {
     assert!(out.contains("kept up") || out.contains("fell behind"), "{out}");
     let (_, stderr) = fails(&["bench", "-"], b"V:HTTP/1.1\r\n-:\r\n", 1);
     assert!(stderr.contains("request issued with no method set"), "{stderr}");
+    // A rate far past the codec's: each run still stops at its duration, behind, with the
+    // messages it did; it does not go on through a backlog of a billion (minutes of it).
+    let out = ok(&["bench", "--count", "100", "--duration", "0.2", "--rate", "1000000000", "--format", "json"], b"");
+    let bench: Value = serde_json::from_slice(&out).unwrap();
+    for run in bench["runs"].as_array().unwrap() {
+        assert!(num(&run["seconds"]) < 60.0, "{run}");
+        assert_eq!(run["kept_up"], Value::Bool(false), "{run}");
+        assert!(run["messages"].as_u64().unwrap() < 200_000_000, "{run}");
+    }
 }
 
 #[test]
