@@ -270,3 +270,24 @@ fn edit_lines_stay_within_max_line() {
         assert_eq!(out, canonical(&plain).unwrap());
     }
 }
+
+/// SPEC.md §9.5 ("Registers"): with editing any list is reached from any other, so the encoder refuses no
+/// request whose head fits the state limit. The templates it saves for kinds of request that
+/// come back hold up to half the limit; a head bigger than the other half was refused ("no
+/// register holds a prefix of the request's header lines") once a template stood beside it.
+/// Now the registers are made small first (`D:0 N`, then `>:` over the largest). Live and
+/// with the default window, at every limit from 1,500 bytes up (the browser session's
+/// largest head fits from there), the whole session is encoded and decodes, with that limit,
+/// to the same requests.
+#[test]
+fn no_head_that_fits_the_state_limit_is_refused() {
+    let plain = read_sample("sessions/browser.http");
+    let want = parse_plain(&plain).unwrap();
+    for max in (1500..=3000).step_by(50) {
+        let limits = Limits::default().max_state_bytes(max);
+        for window in [Window { requests: 0, bytes: 0 }, Window::default()] {
+            let compact = encode_with(&plain, limits, window).unwrap_or_else(|e| panic!("{max}, {window:?}: {e}"));
+            assert_eq!(decode_requests_with(&compact, limits).unwrap(), want, "{max}, {window:?}");
+        }
+    }
+}

@@ -467,11 +467,27 @@ impl Encoder {
                 "a response given to an encoder of requests (see Encoder::responses)"
             }));
         }
-        let plan = if self.steady(head) {
+        // Bytes written before the plan, to make room for it (rarely any).
+        let mut prelude = 0;
+        let mut plan = if self.steady(head) {
             Plan::steady(head, self.last_length)
         } else {
             self.tables.make(head, self.ahead_read(ahead));
-            self.plan_in_full(head, ahead, complete, &self.tables)?
+            match self.plan_in_full(head, ahead, complete, &self.tables) {
+                Ok(plan) => plan,
+                Err(kind) => {
+                    let Some((trial, lines, plan)) = self.with_room_made(head, ahead, complete) else {
+                        return Err(kind);
+                    };
+                    if dst.remaining_mut() < lines.len().saturating_add(plan.cost).saturating_add(more) {
+                        return Ok(None);
+                    }
+                    *self = *trial;
+                    dst.put_slice(&lines);
+                    prelude = lines.len();
+                    plan
+                }
+            }
         };
         if dst.remaining_mut() < plan.cost.saturating_add(more) {
             return Ok(None);
@@ -489,7 +505,55 @@ impl Encoder {
             self.last = Some(head.clone());
         }
         self.requests += 1;
+        plan.cost += prelude;
         Ok(Some(plan))
+    }
+
+    /// A request no plan fits in the state limit beside the registers (the templates saved
+    /// for earlier kinds of request take up to half the limit, and this head is bigger than
+    /// the other half): with editing on, the registers are made small first. The current
+    /// state's lines are deleted (`D:0 N`) and the largest registers overwritten with what
+    /// is left (`>:`), until the head fits beside them; then the request is planned again.
+    /// Tried on a copy of the encoder, given with the lines that made the room and the plan,
+    /// so that a request it cannot help is refused with nothing changed; `None` then. Rare
+    /// enough that the copy costs nothing that shows.
+    #[cold]
+    #[inline(never)]
+    fn with_room_made(&self, head: &Head, ahead: &[Head], complete: bool) -> Option<(Box<Encoder>, Vec<u8>, Plan)> {
+        if !self.editing || self.register_bytes == 0 {
+            return None;
+        }
+        let mut trial = Box::new(self.clone());
+        let lines = trial.make_room(head)?;
+        trial.tables.make(head, trial.ahead_read(ahead));
+        let plan = trial.plan_in_full(head, ahead, complete, &trial.tables).ok()?;
+        Some((trial, lines, plan))
+    }
+
+    /// Applies and writes the steps that make room for `head` (see
+    /// [`Encoder::with_room_made`]), giving their lines; `None` if the registers
+    /// cannot be made small enough.
+    fn make_room(&mut self, head: &Head) -> Option<Vec<u8>> {
+        let max = self.limits.max_state_bytes;
+        let mut lines = Vec::new();
+        let count = self.current.headers.len();
+        if count > 0 {
+            let step = Step::Change(Change::Delete { at: 0, count });
+            self.apply(step, head).ok()?;
+            self.write(step, head, &mut lines);
+        }
+        let mut largest: Vec<usize> = (0..self.regs.len()).filter(|&i| !self.regs[i].anchor).collect();
+        largest.sort_by_key(|&i| std::cmp::Reverse(self.regs[i].snap.bytes));
+        for i in largest {
+            let fits = self.register_bytes + head.byte_len().max(self.current.bytes) <= max;
+            if fits || self.regs[i].snap.bytes <= self.current.bytes {
+                break;
+            }
+            let step = Step::Store(Save { at: 0, slot: Slot::Reuse(i), anchor: false, template: true });
+            self.apply(step, head).ok()?;
+            self.write(step, head, &mut lines);
+        }
+        (self.register_bytes + head.byte_len() <= max).then_some(lines)
     }
 
     /// Writes one whole request (planned alone) and its body.
