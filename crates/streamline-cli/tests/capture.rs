@@ -170,6 +170,27 @@ fn encode_a_capture_keeps_the_requests_before_a_gap() {
     assert_eq!(String::from_utf8_lossy(&decoded), String::from_utf8_lossy(&pair[..first_end]));
 }
 
+/// A flow whose first bytes were never captured (its SYN seen, the segment after it lost):
+/// where its requests begin is unknown, so it is skipped, and the note says it was a loss,
+/// not a flow without client data.
+#[test]
+fn a_flow_that_lost_its_first_bytes_is_said_to() {
+    let dir = scratch("first-lost");
+    let mut w = Writer::pcap(Link::Ethernet);
+    let mut conn = Connection::ipv4([10, 0, 0, 1], 50_000, [10, 0, 0, 2], 80, 7);
+    w.packet(&conn.syn());
+    w.packet(&conn.syn_ack());
+    conn.skip(50);
+    w.packet(&conn.data(b"GET /b HTTP/1.1\r\nHost: a\r\n\r\n"));
+    w.packet(&conn.fin());
+    let pcap = dir.join("first-lost.pcap");
+    std::fs::write(&pcap, w.bytes()).unwrap();
+    let (_, stderr) = expect(&["report", &path_str(&pcap)], 0);
+    assert!(stderr.contains("50 bytes lost at byte 0 of the stream"), "{stderr}");
+    assert!(stderr.contains("before any byte of it: the flow skipped"), "{stderr}");
+    assert!(stderr.contains("1 TCP flow: 0 read as HTTP, 1 stopped at a fault"), "{stderr}");
+}
+
 #[test]
 fn encode_a_capture_needs_a_directory() {
     let capture = path_str(&captures().join("crafted-raw-ipv6.pcap"));

@@ -463,6 +463,14 @@ impl<F: Flows> Reading<'_, F> {
     /// The flow's stream ends here: at its end (`cut` None) or at a gap (`cut` says which).
     /// Reads the rest, then closes the connection; a request cut short is left out.
     fn end(&mut self, f: &mut Flow<F::Conn>, cut: Option<&str>) {
+        // A gap before any byte of the flow: where its requests begin is unknown, so nothing
+        // of it is read; said as such, not counted as a flow without client data.
+        if let (Some(cut), Stage::Detecting(_), true) = (cut, &f.stage, f.buf.is_empty()) {
+            self.counts.faults += 1;
+            self.note(&f.key, &format!("{cut}, before any byte of it: the flow skipped"));
+            f.stage = Stage::Done;
+            return;
+        }
         self.advance(f, true);
         let Stage::Reading(c) = &mut f.stage else {
             if let Some(cut) = cut.filter(|_| !matches!(f.stage, Stage::Done)) {
