@@ -578,7 +578,14 @@ async fn read_upstream(
             }
             Err((why, started)) => {
                 tracing::info!(why, "upstream connection lost");
-                return end(queue, Some(job), false, !started);
+                // Part of this answer came: 502 for it. The requests behind it got no byte of
+                // theirs: dropped, like all of them when none had begun (the idempotent ones
+                // go again, once).
+                if started {
+                    job.fail(&stats);
+                    return end(queue, None, false, true);
+                }
+                return end(queue, Some(job), false, true);
             }
         }
     }

@@ -555,8 +555,8 @@ async fn the_link_holding_the_most_of_a_spent_budget_is_closed_at_the_gateway() 
 
 /// An upstream that breaks the protocol, on raw sockets: each request's path picks its answer.
 /// `/two`: a response and, unasked, a second one after it; `/101`: a 101 without any
-/// `Upgrade` asked; `/chunked`: `hello` chunked, with a trailer field; anything else: 200
-/// with the path as its body.
+/// `Upgrade` asked; `/chunked`: `hello` chunked, with a trailer field; `/cut`: half an
+/// answer, then the connection closed; anything else: 200 with the path as its body.
 async fn rogue_upstream() -> (std::net::SocketAddr, AbortOnDrop) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -587,6 +587,10 @@ async fn rogue_upstream() -> (std::net::SocketAddr, AbortOnDrop) {
                         "/chunked" => {
                             "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\nX-T: 1\r\n\r\n"
                                 .to_string()
+                        }
+                        "/cut" => {
+                            let _ = socket.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhalf").await;
+                            return;
                         }
                         _ => ok(&path, ""),
                     };
@@ -740,4 +744,19 @@ async fn the_idle_time_counts_from_the_last_answer() {
     let answered = std::time::Instant::now();
     assert!(client.closed().await);
     assert!(answered.elapsed() >= idle_timeout - Duration::from_millis(20), "{:?}", answered.elapsed());
+}
+
+/// An upstream that closes in the middle of an answer: 502 for that request; the pipelined
+/// GET behind it, of whose answer no byte came, is sent again on a new connection, as the
+/// gateway's help says of an idempotent request dropped unanswered (RFC 9112 §9.3.1).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_behind_an_answer_cut_short_is_sent_again() {
+    let (upstream, _upstream) = rogue_upstream().await;
+    let gateway = start_gateway(upstream, None, config()).await;
+    let proxy = start_proxy(gateway.addr, config()).await;
+    let mut client = Client::connect(proxy.addr).await;
+    client.send("GET /cut HTTP/1.1\r\nHost: t\r\n\r\nGET /after HTTP/1.1\r\nHost: t\r\n\r\n").await;
+    assert_eq!(client.response().await.unwrap().status(), 502);
+    let after = client.response().await.unwrap();
+    assert_eq!((after.status(), &after.body()[..]), (200, &b"/after"[..]));
 }
