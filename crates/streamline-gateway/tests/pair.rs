@@ -604,15 +604,21 @@ async fn rogue_upstream() -> (std::net::SocketAddr, AbortOnDrop) {
     (addr, AbortOnDrop(task))
 }
 
+/// The gateway and the proxy in front of [`rogue_upstream`].
+async fn rogue_pair() -> (AbortOnDrop, Service, Service) {
+    let (upstream, task) = rogue_upstream().await;
+    let gateway = start_gateway(upstream, None, config()).await;
+    let proxy = start_proxy(gateway.addr, config()).await;
+    (task, gateway, proxy)
+}
+
 /// An upstream that answers a request twice: the second answer is no one's. Read as the next
 /// request's, it would go to the next client, and every answer after it one client late (a
 /// cookie of one client's handed to another). The gateway closes that upstream connection
 /// instead, and every later client gets its own answer.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_answer_no_request_asked_for_reaches_no_client() {
-    let (upstream, _upstream) = rogue_upstream().await;
-    let gateway = start_gateway(upstream, None, config()).await;
-    let proxy = start_proxy(gateway.addr, config()).await;
+    let (_upstream, gateway, proxy) = rogue_pair().await;
     let first = once(proxy.addr, "GET /two HTTP/1.1\r\nHost: t\r\n\r\n").await.unwrap();
     assert_eq!(first.body(), "first");
     // Let the stray answer arrive while nothing is outstanding.
@@ -632,9 +638,7 @@ async fn an_answer_no_request_asked_for_reaches_no_client() {
 /// own plain clients: no Host (400), CONNECT (501).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_upstream_101_gets_502_and_the_link_goes_on() {
-    let (upstream, _upstream) = rogue_upstream().await;
-    let gateway = start_gateway(upstream, None, config()).await;
-    let proxy = start_proxy(gateway.addr, config()).await;
+    let (_upstream, gateway, proxy) = rogue_pair().await;
     let switched = once(proxy.addr, "GET /101 HTTP/1.1\r\nHost: t\r\n\r\n").await.unwrap();
     assert_eq!(switched.status(), 502);
     for n in 0..3 {
@@ -698,9 +702,7 @@ async fn a_101_on_the_link_loses_the_link_not_the_proxy() {
 /// `Expect: 100-continue` is ignored (RFC 9110 §10.1.1): no 100, the final answer only.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_http_1_0_client_gets_no_chunked_answer_and_no_100() {
-    let (upstream, _upstream) = rogue_upstream().await;
-    let gateway = start_gateway(upstream, None, config()).await;
-    let proxy = start_proxy(gateway.addr, config()).await;
+    let (_upstream, gateway, proxy) = rogue_pair().await;
     let mut client = Client::connect(proxy.addr).await;
     for _ in 0..2 {
         client.send("GET /chunked HTTP/1.0\r\nHost: t\r\nConnection: keep-alive\r\n\r\n").await;
@@ -751,9 +753,7 @@ async fn the_idle_time_counts_from_the_last_answer() {
 /// gateway's help says of an idempotent request dropped unanswered (RFC 9112 §9.3.1).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_request_behind_an_answer_cut_short_is_sent_again() {
-    let (upstream, _upstream) = rogue_upstream().await;
-    let gateway = start_gateway(upstream, None, config()).await;
-    let proxy = start_proxy(gateway.addr, config()).await;
+    let (_upstream, _gateway, proxy) = rogue_pair().await;
     let mut client = Client::connect(proxy.addr).await;
     client.send("GET /cut HTTP/1.1\r\nHost: t\r\n\r\nGET /after HTTP/1.1\r\nHost: t\r\n\r\n").await;
     assert_eq!(client.response().await.unwrap().status(), 502);
