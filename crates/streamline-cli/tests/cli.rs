@@ -193,6 +193,16 @@ fn usage_and_io_errors_exit_2() {
     assert!(stderr.starts_with("streamline: error: cannot open /nonexistent.http"), "{stderr}");
     fails(&["encode", "--no-such-flag"], b"", 2);
     fails(&["report", "--rate", "0"], b"", 2);
+    fails(&["report", "--rate", "1e300"], b"", 2);
+    // The built-in feed's settings beside a FILE would be ignored: refused.
+    let (_, stderr) = fails(&["report", &sample_str("get-pair.http"), "--count", "5"], b"", 2);
+    assert!(stderr.contains("cannot be used with"), "{stderr}");
+    fails(&["report", &sample_str("get-pair.http"), "--seed", "3"], b"", 2);
+    // A field name that can match no field.
+    for name in ["a b", "X:"] {
+        let (_, stderr) = fails(&["encode", "--sensitive", name], b"", 2);
+        assert!(stderr.contains("is not a field name"), "{stderr}");
+    }
     fails(&[], b"", 2);
     let (_, stderr) = fails(&["gen", "browse", "--count", "3", "--payload-size", "9"], b"", 2);
     assert!(stderr.contains("--payload-size does not apply"), "{stderr}");

@@ -197,7 +197,7 @@ pub struct ReportArgs {
     #[command(flatten)]
     pub answers: AnswersArgs,
     /// Messages per second for the bandwidth column.
-    #[arg(long, value_name = "R", default_value = "1000000", value_parser = parse_rate)]
+    #[arg(long, value_name = "R", default_value = "1000000", value_parser = parse_report_rate)]
     pub rate: f64,
     /// Output format. `json` is stable for scripts (schema in the README); `svg` prints the
     /// plots of --plot instead of the table.
@@ -209,11 +209,11 @@ pub struct ReportArgs {
     /// responses when only responses were measured.
     #[arg(long, value_name = "FILE")]
     pub plot: Option<PathBuf>,
-    /// Quotes in the built-in feed (when no FILE is given).
-    #[arg(long, value_name = "N", default_value = "1000000", value_parser = parse_count)]
+    /// Quotes in the built-in feed (when no FILE is given; refused beside one).
+    #[arg(long, value_name = "N", default_value = "1000000", value_parser = parse_count, conflicts_with = "files")]
     pub count: u64,
-    /// Seed of the built-in feed.
-    #[arg(long, value_name = "S", default_value_t = DEFAULT_SEED)]
+    /// Seed of the built-in feed (refused beside a FILE).
+    #[arg(long, value_name = "S", default_value_t = DEFAULT_SEED, conflicts_with = "files")]
     pub seed: u64,
     #[command(flatten)]
     pub window: WindowArgs,
@@ -682,8 +682,9 @@ pub struct WindowArgs {
     /// --window-bytes 0 as well, the lowest latency).
     #[arg(long, value_name = "N", default_value_t = Window::default().requests, help_heading = "Encoder window")]
     pub window_requests: usize,
-    /// Body bytes the encoder holds back at most; past this it writes the oldest request
-    /// (bodies wait for the next request's head until then, even with no requests held).
+    /// Bytes the encoder holds back at most (bodies, and heads counted as their method,
+    /// target and header lines); past this it writes the oldest request (bodies wait for the
+    /// next request's head until then, even with no requests held).
     /// Bytes, or a number with a unit: KiB, MiB, GiB (powers of 1,024) or kB, MB, GB (of
     /// 1,000), as in 64KiB.
     #[arg(
@@ -717,6 +718,7 @@ pub struct EditArgs {
         value_name = "NAMES",
         value_delimiter = ',',
         default_value = "Authorization,Proxy-Authorization",
+        value_parser = parse_field_name,
         help_heading = "Encoder"
     )]
     pub sensitive: Vec<String>,
@@ -873,6 +875,16 @@ impl CaptureArgs {
 pub const DEFAULT_SEED: u64 = 1;
 
 /// A count: digits, optionally grouped with `_` or `,` (`1_000_000`).
+/// A field name (RFC 9110 §5.1: a token), or nothing (`--sensitive ""`: no field).
+fn parse_field_name(s: &str) -> Result<String, String> {
+    let tchar = |b: u8| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b);
+    if s.bytes().all(tchar) {
+        Ok(s.to_string())
+    } else {
+        Err(format!("'{s}' is not a field name (letters, digits and !#$%&'*+-.^_`|~ only)"))
+    }
+}
+
 fn parse_count(s: &str) -> Result<u64, String> {
     let digits: String = s.chars().filter(|&c| c != '_' && c != ',').collect();
     digits.parse().map_err(|_| format!("'{s}' is not a whole number"))
@@ -943,6 +955,16 @@ fn parse_pace(s: &str) -> Result<f64, String> {
         return Err(format!(
             "'{s}' is more messages per second than bench can pace: at most 1,000,000,000 (one per nanosecond)"
         ));
+    }
+    Ok(rate)
+}
+
+/// A rate `report` prices bandwidth at: positive, at most [`MAX_PACE`] (past it the figures
+/// would be hundreds of digits long, and mean nothing).
+fn parse_report_rate(s: &str) -> Result<f64, String> {
+    let rate = parse_rate(s)?;
+    if rate > MAX_PACE {
+        return Err(format!("'{s}' is more messages per second than a report prices: at most 1,000,000,000"));
     }
     Ok(rate)
 }

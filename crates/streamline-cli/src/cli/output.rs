@@ -212,11 +212,12 @@ impl Table {
         let mean_body = r.mean_body().map_or("-".into(), |m| format!("{m:.1}"));
         writeln!(
             out,
-            "{} connection{}, {} {}s, mean body {mean_body} bytes; bandwidth at {} msg/s",
+            "{} connection{}, {} {}{}, mean body {mean_body} bytes; bandwidth at {} msg/s",
             group(r.connections),
             if r.connections == 1 { "" } else { "s" },
             group(r.messages),
             r.noun,
+            if r.messages == 1 { "" } else { "s" },
             group_f(r.rate),
         )?;
         writeln!(out)?;
