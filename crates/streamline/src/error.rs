@@ -175,7 +175,7 @@ pub enum ErrorKind {
     InvalidContentLength(String),
     /// Transfer-Encoding in a request older than HTTP/1.1 (RFC 9112 §6.1: its framing is
     /// faulty); on the compact side, `*:` issued with such a version.
-    #[error("chunked transfer coding in an {0} request (needs HTTP/1.1 or later)")]
+    #[error("chunked transfer coding in an {0} message (needs HTTP/1.1 or later)")]
     ChunkedBeforeHttp11(String),
     /// A Transfer-Encoding other than exactly `chunked`, or given more than once.
     #[error("unsupported Transfer-Encoding '{0}' (only a single 'chunked' is accepted)")]

@@ -462,7 +462,7 @@ fn constructors() {
         (head("GET", "", v, Framing::None).unwrap_err(), "request issued with an empty target (base + suffix)"),
         (
             head("PUT", "/", Version::HTTP_10, Framing::Chunked).unwrap_err(),
-            "chunked transfer coding in an HTTP/1.0 request (needs HTTP/1.1 or later)",
+            "chunked transfer coding in an HTTP/1.0 message (needs HTTP/1.1 or later)",
         ),
         (Headers::new().push(b"Host").unwrap_err(), "invalid header line 'Host': no ':' after the field name"),
         (
@@ -514,7 +514,7 @@ case!(
     0,
     0,
     1,
-    "chunked transfer coding in an HTTP/1.0 request (needs HTTP/1.1 or later)"
+    "chunked transfer coding in an HTTP/1.0 message (needs HTTP/1.1 or later)"
 );
 case!(
     chunked_http10_compact,
@@ -524,7 +524,7 @@ case!(
     1,
     29,
     5,
-    "chunked transfer coding in an HTTP/1.0 request (needs HTTP/1.1 or later)"
+    "chunked transfer coding in an HTTP/1.0 message (needs HTTP/1.1 or later)"
 );
 // §8.2: a decoded request-line must fit max_line, as the plain reader requires.
 case!(
