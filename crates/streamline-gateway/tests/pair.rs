@@ -201,6 +201,9 @@ async fn a_request_without_exactly_one_host_or_malformed_gets_400_and_only_its_c
         "GET /file HTTP/1.1\r\nHost: t\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
         "GET /file HTTP/1.1\r\nHost : t\r\n\r\n",
         "\x16\x03\x01 not http at all\r\n\r\n",
+        // Bare LFs: refused at once, not after the header timeout (such a head never ends in
+        // CRLF CRLF).
+        "GET /file HTTP/1.1\nHost: t\n\n",
     ] {
         let mut client = Client::connect(pair.proxy.addr).await;
         // A good request pipelined before it is still answered, first.

@@ -159,10 +159,14 @@ impl<D: Direction> Plain<D> {
         if self.head_end.find(&rest[from..]).is_some() {
             return true;
         }
-        let mut too_long = false;
+        let (mut too_long, mut bare) = (false, false);
         for lf in memchr::memchr_iter(b'\n', &rest[p.scanned..]) {
             let end = p.scanned + lf + 1;
             too_long |= end - p.line_start > max_line;
+            // A line ended by a bare LF is an error that no later byte undoes (the head can
+            // never end in CRLF CRLF there): parsed now, it is reported at once, as it would
+            // be in the whole head, rather than after the client's timeout.
+            bare |= end < 2 || rest[end - 2] != b'\r';
             p.line_start = end;
             p.lines += 1;
         }
@@ -170,7 +174,7 @@ impl<D: Direction> Plain<D> {
         // Past the line count a parse is due once per new line, not once per piece: a head
         // may hold a framing line beyond `max_headers`, and parse as unfinished.
         let count = p.lines > max_lines && p.lines != p.parsed;
-        too_long || rest.len() - p.line_start >= max_line || count || rest.first() == Some(&b'\n')
+        too_long || bare || rest.len() - p.line_start >= max_line || count || rest.first() == Some(&b'\n')
     }
 }
 
