@@ -158,6 +158,14 @@ async fn serve_link(
                     stats.error();
                     tracing::info!(%peer, %err, "link broken");
                     why = "broken";
+                    // A plain client is told, after the answers it is owed (a link's peer
+                    // is a proxy, which reads the close).
+                    if syntax == Syntax::Plain {
+                        let (reply, answer) = oneshot::channel();
+                        let _ = reply.send(Answer::made(hop::answer(400, "Bad Request", true)));
+                        stats.in_flight.fetch_add(1, Relaxed);
+                        let _ = order_tx.send((answer, None)).await;
+                    }
                     break;
                 }
             };

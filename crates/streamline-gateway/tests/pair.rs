@@ -653,6 +653,12 @@ async fn an_upstream_101_gets_502_and_the_link_goes_on() {
     assert_eq!(direct("GET /x HTTP/1.1\r\n\r\n").await.unwrap().status(), 400);
     assert_eq!(direct("GET /x HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n").await.unwrap().status(), 400);
     assert_eq!(direct("CONNECT a:443 HTTP/1.1\r\nHost: a:443\r\n\r\n").await.unwrap().status(), 501);
+    // A malformed request: 400 after the answers owed before it, and the connection closed.
+    let mut client = Client::connect(gateway.addr).await;
+    client.send("GET /first HTTP/1.1\r\nHost: t\r\n\r\nGET /x HTTP/1.1\r\nHost : t\r\n\r\n").await;
+    assert_eq!(client.response().await.unwrap().body(), "/first");
+    assert_eq!(client.response().await.unwrap().status(), 400);
+    assert!(client.closed().await);
     assert_eq!(direct("GET /x HTTP/1.1\r\nHost: t\r\n\r\n").await.unwrap().body(), "/x");
 }
 
