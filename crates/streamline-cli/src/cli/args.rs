@@ -16,9 +16,9 @@ use streamline::{Encoder, Limits, Window};
 /// first bytes: a plain response stream starts with `HTTP/`, a compact one with `C:`.
 ///
 /// Exit status: 0 success; 1 the input was rejected (the message names the file, line, byte
-/// offset, what was found and what was expected); 2 usage or I/O error; 130 interrupted while
-/// writing `-o FILE` (FILE is left as it was). A closed output pipe (`| head`) ends quietly
-/// with status 0.
+/// offset, what was found and what was expected); 2 usage or I/O error; 130 interrupted by
+/// SIGINT, SIGTERM or SIGHUP (`-o FILE` is left as it was; standard output gets every whole
+/// request read). A closed output pipe (`| head`) ends quietly with status 0.
 #[derive(Debug, Parser)]
 #[command(name = "streamline", version, propagate_version = true, max_term_width = 100)]
 #[command(after_long_help = "\
@@ -76,8 +76,9 @@ pub enum Command {
 ///
 /// A pcap or pcapng capture (told by its magic number) holds many connections: each TCP flow
 /// whose client sends HTTP/1.1 is encoded into a file of its own in the directory -o DIR
-/// (created if need be), named after its endpoints, CLIENT_PORT-SERVER_PORT.shttp. Only the
-/// client-to-server direction (the requests) is encoded. Flows that are not HTTP are skipped
+/// (created if need be), named after its endpoints, CLIENTADDR_PORT-SERVERADDR_PORT.shttp
+/// (as in 127.0.0.1_41001-127.0.0.1_8080.shttp). Only the client-to-server direction (the
+/// requests) is encoded. Flows that are not HTTP are skipped
 /// with a note; a flow with lost bytes is encoded up to them.
 #[derive(Debug, Args)]
 #[command(after_long_help = "\
@@ -127,8 +128,8 @@ pub struct DecodeArgs {
     pub limits: LimitArgs,
 }
 
-/// Measure the bytes each encoding spends per message: plain HTTP/1.1, compact, HTTP/2, AMQP,
-/// Binary HTTP.
+/// Measure the bytes each encoding spends per message: plain HTTP/1.1, compact (also with
+/// packed lines), HTTP/2, AMQP, Binary HTTP.
 ///
 /// Reads each FILE as one connection (its own state; either syntax, detected from the first
 /// bytes), or, for a pcap or pcapng capture (told by its magic number), each TCP flow in it
@@ -138,6 +139,9 @@ pub struct DecodeArgs {
 /// - plain HTTP/1.1: the canonical request head (and chunk framing, if chunked).
 ///
 /// - compact: this project's encoder output, with the lookahead window of `encode`.
+///
+/// - compact (packed): the same with packed and static lines (`encode --pack`, SPEC.md §4.11,
+///   §4.12).
 ///
 /// - HTTP/2: HEADERS frames with the head mapped to HTTP/2 fields and compressed by a real HPACK
 ///   encoder whose dynamic table (4,096 bytes) lives as long as the connection, plus 9 bytes per
@@ -233,7 +237,7 @@ pub struct ReportArgs {
 pub enum Format {
     /// Aligned columns for people.
     Table,
-    /// One JSON object (schema `streamline-report/1`).
+    /// One JSON object (schema `streamline-report/1`; `streamline-report/2` with --requests).
     Json,
     /// A header line and one line per encoding.
     Csv,
