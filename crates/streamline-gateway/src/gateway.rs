@@ -291,6 +291,9 @@ fn forwardable(request: Request, fields: &hop::Fields) -> Result<Request, Respon
     if &request.head().method()[..] == b"CONNECT" {
         return Err(hop::answer(501, "Not Implemented", false));
     }
+    if !hop::major_version_1(request.head()) {
+        return Err(hop::answer(505, "HTTP Version Not Supported", false));
+    }
     let (head, body) = request.into_parts();
     fields
         .forward(&head, &[])

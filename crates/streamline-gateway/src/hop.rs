@@ -192,6 +192,12 @@ pub(crate) fn answer(status: u16, reason: &'static str, close: bool) -> Response
     }
 }
 
+/// Is the message HTTP/1.x? A hop forwards only those (in its own HTTP/1.1); another major
+/// version gets 505 (RFC 9110 §15.6.6), not a request silently made 1.1.
+pub(crate) fn major_version_1(head: &Head) -> bool {
+    head.version().to_bytes()[5] == b'1'
+}
+
 /// The response with `Connection: close` added (the connection closes after it).
 pub(crate) fn with_close(response: Response) -> Response {
     if closes(response.head()) {

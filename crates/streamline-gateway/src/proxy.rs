@@ -4,7 +4,9 @@
 //! Each client connection has a reader and a writer. The reader takes whole requests
 //! (keep-alive, pipelined), answers for itself what this hop owns (400 for a malformed
 //! request or one without exactly one Host, 408 for a head too slow to come, 413 for a body
-//! past `max_body`; the connection closes after each of them, no other client is touched),
+//! past `max_body`, 501 for CONNECT, 505 for a version other than HTTP/1.x, 503 for a request
+//! the byte budget has no room for; the connection closes after each of them, no other
+//! client is touched),
 //! drops the hop-by-hop fields, and hands each request to a link with a channel for its
 //! answer; the writer gives the answers back in the order of the requests. A link writes
 //! requests as they come and reads responses in the same order, so a FIFO of reply channels
@@ -598,6 +600,10 @@ async fn read_client(
         if &head.method()[..] == b"CONNECT" {
             let _ = slots.send(refuse(501, "Not Implemented", "CONNECT")).await;
             return "CONNECT";
+        }
+        if !hop::major_version_1(&head) {
+            let _ = slots.send(refuse(505, "HTTP Version Not Supported", "not HTTP/1.x")).await;
+            return "not HTTP/1.x";
         }
         let close = fields.closes(&head);
         let http10 = head.version() == streamline::Version::HTTP_10;

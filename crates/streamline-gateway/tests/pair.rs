@@ -653,6 +653,12 @@ async fn an_upstream_101_gets_502_and_the_link_goes_on() {
     assert_eq!(direct("GET /x HTTP/1.1\r\n\r\n").await.unwrap().status(), 400);
     assert_eq!(direct("GET /x HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n").await.unwrap().status(), 400);
     assert_eq!(direct("CONNECT a:443 HTTP/1.1\r\nHost: a:443\r\n\r\n").await.unwrap().status(), 501);
+    // Another major version than 1: 505 (RFC 9110 §15.6.6), at the gateway and the proxy.
+    for version in ["HTTP/2.0", "HTTP/0.9"] {
+        let request = format!("GET /x {version}\r\nHost: t\r\n\r\n");
+        assert_eq!(once(gateway.addr, &request).await.unwrap().status(), 505, "{version}");
+        assert_eq!(once(proxy.addr, &request).await.unwrap().status(), 505, "{version}");
+    }
     // A malformed request: 400 after the answers owed before it, and the connection closed.
     let mut client = Client::connect(gateway.addr).await;
     client.send("GET /first HTTP/1.1\r\nHost: t\r\n\r\nGET /x HTTP/1.1\r\nHost : t\r\n\r\n").await;
