@@ -335,6 +335,7 @@ struct Upstream {
     sent: mpsc::UnboundedSender<Job>,
     reader: tokio::task::JoinHandle<Ended>,
     abort: Option<oneshot::Sender<()>>,
+    _up: UpCount,
 }
 
 /// The upstream side of one link: takes jobs in order, keeps one connection open (opening a
@@ -367,7 +368,6 @@ async fn upstream_task(
                     biased;
                     ended = ended => {
                         if let Some(c) = conn.take() {
-                            stats.links_up.fetch_sub(1, Relaxed);
                             drop(c.write);
                         }
                         settle(ended, &mut again, &stats);
@@ -384,7 +384,6 @@ async fn upstream_task(
             match TcpStream::connect(addr).await {
                 Ok(socket) => {
                     let _ = socket.set_nodelay(true);
-                    stats.links_up.fetch_add(1, Relaxed);
                     tracing::info!(%addr, "upstream connection open");
                     conn = Some(open(socket, limits, stats.clone(), budgets.clone(), holder.clone()));
                 }
@@ -425,7 +424,6 @@ async fn upstream_task(
             // The connection is gone: collect what it leaves unanswered, before the jobs
             // held back here (they came later).
             let mut c = conn.take().unwrap_or_else(|| unreachable!());
-            stats.links_up.fetch_sub(1, Relaxed);
             if written.is_err() {
                 if let Some(abort) = c.abort.take() {
                     let _ = abort.send(());
@@ -438,7 +436,6 @@ async fn upstream_task(
         }
     }
     if let Some(c) = conn {
-        stats.links_up.fetch_sub(1, Relaxed);
         c.reader.abort();
     }
 }
@@ -474,8 +471,27 @@ fn open(
     let (read, write) = socket.into_split();
     let (sent, queue) = mpsc::unbounded_channel();
     let (abort, aborted) = oneshot::channel();
+    let up = UpCount::new(stats.clone());
     let reader = tokio::spawn(read_upstream(read, queue, aborted, limits, stats, budgets, holder));
-    Upstream { write, sent, reader, abort: Some(abort) }
+    Upstream { write, sent, reader, abort: Some(abort), _up: up }
+}
+
+/// One upstream connection counted in `links_up` for as long as it is held: given back when
+/// it is dropped, also when its link's task is aborted (an explicit count was skipped then,
+/// and the figure only grew).
+struct UpCount(Arc<Stats>);
+
+impl UpCount {
+    fn new(stats: Arc<Stats>) -> UpCount {
+        stats.links_up.fetch_add(1, Relaxed);
+        UpCount(stats)
+    }
+}
+
+impl Drop for UpCount {
+    fn drop(&mut self) {
+        self.0.links_up.fetch_sub(1, Relaxed);
+    }
 }
 
 /// Reads the upstream's responses in the order of the requests sent, answering each job.

@@ -775,3 +775,15 @@ async fn a_request_behind_an_answer_cut_short_is_sent_again() {
     let after = client.response().await.unwrap();
     assert_eq!((after.status(), &after.body()[..]), (200, &b"/after"[..]));
 }
+
+/// The gateway's count of upstream connections goes back down when the connection that
+/// used them closes (it only grew: an aborted task skipped the count).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn upstream_connections_are_counted_down_when_their_client_goes() {
+    let pair = pair(config()).await;
+    for _ in 0..3 {
+        assert_eq!(once(pair.gateway.addr, "GET /file HTTP/1.1\r\nHost: t\r\n\r\n").await.unwrap().status(), 200);
+    }
+    // The proxy's link holds one upstream connection at most; the plain clients' are gone.
+    until(|| pair.gateway.stats.links_up.load(Relaxed) <= 1).await;
+}
