@@ -606,8 +606,9 @@ pub struct ServiceArgs {
     /// machine with cores to spare.
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..))]
     pub threads: u16,
-    /// Connections served at once (clients at the proxy, links at the gateway); past it none
-    /// is accepted until one closes.
+    /// Connections served at once (clients at the proxy, links and plain clients at the
+    /// gateway); past it none is accepted until one closes. At the gateway, keep it above
+    /// every proxy's --links: a link past it waits unserved (SECURITY.md).
     #[arg(long, value_name = "N", default_value_t = 1024, value_parser = clap::value_parser!(u32).range(1..), help_heading = "Limits")]
     pub max_connections: u32,
     /// Requests in flight on one link; past it, clients wait (backpressure).
@@ -616,8 +617,10 @@ pub struct ServiceArgs {
     /// Requests one client may have pipelined ahead of its responses.
     #[arg(long, value_name = "N", default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..), help_heading = "Limits")]
     pub max_pipeline: u32,
-    /// Largest body held, either way. Bytes, or a number with a unit (KiB, MiB, GiB; kB, MB,
-    /// GB), as in 16MiB.
+    /// Largest body held, either way (a chunked body as it comes, its chunk framing
+    /// included). Give the proxy and the gateway the same: a message over the other end's
+    /// limit breaks the link for every request on it (SECURITY.md). Bytes, or a number with
+    /// a unit (KiB, MiB, GiB; kB, MB, GB), as in 16MiB.
     #[arg(long, value_name = "BYTES", default_value = "16MiB", value_parser = parse_size, help_heading = "Limits")]
     pub max_body: u64,
     /// Bytes of messages held at once each way, over all connections: requests read and not
