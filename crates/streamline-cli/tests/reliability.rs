@@ -248,19 +248,25 @@ fn a_signal_writes_out_what_the_window_holds() {
             .expect("written");
         input.flush().expect("flushed");
         wait_for(&rx, &mut got, b"-:a\r\n");
-        let kill = Command::new("kill").args([signal, &child.id().to_string()]).status().expect("kill runs");
-        assert!(kill.success());
-        let status = child.wait().expect("the binary ends");
-        assert_eq!(status.code(), Some(130), "{signal}");
-        drop(input);
-        while let Ok(piece) = rx.recv_timeout(Duration::from_secs(10)) {
-            got.extend_from_slice(&piece);
-        }
+        interrupt(&mut child, signal, input, &rx, &mut got);
         assert_eq!(
             got.escape_ascii().to_string(),
             "V:HTTP/1.1\\r\\nB:/\\r\\nM:GET\\r\\nH:Host: x\\r\\n-:a\\r\\nB:/b\\r\\n-:\\r\\n",
             "{signal}: both whole requests, nothing of the third"
         );
+    }
+}
+
+/// Sends `signal` to the child while its `input` is still open, checks that it exits 130, and
+/// adds what it wrote from then on to `got`.
+fn interrupt(child: &mut Child, signal: &str, input: impl Write, rx: &mpsc::Receiver<Vec<u8>>, got: &mut Vec<u8>) {
+    let kill = Command::new("kill").args([signal, &child.id().to_string()]).status().expect("kill runs");
+    assert!(kill.success());
+    let status = child.wait().expect("the binary ends");
+    assert_eq!(status.code(), Some(130), "{signal}");
+    drop(input);
+    while let Ok(piece) = rx.recv_timeout(Duration::from_secs(10)) {
+        got.extend_from_slice(&piece);
     }
 }
 
@@ -320,15 +326,7 @@ fn live_input_is_written_as_it_arrives() {
         input.flush().expect("flushed");
         wait_for(&rx, &mut got, second_out);
         // The input is still open, with half a request in it.
-        let pid = child.id().to_string();
-        let kill = Command::new("kill").args(["-INT", &pid]).status().expect("kill runs");
-        assert!(kill.success());
-        let status = child.wait().expect("the binary ends");
-        assert_eq!(status.code(), Some(130), "{args:?}");
-        drop(input);
-        while let Ok(piece) = rx.recv_timeout(Duration::from_secs(10)) {
-            got.extend_from_slice(&piece);
-        }
+        interrupt(&mut child, "-INT", input, &rx, &mut got);
         assert!(
             got.ends_with(second_out),
             "{args:?}: nothing of the unfinished request: {:?}",
