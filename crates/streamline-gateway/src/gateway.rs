@@ -285,14 +285,8 @@ const FLUSH_HELD: u64 = 1024 * 1024;
 fn forwardable(request: Request, fields: &hop::Fields) -> Result<Request, Response> {
     // What the proxy refuses before it sends a request on a link, the gateway refuses too (its
     // plain clients, and a link's peer that is not a streamline proxy).
-    if fields.hosts != 1 {
-        return Err(hop::answer(400, "Bad Request", false));
-    }
-    if &request.head().method()[..] == b"CONNECT" {
-        return Err(hop::answer(501, "Not Implemented", false));
-    }
-    if !hop::major_version_1(request.head()) {
-        return Err(hop::answer(505, "HTTP Version Not Supported", false));
+    if let Some((status, reason, _)) = hop::refused(request.head(), fields) {
+        return Err(hop::answer(status, reason, false));
     }
     let (head, body) = request.into_parts();
     fields

@@ -192,10 +192,21 @@ pub(crate) fn answer(status: u16, reason: &'static str, close: bool) -> Response
     }
 }
 
-/// Is the message HTTP/1.x? A hop forwards only those (in its own HTTP/1.1); another major
-/// version gets 505 (RFC 9110 §15.6.6), not a request silently made 1.1.
-pub(crate) fn major_version_1(head: &Head) -> bool {
-    head.version().to_bytes()[5] == b'1'
+/// Why a hop answers a request itself rather than forward it, if it does: status, reason and
+/// a few words for the log. Not exactly one Host: 400 (RFC 9112 §3.2); CONNECT: 501 (no
+/// tunnels); a major version other than 1: 505 (RFC 9110 §15.6.6), not a request silently
+/// made HTTP/1.1. The proxy and the gateway refuse the same.
+pub(crate) fn refused(head: &Head, fields: &Fields) -> Option<(u16, &'static str, &'static str)> {
+    if fields.hosts != 1 {
+        return Some((400, "Bad Request", "not exactly one Host"));
+    }
+    if &head.method()[..] == b"CONNECT" {
+        return Some((501, "Not Implemented", "CONNECT"));
+    }
+    if head.version().to_bytes()[5] != b'1' {
+        return Some((505, "HTTP Version Not Supported", "not HTTP/1.x"));
+    }
+    None
 }
 
 /// The response with `Connection: close` added (the connection closes after it).

@@ -593,17 +593,9 @@ async fn read_client(
             }
         };
         let fields = hop::Fields::of(&head);
-        if fields.hosts != 1 {
-            let _ = slots.send(refuse(400, "Bad Request", "not exactly one Host")).await;
-            return "not exactly one Host";
-        }
-        if &head.method()[..] == b"CONNECT" {
-            let _ = slots.send(refuse(501, "Not Implemented", "CONNECT")).await;
-            return "CONNECT";
-        }
-        if !hop::major_version_1(&head) {
-            let _ = slots.send(refuse(505, "HTTP Version Not Supported", "not HTTP/1.x")).await;
-            return "not HTTP/1.x";
+        if let Some((status, reason, why)) = hop::refused(&head, &fields) {
+            let _ = slots.send(refuse(status, reason, why)).await;
+            return why;
         }
         let close = fields.closes(&head);
         let http10 = head.version() == streamline::Version::HTTP_10;
