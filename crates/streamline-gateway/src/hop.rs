@@ -48,6 +48,8 @@ fn dropped<'a>(name: &[u8], mut named: impl Iterator<Item = &'a [u8]>, extra: &[
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(crate) struct Fields {
     pub(crate) hosts: usize,
+    /// Is some `Host` value not `uri-host [":" port]` (RFC 9112 §3.2, RFC 3986 §3.2.2)?
+    bad_host: bool,
     hop_lines: bool,
     close: bool,
     keep_alive: bool,
@@ -61,7 +63,10 @@ impl Fields {
             let n = name(line);
             let is = |h: &[u8]| n.len() == h.len() && n.eq_ignore_ascii_case(h);
             match n.len() {
-                4 if is(b"host") => f.hosts += 1,
+                4 if is(b"host") => {
+                    f.hosts += 1;
+                    f.bad_host |= !host_value(value(line));
+                }
                 6 if is(b"expect") => f.expect_continue |= value(line).eq_ignore_ascii_case(b"100-continue"),
                 10 if is(b"connection") => {
                     f.hop_lines = true;
@@ -192,13 +197,48 @@ pub(crate) fn answer(status: u16, reason: &'static str, close: bool) -> Response
     }
 }
 
+/// Is `v` a `Host` value (RFC 9112 §3.2): empty (a target without an authority, RFC 9110
+/// §7.2), or `uri-host [":" port]`, the host an IP-literal in brackets or a registered name
+/// or IPv4 address (unreserved characters, percent-encodings and sub-delims, RFC 3986
+/// §3.2.2), the port digits? A value with a path, a user, spaces or a second port in it is
+/// refused, as an origin server must (400), so that no upstream takes it for another host.
+fn host_value(v: &[u8]) -> bool {
+    let (host, port) = match v.strip_prefix(b"[") {
+        Some(rest) => {
+            let Some(end) = rest.iter().position(|&b| b == b']') else { return false };
+            let literal = &rest[..end];
+            let ok = !literal.is_empty()
+                && literal.iter().all(|&b| b.is_ascii_alphanumeric() || b":.-_~!$&'()*+,;=".contains(&b));
+            if !ok {
+                return false;
+            }
+            (&[][..], &rest[end + 1..])
+        }
+        None => match v.iter().position(|&b| b == b':') {
+            Some(colon) => (&v[..colon], &v[colon..]),
+            None => (v, &[][..]),
+        },
+    };
+    let port_ok = match port {
+        [] => true,
+        [b':', digits @ ..] => digits.iter().all(u8::is_ascii_digit),
+        _ => false,
+    };
+    let reg_name = |b: &u8| b.is_ascii_alphanumeric() || b"-._~%!$&'()*+,;=".contains(b);
+    port_ok && host.iter().all(reg_name)
+}
+
 /// Why a hop answers a request itself rather than forward it, if it does: status, reason and
-/// a few words for the log. Not exactly one Host: 400 (RFC 9112 §3.2); CONNECT: 501 (no
+/// a few words for the log. Not exactly one Host, or one whose value is no host: 400 (RFC
+/// 9112 §3.2); CONNECT: 501 (no
 /// tunnels); a major version other than 1: 505 (RFC 9110 §15.6.6), not a request silently
 /// made HTTP/1.1. The proxy and the gateway refuse the same.
 pub(crate) fn refused(head: &Head, fields: &Fields) -> Option<(u16, &'static str, &'static str)> {
     if fields.hosts != 1 {
         return Some((400, "Bad Request", "not exactly one Host"));
+    }
+    if fields.bad_host {
+        return Some((400, "Bad Request", "a Host value that is no host"));
     }
     if &head.method()[..] == b"CONNECT" {
         return Some((501, "Not Implemented", "CONNECT"));
@@ -325,6 +365,48 @@ mod tests {
         let f = Fields::of(&h).forward(&h, &[]).unwrap();
         assert_eq!(f, h);
         assert_eq!(f.framing(), Framing::Length(2));
+    }
+
+    /// RFC 9112 §3.2: a Host value is `uri-host [":" port]` or empty; anything else is refused.
+    #[test]
+    fn host_values_are_hosts() {
+        for good in [
+            "",
+            "t",
+            "example.com",
+            "example.com:8080",
+            "127.0.0.1:43373",
+            "[::1]",
+            "[::1]:80",
+            "[v1.x]",
+            "xn--bcher-kva.example",
+            "a_b-c~d.e",
+            "%41.example",
+            "h:",
+        ] {
+            assert!(host_value(good.as_bytes()), "{good:?}");
+        }
+        for bad in [
+            "t/admin",
+            "a b",
+            "user@host",
+            "a:b:c",
+            "a:80x",
+            "[::1",
+            "[]",
+            "[::1]x",
+            "[::1]:8a",
+            "host?x",
+            "h#f",
+            "a\tb",
+            "a\"b",
+        ] {
+            assert!(!host_value(bad.as_bytes()), "{bad:?}");
+        }
+        let h = head("GET / HTTP/1.1\r\nHost: a/b\r\n\r\n");
+        assert_eq!(refused(&h, &Fields::of(&h)).map(|r| r.0), Some(400));
+        let h = head("GET / HTTP/1.1\r\nHost: a:80\r\n\r\n");
+        assert_eq!(refused(&h, &Fields::of(&h)), None);
     }
 
     #[test]

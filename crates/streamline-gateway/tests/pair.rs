@@ -200,6 +200,8 @@ async fn a_request_without_exactly_one_host_or_malformed_gets_400_and_only_its_c
         "GET /file HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n",
         "GET /file HTTP/1.1\r\nHost: t\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
         "GET /file HTTP/1.1\r\nHost : t\r\n\r\n",
+        "GET /file HTTP/1.1\r\nHost: t/admin\r\n\r\n",
+        "GET /file HTTP/1.1\r\nHost: a b\r\n\r\n",
         "\x16\x03\x01 not http at all\r\n\r\n",
         // Bare LFs: refused at once, not after the header timeout (such a head never ends in
         // CRLF CRLF).
@@ -638,7 +640,7 @@ async fn an_answer_no_request_asked_for_reaches_no_client() {
 /// An upstream 101 to a request that asked for no upgrade (the pair forwards none): 502 to
 /// its client, and the link goes on serving the others (a 101 on the link would end its
 /// response stream, SPEC.md §13.3). The gateway also refuses what the proxy refuses, for its
-/// own plain clients: no Host (400), CONNECT (501).
+/// own plain clients: no Host or one that is no host (400), CONNECT (501).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_upstream_101_gets_502_and_the_link_goes_on() {
     let (_upstream, gateway, proxy) = rogue_pair().await;
@@ -652,6 +654,7 @@ async fn an_upstream_101_gets_502_and_the_link_goes_on() {
     assert_eq!(direct("GET /101 HTTP/1.1\r\nHost: t\r\n\r\n").await.unwrap().status(), 502);
     assert_eq!(direct("GET /x HTTP/1.1\r\n\r\n").await.unwrap().status(), 400);
     assert_eq!(direct("GET /x HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n").await.unwrap().status(), 400);
+    assert_eq!(direct("GET /x HTTP/1.1\r\nHost: a@b\r\n\r\n").await.unwrap().status(), 400);
     assert_eq!(direct("CONNECT a:443 HTTP/1.1\r\nHost: a:443\r\n\r\n").await.unwrap().status(), 501);
     // Another major version than 1: 505 (RFC 9110 §15.6.6), at the gateway and the proxy.
     for version in ["HTTP/2.0", "HTTP/0.9"] {
