@@ -83,6 +83,18 @@ async fn serve_link(
     mut shutdown: Shutdown,
 ) {
     let _ = socket.set_nodelay(true);
+    // A connection that has sent nothing yet is idle, as a client between requests is: the
+    // header timeout counts from its first byte (a proxy opens a link with its first request).
+    let mut peeked = [0u8];
+    let first_byte = tokio::select! {
+        _ = shutdown.wait() => return,
+        // (`peek`, not `readable`: readiness may be reported before a byte is there.)
+        r = tokio::time::timeout(config.idle_timeout, socket.peek(&mut peeked)) => r,
+    };
+    if first_byte.is_err() {
+        tracing::info!(%peer, "link closed: nothing sent within the idle timeout");
+        return;
+    }
     let counted = Counted::new(socket, stats.clone(), Side::Link).stalling_after(config.idle_timeout);
     let negotiated = tokio::select! {
         _ = shutdown.wait() => return,

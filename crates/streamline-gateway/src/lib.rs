@@ -75,13 +75,15 @@ pub struct Config {
     /// Requests one client may have pipelined ahead of its responses (proxy).
     pub max_pipeline: usize,
     /// Links the proxy keeps to the gateway (`--links N`; each new client takes the next one
-    /// in turn and keeps to it). At most [`MAX_LINKS`].
+    /// in turn and keeps to it), each opened with the first request it carries and again with
+    /// the first after it is lost. At most [`MAX_LINKS`].
     pub links: usize,
     /// How long a client may take to send a whole head once its first byte came (proxy),
     /// and a plain client at the gateway: past it, a 408 and the connection closes.
     pub header_timeout: Duration,
     /// How long a client connection may stay idle between requests (proxy, plain clients of
-    /// the gateway); also how long any peer, a client or a link's other end, may take none of
+    /// the gateway), or before its first byte (a connection at the gateway that has sent
+    /// nothing yet, link or client; a link in use is never closed for being idle); also how long any peer, a client or a link's other end, may take none of
     /// the bytes written to it before its connection is closed (and what was queued for it
     /// freed).
     pub idle_timeout: Duration,

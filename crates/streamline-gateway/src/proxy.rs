@@ -157,19 +157,15 @@ async fn link_task(
     let first_backoff = config.backoff.0.max(Duration::from_millis(1));
     let mut backoff = first_backoff;
     loop {
-        // With the upgrade, the first request carries the offer (SPEC.md §14.2).
-        let first = if config.upgrade {
-            match jobs.recv().await {
-                Some(job) => Some(job),
-                None => return,
-            }
-        } else {
-            None
-        };
-        let offer = match &first {
-            Some(job) => Offer::Upgrade(job.request.clone()),
-            None => Offer::PriorKnowledge,
-        };
+        // A link opens with its first request, as a connection pool opens its connections,
+        // never ahead of it: a link that sent nothing would be closed by the gateway at its
+        // header timeout (it cannot tell a silent link from a slow client), and a request
+        // written just as that happened would be lost with it. With the upgrade, the first
+        // request carries the offer (SPEC.md §14.2); by prior knowledge it is the first
+        // thing written (its bytes tell the gateway the syntax, §14.3).
+        let Some(job) = jobs.recv().await else { return };
+        let offer = if config.upgrade { Offer::Upgrade(job.request.clone()) } else { Offer::PriorKnowledge };
+        let mut first = Some(job);
         let opened = async {
             let socket = TcpStream::connect(addr).await?;
             let _ = socket.set_nodelay(true);
@@ -218,15 +214,18 @@ async fn link_task(
         }
         let (mut sink, mut responses) = link.split();
         let (waiting_tx, mut waiting) = mpsc::unbounded_channel::<Waiting>();
-        if let Some(job) = first {
-            Stats::add(&stats.requests, 1);
-            stats.in_flight.fetch_add(1, Relaxed);
-            let _ = waiting_tx.send(Waiting { reply: job.reply, _permit: job.permit, holder: job.holder });
+        if config.upgrade {
+            // Sent already, as the offer.
+            if let Some(job) = first.take() {
+                Stats::add(&stats.requests, 1);
+                stats.in_flight.fetch_add(1, Relaxed);
+                let _ = waiting_tx.send(Waiting { reply: job.reply, _permit: job.permit, holder: job.holder });
+            }
         }
         let (why, closed) = {
             let write = async {
                 loop {
-                    let job = match jobs.try_recv() {
+                    let job = match first.take().map_or_else(|| jobs.try_recv(), Ok) {
                         Ok(job) => job,
                         Err(mpsc::error::TryRecvError::Disconnected) => return (String::from("proxy stopped"), true),
                         Err(mpsc::error::TryRecvError::Empty) => {

@@ -551,14 +551,16 @@ pub struct GatewayArgs {
 ///
 /// What this hop owns, it answers itself: hop-by-hop fields (Connection and the fields it
 /// names, Keep-Alive, Proxy-Connection, TE, Transfer-Encoding as a field, Upgrade) are
-/// removed before forwarding (RFC 9110 §7.6.1); a request without a Host field, or with two,
-/// gets 400 (RFC 9112 §3.2), as does a malformed one, and that client's connection closes
+/// removed before forwarding (RFC 9110 §7.6.1); a request without a Host field, with two,
+/// or with a value that is no host, gets 400 (RFC 9112 §3.2), as does a malformed one, and that client's connection closes
 /// (no other client notices); a head slower than --header-timeout gets 408; a body over
 /// --max-body gets 413; `Expect: 100-continue` gets its 100 here.
 ///
-/// A lost link fails the requests it had in flight with 502 (a request is never sent twice:
-/// the proxy cannot know what the upstream did with it), requests that come while it is
-/// down get 502 at once, and it is reopened with backoff (from 50 ms, doubling to 5 s).
+/// A link opens with the first request it carries (so it is never idle before its first
+/// byte, which the gateway would close). A lost link fails the requests it had in flight
+/// with 502 (a request is never sent twice: the proxy cannot know what the upstream did with
+/// it), requests that come while it is down get 502 at once, and it is reopened with the
+/// next request, with backoff after a failed attempt (from 50 ms, doubling to 5 s).
 /// Everything is bounded: --max-connections clients, --max-pipeline requests read ahead
 /// per client, --max-in-flight requests per link (past it, clients wait: backpressure, no
 /// unbounded queue), --max-buffered bytes of messages held each way over all clients.
@@ -580,8 +582,7 @@ pub struct ProxyArgs {
     /// The gateway to open links to (HOST:PORT).
     #[arg(long, value_name = "ADDR")]
     pub link: String,
-    /// Links kept open to the gateway; each new client takes the next one in turn, and
-    /// keeps to it.
+    /// Links to the gateway; each new client takes the next one in turn, and keeps to it.
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=streamline_gateway::MAX_LINKS as u64))]
     pub links: u64,
     /// Offer the upgrade on each link (a first request with `Upgrade: shttp/3`) instead of
@@ -636,7 +637,8 @@ pub struct ServiceArgs {
     /// Seconds a client may take to send a whole head once its first byte came.
     #[arg(long, value_name = "SECS", default_value = "10", value_parser = parse_seconds, help_heading = "Limits")]
     pub header_timeout: f64,
-    /// Seconds a client connection may stay idle between requests; also how long any peer (a
+    /// Seconds a client connection may stay idle between requests, or before its first byte;
+    /// also how long any peer (a
     /// client, or the other end of a link) may take none of the bytes written to it before
     /// its connection is closed.
     #[arg(long, value_name = "SECS", default_value = "60", value_parser = parse_seconds, help_heading = "Limits")]
