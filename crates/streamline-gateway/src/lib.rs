@@ -78,8 +78,10 @@ pub struct Config {
     /// in turn and keeps to it), each opened with the first request it carries and again with
     /// the first after it is lost. At most [`MAX_LINKS`].
     pub links: usize,
-    /// How long a client may take to send a whole head once its first byte came (proxy),
-    /// and a plain client at the gateway: past it, a 408 and the connection closes.
+    /// How long a client may take to send a whole head once its first byte came: at the
+    /// proxy, past it a 408 and the connection closes; at the gateway it bounds a
+    /// connection's first head (it tells link from plain client), past it the connection
+    /// closes. A plain client's later heads at the gateway are bounded by `idle_timeout`.
     pub header_timeout: Duration,
     /// How long a client connection may stay idle between requests (proxy, plain clients of
     /// the gateway), or before its first byte (a connection at the gateway that has sent

@@ -634,7 +634,8 @@ pub struct ServiceArgs {
     /// --max-body.
     #[arg(long, value_name = "BYTES", default_value = "256MiB", value_parser = parse_size, help_heading = "Limits")]
     pub max_buffered: u64,
-    /// Seconds a client may take to send a whole head once its first byte came.
+    /// Seconds a client may take to send a whole head once its first byte came (at the
+    /// gateway: a connection's first head; a plain client's later ones, --idle-timeout).
     #[arg(long, value_name = "SECS", default_value = "10", value_parser = parse_seconds, help_heading = "Limits")]
     pub header_timeout: f64,
     /// Seconds a client connection may stay idle between requests, or before its first byte;
