@@ -227,13 +227,16 @@ pub(crate) fn message_bytes(head: &streamline::Head, body: usize) -> u64 {
 /// A response on its way to its client or link, with what it holds of the budget.
 pub(crate) struct Answer {
     pub(crate) response: streamline::Response,
+    /// The interim (1xx) responses that came before it, to go ahead of it (at most
+    /// [`hop::MAX_INTERIM`](crate::hop::MAX_INTERIM)).
+    pub(crate) interim: Vec<streamline::Response>,
     pub(crate) charge: Charge,
 }
 
 impl Answer {
     /// An answer the service made itself (a 502 and the like): charged nothing.
     pub(crate) fn made(response: streamline::Response) -> Answer {
-        Answer { response, charge: Charge::default() }
+        Answer { response, interim: Vec::new(), charge: Charge::default() }
     }
 }
 

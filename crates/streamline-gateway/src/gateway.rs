@@ -246,11 +246,20 @@ async fn serve_link(
                 }
             };
             stats.in_flight.fetch_sub(1, Relaxed);
-            let Answer { response, charge } = answer.unwrap_or_else(|| {
+            let Answer { response, interim, charge } = answer.unwrap_or_else(|| {
                 stats.error();
                 Answer::made(hop::answer(502, "Bad Gateway", false))
             });
             Stats::add(&stats.responses, 1);
+            // Interim answers go ahead of the final one, but never to an HTTP/1.0 client (RFC
+            // 9110 §15.2).
+            if http10.is_none() {
+                for early in interim {
+                    if writing && sink.feed(early).await.is_err() {
+                        writing = false;
+                    }
+                }
+            }
             let response = match http10 {
                 Some(close) => hop::for_http10(response, close),
                 None => response,
@@ -562,6 +571,7 @@ async fn read_upstream(
         };
         parser.expect(job.request.head().method());
         let started = !buf.is_empty();
+        let mut interim = Vec::new();
         let response = loop {
             match parser.decode(&mut buf) {
                 // The pair forwards no `Upgrade`, so a 101 answers nothing it sent (RFC 9110
@@ -570,7 +580,10 @@ async fn read_upstream(
                 Ok(Some(response)) if response.status() == 101 => {
                     break Err(("101 Switching Protocols to a request without Upgrade".into(), true))
                 }
-                Ok(Some(response)) if response.status() < 200 => continue,
+                Ok(Some(response)) if response.status() < 200 => {
+                    hop::keep_interim(&mut interim, response);
+                    continue;
+                }
                 Ok(Some(response)) => break Ok(response),
                 Ok(None) => {}
                 Err(err) => break Err((err.to_string(), true)),
@@ -595,14 +608,15 @@ async fn read_upstream(
                 // Read no further until the budget has room for it (unless nobody waits for
                 // it any more: its link is gone).
                 if !job.reply.is_closed() {
-                    let bytes = message_bytes(response.head(), response.body().len());
+                    let bytes = message_bytes(response.head(), response.body().len())
+                        + interim.iter().map(|r| message_bytes(r.head(), 0)).sum::<u64>();
                     let holders = &budgets.holders;
                     let charge = tokio::select! {
                         biased;
                         _ = &mut aborted => return end(queue, Some(job), false, false),
                         charge = budgets.responses.charge_evicting(bytes, &holder, holders, GATEWAY_EVICT_AFTER) => charge,
                     };
-                    let _ = job.reply.send(Answer { response, charge });
+                    let _ = job.reply.send(Answer { response, interim, charge });
                 }
                 if closing || parser.switched().is_some() {
                     tracing::info!("upstream connection closed after a response that said so");

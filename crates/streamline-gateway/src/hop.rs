@@ -249,6 +249,22 @@ pub(crate) fn refused(head: &Head, fields: &Fields) -> Option<(u16, &'static str
     None
 }
 
+/// Interim (1xx) responses kept for one request: a proxy forwards them (RFC 9110 §15.2), and
+/// an upstream that sends more than this has the rest dropped, so what one request holds
+/// stays bounded.
+pub(crate) const MAX_INTERIM: usize = 8;
+
+/// Keeps an interim response to forward ahead of the final one, its hop-by-hop fields
+/// removed, if `kept` has room.
+pub(crate) fn keep_interim(kept: &mut Vec<Response>, response: Response) {
+    if kept.len() >= MAX_INTERIM {
+        return;
+    }
+    let fields = Fields::of(response.head());
+    let forwarded = fields.forward(response.head(), &[]).and_then(|head| Response::new(head, Bytes::new()));
+    kept.push(forwarded.unwrap_or(response));
+}
+
 /// The response with `Connection: close` added (the connection closes after it).
 pub(crate) fn with_close(response: Response) -> Response {
     if closes(response.head()) {

@@ -248,6 +248,8 @@ async fn link_task(
                 }
             };
             let read = async {
+                // Interim answers read for the request at the head of the line.
+                let mut interim = Vec::new();
                 loop {
                     match responses.next().await {
                         None => return (String::from("closed by the gateway"), false),
@@ -259,8 +261,10 @@ async fn link_task(
                         Some(Ok(response)) if response.status() == 101 => {
                             return (String::from("a 101 on the link, which ends its responses"), false)
                         }
+                        Some(Ok(response)) if response.status() < 200 => hop::keep_interim(&mut interim, response),
                         Some(Ok(response)) => match waiting.try_recv() {
                             Ok(w) if w.reply.is_closed() => {
+                                interim.clear();
                                 // Its client is gone: nothing to hold it for.
                                 Stats::add(&stats.responses, 1);
                                 stats.in_flight.fetch_sub(1, Relaxed);
@@ -269,12 +273,14 @@ async fn link_task(
                                 Stats::add(&stats.responses, 1);
                                 stats.in_flight.fetch_sub(1, Relaxed);
                                 // Read no further until the budget has room for it.
-                                let bytes = message_bytes(response.head(), response.body().len());
+                                let bytes = message_bytes(response.head(), response.body().len())
+                                    + interim.iter().map(|r| message_bytes(r.head(), 0)).sum::<u64>();
                                 let charge = budgets
                                     .responses
                                     .charge_evicting(bytes, &w.holder, &budgets.holders, EVICT_AFTER)
                                     .await;
-                                let _ = w.reply.send(Answer { response, charge });
+                                let interim = std::mem::take(&mut interim);
+                                let _ = w.reply.send(Answer { response, interim, charge });
                             }
                             Err(_) => return (String::from("a response to no request"), false),
                         },
@@ -747,11 +753,18 @@ async fn write_client(
                         answer.await.ok()
                     }
                 };
-                let Answer { response, charge } = answer.unwrap_or_else(|| {
+                let Answer { response, interim, charge } = answer.unwrap_or_else(|| {
                     stats.error();
                     Answer::made(hop::answer(502, "Bad Gateway", false))
                 });
                 held.push(charge);
+                // Interim answers go ahead of the final one, never to an HTTP/1.0 client (RFC
+                // 9110 §15.2).
+                if !http10 {
+                    for early in &interim {
+                        writer.write(early.head(), early.body(), &mut out);
+                    }
+                }
                 // In hand and going out: the client's idle time counts from here.
                 owed.answered();
                 let response = hop::delimited(response);

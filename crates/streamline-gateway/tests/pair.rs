@@ -567,7 +567,9 @@ async fn the_link_holding_the_most_of_a_spent_budget_is_closed_at_the_gateway() 
 /// An upstream that breaks the protocol, on raw sockets: each request's path picks its answer.
 /// `/two`: a response and, unasked, a second one after it; `/101`: a 101 without any
 /// `Upgrade` asked; `/chunked`: `hello` chunked, with a trailer field; `/cut`: half an
-/// answer, then the connection closed; anything else: 200 with the path as its body.
+/// answer, then the connection closed; `/hints` and `/hints20`: one and twenty 103 Early
+/// Hints (each with a hop-by-hop field) before the 200; anything else: 200 with the path as
+/// its body.
 async fn rogue_upstream() -> (std::net::SocketAddr, AbortOnDrop) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -598,6 +600,11 @@ async fn rogue_upstream() -> (std::net::SocketAddr, AbortOnDrop) {
                         "/chunked" => {
                             "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\nX-T: 1\r\n\r\n"
                                 .to_string()
+                        }
+                        "/hints" | "/hints20" => {
+                            let hint = "HTTP/1.1 103 Early Hints\r\nLink: </s.css>; rel=preload\r\n\
+                                        Connection: X-Hop\r\nX-Hop: 1\r\n\r\n";
+                            hint.repeat(if path == "/hints" { 1 } else { 20 }) + &ok(&path, "")
                         }
                         "/cut" => {
                             let _ = socket.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhalf").await;
@@ -820,4 +827,34 @@ async fn a_quiet_link_is_neither_closed_nor_lost() {
     tokio::time::sleep(Duration::from_millis(400)).await;
     late.send(get).await;
     assert_eq!(late.response().await.unwrap().status(), 200);
+}
+
+/// Interim answers (1xx) reach the client ahead of the final one, as a proxy must forward them
+/// (RFC 9110 §15.2), through the link and at the gateway's plain port, their hop-by-hop
+/// fields removed; at most `MAX_INTERIM` (8) a request; none to an HTTP/1.0 client.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn interim_answers_go_ahead_of_the_final_one() {
+    let (_upstream, gateway, proxy) = rogue_pair().await;
+    for addr in [proxy.addr, gateway.addr] {
+        let mut client = Client::connect(addr).await;
+        client.send("GET /hints HTTP/1.1\r\nHost: t\r\n\r\nGET /after HTTP/1.1\r\nHost: t\r\n\r\n").await;
+        let early = client.response().await.unwrap();
+        assert_eq!(early.status(), 103);
+        let lines: Vec<&[u8]> = early.head().headers().iter().collect();
+        assert_eq!(lines, [&b"Link: </s.css>; rel=preload"[..]], "hop-by-hop fields removed");
+        assert_eq!(client.response().await.unwrap().body(), "/hints");
+        assert_eq!(client.response().await.unwrap().body(), "/after");
+
+        let mut client = Client::connect(addr).await;
+        client.send("GET /hints20 HTTP/1.1\r\nHost: t\r\n\r\n").await;
+        for _ in 0..8 {
+            assert_eq!(client.response().await.unwrap().status(), 103);
+        }
+        assert_eq!(client.response().await.unwrap().body(), "/hints20");
+
+        let mut client = Client::connect(addr).await;
+        client.send("GET /hints HTTP/1.0\r\nHost: t\r\nConnection: keep-alive\r\n\r\n").await;
+        let answer = client.response().await.unwrap();
+        assert_eq!((answer.status(), &answer.body()[..]), (200, &b"/hints"[..]));
+    }
 }
