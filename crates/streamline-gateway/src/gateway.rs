@@ -310,8 +310,11 @@ fn forwardable(request: Request, fields: &hop::Fields) -> Result<Request, Respon
         return Err(hop::answer(status, reason, false));
     }
     let (head, body) = request.into_parts();
+    // The body is here whole: the expectation was met at this hop (a plain client's link
+    // answered it), so the upstream is not asked.
+    let drop_expect: &[&[u8]] = if fields.expects_continue(&head) { &[b"expect"] } else { &[] };
     fields
-        .forward(&head, &[])
+        .forward(&head, drop_expect)
         .and_then(|head| Request::new(head, body))
         .map_err(|_| hop::answer(400, "Bad Request", false))
 }

@@ -858,3 +858,38 @@ async fn interim_answers_go_ahead_of_the_final_one() {
         assert_eq!((answer.status(), &answer.body()[..]), (200, &b"/hints"[..]));
     }
 }
+
+/// At the gateway's plain port, as at the proxy, a request that waits for `100 Continue`
+/// before its body gets it at once (it waited a second for nothing, as curl does for a body
+/// over 1 MiB), and the upstream is not asked again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_gateway_answers_expect_100_continue_to_its_plain_clients() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let pair = pair(config()).await;
+    for addr in [pair.gateway.addr, pair.proxy.addr] {
+        let mut socket = tokio::net::TcpStream::connect(addr).await.unwrap();
+        for _ in 0..2 {
+            socket
+                .write_all(b"POST /upload HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n")
+                .await
+                .unwrap();
+            let mut got = [0u8; 25];
+            tokio::time::timeout(Duration::from_millis(900), socket.read_exact(&mut got)).await.unwrap().unwrap();
+            assert_eq!(&got, b"HTTP/1.1 100 Continue\r\n\r\n");
+            socket.write_all(b"ok").await.unwrap();
+            let mut head = [0u8; 15];
+            socket.read_exact(&mut head).await.unwrap();
+            assert_eq!(&head, b"HTTP/1.1 200 OK");
+            // The rest of the answer, up to its body (the test upstream's, a few lines).
+            let mut rest = Vec::new();
+            while !rest.ends_with(b"\r\n\r\n") {
+                rest.push(socket.read_u8().await.unwrap());
+            }
+            let text = String::from_utf8_lossy(&rest).to_lowercase();
+            let len: usize =
+                text.split("content-length: ").nth(1).unwrap().split("\r\n").next().unwrap().parse().unwrap();
+            let mut body = vec![0u8; len];
+            socket.read_exact(&mut body).await.unwrap();
+        }
+    }
+}

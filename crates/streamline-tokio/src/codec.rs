@@ -151,6 +151,54 @@ pub trait Hold {
     ///
     /// The encoder's refusal of a held message.
     fn release(&mut self, dst: &mut BytesMut) -> Result<(), Error>;
+
+    /// Writes into `dst` an interim answer owed now, if there is one: a plain server's `100
+    /// Continue` to a request that waits for it before sending its body (RFC 9110 §10.1.1).
+    /// The [`Link`](crate::link::Link) asks whenever it has read all there was.
+    fn interim(&mut self, _dst: &mut BytesMut) -> bool {
+        false
+    }
+}
+
+/// The `100 Continue` a plain server's codec owes (RFC 9110 §10.1.1): a request whose head
+/// came with `Expect: 100-continue` and whose body has not, from an HTTP/1.1 client, is
+/// answered with one as soon as every request before it has its final answer (an interim
+/// answer goes with the request being answered, so it never overtakes an earlier one).
+#[derive(Debug, Default)]
+struct Expectations {
+    /// Requests given out whose final answer has not been written yet.
+    outstanding: usize,
+    /// The head being gathered has been looked at (a request gets one 100 at most).
+    seen: bool,
+    /// A 100 is owed, for when `outstanding` is 0.
+    owed: bool,
+}
+
+pub(crate) const CONTINUE: &[u8] = b"HTTP/1.1 100 Continue\r\n\r\n";
+
+impl Expectations {
+    /// After a plain `decode` returned `request`, with `parser` as it is now.
+    fn read(&mut self, request: Option<&Request>, parser: &http1::Parser) {
+        if request.is_some() {
+            self.outstanding += 1;
+            (self.seen, self.owed) = (false, false);
+        } else if !self.seen {
+            if let Some(head) = parser.pending_head() {
+                self.seen = true;
+                self.owed = head.expects_continue();
+            }
+        }
+    }
+
+    /// Writes the 100 owed into `dst`, if nothing before it waits.
+    fn answer(&mut self, dst: &mut BytesMut) -> bool {
+        if self.owed && self.outstanding == 0 {
+            dst.extend_from_slice(CONTINUE);
+            self.owed = false;
+            return true;
+        }
+        false
+    }
 }
 
 /// A [`codec::Encoder`] of plain HTTP/1.1, in canonical form, straight into the sink's buffer
@@ -253,7 +301,7 @@ pub struct ServerCodec {
 #[derive(Debug)]
 enum ServerSide {
     Compact { decoder: Decoder, encoder: CompactOut },
-    Plain { parser: http1::Parser, writer: PlainWriter },
+    Plain { parser: http1::Parser, writer: PlainWriter, expect: Expectations },
 }
 
 impl ServerCodec {
@@ -264,9 +312,11 @@ impl ServerCodec {
                 decoder: Decoder::with_limits(limits),
                 encoder: CompactOut::new(streamline::Encoder::with_limits(limits).responses(), 0),
             },
-            Syntax::Plain => {
-                ServerSide::Plain { parser: http1::Parser::with_limits(limits), writer: PlainWriter::new() }
-            }
+            Syntax::Plain => ServerSide::Plain {
+                parser: http1::Parser::with_limits(limits),
+                writer: PlainWriter::new(),
+                expect: Expectations::default(),
+            },
         };
         ServerCodec { side }
     }
@@ -309,14 +359,22 @@ impl codec::Decoder for ServerCodec {
     fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Request>, Error> {
         Ok(match &mut self.side {
             ServerSide::Compact { decoder, .. } => decoder.decode(src)?,
-            ServerSide::Plain { parser, .. } => parser.decode(src)?,
+            ServerSide::Plain { parser, expect, .. } => {
+                let request = parser.decode(src)?;
+                expect.read(request.as_ref(), parser);
+                request
+            }
         })
     }
 
     fn decode_eof(&mut self, src: &mut BytesMut) -> Result<Option<Request>, Error> {
         Ok(match &mut self.side {
             ServerSide::Compact { decoder, .. } => decoder.decode_eof(src)?,
-            ServerSide::Plain { parser, .. } => parser.decode_eof(src)?,
+            ServerSide::Plain { parser, expect, .. } => {
+                let request = parser.decode_eof(src)?;
+                expect.read(request.as_ref(), parser);
+                request
+            }
         })
     }
 }
@@ -327,7 +385,16 @@ impl codec::Encoder<Response> for ServerCodec {
     fn encode(&mut self, response: Response, dst: &mut BytesMut) -> Result<(), Error> {
         match &mut self.side {
             ServerSide::Compact { encoder, .. } => encoder.write(response, dst),
-            ServerSide::Plain { writer, .. } => codec::Encoder::encode(writer, response, dst),
+            ServerSide::Plain { writer, expect, .. } => {
+                let last = response.status() >= 200;
+                codec::Encoder::encode(writer, response, dst)?;
+                // A final answer: the request after it may be owed its 100 now.
+                if last {
+                    expect.outstanding = expect.outstanding.saturating_sub(1);
+                    expect.answer(dst);
+                }
+                Ok(())
+            }
         }
     }
 }
@@ -439,6 +506,23 @@ impl Hold for ServerCodec {
         match &mut self.side {
             ServerSide::Compact { encoder, .. } => encoder.release(dst),
             ServerSide::Plain { .. } => Ok(()),
+        }
+    }
+
+    fn interim(&mut self, dst: &mut BytesMut) -> bool {
+        match &mut self.side {
+            ServerSide::Compact { .. } => false,
+            ServerSide::Plain { expect, .. } => expect.answer(dst),
+        }
+    }
+}
+
+impl ServerCodec {
+    /// Counts a request given out that this codec did not read (the first one, read while
+    /// the link was negotiated): its answer comes before any 100 owed after it.
+    pub(crate) fn given(&mut self) {
+        if let ServerSide::Plain { expect, .. } = &mut self.side {
+            expect.outstanding += 1;
         }
     }
 }

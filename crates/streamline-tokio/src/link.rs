@@ -19,7 +19,7 @@ use futures_util::{Sink, Stream};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio_util::codec::{Decoder, Encoder, Framed, FramedParts};
 
-use crate::codec::{ClientCodec, Hold, ServerCodec, Syntax};
+use crate::codec::{self, ClientCodec, Hold, ServerCodec, Syntax};
 use crate::Error;
 
 /// An open link: a connection framed with the codec the negotiation chose, as a [`Stream`] of
@@ -29,6 +29,8 @@ use crate::Error;
 pub struct Link<S, C: Decoder> {
     framed: Framed<S, C>,
     first: Option<C::Item>,
+    /// An interim answer written by the reading side waits to be flushed.
+    flushing: bool,
 }
 
 impl<S, C: Decoder> Link<S, C> {
@@ -81,17 +83,48 @@ impl<S, C: Decoder> Link<S, C> {
     }
 }
 
-impl<S: AsyncRead + AsyncWrite + Unpin, C: Decoder + Unpin> Stream for Link<S, C>
+impl<S: AsyncRead + AsyncWrite + Unpin, C: Decoder + Unpin> Link<S, C>
 where
     C::Item: Unpin,
 {
-    type Item = Result<C::Item, C::Error>;
-
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+    /// The message read during the negotiation, else the next one read.
+    fn poll_read(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<C::Item, C::Error>>> {
         if let Some(first) = self.first.take() {
             return Poll::Ready(Some(Ok(first)));
         }
         Pin::new(&mut self.framed).poll_next(cx)
+    }
+}
+
+/// A server's link: a [`Stream`] of the requests it reads.
+impl<S: AsyncRead + AsyncWrite + Unpin> Stream for Link<S, ServerCodec> {
+    type Item = Result<Request, Error>;
+
+    /// Reads the next request. Whenever all there was has been read, an interim answer the
+    /// codec owes (a plain server's `100 Continue`, [`Hold::interim`]) is written and
+    /// flushed: the client waits for it before it sends the rest of its request.
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let polled = self.poll_read(cx);
+        if polled.is_pending() {
+            let mut buffer = std::mem::take(self.framed.write_buffer_mut());
+            let wrote = self.framed.codec_mut().interim(&mut buffer);
+            *self.framed.write_buffer_mut() = buffer;
+            if wrote || self.flushing {
+                // Its error, if any, is the writing side's to see.
+                let flushed = Sink::<Response>::poll_flush(Pin::new(&mut self.framed), cx);
+                self.flushing = flushed.is_pending();
+            }
+        }
+        polled
+    }
+}
+
+/// A client's link: a [`Stream`] of the responses it reads.
+impl<S: AsyncRead + AsyncWrite + Unpin> Stream for Link<S, ClientCodec> {
+    type Item = Result<Response, Error>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.poll_read(cx)
     }
 }
 
@@ -178,15 +211,21 @@ where
         let syntax = if compact { Syntax::Compact } else { Syntax::Plain };
         return Ok(link::<_, _, Response>(io, ServerCodec::new(syntax, limits), buf, None));
     }
-    // A plain first request: read it whole to see whether it offers the upgrade.
+    // A plain first request: read it whole to see whether it offers the upgrade. (One that
+    // waits for a `100 Continue` before its body gets it: nothing is owed before it.)
     let mut parser = http1::Parser::with_limits(limits);
+    let mut continued = false;
     let first = loop {
         if let Some(request) = parser.decode(&mut buf)? {
             break request;
         }
+        if !continued && parser.pending_head().is_some_and(streamline::Head::expects_continue) {
+            io.write_all(codec::CONTINUE).await?;
+            continued = true;
+        }
         if io.read_buf(&mut buf).await? == 0 {
             let first = parser.decode_eof(&mut buf)?;
-            return Ok(link::<_, _, Response>(io, ServerCodec::new(Syntax::Plain, limits), buf, first));
+            return Ok(link::<_, _, Response>(io, plain_server(limits, first.is_some()), buf, first));
         }
     };
     // Bytes after the request: a client that pipelined plain requests (it must not after an
@@ -195,7 +234,17 @@ where
         io.write_all(upgrade::SWITCHING_PROTOCOLS).await?;
         return Ok(link::<_, _, Response>(io, ServerCodec::new(Syntax::Compact, limits), buf, Some(first)));
     }
-    Ok(link::<_, _, Response>(io, ServerCodec::new(Syntax::Plain, limits), buf, Some(first)))
+    Ok(link::<_, _, Response>(io, plain_server(limits, true), buf, Some(first)))
+}
+
+/// A plain server's codec, told whether a first request read before it is given out ahead
+/// of what it reads.
+fn plain_server(limits: Limits, first: bool) -> ServerCodec {
+    let mut codec = ServerCodec::new(Syntax::Plain, limits);
+    if first {
+        codec.given();
+    }
+    codec
 }
 
 /// How a client opens a link.
@@ -285,5 +334,5 @@ where
     // (From parts, a buffer that holds bytes is decoded before the connection is read.)
     let mut parts = FramedParts::new::<I>(io, codec);
     parts.read_buf = roomy(&buf, READ_BUFFER);
-    Link { framed: Framed::from_parts(parts), first }
+    Link { framed: Framed::from_parts(parts), first, flushing: false }
 }

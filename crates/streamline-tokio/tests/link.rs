@@ -580,3 +580,76 @@ async fn an_answer_read_a_byte_at_a_time() {
         drop(served.await.unwrap());
     }
 }
+
+/// Reads from `socket` until `want` has come whole (at most 2 s: a client that gave up
+/// waiting for a `100 Continue` would send its body after 1 s).
+async fn read_exactly(socket: &mut TcpStream, want: &[u8]) {
+    let mut got = vec![0u8; want.len()];
+    tokio::time::timeout(std::time::Duration::from_secs(2), socket.read_exact(&mut got))
+        .await
+        .expect("in time")
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&got), String::from_utf8_lossy(want));
+}
+
+/// A plain server link answers `Expect: 100-continue` with a `100 Continue` before the body
+/// comes (RFC 9110 §10.1.1): for the first request (read while the link is negotiated), for
+/// a later one, and for one pipelined behind a request not yet answered only after that
+/// answer (an interim answer never overtakes an earlier request's). HTTP/1.0 gets none.
+#[tokio::test]
+async fn a_plain_server_link_answers_expect_100_continue() {
+    let (listener, addr) = listener().await;
+    let server = tokio::spawn(async move {
+        let (socket, _) = listener.accept().await.unwrap();
+        let link = link::accept(socket, Limits::default(), Upgrades::Accept).await.unwrap();
+        let (mut sink, mut stream) = link.split();
+        let mut bodies = Vec::new();
+        while let Some(request) = stream.next().await {
+            let request = request.unwrap();
+            bodies.push(request.body().clone());
+            // The GET is answered only after the POST pipelined behind it has its head in.
+            if bodies.len() == 3 {
+                tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+            }
+            let ok = streamline::Head::response(
+                200,
+                Bytes::from_static(b"OK"),
+                streamline::Version::HTTP_11,
+                streamline::Headers::default(),
+                streamline::Framing::Length(2),
+            )
+            .unwrap();
+            sink.send(Response::new(ok, Bytes::from_static(b"ok")).unwrap()).await.unwrap();
+        }
+        bodies
+    });
+    const CONTINUE: &[u8] = b"HTTP/1.1 100 Continue\r\n\r\n";
+    const OK: &[u8] = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+    let post = |version: &str| {
+        format!("POST /u HTTP/{version}\r\nHost: t\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n")
+    };
+    let mut socket = TcpStream::connect(addr).await.unwrap();
+    socket.write_all(post("1.1").as_bytes()).await.unwrap();
+    read_exactly(&mut socket, CONTINUE).await;
+    socket.write_all(b"first").await.unwrap();
+    read_exactly(&mut socket, OK).await;
+    // A later one, with nothing before it unanswered: at once.
+    socket.write_all(post("1.1").as_bytes()).await.unwrap();
+    read_exactly(&mut socket, CONTINUE).await;
+    socket.write_all(b"again").await.unwrap();
+    read_exactly(&mut socket, OK).await;
+    // Pipelined: a GET, then a POST that waits; its 100 comes after the GET's answer.
+    socket.write_all(format!("GET /g HTTP/1.1\r\nHost: t\r\n\r\n{}", post("1.1")).as_bytes()).await.unwrap();
+    read_exactly(&mut socket, OK).await;
+    read_exactly(&mut socket, CONTINUE).await;
+    socket.write_all(b"third").await.unwrap();
+    read_exactly(&mut socket, OK).await;
+    // HTTP/1.0: no 100 (its body is sent after a while, as such a client would).
+    socket.write_all(post("1.0").as_bytes()).await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    socket.write_all(b"forth").await.unwrap();
+    read_exactly(&mut socket, OK).await;
+    drop(socket);
+    let bodies = server.await.unwrap();
+    assert_eq!(bodies, ["first", "again", "", "third", "forth"]);
+}

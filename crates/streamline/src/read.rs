@@ -703,6 +703,13 @@ impl<G: Grammar> Reader<G> {
         self.stream.heads.switched()
     }
 
+    /// The head of the message [`Reader::decode`] has read the head of and is gathering the
+    /// body of, until the body is whole: what a server looks at to answer `Expect:
+    /// 100-continue` (RFC 9110 §10.1.1) while the client waits to send that body.
+    pub fn pending_head(&self) -> Option<&Head> {
+        self.stream.gather.as_ref().map(|gather| &gather.head)
+    }
+
     /// Bytes consumed so far.
     pub fn offset(&self) -> u64 {
         self.stream.pos.offset

@@ -242,3 +242,49 @@ proptest! {
         check_all_splits(true, &program, &cuts);
     }
 }
+
+/// `pending_head`: the head whose body `decode` is gathering, from when the head is whole to
+/// when the body is (what a server answers `Expect: 100-continue` by), in both syntaxes.
+#[test]
+fn the_head_waiting_for_its_body_is_told() {
+    let plain = &b"POST /u HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\nhello"[..];
+    let compact = &b"V:HTTP/1.1\r\nM:POST\r\nB:/u\r\n+: 5\r\nhello"[..];
+    check_pending(http1::Parser::new(), plain);
+    check_pending(Decoder::new(), compact);
+}
+
+/// Feeds `input` (one request whose body is its last 5 bytes) a byte at a time.
+fn check_pending<G: Grammar<Direction = streamline::Requests>>(mut reader: streamline::Reader<G>, input: &[u8]) {
+    let head_len = input.len() - 5;
+    let mut src = BytesMut::new();
+    for (i, &b) in input.iter().enumerate() {
+        src.extend_from_slice(&[b]);
+        let request = reader.decode(&mut src).unwrap();
+        let pending = reader.pending_head().map(|h| h.target().to_vec());
+        match i + 1 {
+            n if n < head_len => assert!(request.is_none() && pending.is_none(), "at {n}"),
+            n if n < input.len() => assert_eq!((request, pending), (None, Some(b"/u".to_vec())), "at {n}"),
+            _ => {
+                assert_eq!(request.unwrap().body(), "hello");
+                assert!(pending.is_none());
+            }
+        }
+    }
+}
+
+/// `Head::expects_continue` (RFC 9110 §10.1.1): the field in any case, with a body to send,
+/// not from HTTP/1.0.
+#[test]
+fn an_expectation_is_read_as_rfc_9110_says() {
+    for (plain, expects) in [
+        ("POST / HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\nContent-Length: 1\r\n\r\nx", true),
+        ("PUT / HTTP/1.1\r\nEXPECT:  100-Continue \r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", true),
+        ("POST / HTTP/1.0\r\nExpect: 100-continue\r\nContent-Length: 1\r\n\r\nx", false),
+        ("GET / HTTP/1.1\r\nExpect: 100-continue\r\n\r\n", false),
+        ("POST / HTTP/1.1\r\nExpect: 100-continued\r\nContent-Length: 1\r\n\r\nx", false),
+        ("POST / HTTP/1.1\r\nExpected: 100-continue\r\nContent-Length: 1\r\n\r\nx", false),
+    ] {
+        let request = http1::Parser::new().decode_eof(&mut BytesMut::from(plain)).unwrap().unwrap();
+        assert_eq!(request.head().expects_continue(), expects, "{plain:?}");
+    }
+}

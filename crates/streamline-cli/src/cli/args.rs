@@ -507,7 +507,7 @@ pub enum BenchFormat {
 ///
 /// Listens on --listen for links from `streamline proxy` (compact from the first byte, or
 /// after an `Upgrade: shttp/3` request; a plain HTTP/1.1 client is served on the same port
-/// too) and forwards every request to the server at --upstream as plain HTTP/1.1, with the
+/// too, its `Expect: 100-continue` answered here) and forwards every request to the server at --upstream as plain HTTP/1.1, with the
 /// hop-by-hop fields removed (RFC 9110 §7.6.1). Each link gets one keep-alive connection to
 /// the upstream, pipelined: requests are written as they come and the responses read back in
 /// order, then sent back on the link, compact, in the same order. That connection is the

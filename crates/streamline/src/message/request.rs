@@ -607,6 +607,20 @@ impl Head {
         self.framing
     }
 
+    /// Does this request wait for a `100 Continue` before it sends its body: an `Expect:
+    /// 100-continue` field, a body to send, and HTTP/1.1 (an HTTP/1.0 client's expectation
+    /// is ignored, RFC 9110 §10.1.1)? See [`Reader::pending_head`](crate::Reader::pending_head).
+    pub fn expects_continue(&self) -> bool {
+        self.version() != Version::HTTP_10
+            && self.framing.has_body()
+            && self.headers().iter().any(|line| {
+                let colon = line.iter().position(|&b| b == b':').unwrap_or(line.len());
+                let (name, value) = line.split_at(colon);
+                name.eq_ignore_ascii_case(b"expect")
+                    && value.get(1..).unwrap_or_default().trim_ascii().eq_ignore_ascii_case(b"100-continue")
+            })
+    }
+
     /// Bytes the head holds, as limits count them: version (8), method, target, header lines.
     pub(crate) fn byte_len(&self) -> usize {
         8 + self.parts.method.len() + self.parts.target.len() + self.parts.headers.byte_len()
