@@ -154,7 +154,7 @@ pub trait Hold {
 
     /// Writes into `dst` an interim answer owed now, if there is one: a plain server's `100
     /// Continue` to a request that waits for it before sending its body (RFC 9110 §10.1.1).
-    /// The [`Link`](crate::link::Link) asks whenever it has read all there was.
+    /// A server's [`Link`](crate::link::Link) asks whenever it has read all there was.
     fn interim(&mut self, _dst: &mut BytesMut) -> bool {
         false
     }
