@@ -19,6 +19,7 @@ use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
+use std::time::Duration;
 
 use bytes::BytesMut;
 use futures_util::{SinkExt, StreamExt};
@@ -29,6 +30,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, oneshot};
+use tokio::time::Instant;
 
 use crate::counted::{Counted, Side};
 use crate::stats::spawn_reporter;
@@ -135,7 +137,8 @@ async fn serve_link(
     // that stops reading its link is waiting for room itself, which it makes by closing its
     // own slowest client).
     let holder = if syntax == Syntax::Plain { budgets.holders.join() } else { Arc::new(Holder::default()) };
-    let task = upstream_task(upstream, jobs_rx, config.limits, stats.clone(), budgets.clone(), holder.clone());
+    let reading = Reading { limits: config.limits, timeout: config.upstream_timeout };
+    let task = upstream_task(upstream, jobs_rx, reading, stats.clone(), budgets.clone(), holder.clone());
     let _upstream = AbortOnDrop(tokio::spawn(task));
 
     let read = async {
@@ -319,6 +322,14 @@ fn forwardable(request: Request, fields: &hop::Fields) -> Result<Request, Respon
         .map_err(|_| hop::answer(400, "Bad Request", false))
 }
 
+/// How a link's upstream connections are read: the limits on what comes, and how long the
+/// upstream may send nothing while a request is unanswered ([`Config::upstream_timeout`]).
+#[derive(Debug, Clone, Copy)]
+struct Reading {
+    limits: streamline::Limits,
+    timeout: Duration,
+}
+
 /// A request on its way upstream, and where its response goes.
 struct Job {
     request: Request,
@@ -362,7 +373,7 @@ struct Upstream {
 async fn upstream_task(
     addr: SocketAddr,
     mut jobs: mpsc::Receiver<Job>,
-    limits: streamline::Limits,
+    reading: Reading,
     stats: Arc<Stats>,
     budgets: Budgets,
     holder: Arc<Holder>,
@@ -403,7 +414,7 @@ async fn upstream_task(
                 Ok(socket) => {
                     let _ = socket.set_nodelay(true);
                     tracing::info!(%addr, "upstream connection open");
-                    conn = Some(open(socket, limits, stats.clone(), budgets.clone(), holder.clone()));
+                    conn = Some(open(socket, reading, stats.clone(), budgets.clone(), holder.clone()));
                 }
                 Err(err) => {
                     tracing::info!(%addr, %err, "upstream unreachable");
@@ -479,18 +490,12 @@ fn settle(ended: Option<Ended>, again: &mut VecDeque<Job>, stats: &Stats) {
     }
 }
 
-fn open(
-    socket: TcpStream,
-    limits: streamline::Limits,
-    stats: Arc<Stats>,
-    budgets: Budgets,
-    holder: Arc<Holder>,
-) -> Upstream {
+fn open(socket: TcpStream, reading: Reading, stats: Arc<Stats>, budgets: Budgets, holder: Arc<Holder>) -> Upstream {
     let (read, write) = socket.into_split();
     let (sent, queue) = mpsc::unbounded_channel();
     let (abort, aborted) = oneshot::channel();
     let up = UpCount::new(stats.clone());
-    let reader = tokio::spawn(read_upstream(read, queue, aborted, limits, stats, budgets, holder));
+    let reader = tokio::spawn(read_upstream(read, queue, aborted, reading, stats, budgets, holder));
     Upstream { write, sent, reader, abort: Some(abort), _up: up }
 }
 
@@ -517,11 +522,17 @@ async fn read_upstream(
     read: OwnedReadHalf,
     mut queue: mpsc::UnboundedReceiver<Job>,
     mut aborted: oneshot::Receiver<()>,
-    limits: streamline::Limits,
+    reading: Reading,
     stats: Arc<Stats>,
     budgets: Budgets,
     holder: Arc<Holder>,
 ) -> Ended {
+    let Reading { limits, timeout } = reading;
+    // The upstream timeout: no byte for `timeout` while a request is unanswered. One timer,
+    // moved only when it fires early (a byte came since it was set), not at every read.
+    let mut heard = Instant::now();
+    let timer = tokio::time::sleep_until(heard.checked_add(timeout).unwrap_or_else(far_future));
+    tokio::pin!(timer);
     let mut read = Counted::new(read, stats.clone(), Side::Plain);
     let mut parser = http1::ResponseParser::with_limits(limits);
     let mut responses = hop::Responses::default();
@@ -558,7 +569,11 @@ async fn read_upstream(
                 biased;
                 _ = &mut aborted => return end(queue, None, false, false),
                 job = queue.recv() => match job {
-                    Some(job) => break job,
+                    Some(job) => {
+                        // Nothing was outstanding: the wait for an answer starts now.
+                        heard = Instant::now();
+                        break job;
+                    }
                     None => return end(queue, None, false, false),
                 },
                 n = read.read_buf(&mut buf) => match n {
@@ -575,6 +590,7 @@ async fn read_upstream(
         parser.expect(job.request.head().method());
         let started = !buf.is_empty();
         let mut interim = Vec::new();
+        let mut timed_out = false;
         let response = loop {
             match parser.decode(&mut buf) {
                 // The pair forwards no `Upgrade`, so a 101 answers nothing it sent (RFC 9110
@@ -594,7 +610,9 @@ async fn read_upstream(
             tokio::select! {
                 biased;
                 _ = &mut aborted => return end(queue, Some(job), false, false),
-                n = read.read_buf(&mut buf) => match n {
+                n = read.read_buf(&mut buf) => {
+                    heard = Instant::now();
+                    match n {
                     Ok(0) => match parser.decode_eof(&mut buf) {
                         Ok(Some(response)) => break Ok(response),
                         Ok(None) => break Err(("closed before answering".into(), started)),
@@ -602,6 +620,15 @@ async fn read_upstream(
                     },
                     Ok(_) => {}
                     Err(err) => break Err((err.to_string(), started || !buf.is_empty())),
+                    }
+                },
+                () = &mut timer => match heard.checked_add(timeout) {
+                    // A byte came since the timer was set: it waits for the rest of the time.
+                    Some(due) if Instant::now() < due => timer.as_mut().reset(due),
+                    _ => {
+                        timed_out = true;
+                        break Err(("no answer within the upstream timeout".into(), true));
+                    }
                 },
             }
         };
@@ -626,6 +653,15 @@ async fn read_upstream(
                     return end(queue, None, true, false);
                 }
             }
+            Err((why, _)) if timed_out => {
+                // As nginx does: 504 for the request waited on, and the connection closed;
+                // the ones pipelined behind it may have been read, so they are handled as
+                // after a drop.
+                tracing::info!(why, "upstream connection closed");
+                stats.error();
+                let _ = job.reply.send(Answer::made(hop::answer(504, "Gateway Timeout", false)));
+                return end(queue, None, false, true);
+            }
             Err((why, started)) => {
                 tracing::info!(why, "upstream connection lost");
                 // Part of this answer came: 502 for it. The requests behind it got no byte of
@@ -639,4 +675,9 @@ async fn read_upstream(
             }
         }
     }
+}
+
+/// An instant no timer reaches (a timeout of `Duration::MAX`).
+fn far_future() -> Instant {
+    Instant::now() + Duration::from_secs(100 * 365 * 86_400)
 }

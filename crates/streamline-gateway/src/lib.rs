@@ -98,6 +98,11 @@ pub struct Config {
     pub backoff: (Duration, Duration),
     /// How long SIGTERM waits for what is in flight before the service stops anyway.
     pub drain_timeout: Duration,
+    /// How long the gateway waits for the upstream's next byte while a request is unanswered
+    /// (as nginx's `proxy_read_timeout`): past it, that request gets 504 and the connection
+    /// is closed (those pipelined behind it are handled as after a drop: the idempotent ones
+    /// go again once, the others get 502).
+    pub upstream_timeout: Duration,
     /// Log a line of figures this often (`--stats SECS`; at least every millisecond, at most
     /// every day); `None`: never.
     pub stats_every: Option<Duration>,
@@ -138,6 +143,7 @@ impl Default for Config {
             upgrade: false,
             backoff: (Duration::from_millis(50), Duration::from_secs(5)),
             drain_timeout: Duration::from_secs(30),
+            upstream_timeout: Duration::from_secs(60),
             stats_every: None,
             pack: false,
             max_buffered: 256 * 1024 * 1024,

@@ -567,7 +567,8 @@ async fn the_link_holding_the_most_of_a_spent_budget_is_closed_at_the_gateway() 
 /// An upstream that breaks the protocol, on raw sockets: each request's path picks its answer.
 /// `/two`: a response and, unasked, a second one after it; `/101`: a 101 without any
 /// `Upgrade` asked; `/chunked`: `hello` chunked, with a trailer field; `/cut`: half an
-/// answer, then the connection closed; `/hints` and `/hints20`: one and twenty 103 Early
+/// answer, then the connection closed; `/hang`: no answer ever, the connection held open;
+/// `/hints` and `/hints20`: one and twenty 103 Early
 /// Hints (each with a hop-by-hop field) before the 200; anything else: 200 with the path as
 /// its body.
 async fn rogue_upstream() -> (std::net::SocketAddr, AbortOnDrop) {
@@ -606,6 +607,7 @@ async fn rogue_upstream() -> (std::net::SocketAddr, AbortOnDrop) {
                                         Connection: X-Hop\r\nX-Hop: 1\r\n\r\n";
                             hint.repeat(if path == "/hints" { 1 } else { 20 }) + &ok(&path, "")
                         }
+                        "/hang" => return std::future::pending().await,
                         "/cut" => {
                             let _ = socket.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhalf").await;
                             return;
@@ -892,4 +894,36 @@ async fn the_gateway_answers_expect_100_continue_to_its_plain_clients() {
             socket.read_exact(&mut body).await.unwrap();
         }
     }
+}
+
+/// An upstream that takes a request and never answers: past the upstream timeout that request
+/// gets 504 and its connection is closed (as nginx's proxy_read_timeout); the requests
+/// pipelined behind it on that connection are handled as after a drop (the idempotent one
+/// sent again and answered, the POST 502), and the link goes on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_upstream_that_never_answers_gets_504_after_the_upstream_timeout() {
+    let (upstream, _task) = rogue_upstream().await;
+    let timeout = Duration::from_millis(300);
+    let gateway = start_gateway(upstream, None, Config { upstream_timeout: timeout, ..config() }).await;
+    let proxy = start_proxy(gateway.addr, config()).await;
+    let mut hung = Client::connect(proxy.addr).await;
+    let started = std::time::Instant::now();
+    hung.send("GET /hang HTTP/1.1\r\nHost: t\r\n\r\n").await;
+    // Behind it, on the same link and so the same upstream connection.
+    let mut get = Client::connect(proxy.addr).await;
+    get.send("GET /behind HTTP/1.1\r\nHost: t\r\n\r\n").await;
+    let mut post = Client::connect(proxy.addr).await;
+    post.send("POST /behind HTTP/1.1\r\nHost: t\r\nContent-Length: 1\r\n\r\nx").await;
+    let waited = tokio::time::timeout(Duration::from_secs(5), hung.response()).await;
+    assert_eq!(waited.expect("answered, not left waiting").unwrap().status(), 504);
+    assert!(started.elapsed() >= timeout, "{:?}", started.elapsed());
+    let answer = get.response().await.unwrap();
+    assert_eq!((answer.status(), &answer.body()[..]), (200, &b"/behind"[..]));
+    assert_eq!(post.response().await.unwrap().status(), 502);
+    let after = once(proxy.addr, "GET /after HTTP/1.1\r\nHost: t\r\n\r\n").await.unwrap();
+    assert_eq!((after.status(), &after.body()[..]), (200, &b"/after"[..]));
+    // Time with nothing outstanding does not count: after twice the timeout idle, a request
+    // is answered.
+    tokio::time::sleep(timeout * 2).await;
+    assert_eq!(once(proxy.addr, "GET /x HTTP/1.1\r\nHost: t\r\n\r\n").await.unwrap().status(), 200);
 }

@@ -518,7 +518,8 @@ pub enum BenchFormat {
 /// left unanswered gets a 502 (an idempotent one the upstream dropped without a byte of its
 /// answer is sent again once; requests pipelined after a `Connection: close` response were
 /// never processed and are sent again); the next request opens a fresh connection, so service
-/// resumes as soon as the upstream is back.
+/// resumes as soon as the upstream is back. An upstream that sends nothing for
+/// --upstream-timeout while a request waits gives that request 504 and loses its connection.
 ///
 /// Logs go to standard error, one line per connection event (RUST_LOG=debug for more,
 /// RUST_LOG=warn for less); --stats SECS adds a line of figures every SECS seconds. SIGTERM
@@ -537,6 +538,12 @@ pub struct GatewayArgs {
     /// The plain HTTP/1.1 server requests are forwarded to (HOST:PORT).
     #[arg(long, value_name = "ADDR")]
     pub upstream: String,
+    /// Seconds to wait for the upstream's next byte while a request is unanswered (as nginx's
+    /// proxy_read_timeout); past it, that request gets 504 Gateway Timeout and the connection
+    /// closes (the idempotent requests pipelined behind it are sent again once, on a fresh
+    /// connection; the others get 502).
+    #[arg(long, value_name = "SECS", default_value = "60", value_parser = parse_seconds, help_heading = "Limits")]
+    pub upstream_timeout: f64,
     #[command(flatten)]
     pub service: ServiceArgs,
 }
@@ -639,9 +646,8 @@ pub struct ServiceArgs {
     #[arg(long, value_name = "SECS", default_value = "10", value_parser = parse_seconds, help_heading = "Limits")]
     pub header_timeout: f64,
     /// Seconds a client connection may stay idle between requests, or before its first byte;
-    /// also how long any peer (a
-    /// client, or the other end of a link) may take none of the bytes written to it before
-    /// its connection is closed.
+    /// also how long any peer (a client, or the other end of a link) may take none of the
+    /// bytes written to it before its connection is closed.
     #[arg(long, value_name = "SECS", default_value = "60", value_parser = parse_seconds, help_heading = "Limits")]
     pub idle_timeout: f64,
     /// Seconds SIGTERM waits for the requests in flight before exiting anyway.

@@ -13,7 +13,8 @@ use crate::cli::args::{GatewayArgs, ProxyArgs, ServiceArgs};
 /// Runs the gateway until SIGTERM or SIGINT.
 pub fn gateway(args: GatewayArgs) -> Result<()> {
     let upstream = resolve(&args.upstream, "--upstream")?;
-    let config = config(&args.service, 1, false)?;
+    let config =
+        Config { upstream_timeout: Duration::from_secs_f64(args.upstream_timeout), ..config(&args.service, 1, false)? };
     serve(&args.listen, args.service.threads, move |listener| gateway::run(listener, upstream, config))
 }
 
