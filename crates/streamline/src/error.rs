@@ -200,7 +200,7 @@ pub enum ErrorKind {
     /// A body bigger than [`Limits::max_body`](crate::Limits::max_body) where it must be held
     /// whole. Reported at the body's first byte.
     #[error(
-        "body of {len} bytes or more exceeds the limit of {limit} bytes for a whole request (use the event API \
+        "body of {len} bytes or more exceeds the limit of {limit} bytes for a whole message (use the event API \
 to stream it)"
     )]
     BodyTooLarge {
