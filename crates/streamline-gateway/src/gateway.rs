@@ -33,6 +33,7 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 
 use crate::counted::{Counted, Side};
+use crate::far_future;
 use crate::stats::spawn_reporter;
 use crate::{accept_loop, hop, message_bytes, AbortOnDrop, Answer, Budgets, Charge, Config, Holder, Shutdown, Stats};
 
@@ -675,9 +676,4 @@ async fn read_upstream(
             }
         }
     }
-}
-
-/// An instant no timer reaches (a timeout of `Duration::MAX`).
-fn far_future() -> Instant {
-    Instant::now() + Duration::from_secs(100 * 365 * 86_400)
 }

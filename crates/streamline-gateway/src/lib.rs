@@ -103,6 +103,12 @@ pub struct Config {
     /// is closed (those pipelined behind it are handled as after a drop: the idempotent ones
     /// go again once, the others get 502).
     pub upstream_timeout: Duration,
+    /// How long the proxy waits for anything on a link while a request on it is unanswered:
+    /// past it, the link is taken as lost (its peer frozen, or the network between them
+    /// gone, which TCP alone notices only after many minutes): 502 for what is in flight,
+    /// and the next request opens a new link. Keep it above the gateway's
+    /// `upstream_timeout`, which answers a hung upstream's request with 504.
+    pub link_timeout: Duration,
     /// Log a line of figures this often (`--stats SECS`; at least every millisecond, at most
     /// every day); `None`: never.
     pub stats_every: Option<Duration>,
@@ -144,6 +150,7 @@ impl Default for Config {
             backoff: (Duration::from_millis(50), Duration::from_secs(5)),
             drain_timeout: Duration::from_secs(30),
             upstream_timeout: Duration::from_secs(60),
+            link_timeout: Duration::from_secs(90),
             stats_every: None,
             pack: false,
             max_buffered: 256 * 1024 * 1024,
@@ -233,4 +240,9 @@ where
         tracing::warn!(open = open.len(), "drain timed out; closing the {what} left");
     }
     Ok(())
+}
+
+/// An instant no timer reaches (for a timeout of `Duration::MAX`).
+pub(crate) fn far_future() -> tokio::time::Instant {
+    tokio::time::Instant::now() + Duration::from_secs(100 * 365 * 86_400)
 }

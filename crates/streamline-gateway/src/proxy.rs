@@ -39,6 +39,7 @@ use tokio::sync::{mpsc, oneshot, OwnedSemaphorePermit, Semaphore};
 use tokio::time::{Instant, Sleep};
 
 use crate::counted::{Counted, Side};
+use crate::far_future;
 use crate::stats::spawn_reporter;
 use crate::{
     accept_loop, hop, message_bytes, AbortOnDrop, Answer, Budget, Budgets, Charge, Config, Holder, Shutdown, Stats,
@@ -134,9 +135,16 @@ struct Waiting {
     reply: oneshot::Sender<Answer>,
     _permit: OwnedSemaphorePermit,
     holder: Arc<Holder>,
+    /// When it was written to the link: the link timeout counts from here at the latest.
+    sent: Instant,
 }
 
 impl Waiting {
+    /// The request of `job` (whose request has gone, or goes, on the link), waiting.
+    fn of(reply: oneshot::Sender<Answer>, permit: OwnedSemaphorePermit, holder: Arc<Holder>) -> Waiting {
+        Waiting { reply, _permit: permit, holder, sent: Instant::now() }
+    }
+
     fn fail(self, stats: &Stats) {
         stats.error();
         stats.in_flight.fetch_sub(1, Relaxed);
@@ -154,6 +162,7 @@ async fn link_task(
     budgets: Budgets,
 ) {
     // A backoff of zero would retry in a tight loop: a millisecond at least.
+    let link_timeout = config.link_timeout;
     let first_backoff = config.backoff.0.max(Duration::from_millis(1));
     let mut backoff = first_backoff;
     loop {
@@ -182,7 +191,7 @@ async fn link_task(
                 tracing::warn!(link = n, %addr, err, retry_in = ?backoff, "link down");
                 if let Some(job) = first {
                     stats.in_flight.fetch_add(1, Relaxed);
-                    Waiting { reply: job.reply, _permit: job.permit, holder: job.holder }.fail(&stats);
+                    Waiting::of(job.reply, job.permit, job.holder).fail(&stats);
                 }
                 // While it is down, requests are answered 502 at once rather than held.
                 let pause = tokio::time::sleep(backoff);
@@ -193,7 +202,7 @@ async fn link_task(
                         job = jobs.recv() => match job {
                             Some(job) => {
                                 stats.in_flight.fetch_add(1, Relaxed);
-                                Waiting { reply: job.reply, _permit: job.permit, holder: job.holder }.fail(&stats);
+                                Waiting::of(job.reply, job.permit, job.holder).fail(&stats);
                             }
                             None => return,
                         },
@@ -214,12 +223,14 @@ async fn link_task(
         }
         let (mut sink, mut responses) = link.split();
         let (waiting_tx, mut waiting) = mpsc::unbounded_channel::<Waiting>();
+        // The request at the head of the line, taken from `waiting` to see when it was sent.
+        let mut front: Option<Waiting> = None;
         if config.upgrade {
             // Sent already, as the offer.
             if let Some(job) = first.take() {
                 Stats::add(&stats.requests, 1);
                 stats.in_flight.fetch_add(1, Relaxed);
-                let _ = waiting_tx.send(Waiting { reply: job.reply, _permit: job.permit, holder: job.holder });
+                let _ = waiting_tx.send(Waiting::of(job.reply, job.permit, job.holder));
             }
         }
         let (why, closed) = {
@@ -241,7 +252,7 @@ async fn link_task(
                     Stats::add(&stats.requests, 1);
                     stats.in_flight.fetch_add(1, Relaxed);
                     // Waiting before it is written: its response can only come after.
-                    let _ = waiting_tx.send(Waiting { reply: job.reply, _permit: job.permit, holder: job.holder });
+                    let _ = waiting_tx.send(Waiting::of(job.reply, job.permit, job.holder));
                     if let Err(err) = sink.feed(job.request).await {
                         return (err.to_string(), false);
                     }
@@ -250,8 +261,30 @@ async fn link_task(
             let read = async {
                 // Interim answers read for the request at the head of the line.
                 let mut interim = Vec::new();
+                // The link timeout: nothing read for `link_timeout` while a request waits
+                // (counted from its sending, or from the last thing read, whichever is later).
+                // One timer, moved only when it fires early.
+                let mut heard = Instant::now();
+                let timer = tokio::time::sleep_until(heard.checked_add(link_timeout).unwrap_or_else(far_future));
+                tokio::pin!(timer);
                 loop {
-                    match responses.next().await {
+                    let next = tokio::select! {
+                        biased;
+                        next = responses.next() => next,
+                        () = &mut timer => {
+                            if front.is_none() {
+                                front = waiting.try_recv().ok();
+                            }
+                            let since = front.as_ref().map_or(Instant::now(), |w| w.sent.max(heard));
+                            match since.checked_add(link_timeout) {
+                                Some(due) if front.is_none() || Instant::now() < due => timer.as_mut().reset(due),
+                                _ => return (format!("nothing came back on the link for {link_timeout:?}"), false),
+                            }
+                            continue;
+                        }
+                    };
+                    heard = Instant::now();
+                    match next {
                         None => return (String::from("closed by the gateway"), false),
                         Some(Err(err)) => return (err.to_string(), false),
                         // A 101 ends the link's response stream (SPEC.md §13.3): nothing more
@@ -262,7 +295,7 @@ async fn link_task(
                             return (String::from("a 101 on the link, which ends its responses"), false)
                         }
                         Some(Ok(response)) if response.status() < 200 => hop::keep_interim(&mut interim, response),
-                        Some(Ok(response)) => match waiting.try_recv() {
+                        Some(Ok(response)) => match front.take().map_or_else(|| waiting.try_recv(), Ok) {
                             Ok(w) if w.reply.is_closed() => {
                                 interim.clear();
                                 // Its client is gone: nothing to hold it for.
@@ -296,6 +329,10 @@ async fn link_task(
         stats.links_up.fetch_sub(1, Relaxed);
         waiting.close();
         let mut failed = 0;
+        if let Some(w) = front.take() {
+            w.fail(&stats);
+            failed += 1;
+        }
         while let Ok(w) = waiting.try_recv() {
             w.fail(&stats);
             failed += 1;

@@ -4,6 +4,7 @@
 mod common;
 
 use std::sync::atomic::Ordering::Relaxed;
+use std::sync::Arc;
 use std::time::Duration;
 
 use common::*;
@@ -926,4 +927,46 @@ async fn an_upstream_that_never_answers_gets_504_after_the_upstream_timeout() {
     // is answered.
     tokio::time::sleep(timeout * 2).await;
     assert_eq!(once(proxy.addr, "GET /x HTTP/1.1\r\nHost: t\r\n\r\n").await.unwrap().status(), 200);
+}
+
+/// A link that sends nothing back while a request waits (a frozen gateway, a network gone
+/// quiet: TCP notices neither for many minutes) is taken as lost after the link timeout: 502
+/// for what is in flight, and a new link for the next request. Time with nothing in flight
+/// does not count.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_link_silent_while_requests_wait_is_lost_after_the_link_timeout() {
+    use tokio::io::AsyncReadExt;
+    let link_timeout = Duration::from_millis(300);
+    // A gateway that takes everything and answers nothing.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let links = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let opened = links.clone();
+    let _frozen = AbortOnDrop(tokio::spawn(async move {
+        loop {
+            let Ok((mut socket, _)) = listener.accept().await else { return };
+            opened.fetch_add(1, Relaxed);
+            tokio::spawn(async move {
+                let mut sink = [0u8; 4096];
+                while matches!(socket.read(&mut sink).await, Ok(n) if n > 0) {}
+            });
+        }
+    }));
+    let proxy = start_proxy(addr, Config { link_timeout, ..config() }).await;
+    for n in 1..=2 {
+        let started = std::time::Instant::now();
+        let waited =
+            tokio::time::timeout(Duration::from_secs(5), once(proxy.addr, "GET /x HTTP/1.1\r\nHost: t\r\n\r\n"));
+        assert_eq!(waited.await.expect("answered, not left waiting").unwrap().status(), 502);
+        assert!(started.elapsed() >= link_timeout, "{:?}", started.elapsed());
+        assert_eq!(links.load(Relaxed), n, "a new link for each");
+    }
+
+    // A real pair with the same timeout: quiet time between requests costs no link.
+    let pair = pair(Config { link_timeout, ..config() }).await;
+    for _ in 0..3 {
+        assert_eq!(once(pair.proxy.addr, "GET /file HTTP/1.1\r\nHost: t\r\n\r\n").await.unwrap().status(), 200);
+        tokio::time::sleep(link_timeout * 2).await;
+    }
+    assert_eq!(pair.proxy.stats.errors.load(Relaxed), 0);
 }

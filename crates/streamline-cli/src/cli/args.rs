@@ -567,7 +567,8 @@ pub struct GatewayArgs {
 /// byte, which the gateway would close). A lost link fails the requests it had in flight
 /// with 502 (a request is never sent twice: the proxy cannot know what the upstream did with
 /// it), requests that come while it is down get 502 at once, and it is reopened with the
-/// next request, with backoff after a failed attempt (from 50 ms, doubling to 5 s).
+/// next request, with backoff after a failed attempt (from 50 ms, doubling to 5 s). A link
+/// that sends nothing back for --link-timeout while a request waits is taken as lost.
 /// Everything is bounded: --max-connections clients, --max-pipeline requests read ahead
 /// per client, --max-in-flight requests per link (past it, clients wait: backpressure, no
 /// unbounded queue), --max-buffered bytes of messages held each way over all clients.
@@ -596,6 +597,11 @@ pub struct ProxyArgs {
     /// speaking compact from the first byte.
     #[arg(long)]
     pub upgrade: bool,
+    /// Seconds a link may send nothing back while a request on it waits before it is taken
+    /// as lost (a frozen gateway, a network gone): 502 for what is in flight, and the next
+    /// request opens a new link. Keep it above the gateway's --upstream-timeout.
+    #[arg(long, value_name = "SECS", default_value = "90", value_parser = parse_seconds, help_heading = "Limits")]
+    pub link_timeout: f64,
     #[command(flatten)]
     pub service: ServiceArgs,
 }

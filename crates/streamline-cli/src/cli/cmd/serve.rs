@@ -21,7 +21,10 @@ pub fn gateway(args: GatewayArgs) -> Result<()> {
 /// Runs the proxy until SIGTERM or SIGINT.
 pub fn proxy(args: ProxyArgs) -> Result<()> {
     let link = resolve(&args.link, "--link")?;
-    let config = config(&args.service, args.links as usize, args.upgrade)?;
+    let config = Config {
+        link_timeout: Duration::from_secs_f64(args.link_timeout),
+        ..config(&args.service, args.links as usize, args.upgrade)?
+    };
     serve(&args.listen, args.service.threads, move |listener| proxy::run(listener, link, config))
 }
 
