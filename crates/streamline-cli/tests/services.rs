@@ -137,3 +137,47 @@ fn the_help_says_what_each_hop_owns() {
         assert!(help.contains(needle), "{needle}");
     }
 }
+
+/// A log that can no longer be written (standard error a pipe whose reader is gone, as under
+/// `2>&1 | head -1`) costs the log lines, not the service: requests through both are still
+/// answered and SIGTERM still ends each with status 0. (The subscriber's report of a failed
+/// write panicked: every request through the proxy got 502, and neither service exited.)
+#[test]
+fn a_log_nobody_reads_costs_only_the_log() {
+    let (up, gw, px) = (upstream(), free_port(), free_port());
+    let mut gateway =
+        start(&["gateway", "--listen", &format!("127.0.0.1:{gw}"), "--upstream", &format!("127.0.0.1:{up}")]);
+    connect(gw);
+    let mut proxy = start(&["proxy", "--listen", &format!("127.0.0.1:{px}"), "--link", &format!("127.0.0.1:{gw}")]);
+    connect(px);
+    // Each has logged its first line by now; then nobody reads their logs any more.
+    for child in [&mut gateway, &mut proxy] {
+        let mut first = String::new();
+        BufReader::new(child.stderr.as_mut().unwrap()).read_line(&mut first).unwrap();
+        drop(child.stderr.take());
+    }
+    for _ in 0..3 {
+        let mut client = connect(px);
+        client.write_all(b"GET /q HTTP/1.1\r\nHost: feed\r\nConnection: close\r\n\r\n").unwrap();
+        let mut answer = String::new();
+        client.read_to_string(&mut answer).unwrap();
+        assert!(answer.starts_with("HTTP/1.1 200 OK\r\n"), "{answer}");
+    }
+    for child in [&mut proxy, &mut gateway] {
+        let status = std::process::Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+        assert!(status.success());
+        let mut waited = None;
+        for _ in 0..1000 {
+            if let Some(status) = child.try_wait().unwrap() {
+                waited = Some(status);
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let Some(status) = waited else {
+            let _ = child.kill();
+            panic!("still running 10 s after SIGTERM");
+        };
+        assert_eq!(status.code(), Some(0));
+    }
+}

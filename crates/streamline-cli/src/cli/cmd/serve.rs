@@ -74,7 +74,15 @@ where
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let colour = std::io::IsTerminal::is_terminal(&std::io::stderr());
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_ansi(colour).with_writer(std::io::stderr).try_init();
+    // A log line that cannot be written (standard error closed, full, or a pipe nobody reads
+    // any more) is dropped: the subscriber's own report of it would panic, and a service that
+    // panics in its tasks answers nothing and ignores SIGTERM.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(colour)
+        .with_writer(std::io::stderr)
+        .log_internal_errors(false)
+        .try_init();
     let mut builder = match threads {
         1 => tokio::runtime::Builder::new_current_thread(),
         n => {
