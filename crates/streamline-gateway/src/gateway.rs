@@ -623,7 +623,7 @@ async fn read_upstream(
                     Err(err) => break Err((err.to_string(), started || !buf.is_empty())),
                     }
                 },
-                () = &mut timer => match heard.checked_add(timeout) {
+                () = &mut timer, if timeout != Duration::MAX => match heard.checked_add(timeout) {
                     // A byte came since the timer was set: it waits for the rest of the time.
                     Some(due) if Instant::now() < due => timer.as_mut().reset(due),
                     _ => {

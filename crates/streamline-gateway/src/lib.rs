@@ -106,8 +106,11 @@ pub struct Config {
     /// How long the proxy waits for anything on a link while a request on it is unanswered:
     /// past it, the link is taken as lost (its peer frozen, or the network between them
     /// gone, which TCP alone notices only after many minutes): 502 for what is in flight,
-    /// and the next request opens a new link. Keep it above the gateway's
-    /// `upstream_timeout`, which answers a hung upstream's request with 504.
+    /// and the next request opens a new link. Off (`Duration::MAX`) by default: the gateway
+    /// sends each answer whole, so an answer that takes longer than this to come whole (a
+    /// slow download, a long poll) counts as silence and would fail every request on the
+    /// link. For links whose answers are quick (a feed's acknowledgements); keep it above
+    /// the gateway's `upstream_timeout`, which answers a hung upstream's request with 504.
     pub link_timeout: Duration,
     /// Log a line of figures this often (`--stats SECS`; at least every millisecond, at most
     /// every day); `None`: never.
@@ -150,7 +153,7 @@ impl Default for Config {
             backoff: (Duration::from_millis(50), Duration::from_secs(5)),
             drain_timeout: Duration::from_secs(30),
             upstream_timeout: Duration::from_secs(60),
-            link_timeout: Duration::from_secs(90),
+            link_timeout: Duration::MAX,
             stats_every: None,
             pack: false,
             max_buffered: 256 * 1024 * 1024,

@@ -271,7 +271,7 @@ async fn link_task(
                     let next = tokio::select! {
                         biased;
                         next = responses.next() => next,
-                        () = &mut timer => {
+                        () = &mut timer, if link_timeout != Duration::MAX => {
                             if front.is_none() {
                                 front = waiting.try_recv().ok();
                             }

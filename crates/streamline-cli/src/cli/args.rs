@@ -567,8 +567,9 @@ pub struct GatewayArgs {
 /// byte, which the gateway would close). A lost link fails the requests it had in flight
 /// with 502 (a request is never sent twice: the proxy cannot know what the upstream did with
 /// it), requests that come while it is down get 502 at once, and it is reopened with the
-/// next request, with backoff after a failed attempt (from 50 ms, doubling to 5 s). A link
-/// that sends nothing back for --link-timeout while a request waits is taken as lost.
+/// next request, with backoff after a failed attempt (from 50 ms, doubling to 5 s). With
+/// --link-timeout, a link that sends nothing back for that long while a request waits is
+/// taken as lost too.
 /// Everything is bounded: --max-connections clients, --max-pipeline requests read ahead
 /// per client, --max-in-flight requests per link (past it, clients wait: backpressure, no
 /// unbounded queue), --max-buffered bytes of messages held each way over all clients.
@@ -598,10 +599,14 @@ pub struct ProxyArgs {
     #[arg(long)]
     pub upgrade: bool,
     /// Seconds a link may send nothing back while a request on it waits before it is taken
-    /// as lost (a frozen gateway, a network gone): 502 for what is in flight, and the next
-    /// request opens a new link. Keep it above the gateway's --upstream-timeout.
-    #[arg(long, value_name = "SECS", default_value = "90", value_parser = parse_seconds, help_heading = "Limits")]
-    pub link_timeout: f64,
+    /// as lost (a frozen gateway, a network gone quiet, which TCP notices only after many
+    /// minutes): 502 for what is in flight, and the next request opens a new link. Off by
+    /// default: the gateway sends each answer whole, so an answer slower than this to come
+    /// whole (a large download, a long poll) counts as silence and fails every request on
+    /// the link. For links whose answers are quick, such as a feed's acknowledgements; keep
+    /// it above the gateway's --upstream-timeout.
+    #[arg(long, value_name = "SECS", value_parser = parse_seconds, help_heading = "Limits")]
+    pub link_timeout: Option<f64>,
     #[command(flatten)]
     pub service: ServiceArgs,
 }

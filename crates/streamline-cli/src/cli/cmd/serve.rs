@@ -22,7 +22,7 @@ pub fn gateway(args: GatewayArgs) -> Result<()> {
 pub fn proxy(args: ProxyArgs) -> Result<()> {
     let link = resolve(&args.link, "--link")?;
     let config = Config {
-        link_timeout: Duration::from_secs_f64(args.link_timeout),
+        link_timeout: args.link_timeout.map_or(Duration::MAX, Duration::from_secs_f64),
         ..config(&args.service, args.links as usize, args.upgrade)?
     };
     serve(&args.listen, args.service.threads, move |listener| proxy::run(listener, link, config))
