@@ -589,7 +589,7 @@ async fn read_upstream(
             }
         };
         parser.expect(job.request.head().method());
-        let started = !buf.is_empty();
+        let mut started = !buf.is_empty();
         let mut interim = Vec::new();
         let mut timed_out = false;
         let response = loop {
@@ -601,6 +601,9 @@ async fn read_upstream(
                     break Err(("101 Switching Protocols to a request without Upgrade".into(), true))
                 }
                 Ok(Some(response)) if response.status() < 200 => {
+                    // Its answer has begun: if the connection ends now, the request is not
+                    // sent again.
+                    started = true;
                     hop::keep_interim(&mut interim, response);
                     continue;
                 }

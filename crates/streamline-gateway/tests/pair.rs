@@ -565,10 +565,14 @@ async fn the_link_holding_the_most_of_a_spent_budget_is_closed_at_the_gateway() 
     drop(greedy);
 }
 
+/// How many times a rogue upstream was asked `/hint-then-close`.
+static HINT_THEN_CLOSE: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
 /// An upstream that breaks the protocol, on raw sockets: each request's path picks its answer.
 /// `/two`: a response and, unasked, a second one after it; `/101`: a 101 without any
 /// `Upgrade` asked; `/chunked`: `hello` chunked, with a trailer field; `/cut`: half an
 /// answer, then the connection closed; `/hang`: no answer ever, the connection held open;
+/// `/hint-then-close`: a 103, then the connection closed;
 /// `/hints` and `/hints20`: one and twenty 103 Early
 /// Hints (each with a hop-by-hop field) before the 200; anything else: 200 with the path as
 /// its body.
@@ -609,6 +613,11 @@ async fn rogue_upstream() -> (std::net::SocketAddr, AbortOnDrop) {
                             hint.repeat(if path == "/hints" { 1 } else { 20 }) + &ok(&path, "")
                         }
                         "/hang" => return std::future::pending().await,
+                        "/hint-then-close" => {
+                            HINT_THEN_CLOSE.fetch_add(1, Relaxed);
+                            let _ = socket.write_all(b"HTTP/1.1 103 Early Hints\r\nLink: </s.css>\r\n\r\n").await;
+                            return;
+                        }
                         "/cut" => {
                             let _ = socket.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhalf").await;
                             return;
@@ -969,4 +978,15 @@ async fn a_link_silent_while_requests_wait_is_lost_after_the_link_timeout() {
         tokio::time::sleep(link_timeout * 2).await;
     }
     assert_eq!(pair.proxy.stats.errors.load(Relaxed), 0);
+}
+
+/// An upstream that sent an interim answer and then closed had begun to answer: the request is
+/// not sent again (only one that got no byte of its answer may be), and gets 502.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_whose_answer_began_with_an_interim_is_not_sent_again() {
+    let (upstream, _task) = rogue_upstream().await;
+    let gateway = start_gateway(upstream, None, config()).await;
+    let answer = once(gateway.addr, "GET /hint-then-close HTTP/1.1\r\nHost: t\r\n\r\n").await.unwrap();
+    assert_eq!(answer.status(), 502);
+    assert_eq!(HINT_THEN_CLOSE.load(Relaxed), 1, "sent once");
 }
