@@ -206,10 +206,7 @@ fn host_value(v: &[u8]) -> bool {
     let (host, port) = match v.strip_prefix(b"[") {
         Some(rest) => {
             let Some(end) = rest.iter().position(|&b| b == b']') else { return false };
-            let literal = &rest[..end];
-            let ok = !literal.is_empty()
-                && literal.iter().all(|&b| b.is_ascii_alphanumeric() || b":.-_~!$&'()*+,;=".contains(&b));
-            if !ok {
+            if !ip_literal(&rest[..end]) {
                 return false;
             }
             (&[][..], &rest[end + 1..])
@@ -224,8 +221,40 @@ fn host_value(v: &[u8]) -> bool {
         [b':', digits @ ..] => digits.iter().all(u8::is_ascii_digit),
         _ => false,
     };
-    let reg_name = |b: &u8| b.is_ascii_alphanumeric() || b"-._~%!$&'()*+,;=".contains(b);
-    port_ok && host.iter().all(reg_name)
+    port_ok && reg_name(host)
+}
+
+/// `unreserved / sub-delims` (RFC 3986 §2.2, §2.3), and `extra`.
+fn plain_char(b: u8, extra: &[u8]) -> bool {
+    b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=".contains(&b) || extra.contains(&b)
+}
+
+/// `reg-name`, which an IPv4 address also is: plain characters and `%` HEXDIG HEXDIG.
+fn reg_name(name: &[u8]) -> bool {
+    let mut i = 0;
+    while i < name.len() {
+        match name[i] {
+            b'%' if name.get(i + 1..i + 3).is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit)) => i += 3,
+            b if plain_char(b, b"") => i += 1,
+            _ => return false,
+        }
+    }
+    true
+}
+
+/// What is between `[` and `]`: an IPv6 address, or `v` HEXDIG+ `.` then plain characters
+/// and colons (IPvFuture, RFC 3986 §3.2.2).
+fn ip_literal(literal: &[u8]) -> bool {
+    match literal {
+        [b'v' | b'V', rest @ ..] => {
+            let hex = rest.iter().take_while(|b| b.is_ascii_hexdigit()).count();
+            match &rest[hex..] {
+                [b'.', tail @ ..] => hex > 0 && !tail.is_empty() && tail.iter().all(|&b| plain_char(b, b":")),
+                _ => false,
+            }
+        }
+        _ => std::str::from_utf8(literal).is_ok_and(|text| text.parse::<std::net::Ipv6Addr>().is_ok()),
+    }
 }
 
 /// Why a hop answers a request itself rather than forward it, if it does: status, reason and
@@ -399,6 +428,9 @@ mod tests {
             "a_b-c~d.e",
             "%41.example",
             "h:",
+            "[2001:db8::7]:443",
+            "[::ffff:1.2.3.4]",
+            "[V1F.a:b]",
         ] {
             assert!(host_value(good.as_bytes()), "{good:?}");
         }
@@ -416,6 +448,14 @@ mod tests {
             "h#f",
             "a\tb",
             "a\"b",
+            "[zz]",
+            "[1:2:3:4:5:6:7:8:9]",
+            "a%zz",
+            "a%",
+            "a%4",
+            "[v.x]",
+            "[v1.]",
+            "[vx.1]",
         ] {
             assert!(!host_value(bad.as_bytes()), "{bad:?}");
         }
