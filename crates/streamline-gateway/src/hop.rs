@@ -278,9 +278,11 @@ pub(crate) fn refused(head: &Head, fields: &Fields) -> Option<(u16, &'static str
     None
 }
 
-/// Interim (1xx) responses kept for one request: a proxy forwards them (RFC 9110 §15.2), and
-/// an upstream that sends more than this has the rest dropped, so what one request holds
-/// stays bounded.
+/// Interim (1xx) responses kept for one request: a proxy forwards them (RFC 9110 §15.2). They
+/// travel with the final answer, so they reach the client no earlier than it does (a 103's
+/// hints are not early: what forwarding them as they come would need is a channel per link
+/// beside each request's answer, not built). An upstream that sends more than this has the
+/// rest dropped, so what one request holds stays bounded.
 pub(crate) const MAX_INTERIM: usize = 8;
 
 /// Keeps an interim response to forward ahead of the final one, its hop-by-hop fields

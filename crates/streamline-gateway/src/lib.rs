@@ -17,7 +17,8 @@
 //!   keep-alive connection (pipelined, in order), and sends each response back on its link.
 //!
 //! Both remove the hop-by-hop fields of RFC 9110 §7.6.1 from what they forward, pass interim
-//! (1xx) answers on ahead of the final one (eight a request at most), answer for the hop they
+//! (1xx) answers on ahead of the final one (eight a request at most; they travel with it, so
+//! they come no earlier than it does), answer for the hop they
 //! own (400 for a request without exactly one Host, or one whose value is no host, 502 when
 //! the next hop is gone), bound everything a peer can drive ([`Config`]), log one line per
 //! connection event with `tracing`, and drain what is in flight on SIGTERM.
