@@ -329,6 +329,14 @@ impl ServerCodec {
         }
     }
 
+    /// Counts a request given out that this codec did not read (the first one, read while
+    /// the link was negotiated): its answer comes before any 100 owed after it.
+    pub(crate) fn given(&mut self) {
+        if let ServerSide::Plain { expect, .. } = &mut self.side {
+            expect.outstanding += 1;
+        }
+    }
+
     /// Writes compact responses with `encoder` (made with [`streamline::Encoder::responses`], with the options wanted: header
     /// editing, sensitive fields, effort, limits) in place of the default one. Set it before
     /// the first message: the encoder's state must be the one the peer's decoder has. Plain
@@ -513,16 +521,6 @@ impl Hold for ServerCodec {
         match &mut self.side {
             ServerSide::Compact { .. } => false,
             ServerSide::Plain { expect, .. } => expect.answer(dst),
-        }
-    }
-}
-
-impl ServerCodec {
-    /// Counts a request given out that this codec did not read (the first one, read while
-    /// the link was negotiated): its answer comes before any 100 owed after it.
-    pub(crate) fn given(&mut self) {
-        if let ServerSide::Plain { expect, .. } = &mut self.side {
-            expect.outstanding += 1;
         }
     }
 }
