@@ -135,14 +135,16 @@ struct Waiting {
     reply: oneshot::Sender<Answer>,
     _permit: OwnedSemaphorePermit,
     holder: Arc<Holder>,
-    /// When it was written to the link: the link timeout counts from here at the latest.
-    sent: Instant,
+    /// When it was written to the link, if a link timeout is set (it counts from here at the
+    /// latest); no clock is read per request otherwise.
+    sent: Option<Instant>,
 }
 
 impl Waiting {
-    /// The request of `job` (whose request has gone, or goes, on the link), waiting.
-    fn of(reply: oneshot::Sender<Answer>, permit: OwnedSemaphorePermit, holder: Arc<Holder>) -> Waiting {
-        Waiting { reply, _permit: permit, holder, sent: Instant::now() }
+    /// A request that has gone, or goes, on the link, waiting for its answer; `timed`: a link
+    /// timeout is set.
+    fn of(reply: oneshot::Sender<Answer>, permit: OwnedSemaphorePermit, holder: Arc<Holder>, timed: bool) -> Waiting {
+        Waiting { reply, _permit: permit, holder, sent: timed.then(Instant::now) }
     }
 
     fn fail(self, stats: &Stats) {
@@ -163,6 +165,7 @@ async fn link_task(
 ) {
     // A backoff of zero would retry in a tight loop: a millisecond at least.
     let link_timeout = config.link_timeout;
+    let timed = link_timeout != Duration::MAX;
     let first_backoff = config.backoff.0.max(Duration::from_millis(1));
     let mut backoff = first_backoff;
     loop {
@@ -191,7 +194,7 @@ async fn link_task(
                 tracing::warn!(link = n, %addr, err, retry_in = ?backoff, "link down");
                 if let Some(job) = first {
                     stats.in_flight.fetch_add(1, Relaxed);
-                    Waiting::of(job.reply, job.permit, job.holder).fail(&stats);
+                    Waiting::of(job.reply, job.permit, job.holder, timed).fail(&stats);
                 }
                 // While it is down, requests are answered 502 at once rather than held.
                 let pause = tokio::time::sleep(backoff);
@@ -202,7 +205,7 @@ async fn link_task(
                         job = jobs.recv() => match job {
                             Some(job) => {
                                 stats.in_flight.fetch_add(1, Relaxed);
-                                Waiting::of(job.reply, job.permit, job.holder).fail(&stats);
+                                Waiting::of(job.reply, job.permit, job.holder, timed).fail(&stats);
                             }
                             None => return,
                         },
@@ -230,7 +233,7 @@ async fn link_task(
             if let Some(job) = first.take() {
                 Stats::add(&stats.requests, 1);
                 stats.in_flight.fetch_add(1, Relaxed);
-                let _ = waiting_tx.send(Waiting::of(job.reply, job.permit, job.holder));
+                let _ = waiting_tx.send(Waiting::of(job.reply, job.permit, job.holder, timed));
             }
         }
         let (why, closed) = {
@@ -252,7 +255,7 @@ async fn link_task(
                     Stats::add(&stats.requests, 1);
                     stats.in_flight.fetch_add(1, Relaxed);
                     // Waiting before it is written: its response can only come after.
-                    let _ = waiting_tx.send(Waiting::of(job.reply, job.permit, job.holder));
+                    let _ = waiting_tx.send(Waiting::of(job.reply, job.permit, job.holder, timed));
                     if let Err(err) = sink.feed(job.request).await {
                         return (err.to_string(), false);
                     }
@@ -271,11 +274,11 @@ async fn link_task(
                     let next = tokio::select! {
                         biased;
                         next = responses.next() => next,
-                        () = &mut timer, if link_timeout != Duration::MAX => {
+                        () = &mut timer, if timed => {
                             if front.is_none() {
                                 front = waiting.try_recv().ok();
                             }
-                            let since = front.as_ref().map_or(Instant::now(), |w| w.sent.max(heard));
+                            let since = front.as_ref().map_or(Instant::now(), |w| w.sent.map_or(heard, |sent| sent.max(heard)));
                             match since.checked_add(link_timeout) {
                                 Some(due) if front.is_none() || Instant::now() < due => timer.as_mut().reset(due),
                                 _ => return (format!("nothing came back on the link for {link_timeout:?}"), false),
@@ -283,7 +286,9 @@ async fn link_task(
                             continue;
                         }
                     };
-                    heard = Instant::now();
+                    if timed {
+                        heard = Instant::now();
+                    }
                     match next {
                         None => return (String::from("closed by the gateway"), false),
                         Some(Err(err)) => return (err.to_string(), false),
