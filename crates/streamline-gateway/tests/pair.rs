@@ -990,3 +990,23 @@ async fn a_request_whose_answer_began_with_an_interim_is_not_sent_again() {
     assert_eq!(answer.status(), 502);
     assert_eq!(HINT_THEN_CLOSE.load(Relaxed), 1, "sent once");
 }
+
+/// A plain client at the gateway whose body is over --max-body gets 413, as at the proxy (a
+/// malformed request 400), after the answers it is owed, and its connection closes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_body_over_the_limit_at_the_gateways_plain_port_gets_413() {
+    let small = Config { limits: streamline::Limits::default().max_body(16), max_buffered: 1 << 20, ..config() };
+    let upstream = Upstream::start(None).await;
+    let gateway = start_gateway(upstream.addr, None, small).await;
+    let mut client = Client::connect(gateway.addr).await;
+    let big = "x".repeat(100);
+    client
+        .send(&format!(
+            "GET /file HTTP/1.1\r\nHost: t\r\n\r\nPOST /upload HTTP/1.1\r\nHost: t\r\nContent-Length: 100\r\n\r\n{big}"
+        ))
+        .await;
+    assert_eq!(client.response().await.unwrap().status(), 200);
+    let refused = client.response().await.unwrap();
+    assert_eq!(refused.status(), 413);
+    assert!(client.closed().await);
+}
