@@ -604,10 +604,11 @@ async fn read_upstream(
                 // The pair forwards no `Upgrade`, so a 101 answers nothing it sent (RFC 9110
                 // §15.2.2), and would end the link's response stream (SPEC.md §13.3): 502,
                 // and the connection closed.
-                Ok(Some(response)) if response.status() == 101 => {
-                    break Err(("101 Switching Protocols to a request without Upgrade".into(), true))
-                }
+                // (One look at the status for a final answer: reading it is not free.)
                 Ok(Some(response)) if response.status() < 200 => {
+                    if response.status() == 101 {
+                        break Err(("101 Switching Protocols to a request without Upgrade".into(), true));
+                    }
                     // Its answer has begun: if the connection ends now, the request is not
                     // sent again.
                     started = true;

@@ -296,10 +296,13 @@ async fn link_task(
                         // could be read from it. The pair never asks for one, so the link is
                         // lost: 502 for what is in flight (this request among them), and a
                         // new link.
-                        Some(Ok(response)) if response.status() == 101 => {
-                            return (String::from("a 101 on the link, which ends its responses"), false)
+                        // (One look at the status for a final answer: reading it is not free.)
+                        Some(Ok(response)) if response.status() < 200 => {
+                            if response.status() == 101 {
+                                return (String::from("a 101 on the link, which ends its responses"), false);
+                            }
+                            hop::keep_interim(&mut interim, response);
                         }
-                        Some(Ok(response)) if response.status() < 200 => hop::keep_interim(&mut interim, response),
                         Some(Ok(response)) => match front.take().map_or_else(|| waiting.try_recv(), Ok) {
                             Ok(w) if w.reply.is_closed() => {
                                 interim.clear();
