@@ -56,10 +56,23 @@ fn connect(port: u16) -> TcpStream {
     panic!("nothing listens on {port}");
 }
 
-fn terminate(child: &mut Child) -> (Option<i32>, String) {
+/// Sends SIGTERM and waits for the exit (at most 10 s: a service that ignores it is killed
+/// and the test fails, rather than hang or leave it running); the exit code.
+fn sigterm(child: &mut Child) -> Option<i32> {
     let status = std::process::Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
     assert!(status.success());
-    let code = child.wait().unwrap().code();
+    for _ in 0..1000 {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status.code();
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let _ = child.kill();
+    panic!("still running 10 s after SIGTERM");
+}
+
+fn terminate(child: &mut Child) -> (Option<i32>, String) {
+    let code = sigterm(child);
     let mut stderr = String::new();
     child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
     (code, stderr)
@@ -164,20 +177,6 @@ fn a_log_nobody_reads_costs_only_the_log() {
         assert!(answer.starts_with("HTTP/1.1 200 OK\r\n"), "{answer}");
     }
     for child in [&mut proxy, &mut gateway] {
-        let status = std::process::Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
-        assert!(status.success());
-        let mut waited = None;
-        for _ in 0..1000 {
-            if let Some(status) = child.try_wait().unwrap() {
-                waited = Some(status);
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        }
-        let Some(status) = waited else {
-            let _ = child.kill();
-            panic!("still running 10 s after SIGTERM");
-        };
-        assert_eq!(status.code(), Some(0));
+        assert_eq!(sigterm(child), Some(0));
     }
 }
