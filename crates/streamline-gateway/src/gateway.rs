@@ -33,9 +33,10 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 
 use crate::counted::{Counted, Side};
-use crate::far_future;
 use crate::stats::spawn_reporter;
-use crate::{accept_loop, hop, message_bytes, AbortOnDrop, Answer, Budgets, Charge, Config, Holder, Shutdown, Stats};
+use crate::{
+    accept_loop, after, hop, message_bytes, AbortOnDrop, Answer, Budgets, Charge, Config, Holder, Shutdown, Stats,
+};
 
 /// Serves links on `listener`, forwarding their requests to `upstream`, until SIGTERM or
 /// SIGINT; then stops accepting, lets every link's requests in flight be answered (up to
@@ -539,7 +540,7 @@ async fn read_upstream(
     // The upstream timeout: no byte for `timeout` while a request is unanswered. One timer,
     // moved only when it fires early (a byte came since it was set), not at every read.
     let mut heard = Instant::now();
-    let timer = tokio::time::sleep_until(heard.checked_add(timeout).unwrap_or_else(far_future));
+    let timer = tokio::time::sleep_until(after(timeout));
     tokio::pin!(timer);
     let mut read = Counted::new(read, stats.clone(), Side::Plain);
     let mut parser = http1::ResponseParser::with_limits(limits);

@@ -245,8 +245,3 @@ where
     }
     Ok(())
 }
-
-/// An instant no timer reaches (for a timeout of `Duration::MAX`).
-pub(crate) fn far_future() -> tokio::time::Instant {
-    tokio::time::Instant::now() + Duration::from_secs(100 * 365 * 86_400)
-}

@@ -39,11 +39,10 @@ use tokio::sync::{mpsc, oneshot, OwnedSemaphorePermit, Semaphore};
 use tokio::time::{Instant, Sleep};
 
 use crate::counted::{Counted, Side};
-use crate::far_future;
 use crate::stats::spawn_reporter;
 use crate::{
-    accept_loop, hop, message_bytes, AbortOnDrop, Answer, Budget, Budgets, Charge, Config, Holder, Shutdown, Stats,
-    EVICT_AFTER,
+    accept_loop, after, hop, message_bytes, AbortOnDrop, Answer, Budget, Budgets, Charge, Config, Holder, Shutdown,
+    Stats, EVICT_AFTER,
 };
 
 /// Serves clients on `listener` over links to the gateway at `link_addr` until SIGTERM or
@@ -268,7 +267,7 @@ async fn link_task(
                 // (counted from its sending, or from the last thing read, whichever is later).
                 // One timer, moved only when it fires early.
                 let mut heard = Instant::now();
-                let timer = tokio::time::sleep_until(heard.checked_add(link_timeout).unwrap_or_else(far_future));
+                let timer = tokio::time::sleep_until(after(link_timeout));
                 tokio::pin!(timer);
                 loop {
                     let next = tokio::select! {
