@@ -179,13 +179,9 @@ async fn serve_link(
                     // is a proxy, which reads the close).
                     if syntax == Syntax::Plain {
                         let (reply, answer) = oneshot::channel();
-                        // A body over --max-body is 413, as at the proxy; anything else 400.
-                        let too_large = matches!(
-                            &err,
-                            streamline_tokio::Error::Codec(e) if matches!(e.kind(), streamline::ErrorKind::BodyTooLarge { .. })
-                        );
-                        let (status, reason) =
-                            if too_large { (413, "Content Too Large") } else { (400, "Bad Request") };
+                        // A body over --max-body is 413, as at the proxy; anything else 400
+                        // (the first request's was answered so by `link::accept`).
+                        let (status, reason) = err.status().unwrap_or((400, "Bad Request"));
                         let _ = reply.send(Answer::made(hop::answer(status, reason, true)));
                         stats.in_flight.fetch_add(1, Relaxed);
                         let _ = order_tx.send((answer, None)).await;

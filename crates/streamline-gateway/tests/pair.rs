@@ -991,6 +991,36 @@ async fn a_request_whose_answer_began_with_an_interim_is_not_sent_again() {
     assert_eq!(HINT_THEN_CLOSE.load(Relaxed), 1, "sent once");
 }
 
+/// A plain client's *first* request that cannot be read gets the same answer at the
+/// gateway's plain port as at the proxy (and as a later one does): 400 for a malformed head,
+/// 413 for a body over --max-body, then the connection closes. The first request is read
+/// while the connection is negotiated (`link::accept`), which answers it; before, the gateway
+/// closed such a connection without a word.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_first_request_that_cannot_be_read_is_answered_at_the_gateway_as_at_the_proxy() {
+    let small = Config { limits: streamline::Limits::default().max_body(16), max_buffered: 1 << 20, ..config() };
+    let upstream = Upstream::start(None).await;
+    let gateway = start_gateway(upstream.addr, None, small.clone()).await;
+    let proxy = start_proxy(gateway.addr, small).await;
+    let big = "x".repeat(100);
+    let cases = [
+        ("GET /x HTTP/1.1\r\nHost: t\r\nX-A: a\0b\r\n\r\n".to_string(), 400),
+        ("GET /x HTTP/1.1\r\nHost : t\r\n\r\n".to_string(), 400),
+        (format!("POST /upload HTTP/1.1\r\nHost: t\r\nContent-Length: 100\r\n\r\n{big}"), 413),
+    ];
+    for (request, status) in cases {
+        for (at, addr) in [("gateway", gateway.addr), ("proxy", proxy.addr)] {
+            let mut client = Client::connect(addr).await;
+            client.send(&request).await;
+            let answer = client.response().await.unwrap_or_else(|| panic!("{at}: no answer to {request:?}"));
+            assert_eq!(answer.status(), status, "{at}: {request:?}");
+            assert!(client.closed().await, "{at}: {request:?}");
+        }
+    }
+    // The port goes on serving.
+    assert_eq!(once(gateway.addr, "GET /file HTTP/1.1\r\nHost: t\r\n\r\n").await.unwrap().status(), 200);
+}
+
 /// A plain client at the gateway whose body is over --max-body gets 413, as at the proxy (a
 /// malformed request 400), after the answers it is owed, and its connection closes.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -174,7 +174,10 @@ pub enum Upgrades {
 /// The connection's; [`streamline::ErrorKind::UnknownSyntax`] for a start that is neither
 /// syntax, and [`streamline::ErrorKind::LineTooLong`] for one longer than `max_line` that
 /// does not tell (a first word that never ends); the plain reader's error for a broken first
-/// request; [`Error::Closed`] if the client closes before its first request is whole.
+/// request, which has been answered ([`Error::status`]: 400, or 413 for a body over the
+/// limit, and the connection's sending side closed) when the upgrade may be accepted (with
+/// [`Upgrades::Refuse`] the first request comes out of the link, as every later one does);
+/// [`Error::Closed`] if the client closes before its first request is whole.
 pub async fn accept<S>(mut io: S, limits: Limits, upgrades: Upgrades) -> Result<Link<S, ServerCodec>, Error>
 where
     S: AsyncRead + AsyncWrite + Unpin,
@@ -216,8 +219,10 @@ where
     let mut parser = http1::Parser::with_limits(limits);
     let mut continued = false;
     let first = loop {
-        if let Some(request) = parser.decode(&mut buf)? {
-            break request;
+        match parser.decode(&mut buf) {
+            Ok(Some(request)) => break request,
+            Ok(None) => {}
+            Err(err) => return Err(refuse(&mut io, err.into()).await),
         }
         if !continued && parser.pending_head().is_some_and(streamline::Head::expects_continue) {
             io.write_all(codec::CONTINUE).await?;
@@ -235,6 +240,24 @@ where
         return Ok(link::<_, _, Response>(io, ServerCodec::new(Syntax::Compact, limits), buf, Some(first)));
     }
     Ok(link::<_, _, Response>(io, plain_server(limits, true), buf, Some(first)))
+}
+
+/// Answers a plain first request that could not be read as a server does (the status
+/// [`Error::status`] gives, `Connection: close`), ends the connection's sending side, and
+/// gives the error back: the caller, which gets no link, could not answer it.
+async fn refuse<S: AsyncWrite + Unpin>(io: &mut S, err: Error) -> Error {
+    if let Some((status, reason)) = err.status() {
+        let body = format!("{status} {reason}\n");
+        let answer = format!(
+            "HTTP/1.1 {status} {reason}\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        // The client may be gone already: the error to give back is the request's.
+        if io.write_all(answer.as_bytes()).await.is_ok() {
+            let _ = io.shutdown().await;
+        }
+    }
+    err
 }
 
 /// A plain server's codec, told whether a first request read before it is given out ahead

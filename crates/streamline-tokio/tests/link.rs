@@ -653,3 +653,40 @@ async fn a_plain_server_link_answers_expect_100_continue() {
     let bodies = server.await.unwrap();
     assert_eq!(bodies, ["first", "again", "", "third", "forth"]);
 }
+
+/// A plain first request that cannot be read is answered by `accept`, which the caller,
+/// given no link, could not do (RFC 9112 §2.2: 400; a body over the limit 413), and the
+/// connection's sending side is closed; the error comes back with that status. With the
+/// upgrade refused the first request comes out of the link as the later ones do, the error
+/// with it, and nothing is written for it.
+#[tokio::test]
+async fn a_broken_plain_first_request_is_answered() {
+    let limits = Limits::default().max_body(16);
+    let cases: [(&[u8], u16); 3] = [
+        (b"GET / HTTP/1.1\r\nHost: a\0b\r\n\r\n", 400),
+        (b"GET / HTTP/1.1\r\nHost : a\r\n\r\n", 400),
+        (b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 17\r\n\r\n", 413),
+    ];
+    for (request, status) in cases {
+        let (mut client, server) = tokio::io::duplex(4096);
+        let served = tokio::spawn(async move { link::accept(server, limits, Upgrades::Accept).await.map(|_| ()) });
+        client.write_all(request).await.unwrap();
+        let mut answer = Vec::new();
+        client.read_to_end(&mut answer).await.unwrap();
+        let answer = String::from_utf8(answer).unwrap();
+        assert!(answer.starts_with(&format!("HTTP/1.1 {status} ")), "{answer}");
+        assert!(answer.contains("\r\nConnection: close\r\n"), "{answer}");
+        let err = served.await.unwrap().unwrap_err();
+        assert_eq!(err.status().map(|(s, _)| s), Some(status), "{err}");
+
+        let (mut client, server) = tokio::io::duplex(4096);
+        client.write_all(request).await.unwrap();
+        let mut link = link::accept(server, limits, Upgrades::Refuse).await.unwrap();
+        let err = link.next().await.expect("the first request's error").unwrap_err();
+        assert_eq!(err.status().map(|(s, _)| s), Some(status), "{err}");
+        drop(link);
+        let mut written = Vec::new();
+        client.read_to_end(&mut written).await.unwrap();
+        assert!(written.is_empty(), "{}", written.escape_ascii());
+    }
+}
