@@ -139,7 +139,16 @@ async fn serve_link(
     // that stops reading its link is waiting for room itself, which it makes by closing its
     // own slowest client).
     let holder = if syntax == Syntax::Plain { budgets.holders.join() } else { Arc::new(Holder::default()) };
-    let reading = Reading { limits: config.limits, timeout: config.upstream_timeout };
+    // A link's answers go compact: lines and heads it could carry only (the encoder would
+    // refuse one past them, and every answer after it).
+    let reading = match syntax {
+        Syntax::Compact => Reading {
+            limits: config.limits.for_compact(),
+            max_head: Some(config.limits.get_max_state_bytes()),
+            timeout: config.upstream_timeout,
+        },
+        Syntax::Plain => Reading { limits: config.limits, max_head: None, timeout: config.upstream_timeout },
+    };
     let task = upstream_task(upstream, jobs_rx, reading, stats.clone(), budgets.clone(), holder.clone());
     let _upstream = AbortOnDrop(tokio::spawn(task));
 
@@ -263,8 +272,8 @@ async fn serve_link(
             // 9110 §15.2).
             if http10.is_none() {
                 for early in interim {
-                    if writing && sink.feed(early).await.is_err() {
-                        writing = false;
+                    if writing {
+                        writing = put(&mut sink, early, peer, stats).await;
                     }
                 }
             }
@@ -272,9 +281,9 @@ async fn serve_link(
                 Some(close) => hop::for_http10(response, close),
                 None => response,
             };
-            if writing && sink.feed(response).await.is_err() {
-                // The link is gone: keep taking answers so the upstream side drains.
-                writing = false;
+            // Past a failed write, answers are still taken, so the upstream side drains.
+            if writing {
+                writing = put(&mut sink, response, peer, stats).await;
             }
             held_bytes += charge.bytes();
             held.push(charge);
@@ -298,6 +307,25 @@ async fn serve_link(
         () = holder.evicted() => ("it held the most of the spent response budget", ()),
     };
     tracing::info!(%peer, why, "link closed");
+}
+
+/// Feeds an answer to a link's sink: `false` if it failed. Then the link is closed (after
+/// the answers fed before it), so its peer knows: an answer the encoder refused leaves the
+/// encoder refusing every one after it, and a link kept open with nothing more on it would
+/// leave every request on it waiting for ever.
+async fn put<S>(sink: &mut S, response: Response, peer: SocketAddr, stats: &Stats) -> bool
+where
+    S: futures_util::Sink<Response, Error = streamline_tokio::Error> + Unpin,
+{
+    match sink.feed(response).await {
+        Ok(()) => true,
+        Err(err) => {
+            stats.error();
+            tracing::warn!(%peer, %err, "link closed: an answer could not be written");
+            let _ = sink.close().await;
+            false
+        }
+    }
 }
 
 /// How long an upstream reader waits for room in the response budget before the link holding
@@ -332,6 +360,9 @@ fn forwardable(request: Request, fields: &hop::Fields) -> Result<Request, Respon
 #[derive(Debug, Clone, Copy)]
 struct Reading {
     limits: streamline::Limits,
+    /// The most state bytes an answer's head may hold ([`streamline::Head::state_bytes`]),
+    /// for a compact link; one with more is a broken answer (502).
+    max_head: Option<usize>,
     timeout: Duration,
 }
 
@@ -532,7 +563,7 @@ async fn read_upstream(
     budgets: Budgets,
     holder: Arc<Holder>,
 ) -> Ended {
-    let Reading { limits, timeout } = reading;
+    let Reading { limits, max_head, timeout } = reading;
     // The upstream timeout: no byte for `timeout` while a request is unanswered. One timer,
     // moved only when it fires early (a byte came since it was set), not at every read.
     let mut heard = Instant::now();
@@ -598,6 +629,15 @@ async fn read_upstream(
         let mut timed_out = false;
         let response = loop {
             match parser.decode(&mut buf) {
+                Ok(Some(response)) if max_head.is_some_and(|max| response.head().state_bytes() > max) => {
+                    break Err(("an answer's head too large for the link's state".into(), true));
+                }
+                // A 1xx or 204 with a body's framing (RFC 9110 §8.6, RFC 9112 §6.1: a server
+                // must send neither field with them) says two things of where the next answer
+                // starts: the connection is not trusted for the answers pipelined behind it.
+                Ok(Some(response)) if hop::framed_without_a_body(&response) => {
+                    break Err((format!("a {} with a body's framing", response.status()), true));
+                }
                 // The pair forwards no `Upgrade`, so a 101 answers nothing it sent (RFC 9110
                 // §15.2.2), and would end the link's response stream (SPEC.md §13.3): 502,
                 // and the connection closed.

@@ -197,6 +197,16 @@ pub(crate) fn answer(status: u16, reason: &'static str, close: bool) -> Response
     }
 }
 
+/// Does an answer that never has a body, a 1xx or a 204, carry a body's framing field
+/// (`Content-Length` above 0, `Transfer-Encoding`), which a server must not send with it (RFC
+/// 9110 §8.6, RFC 9112 §6.1)? (A 304's or a HEAD answer's length tells the size of a 200's
+/// content and is allowed.)
+pub(crate) fn framed_without_a_body(response: &Response) -> bool {
+    let status = response.status();
+    (status < 200 || status == 204)
+        && matches!(response.head().framing(), Framing::Announced(1..) | Framing::AnnouncedChunked)
+}
+
 /// Is `v` a `Host` value (RFC 9112 §3.2): empty (a target without an authority, RFC 9110
 /// §7.2), or `uri-host [":" port]`, the host an IP-literal in brackets or a registered name
 /// or IPv4 address (unreserved characters, percent-encodings and sub-delims, RFC 3986

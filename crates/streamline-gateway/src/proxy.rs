@@ -574,7 +574,10 @@ async fn read_client(
     owed: &Owed,
     mut shutdown: Shutdown,
 ) -> &'static str {
-    let mut parser = http1::Parser::with_limits(config.limits);
+    // Lines short enough for their opcode lines: a line the link could not carry is this
+    // client's 400, where the encoder would refuse it and every request after it (the link's
+    // loss, and 502 for every client on it).
+    let mut parser = http1::Parser::with_limits(config.limits.for_compact());
     let mut buf = BytesMut::with_capacity(READ_BUFFER);
     let mut timer = Box::pin(tokio::time::sleep(config.idle_timeout));
     // The flag looked at between requests (a client that keeps sending never has its
@@ -641,6 +644,12 @@ async fn read_client(
                 return "no room for a head";
             }
         };
+        // A head larger than the link's state could hold would be refused by its encoder,
+        // with every request after it: this client's 431 instead (RFC 6585 §5).
+        if head.state_bytes() > config.limits.get_max_state_bytes() {
+            let _ = slots.send(refuse(431, "Request Header Fields Too Large", "head too large for the link")).await;
+            return "head too large for the link";
+        }
         let fields = hop::Fields::of(&head);
         if let Some((status, reason, why)) = hop::refused(&head, &fields) {
             let _ = slots.send(refuse(status, reason, why)).await;

@@ -618,6 +618,17 @@ async fn rogue_upstream() -> (std::net::SocketAddr, AbortOnDrop) {
                             let _ = socket.write_all(b"HTTP/1.1 103 Early Hints\r\nLink: </s.css>\r\n\r\n").await;
                             return;
                         }
+                        // A field line the plain reader takes (65,535 bytes with its CR LF,
+                        // within the default 65,536) and its `H:` line could not carry.
+                        "/longline" => ok("long", &format!("X-Long: {}\r\n", "a".repeat(65_525))),
+                        // A head of 1.2 MB: more state bytes than a link holds (1 MiB).
+                        "/bighead" => ok("big", &format!("X-Big: {}\r\n", "b".repeat(60_000)).repeat(20)),
+                        // A 204 with a length, and after it the bytes it says it has: an
+                        // answer of their own, for whoever would read next.
+                        "/204cl" => {
+                            let smuggled = "HTTP/1.1 200 OK\r\nX-Smug: 1\r\nContent-Length: 6\r\n\r\nSMUGGD";
+                            format!("HTTP/1.1 204 No Content\r\nContent-Length: {}\r\n\r\n{smuggled}", smuggled.len())
+                        }
                         "/cut" => {
                             let _ = socket.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhalf").await;
                             return;
@@ -640,6 +651,59 @@ async fn rogue_pair() -> (AbortOnDrop, Service, Service) {
     let gateway = start_gateway(upstream, None, config()).await;
     let proxy = start_proxy(gateway.addr, config()).await;
     (task, gateway, proxy)
+}
+
+/// Answers a link could not carry, and one that lies about where the next begins, are broken
+/// answers: 502 for their own clients, and the link and every other client go on. A field
+/// line a plain answer may have but its `H:` line could not, and a head of more state bytes
+/// than the link's state holds, would have been refused by the gateway's encoder, and every
+/// answer after them (the proxy waited on the link for ever). A 204 with a length must not
+/// have one (RFC 9110 §8.6): the bytes it announces would be read as the next request's
+/// answer, another client's. At the gateway's plain port, which writes plain, the long line
+/// passes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn answers_the_link_cannot_carry_get_502_and_the_link_goes_on() {
+    let (_upstream, gateway, proxy) = rogue_pair().await;
+    for path in ["/longline", "/bighead", "/204cl"] {
+        let request = format!("GET {path} HTTP/1.1\r\nHost: t\r\n\r\n");
+        let answer = tokio::time::timeout(Duration::from_secs(20), once(proxy.addr, &request))
+            .await
+            .unwrap_or_else(|_| panic!("{path}: no answer: the link hangs"))
+            .unwrap();
+        assert_eq!(answer.status(), 502, "{path}");
+        for n in 0..3 {
+            let after = once(proxy.addr, &format!("GET /after{n} HTTP/1.1\r\nHost: t\r\n\r\n")).await.unwrap();
+            assert_eq!((after.status(), after.body().to_vec()), (200, format!("/after{n}").into_bytes()), "{path}");
+            assert!(!end_to_end_fields(&after).iter().any(|f| f.to_ascii_lowercase().contains("smug")), "{path}");
+        }
+    }
+    let direct = once(gateway.addr, "GET /longline HTTP/1.1\r\nHost: t\r\n\r\n").await.unwrap();
+    assert_eq!((direct.status(), direct.body().to_vec()), (200, b"long".to_vec()));
+}
+
+/// A request the link could not carry is its own client's error, and no one else's: a field
+/// line the plain reader takes but whose `H:` line would pass `max_line` (400), and a head of
+/// more state bytes than the link's state holds (431). The encoder would have refused either,
+/// and every request after it: the link lost, and 502 for every client with a request on it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_the_link_cannot_carry_is_its_clients_error_and_no_one_elses() {
+    let upstream = Upstream::start(None).await;
+    let gateway = start_gateway(upstream.addr, None, config()).await;
+    let proxy = start_proxy(gateway.addr, config()).await;
+    let mut innocent = Client::connect(proxy.addr).await;
+    innocent.send("GET /slow HTTP/1.1\r\nHost: t\r\n\r\n").await;
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let long = format!("GET /x HTTP/1.1\r\nHost: t\r\nX-A: {}\r\n\r\n", "a".repeat(65_528));
+    let big = format!("GET /x HTTP/1.1\r\nHost: t\r\n{}\r\n", format!("X-Big: {}\r\n", "b".repeat(60_000)).repeat(20));
+    for (request, status) in [(long, 400), (big, 431)] {
+        let mut attacker = Client::connect(proxy.addr).await;
+        attacker.send(&request).await;
+        assert_eq!(attacker.response().await.unwrap().status(), status);
+        assert!(attacker.closed().await);
+    }
+    let answer = innocent.response().await.unwrap();
+    assert_eq!((answer.status(), answer.body().to_vec()), (200, b"slow".to_vec()));
+    assert_eq!(once(proxy.addr, "GET /file HTTP/1.1\r\nHost: t\r\n\r\n").await.unwrap().status(), 200);
 }
 
 /// An upstream that answers a request twice: the second answer is no one's. Read as the next

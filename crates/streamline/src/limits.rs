@@ -55,6 +55,26 @@ impl Limits {
     /// old and the new table are briefly both held (at most about 2.2 times).
     pub const REGISTER_OVERHEAD: usize = 256;
 
+    /// The most bytes the compact form of a line adds to the plain line it carries (SPEC.md
+    /// §7.4): 2 for a field line (`H:` before it, and the CR LF both have), 11 for a target
+    /// (`+:` before it and ` LEN` after it, LEN at most 19 digits as the plain reader takes
+    /// it, where the plain request-line has a method of at least one byte, two spaces and
+    /// the version).
+    pub const COMPACT_LINE_GROWTH: usize = 11;
+
+    /// These limits with `max_line` [`Limits::COMPACT_LINE_GROWTH`] shorter: the limits to
+    /// read plain messages with that a compact encoder working to these limits is to carry
+    /// (a proxy's clients' requests, a gateway's upstream's answers). Every line read within
+    /// them fits in its opcode line, so a line too long is refused as its own message's
+    /// error, not found by the encoder, which would refuse every message after it. (A head is
+    /// also refused by the encoder when its state bytes pass `max_state_bytes`, which the plain
+    /// reader does not bound: see [`Head::state_bytes`](crate::Head::state_bytes).)
+    #[must_use = "Limits setters return a new value"]
+    pub fn for_compact(self) -> Self {
+        let max_line = self.max_line.saturating_sub(Self::COMPACT_LINE_GROWTH);
+        self.max_line(max_line)
+    }
+
     /// Longest line, CRLF included: an opcode line, a request-line, a field line, a chunk-size
     /// line or a trailer line. Default 65,536.
     #[must_use = "Limits setters return a new value"]

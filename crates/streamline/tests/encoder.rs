@@ -207,3 +207,38 @@ fn fresh_heads_encode_as_reused_heads() {
         reused.windows(4).filter(|&w| [b"\n+: ", b"\n-:\r", b"\n*:\r"].contains(&w.try_into().unwrap())).count();
     assert!(steady > 200, "only {steady} steady issuing lines");
 }
+
+/// `Limits::for_compact` leaves room for every opcode line (SPEC.md §7.4): what a plain reader
+/// with those limits takes, an encoder with the full limits writes, at the worst: a field line
+/// that fills the shorter `max_line` (its `H:` line 2 bytes longer), and a one-byte method
+/// whose target fills the request-line, with a 19-digit Content-Length, the longest the plain
+/// reader takes (`+:TARGET LEN`, 11 bytes longer than the request-line). One byte more and the plain reader refuses it.
+#[test]
+fn for_compact_leaves_room_for_every_opcode_line() {
+    use streamline::{http1, Encoder, Event};
+    for max_line in [64, 200, 4096, 65_536] {
+        let limits = Limits::default().max_line(max_line);
+        let reading = limits.for_compact();
+        assert_eq!(reading.get_max_line(), max_line - Limits::COMPACT_LINE_GROWTH);
+        let room = reading.get_max_line();
+        let field = |n: usize| format!("GET / HTTP/1.1\r\nX: {}\r\n\r\n", "a".repeat(n));
+        let target = |n: usize| format!("A /{} HTTP/1.1\r\nContent-Length: 1000000000000000000\r\n\r\n", "t".repeat(n));
+        // "X: " and CR LF around the value; "A /", " HTTP/1.1" and CR LF around the target.
+        for (fits, longer) in [(field(room - 5), field(room - 4)), (target(room - 14), target(room - 13))] {
+            let mut parser = http1::Parser::with_limits(reading);
+            let read = parser.next_event(&mut bytes::BytesMut::from(fits.as_bytes()));
+            let Ok(Some(Event::Head(head))) = read else {
+                panic!("max_line {max_line}: the plain reader refuses {fits:?}: {read:?}")
+            };
+            let mut out = Vec::new();
+            Encoder::with_limits(limits)
+                .encode_head(&head, &[], false, &mut out)
+                .unwrap_or_else(|e| panic!("max_line {max_line}: {e}"));
+            let refused = http1::Parser::with_limits(reading).next_event(&mut bytes::BytesMut::from(longer.as_bytes()));
+            assert!(
+                matches!(&refused, Err(e) if matches!(e.kind(), ErrorKind::LineTooLong { .. })),
+                "max_line {max_line}: {refused:?}"
+            );
+        }
+    }
+}

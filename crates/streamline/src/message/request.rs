@@ -621,6 +621,15 @@ impl Head {
             })
     }
 
+    /// Bytes the head holds, as `max_state_bytes` counts a state's (SPEC.md §7.2): version
+    /// (8), method, target, header lines (without their CR LF). A compact encoder refuses a
+    /// head over [`Limits::get_max_state_bytes`](crate::Limits::get_max_state_bytes), and
+    /// every one after it; the plain reader bounds a head only by its lines, so a service
+    /// that reads plain heads and sends them compact checks this first.
+    pub fn state_bytes(&self) -> usize {
+        self.byte_len()
+    }
+
     /// Bytes the head holds, as limits count them: version (8), method, target, header lines.
     pub(crate) fn byte_len(&self) -> usize {
         8 + self.parts.method.len() + self.parts.target.len() + self.parts.headers.byte_len()
