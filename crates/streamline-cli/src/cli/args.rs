@@ -562,9 +562,9 @@ pub struct GatewayArgs {
 /// or with a value that is no host, gets 400 (RFC 9112 §3.2), as does a malformed one, and that client's connection closes
 /// (no other client notices); a head slower than --header-timeout gets 408; a body over
 /// --max-body gets 413; a head the link could not carry gets 400 for a line within 11 bytes of
-/// --max-line (its opcode line would pass it) or 431 for one of more state bytes than
-/// --max-state-bytes (the link's encoder would refuse it and every request after it);
-/// `Expect: 100-continue` gets its 100 here.
+/// the 64 KiB line limit (its opcode line would pass it) or 431 for one of more than the
+/// link's 1 MiB of state bytes (the link's encoder would refuse it, and every request after
+/// it); `Expect: 100-continue` gets its 100 here.
 ///
 /// A link opens with the first request it carries (so it is never idle before its first
 /// byte, which the gateway would close). A lost link fails the requests it had in flight
