@@ -328,6 +328,10 @@ where
     }
 }
 
+/// How long a link's upstream side answers 502 at once after a connect failed, before it tries
+/// again.
+const UPSTREAM_RETRY: Duration = Duration::from_millis(50);
+
 /// How long an upstream reader waits for room in the response budget before the link holding
 /// the most is closed: longer than the proxy's wait ([`EVICT_AFTER`](crate::EVICT_AFTER)), so
 /// that when a proxy stops reading a link because its own budget is spent, the proxy closes
@@ -419,6 +423,11 @@ async fn upstream_task(
     let mut buf = BytesMut::with_capacity(16 * 1024);
     // A feed's requests share their head: written with one copy once it repeats.
     let mut writer = http1::Writer::new();
+    // While the upstream is unreachable: since when, the requests failed since the last line
+    // logged, and when to try again (a request before then fails at once). One line a
+    // second at most: a connect refused for every request wrote tens of thousands a second.
+    let mut down: Option<(Instant, u64, Instant)> = None;
+    let mut logged = Instant::now();
     loop {
         let job = match again.pop_front() {
             Some(job) => job,
@@ -446,14 +455,36 @@ async fn upstream_task(
             }
         };
         if conn.is_none() {
+            if let Some((_, failed, retry)) = down.as_mut() {
+                if Instant::now() < *retry {
+                    *failed += 1;
+                    job.fail(&stats);
+                    continue;
+                }
+            }
             match TcpStream::connect(addr).await {
                 Ok(socket) => {
                     let _ = socket.set_nodelay(true);
-                    tracing::info!(%addr, "upstream connection open");
+                    match down.take() {
+                        Some((since, failed, _)) => {
+                            let down_for = since.elapsed();
+                            tracing::info!(%addr, ?down_for, failed, "upstream connection open");
+                        }
+                        None => tracing::info!(%addr, "upstream connection open"),
+                    }
                     conn = Some(open(socket, reading, stats.clone(), budgets.clone(), holder.clone()));
                 }
                 Err(err) => {
-                    tracing::info!(%addr, %err, "upstream unreachable");
+                    let now = Instant::now();
+                    let first = down.is_none();
+                    let (_, failed, retry) = down.get_or_insert((now, 0, now));
+                    *failed += 1;
+                    *retry = now + UPSTREAM_RETRY;
+                    if first || now.duration_since(logged) >= Duration::from_secs(1) {
+                        tracing::info!(%addr, %err, failed = *failed, "upstream unreachable");
+                        logged = now;
+                        *failed = 0;
+                    }
                     job.fail(&stats);
                     continue;
                 }
