@@ -50,6 +50,8 @@ pub(crate) struct Fields {
     pub(crate) hosts: usize,
     /// Is some `Host` value not `uri-host [":" port]` (RFC 9112 §3.2, RFC 3986 §3.2.2)?
     bad_host: bool,
+    /// Is some `Host` value empty (an `http` URI without a host, RFC 9110 §4.2.1)?
+    empty_host: bool,
     hop_lines: bool,
     close: bool,
     keep_alive: bool,
@@ -65,7 +67,9 @@ impl Fields {
             match n.len() {
                 4 if is(b"host") => {
                     f.hosts += 1;
-                    f.bad_host |= !host_value(value(line));
+                    let v = value(line);
+                    f.bad_host |= !host_value(v);
+                    f.empty_host |= v.is_empty();
                 }
                 6 if is(b"expect") => f.expect_continue |= value(line).eq_ignore_ascii_case(b"100-continue"),
                 10 if is(b"connection") => {
@@ -289,10 +293,53 @@ pub(crate) fn refused(head: &Head, fields: &Fields) -> Option<(u16, &'static str
     if &head.method()[..] == b"CONNECT" {
         return Some((501, "Not Implemented", "CONNECT"));
     }
+    if let Some(why) = target_refused(head, fields) {
+        return Some((400, "Bad Request", why));
+    }
     if head.version().to_bytes()[5] != b'1' {
         return Some((505, "HTTP Version Not Supported", "not HTTP/1.x"));
     }
     None
+}
+
+/// What is wrong with a request's target, if anything, for a hop that forwards `http` requests
+/// to one upstream (RFC 9112 §3.2): a fragment (never sent); `*` for a method other than
+/// OPTIONS (§3.2.4); with an origin-form target, an empty Host (an `http` URI has a host, RFC
+/// 9110 §4.2.1); an absolute-form target that is not `http` or `https`, whose authority is no
+/// host (user info included, RFC 9110 §4.2.4), or is not the Host's: an upstream takes the
+/// target's authority over Host (§3.2.2), so a check or a log in front of it that reads Host
+/// would read another host than the one served. The usual target, `/` and a path, costs a
+/// look for `#`.
+fn target_refused(head: &Head, fields: &Fields) -> Option<&'static str> {
+    let target = head.target();
+    if target.contains(&b'#') {
+        return Some("a fragment in the target");
+    }
+    match target {
+        [b'/', ..] if fields.empty_host => Some("an empty Host"),
+        [b'/', ..] => None,
+        b"*" if &head.method()[..] == b"OPTIONS" => None,
+        b"*" => Some("the target * for a method other than OPTIONS"),
+        _ => {
+            let lower = |n: usize| target.get(..n).map(<[u8]>::to_ascii_lowercase);
+            let rest = if lower(7).as_deref() == Some(b"http://") {
+                &target[7..]
+            } else if lower(8).as_deref() == Some(b"https://") {
+                &target[8..]
+            } else {
+                return Some("a target neither a path nor an http URI");
+            };
+            let authority = &rest[..rest.iter().position(|&b| matches!(b, b'/' | b'?')).unwrap_or(rest.len())];
+            let host = head.headers().iter().find(|line| name(line).eq_ignore_ascii_case(b"host")).map(value);
+            if authority.is_empty() || !host_value(authority) {
+                Some("a target whose authority is no host")
+            } else if !host.is_some_and(|h| h.eq_ignore_ascii_case(authority)) {
+                Some("a target whose authority is not its Host")
+            } else {
+                None
+            }
+        }
+    }
 }
 
 /// Interim (1xx) responses kept for one request: a proxy forwards them (RFC 9110 §15.2). They

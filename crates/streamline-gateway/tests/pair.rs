@@ -708,6 +708,43 @@ async fn a_request_the_link_cannot_carry_is_its_clients_error_and_no_one_elses()
     assert_eq!(once(proxy.addr, "GET /file HTTP/1.1\r\nHost: t\r\n\r\n").await.unwrap().status(), 200);
 }
 
+/// A target that says another host than Host, or that no `http` request has, gets 400 at
+/// both services, as an empty Host does: an upstream takes an absolute-form target's
+/// authority over Host (RFC 9112 §3.2.2), so a check or a log in front of it reading Host
+/// would read another host. A fragment is never sent (RFC 9112 §3.2), `*` is for OPTIONS
+/// (§3.2.4), an `http` URI has a host and no user info (RFC 9110 §4.2.1, §4.2.4). An
+/// absolute-form target whose authority is its Host is forwarded.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn targets_that_disagree_with_their_host_get_400() {
+    let (_upstream, gateway, proxy) = rogue_pair().await;
+    let refused = [
+        "GET http://evil.example/a HTTP/1.1\r\nHost: t\r\n\r\n",
+        "GET http:///a HTTP/1.1\r\nHost: t\r\n\r\n",
+        "GET http://u:p@t/a HTTP/1.1\r\nHost: t\r\n\r\n",
+        "GET http://t:abc/a HTTP/1.1\r\nHost: t\r\n\r\n",
+        "GET ftp://t/a HTTP/1.1\r\nHost: t\r\n\r\n",
+        "GET * HTTP/1.1\r\nHost: t\r\n\r\n",
+        "GET /a#frag HTTP/1.1\r\nHost: t\r\n\r\n",
+        "GET /a HTTP/1.1\r\nHost: \r\n\r\n",
+    ];
+    for request in refused {
+        for (at, addr) in [("proxy", proxy.addr), ("gateway", gateway.addr)] {
+            let answer = once(addr, request).await.unwrap();
+            assert_eq!(answer.status(), 400, "{at}: {request:?}");
+        }
+    }
+    for (request, body) in [
+        ("GET http://t/a HTTP/1.1\r\nHost: t\r\n\r\n", "http://t/a"),
+        ("GET HTTPS://T:443/a?q HTTP/1.1\r\nHost: t:443\r\n\r\n", "HTTPS://T:443/a?q"),
+        ("OPTIONS * HTTP/1.1\r\nHost: t\r\n\r\n", "*"),
+    ] {
+        for (at, addr) in [("proxy", proxy.addr), ("gateway", gateway.addr)] {
+            let answer = once(addr, request).await.unwrap();
+            assert_eq!((answer.status(), answer.body().to_vec()), (200, body.as_bytes().to_vec()), "{at}: {request:?}");
+        }
+    }
+}
+
 /// An upstream that answers a request twice: the second answer is no one's. Read as the next
 /// request's, it would go to the next client, and every answer after it one client late (a
 /// cookie of one client's handed to another). The gateway closes that upstream connection

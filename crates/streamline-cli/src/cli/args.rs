@@ -559,7 +559,9 @@ pub struct GatewayArgs {
 /// What this hop owns, it answers itself: hop-by-hop fields (Connection and the fields it
 /// names, Keep-Alive, Proxy-Connection, TE, Transfer-Encoding as a field, Upgrade) are
 /// removed before forwarding (RFC 9110 §7.6.1); a request without a Host field, with two,
-/// or with a value that is no host, gets 400 (RFC 9112 §3.2), as does a malformed one, and that client's connection closes
+/// or with a value that is no host, or with a target that names another host than its Host
+/// (absolute-form) or that no `http` request has (a fragment, `*` other than for OPTIONS),
+/// gets 400 (RFC 9112 §3.2), as does a malformed one, and that client's connection closes
 /// (no other client notices); a head slower than --header-timeout gets 408; a body over
 /// --max-body gets 413; a head the link could not carry gets 400 for a line within 11 bytes of
 /// the 64 KiB line limit (its opcode line would pass it) or 431 for one of more than the
