@@ -23,7 +23,7 @@ use std::time::Duration;
 
 use bytes::BytesMut;
 use futures_util::{SinkExt, StreamExt};
-use streamline::{http1, Request, Response};
+use streamline::{http1, Framing, Request, Response};
 use streamline_tokio::link::{self, Upgrades};
 use streamline_tokio::Syntax;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -687,6 +687,12 @@ async fn read_upstream(
                 Ok(None) => {}
                 Err(err) => break Err((err.to_string(), true)),
             }
+            // A body that runs to the connection's close (RFC 9112 §6.3): nothing more can be
+            // answered on it, so nothing more is sent on it (the writer opens another once
+            // this one ends; until then, the answers behind it wait on the link in any case).
+            if parser.pending_head().is_some_and(|head| head.framing() == Framing::Close) {
+                queue.close();
+            }
             tokio::select! {
                 biased;
                 _ = &mut aborted => return end(queue, Some(job), false, false),
@@ -714,6 +720,7 @@ async fn read_upstream(
         };
         match response {
             Ok(response) => {
+                let ran_to_close = response.head().framing() == Framing::Close;
                 let (response, closing) = responses.forward(response);
                 // Read no further until the budget has room for it (unless nobody waits for
                 // it any more: its link is gone).
@@ -731,6 +738,12 @@ async fn read_upstream(
                 if closing || parser.switched().is_some() {
                     tracing::info!("upstream connection closed after a response that said so");
                     return end(queue, None, true, false);
+                }
+                // The upstream may have read and run the requests pipelined behind it: they
+                // are handled as after a drop (the idempotent ones go again, once).
+                if ran_to_close {
+                    tracing::info!("upstream connection closed after a body that ran to its close");
+                    return end(queue, None, false, true);
                 }
             }
             Err((why, _)) if timed_out => {

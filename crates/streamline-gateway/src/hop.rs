@@ -143,9 +143,10 @@ pub(crate) struct Responses {
 
 impl Responses {
     /// The response as the next hop gets it (a close-delimited body framed by its length,
-    /// the hop-by-hop fields removed), and whether the upstream closes after it.
+    /// the hop-by-hop fields removed), and whether the upstream said it closes after it
+    /// (`Connection: close`: it processes no request after it, RFC 9112 §9.6). A body that ran
+    /// to the close says nothing of the requests pipelined behind it.
     pub(crate) fn forward(&mut self, response: Response) -> (Response, bool) {
-        let close_delimited = response.head().framing() == Framing::Close;
         let response = delimited(response);
         let head = response.head();
         let (to, closes) = match &self.last {
@@ -158,7 +159,7 @@ impl Responses {
             }
         };
         let forwarded = Response::new(to.with_framing(head.framing()), response.body().clone()).unwrap_or(response);
-        (forwarded, closes || close_delimited)
+        (forwarded, closes)
     }
 }
 
@@ -597,9 +598,10 @@ mod tests {
         let (third, closes) = responses.forward(response(c, b"GET"));
         assert!(closes);
         assert_eq!(lines(third.head()), ["Server: n"]);
-        // A body to the end of the connection: framed by its length, and the upstream closes.
+        // A body to the end of the connection: framed by its length; the upstream said
+        // nothing of what it did with the requests behind it.
         let (fourth, closes) = responses.forward(response("HTTP/1.1 200 OK\r\nServer: n\r\n\r\nto the end", b"GET"));
-        assert!(closes);
+        assert!(!closes);
         assert_eq!(fourth.head().framing(), Framing::Length(10));
     }
 

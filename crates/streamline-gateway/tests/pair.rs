@@ -570,6 +570,10 @@ async fn the_link_holding_the_most_of_a_spent_budget_is_closed_at_the_gateway() 
 /// How many times a rogue upstream was asked `/hint-then-close`.
 static HINT_THEN_CLOSE: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
+/// The paths of the requests the rogue upstream read on a connection after answering
+/// `/to-close` (it runs them, as a server may, but its answer to them never comes).
+static RUN_AFTER_TO_CLOSE: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+
 /// An upstream that breaks the protocol, on raw sockets: each request's path picks its answer.
 /// `/two`: a response and, unasked, a second one after it; `/101`: a 101 without any
 /// `Upgrade` asked; `/chunked`: `hello` chunked, with a trailer field; `/cut`: half an
@@ -630,6 +634,25 @@ async fn rogue_upstream() -> (std::net::SocketAddr, AbortOnDrop) {
                         "/204cl" => {
                             let smuggled = "HTTP/1.1 200 OK\r\nX-Smug: 1\r\nContent-Length: 6\r\n\r\nSMUGGD";
                             format!("HTTP/1.1 204 No Content\r\nContent-Length: {}\r\n\r\n{smuggled}", smuggled.len())
+                        }
+                        // A body that runs to the close, then 400 ms of reading (and running)
+                        // whatever comes on the connection, then the close.
+                        "/to-close" => {
+                            let _ = socket
+                                .write_all(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nto the end")
+                                .await;
+                            let until = tokio::time::Instant::now() + Duration::from_millis(400);
+                            let mut rest = std::mem::take(&mut buf);
+                            while let Ok(Ok(n)) = tokio::time::timeout_at(until, socket.read(&mut piece)).await {
+                                if n == 0 {
+                                    break;
+                                }
+                                rest.extend_from_slice(&piece[..n]);
+                            }
+                            let text = String::from_utf8_lossy(&rest).into_owned();
+                            let run = text.split("\r\n\r\n").filter_map(|h| h.split(' ').nth(1)).map(str::to_string);
+                            RUN_AFTER_TO_CLOSE.lock().unwrap().extend(run);
+                            return;
                         }
                         "/cut" => {
                             let _ = socket.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhalf").await;
@@ -743,6 +766,29 @@ async fn targets_that_disagree_with_their_host_get_400() {
             assert_eq!((answer.status(), answer.body().to_vec()), (200, body.as_bytes().to_vec()), "{at}: {request:?}");
         }
     }
+}
+
+/// An answer whose body runs to the connection's close ends that connection's pipelining:
+/// the gateway writes nothing more on it, and the requests after it go on a new one, each run
+/// once. Before, they were written behind it, run by the upstream, and, the close taken for
+/// one that said it ran none, sent again: a POST run twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nothing_is_pipelined_behind_an_answer_that_runs_to_the_close() {
+    let (_upstream, _gateway, proxy) = rogue_pair().await;
+    let mut first = Client::connect(proxy.addr).await;
+    first.send("GET /to-close HTTP/1.1\r\nHost: t\r\n\r\n").await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let mut order = Client::connect(proxy.addr).await;
+    order.send("POST /order HTTP/1.1\r\nHost: t\r\nContent-Length: 7\r\n\r\nbuy=100").await;
+    let mut other = Client::connect(proxy.addr).await;
+    other.send("GET /other HTTP/1.1\r\nHost: t\r\n\r\n").await;
+    let answer = first.response().await.unwrap();
+    assert_eq!((answer.status(), answer.body().to_vec()), (200, b"to the end".to_vec()));
+    let answer = order.response().await.unwrap();
+    assert_eq!((answer.status(), answer.body().to_vec()), (200, b"/order".to_vec()));
+    let answer = other.response().await.unwrap();
+    assert_eq!((answer.status(), answer.body().to_vec()), (200, b"/other".to_vec()));
+    assert_eq!(RUN_AFTER_TO_CLOSE.lock().unwrap().len(), 0, "nothing was sent behind it");
 }
 
 /// An upstream that answers a request twice: the second answer is no one's. Read as the next
