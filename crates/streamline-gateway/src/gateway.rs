@@ -129,9 +129,8 @@ async fn serve_link(
     let depth = crate::bound(config.max_in_flight);
     // The order responses go back in, one receiver per request: bounded, so a link that
     // sends faster than the upstream answers is read no further (backpressure).
-    // With each, for a plain HTTP/1.0 client, whether its connection closes after the answer
-    // (the answer is then made fit for HTTP/1.0: `hop::for_http10`).
-    let (order_tx, mut order_rx) = mpsc::channel::<(oneshot::Receiver<Answer>, Option<bool>)>(depth);
+    // With each, how the answer is made fit for a plain client (`Fit`).
+    let (order_tx, mut order_rx) = mpsc::channel::<(oneshot::Receiver<Answer>, Fit)>(depth);
     let (jobs_tx, jobs_rx) = mpsc::channel::<Job>(depth);
     // What this connection's answers hold of the response budget. A plain client stuck
     // reading them is closed once the budget has been spent a while and it holds the most; a
@@ -193,7 +192,7 @@ async fn serve_link(
                         let (status, reason) = err.status().unwrap_or((400, "Bad Request"));
                         let _ = reply.send(Answer::made(hop::answer(status, reason, true)));
                         stats.in_flight.fetch_add(1, Relaxed);
-                        let _ = order_tx.send((answer, None)).await;
+                        let _ = order_tx.send((answer, Fit::AsIs)).await;
                     }
                     break;
                 }
@@ -206,7 +205,12 @@ async fn serve_link(
             let closing = syntax == Syntax::Plain && fields.closes(request.head());
             let http10 = syntax == Syntax::Plain && request.head().version() == streamline::Version::HTTP_10;
             let (reply, answer) = oneshot::channel();
-            if order_tx.send((answer, http10.then_some(closing))).await.is_err() {
+            let fit = match (http10, closing) {
+                (true, close) => Fit::Http10 { close },
+                (false, true) => Fit::Closing,
+                (false, false) => Fit::AsIs,
+            };
+            if order_tx.send((answer, fit)).await.is_err() {
                 break;
             }
             stats.in_flight.fetch_add(1, Relaxed);
@@ -249,7 +253,7 @@ async fn serve_link(
                     }
                 }
             };
-            let (mut answer, http10) = answer;
+            let (mut answer, fit) = answer;
             let answer = match answer.try_recv() {
                 Ok(answer) => Some(answer),
                 Err(oneshot::error::TryRecvError::Closed) => None,
@@ -270,16 +274,18 @@ async fn serve_link(
             Stats::add(&stats.responses, 1);
             // Interim answers go ahead of the final one, but never to an HTTP/1.0 client (RFC
             // 9110 §15.2).
-            if http10.is_none() {
+            if !matches!(fit, Fit::Http10 { .. }) {
                 for early in interim {
                     if writing {
                         writing = put(&mut sink, early, peer, stats).await;
                     }
                 }
             }
-            let response = match http10 {
-                Some(close) => hop::for_http10(response, close),
-                None => response,
+            let response = match fit {
+                Fit::Http10 { close } => hop::for_http10(response, close),
+                // It says so (RFC 9112 §9.6).
+                Fit::Closing => hop::with_close(response),
+                Fit::AsIs => response,
             };
             // Past a failed write, answers are still taken, so the upstream side drains.
             if writing {
@@ -307,6 +313,17 @@ async fn serve_link(
         () = holder.evicted() => ("it held the most of the spent response budget", ()),
     };
     tracing::info!(%peer, why, "link closed");
+}
+
+/// How an answer is made fit for the connection it goes back on.
+#[derive(Debug, Clone, Copy)]
+enum Fit {
+    /// As it is: a link's, or a plain HTTP/1.1 client's that stays open.
+    AsIs,
+    /// A plain HTTP/1.1 client's that asked to close after it: `Connection: close` added.
+    Closing,
+    /// A plain HTTP/1.0 client's ([`hop::for_http10`]), closed after it or not.
+    Http10 { close: bool },
 }
 
 /// Feeds an answer to a link's sink: `false` if it failed. Then the link is closed (after

@@ -234,12 +234,15 @@ async fn a_request_without_exactly_one_host_or_malformed_gets_400_and_only_its_c
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn connection_close_and_http_1_0_close_after_their_answer() {
     let pair = pair(config()).await;
-    let mut client = Client::connect(pair.proxy.addr).await;
-    client.send("GET /file HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n").await;
-    let r = client.response().await.unwrap();
-    assert_eq!(r.status(), 200);
-    assert!(r.head().headers().iter().any(|l| l == b"Connection: close"));
-    assert!(client.closed().await);
+    // At the proxy and at the gateway's plain port, the answer says it closes (RFC 9112 §9.6).
+    for addr in [pair.proxy.addr, pair.gateway.addr] {
+        let mut client = Client::connect(addr).await;
+        client.send("GET /file HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n").await;
+        let r = client.response().await.unwrap();
+        assert_eq!(r.status(), 200);
+        assert!(r.head().headers().iter().any(|l| l == b"Connection: close"), "{addr}");
+        assert!(client.closed().await);
+    }
     let mut client = Client::connect(pair.proxy.addr).await;
     client.send("GET /file HTTP/1.0\r\nHost: t\r\n\r\n").await;
     assert_eq!(client.response().await.unwrap().body(), "hello, world\n");
