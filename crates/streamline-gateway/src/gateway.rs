@@ -65,12 +65,13 @@ pub async fn run_with(
     let config = Arc::new(config);
     let _reporter = config.stats_every.map(|every| AbortOnDrop(spawn_reporter(stats.clone(), every, "gateway")));
     let budgets = Budgets::new(&config, &stats);
+    let origin = Arc::new(Origin::new(upstream));
     tracing::info!(listen = %listener.local_addr()?, %upstream, "gateway listening");
     let each = {
         let config = config.clone();
         move |socket, peer, stats: Arc<Stats>, shutdown| {
-            let (config, budgets) = (config.clone(), budgets.clone());
-            async move { serve_link(socket, peer, upstream, &config, &stats, &budgets, shutdown).await }
+            let (config, budgets, origin) = (config.clone(), budgets.clone(), origin.clone());
+            async move { serve_link(socket, peer, &origin, &config, &stats, &budgets, shutdown).await }
         }
     };
     accept_loop(listener, &config, shutdown, stats, "links", each).await
@@ -80,7 +81,7 @@ pub async fn run_with(
 async fn serve_link(
     socket: TcpStream,
     peer: SocketAddr,
-    upstream: SocketAddr,
+    origin: &Arc<Origin>,
     config: &Config,
     stats: &Arc<Stats>,
     budgets: &Budgets,
@@ -117,7 +118,13 @@ async fn serve_link(
         }
     };
     let syntax = link.codec().syntax();
-    tracing::info!(%peer, ?syntax, "link open");
+    // A plain client's connection is logged at debug, as the proxy logs its clients' (one
+    // that sends one request would cost lines a request); a link's at info.
+    if syntax == Syntax::Plain {
+        tracing::debug!(%peer, ?syntax, "link open");
+    } else {
+        tracing::info!(%peer, ?syntax, "link open");
+    }
     let mut link = link;
     if syntax == streamline_tokio::codec::Syntax::Compact {
         link.reserve_read(crate::LINK_READ);
@@ -148,7 +155,7 @@ async fn serve_link(
         },
         Syntax::Plain => Reading { limits: config.limits, max_head: None, timeout: config.upstream_timeout },
     };
-    let task = upstream_task(upstream, jobs_rx, reading, stats.clone(), budgets.clone(), holder.clone());
+    let task = upstream_task(origin.clone(), jobs_rx, reading, stats.clone(), budgets.clone(), holder.clone());
     let _upstream = AbortOnDrop(tokio::spawn(task));
 
     let read = async {
@@ -312,7 +319,11 @@ async fn serve_link(
         both = async { tokio::join!(read, write) } => both,
         () = holder.evicted() => ("it held the most of the spent response budget", ()),
     };
-    tracing::info!(%peer, why, "link closed");
+    if syntax == Syntax::Plain {
+        tracing::debug!(%peer, why, "link closed");
+    } else {
+        tracing::info!(%peer, why, "link closed");
+    }
 }
 
 /// How an answer is made fit for the connection it goes back on.
@@ -345,9 +356,81 @@ where
     }
 }
 
-/// How long a link's upstream side answers 502 at once after a connect failed, before it tries
-/// again.
+/// How long the gateway answers 502 at once after a connect to its upstream failed, before it
+/// tries again.
 const UPSTREAM_RETRY: Duration = Duration::from_millis(50);
+
+/// The upstream, and its reachability as the whole gateway sees it, shared by every link's
+/// and plain client's upstream side: a refused upstream costs a log line a second, however many
+/// connections meet it (a line each cost tens of thousands a second with one-request
+/// clients). Looked at only when a connection is to be opened.
+#[derive(Debug)]
+pub(crate) struct Origin {
+    addr: SocketAddr,
+    /// While unreachable: since when, the requests failed since the last line logged, when
+    /// a connect may be tried again, and when the last line was logged.
+    down: std::sync::Mutex<Option<Down>>,
+}
+
+#[derive(Debug)]
+struct Down {
+    since: Instant,
+    failed: u64,
+    retry: Instant,
+    logged: Instant,
+}
+
+impl Origin {
+    fn new(addr: SocketAddr) -> Origin {
+        Origin { addr, down: std::sync::Mutex::new(None) }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<Down>> {
+        self.down.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// May a connect be tried now? If not (it failed less than [`UPSTREAM_RETRY`] ago), the
+    /// request is counted as failed, to be answered 502.
+    fn may_try(&self) -> bool {
+        match self.lock().as_mut() {
+            Some(down) if Instant::now() < down.retry => {
+                down.failed += 1;
+                false
+            }
+            _ => true,
+        }
+    }
+
+    /// A connect succeeded: said at info after a time unreachable, at debug otherwise (a
+    /// plain client that sends one request opens one).
+    fn reached(&self) {
+        let addr = self.addr;
+        match self.lock().take() {
+            Some(down) => {
+                let down_for = down.since.elapsed();
+                tracing::info!(%addr, ?down_for, failed = down.failed, "upstream reachable again");
+            }
+            None => tracing::debug!(%addr, "upstream connection open"),
+        }
+    }
+
+    /// A connect failed (its request counted): logged when the upstream was reachable before,
+    /// and at most once a second after, with the requests failed since the last line.
+    fn failed(&self, err: &std::io::Error) {
+        let addr = self.addr;
+        let now = Instant::now();
+        let mut down = self.lock();
+        let first = down.is_none();
+        let down = down.get_or_insert(Down { since: now, failed: 0, retry: now, logged: now });
+        down.failed += 1;
+        down.retry = now + UPSTREAM_RETRY;
+        if first || now.duration_since(down.logged) >= Duration::from_secs(1) {
+            tracing::info!(%addr, %err, failed = down.failed, "upstream unreachable");
+            down.logged = now;
+            down.failed = 0;
+        }
+    }
+}
 
 /// How long an upstream reader waits for room in the response budget before the link holding
 /// the most is closed: longer than the proxy's wait ([`EVICT_AFTER`](crate::EVICT_AFTER)), so
@@ -428,23 +511,19 @@ struct Upstream {
 /// fresh one when it is gone) and writes each job's request on it; the reader task answers
 /// the jobs in order.
 async fn upstream_task(
-    addr: SocketAddr,
+    origin: Arc<Origin>,
     mut jobs: mpsc::Receiver<Job>,
     reading: Reading,
     stats: Arc<Stats>,
     budgets: Budgets,
     holder: Arc<Holder>,
 ) {
+    let addr = origin.addr;
     let mut conn: Option<Upstream> = None;
     let mut again: VecDeque<Job> = VecDeque::new();
     let mut buf = BytesMut::with_capacity(16 * 1024);
     // A feed's requests share their head: written with one copy once it repeats.
     let mut writer = http1::Writer::new();
-    // While the upstream is unreachable: since when, the requests failed since the last line
-    // logged, and when to try again (a request before then fails at once). One line a
-    // second at most: a connect refused for every request wrote tens of thousands a second.
-    let mut down: Option<(Instant, u64, Instant)> = None;
-    let mut logged = Instant::now();
     loop {
         let job = match again.pop_front() {
             Some(job) => job,
@@ -472,36 +551,18 @@ async fn upstream_task(
             }
         };
         if conn.is_none() {
-            if let Some((_, failed, retry)) = down.as_mut() {
-                if Instant::now() < *retry {
-                    *failed += 1;
-                    job.fail(&stats);
-                    continue;
-                }
+            if !origin.may_try() {
+                job.fail(&stats);
+                continue;
             }
             match TcpStream::connect(addr).await {
                 Ok(socket) => {
                     let _ = socket.set_nodelay(true);
-                    match down.take() {
-                        Some((since, failed, _)) => {
-                            let down_for = since.elapsed();
-                            tracing::info!(%addr, ?down_for, failed, "upstream connection open");
-                        }
-                        None => tracing::info!(%addr, "upstream connection open"),
-                    }
+                    origin.reached();
                     conn = Some(open(socket, reading, stats.clone(), budgets.clone(), holder.clone()));
                 }
                 Err(err) => {
-                    let now = Instant::now();
-                    let first = down.is_none();
-                    let (_, failed, retry) = down.get_or_insert((now, 0, now));
-                    *failed += 1;
-                    *retry = now + UPSTREAM_RETRY;
-                    if first || now.duration_since(logged) >= Duration::from_secs(1) {
-                        tracing::info!(%addr, %err, failed = *failed, "upstream unreachable");
-                        logged = now;
-                        *failed = 0;
-                    }
+                    origin.failed(&err);
                     job.fail(&stats);
                     continue;
                 }
