@@ -386,12 +386,17 @@ fn with_field(response: Response, line: &[u8]) -> Response {
 }
 
 /// A response whose body ran to the end of its connection (close-delimited), framed by its
-/// length instead: the next hop keeps its connection.
+/// length instead: the next hop keeps its connection. A 1xx or 204 that came with
+/// `Content-Length: 0` goes on without it: a server must not send one with them (RFC 9110
+/// §8.6; one above 0 is refused as a broken answer, [`framed_without_a_body`]).
 pub(crate) fn delimited(response: Response) -> Response {
-    if response.head().framing() != Framing::Close {
-        return response;
+    match response.head().framing() {
+        Framing::Close => by_length(response),
+        Framing::Announced(0) if response.status() < 200 || response.status() == 204 => {
+            Response::new(response.head().with_framing(Framing::None), response.body().clone()).unwrap_or(response)
+        }
+        _ => response,
     }
-    by_length(response)
 }
 
 /// The response as an HTTP/1.0 client may get it: a chunked body framed by its length instead

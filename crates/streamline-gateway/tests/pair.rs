@@ -657,6 +657,7 @@ async fn rogue_upstream() -> (std::net::SocketAddr, AbortOnDrop) {
                             RUN_AFTER_TO_CLOSE.lock().unwrap().extend(run);
                             return;
                         }
+                        "/204cl0" => "HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n\r\n".to_string(),
                         "/cut" => {
                             let _ = socket.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhalf").await;
                             return;
@@ -704,6 +705,22 @@ async fn answers_the_link_cannot_carry_get_502_and_the_link_goes_on() {
             assert_eq!((after.status(), after.body().to_vec()), (200, format!("/after{n}").into_bytes()), "{path}");
             assert!(!end_to_end_fields(&after).iter().any(|f| f.to_ascii_lowercase().contains("smug")), "{path}");
         }
+    }
+    // A 204 with `Content-Length: 0` goes on without it (RFC 9110 §8.6), through the pair and
+    // at the gateway's plain port.
+    for addr in [proxy.addr, gateway.addr] {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let mut socket = tokio::net::TcpStream::connect(addr).await.unwrap();
+        socket.write_all(b"GET /204cl0 HTTP/1.1\r\nHost: t\r\n\r\n").await.unwrap();
+        let mut raw = Vec::new();
+        let mut piece = [0u8; 512];
+        while !raw.ends_with(b"\r\n\r\n") {
+            let n = socket.read(&mut piece).await.unwrap();
+            assert!(n > 0, "{}", raw.escape_ascii());
+            raw.extend_from_slice(&piece[..n]);
+        }
+        assert!(raw.starts_with(b"HTTP/1.1 204 "), "{}", raw.escape_ascii());
+        assert!(!raw.to_ascii_lowercase().windows(15).any(|w| w == b"content-length:"), "{}", raw.escape_ascii());
     }
     let direct = once(gateway.addr, "GET /longline HTTP/1.1\r\nHost: t\r\n\r\n").await.unwrap();
     assert_eq!((direct.status(), direct.body().to_vec()), (200, b"long".to_vec()));
