@@ -45,6 +45,11 @@ fn start(args: &[&str]) -> Child {
     bin().args(args).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().expect("the binary runs")
 }
 
+/// `streamline gateway` on 127.0.0.1:`port`, its upstream on 127.0.0.1:`upstream`.
+fn start_gateway(port: u16, upstream: u16) -> Child {
+    start(&["gateway", "--listen", &format!("127.0.0.1:{port}"), "--upstream", &format!("127.0.0.1:{upstream}")])
+}
+
 /// Connects, retrying while the service starts (at most 30 s: against a hang).
 fn connect(port: u16) -> TcpStream {
     for _ in 0..3000 {
@@ -90,8 +95,7 @@ fn terminate(child: &mut Child) -> (Option<i32>, String) {
 #[test]
 fn a_request_through_the_proxy_and_the_gateway_then_sigterm_exits_0() {
     let (up, gw, px) = (upstream(), free_port(), free_port());
-    let mut gateway =
-        start(&["gateway", "--listen", &format!("127.0.0.1:{gw}"), "--upstream", &format!("127.0.0.1:{up}")]);
+    let mut gateway = start_gateway(gw, up);
     connect(gw);
     let mut proxy = start(&[
         "proxy",
@@ -167,8 +171,7 @@ fn the_help_says_what_each_hop_owns() {
 #[test]
 fn a_log_nobody_reads_costs_only_the_log() {
     let (up, gw, px) = (upstream(), free_port(), free_port());
-    let mut gateway =
-        start(&["gateway", "--listen", &format!("127.0.0.1:{gw}"), "--upstream", &format!("127.0.0.1:{up}")]);
+    let mut gateway = start_gateway(gw, up);
     connect(gw);
     let mut proxy = start(&["proxy", "--listen", &format!("127.0.0.1:{px}"), "--link", &format!("127.0.0.1:{gw}")]);
     connect(px);
@@ -194,8 +197,7 @@ fn a_log_nobody_reads_costs_only_the_log() {
 #[test]
 fn an_unreachable_upstream_logs_a_line_a_second_not_one_a_request() {
     let (down, gw) = (free_port(), free_port());
-    let mut gateway =
-        start(&["gateway", "--listen", &format!("127.0.0.1:{gw}"), "--upstream", &format!("127.0.0.1:{down}")]);
+    let mut gateway = start_gateway(gw, down);
     // Read as it comes: a log a line a request fills the pipe, and the gateway would wait on it.
     let mut stderr = gateway.stderr.take().unwrap();
     let log = std::thread::spawn(move || {

@@ -207,9 +207,12 @@ pub(crate) fn answer(status: u16, reason: &'static str, close: bool) -> Response
 /// 9110 §8.6, RFC 9112 §6.1)? (A 304's or a HEAD answer's length tells the size of a 200's
 /// content and is allowed.)
 pub(crate) fn framed_without_a_body(response: &Response) -> bool {
-    let status = response.status();
-    (status < 200 || status == 204)
-        && matches!(response.head().framing(), Framing::Announced(1..) | Framing::AnnouncedChunked)
+    // The framing first: the status is read (its digits parsed) only for a bodyless answer
+    // that announced a length, not for every answer.
+    matches!(response.head().framing(), Framing::Announced(1..) | Framing::AnnouncedChunked) && {
+        let status = response.status();
+        status < 200 || status == 204
+    }
 }
 
 /// Is `v` a `Host` value (RFC 9112 §3.2): empty (a target without an authority, RFC 9110
@@ -322,10 +325,10 @@ fn target_refused(head: &Head, fields: &Fields) -> Option<&'static str> {
         b"*" if &head.method()[..] == b"OPTIONS" => None,
         b"*" => Some("the target * for a method other than OPTIONS"),
         _ => {
-            let lower = |n: usize| target.get(..n).map(<[u8]>::to_ascii_lowercase);
-            let rest = if lower(7).as_deref() == Some(b"http://") {
+            let scheme = |s: &[u8]| target.get(..s.len()).is_some_and(|t| t.eq_ignore_ascii_case(s));
+            let rest = if scheme(b"http://") {
                 &target[7..]
-            } else if lower(8).as_deref() == Some(b"https://") {
+            } else if scheme(b"https://") {
                 &target[8..]
             } else {
                 return Some("a target neither a path nor an http URI");
