@@ -173,11 +173,13 @@ pub enum Upgrades {
 ///
 /// The connection's; [`streamline::ErrorKind::UnknownSyntax`] for a start that is neither
 /// syntax, and [`streamline::ErrorKind::LineTooLong`] for one longer than `max_line` that
-/// does not tell (a first word that never ends); the plain reader's error for a broken first
-/// request, which has been answered ([`Error::status`]: 400, or 413 for a body over the
-/// limit, and the connection's sending side closed) when the upgrade may be accepted (with
-/// [`Upgrades::Refuse`] the first request comes out of the link, as every later one does);
-/// [`Error::Closed`] if the client closes before its first request is whole.
+/// does not tell (a first word that never ends), both answered 400 as a plain server answers
+/// what it cannot read (`Connection: close`, the sending side closed: there is no link for
+/// the caller to answer on); the plain reader's error for a broken first request, which has
+/// been answered the same way ([`Error::status`]: 400, or 413 for a body over the limit)
+/// when the upgrade may be accepted (with [`Upgrades::Refuse`] the first request comes out
+/// of the link, as every later one does); [`Error::Closed`] if the client closes before its
+/// first request is whole.
 pub async fn accept<S>(mut io: S, limits: Limits, upgrades: Upgrades) -> Result<Link<S, ServerCodec>, Error>
 where
     S: AsyncRead + AsyncWrite + Unpin,
@@ -185,14 +187,19 @@ where
     let mut buf = BytesMut::with_capacity(8 * 1024);
     let mut detector = SyntaxDetector::new();
     let detected = loop {
-        if let Some(syntax) = detector.detect(&buf)? {
-            break syntax;
+        // A start in neither syntax is answered as a plain server answers what it cannot
+        // read (400): the peer may be an HTTP/1.1 client that sent a byte no request has.
+        match detector.detect(&buf) {
+            Ok(Some(syntax)) => break syntax,
+            Ok(None) => {}
+            Err(err) => return Err(refuse(&mut io, err.into()).await),
         }
         // The verdict comes within the first line: a start longer than a line with none (a
         // method that never ends) is refused, not buffered without end.
         if buf.len() > limits.get_max_line() {
             let limit = limits.get_max_line();
-            return Err(streamline::Error::from_kind(streamline::ErrorKind::LineTooLong { limit }).into());
+            let err = streamline::Error::from_kind(streamline::ErrorKind::LineTooLong { limit });
+            return Err(refuse(&mut io, err.into()).await);
         }
         if io.read_buf(&mut buf).await? == 0 {
             // A connection closed before its first line says nothing: serve it as plain,

@@ -690,3 +690,28 @@ async fn a_broken_plain_first_request_is_answered() {
         assert!(written.is_empty(), "{}", written.escape_ascii());
     }
 }
+
+/// SPEC.md §14.3: a start in neither syntax (a NUL, a TLS ClientHello, a method followed by a
+/// tab, a first word longer than a line) gets a plain 400 and the connection's end, whether
+/// or not the upgrade may be accepted: there is no link on which its caller could answer.
+#[tokio::test]
+async fn a_start_in_neither_syntax_is_answered_400() {
+    let limits = Limits::default().max_line(64);
+    let long = [b'G'; 100];
+    let cases: [&[u8]; 4] =
+        [b"\0\0\0\0\r\n", b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03", b"GET\t/ HTTP/1.1\r\n", &long];
+    for start in cases {
+        for upgrades in [Upgrades::Accept, Upgrades::Refuse] {
+            let (mut client, server) = tokio::io::duplex(4096);
+            let served = tokio::spawn(async move { link::accept(server, limits, upgrades).await.map(|_| ()) });
+            client.write_all(start).await.unwrap();
+            let mut answer = Vec::new();
+            client.read_to_end(&mut answer).await.unwrap();
+            let answer = String::from_utf8(answer).unwrap();
+            assert!(answer.starts_with("HTTP/1.1 400 "), "{} -> {answer}", start.escape_ascii());
+            assert!(answer.contains("\r\nConnection: close\r\n"), "{answer}");
+            let err = served.await.unwrap().unwrap_err();
+            assert_eq!(err.status().map(|(s, _)| s), Some(400), "{err}");
+        }
+    }
+}
