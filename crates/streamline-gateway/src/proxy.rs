@@ -4,7 +4,8 @@
 //! Each client connection has a reader and a writer. The reader takes whole requests
 //! (keep-alive, pipelined), answers for itself what this hop owns (400 for a malformed
 //! request or one without exactly one Host, 408 for a head too slow to come, 413 for a body
-//! past `max_body`, 501 for CONNECT, 505 for a version other than HTTP/1.x, 503 for a request
+//! past `max_body`, 431 for more field lines than `max_headers` or a head the link
+//! could not hold, 501 for CONNECT, 505 for a version other than HTTP/1.x, 503 for a request
 //! the byte budget has no room for; the connection closes after each of them, no other
 //! client is touched),
 //! drops the hop-by-hop fields, and hands each request to a link with a channel for its
@@ -455,7 +456,7 @@ enum Got {
     /// The client closed in the middle of a request.
     Cut,
     Timeout,
-    Bad(String),
+    Bad(streamline::Error),
     Shutdown,
     /// The bytes of a head being read found the budget spent.
     NoRoom,
@@ -498,7 +499,7 @@ async fn next_event(
         match parser.next_event(buf) {
             Ok(Some(event)) => return Got::Event(event),
             Ok(None) => {}
-            Err(err) => return Got::Bad(err.to_string()),
+            Err(err) => return Got::Bad(err),
         }
         if late {
             return Got::Timeout;
@@ -635,8 +636,11 @@ async fn read_client(
                 return "head too slow";
             }
             Got::Bad(err) => {
-                tracing::debug!(%peer, err, "malformed request");
-                let _ = slots.send(refuse(400, "Bad Request", "malformed request")).await;
+                tracing::debug!(%peer, %err, "malformed request");
+                // The one mapping of a read error to its status: 400, or 431 for too many
+                // field lines (RFC 6585 §5).
+                let (status, reason) = streamline_tokio::Error::from(err).status().unwrap_or((400, "Bad Request"));
+                let _ = slots.send(refuse(status, reason, "malformed request")).await;
                 return "malformed request";
             }
             Got::NoRoom => {
@@ -704,7 +708,7 @@ async fn read_client(
                 Got::Event(Event::End) => break,
                 Got::Event(Event::Head(_)) => return "out of step",
                 Got::Bad(err) => {
-                    tracing::debug!(%peer, err, "malformed body");
+                    tracing::debug!(%peer, %err, "malformed body");
                     let _ = slots.send(refuse(400, "Bad Request", "malformed body")).await;
                     return "malformed body";
                 }

@@ -1162,9 +1162,10 @@ async fn a_request_whose_answer_began_with_an_interim_is_not_sent_again() {
 
 /// A plain client's *first* request that cannot be read gets the same answer at the
 /// gateway's plain port as at the proxy (and as a later one does): 400 for a malformed head,
-/// 413 for a body over --max-body, then the connection closes. The first request is read
-/// while the connection is negotiated (`link::accept`), which answers it; before, the gateway
-/// closed such a connection without a word.
+/// 413 for a body over --max-body, 431 for more field lines than the limit (RFC 6585 §5),
+/// then the connection closes; a start in neither syntax gets 400 at the gateway too. The
+/// first request is read while the connection is negotiated (`link::accept`), which answers
+/// it; before, the gateway closed such a connection without a word.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_first_request_that_cannot_be_read_is_answered_at_the_gateway_as_at_the_proxy() {
     let small = Config { limits: streamline::Limits::default().max_body(16), max_buffered: 1 << 20, ..config() };
@@ -1176,6 +1177,9 @@ async fn a_first_request_that_cannot_be_read_is_answered_at_the_gateway_as_at_th
         ("GET /x HTTP/1.1\r\nHost: t\r\nX-A: a\0b\r\n\r\n".to_string(), 400),
         ("GET /x HTTP/1.1\r\nHost : t\r\n\r\n".to_string(), 400),
         (format!("POST /upload HTTP/1.1\r\nHost: t\r\nContent-Length: 100\r\n\r\n{big}"), 413),
+        (format!("GET /x HTTP/1.1\r\nHost: t\r\n{}\r\n", "X-N: n\r\n".repeat(300)), 431),
+        ("\0\0\0\0\r\n\r\n".to_string(), 400),
+        ("GET\t/x HTTP/1.1\r\nHost: t\r\n\r\n".to_string(), 400),
     ];
     for (request, status) in cases {
         for (at, addr) in [("gateway", gateway.addr), ("proxy", proxy.addr)] {

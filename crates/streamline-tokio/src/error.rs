@@ -41,14 +41,18 @@ impl From<Error> for std::io::Error {
 impl Error {
     /// The status a server answers a plain client with when reading its request failed with
     /// this error, before it closes the connection: 413 (Content Too Large) for a body over
-    /// the limit, 400 (Bad Request) for anything else the bytes broke (RFC 9112 §2.2, RFC 9110
-    /// §15.5). `None` when no request was refused: the connection failed or closed.
+    /// the limit, 431 (Request Header Fields Too Large, RFC 6585 §5) for more field lines
+    /// than the limit, 400 (Bad Request) for anything else the bytes broke (RFC 9112 §2.2,
+    /// RFC 9110 §15.5). `None` when no request was refused: the connection failed or closed.
     /// [`accept`](crate::link::accept) answers a plain first request so; a server answers
     /// the later ones with it.
     pub fn status(&self) -> Option<(u16, &'static str)> {
         match self {
             Error::Codec(err) if matches!(err.kind(), streamline::ErrorKind::BodyTooLarge { .. }) => {
                 Some((413, "Content Too Large"))
+            }
+            Error::Codec(err) if matches!(err.kind(), streamline::ErrorKind::TooManyHeaders { .. }) => {
+                Some((431, "Request Header Fields Too Large"))
             }
             Error::Codec(_) | Error::Convert(_) => Some((400, "Bad Request")),
             Error::Io(_) | Error::Closed(_) => None,

@@ -655,17 +655,18 @@ async fn a_plain_server_link_answers_expect_100_continue() {
 }
 
 /// A plain first request that cannot be read is answered by `accept`, which the caller,
-/// given no link, could not do (RFC 9112 §2.2: 400; a body over the limit 413), and the
+/// given no link, could not do (RFC 9112 §2.2: 400; a body over the limit 413; more field lines than the limit 431), and the
 /// connection's sending side is closed; the error comes back with that status. With the
 /// upgrade refused the first request comes out of the link as the later ones do, the error
 /// with it, and nothing is written for it.
 #[tokio::test]
 async fn a_broken_plain_first_request_is_answered() {
-    let limits = Limits::default().max_body(16);
-    let cases: [(&[u8], u16); 3] = [
+    let limits = Limits::default().max_body(16).max_headers(2);
+    let cases: [(&[u8], u16); 4] = [
         (b"GET / HTTP/1.1\r\nHost: a\0b\r\n\r\n", 400),
         (b"GET / HTTP/1.1\r\nHost : a\r\n\r\n", 400),
         (b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 17\r\n\r\n", 413),
+        (b"GET / HTTP/1.1\r\nHost: a\r\nX: 1\r\nY: 2\r\n\r\n", 431),
     ];
     for (request, status) in cases {
         let (mut client, server) = tokio::io::duplex(4096);

@@ -563,7 +563,7 @@ pub struct GatewayArgs {
 /// (absolute-form) or that no `http` request has (a fragment, `*` other than for OPTIONS),
 /// gets 400 (RFC 9112 §3.2), as does a malformed one, and that client's connection closes
 /// (no other client notices); a head slower than --header-timeout gets 408; a body over
-/// --max-body gets 413; a head the link could not carry gets 400 for a line within 11 bytes of
+/// --max-body gets 413; more than 256 field lines 431; a head the link could not carry gets 400 for a line within 11 bytes of
 /// the 64 KiB line limit (its opcode line would pass it) or 431 for one of more than the
 /// link's 1 MiB of state bytes (the link's encoder would refuse it, and every request after
 /// it); `Expect: 100-continue` gets its 100 here.
