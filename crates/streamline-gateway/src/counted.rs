@@ -4,7 +4,7 @@
 use std::future::Future;
 use std::io;
 use std::pin::Pin;
-use std::sync::atomic::AtomicU64;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -27,6 +27,9 @@ pub(crate) struct Counted<S> {
     inner: S,
     stats: Arc<Stats>,
     side: Side,
+    /// Bytes read and written so far, moved to the other counters if the side changes.
+    read: u64,
+    written: u64,
     /// How long a write may wait with the peer taking nothing before it fails.
     stall: Option<Duration>,
     /// Armed while a write waits; disarmed by any progress. (The services poll a write until
@@ -36,7 +39,20 @@ pub(crate) struct Counted<S> {
 
 impl<S> Counted<S> {
     pub(crate) fn new(inner: S, stats: Arc<Stats>, side: Side) -> Self {
-        Counted { inner, stats, side, stall: None, waiting: None }
+        Counted { inner, stats, side, read: 0, written: 0, stall: None, waiting: None }
+    }
+
+    /// Counts the connection on `side` from now on, and what it carried so far with it: a
+    /// connection accepted before its syntax is known is counted as a link until it turns out
+    /// a plain client.
+    pub(crate) fn set_side(&mut self, side: Side) {
+        let (old_in, old_out) = self.counters();
+        old_in.fetch_sub(self.read, Relaxed);
+        old_out.fetch_sub(self.written, Relaxed);
+        self.side = side;
+        let (new_in, new_out) = self.counters();
+        Stats::add(new_in, self.read);
+        Stats::add(new_out, self.written);
     }
 
     /// Fails a write (`TimedOut`) that waits `stall` with the peer taking none of the bytes:
@@ -60,7 +76,9 @@ impl<S: AsyncRead + Unpin> AsyncRead for Counted<S> {
         let before = buf.filled().len();
         let polled = Pin::new(&mut self.inner).poll_read(cx, buf);
         if let Poll::Ready(Ok(())) = polled {
-            Stats::add(self.counters().0, (buf.filled().len() - before) as u64);
+            let n = (buf.filled().len() - before) as u64;
+            self.read += n;
+            Stats::add(self.counters().0, n);
         }
         polled
     }
@@ -83,6 +101,7 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Counted<S> {
             (Poll::Ready(result), _) => {
                 this.waiting = None;
                 if let Ok(n) = result {
+                    this.written += *n as u64;
                     Stats::add(this.counters().1, *n as u64);
                 }
             }

@@ -118,6 +118,11 @@ async fn serve_link(
         }
     };
     let syntax = link.codec().syntax();
+    let mut link = link;
+    if syntax == Syntax::Plain {
+        // Its bytes are plain ones, counted so from its first.
+        link.get_mut().set_side(Side::Plain);
+    }
     // A plain client's connection is logged at debug, as the proxy logs its clients' (one
     // that sends one request would cost lines a request); a link's at info.
     if syntax == Syntax::Plain {
@@ -125,7 +130,6 @@ async fn serve_link(
     } else {
         tracing::info!(%peer, ?syntax, "link open");
     }
-    let mut link = link;
     if syntax == streamline_tokio::codec::Syntax::Compact {
         link.reserve_read(crate::LINK_READ);
         if config.pack {
@@ -139,12 +143,13 @@ async fn serve_link(
     // With each, how the answer is made fit for a plain client (`Fit`).
     let (order_tx, mut order_rx) = mpsc::channel::<(oneshot::Receiver<Answer>, Fit)>(depth);
     let (jobs_tx, jobs_rx) = mpsc::channel::<Job>(depth);
-    // What this connection's answers hold of the response budget. A plain client stuck
-    // reading them is closed once the budget has been spent a while and it holds the most; a
-    // link never is (it carries a proxy's clients, whom closing it would answer 502: a proxy
-    // that stops reading its link is waiting for room itself, which it makes by closing its
-    // own slowest client).
-    let holder = if syntax == Syntax::Plain { budgets.holders.join() } else { Arc::new(Holder::default()) };
+    // What this connection's answers hold of the response budget. A connection stuck reading
+    // them is closed once the budget has been spent for `GATEWAY_EVICT_AFTER` and it holds
+    // the most, a link as a plain client: anyone may open a link, and one that read none of
+    // its answers would otherwise hold every other connection's back. A proxy that stops
+    // reading its link because its own budget is spent closes its own greediest client first
+    // (`EVICT_AFTER`, shorter), so a link of a working proxy is not closed for it.
+    let holder = budgets.holders.join();
     // A link's answers go compact: lines and heads it could carry only (the encoder would
     // refuse one past them, and every answer after it).
     let reading = match syntax {
@@ -594,6 +599,10 @@ async fn upstream_task(
             }
         }
         let written = c.write.write_all(&buf).await;
+        if written.is_ok() {
+            // The plain bytes the link's requests became (the `--stats` line's "plain out").
+            Stats::add(&stats.plain_out, buf.len() as u64);
+        }
         if refused.is_some() || written.is_err() {
             // The connection is gone: collect what it leaves unanswered, before the jobs
             // held back here (they came later).

@@ -12,13 +12,16 @@ pub struct Stats {
     pub requests: AtomicU64,
     /// Responses carried back (proxy: received from the link; gateway: sent on it).
     pub responses: AtomicU64,
-    /// Bytes read from links.
+    /// Bytes read from links (at the gateway compact links only: a connection is counted as a
+    /// link until its first bytes say it is a plain client, and then as plain from its first).
     pub link_in: AtomicU64,
     /// Bytes written to links.
     pub link_out: AtomicU64,
-    /// Bytes read from plain HTTP/1.1 connections (proxy: clients; gateway: upstream).
+    /// Bytes read from plain HTTP/1.1 connections (proxy: clients; gateway: the upstream and
+    /// plain clients at its port).
     pub plain_in: AtomicU64,
-    /// Bytes written to plain HTTP/1.1 connections.
+    /// Bytes written to plain HTTP/1.1 connections (proxy: clients; gateway: the upstream and
+    /// plain clients at its port).
     pub plain_out: AtomicU64,
     /// Requests sent on and not answered yet.
     pub in_flight: AtomicI64,

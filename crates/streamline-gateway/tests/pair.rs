@@ -570,6 +570,63 @@ async fn the_link_holding_the_most_of_a_spent_budget_is_closed_at_the_gateway() 
     drop(greedy);
 }
 
+/// The same for a compact link that reads none of its answers (anyone may open one): after
+/// five seconds of a spent response budget it is closed as a plain client is, and the
+/// gateway's other connections are answered. Before, a link was never closed for it, and
+/// every other connection waited for the link's idle timeout (a link that read a trickle
+/// held them for ever).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_link_that_reads_none_of_its_answers_is_closed_at_the_gateway() {
+    use tokio::io::AsyncWriteExt;
+    let upstream = Upstream::start(None).await;
+    let config = Config { max_buffered: 4 << 20, idle_timeout: Duration::from_secs(120), ..config() };
+    let gateway = start_gateway(upstream.addr, None, config).await;
+    let body = "x".repeat(1 << 20);
+    let post = format!("POST /upload HTTP/1.1\r\nHost: t\r\nContent-Length: {}\r\n\r\n{body}", body.len());
+    let mut plain = bytes::BytesMut::from(post.repeat(24).as_bytes());
+    let (mut parser, mut encoder) = (streamline::http1::Parser::new(), streamline::Encoder::new());
+    let mut compact = bytes::BytesMut::new();
+    while let Some(request) = parser.decode(&mut plain).unwrap() {
+        encoder.encode(&request, &mut compact).unwrap();
+    }
+    assert!(compact.starts_with(b"V:"), "a compact link by prior knowledge");
+    let mut socket = tokio::net::TcpStream::connect(gateway.addr).await.unwrap();
+    let greedy = AbortOnDrop(tokio::spawn(async move {
+        let _ = socket.write_all(&compact).await;
+        std::future::pending::<()>().await;
+    }));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let started = std::time::Instant::now();
+    let answer = once(gateway.addr, REQUESTS[0].1).await.expect("answered once the greedy link is closed");
+    assert_eq!(&answer.body()[..], b"hello, world\n");
+    assert!(started.elapsed() < Duration::from_secs(25), "{:?}", started.elapsed());
+    drop(greedy);
+}
+
+/// The gateway's `--stats` byte counts: the requests it writes upstream count as plain bytes
+/// out (they counted nothing, and the line's link/plain ratio compared the link with the
+/// answers alone), and a plain client at its port counts as plain, not as a link.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_gateways_byte_counts_tell_link_from_plain() {
+    let pair = pair(config()).await;
+    let request = "GET /file HTTP/1.1\r\nHost: t\r\n\r\n";
+    let mut client = Client::connect(pair.proxy.addr).await;
+    for _ in 0..20 {
+        client.send(request).await;
+        assert_eq!(client.response().await.unwrap().status(), 200);
+    }
+    let (proxy, gateway) = (&pair.proxy.stats, &pair.gateway.stats);
+    until(|| gateway.link_in.load(Relaxed) == proxy.link_out.load(Relaxed)).await;
+    let plain_out = gateway.plain_out.load(Relaxed);
+    assert!(plain_out >= 20 * request.len() as u64, "{plain_out}");
+    assert!(gateway.link_in.load(Relaxed) < plain_out, "a feed of one head travels smaller than plain");
+    let link = |s: &streamline_gateway::Stats| (s.link_in.load(Relaxed), s.link_out.load(Relaxed));
+    let (before, plain_in) = (link(gateway), gateway.plain_in.load(Relaxed));
+    assert_eq!(once(pair.gateway.addr, request).await.unwrap().status(), 200);
+    assert_eq!(link(gateway), before, "a plain client is no link");
+    assert!(gateway.plain_in.load(Relaxed) >= plain_in + request.len() as u64);
+}
+
 /// How many times a rogue upstream was asked `/hint-then-close`.
 static HINT_THEN_CLOSE: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
