@@ -97,6 +97,15 @@ fn errors_at_their_line() {
         err("U:1 1 aaaaaaaaaaaaaaaaaaaaaaaaaaa", d.max_state_bytes(40)),
         (ErrorKind::StateTooLarge { limit: 40 }, Some(7))
     );
+    // The line an edit makes fits `max_line` with its CR LF, as written out (§4.10): 36
+    // bytes grown by 2 fit 40, by 3 not, though the `E:` line itself is short.
+    let long = format!("V:HTTP/1.1|M:GET|B:/a|H:Host: a|H:X-Id: {}|-:|", "1".repeat(30));
+    let forty = d.max_line(40);
+    assert!(run(&lines(&format!("{long}E:1 36 0 ;b|-:|")), forty).is_ok());
+    assert_eq!(
+        run(&lines(&format!("{long}E:1 36 0 ;bc|-:|")), forty).unwrap_err(),
+        (ErrorKind::LineTooLong { limit: 40 }, Some(7))
+    );
     // An old decoder's view: editing opcodes are unknown to version 1, and fail closed.
     assert!(matches!(err("Q:0", d), (ErrorKind::UnknownOpcode(_), Some(7))));
 }

@@ -554,6 +554,11 @@ impl State {
             return Err(ErrorKind::TooManyHeaders { limit: self.limits.max_headers });
         }
         let added = edit.line.map_or(0, |l| l.len() + 2);
+        // The line made fits `max_line` as it would be written out (SPEC.md §4.10): an `E:`
+        // of a few bytes could otherwise grow one line past any the plain form carries.
+        if added > self.limits.max_line {
+            return Err(ErrorKind::LineTooLong { limit: self.limits.max_line });
+        }
         let new_len = old_len - (edit.rest - edit.cut) + added;
         let (old, new) = (old_len - 2 * count, new_len - 2 * edit.count);
         if new > old && self.bytes() + (new - old) > self.limits.max_state_bytes {
