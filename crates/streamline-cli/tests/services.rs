@@ -148,13 +148,32 @@ fn a_budget_smaller_than_a_body_is_a_usage_error() {
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("--max-buffered 1048576 is less than --max-body 2097152"), "{err}");
+    for (option, value) in [("--max-head", "100"), ("--max-state", "1000")] {
+        let out = bin()
+            .args(["gateway", "--listen", "127.0.0.1:0", "--upstream", "127.0.0.1:1", option, value])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{option}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(&format!("{option} {value} is less than 1KiB")), "{err}");
+    }
 }
 
 #[test]
 fn the_help_says_what_each_hop_owns() {
     let out = bin().args(["proxy", "--help"]).output().unwrap();
     let help = String::from_utf8(out.stdout).unwrap();
-    for needle in ["RFC 9110 §7.6.1", "400", "502", "--max-in-flight", "--max-buffered", "--stats", "SIGTERM"] {
+    for needle in [
+        "RFC 9110 §7.6.1",
+        "400",
+        "502",
+        "--max-in-flight",
+        "--max-buffered",
+        "--max-head",
+        "--max-state",
+        "--stats",
+        "SIGTERM",
+    ] {
         assert!(help.contains(needle), "{needle}");
     }
     let out = bin().args(["gateway", "--help"]).output().unwrap();

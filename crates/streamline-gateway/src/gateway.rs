@@ -226,7 +226,7 @@ async fn serve_link(
                 break;
             }
             stats.in_flight.fetch_add(1, Relaxed);
-            match forwardable(request, &fields) {
+            match forwardable(request, &fields, config.max_head) {
                 Ok(request) => {
                     if jobs_tx.send(Job { request, reply, retried: false, _charge: charge }).await.is_err() {
                         break;
@@ -448,11 +448,15 @@ const FLUSH_HELD: u64 = 1024 * 1024;
 
 /// The request as the upstream gets it (hop-by-hop fields removed), or the answer to give
 /// instead.
-fn forwardable(request: Request, fields: &hop::Fields) -> Result<Request, Response> {
+fn forwardable(request: Request, fields: &hop::Fields, max_head: usize) -> Result<Request, Response> {
     // What the proxy refuses before it sends a request on a link, the gateway refuses too (its
     // plain clients, and a link's peer that is not a streamline proxy).
     if let Some((status, reason, _)) = hop::refused(request.head(), fields) {
         return Err(hop::answer(status, reason, false));
+    }
+    // A head past `max_head`, however few bytes it took on a link (`Config::max_head`).
+    if message_bytes(request.head(), 0) > max_head as u64 {
+        return Err(hop::answer(431, "Request Header Fields Too Large", false));
     }
     let (head, body) = request.into_parts();
     // The body is here whole: the expectation was met at this hop (a plain client's link

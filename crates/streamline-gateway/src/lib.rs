@@ -134,13 +134,20 @@ pub struct Config {
     /// budget below `limits.max_body` refuses the largest requests (the command refuses such
     /// a budget).
     pub max_buffered: u64,
+    /// The largest request head either service passes on, in plain bytes (request-line and
+    /// field lines): past it, 431 (RFC 6585 §5) at the proxy, which closes that client, and
+    /// at the gateway for a request from a link or a plain client, which never reaches the
+    /// upstream. It bounds what a few bytes on a link can make the gateway send upstream: a
+    /// link's state (up to `limits.max_state_bytes`) is re-issued whole by a four-byte `-:`
+    /// line, as HTTP/2 bounds an HPACK block's expansion with `SETTINGS_MAX_HEADER_LIST_SIZE`.
+    pub max_head: usize,
 }
 
 impl Default for Config {
     /// 1,024 connections, 1,024 requests in flight per link, 64 pipelined per client, one
     /// link, 10 s for a head, 60 s idle, prior knowledge, backoff 50 ms to 5 s, 30 s to
-    /// drain, no stats line, no packed lines, 256 MiB of messages held each way; the codec's
-    /// default limits.
+    /// drain, no stats line, no packed lines, 256 MiB of messages held each way, heads of at
+    /// most 64 KiB; the codec's default limits.
     fn default() -> Self {
         Config {
             limits: Limits::default(),
@@ -158,6 +165,7 @@ impl Default for Config {
             stats_every: None,
             pack: false,
             max_buffered: 256 * 1024 * 1024,
+            max_head: 64 * 1024,
         }
     }
 }

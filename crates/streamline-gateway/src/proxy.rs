@@ -654,6 +654,10 @@ async fn read_client(
             let _ = slots.send(refuse(431, "Request Header Fields Too Large", "head too large for the link")).await;
             return "head too large for the link";
         }
+        if message_bytes(&head, 0) > config.max_head as u64 {
+            let _ = slots.send(refuse(431, "Request Header Fields Too Large", "head over --max-head")).await;
+            return "head over --max-head";
+        }
         let fields = hop::Fields::of(&head);
         if let Some((status, reason, why)) = hop::refused(&head, &fields) {
             let _ = slots.send(refuse(status, reason, why)).await;

@@ -627,6 +627,45 @@ async fn the_gateways_byte_counts_tell_link_from_plain() {
     assert!(gateway.plain_in.load(Relaxed) >= plain_in + request.len() as u64);
 }
 
+/// `max_head` bounds the request heads both services pass on: past it 431, at the proxy, at
+/// the gateway's plain port and on a link, whose four-byte `-:` re-issues the link's whole
+/// state (what a few bytes could make the gateway send upstream); the upstream never sees
+/// such a head, and the link goes on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn heads_over_max_head_get_431_and_never_reach_the_upstream() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let pair = pair(Config { max_head: 4096, ..config() }).await;
+    let pad = format!("X-Pad: {}\r\n", "p".repeat(1500));
+    let big = format!("GET /file HTTP/1.1\r\nHost: t\r\n{}\r\n", pad.repeat(3));
+    for (at, addr) in [("proxy", pair.proxy.addr), ("gateway", pair.gateway.addr)] {
+        let mut client = Client::connect(addr).await;
+        client.send(&big).await;
+        assert_eq!(client.response().await.unwrap().status(), 431, "{at}");
+    }
+    // On a link: the big head, then a small one.
+    let mut plain = bytes::BytesMut::from(format!("{big}GET /file HTTP/1.1\r\nHost: t\r\n\r\n").as_bytes());
+    let (mut parser, mut encoder) = (streamline::http1::Parser::new(), streamline::Encoder::new());
+    let mut compact = bytes::BytesMut::new();
+    while let Some(request) = parser.decode(&mut plain).unwrap() {
+        encoder.encode(&request, &mut compact).unwrap();
+    }
+    let mut socket = tokio::net::TcpStream::connect(pair.gateway.addr).await.unwrap();
+    socket.write_all(&compact).await.unwrap();
+    let (mut decoder, mut buf, mut statuses) = (streamline::ResponseDecoder::new(), bytes::BytesMut::new(), Vec::new());
+    while statuses.len() < 2 {
+        if let Some(response) = decoder.decode(&mut buf).unwrap() {
+            statuses.push(response.status());
+            continue;
+        }
+        let read = tokio::time::timeout(Duration::from_secs(10), socket.read_buf(&mut buf)).await;
+        assert!(read.expect("an answer within 10 s").unwrap() > 0, "the link closed");
+    }
+    assert_eq!(statuses, [431, 200]);
+    // What went upstream (and to the gateway's plain client): the small request and the
+    // small answers, not a head of 4.5 KB.
+    assert!(pair.gateway.stats.plain_out.load(Relaxed) < 1024, "{}", pair.gateway.stats.plain_out.load(Relaxed));
+}
+
 /// How many times a rogue upstream was asked `/hint-then-close`.
 static HINT_THEN_CLOSE: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 

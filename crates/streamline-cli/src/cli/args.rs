@@ -563,10 +563,11 @@ pub struct GatewayArgs {
 /// (absolute-form) or that no `http` request has (a fragment, `*` other than for OPTIONS),
 /// gets 400 (RFC 9112 §3.2), as does a malformed one, and that client's connection closes
 /// (no other client notices); a head slower than --header-timeout gets 408; a body over
-/// --max-body gets 413; more than 256 field lines 431; a head the link could not carry gets 400 for a line within 11 bytes of
-/// the 64 KiB line limit (its opcode line would pass it) or 431 for one of more than the
-/// link's 1 MiB of state bytes (the link's encoder would refuse it, and every request after
-/// it); `Expect: 100-continue` gets its 100 here.
+/// --max-body gets 413; a head over --max-head, or of more than 256 field lines, 431; a head
+/// the link could not carry gets 400 for a line within 11 bytes of the 64 KiB line limit
+/// (its opcode line would pass it) or 431 for one of more than the link's --max-state bytes
+/// of state (the link's encoder would refuse it, and every request after it);
+/// `Expect: 100-continue` gets its 100 here.
 ///
 /// A link opens with the first request it carries (so it is never idle before its first
 /// byte, which the gateway would close). A lost link fails the requests it had in flight
@@ -658,6 +659,19 @@ pub struct ServiceArgs {
     /// --max-body.
     #[arg(long, value_name = "BYTES", default_value = "256MiB", value_parser = parse_size, help_heading = "Limits")]
     pub max_buffered: u64,
+    /// Largest request head passed on, in plain bytes (request-line and field lines): past
+    /// it, 431. At the gateway it bounds what a few bytes on a link can make it send upstream
+    /// (a link's state is re-issued whole by a four-byte `-:` line), as HTTP/2's
+    /// SETTINGS_MAX_HEADER_LIST_SIZE bounds an HPACK block. Most servers take less (nginx
+    /// about 32 KiB).
+    #[arg(long, value_name = "BYTES", default_value = "64KiB", value_parser = parse_size_usize, help_heading = "Limits")]
+    pub max_head: usize,
+    /// Bytes of state (the current head and the saved registers, SPEC.md §7.2) one link may
+    /// hold: what bounds a link's memory (within twice it), so the gateway's worst case is
+    /// --max-connections times twice this. Give the proxy and the gateway the same: the
+    /// proxy's encoder keeps within its own, the gateway's decoder refuses past its own.
+    #[arg(long, value_name = "BYTES", default_value = "1MiB", value_parser = parse_size_usize, help_heading = "Limits")]
+    pub max_state: usize,
     /// Seconds a client may take to send a whole head once its first byte came (at the
     /// gateway: a connection's first head; a plain client's later ones, --idle-timeout).
     #[arg(long, value_name = "SECS", default_value = "10", value_parser = parse_seconds, help_heading = "Limits")]

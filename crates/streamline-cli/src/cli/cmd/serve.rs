@@ -38,8 +38,14 @@ fn config(args: &ServiceArgs, links: usize, upgrade: bool) -> Result<Config> {
             args.max_body
         );
     }
+    // Below a kilobyte no real request passes (and no link state holds one).
+    for (option, value) in [("--max-head", args.max_head), ("--max-state", args.max_state)] {
+        if value < 1024 {
+            anyhow::bail!("{option} {value} is less than 1KiB: no real request would pass");
+        }
+    }
     Ok(Config {
-        limits: Limits::default().max_body(args.max_body),
+        limits: Limits::default().max_body(args.max_body).max_state_bytes(args.max_state),
         max_connections: args.max_connections as usize,
         max_in_flight: args.max_in_flight as usize,
         max_pipeline: args.max_pipeline as usize,
@@ -51,6 +57,7 @@ fn config(args: &ServiceArgs, links: usize, upgrade: bool) -> Result<Config> {
         stats_every: args.stats.map(Duration::from_secs_f64),
         pack: args.pack,
         max_buffered: args.max_buffered,
+        max_head: args.max_head,
         ..Config::default()
     })
 }
