@@ -126,9 +126,9 @@ pub struct Config {
     /// passed on (until written to their client or link). A message counts its head and body,
     /// at least 1 KiB. Past it, the service reads no further message in that direction until
     /// others are passed on (backpressure; when the response budget stays spent, 1 s at the
-    /// proxy and 5 s at the gateway, the connection holding the most of it, a client or at the
-    /// gateway a link, is closed if it is stuck writing, one each interval); a response bigger than the whole budget waits
-    /// until it has the budget to itself. At the proxy a request is charged as its bytes
+    /// proxy and 5 s at the gateway, the connection holding the most of it, a client or at
+    /// the gateway a link, is closed if it is stuck writing, one each interval); a response
+    /// bigger than the whole budget waits until it has the budget to itself. At the proxy a request is charged as its bytes
     /// come and, once begun, never waits: one that finds the budget spent gets 503 (requests
     /// half read, each waiting for the room the others hold, could wait for ever), so a
     /// budget below `limits.max_body` refuses the largest requests (the command refuses such
