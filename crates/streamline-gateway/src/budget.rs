@@ -64,8 +64,8 @@ pub(crate) struct Holders {
     /// Every connection's holder, and how many there were after connections gone were last
     /// let go of (they are, once the list has doubled since: a constant time a connection).
     all: std::sync::Mutex<(Vec<std::sync::Weak<Holder>>, usize)>,
-    /// When a connection was last told to close: however many wait for room, one is closed
-    /// each interval at most.
+    /// When connections were last told to close: however many wait for room, one round of
+    /// them is closed each interval at most.
     last: std::sync::Mutex<Option<tokio::time::Instant>>,
 }
 
@@ -83,8 +83,11 @@ impl Holders {
         holder
     }
 
-    /// Tells the connection holding the most to close, unless one was told less than
-    /// `every` ago; `false` if none was told.
+    /// Tells the connections holding the most to close, unless some were told less than
+    /// `every` ago: the one holding the most, and with it every other holding at least half
+    /// as much (many clients that read nothing, one told each interval, held every other
+    /// client's answers back for an interval each: a third review's forty such clients, forty
+    /// seconds). `false` if none was told.
     pub(crate) fn evict_largest(&self, every: Duration) -> bool {
         let now = tokio::time::Instant::now();
         let mut last = self.last.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -92,16 +95,17 @@ impl Holders {
             return false;
         }
         let guard = self.all.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let largest = guard.0.iter().filter_map(std::sync::Weak::upgrade).max_by_key(|h| h.held.load(Relaxed));
-        match largest {
-            Some(holder) if holder.held.load(Relaxed) > 0 => {
-                // Wakes it only if it is stuck writing (no permit is stored for later).
-                holder.evict.notify_waiters();
-                *last = Some(now);
-                true
-            }
-            _ => false,
+        let live = || guard.0.iter().filter_map(std::sync::Weak::upgrade);
+        let most = live().map(|h| h.held.load(Relaxed)).max().unwrap_or(0);
+        if most == 0 {
+            return false;
         }
+        for holder in live().filter(|h| h.held.load(Relaxed).saturating_mul(2) >= most) {
+            // Wakes it only if it is stuck writing (no permit is stored for later).
+            holder.evict.notify_waiters();
+        }
+        *last = Some(now);
+        true
     }
 }
 
@@ -256,5 +260,46 @@ impl Budgets {
             responses: Budget::new(config.max_buffered, stats.clone()),
             holders: Arc::new(Holders::default()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The one holding the most is told to close, and every other holding at least half as
+    /// much with it; those holding less, or nothing, are not; and nobody again before the
+    /// interval has passed.
+    #[tokio::test]
+    async fn the_greediest_holders_are_told_together() {
+        let holders = Holders::default();
+        let held: Vec<Arc<Holder>> = [8u64, 8, 4, 3, 0]
+            .iter()
+            .map(|&mib| {
+                let holder = holders.join();
+                holder.held.store(mib << 20, Relaxed);
+                holder
+            })
+            .collect();
+        let mut told = tokio::task::JoinSet::new();
+        for (i, holder) in held.iter().enumerate() {
+            let holder = holder.clone();
+            told.spawn(async move {
+                holder.evicted().await;
+                i
+            });
+        }
+        // Each waits (is stuck writing) before the eviction.
+        for _ in 0..10 {
+            tokio::task::yield_now().await;
+        }
+        assert!(holders.evict_largest(Duration::from_secs(60)));
+        assert!(!holders.evict_largest(Duration::from_secs(60)), "once an interval");
+        let mut closed = Vec::new();
+        while let Ok(Some(i)) = tokio::time::timeout(Duration::from_millis(200), told.join_next()).await {
+            closed.push(i.unwrap());
+        }
+        closed.sort_unstable();
+        assert_eq!(closed, [0, 1, 2]);
     }
 }

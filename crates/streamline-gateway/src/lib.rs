@@ -127,12 +127,13 @@ pub struct Config {
     /// at least 1 KiB. Past it, the service reads no further message in that direction until
     /// others are passed on (backpressure; when the response budget stays spent, 1 s at the
     /// proxy and 5 s at the gateway, the connection holding the most of it, a client or at
-    /// the gateway a link, is closed if it is stuck writing, one each interval); a response
-    /// bigger than the whole budget waits until it has the budget to itself. At the proxy a request is charged as its bytes
-    /// come and, once begun, never waits: one that finds the budget spent gets 503 (requests
-    /// half read, each waiting for the room the others hold, could wait for ever), so a
-    /// budget below `limits.max_body` refuses the largest requests (the command refuses such
-    /// a budget).
+    /// the gateway a link, is closed if it is stuck writing, and with it every other holding
+    /// at least half as much, one round each interval); a response bigger than the whole
+    /// budget waits until it has the budget to itself. At the proxy a request is charged as
+    /// its bytes come and, once begun, never waits: one that finds the budget spent gets 503
+    /// (requests half read, each waiting for the room the others hold, could wait for ever),
+    /// so a budget below `limits.max_body` refuses the largest requests (the command refuses
+    /// such a budget).
     pub max_buffered: u64,
     /// The largest request head either service passes on, in plain bytes (request-line and
     /// field lines): past it, 431 (RFC 6585 §5) at the proxy, which closes that client, and
