@@ -241,8 +241,12 @@ where
         }
     };
     // Bytes after the request: a client that pipelined plain requests (it must not after an
-    // offer), so the link stays plain and reads them as such.
-    if upgrade::requested(first.head()) && buf.is_empty() {
+    // offer), so the link stays plain and reads them as such; or one that did not wait for
+    // the 101 and speaks compact already, which its bytes tell (SPEC.md §14.2 rule 2: no
+    // plain request starts with an opcode and a colon). Left plain, it would wait for a
+    // plain head's end that never comes.
+    let compact_after = matches!(Detected::detect(&buf), Ok(Some(Detected::Compact)));
+    if upgrade::requested(first.head()) && (buf.is_empty() || compact_after) {
         io.write_all(upgrade::SWITCHING_PROTOCOLS).await?;
         return Ok(link::<_, _, Response>(io, ServerCodec::new(Syntax::Compact, limits), buf, Some(first)));
     }

@@ -268,17 +268,10 @@ async fn fallback_to_a_server_that_does_not_know() {
 /// stays plain and answers them all.
 #[tokio::test]
 async fn bytes_pipelined_after_the_offer_keep_it_plain() {
-    let (l, addr) = listener().await;
-    let server = tokio::spawn(serve(l, Upgrades::Accept));
-    let mut socket = TcpStream::connect(addr).await.unwrap();
     let mut wire = Vec::new();
-    upgrade::offer(get("/").head()).unwrap().write_http1(&mut wire);
     get("/a").write_http1(&mut wire);
     get("/b").write_http1(&mut wire);
-    socket.write_all(&wire).await.unwrap();
-    socket.shutdown().await.unwrap();
-    let mut answers = Vec::new();
-    socket.read_to_end(&mut answers).await.unwrap();
+    let (answers, served) = after_the_offer(&wire).await;
     let mut parser = http1::ResponseParser::new();
     let got = {
         let mut src = BytesMut::from(&answers[..]);
@@ -289,7 +282,44 @@ async fn bytes_pipelined_after_the_offer_keep_it_plain() {
         v
     };
     assert_eq!(got, [200, 200, 200], "three plain answers, no 101");
-    assert_eq!(server.await.unwrap().unwrap(), (Syntax::Plain, 3));
+    assert_eq!(served, (Syntax::Plain, 3));
+}
+
+/// Serves one connection that sends an upgrade offer and `tail` at once, then ends its
+/// sending side: what the server answered, and the syntax and requests it served.
+async fn after_the_offer(tail: &[u8]) -> (Vec<u8>, (Syntax, usize)) {
+    let (l, addr) = listener().await;
+    let server = tokio::spawn(serve(l, Upgrades::Accept));
+    let mut socket = TcpStream::connect(addr).await.unwrap();
+    let mut wire = Vec::new();
+    upgrade::offer(get("/").head()).unwrap().write_http1(&mut wire);
+    wire.extend_from_slice(tail);
+    socket.write_all(&wire).await.unwrap();
+    socket.shutdown().await.unwrap();
+    let mut answers = Vec::new();
+    socket.read_to_end(&mut answers).await.unwrap();
+    (answers, server.await.unwrap().unwrap())
+}
+
+/// A client that sends compact requests right after its offer, without waiting for the 101
+/// (against SPEC.md §14.2 rule 1): its bytes tell, and the server switches (rule 2) rather
+/// than read them as a plain head that never ends.
+#[tokio::test]
+async fn compact_bytes_right_after_the_offer_switch() {
+    let mut compact = BytesMut::new();
+    let mut encoder = streamline::Encoder::new();
+    encoder.encode(&get("/a"), &mut compact).unwrap();
+    encoder.encode(&get("/b"), &mut compact).unwrap();
+    let (answers, served) = after_the_offer(&compact).await;
+    assert!(answers.starts_with(upgrade::SWITCHING_PROTOCOLS), "{}", answers.escape_ascii());
+    let mut src = BytesMut::from(&answers[upgrade::SWITCHING_PROTOCOLS.len()..]);
+    let mut decoder = streamline::ResponseDecoder::new();
+    let mut got = Vec::new();
+    while let Some(r) = decoder.decode_eof(&mut src).unwrap() {
+        got.push(r.status());
+    }
+    assert_eq!(got, [200, 200, 200], "the offer's answer, then both compact requests'");
+    assert_eq!(served, (Syntax::Compact, 3));
 }
 
 /// A 101 that switches to another protocol is a broken handshake.
