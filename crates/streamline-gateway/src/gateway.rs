@@ -105,7 +105,7 @@ async fn serve_link(
         _ = shutdown.wait() => return,
         n = tokio::time::timeout(config.header_timeout, link::accept(counted, config.limits, Upgrades::Accept)) => n,
     };
-    let link = match negotiated {
+    let mut link = match negotiated {
         Ok(Ok(link)) => link,
         Ok(Err(err)) => {
             stats.error();
@@ -118,14 +118,11 @@ async fn serve_link(
         }
     };
     let syntax = link.codec().syntax();
-    let mut link = link;
+    // A plain client's bytes are plain ones, counted so from its first; its connection is
+    // logged at debug, as the proxy logs its clients' (one that sends one request would cost
+    // lines a request); a link's at info.
     if syntax == Syntax::Plain {
-        // Its bytes are plain ones, counted so from its first.
         link.get_mut().set_side(Side::Plain);
-    }
-    // A plain client's connection is logged at debug, as the proxy logs its clients' (one
-    // that sends one request would cost lines a request); a link's at info.
-    if syntax == Syntax::Plain {
         tracing::debug!(%peer, ?syntax, "link open");
     } else {
         tracing::info!(%peer, ?syntax, "link open");

@@ -5,8 +5,8 @@
 //! (keep-alive, pipelined), answers for itself what this hop owns (400 for a malformed
 //! request or one without exactly one Host, 408 for a head too slow to come, 413 for a body
 //! past `max_body`, 431 for more field lines than `max_headers`, a head over `max_head` or
-//! one the link could not hold, 501 for CONNECT, 505 for a version other than HTTP/1.x, 503 for a request
-//! the byte budget has no room for; the connection closes after each of them, no other
+//! one the link could not hold, 501 for CONNECT, 505 for a version other than HTTP/1.x, 503
+//! for a request the byte budget has no room for; the connection closes after each of them, no other
 //! client is touched),
 //! drops the hop-by-hop fields, and hands each request to a link with a channel for its
 //! answer; the writer gives the answers back in the order of the requests. A link writes

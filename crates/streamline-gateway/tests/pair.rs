@@ -53,6 +53,17 @@ async fn greedy(addr: std::net::SocketAddr) -> AbortOnDrop {
     }))
 }
 
+/// The compact form of plain requests, as a link by prior knowledge carries them.
+fn compact_of(plain: &str) -> bytes::BytesMut {
+    let mut plain = bytes::BytesMut::from(plain.as_bytes());
+    let (mut parser, mut encoder) = (streamline::http1::Parser::new(), streamline::Encoder::new());
+    let mut compact = bytes::BytesMut::new();
+    while let Some(request) = parser.decode(&mut plain).unwrap() {
+        encoder.encode(&request, &mut compact).unwrap();
+    }
+    compact
+}
+
 /// A task aborted when this is dropped.
 struct AbortOnDrop(tokio::task::JoinHandle<()>);
 
@@ -583,12 +594,7 @@ async fn a_link_that_reads_none_of_its_answers_is_closed_at_the_gateway() {
     let gateway = start_gateway(upstream.addr, None, config).await;
     let body = "x".repeat(1 << 20);
     let post = format!("POST /upload HTTP/1.1\r\nHost: t\r\nContent-Length: {}\r\n\r\n{body}", body.len());
-    let mut plain = bytes::BytesMut::from(post.repeat(24).as_bytes());
-    let (mut parser, mut encoder) = (streamline::http1::Parser::new(), streamline::Encoder::new());
-    let mut compact = bytes::BytesMut::new();
-    while let Some(request) = parser.decode(&mut plain).unwrap() {
-        encoder.encode(&request, &mut compact).unwrap();
-    }
+    let compact = compact_of(&post.repeat(24));
     assert!(compact.starts_with(b"V:"), "a compact link by prior knowledge");
     let mut socket = tokio::net::TcpStream::connect(gateway.addr).await.unwrap();
     let greedy = AbortOnDrop(tokio::spawn(async move {
@@ -643,12 +649,7 @@ async fn heads_over_max_head_get_431_and_never_reach_the_upstream() {
         assert_eq!(client.response().await.unwrap().status(), 431, "{at}");
     }
     // On a link: the big head, then a small one.
-    let mut plain = bytes::BytesMut::from(format!("{big}GET /file HTTP/1.1\r\nHost: t\r\n\r\n").as_bytes());
-    let (mut parser, mut encoder) = (streamline::http1::Parser::new(), streamline::Encoder::new());
-    let mut compact = bytes::BytesMut::new();
-    while let Some(request) = parser.decode(&mut plain).unwrap() {
-        encoder.encode(&request, &mut compact).unwrap();
-    }
+    let compact = compact_of(&format!("{big}GET /file HTTP/1.1\r\nHost: t\r\n\r\n"));
     let mut socket = tokio::net::TcpStream::connect(pair.gateway.addr).await.unwrap();
     socket.write_all(&compact).await.unwrap();
     let (mut decoder, mut buf, mut statuses) = (streamline::ResponseDecoder::new(), bytes::BytesMut::new(), Vec::new());

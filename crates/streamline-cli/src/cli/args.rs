@@ -654,8 +654,9 @@ pub struct ServiceArgs {
     /// at the proxy, a request whose bytes come when there is no room for them gets 503, and
     /// when the response budget stays spent (1 s at the proxy, 5 s at the gateway) the
     /// connection holding the most of it, if stuck writing, is closed, with every other
-    /// holding at least half as much (clients; at the gateway links too). This, not the product of the other limits, is what bounds the
-    /// messages a service holds (SECURITY.md). At least --max-body.
+    /// holding at least half as much (clients; at the gateway links too). This, not the
+    /// product of the other limits, is what bounds the messages a service holds
+    /// (SECURITY.md). At least --max-body.
     #[arg(long, value_name = "BYTES", default_value = "256MiB", value_parser = parse_size, help_heading = "Limits")]
     pub max_buffered: u64,
     /// Largest request head passed on, in plain bytes (request-line and field lines): past
