@@ -488,8 +488,12 @@ struct Job {
 
 impl Job {
     fn fail(self, stats: &Stats) {
+        self.fail_with(stats, 502, "Bad Gateway");
+    }
+
+    fn fail_with(self, stats: &Stats, status: u16, reason: &'static str) {
         stats.error();
-        let _ = self.reply.send(Answer::made(hop::answer(502, "Bad Gateway", false)));
+        let _ = self.reply.send(Answer::made(hop::answer(status, reason, false)));
     }
 }
 
@@ -561,15 +565,24 @@ async fn upstream_task(
                 job.fail(&stats);
                 continue;
             }
-            match TcpStream::connect(addr).await {
-                Ok(socket) => {
+            // Bounded as nginx's `proxy_connect_timeout`: an upstream that neither accepts nor
+            // refuses (its backlog full, its address dropped by a firewall) would otherwise
+            // hold this request, and every one queued behind it, for the kernel's two minutes
+            // of SYN retries. Past it, 504 as nginx answers, and the upstream counts as down.
+            match tokio::time::timeout(reading.timeout, TcpStream::connect(addr)).await {
+                Ok(Ok(socket)) => {
                     let _ = socket.set_nodelay(true);
                     origin.reached();
                     conn = Some(open(socket, reading, stats.clone(), budgets.clone(), holder.clone()));
                 }
-                Err(err) => {
+                Ok(Err(err)) => {
                     origin.failed(&err);
                     job.fail(&stats);
+                    continue;
+                }
+                Err(_) => {
+                    origin.failed(&std::io::Error::new(std::io::ErrorKind::TimedOut, "connect timed out"));
+                    job.fail_with(&stats, 504, "Gateway Timeout");
                     continue;
                 }
             }

@@ -1204,6 +1204,39 @@ async fn an_upstream_that_never_answers_gets_504_after_the_upstream_timeout() {
     assert_eq!(once(proxy.addr, "GET /x HTTP/1.1\r\nHost: t\r\n\r\n").await.unwrap().status(), 200);
 }
 
+/// An upstream that neither accepts nor refuses a connect (here a listener whose backlog is
+/// full and that never accepts: the kernel drops the SYNs, as a firewall that drops packets
+/// does) gives the request 504 once the upstream timeout has passed, as nginx's
+/// proxy_connect_timeout does, not after the kernel's two minutes of SYN retries.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connect_the_upstream_never_completes_gets_504_after_the_upstream_timeout() {
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let listener = socket.listen(0).unwrap();
+    let upstream = listener.local_addr().unwrap();
+    // Fill the backlog: connects complete until it is full, then hang.
+    let mut held = Vec::new();
+    let hangs = loop {
+        match tokio::time::timeout(Duration::from_millis(200), tokio::net::TcpStream::connect(upstream)).await {
+            Ok(stream) => held.push(stream.unwrap()),
+            Err(_) => break true,
+        }
+        if held.len() > 8 {
+            break false;
+        }
+    };
+    assert!(hangs, "a connect to a full backlog completed {} times", held.len());
+    let timeout = Duration::from_millis(300);
+    let gateway = start_gateway(upstream, None, Config { upstream_timeout: timeout, ..config() }).await;
+    let proxy = start_proxy(gateway.addr, config()).await;
+    let started = std::time::Instant::now();
+    let answer =
+        tokio::time::timeout(Duration::from_secs(5), once(proxy.addr, "GET /a HTTP/1.1\r\nHost: t\r\n\r\n")).await;
+    assert_eq!(answer.expect("answered, not left waiting").unwrap().status(), 504);
+    assert!(started.elapsed() >= timeout, "{:?}", started.elapsed());
+    drop(listener);
+}
+
 /// A link that sends nothing back while a request waits (a frozen gateway, a network gone
 /// quiet: TCP notices neither for many minutes) is taken as lost after the link timeout: 502
 /// for what is in flight, and a new link for the next request. Time with nothing in flight
