@@ -17,7 +17,7 @@
 # 3. Faults: nginx stopped gives 502 and the pair recovers when it is back; the gateway
 #    stopped gives 502 and the proxy reconnects when it is back.
 # 4. Load: the load generator against nginx directly, then through the pair, R rounds
-#    (default 3) taken alternately, each S seconds (default 5): POSTs of a 66-byte
+#    (default 5) taken alternately, each S seconds (default 5): POSTs of a 66-byte
 #    OPRA-style quote (scripts/gateway/opra.lua) from wrk with C connections (default 100),
 #    each path taken at its best over the thread counts T (default 1,2: one wrk thread
 #    drives nginx directly hardest, two drive the pair harder). Per round: requests/s,
@@ -43,7 +43,7 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 here=$repo/scripts/gateway
 out=$repo/target/e2e-gateway
 seconds=5
-rounds=3
+rounds=5
 threads=1,2
 connections=100
 links=1

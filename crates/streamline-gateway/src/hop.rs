@@ -310,7 +310,8 @@ pub(crate) fn refused(head: &Head, fields: &Fields) -> Option<(u16, &'static str
 /// to one upstream (RFC 9112 §3.2): a fragment (never sent); `*` for a method other than
 /// OPTIONS (§3.2.4); with an origin-form target, an empty Host (an `http` URI has a host, RFC
 /// 9110 §4.2.1); an absolute-form target that is not `http` or `https`, whose authority is no
-/// host (user info included, RFC 9110 §4.2.4), or is not the Host's: an upstream takes the
+/// host (user info included, RFC 9110 §4.2.4), or is not the Host's (without case, the
+/// scheme's default port the same as none, RFC 9110 §4.2.3): an upstream takes the
 /// target's authority over Host (§3.2.2), so a check or a log in front of it that reads Host
 /// would read another host than the one served. The usual target, `/` and a path, costs a
 /// look for `#`.
@@ -326,23 +327,44 @@ fn target_refused(head: &Head, fields: &Fields) -> Option<&'static str> {
         b"*" => Some("the target * for a method other than OPTIONS"),
         _ => {
             let scheme = |s: &[u8]| target.get(..s.len()).is_some_and(|t| t.eq_ignore_ascii_case(s));
-            let rest = if scheme(b"http://") {
-                &target[7..]
+            let (rest, default_port) = if scheme(b"http://") {
+                (&target[7..], &b"80"[..])
             } else if scheme(b"https://") {
-                &target[8..]
+                (&target[8..], &b"443"[..])
             } else {
                 return Some("a target neither a path nor an http URI");
             };
             let authority = &rest[..rest.iter().position(|&b| matches!(b, b'/' | b'?')).unwrap_or(rest.len())];
             let host = head.headers().iter().find(|line| name(line).eq_ignore_ascii_case(b"host")).map(value);
+            let same = |host: &[u8]| {
+                without_default_port(host, default_port)
+                    .eq_ignore_ascii_case(without_default_port(authority, default_port))
+            };
             if authority.is_empty() || !host_value(authority) {
                 Some("a target whose authority is no host")
-            } else if !host.is_some_and(|h| h.eq_ignore_ascii_case(authority)) {
+            } else if !host.is_some_and(same) {
                 Some("a target whose authority is not its Host")
             } else {
                 None
             }
         }
+    }
+}
+
+/// An authority (a valid host, optionally with a port) as its scheme's normal form writes it
+/// (RFC 3986 §6.2.3, RFC 9110 §4.2.3): without an empty port or the scheme's default one,
+/// so that `http://t:80/` and `Host: t` name the same host. A port after an IP literal
+/// follows its `]`; a colon inside the brackets is never a port's.
+fn without_default_port<'a>(authority: &'a [u8], default_port: &[u8]) -> &'a [u8] {
+    let Some(colon) = authority.iter().rposition(|&b| b == b':') else { return authority };
+    if authority[colon..].contains(&b']') {
+        return authority;
+    }
+    let port = &authority[colon + 1..];
+    if port.is_empty() || port == default_port {
+        &authority[..colon]
+    } else {
+        authority
     }
 }
 

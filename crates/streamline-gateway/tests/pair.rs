@@ -862,6 +862,10 @@ async fn targets_that_disagree_with_their_host_get_400() {
         "GET http:///a HTTP/1.1\r\nHost: t\r\n\r\n",
         "GET http://u:p@t/a HTTP/1.1\r\nHost: t\r\n\r\n",
         "GET http://t:abc/a HTTP/1.1\r\nHost: t\r\n\r\n",
+        // A port is the same as none only when it is the scheme's default.
+        "GET http://t:443/a HTTP/1.1\r\nHost: t\r\n\r\n",
+        "GET https://t:80/a HTTP/1.1\r\nHost: t\r\n\r\n",
+        "GET http://t:8080/a HTTP/1.1\r\nHost: t:80\r\n\r\n",
         "GET ftp://t/a HTTP/1.1\r\nHost: t\r\n\r\n",
         "GET * HTTP/1.1\r\nHost: t\r\n\r\n",
         "GET /a#frag HTTP/1.1\r\nHost: t\r\n\r\n",
@@ -877,6 +881,12 @@ async fn targets_that_disagree_with_their_host_get_400() {
         ("GET http://t/a HTTP/1.1\r\nHost: t\r\n\r\n", "http://t/a"),
         ("GET HTTPS://T:443/a?q HTTP/1.1\r\nHost: t:443\r\n\r\n", "HTTPS://T:443/a?q"),
         ("OPTIONS * HTTP/1.1\r\nHost: t\r\n\r\n", "*"),
+        // The scheme's default port, or an empty one, written or not: the same host.
+        ("GET http://t:80/a HTTP/1.1\r\nHost: t\r\n\r\n", "http://t:80/a"),
+        ("GET http://t/a HTTP/1.1\r\nHost: T:80\r\n\r\n", "http://t/a"),
+        ("GET https://t/a HTTP/1.1\r\nHost: t:443\r\n\r\n", "https://t/a"),
+        ("GET http://t:/a HTTP/1.1\r\nHost: t\r\n\r\n", "http://t:/a"),
+        ("GET http://[::1]:80/a HTTP/1.1\r\nHost: [::1]\r\n\r\n", "http://[::1]:80/a"),
     ] {
         for (at, addr) in [("proxy", proxy.addr), ("gateway", gateway.addr)] {
             let answer = once(addr, request).await.unwrap();
