@@ -757,7 +757,7 @@ async fn read_upstream(
         };
         parser.expect(job.request.head().method());
         let mut started = !buf.is_empty();
-        let mut interim = Vec::new();
+        let mut interim = hop::Interim::default();
         let mut timed_out = false;
         let response = loop {
             match parser.decode(&mut buf) {
@@ -781,7 +781,9 @@ async fn read_upstream(
                     // Its answer has begun: if the connection ends now, the request is not
                     // sent again.
                     started = true;
-                    hop::keep_interim(&mut interim, response);
+                    if let Err(why) = interim.keep(response) {
+                        break Err((why, true));
+                    }
                     continue;
                 }
                 Ok(Some(response)) => break Ok(response),
@@ -826,15 +828,14 @@ async fn read_upstream(
                 // Read no further until the budget has room for it (unless nobody waits for
                 // it any more: its link is gone).
                 if !job.reply.is_closed() {
-                    let bytes = message_bytes(response.head(), response.body().len())
-                        + interim.iter().map(|r| message_bytes(r.head(), 0)).sum::<u64>();
+                    let bytes = message_bytes(response.head(), response.body().len()) + interim.bytes();
                     let holders = &budgets.holders;
                     let charge = tokio::select! {
                         biased;
                         _ = &mut aborted => return end(queue, Some(job), false, false),
                         charge = budgets.responses.charge_evicting(bytes, &holder, holders, GATEWAY_EVICT_AFTER) => charge,
                     };
-                    let _ = job.reply.send(Answer { response, interim, charge });
+                    let _ = job.reply.send(Answer { response, interim: interim.take(), charge });
                 }
                 if closing || parser.switched().is_some() {
                     tracing::info!("upstream connection closed after a response that said so");

@@ -375,15 +375,46 @@ fn without_default_port<'a>(authority: &'a [u8], default_port: &[u8]) -> &'a [u8
 /// rest dropped, so what one request holds stays bounded.
 pub(crate) const MAX_INTERIM: usize = 8;
 
-/// Keeps an interim response to forward ahead of the final one, its hop-by-hop fields
-/// removed, if `kept` has room.
-pub(crate) fn keep_interim(kept: &mut Vec<Response>, response: Response) {
-    if kept.len() >= MAX_INTERIM {
-        return;
+/// Interim responses read for one request past which its answer is broken: an upstream (or a
+/// link's peer) that sends them without end would otherwise hold the request, and every one
+/// answered after it, for ever, with bytes coming all the while so that no timeout fires.
+/// Servers send one or two (`100 Continue`, `103 Early Hints`).
+pub(crate) const MAX_INTERIM_READ: usize = 64;
+
+/// The interim responses read so far for the request at the head of the line: the first
+/// [`MAX_INTERIM`] kept, hop-by-hop fields removed, to forward ahead of the final one; all
+/// counted.
+#[derive(Debug, Default)]
+pub(crate) struct Interim {
+    kept: Vec<Response>,
+    read: usize,
+}
+
+impl Interim {
+    /// One more interim response read; past [`MAX_INTERIM_READ`], why the answer is broken.
+    pub(crate) fn keep(&mut self, response: Response) -> Result<(), String> {
+        self.read += 1;
+        if self.read > MAX_INTERIM_READ {
+            return Err(format!("more than {MAX_INTERIM_READ} interim (1xx) answers to one request"));
+        }
+        if self.kept.len() < MAX_INTERIM {
+            let fields = Fields::of(response.head());
+            let forwarded = fields.forward(response.head(), &[]).and_then(|head| Response::new(head, Bytes::new()));
+            self.kept.push(forwarded.unwrap_or(response));
+        }
+        Ok(())
     }
-    let fields = Fields::of(response.head());
-    let forwarded = fields.forward(response.head(), &[]).and_then(|head| Response::new(head, Bytes::new()));
-    kept.push(forwarded.unwrap_or(response));
+
+    /// The ones kept, to go with the final answer; the count starts again.
+    pub(crate) fn take(&mut self) -> Vec<Response> {
+        self.read = 0;
+        std::mem::take(&mut self.kept)
+    }
+
+    /// The plain bytes of the heads kept.
+    pub(crate) fn bytes(&self) -> u64 {
+        self.kept.iter().map(|r| crate::message_bytes(r.head(), 0)).sum()
+    }
 }
 
 /// The response with `Connection: close` added (the connection closes after it).

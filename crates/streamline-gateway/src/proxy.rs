@@ -263,7 +263,7 @@ async fn link_task(
             };
             let read = async {
                 // Interim answers read for the request at the head of the line.
-                let mut interim = Vec::new();
+                let mut interim = hop::Interim::default();
                 // The link timeout: nothing read for `link_timeout` while a request waits
                 // (counted from its sending, or from the last thing read, whichever is later).
                 // One timer, moved only when it fires early.
@@ -301,11 +301,13 @@ async fn link_task(
                             if response.status() == 101 {
                                 return (String::from("a 101 on the link, which ends its responses"), false);
                             }
-                            hop::keep_interim(&mut interim, response);
+                            if let Err(why) = interim.keep(response) {
+                                return (why, false);
+                            }
                         }
                         Some(Ok(response)) => match front.take().map_or_else(|| waiting.try_recv(), Ok) {
                             Ok(w) if w.reply.is_closed() => {
-                                interim.clear();
+                                interim.take();
                                 // Its client is gone: nothing to hold it for.
                                 Stats::add(&stats.responses, 1);
                                 stats.in_flight.fetch_sub(1, Relaxed);
@@ -314,14 +316,12 @@ async fn link_task(
                                 Stats::add(&stats.responses, 1);
                                 stats.in_flight.fetch_sub(1, Relaxed);
                                 // Read no further until the budget has room for it.
-                                let bytes = message_bytes(response.head(), response.body().len())
-                                    + interim.iter().map(|r| message_bytes(r.head(), 0)).sum::<u64>();
+                                let bytes = message_bytes(response.head(), response.body().len()) + interim.bytes();
                                 let charge = budgets
                                     .responses
                                     .charge_evicting(bytes, &w.holder, &budgets.holders, EVICT_AFTER)
                                     .await;
-                                let interim = std::mem::take(&mut interim);
-                                let _ = w.reply.send(Answer { response, interim, charge });
+                                let _ = w.reply.send(Answer { response, interim: interim.take(), charge });
                             }
                             Err(_) => return (String::from("a response to no request"), false),
                         },

@@ -719,6 +719,12 @@ async fn rogue_upstream() -> (std::net::SocketAddr, AbortOnDrop) {
                             hint.repeat(if path == "/hints" { 1 } else { 20 }) + &ok(&path, "")
                         }
                         "/hang" => return std::future::pending().await,
+                        // Interim answers without end (bytes keep coming, so no timeout fires).
+                        "/hints-endless" => {
+                            let hints = "HTTP/1.1 103 Early Hints\r\nLink: </s.css>\r\n\r\n".repeat(100);
+                            while socket.write_all(hints.as_bytes()).await.is_ok() {}
+                            return;
+                        }
                         "/hint-then-close" => {
                             HINT_THEN_CLOSE.fetch_add(1, Relaxed);
                             let _ = socket.write_all(b"HTTP/1.1 103 Early Hints\r\nLink: </s.css>\r\n\r\n").await;
@@ -1144,6 +1150,25 @@ async fn interim_answers_go_ahead_of_the_final_one() {
         client.send("GET /hints HTTP/1.0\r\nHost: t\r\nConnection: keep-alive\r\n\r\n").await;
         let answer = client.response().await.unwrap();
         assert_eq!((answer.status(), &answer.body()[..]), (200, &b"/hints"[..]));
+    }
+}
+
+/// An upstream that answers with interim responses without end breaks that answer once it has
+/// sent more than a request ever gets (64): 502, and the link goes on, with the request behind
+/// it answered. Before, the bytes kept coming, so no timeout fired, and the link's answers
+/// waited behind it for ever.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn interim_answers_without_end_get_502_and_the_link_goes_on() {
+    let (_upstream, gateway, proxy) = rogue_pair().await;
+    for addr in [proxy.addr, gateway.addr] {
+        let mut client = Client::connect(addr).await;
+        client.send("GET /hints-endless HTTP/1.1\r\nHost: t\r\n\r\nGET /after HTTP/1.1\r\nHost: t\r\n\r\n").await;
+        let broken = tokio::time::timeout(Duration::from_secs(5), client.response()).await;
+        assert_eq!(broken.expect("answered, not left waiting").unwrap().status(), 502);
+        let after = tokio::time::timeout(Duration::from_secs(5), client.response()).await.unwrap().unwrap();
+        assert_eq!((after.status(), &after.body()[..]), (200, &b"/after"[..]));
+        let next = once(addr, "GET /next HTTP/1.1\r\nHost: t\r\n\r\n").await.unwrap();
+        assert_eq!((next.status(), &next.body()[..]), (200, &b"/next"[..]));
     }
 }
 
