@@ -100,7 +100,7 @@ async fn serve_link(
         tracing::info!(%peer, "link closed: nothing sent within the idle timeout");
         return;
     }
-    let counted = Counted::new(socket, stats.clone(), Side::Link).stalling_after(config.idle_timeout);
+    let counted = Counted::new(socket, stats.clone(), Side::Link).stalling_after(config.idle_timeout).giving_way();
     let negotiated = tokio::select! {
         _ = shutdown.wait() => return,
         n = tokio::time::timeout(config.header_timeout, link::accept(counted, config.limits, Upgrades::Accept)) => n,

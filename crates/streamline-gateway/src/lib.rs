@@ -150,10 +150,10 @@ impl Default for Config {
     /// 1,024 connections, 1,024 requests in flight per link, 64 pipelined per client, one
     /// link, 10 s for a head, 60 s idle, prior knowledge, backoff 50 ms to 5 s, 30 s to
     /// drain, no stats line, no packed lines, 256 MiB of messages held each way, heads of at
-    /// most 64 KiB; the codec's default limits.
+    /// most 64 KiB; the codec's default limits but a link's state, [`LINK_STATE`].
     fn default() -> Self {
         Config {
-            limits: Limits::default(),
+            limits: Limits::default().max_state_bytes(LINK_STATE),
             max_connections: 1024,
             max_in_flight: 1024,
             max_pipeline: 64,
@@ -180,6 +180,13 @@ impl Default for Config {
 pub(crate) fn bound(limit: usize) -> usize {
     limit.clamp(1, Semaphore::MAX_PERMITS)
 }
+
+/// A link's state bytes by default (`limits.max_state_bytes`; the codec's own default is
+/// 1 MiB): a head of the default [`Config::max_head`] and a register of it. What one short line
+/// on a link can cost the service is a pass over the header block (an edit after a register
+/// save copies it, SECURITY.md "Work per line of input"), so this bounds it, and with it how
+/// long one peer's lines keep the service's other connections waiting.
+pub const LINK_STATE: usize = 128 * 1024;
 
 /// Most links a proxy keeps ([`Config::links`]; a larger number counts as this).
 pub const MAX_LINKS: usize = 64;

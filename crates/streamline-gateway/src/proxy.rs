@@ -181,7 +181,8 @@ async fn link_task(
         let opened = async {
             let socket = TcpStream::connect(addr).await?;
             let _ = socket.set_nodelay(true);
-            let counted = Counted::new(socket, stats.clone(), Side::Link).stalling_after(config.idle_timeout);
+            let counted =
+                Counted::new(socket, stats.clone(), Side::Link).stalling_after(config.idle_timeout).giving_way();
             link::connect(counted, config.limits, offer).await.map_err(std::io::Error::from)
         };
         let link = match tokio::time::timeout(config.header_timeout, opened).await {

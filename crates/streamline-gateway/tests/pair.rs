@@ -733,7 +733,7 @@ async fn rogue_upstream() -> (std::net::SocketAddr, AbortOnDrop) {
                         // A field line the plain reader takes (65,535 bytes with its CR LF,
                         // within the default 65,536) and its `H:` line could not carry.
                         "/longline" => ok("long", &format!("X-Long: {}\r\n", "a".repeat(65_525))),
-                        // A head of 1.2 MB: more state bytes than a link holds (1 MiB).
+                        // A head of 1.2 MB: more state bytes than a link holds (128 KiB).
                         "/bighead" => ok("big", &format!("X-Big: {}\r\n", "b".repeat(60_000)).repeat(20)),
                         // A 204 with a length, and after it the bytes it says it has: an
                         // answer of their own, for whoever would read next.

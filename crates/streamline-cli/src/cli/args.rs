@@ -670,9 +670,12 @@ pub struct ServiceArgs {
     pub max_head: usize,
     /// Bytes of state (the current head and the saved registers, SPEC.md §7.2) one link may
     /// hold: what bounds a link's memory (within twice it), so the gateway's worst case is
-    /// --max-connections times twice this. Give the proxy and the gateway the same: the
-    /// proxy's encoder keeps within its own, the gateway's decoder refuses past its own.
-    #[arg(long, value_name = "BYTES", default_value = "1MiB", value_parser = parse_size_usize, help_heading = "Limits")]
+    /// --max-connections times twice this, and what bounds the work one short line on a link
+    /// can cost (an edit after a register save copies the header block). The default holds
+    /// a head of --max-head's default and a register of it. Give the proxy and the gateway
+    /// the same: the proxy's encoder keeps within its own, the gateway's decoder refuses past
+    /// its own.
+    #[arg(long, value_name = "BYTES", default_value = "128KiB", value_parser = parse_size_usize, help_heading = "Limits")]
     pub max_state: usize,
     /// Seconds a client may take to send a whole head once its first byte came (at the
     /// gateway: a connection's first head; a plain client's later ones, --idle-timeout).
@@ -1214,6 +1217,21 @@ mod tests {
             let args = ["gateway", "--listen", "127.0.0.1:1", "--upstream", "127.0.0.1:2", flag, "4294967295"];
             assert!(parse(&args).is_ok(), "{flag}");
         }
+    }
+
+    /// The services' byte limits default to what the library's `Config` does (one source of
+    /// truth: the command's help says the same numbers).
+    #[test]
+    fn service_byte_defaults_are_the_librarys() {
+        let Command::Proxy(args) =
+            parse(&["proxy", "--listen", "127.0.0.1:1", "--link", "127.0.0.1:2"]).unwrap().command
+        else {
+            panic!("not proxy")
+        };
+        let config = streamline_gateway::Config::default();
+        assert_eq!(args.service.max_state, config.limits.get_max_state_bytes());
+        assert_eq!(args.service.max_head, config.max_head);
+        assert_eq!(args.service.max_buffered, config.max_buffered);
     }
 
     #[test]
