@@ -144,13 +144,20 @@ pub struct Config {
     /// link's state (up to `limits.max_state_bytes`) is re-issued whole by a four-byte `-:`
     /// line, as HTTP/2 bounds an HPACK block's expansion with `SETTINGS_MAX_HEADER_LIST_SIZE`.
     pub max_head: usize,
+    /// The least rate, in bytes a second, at which a client must send a request's body
+    /// (proxy), as Apache's `mod_reqtimeout` `MinRate`: a body may take `header_timeout` from
+    /// its first wait, and a second more for every this many bytes that came; past it, 408
+    /// and the connection closes. The idle timeout alone, which any byte restarts, let a
+    /// client that sends a byte now and then hold its connection for ever. 0: no such limit.
+    pub min_body_rate: u64,
 }
 
 impl Default for Config {
     /// 1,024 connections, 1,024 requests in flight per link, 64 pipelined per client, one
     /// link, 10 s for a head, 60 s idle, prior knowledge, backoff 50 ms to 5 s, 30 s to
     /// drain, no stats line, no packed lines, 256 MiB of messages held each way, heads of at
-    /// most 64 KiB; the codec's default limits but a link's state, [`LINK_STATE`].
+    /// most 64 KiB, bodies at 500 bytes a second at least; the codec's default limits but a
+    /// link's state, [`LINK_STATE`].
     fn default() -> Self {
         Config {
             limits: Limits::default().max_state_bytes(LINK_STATE),
@@ -169,6 +176,7 @@ impl Default for Config {
             pack: false,
             max_buffered: 256 * 1024 * 1024,
             max_head: 64 * 1024,
+            min_body_rate: 500,
         }
     }
 }

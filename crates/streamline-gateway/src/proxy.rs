@@ -465,7 +465,9 @@ enum Got {
 
 /// The next event from a client: waiting at most the idle timeout for a request's first
 /// byte, then the header timeout for the rest of its head; in a body, the idle timeout
-/// between reads. A raised shutdown flag ends the wait between requests.
+/// between reads, and with `body` (when the body's first wait began, set here, and its bytes
+/// so far) at most until the body is late ([`Config::min_body_rate`]). A raised shutdown
+/// flag ends the wait between requests.
 ///
 /// `timer` is the connection's one timer, armed lazily: it is moved only when a deadline
 /// comes sooner than it is set for, and when it fires early (the deadline moved on since)
@@ -490,10 +492,20 @@ async fn next_event(
     timer: &mut Pin<Box<Sleep>>,
     owed: Option<&Owed>,
     mut reading: Option<(&Arc<Budget>, &mut Charge)>,
+    body: Option<(&mut Option<Instant>, u64)>,
 ) -> Got {
     let wait = |empty: bool| if in_head && !empty { config.header_timeout } else { config.idle_timeout };
     let empty_at_start = buf.is_empty();
     let mut deadline = None;
+    // When the body is late: the header timeout after its first wait, and a second more for
+    // every `min_body_rate` bytes that came (clocked only once a body has to be waited for).
+    let late_body = body.filter(|_| config.min_body_rate > 0).map(|(started, received)| {
+        let started = *started.get_or_insert_with(Instant::now);
+        let for_bytes = Duration::try_from_secs_f64(received as f64 / config.min_body_rate as f64);
+        let allowed = config.header_timeout.saturating_add(for_bytes.unwrap_or(Duration::MAX));
+        started.checked_add(allowed).unwrap_or_else(|| crate::after(allowed))
+    });
+    let capped = |at: Instant| late_body.map_or(at, |late| at.min(late));
     // A head still unfinished when a read past its deadline came.
     let mut late = false;
     loop {
@@ -505,7 +517,7 @@ async fn next_event(
         if late {
             return Got::Timeout;
         }
-        let deadline = deadline.get_or_insert_with(|| crate::after(wait(empty_at_start)));
+        let deadline = deadline.get_or_insert_with(|| capped(crate::after(wait(empty_at_start))));
         if timer.deadline() > *deadline {
             timer.as_mut().reset(*deadline);
         }
@@ -539,7 +551,7 @@ async fn next_event(
                         }
                     }
                     if !in_head || was_empty {
-                        *deadline = crate::after(wait(false));
+                        *deadline = capped(crate::after(wait(false)));
                     } else if Instant::now() >= *deadline {
                         late = true;
                     }
@@ -611,9 +623,19 @@ async fn read_client(
             buf = fresh;
         }
         let room = Some((&budgets.requests, &mut reading));
-        let got =
-            next_event(&mut parser, &mut read, &mut buf, true, config, stop.as_mut(), &mut timer, Some(owed), room)
-                .await;
+        let got = next_event(
+            &mut parser,
+            &mut read,
+            &mut buf,
+            true,
+            config,
+            stop.as_mut(),
+            &mut timer,
+            Some(owed),
+            room,
+            None,
+        )
+        .await;
         // A whole head of the usual size (its bytes held uncharged) waits for the least a
         // message is charged: with the budget spent, the client is read no further
         // (backpressure). A longer one starts from what its bytes were charged. Past that, a
@@ -685,9 +707,23 @@ async fn read_client(
         // several is gathered.
         let mut body = Bytes::new();
         let mut gathered: Option<BytesMut> = None;
+        let mut body_started = None;
         loop {
-            match next_event(&mut parser, &mut read, &mut buf, false, config, stop.as_mut(), &mut timer, None, None)
-                .await
+            let received = gathered.as_ref().map_or(body.len(), BytesMut::len) as u64;
+            let waits = Some((&mut body_started, received));
+            match next_event(
+                &mut parser,
+                &mut read,
+                &mut buf,
+                false,
+                config,
+                stop.as_mut(),
+                &mut timer,
+                None,
+                None,
+                waits,
+            )
+            .await
             {
                 Got::Event(Event::Data(piece)) => {
                     let held = gathered.as_ref().map_or(body.len(), BytesMut::len);

@@ -332,6 +332,43 @@ async fn a_slow_head_gets_408_an_idle_client_is_closed_and_a_patient_one_is_serv
     assert!(started.elapsed() >= idle_timeout, "{:?}", started.elapsed());
 }
 
+/// A body that trickles in below the least rate gets 408 once it is late (the header timeout
+/// and a second for every `min_body_rate` bytes), though each byte comes well within the idle
+/// timeout; a body at a rate above it, however long it takes, is served.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_body_slower_than_the_least_rate_gets_408() {
+    use std::time::{Duration, Instant};
+    let (header_timeout, idle_timeout) = (Duration::from_millis(300), Duration::from_secs(5));
+    let pair = pair(Config { header_timeout, idle_timeout, min_body_rate: 100, ..config() }).await;
+    let head = "POST /upload HTTP/1.1\r\nHost: t\r\nContent-Length: 600\r\n\r\n";
+
+    // A byte every 50 ms: 20 bytes a second, a fifth of the least rate. It is late once
+    // 300 ms + its bytes / 100 have passed (at about 360 ms): the writes stop just before, so
+    // that none meets the close.
+    let started = Instant::now();
+    let mut slow = Client::connect(pair.proxy.addr).await;
+    slow.write(head.as_bytes()).await;
+    for _ in 0..6 {
+        slow.write(b"x").await;
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let answer = tokio::time::timeout(Duration::from_secs(2), slow.response()).await.expect("answered").unwrap();
+    assert_eq!(answer.status(), 408);
+    let took = started.elapsed();
+    assert!(took >= header_timeout && took < idle_timeout, "{took:?}");
+
+    // 100 bytes every 200 ms: 500 a second, five times the least rate; 1.2 s in all, four
+    // times the header timeout.
+    let mut steady = Client::connect(pair.proxy.addr).await;
+    steady.write(head.as_bytes()).await;
+    for _ in 0..6 {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        steady.write(&[b'y'; 100]).await;
+    }
+    let answer = steady.response().await.unwrap();
+    assert_eq!((answer.status(), &answer.body()[..]), (200, format!("got 600 bytes: {}", "y".repeat(600)).as_bytes()));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn packed_lines_on_the_link_carry_the_same_answers_in_fewer_bytes() {
     // Each request carries a fresh id, the text no line opcode shortens (SPEC.md §4.11).
@@ -373,13 +410,26 @@ async fn packed_lines_on_the_link_carry_the_same_answers_in_fewer_bytes() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn counts_at_their_extremes_serve_without_a_panic() {
     for count in [usize::MAX, 0] {
-        let config = Config { max_connections: count, max_in_flight: count, max_pipeline: count, ..config() };
+        let rate = count as u64;
+        let config = Config {
+            max_connections: count,
+            max_in_flight: count,
+            max_pipeline: count,
+            min_body_rate: rate,
+            ..config()
+        };
         let pair = pair(config).await;
         let mut client = Client::connect(pair.proxy.addr).await;
         pipeline_all(&mut client).await;
         for (what, _) in REQUESTS {
             assert!(client.response().await.is_some_and(|r| r.status() < 500), "{what}, counts {count}");
         }
+        // A body waited for (the least rate at its extremes: none, and a whole body due in
+        // the header timeout).
+        client.write(b"POST /upload HTTP/1.1\r\nHost: t\r\nContent-Length: 2\r\n\r\na").await;
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        client.write(b"b").await;
+        assert_eq!(client.response().await.unwrap().body(), "got 2 bytes: ab", "counts {count}");
     }
 }
 
@@ -393,6 +443,7 @@ async fn durations_and_links_at_their_extremes_serve_without_a_panic() {
         stats_every: Some(Duration::ZERO),
         backoff: (Duration::ZERO, Duration::ZERO),
         links: usize::MAX,
+        min_body_rate: 1,
         ..config()
     };
     let pair = pair(config).await;

@@ -615,6 +615,13 @@ pub struct ProxyArgs {
     /// it above the gateway's --upstream-timeout.
     #[arg(long, value_name = "SECS", value_parser = parse_seconds, help_heading = "Limits")]
     pub link_timeout: Option<f64>,
+    /// The least rate, in bytes a second, at which a client must send a request's body:
+    /// a body may take --header-timeout from when it was first waited for, and a second
+    /// more for every this many bytes that came (as Apache's mod_reqtimeout MinRate); past
+    /// it, 408 and the connection closes. Without it a client sending a byte now and then
+    /// would hold its connection for ever (--idle-timeout restarts at every byte). 0: none.
+    #[arg(long, value_name = "BYTES", default_value = "500", value_parser = parse_size, help_heading = "Limits")]
+    pub min_body_rate: u64,
     #[command(flatten)]
     pub service: ServiceArgs,
 }
@@ -1232,6 +1239,7 @@ mod tests {
         assert_eq!(args.service.max_state, config.limits.get_max_state_bytes());
         assert_eq!(args.service.max_head, config.max_head);
         assert_eq!(args.service.max_buffered, config.max_buffered);
+        assert_eq!(args.min_body_rate, config.min_body_rate);
     }
 
     #[test]

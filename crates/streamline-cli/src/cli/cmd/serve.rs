@@ -23,6 +23,7 @@ pub fn proxy(args: ProxyArgs) -> Result<()> {
     let link = resolve(&args.link, "--link")?;
     let config = Config {
         link_timeout: args.link_timeout.map_or(Duration::MAX, Duration::from_secs_f64),
+        min_body_rate: args.min_body_rate,
         ..config(&args.service, args.links as usize, args.upgrade)?
     };
     serve(&args.listen, args.service.threads, move |listener| proxy::run(listener, link, config))
