@@ -497,15 +497,12 @@ async fn next_event(
     let wait = |empty: bool| if in_head && !empty { config.header_timeout } else { config.idle_timeout };
     let empty_at_start = buf.is_empty();
     let mut deadline = None;
+    let mut body = body.filter(|_| config.min_body_rate > 0);
     // When the body is late: the header timeout after its first wait, and a second more for
-    // every `min_body_rate` bytes that came (clocked only once a body has to be waited for).
-    let late_body = body.filter(|_| config.min_body_rate > 0).map(|(started, received)| {
-        let started = *started.get_or_insert_with(Instant::now);
-        let for_bytes = Duration::try_from_secs_f64(received as f64 / config.min_body_rate as f64);
-        let allowed = config.header_timeout.saturating_add(for_bytes.unwrap_or(Duration::MAX));
-        started.checked_add(allowed).unwrap_or_else(|| crate::after(allowed))
-    });
-    let capped = |at: Instant| late_body.map_or(at, |late| at.min(late));
+    // every `min_body_rate` bytes that came; worked out only once the body has to be waited
+    // for (an event already in the buffer costs no clock reading).
+    let mut late_body: Option<Instant> = None;
+    let capped = |at: Instant, late: Option<Instant>| late.map_or(at, |late| at.min(late));
     // A head still unfinished when a read past its deadline came.
     let mut late = false;
     loop {
@@ -517,7 +514,13 @@ async fn next_event(
         if late {
             return Got::Timeout;
         }
-        let deadline = deadline.get_or_insert_with(|| capped(crate::after(wait(empty_at_start))));
+        if let Some((started, received)) = body.take() {
+            let started = *started.get_or_insert_with(Instant::now);
+            let for_bytes = Duration::try_from_secs_f64(received as f64 / config.min_body_rate as f64);
+            let allowed = config.header_timeout.saturating_add(for_bytes.unwrap_or(Duration::MAX));
+            late_body = Some(started.checked_add(allowed).unwrap_or_else(|| crate::after(allowed)));
+        }
+        let deadline = deadline.get_or_insert_with(|| capped(crate::after(wait(empty_at_start)), late_body));
         if timer.deadline() > *deadline {
             timer.as_mut().reset(*deadline);
         }
@@ -551,7 +554,7 @@ async fn next_event(
                         }
                     }
                     if !in_head || was_empty {
-                        *deadline = capped(crate::after(wait(false)));
+                        *deadline = capped(crate::after(wait(false)), late_body);
                     } else if Instant::now() >= *deadline {
                         late = true;
                     }
