@@ -758,6 +758,11 @@ async fn read_upstream(
         parser.expect(job.request.head().method());
         let mut started = !buf.is_empty();
         let mut interim = hop::Interim::default();
+        // When the first interim answer came: interim answers are no progress, so the final
+        // answer's head must begin within the upstream timeout of it (an upstream sending a
+        // 103 every few seconds would otherwise hold the request, and its link, for 64 times
+        // the timeout).
+        let mut interim_since = None;
         let mut timed_out = false;
         let response = loop {
             match parser.decode(&mut buf) {
@@ -783,6 +788,9 @@ async fn read_upstream(
                     started = true;
                     if let Err(why) = interim.keep(response) {
                         break Err((why, true));
+                    }
+                    if interim_since.is_none() && timeout != Duration::MAX {
+                        interim_since = Some(Instant::now());
                     }
                     continue;
                 }
@@ -811,8 +819,13 @@ async fn read_upstream(
                     Err(err) => break Err((err.to_string(), started || !buf.is_empty())),
                     }
                 },
-                () = &mut timer, if timeout != Duration::MAX => match heard.checked_add(timeout) {
-                    // A byte came since the timer was set: it waits for the rest of the time.
+                () = &mut timer, if timeout != Duration::MAX => match interim_since
+                    .filter(|_| parser.pending_head().is_none())
+                    .map_or(heard, |first| first.min(heard))
+                    .checked_add(timeout)
+                {
+                    // A byte came since the timer was set (and not only interim answers): it
+                    // waits for the rest of the time.
                     Some(due) if Instant::now() < due => timer.as_mut().reset(due),
                     _ => {
                         timed_out = true;

@@ -102,9 +102,10 @@ pub struct Config {
     /// How long the gateway waits for the upstream's next byte while a request is unanswered
     /// (as nginx's `proxy_read_timeout`): past it, that request gets 504 and the connection
     /// is closed (those pipelined behind it are handled as after a drop: the idempotent ones
-    /// go again once, the others get 502). It bounds a connect to the upstream too (as
-    /// nginx's `proxy_connect_timeout`): one neither accepted nor refused in that time gives
-    /// its request 504, and the upstream counts as down as after a refusal.
+    /// go again once, the others get 502). Interim (1xx) answers are no progress: the final
+    /// answer's head must begin within it of the first of them. It bounds a connect to the
+    /// upstream too (as nginx's `proxy_connect_timeout`): one neither accepted nor refused in
+    /// that time gives its request 504, and the upstream counts as down as after a refusal.
     pub upstream_timeout: Duration,
     /// How long the proxy waits for anything on a link while a request on it is unanswered:
     /// past it, the link is taken as lost (its peer frozen, or the network between them

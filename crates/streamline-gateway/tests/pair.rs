@@ -770,6 +770,14 @@ async fn rogue_upstream() -> (std::net::SocketAddr, AbortOnDrop) {
                             hint.repeat(if path == "/hints" { 1 } else { 20 }) + &ok(&path, "")
                         }
                         "/hang" => return std::future::pending().await,
+                        // A 103 every 100 ms without end.
+                        "/hints-slow" => {
+                            let hint = b"HTTP/1.1 103 Early Hints\r\nLink: </s.css>\r\n\r\n";
+                            while socket.write_all(hint).await.is_ok() {
+                                tokio::time::sleep(Duration::from_millis(100)).await;
+                            }
+                            return;
+                        }
                         // Interim answers without end (bytes keep coming, so no timeout fires).
                         "/hints-endless" => {
                             let hints = "HTTP/1.1 103 Early Hints\r\nLink: </s.css>\r\n\r\n".repeat(100);
@@ -1218,6 +1226,28 @@ async fn interim_answers_without_end_get_502_and_the_link_goes_on() {
         assert_eq!(broken.expect("answered, not left waiting").unwrap().status(), 502);
         let after = tokio::time::timeout(Duration::from_secs(5), client.response()).await.unwrap().unwrap();
         assert_eq!((after.status(), &after.body()[..]), (200, &b"/after"[..]));
+        let next = once(addr, "GET /next HTTP/1.1\r\nHost: t\r\n\r\n").await.unwrap();
+        assert_eq!((next.status(), &next.body()[..]), (200, &b"/next"[..]));
+    }
+}
+
+/// Interim answers are no progress: an upstream that sends a 103 every 100 ms gets 504 once
+/// the upstream timeout has passed since the first of them (before, each reset the timeout,
+/// and only the 65th broke the answer: 64 times the timeout, an hour at the default).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn interim_answers_do_not_hold_a_request_past_the_upstream_timeout() {
+    let (upstream, _task) = rogue_upstream().await;
+    let timeout = Duration::from_millis(300);
+    let gateway = start_gateway(upstream, None, Config { upstream_timeout: timeout, ..config() }).await;
+    let proxy = start_proxy(gateway.addr, config()).await;
+    for addr in [proxy.addr, gateway.addr] {
+        let started = std::time::Instant::now();
+        let answer =
+            tokio::time::timeout(Duration::from_secs(3), once(addr, "GET /hints-slow HTTP/1.1\r\nHost: t\r\n\r\n"))
+                .await
+                .expect("answered within 3 s");
+        assert_eq!(answer.unwrap().status(), 504);
+        assert!(started.elapsed() >= timeout, "{:?}", started.elapsed());
         let next = once(addr, "GET /next HTTP/1.1\r\nHost: t\r\n\r\n").await.unwrap();
         assert_eq!((next.status(), &next.body()[..]), (200, &b"/next"[..]));
     }

@@ -541,9 +541,11 @@ pub struct GatewayArgs {
     /// Seconds to wait for the upstream's next byte while a request is unanswered (as nginx's
     /// proxy_read_timeout); past it, that request gets 504 Gateway Timeout and the connection
     /// closes (the idempotent requests pipelined behind it are sent again once, on a fresh
-    /// connection; the others get 502). It also bounds a connect to the upstream (as nginx's
-    /// proxy_connect_timeout): one neither accepted nor refused in that time gives its request
-    /// 504, and the upstream counts as down, as after a refusal.
+    /// connection; the others get 502). Interim answers (1xx) do not count as progress: the
+    /// final answer's head must begin within this of the first of them. It also bounds a
+    /// connect to the upstream (as nginx's proxy_connect_timeout): one neither accepted nor
+    /// refused in that time gives its request 504, and the upstream counts as down, as after a
+    /// refusal.
     #[arg(long, value_name = "SECS", default_value = "60", value_parser = parse_seconds, help_heading = "Limits")]
     pub upstream_timeout: f64,
     #[command(flatten)]
