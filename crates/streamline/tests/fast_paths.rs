@@ -187,36 +187,80 @@ fn shared_lines_end_exactly_where_the_heads_differ() {
     assert!(matches!(last, Some(Err((ErrorKind::StrayCr, _)))), "{last:?}");
 }
 
+/// The general path for a compact stream: each line parsed (`Op::parse`, or
+/// `Op::parse_response` for a response stream's state) and applied to `state` one by one; the
+/// messages issued, with their bodies (a stream framed by `Content-Length` only).
+fn by_the_state_machine(compact: &[u8], mut state: streamline::State, responses: bool) -> Vec<(Head, bytes::Bytes)> {
+    use streamline::Op;
+    let mut issued = Vec::new();
+    let mut rest = compact;
+    while !rest.is_empty() {
+        let lf = rest.iter().position(|&b| b == b'\n').expect("a line");
+        let line = &rest[..lf - 1];
+        let op = if responses { Op::parse_response(line) } else { Op::parse(line) }.expect("a valid line");
+        rest = &rest[lf + 1..];
+        if let Some(head) = state.apply(&op).expect("applies") {
+            let n = match head.framing() {
+                Framing::Length(n) => n as usize,
+                _ => 0,
+            };
+            issued.push((head, bytes::Bytes::copy_from_slice(&rest[..n])));
+            rest = &rest[n..];
+        }
+    }
+    issued
+}
+
+/// SPEC.md §4.4, §4.10, §5.2: the decoder takes `-:`, `<:` with a one-byte name and `S:=` with
+/// a short index without the general grammar; the state machine applying each line as
+/// `Op::parse` reads it (the general path) issues the same heads, on the browsing sample whose
+/// lines are mostly those. And the shortcut keeps `max_line`: a five-byte `<:a` is refused
+/// with a limit of four, where `-:` still passes.
+#[test]
+fn short_lines_match_the_state_machine() {
+    use streamline::State;
+    let path = format!("{}/../../samples/browse-session.shttp", env!("CARGO_MANIFEST_DIR"));
+    let compact = std::fs::read(path).expect("the sample");
+    let lines = compact.split(|&b| b == b'\n');
+    let short = lines
+        .filter(|l| matches!(l, [b'-', b':', b'\r'] | [b'<', b':', _, b'\r'] | [b'S', b':', b'=', .., b'\r']))
+        .count();
+    assert!(short > 400, "the sample has {short} short lines");
+    let mut fast = Vec::new();
+    let mut decoder = Decoder::new();
+    let mut src = BytesMut::from(&compact[..]);
+    while let Some(request) = decoder.decode_eof(&mut src).expect("valid") {
+        fast.push((request.head().clone(), request.body().clone()));
+    }
+    let general = by_the_state_machine(&compact, State::new(Limits::default()), false);
+    assert_eq!(fast.len(), 200);
+    assert!(fast == general, "the shortcut and the state machine issue different requests");
+
+    // The line is checked before it is applied: too long, not an unknown register.
+    let limits = Limits::default().max_line(4);
+    let err = Decoder::with_limits(limits).decode_slice(b"<:a\r\n").expect_err("a line past max_line");
+    assert_eq!(err.kind(), &ErrorKind::LineTooLong { limit: 4 });
+    let err = Decoder::with_limits(limits).decode_slice(b"-:\r\n").expect_err("no method");
+    assert_eq!(err.kind(), &ErrorKind::NoMethod);
+}
+
 /// SPEC.md §13.4: a response stream's steady `+:` (the last length again) and `+: LEN` are
 /// taken by the decoder's shortcut; the state machine applying each line (the general path)
-/// issues the same heads.
+/// issues the same responses.
 #[test]
 fn steady_responses_match_the_state_machine() {
-    use streamline::{Op, ResponseDecoder, State};
+    use streamline::{ResponseDecoder, State};
     let path = format!("{}/../../samples/responses/opra-acks.shttp", env!("CARGO_MANIFEST_DIR"));
     let compact = std::fs::read(path).expect("the sample");
     let mut fast = Vec::new();
     let mut decoder = ResponseDecoder::new();
     let mut src = BytesMut::from(&compact[..]);
     while let Some(response) = decoder.decode_eof(&mut src).expect("valid") {
-        fast.push(response.head().clone());
+        fast.push((response.head().clone(), response.body().clone()));
     }
-    let mut general = Vec::new();
-    let mut state = State::for_responses(Limits::default());
-    let mut rest = &compact[..];
-    while !rest.is_empty() {
-        let lf = rest.iter().position(|&b| b == b'\n').expect("a line");
-        let op = Op::parse_response(&rest[..lf - 1]).expect("a valid line");
-        rest = &rest[lf + 1..];
-        if let Some(head) = state.apply(&op).expect("applies") {
-            if let streamline::Framing::Length(n) = head.framing() {
-                rest = &rest[n as usize..];
-            }
-            general.push(head);
-        }
-    }
+    let general = by_the_state_machine(&compact, State::for_responses(Limits::default()), true);
     assert_eq!(fast.len(), 1000);
-    assert!(fast == general, "the shortcut and the state machine issue different heads");
+    assert!(fast == general, "the shortcut and the state machine issue different responses");
 }
 
 /// SPEC.md §13.3: the plain response reader's shortcut (a head byte-identical to a recent one

@@ -5,7 +5,7 @@ use std::marker::PhantomData;
 
 use crate::compact::state::State;
 use crate::compact::statics;
-use crate::compact::syntax::{number, parse_op, parse_response_op, steady_line};
+use crate::compact::syntax::{number, parse_op, parse_response_op, short_line, steady_line};
 use crate::error::{escape, Error, ErrorKind};
 use crate::message::{Direction, Framing, Head, Requests, Responses};
 use crate::read::{Found, Grammar, Heads, Position, Reader};
@@ -94,7 +94,19 @@ impl<D: Direction> Heads for Compact<D> {
         let mut used = 0;
         loop {
             let rest = &src[used..];
-            // Most lines of a changing stream are `H:`: a valid one is checked in one pass.
+            // A register load, a table line set and an issue: most lines of a stream that
+            // changes from registers (a browsing session), each taken without a line search
+            // or the grammar. (The general path below gives the same opcode for each.)
+            if let Some((op, total)) = short_line(rest).filter(|&(_, total)| total <= max_line) {
+                if self.state.apply_into(&op, &mut self.slot).map_err(|kind| pos.error(kind, &[]))? {
+                    let found = self.slot.as_ref().map(|head| Found { head, len: total, lines: 1 });
+                    return Ok((used, found));
+                }
+                used += total;
+                pos.consume(total, 1);
+                continue;
+            }
+            // Most other lines of a changing stream are `H:`: a valid one is checked in one pass.
             if let Some((content, total)) = header_line(rest, max_line) {
                 self.state.push_header(&rest[2..content]).map_err(|kind| pos.error(kind, &[]))?;
                 used += total;

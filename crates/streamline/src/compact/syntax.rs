@@ -342,6 +342,26 @@ pub(crate) fn steady_line(src: &[u8]) -> Option<(u64, usize)> {
     }
 }
 
+/// The three lines a changing stream is mostly made of, with their CRLF, recognised without
+/// the general grammar: `-:` (a bodyless request from the state as it is), `<:` with a
+/// one-byte register name, and `S:=` with a table index of one or two digits. Gives the
+/// opcode and the line's length (CRLF included). Anything else (another line, a longer or
+/// malformed one, an incomplete one) is `None` and goes the general way, which gives the same
+/// opcode for each line this takes (the caller still checks the line against `max_line`).
+#[inline]
+pub(crate) fn short_line(src: &[u8]) -> Option<(Op<'_>, usize)> {
+    let digit = |d: u8| usize::from(d - b'0');
+    match *src {
+        [b'-', b':', b'\r', b'\n', ..] => Some((Op::Bodyless(&[]), 4)),
+        [b'<', b':', 0x21..=0x7e, b'\r', b'\n', ..] => Some((Op::Load(&src[2..3]), 5)),
+        [b'S', b':', b'=', d @ b'0'..=b'9', b'\r', b'\n', ..] => Some((Op::Set(Source::Entry(digit(d))), 6)),
+        [b'S', b':', b'=', d @ b'1'..=b'9', e @ b'0'..=b'9', b'\r', b'\n', ..] => {
+            Some((Op::Set(Source::Entry(10 * digit(d) + digit(e))), 7))
+        }
+        _ => None,
+    }
+}
+
 /// Why a line did not match `opcode ":" argument`.
 fn line_shape_error(line: &[u8]) -> ErrorKind {
     match line {
@@ -427,6 +447,49 @@ mod tests {
         for line in [&b"+: 01\r\n"[..], b"+: 10000000000000000000\r\n", b"+: \r\n", b"+: 6\n", b"+: 66", b"+:x 6\r\n"] {
             assert_eq!(steady_line(line), None, "{}", line.escape_ascii());
         }
+    }
+
+    /// Whatever `short_line` takes, the general path (line, then opcode) takes as the same
+    /// opcode, in either direction; and it takes every line of its three shapes, so the
+    /// general path is left only the others. Lines of every byte in each argument position,
+    /// and near misses: a longer argument, a missing or bare CR, a leading zero.
+    #[test]
+    fn short_line_agrees_with_the_general_path() {
+        let mut taken = 0;
+        let mut check = |src: &[u8]| {
+            let general = crate::wire::line::next_line(src, 64).ok().flatten().map(|line| {
+                let content = &src[..line.content];
+                (parse_op(content), parse_response_op(content), line.total)
+            });
+            let Some((op, total)) = short_line(src) else {
+                // Not taken: not one of the three shapes, or not valid as one.
+                let shaped = matches!(general, Some((Ok(Op::Bodyless(b"")), _, _)))
+                    || matches!(general, Some((Ok(Op::Load([_])), _, _)))
+                    || matches!(general, Some((Ok(Op::Set(Source::Entry(0..=99))), _, 6 | 7)));
+                assert!(!shaped, "{} is left to the general path", src.escape_ascii());
+                return;
+            };
+            taken += 1;
+            assert_eq!(general, Some((Ok(op), Ok(op), total)), "{}", src.escape_ascii());
+        };
+        for tail in [&b""[..], b"\r\n", b"\r", b"\n", b"x\r\n", b"\r\nH:A: 1\r\n"] {
+            check(&[b"-:", tail].concat());
+            for b in 0..=255u8 {
+                check(&[&b"<:"[..], &[b], tail].concat());
+                check(&[&b"S:="[..], &[b], tail].concat());
+                for c in b'0'..=b'9' {
+                    check(&[&b"S:="[..], &[b, c], tail].concat());
+                    check(&[&b"S:="[..], &[c, b], tail].concat());
+                }
+            }
+        }
+        check(b"S:=100\r\n");
+        check(b"<:ab\r\n");
+        check(b"S:A: 1\r\n");
+        // For each of the two tails that start with CRLF: one `-:`, 94 names, 10 one-digit
+        // indexes and 90 two-digit ones, made twice; and 10 one-digit indexes whose CR is
+        // the argument byte before the LF tail.
+        assert_eq!(taken, 2 * (1 + 94 + 10 + 2 * 90) + 10, "lines taken");
     }
 
     #[test]
