@@ -88,6 +88,8 @@ async fn serve_link(
     mut shutdown: Shutdown,
 ) {
     let _ = socket.set_nodelay(true);
+    // The address the peer reached: a Host for a request that came without one (`forwardable`).
+    let local = socket.local_addr().map(|addr| addr.to_string()).unwrap_or_default();
     // A connection that has sent nothing yet is idle, as a client between requests is: the
     // header timeout counts from its first byte (a proxy opens a link with its first request).
     let mut peeked = [0u8];
@@ -223,7 +225,7 @@ async fn serve_link(
                 break;
             }
             stats.in_flight.fetch_add(1, Relaxed);
-            match forwardable(request, &fields, config.max_head) {
+            match forwardable(request, &fields, config.max_head, local.as_bytes()) {
                 Ok(request) => {
                     if jobs_tx.send(Job { request, reply, retried: false, _charge: charge }).await.is_err() {
                         break;
@@ -443,9 +445,12 @@ const GATEWAY_EVICT_AFTER: std::time::Duration = std::time::Duration::from_secs(
 /// Budget held by answers fed to a link past which its writer flushes, to give it back.
 const FLUSH_HELD: u64 = 1024 * 1024;
 
-/// The request as the upstream gets it (hop-by-hop fields removed), or the answer to give
-/// instead.
-fn forwardable(request: Request, fields: &hop::Fields, max_head: usize) -> Result<Request, Response> {
+/// The request as the upstream gets it (hop-by-hop fields removed, in HTTP/1.1), or the answer
+/// to give instead. An HTTP/1.0 request without Host (the one kind `hop::refused` lets
+/// through) is sent with `Host: authority`, the address its client reached: HTTP/1.1 requires
+/// a Host (RFC 9112 §3.2), and that address is the authority of such a request's target
+/// when no other is configured (§3.3).
+fn forwardable(request: Request, fields: &hop::Fields, max_head: usize, authority: &[u8]) -> Result<Request, Response> {
     // What the proxy refuses before it sends a request on a link, the gateway refuses too (its
     // plain clients, and a link's peer that is not a streamline proxy).
     if let Some((status, reason, _)) = hop::refused(request.head(), fields) {
@@ -459,8 +464,9 @@ fn forwardable(request: Request, fields: &hop::Fields, max_head: usize) -> Resul
     // The body is here whole: the expectation was met at this hop (a plain client's link
     // answered it), so the upstream is not asked.
     let drop_expect: &[&[u8]] = if fields.expects_continue(&head) { &[b"expect"] } else { &[] };
+    let host = (fields.hosts == 0).then_some(authority);
     fields
-        .forward(&head, drop_expect)
+        .forward(&head, drop_expect, host)
         .and_then(|head| Request::new(head, body))
         .map_err(|_| hop::answer(400, "Bad Request", false))
 }

@@ -98,23 +98,29 @@ impl Fields {
     }
 
     /// The head to forward: hop-by-hop fields (and those `Connection` names, and `extra`)
-    /// removed, in the intermediary's own version (HTTP/1.1). The same head, shared, when
-    /// there is nothing to change (no line to drop, nothing in `extra`, HTTP/1.1 already: the
+    /// removed, in the intermediary's own version (HTTP/1.1), with `Host: host` first if
+    /// `host` is given (for a request that had none). The same head, shared, when there is
+    /// nothing to change (no line to drop or add, nothing in `extra`, HTTP/1.1 already: the
     /// steady case of a feed, whose encoder then sees the same parts).
-    pub(crate) fn forward(&self, head: &Head, extra: &[&[u8]]) -> Result<Head, streamline::Error> {
-        if !self.hop_lines && extra.is_empty() && head.version() == Version::HTTP_11 {
+    pub(crate) fn forward(&self, head: &Head, extra: &[&[u8]], host: Option<&[u8]>) -> Result<Head, streamline::Error> {
+        if !self.hop_lines && extra.is_empty() && host.is_none() && head.version() == Version::HTTP_11 {
             return Ok(head.clone());
         }
-        forward_general(head, extra)
+        forward_general(head, extra, host)
     }
 }
 
 /// [`Fields::forward`] the long way, a new head always: every line checked against the
 /// hop-by-hop names, the ones `Connection` names and `extra`.
-fn forward_general(head: &Head, extra: &[&[u8]]) -> Result<Head, streamline::Error> {
+fn forward_general(head: &Head, extra: &[&[u8]], host: Option<&[u8]>) -> Result<Head, streamline::Error> {
     let named = connection_tokens(head.headers());
     let keep = |line: &&[u8]| !dropped(name(line), named.clone(), extra);
-    let mut block = BytesMut::with_capacity(head.headers().as_block().len());
+    let mut block = BytesMut::with_capacity(head.headers().as_block().len() + host.map_or(0, |h| h.len() + 8));
+    if let Some(host) = host {
+        block.extend_from_slice(b"Host: ");
+        block.extend_from_slice(host);
+        block.extend_from_slice(b"\r\n");
+    }
     for line in head.headers().iter().filter(keep) {
         block.extend_from_slice(line);
         block.extend_from_slice(b"\r\n");
@@ -153,7 +159,7 @@ impl Responses {
             Some((from, to, closes)) if same_but_framing(from, head) => (to, *closes),
             _ => {
                 let fields = Fields::of(head);
-                let to = fields.forward(head, &[]).unwrap_or_else(|_| head.clone());
+                let to = fields.forward(head, &[], None).unwrap_or_else(|_| head.clone());
                 let last = self.last.insert((head.clone(), to, fields.closes(head)));
                 (&last.1, last.2)
             }
@@ -283,12 +289,13 @@ fn ip_literal(literal: &[u8]) -> bool {
 }
 
 /// Why a hop answers a request itself rather than forward it, if it does: status, reason and
-/// a few words for the log. Not exactly one Host, or one whose value is no host: 400 (RFC
-/// 9112 §3.2); CONNECT: 501 (no
-/// tunnels); a major version other than 1: 505 (RFC 9110 §15.6.6), not a request silently
-/// made HTTP/1.1. The proxy and the gateway refuse the same.
+/// a few words for the log. Not exactly one Host (an HTTP/1.0 request may have none: RFC
+/// 9112 §3.2 asks it of HTTP/1.1 only, and old clients and load balancers' health checks send
+/// none), or one whose value is no host: 400; CONNECT: 501 (no tunnels); a major version
+/// other than 1: 505 (RFC 9110 §15.6.6), not a request silently made HTTP/1.1. The proxy and
+/// the gateway refuse the same.
 pub(crate) fn refused(head: &Head, fields: &Fields) -> Option<(u16, &'static str, &'static str)> {
-    if fields.hosts != 1 {
+    if fields.hosts != 1 && !(fields.hosts == 0 && head.version() == Version::HTTP_10) {
         return Some((400, "Bad Request", "not exactly one Host"));
     }
     if fields.bad_host {
@@ -399,7 +406,8 @@ impl Interim {
         }
         if self.kept.len() < MAX_INTERIM {
             let fields = Fields::of(response.head());
-            let forwarded = fields.forward(response.head(), &[]).and_then(|head| Response::new(head, Bytes::new()));
+            let forwarded =
+                fields.forward(response.head(), &[], None).and_then(|head| Response::new(head, Bytes::new()));
             self.kept.push(forwarded.unwrap_or(response));
         }
         Ok(())
@@ -518,7 +526,7 @@ mod tests {
             "GET / HTTP/1.0\r\nHost: a\r\nConnection: keep-alive, X-Trace\r\nKeep-Alive: 5\r\nX-Trace: 1\r\n\
              TE: trailers\r\nUpgrade: websocket\r\nProxy-Connection: x\r\nAccept: */*\r\n\r\n",
         );
-        let f = Fields::of(&h).forward(&h, &[]).unwrap();
+        let f = Fields::of(&h).forward(&h, &[], None).unwrap();
         assert_eq!(lines(&f), ["Host: a", "Accept: */*"]);
         assert_eq!(f.version(), Version::HTTP_11);
         assert_eq!(Fields::of(&f).hosts, 1);
@@ -529,13 +537,13 @@ mod tests {
     #[test]
     fn host_stays_whatever_connection_names() {
         let h = head("GET / HTTP/1.1\r\nHost: a\r\nConnection: Host, X-Trace\r\nX-Trace: 1\r\n\r\n");
-        assert_eq!(lines(&Fields::of(&h).forward(&h, &[]).unwrap()), ["Host: a"]);
+        assert_eq!(lines(&Fields::of(&h).forward(&h, &[], None).unwrap()), ["Host: a"]);
     }
 
     #[test]
     fn a_head_with_nothing_to_drop_is_shared() {
         let h = head("POST /q HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\nok");
-        let f = Fields::of(&h).forward(&h, &[]).unwrap();
+        let f = Fields::of(&h).forward(&h, &[], None).unwrap();
         assert_eq!(f, h);
         assert_eq!(f.framing(), Framing::Length(2));
     }
@@ -599,7 +607,7 @@ mod tests {
         assert!(closes(&head("GET / HTTP/1.0\r\n\r\n")));
         let h = head("POST / HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 1\r\n\r\nx");
         assert!(Fields::of(&h).expects_continue(&h));
-        assert_eq!(lines(&Fields::of(&h).forward(&h, &[b"expect"]).unwrap()), ["Host: a"]);
+        assert_eq!(lines(&Fields::of(&h).forward(&h, &[b"expect"], None).unwrap()), ["Host: a"]);
     }
 
     /// The one-pass reading beside the long way, on heads that reach each of its branches:
@@ -631,7 +639,13 @@ mod tests {
                     .any(|l| name(l).eq_ignore_ascii_case(b"expect") && value(l).eq_ignore_ascii_case(b"100-continue"));
             assert_eq!((f.hosts, f.closes(&h), f.expects_continue(&h)), (hosts, close, expect), "{plain:?}");
             for extra in [&[][..], &[&b"expect"[..]][..]] {
-                assert_eq!(f.forward(&h, extra).unwrap(), forward_general(&h, extra).unwrap(), "{plain:?}");
+                for host in [None, Some(&b"127.0.0.1:8080"[..])] {
+                    let general = forward_general(&h, extra, host).unwrap();
+                    assert_eq!(f.forward(&h, extra, host).unwrap(), general, "{plain:?}");
+                    // A Host given comes first, the head's own lines after it.
+                    let first = general.headers().iter().next();
+                    assert_eq!(host.is_some(), first == Some(&b"Host: 127.0.0.1:8080"[..]), "{plain:?}");
+                }
             }
         }
     }

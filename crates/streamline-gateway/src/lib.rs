@@ -19,7 +19,7 @@
 //! Both remove the hop-by-hop fields of RFC 9110 §7.6.1 from what they forward, pass interim
 //! (1xx) answers on ahead of the final one (eight a request at most; they travel with it, so
 //! they come no earlier than it does), answer for the hop they
-//! own (400 for a request without exactly one Host, or one whose value is no host, 502 when
+//! own (400 for a request without exactly one Host, HTTP/1.0 aside, or one whose value is no host, 502 when
 //! the next hop is gone), bound everything a peer can drive ([`Config`]), log one line per
 //! connection event with `tracing`, and drain what is in flight on SIGTERM.
 //!

@@ -3,7 +3,7 @@
 //!
 //! Each client connection has a reader and a writer. The reader takes whole requests
 //! (keep-alive, pipelined), answers for itself what this hop owns (400 for a malformed
-//! request or one without exactly one Host, 408 for a head too slow to come, 413 for a body
+//! request or one without exactly one Host (HTTP/1.0 may have none), 408 for a head too slow to come, 413 for a body
 //! past `max_body`, 431 for more field lines than `max_headers`, a head over `max_head` or
 //! one the link could not hold, 501 for CONNECT, 505 for a version other than HTTP/1.x, 503
 //! for a request the byte budget has no room for; the connection closes after each of them, no other
@@ -382,13 +382,16 @@ async fn serve_client(
 ) {
     let _ = socket.set_nodelay(true);
     tracing::debug!(%peer, "client connected");
+    // The address the client reached: a Host for a request that came without one.
+    let local = socket.local_addr().map(|addr| addr.to_string()).unwrap_or_default();
     let (read, write) = socket.into_split();
     let read = Counted::new(read, stats.clone(), Side::Plain);
     let write = Counted::new(write, stats.clone(), Side::Plain).stalling_after(config.idle_timeout);
     let (slots, queue) = mpsc::channel(crate::bound(config.max_pipeline));
     let holder = budgets.holders.join();
     let owed = Owed::new();
-    let reader = read_client(read, slots, peer, links.next(), config, stats, budgets, &holder, &owed, shutdown);
+    let ends = (peer, local.as_str());
+    let reader = read_client(read, slots, ends, links.next(), config, stats, budgets, &holder, &owed, shutdown);
     let writer = write_client(write, queue, stats, &holder, &owed);
     tokio::pin!(reader, writer);
     // The writer ends the connection (after an answer that closes it, or a client gone);
@@ -582,7 +585,7 @@ async fn next_event(
 async fn read_client(
     mut read: impl AsyncRead + Unpin,
     slots: mpsc::Sender<Slot>,
-    peer: SocketAddr,
+    (peer, local): (SocketAddr, &str),
     link: &LinkHandle,
     config: &Config,
     stats: &Stats,
@@ -765,7 +768,10 @@ async fn read_client(
         }
         let drop_expect: &[&[u8]] = if expects { &[b"expect"] } else { &[] };
         let body = gathered.map_or(body, BytesMut::freeze);
-        let request = match fields.forward(&head, drop_expect).and_then(|h| Request::new(h, body)) {
+        // An HTTP/1.0 request without Host goes on as HTTP/1.1, with the address its client
+        // reached as its Host (as the gateway does for its plain clients: `forwardable`).
+        let host = (fields.hosts == 0).then_some(local.as_bytes());
+        let request = match fields.forward(&head, drop_expect, host).and_then(|h| Request::new(h, body)) {
             Ok(request) => request,
             Err(_) => {
                 let _ = slots.send(refuse(400, "Bad Request", "cannot forward")).await;

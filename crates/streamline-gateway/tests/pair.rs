@@ -260,6 +260,29 @@ async fn connection_close_and_http_1_0_close_after_their_answer() {
     assert!(client.closed().await);
 }
 
+/// RFC 9112 §3.2 asks Host of HTTP/1.1 requests only: an HTTP/1.0 request without one (an
+/// old client, a load balancer's health check) is answered, at the proxy and at the gateway's
+/// plain port, and goes upstream as HTTP/1.1 with the address its client reached as its Host
+/// (§3.3); where HTTP/1.1 without Host is 400 (the test above), and so is HTTP/1.0 with two.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_http_1_0_request_without_host_is_answered() {
+    let pair = pair(config()).await;
+    for addr in [pair.proxy.addr, pair.gateway.addr] {
+        let mut client = Client::connect(addr).await;
+        client.send("GET /host HTTP/1.0\r\nUser-Agent: check\r\n\r\n").await;
+        let r = client.response().await.unwrap();
+        assert_eq!((r.status(), &r.body()[..]), (200, format!("{addr}\n").as_bytes()), "{addr}");
+        assert!(client.closed().await);
+        let mut client = Client::connect(addr).await;
+        client.send("GET /host HTTP/1.0\r\nHost: a\r\nHost: b\r\n\r\n").await;
+        assert_eq!(client.response().await.unwrap().status(), 400, "{addr}");
+        // With its Host, as it came.
+        let mut client = Client::connect(addr).await;
+        client.send("GET /host HTTP/1.0\r\nHost: t\r\n\r\n").await;
+        assert_eq!(client.response().await.unwrap().body(), "t\n");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn expect_100_continue_is_answered_by_the_proxy() {
     let pair = pair(config()).await;

@@ -24,12 +24,14 @@ use tokio::task::{JoinHandle, JoinSet};
 /// - `POST /upload`: echoes the body (de-chunked by hyper) after `got N bytes: `;
 /// - `GET /id/...`: the path as the body (each request's unique id, echoed);
 /// - `GET /big/N`: N bytes of body;
+/// - `GET /host`: the request's Host values, each on a line;
 /// - `GET /slow`: answered after 300 ms; `GET /hold`: never answered;
 /// - anything else: 404.
 async fn handle(req: hyper::Request<hyper::body::Incoming>) -> Result<hyper::Response<Full<Bytes>>, Infallible> {
     let (method, path) = (req.method().clone(), req.uri().path().to_owned());
     let etag = "\"v1\"";
     let matches = req.headers().get("if-none-match").is_some_and(|v| v == etag);
+    let hosts: Vec<u8> = req.headers().get_all("host").iter().flat_map(|v| [v.as_bytes(), b"\n"].concat()).collect();
     let body = req.into_body().collect().await.map(|b| b.to_bytes()).unwrap_or_default();
     let mut res = hyper::Response::builder().header("X-Upstream", "hyper");
     let content = match (method.as_str(), path.as_str()) {
@@ -51,6 +53,7 @@ async fn handle(req: hyper::Request<hyper::body::Incoming>) -> Result<hyper::Res
             Bytes::from_static(b"slow")
         }
         ("GET", "/hold") => std::future::pending().await,
+        ("GET", "/host") => Bytes::from(hosts),
         ("GET", p) if p.starts_with("/id/") => Bytes::copy_from_slice(p.as_bytes()),
         ("GET", p) if p.starts_with("/big/") => Bytes::from(vec![b'b'; p[5..].parse().unwrap_or(0)]),
         _ => {
