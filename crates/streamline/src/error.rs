@@ -198,11 +198,10 @@ pub enum ErrorKind {
         limit: usize,
     },
     /// A body bigger than [`Limits::max_body`](crate::Limits::max_body) where it must be held
-    /// whole. Reported at the body's first byte.
-    #[error(
-        "body of {len} bytes or more exceeds the limit of {limit} bytes for a whole message (use the event API \
-to stream it)"
-    )]
+    /// whole. Reported at the body's first byte. (A caller that can take a body in pieces
+    /// reads it with the event API, `next_event`, which has no such limit; the message does
+    /// not say so, since the services and the CLI show it to people who set `--max-body`.)
+    #[error("body of {len} bytes or more exceeds the limit of {limit} bytes for a whole message")]
     BodyTooLarge {
         /// A Content-Length body's declared length; for a chunked body, `limit + 1`: it was
         /// found longer than the limit (its whole length is not read).

@@ -392,7 +392,7 @@ case!(
     0,
     31,
     5,
-    "body of 11 bytes or more exceeds the limit of 10 bytes for a whole message (use the event API to stream it)"
+    "body of 11 bytes or more exceeds the limit of 10 bytes for a whole message"
 );
 
 /// The encoder refuses what a decoder with its limits would reject.
