@@ -199,7 +199,8 @@ async fn serve_link(
                     if syntax == Syntax::Plain {
                         let (reply, answer) = oneshot::channel();
                         // A body over --max-body is 413, as at the proxy; anything else 400
-                        // (the first request's was answered so by `link::accept`).
+                        // (a first head that could not be read was answered so by
+                        // `link::accept`).
                         let (status, reason) = err.status().unwrap_or((400, "Bad Request"));
                         let _ = reply.send(Answer::made(hop::answer(status, reason, true)));
                         stats.in_flight.fetch_add(1, Relaxed);

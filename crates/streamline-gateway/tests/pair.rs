@@ -392,6 +392,26 @@ async fn a_body_slower_than_the_least_rate_gets_408() {
     assert_eq!((answer.status(), &answer.body()[..]), (200, format!("got 600 bytes: {}", "y".repeat(600)).as_bytes()));
 }
 
+/// At the gateway's plain port, a connection's first request is decided on (link or plain)
+/// by its head, which must come within the header timeout; its body comes at the pace of a
+/// later request's (the whole request within the idle timeout), however long past the header
+/// timeout. Before, the first request was read whole within the header timeout, and an
+/// upload longer than that was cut.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_first_upload_at_the_gateway_may_outlast_the_header_timeout() {
+    use std::time::Duration;
+    let (header_timeout, idle_timeout) = (Duration::from_millis(300), Duration::from_secs(5));
+    let pair = pair(Config { header_timeout, idle_timeout, ..config() }).await;
+    let mut client = Client::connect(pair.gateway.addr).await;
+    client.write(b"POST /upload HTTP/1.1\r\nHost: t\r\nContent-Length: 600\r\n\r\n").await;
+    for _ in 0..6 {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        client.write(&[b'y'; 100]).await;
+    }
+    let answer = client.response().await.unwrap();
+    assert_eq!((answer.status(), &answer.body()[..]), (200, format!("got 600 bytes: {}", "y".repeat(600)).as_bytes()));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn packed_lines_on_the_link_carry_the_same_answers_in_fewer_bytes() {
     // Each request carries a fresh id, the text no line opcode shortens (SPEC.md §4.11).

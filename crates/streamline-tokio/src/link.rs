@@ -175,11 +175,13 @@ pub enum Upgrades {
 /// syntax, and [`streamline::ErrorKind::LineTooLong`] for one longer than `max_line` that
 /// does not tell (a first word that never ends), both answered 400 as a plain server answers
 /// what it cannot read (`Connection: close`, the sending side closed: there is no link for
-/// the caller to answer on); the plain reader's error for a broken first request, which has
-/// been answered the same way ([`Error::status`]: 400, or 413 for a body over the limit)
-/// when the upgrade may be accepted (with [`Upgrades::Refuse`] the first request comes out
-/// of the link, as every later one does); [`Error::Closed`] if the client closes before its
-/// first request is whole.
+/// the caller to answer on); the plain reader's error for a first head that cannot be read,
+/// or a broken request that offers the upgrade, which has been answered the same way
+/// ([`Error::status`]: 400, or 413 for a body over the limit) when the upgrade may be
+/// accepted; [`Error::Closed`] if the client closes before its first head (or offer) is
+/// whole. A plain first request that offers no upgrade is decided on by its head alone: it
+/// comes out of the link, body and errors included, as every later one does (as with
+/// [`Upgrades::Refuse`]), so `accept` returns once its head is here.
 pub async fn accept<S>(mut io: S, limits: Limits, upgrades: Upgrades) -> Result<Link<S, ServerCodec>, Error>
 where
     S: AsyncRead + AsyncWrite + Unpin,
@@ -221,8 +223,25 @@ where
         let syntax = if compact { Syntax::Compact } else { Syntax::Plain };
         return Ok(link::<_, _, Response>(io, ServerCodec::new(syntax, limits), buf, None));
     }
-    // A plain first request: read it whole to see whether it offers the upgrade. (One that
-    // waits for a `100 Continue` before its body gets it: nothing is owed before it.)
+    // A plain first request is decided on by its head: one that does not offer the upgrade
+    // (nearly every plain client's) is left whole to the link's plain codec, which reads its
+    // body at the pace of every later one, not within the time a caller gives the
+    // negotiation (a large upload would not fit it), and answers it as it answers them.
+    loop {
+        let blank = buf.chunks(2).take_while(|pair| *pair == b"\r\n").count() * 2;
+        match http1::parse_head(&buf[blank..], &limits) {
+            Ok(Some((head, _))) if upgrade::requested(&head) => break,
+            Ok(Some(_)) => return Ok(link::<_, _, Response>(io, plain_server(limits, false), buf, None)),
+            Ok(None) => {}
+            // Refused by the reader below, which says where.
+            Err(_) => break,
+        }
+        if io.read_buf(&mut buf).await? == 0 {
+            break;
+        }
+    }
+    // An offer: read it whole, to see whether bytes follow it. (One that waits for a `100
+    // Continue` before its body gets it: nothing is owed before it.)
     let mut parser = http1::Parser::with_limits(limits);
     let mut continued = false;
     let first = loop {
