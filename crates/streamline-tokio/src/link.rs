@@ -175,13 +175,13 @@ pub enum Upgrades {
 /// syntax, and [`streamline::ErrorKind::LineTooLong`] for one longer than `max_line` that
 /// does not tell (a first word that never ends), both answered 400 as a plain server answers
 /// what it cannot read (`Connection: close`, the sending side closed: there is no link for
-/// the caller to answer on); the plain reader's error for a first head that cannot be read,
-/// or a broken request that offers the upgrade, which has been answered the same way
-/// ([`Error::status`]: 400, or 413 for a body over the limit) when the upgrade may be
-/// accepted; [`Error::Closed`] if the client closes before its first head (or offer) is
-/// whole. A plain first request that offers no upgrade is decided on by its head alone: it
-/// comes out of the link, body and errors included, as every later one does (as with
-/// [`Upgrades::Refuse`]), so `accept` returns once its head is here.
+/// the caller to answer on); the plain reader's error for a broken first request, which has
+/// been answered the same way ([`Error::status`]: 400, or 413 for a body over the limit)
+/// when the upgrade may be accepted (with [`Upgrades::Refuse`] the first request comes out
+/// of the link, as every later one does); [`Error::Closed`] if the client closes before its
+/// first request is whole. A plain first request that offers no upgrade is not waited for
+/// past its head: if its body has not all come, `accept` returns and the link reads the
+/// request from its start, as it reads every later one.
 pub async fn accept<S>(mut io: S, limits: Limits, upgrades: Upgrades) -> Result<Link<S, ServerCodec>, Error>
 where
     S: AsyncRead + AsyncWrite + Unpin,
@@ -223,42 +223,41 @@ where
         let syntax = if compact { Syntax::Compact } else { Syntax::Plain };
         return Ok(link::<_, _, Response>(io, ServerCodec::new(syntax, limits), buf, None));
     }
-    // A plain first request is decided on by its head: one that does not offer the upgrade
-    // (nearly every plain client's) is left whole to the link's plain codec, which reads its
-    // body at the pace of every later one, not within the time a caller gives the
-    // negotiation (a large upload would not fit it), and answers it as it answers them.
-    loop {
-        let blank = buf.chunks(2).take_while(|pair| *pair == b"\r\n").count() * 2;
-        match http1::parse_head(&buf[blank..], &limits) {
-            Ok(Some((head, _))) if upgrade::requested(&head) => break,
-            Ok(Some(_)) => return Ok(link::<_, _, Response>(io, plain_server(limits, false), buf, None)),
-            Ok(None) => {}
-            // Refused by the reader below, which says where.
-            Err(_) => break,
-        }
-        if io.read_buf(&mut buf).await? == 0 {
-            break;
-        }
-    }
-    // An offer: read it whole, to see whether bytes follow it. (One that waits for a `100
-    // Continue` before its body gets it: nothing is owed before it.)
+    // A plain first request is read to see whether it offers the upgrade, and decided on by
+    // its head: one whose body has not all come and that offers no upgrade (nearly every
+    // plain client's upload) is left whole to the link's plain codec, which reads its body at
+    // the pace of every later one, not within the time a caller gives the negotiation (a
+    // large upload would not fit it). The reader takes its bytes from a copy, `unread`, so
+    // that `buf` still holds them all for that codec (each byte is copied once, and the
+    // reader scans each once, however the head is split). An offer is read whole, to see
+    // whether bytes follow it; one that waits for a `100 Continue` before its body gets it
+    // (nothing is owed before it).
     let mut parser = http1::Parser::with_limits(limits);
+    let mut unread = buf.clone();
     let mut continued = false;
     let first = loop {
-        match parser.decode(&mut buf) {
+        match parser.decode(&mut unread) {
             Ok(Some(request)) => break request,
             Ok(None) => {}
             Err(err) => return Err(refuse(&mut io, err.into()).await),
         }
-        if !continued && parser.pending_head().is_some_and(streamline::Head::expects_continue) {
-            io.write_all(codec::CONTINUE).await?;
-            continued = true;
+        if let Some(head) = parser.pending_head() {
+            if !upgrade::requested(head) {
+                return Ok(link::<_, _, Response>(io, plain_server(limits, false), buf, None));
+            }
+            if !continued && head.expects_continue() {
+                io.write_all(codec::CONTINUE).await?;
+                continued = true;
+            }
         }
-        if io.read_buf(&mut buf).await? == 0 {
-            let first = parser.decode_eof(&mut buf)?;
-            return Ok(link::<_, _, Response>(io, plain_server(limits, first.is_some()), buf, first));
+        let read = io.read_buf(&mut buf).await?;
+        if read == 0 {
+            let first = parser.decode_eof(&mut unread)?;
+            return Ok(link::<_, _, Response>(io, plain_server(limits, first.is_some()), unread, first));
         }
+        unread.extend_from_slice(&buf[buf.len() - read..]);
     };
+    let buf = unread;
     // Bytes after the request: a client that pipelined plain requests (it must not after an
     // offer), so the link stays plain and reads them as such; or one that did not wait for
     // the 101 and speaks compact already, which its bytes tell (SPEC.md §14.2 rule 2: no
