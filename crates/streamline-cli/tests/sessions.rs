@@ -92,3 +92,47 @@ fn live_encoding_of_real_sessions_stays_under_plain() {
     };
     assert!(total("compact") < total("http2"), "compact {} against HTTP/2 {}", total("compact"), total("http2"));
 }
+
+/// `report --one-link`: the files as the clients of one link, a request from each in turn.
+/// One-request files given one link read as their concatenation in the order of the turns,
+/// figure for figure (JSON, the input's name aside), whatever the files' syntax; a client
+/// whose stream ends leaves the turn; captures and response streams are refused.
+#[test]
+fn one_link_interleaves_the_files_requests_a_request_each_in_turn() {
+    let dir = common::scratch("one-link");
+    let shots: Vec<PathBuf> = samples().into_iter().filter(|p| p.parent().unwrap().ends_with("oneshot")).collect();
+    let bytes: Vec<Vec<u8>> = shots.iter().map(|p| std::fs::read(p).unwrap()).collect();
+    // Two clients of two requests and one of three, the second of them compact: the turns
+    // give 0 2 4, 1 3 5, 6.
+    let clients = [vec![0, 1], vec![2, 3], vec![4, 5, 6]];
+    let mut files = Vec::new();
+    for (i, client) in clients.iter().enumerate() {
+        let plain: Vec<u8> = client.iter().flat_map(|&n| bytes[n].clone()).collect();
+        let file = dir.join(format!("client{i}.http"));
+        let content = if i == 1 { streamline(&["encode", "-"], plain) } else { plain };
+        std::fs::write(&file, content).unwrap();
+        files.push(file.to_str().unwrap().to_string());
+    }
+    let figures = |args: &[&str], stdin: Vec<u8>| {
+        let mut v: Value = serde_json::from_slice(&streamline(args, stdin)).unwrap();
+        let o = v.as_object_mut().unwrap();
+        o.remove("input");
+        o.remove("files");
+        v
+    };
+    let mut args = vec!["report", "--format", "json", "--one-link"];
+    args.extend(files.iter().map(String::as_str));
+    let linked = figures(&args, Vec::new());
+    let turns: Vec<u8> = [0, 2, 4, 1, 3, 5, 6].iter().flat_map(|&n: &usize| bytes[n].clone()).collect();
+    assert_eq!(linked, figures(&["report", "--format", "json", "-"], turns));
+    assert_eq!((linked["connections"].as_u64(), linked["requests"].as_u64()), (Some(1), Some(7)));
+    // Not the order of the files one after the other.
+    let in_files: Vec<u8> = (0..7).flat_map(|n| bytes[n].clone()).collect();
+    assert_ne!(linked, figures(&["report", "--format", "json", "-"], in_files));
+
+    let responses = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../samples/responses/opra-acks.shttp");
+    let out = common::run(&["report", "--one-link", &files[0], responses.to_str().unwrap()], b"");
+    // A usage error: the option takes request streams.
+    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("holds responses"));
+}

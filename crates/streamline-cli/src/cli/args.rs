@@ -200,6 +200,15 @@ pub struct ReportArgs {
     pub files: Vec<PathBuf>,
     #[command(flatten)]
     pub answers: AnswersArgs,
+    /// Measure the request FILEs as the clients of one link: their requests interleaved on one
+    /// connection, a request from each file in turn (in the order the files are given), as a
+    /// proxy carries its clients' requests to the gateway on one link (`proxy --links 1`). The
+    /// report then prices what the link carries, each encoding with one state for all the
+    /// clients (HTTP/2: one connection, one HPACK table). Use `--window-requests 0
+    /// --window-bytes 0` for what a live link writes. Request streams only (plain or compact),
+    /// not captures or responses.
+    #[arg(long, requires = "files", conflicts_with = "requests")]
+    pub one_link: bool,
     /// Messages per second for the bandwidth column.
     #[arg(long, value_name = "R", default_value = "1000000", value_parser = parse_report_rate)]
     pub rate: f64,

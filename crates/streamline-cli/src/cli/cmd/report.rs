@@ -49,7 +49,9 @@ pub fn run(args: ReportArgs) -> Result<()> {
     // A capture malformed or cut short after some packets: the report of what was read is
     // printed, then the error.
     let mut late = None;
-    let (input, files) = if args.files.is_empty() {
+    let (input, files) = if args.one_link {
+        one_link(&args, &codec, &mut requests)?
+    } else if args.files.is_empty() {
         let bar = progress::items(args.count, args.quiet);
         let feed = Opra::new(args.count, args.seed, OPRA_PAYLOAD);
         let mut events = Events::new(http1::Parser::with_limits(codec.limits), feed, BytesMut::new());
@@ -182,6 +184,60 @@ pub fn run(args: ReportArgs) -> Result<()> {
     .context("cannot write <stdout>")?;
     stdout.flush().context("cannot write <stdout>")?;
     late.map_or(Ok(()), Err)
+}
+
+/// `--one-link`: the request FILEs as the clients of one link, their requests interleaved on
+/// one connection, a request from each in turn (a client whose stream has ended leaves the
+/// turn), measured as that connection. Each file is read as it goes, as a connection of its
+/// own would be. Gives the input's description and the files' names.
+fn one_link(args: &ReportArgs, codec: &Codec, totals: &mut Totals) -> Result<(String, Vec<String>)> {
+    type Next = Box<dyn FnMut() -> Result<Option<Event>, ReadError>>;
+    let mut clients: VecDeque<(String, Next)> = VecDeque::new();
+    for path in &args.files {
+        let mut input = Input::open(Some(path), args.quiet)?;
+        let name = input.name().to_string();
+        let mut buf = BytesMut::new();
+        if capture::is_capture(&mut input, &mut buf)? {
+            bail!("{name} is a capture: --one-link interleaves request streams (give it without --one-link)");
+        }
+        let next: Next = match detect(&mut input, &mut buf, codec.limits.get_max_line())? {
+            Syntax::Plain => {
+                let mut events = Events::new(http1::Parser::with_limits(codec.limits), input, buf);
+                Box::new(move || events.next())
+            }
+            Syntax::Compact => {
+                let mut events = Events::new(Decoder::with_limits(codec.limits), input, buf);
+                Box::new(move || events.next())
+            }
+            Syntax::PlainResponses | Syntax::CompactResponses => {
+                bail!("{name} holds responses: --one-link interleaves request streams")
+            }
+        };
+        clients.push_back((name, next));
+    }
+    let names: Vec<String> = clients.iter().map(|(name, _)| name.clone()).collect();
+    let mut meter = Meter::new(totals, codec);
+    while let Some((name, mut next)) = clients.pop_front() {
+        // This client's next request, event by event, to its end.
+        let ended = loop {
+            let event = match next() {
+                Ok(Some(event)) => event,
+                Ok(None) => break true,
+                Err(err) => return Err(Stop::Read(err).into_error(name, "")),
+            };
+            let end = matches!(event, Event::End);
+            meter.event(event, totals, None).map_err(|stop| stop.into_error(name.clone(), ""))?;
+            if end {
+                break false;
+            }
+        };
+        if !ended {
+            clients.push_back((name, next));
+        }
+    }
+    meter.finish(totals).map_err(|stop| stop.into_error("the link".into(), ""))?;
+    let input = format!("{} files, their requests interleaved on one connection (--one-link)", names.len());
+    Ok((input, names))
 }
 
 /// Reads the first bytes of `input` into `buf` and tells its syntax and direction (an empty
