@@ -89,7 +89,7 @@ async fn serve_link(
 ) {
     let _ = socket.set_nodelay(true);
     // The address the peer reached: a Host for a request that came without one (`forwardable`).
-    let local = socket.local_addr().map(|addr| addr.to_string()).unwrap_or_default();
+    let local = socket.local_addr().map(hop::authority).unwrap_or_default();
     // A connection that has sent nothing yet is idle, as a client between requests is: the
     // header timeout counts from its first byte (a proxy opens a link with its first request).
     let mut peeked = [0u8];
@@ -457,15 +457,17 @@ fn forwardable(request: Request, fields: &hop::Fields, max_head: usize, authorit
     if let Some((status, reason, _)) = hop::refused(request.head(), fields) {
         return Err(hop::answer(status, reason, false));
     }
-    // A head past `max_head`, however few bytes it took on a link (`Config::max_head`).
-    if message_bytes(request.head(), 0) > max_head as u64 {
+    // A head past `max_head`, however few bytes it took on a link (`Config::max_head`), the
+    // Host line it may be given counted.
+    let host = (fields.hosts == 0).then_some(authority);
+    let (host_bytes, host_lines) = hop::host_added(host);
+    if message_bytes(request.head(), 0) + (host_bytes + 2 * host_lines) as u64 > max_head as u64 {
         return Err(hop::answer(431, "Request Header Fields Too Large", false));
     }
     let (head, body) = request.into_parts();
     // The body is here whole: the expectation was met at this hop (a plain client's link
     // answered it), so the upstream is not asked.
     let drop_expect: &[&[u8]] = if fields.expects_continue(&head) { &[b"expect"] } else { &[] };
-    let host = (fields.hosts == 0).then_some(authority);
     fields
         .forward(&head, drop_expect, host)
         .and_then(|head| Request::new(head, body))

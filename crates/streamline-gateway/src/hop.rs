@@ -288,6 +288,22 @@ fn ip_literal(literal: &[u8]) -> bool {
     }
 }
 
+/// What the Host line [`Fields::forward`] adds for `host` (to a request that came without
+/// one) adds to the head: its state bytes (SPEC.md §7.2, the line without its CRLF) and its
+/// lines; (0, 0) when none is added. A hop counts it when it checks the head against the
+/// limits the next hop enforces: a head at a limit that grew past it on the way would break
+/// the link it goes on, and every request in flight there with it.
+pub(crate) fn host_added(host: Option<&[u8]>) -> (usize, usize) {
+    host.map_or((0, 0), |h| (b"Host: ".len() + h.len(), 1))
+}
+
+/// `addr` as a Host value: an IPv6 address without its zone (`%2`), which a Host may not hold
+/// as it is written (RFC 6874 would have it `%25`), and which names the interface, not the
+/// server.
+pub(crate) fn authority(addr: std::net::SocketAddr) -> String {
+    std::net::SocketAddr::new(addr.ip(), addr.port()).to_string()
+}
+
 /// Why a hop answers a request itself rather than forward it, if it does: status, reason and
 /// a few words for the log. Not exactly one Host (an HTTP/1.0 request may have none: RFC
 /// 9112 §3.2 asks it of HTTP/1.1 only, and old clients and load balancers' health checks send
@@ -608,6 +624,20 @@ mod tests {
         let h = head("POST / HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 1\r\n\r\nx");
         assert!(Fields::of(&h).expects_continue(&h));
         assert_eq!(lines(&Fields::of(&h).forward(&h, &[b"expect"], None).unwrap()), ["Host: a"]);
+    }
+
+    /// A Host made of an address: an IPv6 one in brackets, without its zone (a link-local
+    /// listener's `%2`), so it is a host the hops' own check takes.
+    #[test]
+    fn an_address_as_a_host() {
+        use std::net::{Ipv6Addr, SocketAddr, SocketAddrV6};
+        assert_eq!(authority("127.0.0.1:8080".parse().unwrap()), "127.0.0.1:8080");
+        let zoned = SocketAddr::V6(SocketAddrV6::new(Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, 1), 8080, 0, 2));
+        assert_eq!(zoned.to_string(), "[fe80::1%2]:8080");
+        assert_eq!(authority(zoned), "[fe80::1]:8080");
+        assert!(host_value(authority(zoned).as_bytes()));
+        assert_eq!(host_added(Some(b"[fe80::1]:8080")), (20, 1));
+        assert_eq!(host_added(None), (0, 0));
     }
 
     /// The one-pass reading beside the long way, on heads that reach each of its branches:

@@ -383,7 +383,7 @@ async fn serve_client(
     let _ = socket.set_nodelay(true);
     tracing::debug!(%peer, "client connected");
     // The address the client reached: a Host for a request that came without one.
-    let local = socket.local_addr().map(|addr| addr.to_string()).unwrap_or_default();
+    let local = socket.local_addr().map(hop::authority).unwrap_or_default();
     let (read, write) = socket.into_split();
     let read = Counted::new(read, stats.clone(), Side::Plain);
     let write = Counted::new(write, stats.clone(), Side::Plain).stalling_after(config.idle_timeout);
@@ -677,17 +677,27 @@ async fn read_client(
                 return "no room for a head";
             }
         };
-        // A head larger than the link's state could hold would be refused by its encoder,
-        // with every request after it: this client's 431 instead (RFC 6585 §5).
-        if head.state_bytes() > config.limits.get_max_state_bytes() {
+        let fields = hop::Fields::of(&head);
+        // An HTTP/1.0 request without Host goes on as HTTP/1.1, with the address its client
+        // reached as its Host (as the gateway does for its plain clients: `forwardable`); the
+        // checks below count that line.
+        let host = (fields.hosts == 0).then_some(local.as_bytes());
+        let (host_bytes, host_lines) = hop::host_added(host);
+        // A head larger than the link's state could hold, or with more lines than it takes,
+        // would be refused by its encoder, with every request after it: this client's 431
+        // instead (RFC 6585 §5).
+        if head.state_bytes() + host_bytes > config.limits.get_max_state_bytes() {
             let _ = slots.send(refuse(431, "Request Header Fields Too Large", "head too large for the link")).await;
             return "head too large for the link";
         }
-        if message_bytes(&head, 0) > config.max_head as u64 {
+        if head.headers().len() + host_lines > config.limits.get_max_headers() {
+            let _ = slots.send(refuse(431, "Request Header Fields Too Large", "too many lines for the link")).await;
+            return "too many lines for the link";
+        }
+        if message_bytes(&head, 0) + (host_bytes + 2 * host_lines) as u64 > config.max_head as u64 {
             let _ = slots.send(refuse(431, "Request Header Fields Too Large", "head over --max-head")).await;
             return "head over --max-head";
         }
-        let fields = hop::Fields::of(&head);
         if let Some((status, reason, why)) = hop::refused(&head, &fields) {
             let _ = slots.send(refuse(status, reason, why)).await;
             return why;
@@ -768,9 +778,6 @@ async fn read_client(
         }
         let drop_expect: &[&[u8]] = if expects { &[b"expect"] } else { &[] };
         let body = gathered.map_or(body, BytesMut::freeze);
-        // An HTTP/1.0 request without Host goes on as HTTP/1.1, with the address its client
-        // reached as its Host (as the gateway does for its plain clients: `forwardable`).
-        let host = (fields.hosts == 0).then_some(local.as_bytes());
         let request = match fields.forward(&head, drop_expect, host).and_then(|h| Request::new(h, body)) {
             Ok(request) => request,
             Err(_) => {

@@ -283,6 +283,29 @@ async fn an_http_1_0_request_without_host_is_answered() {
     }
 }
 
+/// The Host line a hop adds to an HTTP/1.0 request counts against the link's limits: such a
+/// request with as many lines as the link takes gets 431 at the proxy, where before the line
+/// was counted it made the link's encoder refuse the head, the link was lost, and another
+/// client's request in flight on it got 502 (a review found it).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_host_line_a_hop_adds_counts_against_the_links_limits() {
+    let limits = streamline::Limits::default().max_headers(8);
+    let pair = pair(Config { limits, ..config() }).await;
+    let mut other = Client::connect(pair.proxy.addr).await;
+    other.send("GET /slow HTTP/1.1\r\nHost: t\r\n\r\n").await;
+    let lines: String = (0..8).map(|i| format!("X-{i}: v\r\n")).collect();
+    let mut client = Client::connect(pair.proxy.addr).await;
+    client.send(&format!("GET /file HTTP/1.0\r\n{lines}\r\n")).await;
+    assert_eq!(client.response().await.unwrap().status(), 431);
+    let r = other.response().await.unwrap();
+    assert_eq!((r.status(), &r.body()[..]), (200, &b"slow"[..]));
+    // One line fewer fits, Host and all.
+    let lines: String = (0..7).map(|i| format!("X-{i}: v\r\n")).collect();
+    let mut client = Client::connect(pair.proxy.addr).await;
+    client.send(&format!("GET /host HTTP/1.0\r\n{lines}\r\n")).await;
+    assert_eq!(&client.response().await.unwrap().body()[..], format!("{}\n", pair.proxy.addr).as_bytes());
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn expect_100_continue_is_answered_by_the_proxy() {
     let pair = pair(config()).await;
