@@ -93,10 +93,11 @@ fn live_encoding_of_real_sessions_stays_under_plain() {
     assert!(total("compact") < total("http2"), "compact {} against HTTP/2 {}", total("compact"), total("http2"));
 }
 
-/// `report --one-link`: the files as the clients of one link, a request from each in turn.
-/// One-request files given one link read as their concatenation in the order of the turns,
-/// figure for figure (JSON, the input's name aside), whatever the files' syntax; a client
-/// whose stream ends leaves the turn; captures and response streams are refused.
+/// `report --one-link`: the files as the clients of one link, a request from each in turn,
+/// each head as the proxy sends it on. One-request files without hop-by-hop fields given one
+/// link read as their concatenation in the order of the turns, figure for figure (JSON, the
+/// input's name aside), whatever the files' syntax; a client whose stream ends leaves the
+/// turn; a hop-by-hop field costs nothing on the link; response streams are refused.
 #[test]
 fn one_link_interleaves_the_files_requests_a_request_each_in_turn() {
     let dir = common::scratch("one-link");
@@ -129,6 +130,22 @@ fn one_link_interleaves_the_files_requests_a_request_each_in_turn() {
     // Not the order of the files one after the other.
     let in_files: Vec<u8> = (0..7).flat_map(|n| bytes[n].clone()).collect();
     assert_ne!(linked, figures(&["report", "--format", "json", "-"], in_files));
+
+    // Each head as the proxy sends it on: wget's `Connection: Keep-Alive`, a hop-by-hop
+    // field, is not on the link, so it costs nothing there, where it does on wget's own
+    // connection.
+    let wget = shots.iter().position(|p| p.ends_with("10-wget-get.http")).expect("the wget sample");
+    let without: Vec<u8> = String::from_utf8(bytes[wget].clone())
+        .unwrap()
+        .split_inclusive("\r\n")
+        .filter(|line| !line.to_ascii_lowercase().starts_with("connection:"))
+        .collect::<String>()
+        .into_bytes();
+    assert!(without.len() < bytes[wget].len());
+    let wget = shots[wget].to_str().unwrap();
+    let on_link = figures(&["report", "--format", "json", "--one-link", wget], Vec::new());
+    assert_eq!(on_link, figures(&["report", "--format", "json", "--one-link", "-"], without.clone()));
+    assert_ne!(on_link, figures(&["report", "--format", "json", wget], Vec::new()));
 
     let responses = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../samples/responses/opra-acks.shttp");
     let out = common::run(&["report", "--one-link", &files[0], responses.to_str().unwrap()], b"");

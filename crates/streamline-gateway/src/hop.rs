@@ -97,6 +97,15 @@ impl Fields {
         self.expect_continue && head.framing().has_body()
     }
 
+    /// The head a proxy sends on its link for a request it read: [`Fields::forward`] with
+    /// `Expect` dropped when the request expects a `100 Continue` (the proxy answers it, or,
+    /// for HTTP/1.0, ignores it), and with `Host: local` for a request that came without one
+    /// (`local`: the address its client reached).
+    pub(crate) fn proxied(&self, head: &Head, local: &[u8]) -> Result<Head, streamline::Error> {
+        let drop_expect: &[&[u8]] = if self.expects_continue(head) { &[b"expect"] } else { &[] };
+        self.forward(head, drop_expect, (self.hosts == 0).then_some(local))
+    }
+
     /// The head to forward: hop-by-hop fields (and those `Connection` names, and `extra`)
     /// removed, in the intermediary's own version (HTTP/1.1), with `Host: host` first if
     /// `host` is given (for a request that had none). The same head, shared, when there is

@@ -32,7 +32,7 @@ use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 use futures_util::{SinkExt, StreamExt};
-use streamline::{http1, Event, Framing, Request, Response};
+use streamline::{http1, Event, Framing, Head, Request, Response};
 use streamline_tokio::link::{self, Offer};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -45,6 +45,19 @@ use crate::{
     accept_loop, after, hop, message_bytes, AbortOnDrop, Answer, Budget, Budgets, Charge, Config, Holder, Shutdown,
     Stats, EVICT_AFTER,
 };
+
+/// The head the proxy sends on its link for a request head its client sent: hop-by-hop
+/// fields and those `Connection` names removed (RFC 9110 §7.6.1), an `Expect: 100-continue`
+/// removed (the proxy answers it), HTTP/1.1, and for an HTTP/1.0 request without Host,
+/// `Host: local` added (`local`: the address the client reached). `streamline report
+/// --one-link` measures requests as this makes them.
+///
+/// # Errors
+///
+/// A head whose lines cannot be made into a head again (none the proxy's reader gives).
+pub fn link_head(head: &Head, local: &[u8]) -> Result<Head, streamline::Error> {
+    hop::Fields::of(head).proxied(head, local)
+}
 
 /// Serves clients on `listener` over links to the gateway at `link_addr` until SIGTERM or
 /// SIGINT; then stops accepting, lets the requests in flight be answered (up to
@@ -776,9 +789,8 @@ async fn read_client(
                 Got::End | Got::Cut | Got::Shutdown | Got::NoRoom => return "cut in a body",
             }
         }
-        let drop_expect: &[&[u8]] = if expects { &[b"expect"] } else { &[] };
         let body = gathered.map_or(body, BytesMut::freeze);
-        let request = match fields.forward(&head, drop_expect, host).and_then(|h| Request::new(h, body)) {
+        let request = match fields.proxied(&head, local.as_bytes()).and_then(|h| Request::new(h, body)) {
             Ok(request) => request,
             Err(_) => {
                 let _ = slots.send(refuse(400, "Bad Request", "cannot forward")).await;

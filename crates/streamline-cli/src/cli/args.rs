@@ -201,10 +201,11 @@ pub struct ReportArgs {
     #[command(flatten)]
     pub answers: AnswersArgs,
     /// Measure the request FILEs as the clients of one link: their requests interleaved on one
-    /// connection, a request from each file in turn (in the order the files are given), as a
-    /// proxy carries its clients' requests to the gateway on one link (`proxy --links 1`). The
-    /// report then prices what the link carries, each encoding with one state for all the
-    /// clients (HTTP/2: one connection, one HPACK table). Use `--window-requests 0
+    /// connection, a request from each file in turn (in the order the files are given), each
+    /// as the proxy sends it on (hop-by-hop fields such as Connection and Keep-Alive removed,
+    /// HTTP/1.1), as a proxy carries its clients' requests to the gateway on one link (`proxy
+    /// --links 1`). The report then prices what the link carries, each encoding with one state
+    /// for all the clients (HTTP/2: one connection, one HPACK table). Use `--window-requests 0
     /// --window-bytes 0` for what a live link writes. Request streams only (plain or compact),
     /// not captures or responses.
     #[arg(long, requires = "files", conflicts_with = "requests")]

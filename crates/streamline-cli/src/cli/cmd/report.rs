@@ -188,8 +188,10 @@ pub fn run(args: ReportArgs) -> Result<()> {
 
 /// `--one-link`: the request FILEs as the clients of one link, their requests interleaved on
 /// one connection, a request from each in turn (a client whose stream has ended leaves the
-/// turn), measured as that connection. Each file is read as it goes, as a connection of its
-/// own would be. Gives the input's description and the files' names.
+/// turn), each head as the proxy sends it on ([`streamline_gateway::proxy::link_head`]:
+/// without hop-by-hop fields, HTTP/1.1), measured as that connection. Each file is read as
+/// it goes, as a connection of its own would be. Gives the input's description and the
+/// files' names.
 fn one_link(args: &ReportArgs, codec: &Codec, totals: &mut Totals) -> Result<(String, Vec<String>)> {
     type Next = Box<dyn FnMut() -> Result<Option<Event>, ReadError>>;
     let mut clients: VecDeque<(String, Next)> = VecDeque::new();
@@ -221,6 +223,12 @@ fn one_link(args: &ReportArgs, codec: &Codec, totals: &mut Totals) -> Result<(St
         // This client's next request, event by event, to its end.
         let ended = loop {
             let event = match next() {
+                Ok(Some(Event::Head(head))) => Event::Head(
+                    // (`localhost`: the Host given to an HTTP/1.0 request without one, where
+                    // the proxy gives the address its client reached.)
+                    streamline_gateway::proxy::link_head(&head, b"localhost")
+                        .with_context(|| format!("{name}: a head the proxy could not send on"))?,
+                ),
                 Ok(Some(event)) => event,
                 Ok(None) => break true,
                 Err(err) => return Err(Stop::Read(err).into_error(name, "")),
