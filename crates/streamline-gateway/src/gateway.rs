@@ -459,7 +459,7 @@ fn forwardable(request: Request, fields: &hop::Fields, max_head: usize, authorit
     }
     // A head past `max_head`, however few bytes it took on a link (`Config::max_head`), the
     // Host line it may be given counted.
-    let host = (fields.hosts == 0).then_some(authority);
+    let host = fields.host_to_add(authority);
     let (host_bytes, host_lines) = hop::host_added(host);
     if message_bytes(request.head(), 0) + (host_bytes + 2 * host_lines) as u64 > max_head as u64 {
         return Err(hop::answer(431, "Request Header Fields Too Large", false));

@@ -97,13 +97,20 @@ impl Fields {
         self.expect_continue && head.framing().has_body()
     }
 
+    /// The Host a hop gives a request that came without one (an HTTP/1.0 request: `refused`
+    /// lets no other through): `local`, the address its client reached (RFC 9112 §3.3);
+    /// `None` for a request that has its own.
+    pub(crate) fn host_to_add<'a>(&self, local: &'a [u8]) -> Option<&'a [u8]> {
+        (self.hosts == 0).then_some(local)
+    }
+
     /// The head a proxy sends on its link for a request it read: [`Fields::forward`] with
     /// `Expect` dropped when the request expects a `100 Continue` (the proxy answers it, or,
     /// for HTTP/1.0, ignores it), and with `Host: local` for a request that came without one
     /// (`local`: the address its client reached).
     pub(crate) fn proxied(&self, head: &Head, local: &[u8]) -> Result<Head, streamline::Error> {
         let drop_expect: &[&[u8]] = if self.expects_continue(head) { &[b"expect"] } else { &[] };
-        self.forward(head, drop_expect, (self.hosts == 0).then_some(local))
+        self.forward(head, drop_expect, self.host_to_add(local))
     }
 
     /// The head to forward: hop-by-hop fields (and those `Connection` names, and `extra`)

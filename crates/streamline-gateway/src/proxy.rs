@@ -694,8 +694,7 @@ async fn read_client(
         // An HTTP/1.0 request without Host goes on as HTTP/1.1, with the address its client
         // reached as its Host (as the gateway does for its plain clients: `forwardable`); the
         // checks below count that line.
-        let host = (fields.hosts == 0).then_some(local.as_bytes());
-        let (host_bytes, host_lines) = hop::host_added(host);
+        let (host_bytes, host_lines) = hop::host_added(fields.host_to_add(local.as_bytes()));
         // A head larger than the link's state could hold, or with more lines than it takes,
         // would be refused by its encoder, with every request after it: this client's 431
         // instead (RFC 6585 §5).
