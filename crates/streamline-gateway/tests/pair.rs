@@ -405,13 +405,19 @@ async fn a_body_slower_than_the_least_rate_gets_408() {
 
     // 100 bytes every 200 ms: 500 a second, five times the least rate; 1.2 s in all, four
     // times the header timeout.
-    let mut steady = Client::connect(pair.proxy.addr).await;
-    steady.write(head.as_bytes()).await;
+    upload_steadily(pair.proxy.addr).await;
+}
+
+/// Sends a 600-byte upload to `addr`, its head at once and its body 100 bytes every 200 ms
+/// (1.2 s in all), and expects it served whole.
+async fn upload_steadily(addr: std::net::SocketAddr) {
+    let mut client = Client::connect(addr).await;
+    client.write(b"POST /upload HTTP/1.1\r\nHost: t\r\nContent-Length: 600\r\n\r\n").await;
     for _ in 0..6 {
-        tokio::time::sleep(Duration::from_millis(200)).await;
-        steady.write(&[b'y'; 100]).await;
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        client.write(&[b'y'; 100]).await;
     }
-    let answer = steady.response().await.unwrap();
+    let answer = client.response().await.unwrap();
     assert_eq!((answer.status(), &answer.body()[..]), (200, format!("got 600 bytes: {}", "y".repeat(600)).as_bytes()));
 }
 
@@ -425,14 +431,7 @@ async fn a_first_upload_at_the_gateway_may_outlast_the_header_timeout() {
     use std::time::Duration;
     let (header_timeout, idle_timeout) = (Duration::from_millis(300), Duration::from_secs(5));
     let pair = pair(Config { header_timeout, idle_timeout, ..config() }).await;
-    let mut client = Client::connect(pair.gateway.addr).await;
-    client.write(b"POST /upload HTTP/1.1\r\nHost: t\r\nContent-Length: 600\r\n\r\n").await;
-    for _ in 0..6 {
-        tokio::time::sleep(Duration::from_millis(200)).await;
-        client.write(&[b'y'; 100]).await;
-    }
-    let answer = client.response().await.unwrap();
-    assert_eq!((answer.status(), &answer.body()[..]), (200, format!("got 600 bytes: {}", "y".repeat(600)).as_bytes()));
+    upload_steadily(pair.gateway.addr).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
